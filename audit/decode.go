@@ -1,0 +1,364 @@
+package audit
+
+import (
+	"bytes"
+	stdjson "encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	json "github.com/goccy/go-json"
+)
+
+// wire is every shape a JSON value in an audit input can take: an audit event (v1 or v1beta1)
+// or one of the envelopes around it. One decode tells them apart, so an event line is decoded
+// once whatever the source.
+type wire struct {
+	Kind             json.RawMessage   `json:"kind"`
+	APIVersion       string            `json:"apiVersion"`
+	Level            string            `json:"level"`
+	AuditID          string            `json:"auditID"`
+	Stage            string            `json:"stage"`
+	RequestURI       string            `json:"requestURI"`
+	Verb             string            `json:"verb"`
+	User             *UserInfo         `json:"user"`
+	ImpersonatedUser *UserInfo         `json:"impersonatedUser"`
+	SourceIPs        []string          `json:"sourceIPs"`
+	UserAgent        string            `json:"userAgent"`
+	ObjectRef        *ObjectRef        `json:"objectRef"`
+	ResponseStatus   *Status           `json:"responseStatus"`
+	RequestObject    json.RawMessage   `json:"requestObject"`
+	ResponseObject   json.RawMessage   `json:"responseObject"`
+	RequestReceived  string            `json:"requestReceivedTimestamp"`
+	StageTimestamp   string            `json:"stageTimestamp"`
+	Timestamp        json.RawMessage   `json:"timestamp"` // v1beta1 event, GKE LogEntry, CloudWatch (ms)
+	Annotations      map[string]string `json:"annotations"`
+
+	// Envelopes.
+	Items         json.RawMessage `json:"items"`   // webhook EventList
+	Events        json.RawMessage `json:"events"`  // aws logs filter-log-events
+	Records       json.RawMessage `json:"records"` // AKS diagnostics
+	Properties    *akstProperties `json:"properties"`
+	Message       json.RawMessage `json:"message"`  // CloudWatch log event
+	AtMessage     json.RawMessage `json:"@message"` // CloudWatch Logs Insights
+	LogS          json.RawMessage `json:"log_s"`    // AKS Log Analytics
+	LogStreamName string          `json:"logStreamName"`
+	ProtoPayload  json.RawMessage `json:"protoPayload"` // GKE Cloud Logging LogEntry
+	Labels        map[string]string
+	InsertID      string `json:"insertId"`
+	Operation     *struct {
+		ID string `json:"id"`
+	} `json:"operation"`
+}
+
+type akstProperties struct {
+	Log json.RawMessage `json:"log"`
+	Pod string          `json:"pod"`
+}
+
+// Problem kinds: what can be wrong with a piece of input. Kinds marked "kept" leave the event
+// in the stream with less content; the others lose the value they name.
+const (
+	ProblemNotJSON        = "not-json"             // a line that is not JSON
+	ProblemTruncatedLine  = "truncated-line"       // the last line of a source, cut off mid-value
+	ProblemNotEvent       = "not-an-event"         // JSON that is neither an event nor a known envelope
+	ProblemWrongType      = "wrong-type"           // a known field with a value of the wrong JSON type
+	ProblemCWTruncated    = "cloudwatch-truncated" // a CloudWatch message cut at its size limit
+	ProblemTooLong        = "too-long"             // a line longer than Options.MaxLineBytes
+	ProblemBodySkipped    = "body-skipped"         // kept: "skipped-too-big-size-object" in place of a body
+	ProblemBodyTruncated  = "body-truncated"       // kept: audit.k8s.io/truncated, bodies dropped by the server
+	ProblemBadTimestamp   = "bad-timestamp"        // kept: a timestamp that cannot be read
+	ProblemUntimed        = "untimed"              // kept: an event with no timestamp at all
+	ProblemCorruptSource  = "corrupt-source"       // the source stopped being readable (bad gzip, I/O error)
+	ProblemUnparsableRest = "unreadable-rest"      // a multi-line JSON document broke; the rest of the source was not read
+)
+
+// Lost reports whether a problem kind means input was lost rather than kept with less content.
+func Lost(kind string) bool {
+	switch kind {
+	case ProblemBodySkipped, ProblemBodyTruncated, ProblemBadTimestamp, ProblemUntimed:
+		return false
+	}
+	return true
+}
+
+// decodeError is a problem found while decoding one value.
+type decodeError struct {
+	kind string
+	err  error
+}
+
+func (e *decodeError) Error() string { return e.err.Error() }
+
+func problem(kind string, format string, args ...any) *decodeError {
+	return &decodeError{kind: kind, err: fmt.Errorf(format, args...)}
+}
+
+// sink receives what a source yields: events, and problems tied to a line.
+type sink interface {
+	event(ev *Event)
+	problem(line int, kind string, err error)
+}
+
+// maxEnvelopeDepth bounds envelope nesting (a record in a list in a list ...), which only
+// hostile input reaches.
+const maxEnvelopeDepth = 8
+
+// dispatch decodes one JSON value found at line of a source and hands its events to s. node is
+// the API server named by an enclosing envelope, if any.
+func dispatch(raw []byte, line int, node string, depth int, s sink) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return
+	}
+	if depth > maxEnvelopeDepth {
+		s.problem(line, ProblemNotEvent, errors.New("envelopes nested too deep"))
+		return
+	}
+	switch raw[0] {
+	case '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			s.problem(line, classify(err), err)
+			return
+		}
+		for _, it := range items {
+			dispatch(it, line, node, depth+1, s)
+		}
+		return
+	case '{':
+	default:
+		if !json.Valid(raw) {
+			s.problem(line, ProblemNotJSON, errors.New("not JSON"))
+			return
+		}
+		s.problem(line, ProblemNotEvent, fmt.Errorf("a JSON %s, not an object", jsonKind(raw[0])))
+		return
+	}
+	var w wire
+	if err := json.Unmarshal(raw, &w); err != nil {
+		s.problem(line, classify(err), err)
+		return
+	}
+	switch {
+	case isArray(w.Items):
+		dispatchArray(w.Items, line, node, depth, s)
+	case isArray(w.Records):
+		dispatchArray(w.Records, line, node, depth, s)
+	case isArray(w.Events):
+		dispatchArray(w.Events, line, node, depth, s)
+	case w.Properties != nil && len(w.Properties.Log) > 0:
+		if w.Properties.Pod != "" {
+			node = w.Properties.Pod
+		}
+		dispatchWrapped(w.Properties.Log, line, node, depth, s)
+	case isString(w.Message) && !looksLikeEvent(&w):
+		if w.LogStreamName != "" {
+			node = w.LogStreamName
+		}
+		dispatchWrapped(w.Message, line, node, depth, s)
+	case isString(w.AtMessage):
+		dispatchWrapped(w.AtMessage, line, node, depth, s)
+	case isString(w.LogS):
+		dispatchWrapped(w.LogS, line, node, depth, s)
+	case len(w.ProtoPayload) > 0:
+		ev, err := fromLogEntry(&w, s, line)
+		if err != nil {
+			s.problem(line, err.kind, err)
+			return
+		}
+		ev.Line, ev.Node = line, node
+		s.event(ev)
+	default:
+		ev, err := fromWire(&w, s, line)
+		if err != nil {
+			s.problem(line, err.kind, err)
+			return
+		}
+		ev.Line, ev.Node = line, node
+		s.event(ev)
+	}
+}
+
+func dispatchArray(raw json.RawMessage, line int, node string, depth int, s sink) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		s.problem(line, classify(err), err)
+		return
+	}
+	for _, it := range items {
+		dispatch(it, line, node, depth+1, s)
+	}
+}
+
+// cloudWatchTruncated is what CloudWatch appends to a message it cut at its size limit.
+const cloudWatchTruncated = "[Truncated...]"
+
+// dispatchWrapped handles an event carried inside another record, either as a JSON string
+// (CloudWatch message, AKS log) or as an object.
+func dispatchWrapped(raw json.RawMessage, line int, node string, depth int, s sink) {
+	if !isString(raw) {
+		dispatch(raw, line, node, depth+1, s)
+		return
+	}
+	var inner string
+	if err := json.Unmarshal(raw, &inner); err != nil {
+		s.problem(line, ProblemNotJSON, err)
+		return
+	}
+	inner = strings.TrimSpace(inner)
+	if strings.HasSuffix(inner, cloudWatchTruncated) {
+		s.problem(line, ProblemCWTruncated, fmt.Errorf("message cut at %d bytes by CloudWatch", len(inner)-len(cloudWatchTruncated)))
+		return
+	}
+	if !strings.HasPrefix(inner, "{") {
+		s.problem(line, ProblemNotEvent, errors.New("wrapped message is not a JSON object"))
+		return
+	}
+	dispatch([]byte(inner), line, node, depth+1, s)
+}
+
+// looksLikeEvent tells an audit event that happens to carry a "message" key from a log
+// record that wraps one.
+func looksLikeEvent(w *wire) bool {
+	return w.Verb != "" || w.AuditID != "" || w.ObjectRef != nil
+}
+
+// fromWire turns a decoded value into an Event, or says why it is none.
+func fromWire(w *wire, s sink, line int) (*Event, *decodeError) {
+	if len(w.Kind) > 0 && !bytes.Equal(w.Kind, []byte(`"Event"`)) && !bytes.Equal(w.Kind, []byte("null")) {
+		return nil, problem(ProblemNotEvent, "kind is %s, not \"Event\"", abbreviate(w.Kind, 40))
+	}
+	if w.Verb == "" && w.RequestURI == "" {
+		return nil, problem(ProblemNotEvent, "no verb and no requestURI")
+	}
+	ev := &Event{
+		Level:            w.Level,
+		AuditID:          w.AuditID,
+		Stage:            w.Stage,
+		RequestURI:       w.RequestURI,
+		Verb:             w.Verb,
+		ImpersonatedUser: w.ImpersonatedUser,
+		SourceIPs:        w.SourceIPs,
+		UserAgent:        w.UserAgent,
+		ObjectRef:        w.ObjectRef,
+		ResponseStatus:   w.ResponseStatus,
+		Annotations:      w.Annotations,
+	}
+	if w.User != nil {
+		ev.User = *w.User
+	}
+	var err error
+	if ev.RequestReceived, err = parseTime(w.RequestReceived); err != nil {
+		s.problem(line, ProblemBadTimestamp, fmt.Errorf("requestReceivedTimestamp: %w", err))
+	}
+	if ev.StageTime, err = parseTime(w.StageTimestamp); err != nil {
+		s.problem(line, ProblemBadTimestamp, fmt.Errorf("stageTimestamp: %w", err))
+	}
+	if ev.RequestReceived.IsZero() && ev.StageTime.IsZero() && len(w.Timestamp) > 0 {
+		// audit.k8s.io/v1beta1 has one "timestamp" for both.
+		t, err := parseTimeValue(w.Timestamp)
+		if err != nil {
+			s.problem(line, ProblemBadTimestamp, fmt.Errorf("timestamp: %w", err))
+		}
+		ev.RequestReceived, ev.StageTime = t, t
+	}
+	if ev.RequestReceived.IsZero() && ev.StageTime.IsZero() {
+		s.problem(line, ProblemUntimed, errors.New("event has no timestamp"))
+	}
+	ev.RequestObject = body(w.RequestObject, ev, s, line)
+	ev.ResponseObject = body(w.ResponseObject, ev, s, line)
+	if ev.Annotations["audit.k8s.io/truncated"] == "true" {
+		ev.BodiesDropped = true
+		s.problem(line, ProblemBodyTruncated, errors.New("the API server dropped the bodies (audit.k8s.io/truncated)"))
+	}
+	return ev, nil
+}
+
+// body keeps a request or response object, or records that the log replaced it.
+func body(raw json.RawMessage, ev *Event, s sink, line int) json.RawMessage {
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return nil
+	}
+	if raw[0] == '"' {
+		ev.BodiesDropped = true
+		s.problem(line, ProblemBodySkipped, fmt.Errorf("body replaced by %s", abbreviate(raw, 40)))
+		return nil
+	}
+	return raw
+}
+
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+}
+
+// parseTime reads the timestamps audit logs really carry: RFC 3339 from the API server, and
+// the space-separated, zone-less form some log shippers rewrite them to (read as UTC).
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range timeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read time %q", abbreviate([]byte(s), 40))
+}
+
+// parseTimeValue reads a timestamp that is a JSON string, or a number of milliseconds since
+// the epoch as CloudWatch writes it.
+func parseTimeValue(raw json.RawMessage) (time.Time, error) {
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return time.Time{}, nil
+	}
+	if raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return time.Time{}, err
+		}
+		return parseTime(s)
+	}
+	var ms int64
+	if err := json.Unmarshal(raw, &ms); err != nil {
+		return time.Time{}, fmt.Errorf("cannot read time %s", abbreviate(raw, 40))
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}
+
+// classify names the problem behind a decoding error.
+func classify(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	var stdTypeErr *stdjson.UnmarshalTypeError
+	if errors.As(err, &typeErr) || errors.As(err, &stdTypeErr) {
+		return ProblemWrongType
+	}
+	return ProblemNotJSON
+}
+
+func isArray(raw json.RawMessage) bool  { return len(raw) > 0 && raw[0] == '[' }
+func isString(raw json.RawMessage) bool { return len(raw) > 0 && raw[0] == '"' }
+
+func jsonKind(c byte) string {
+	switch c {
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "boolean"
+	case 'n':
+		return "null"
+	}
+	return "number"
+}
+
+// abbreviate shortens a value for an error message.
+func abbreviate(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return string(b[:n]) + "…"
+}

@@ -1,0 +1,103 @@
+package audit
+
+import (
+	"hash"
+	"io"
+	"sync/atomic"
+)
+
+// prefetch reads a source on its own goroutine, in chunks, hashing and counting them there,
+// so that reading and SHA-256 run beside decoding instead of before it.
+type prefetch struct {
+	chunks chan []byte
+	free   chan []byte
+	cur    []byte
+	buf    []byte
+	done   chan struct{}
+	err    error // set before chunks is closed
+	n      int64
+}
+
+const (
+	prefetchChunk = 1 << 20
+	prefetchDepth = 3
+)
+
+func newPrefetch(r io.Reader, h hash.Hash, total *atomic.Int64, stop <-chan struct{}) *prefetch {
+	p := &prefetch{chunks: make(chan []byte, prefetchDepth), free: make(chan []byte, prefetchDepth+1), done: make(chan struct{})}
+	for i := 0; i < prefetchDepth+1; i++ {
+		p.free <- make([]byte, prefetchChunk)
+	}
+	go func() {
+		defer close(p.chunks)
+		for {
+			var b []byte
+			select {
+			case b = <-p.free:
+			case <-stop:
+				return
+			case <-p.done:
+				return
+			}
+			n, err := io.ReadFull(r, b)
+			if n > 0 {
+				h.Write(b[:n])
+				p.n += int64(n)
+				if total != nil {
+					total.Add(int64(n))
+				}
+				select {
+				case p.chunks <- b[:n]:
+				case <-stop:
+					return
+				case <-p.done:
+					return
+				}
+			}
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return
+			}
+			if err != nil {
+				p.err = err
+				return
+			}
+		}
+	}()
+	return p
+}
+
+func (p *prefetch) Read(b []byte) (int, error) {
+	for len(p.cur) == 0 {
+		if p.buf != nil {
+			p.free <- p.buf[:cap(p.buf)]
+			p.buf = nil
+		}
+		c, ok := <-p.chunks
+		if !ok {
+			if p.err != nil {
+				return 0, p.err
+			}
+			return 0, io.EOF
+		}
+		p.cur, p.buf = c, c
+	}
+	n := copy(b, p.cur)
+	p.cur = p.cur[n:]
+	return n, nil
+}
+
+// drain reads the rest of the source, so that the digest covers every stored byte, and
+// returns how many bytes were read in all.
+func (p *prefetch) drain() (int64, error) {
+	for {
+		if p.buf != nil {
+			p.free <- p.buf[:cap(p.buf)]
+			p.buf, p.cur = nil, nil
+		}
+		c, ok := <-p.chunks
+		if !ok {
+			return p.n, p.err
+		}
+		p.buf = c
+	}
+}

@@ -1,0 +1,414 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"sync/atomic"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"sigs.k8s.io/yaml"
+)
+
+// Formats a source can be recognised as.
+const (
+	FormatLines  = "json-lines" // one JSON value per line (events or envelopes, per line)
+	FormatValues = "json"       // pretty-printed or concatenated JSON values, arrays
+	FormatYAML   = "yaml"       // a YAML stream of events
+)
+
+// ParseError is input that --strict refuses: a problem at a line of a source.
+type ParseError struct {
+	Source string
+	Line   int
+	Kind   string
+	Err    error
+}
+
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("%s:%d: %s: %v", e.Source, e.Line, e.Kind, e.Err)
+}
+
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// Progress counts what the reader has done so far; safe to read while it runs.
+type Progress struct {
+	Bytes  atomic.Int64 // stored bytes read, over all sources
+	Events atomic.Int64 // events decoded or scanned
+}
+
+const (
+	readBufferSize = 1 << 20
+	// DefaultMaxLineBytes bounds the memory one line may take. Events of tens of megabytes
+	// are real (a pod with a large annotation); a line past this bound is counted as
+	// too-long and skipped without being held.
+	DefaultMaxLineBytes = 256 << 20
+	batchSize           = 256
+)
+
+// sourceReader reads one source into batches of events and its Input record.
+type sourceReader struct {
+	ctx   context.Context
+	src   Source
+	opts  *Options
+	in    Input
+	batch []*Event
+	out   chan<- []*Event
+	fatal error
+	long  []byte // a line longer than the read buffer, assembled
+}
+
+func (r *sourceReader) event(ev *Event) {
+	ev.Source = r.src.Name
+	r.in.addNode(ev.Node)
+	k := Kind{Group: ev.Group(), Resource: ev.Resource()}
+	bodies := ev.RequestObject != nil || ev.ResponseObject != nil
+	r.in.observe(ev.Time(), k, ev.Subresource(), ev.Verb, ev.Level, bodies, r.opts.Scope)
+	if r.opts.Progress != nil {
+		r.opts.Progress.Events.Add(1)
+	}
+	if !r.opts.Scope.Has(k) || (r.opts.WritesOnly && !IsWrite(ev.Verb)) {
+		return
+	}
+	r.batch = append(r.batch, ev)
+	if len(r.batch) >= batchSize {
+		r.flush()
+	}
+}
+
+func (r *sourceReader) problem(line int, kind string, err error) {
+	r.in.problem(line, kind, err)
+	if r.opts.Strict && r.fatal == nil {
+		r.fatal = &ParseError{Source: r.src.Name, Line: line, Kind: kind, Err: err}
+	}
+}
+
+func (r *sourceReader) flush() {
+	if len(r.batch) == 0 {
+		return
+	}
+	select {
+	case r.out <- r.batch:
+	case <-r.ctx.Done():
+		r.fatal = r.ctx.Err()
+	}
+	r.batch = make([]*Event, 0, batchSize)
+}
+
+func (r *sourceReader) stopped() bool { return r.fatal != nil }
+
+// read reads the whole source. It returns an error only for a source that cannot be opened
+// or, with Strict, the first problem; everything else is recorded in r.in.
+func (r *sourceReader) read() error {
+	r.in.Source = r.src.Name
+	f, err := r.src.open()
+	if err != nil {
+		return &SourceError{Source: r.src.Name, Err: unwrapPathError(err)}
+	}
+	defer f.Close()
+	var total *atomic.Int64
+	if r.opts.Progress != nil {
+		total = &r.opts.Progress.Bytes
+	}
+	h := sha256.New()
+	pf := newPrefetch(f, h, total, r.ctx.Done())
+	defer func() {
+		// The digest covers the whole stored file, also where reading stopped early.
+		n, err := pf.drain()
+		if err != nil && r.in.Err == "" {
+			r.in.Err = err.Error()
+			r.problem(0, ProblemCorruptSource, err)
+		}
+		r.in.SHA256 = hex.EncodeToString(h.Sum(nil))
+		r.in.Bytes = n
+	}()
+
+	br := bufio.NewReaderSize(pf, readBufferSize)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		r.in.Compressed = true
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			r.corrupt(0, fmt.Errorf("gzip: %w", err))
+			return r.fatal
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, readBufferSize)
+	}
+	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
+		br.Discard(3)
+	}
+	r.in.Format = detect(br)
+	switch r.in.Format {
+	case FormatValues:
+		r.readValues(br)
+	case FormatYAML:
+		r.readYAML(br)
+	default:
+		r.readLines(br)
+	}
+	r.flush()
+	return r.fatal
+}
+
+// corrupt records that the source stopped being readable at line.
+func (r *sourceReader) corrupt(line int, err error) {
+	r.in.Err = err.Error()
+	r.problem(line, ProblemCorruptSource, err)
+}
+
+// detect tells the source's layout from its first bytes.
+func detect(br *bufio.Reader) string {
+	head, _ := br.Peek(64 << 10)
+	for len(head) > 0 {
+		var line []byte
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			line, head = head[:i], head[i+1:]
+		} else {
+			line, head = head, nil
+		}
+		t := bytes.TrimSpace(line)
+		switch {
+		case len(t) == 0:
+			continue
+		case t[0] == '[', bytes.Equal(t, []byte("{")):
+			return FormatValues
+		case t[0] == '{':
+			return FormatLines
+		case t[0] == '#' || bytes.Equal(t, []byte("---")):
+			// YAML comments and document markers; keep looking.
+			if t[0] == '-' {
+				return FormatYAML
+			}
+			continue
+		case isYAMLKey(t):
+			return FormatYAML
+		default:
+			return FormatLines
+		}
+	}
+	return FormatLines
+}
+
+// isYAMLKey matches the start of a YAML mapping line: `kind: Event`.
+func isYAMLKey(t []byte) bool {
+	i := bytes.IndexByte(t, ':')
+	if i <= 0 || (i+1 < len(t) && t[i+1] != ' ') {
+		return false
+	}
+	for _, c := range t[:i] {
+		if !(c == '_' || c == '-' || c == '.' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// readLines reads a source of one value per line, the layout kube-apiserver writes.
+func (r *sourceReader) readLines(br *bufio.Reader) {
+	line := 0
+	for !r.stopped() {
+		b, last, tooLong, err := r.nextLine(br)
+		if len(b) > 0 || tooLong || err == nil {
+			line++
+			r.in.Lines++
+		}
+		switch {
+		case tooLong:
+			r.problem(line, ProblemTooLong, fmt.Errorf("line longer than %d bytes", r.opts.maxLine()))
+		case len(b) > 0:
+			r.line(b, line, last)
+		}
+		if err != nil {
+			if err != io.EOF {
+				r.corrupt(line+1, err)
+			}
+			return
+		}
+		if line&1023 == 0 && r.ctx.Err() != nil {
+			r.fatal = r.ctx.Err()
+		}
+	}
+}
+
+// nextLine returns the next line without its newline. last is set when the line ended at
+// the end of the input instead of a newline. The slice is valid until the next call.
+func (r *sourceReader) nextLine(br *bufio.Reader) (b []byte, last, tooLong bool, err error) {
+	b, err = br.ReadSlice('\n')
+	if err == nil {
+		return b[:len(b)-1], false, false, nil
+	}
+	if err != bufio.ErrBufferFull {
+		return b, true, false, err
+	}
+	// A long line: assemble it, up to the bound.
+	r.long = append(r.long[:0], b...)
+	max := r.opts.maxLine()
+	for {
+		b, err = br.ReadSlice('\n')
+		if !tooLong {
+			if len(r.long)+len(b) > max {
+				tooLong = true
+				r.long = r.long[:0]
+			} else {
+				r.long = append(r.long, b...)
+			}
+		}
+		switch err {
+		case bufio.ErrBufferFull:
+			continue
+		case nil:
+			if tooLong {
+				return nil, false, true, nil
+			}
+			if cap(r.long) > 4*readBufferSize && len(r.long) < readBufferSize {
+				r.long = nil // do not keep a huge buffer for one huge line
+			}
+			return r.long[:len(r.long)-1], false, false, nil
+		default:
+			if tooLong {
+				return nil, true, true, err
+			}
+			return r.long, true, false, err
+		}
+	}
+}
+
+// line handles one line of a line-oriented source.
+func (r *sourceReader) line(b []byte, n int, last bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return
+	}
+	if b[0] == '{' {
+		if l, ok := scanLight(b); ok && !r.wants(l.kind, l.verb) {
+			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, false, r.opts.Scope)
+			if r.opts.Progress != nil {
+				r.opts.Progress.Events.Add(1)
+			}
+			return
+		}
+		r.dispatchLine(b, n, "", last)
+		return
+	}
+	// OpenShift must-gather: "<node> {event}".
+	if i := bytes.IndexByte(b, ' '); i > 0 && i < 254 && bytes.HasPrefix(bytes.TrimLeft(b[i:], " "), []byte("{")) && isNodeName(b[:i]) {
+		r.dispatchLine(bytes.TrimLeft(b[i:], " "), n, string(b[:i]), last)
+		return
+	}
+	r.dispatchLine(b, n, "", last)
+}
+
+// dispatchLine decodes a line, telling a line cut off at the end of the source from one that
+// is broken anywhere else.
+func (r *sourceReader) dispatchLine(b []byte, n int, node string, last bool) {
+	if last {
+		dispatch(b, n, node, 0, lastLineSink{r})
+		return
+	}
+	dispatch(b, n, node, 0, r)
+}
+
+// lastLineSink reports a JSON error on the final line as a truncated line: the API server was
+// stopped mid-write, or the file was copied while being written.
+type lastLineSink struct{ *sourceReader }
+
+func (s lastLineSink) problem(line int, kind string, err error) {
+	if kind == ProblemNotJSON {
+		kind = ProblemTruncatedLine
+	}
+	s.sourceReader.problem(line, kind, err)
+}
+
+func isNodeName(b []byte) bool {
+	for _, c := range b {
+		if !(c == '-' || c == '.' || c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// wants reports whether an event of this kind and verb is delivered, and so must be decoded.
+func (r *sourceReader) wants(k Kind, verb string) bool {
+	if !r.opts.Scope.hasResource(k.Resource) {
+		return false
+	}
+	return !r.opts.WritesOnly || IsWrite(verb)
+}
+
+// readYAML reads a YAML stream, one event (or list of events) per document.
+func (r *sourceReader) readYAML(br *bufio.Reader) {
+	var doc bytes.Buffer
+	line, start := 0, 0
+	emit := func() {
+		if doc.Len() == 0 {
+			return
+		}
+		j, err := yaml.YAMLToJSON(doc.Bytes())
+		doc.Reset()
+		if err != nil {
+			r.problem(start, ProblemNotJSON, fmt.Errorf("yaml: %w", err))
+			return
+		}
+		if !bytes.Equal(bytes.TrimSpace(j), []byte("null")) {
+			dispatch(j, start, "", 0, r)
+		}
+	}
+	for !r.stopped() {
+		b, _, tooLong, err := r.nextLine(br)
+		if len(b) > 0 || tooLong || err == nil {
+			line++
+			r.in.Lines++
+		}
+		if tooLong {
+			r.problem(line, ProblemTooLong, fmt.Errorf("line longer than %d bytes", r.opts.maxLine()))
+		} else if t := bytes.TrimRight(b, " \r"); bytes.Equal(t, []byte("---")) || bytes.Equal(t, []byte("...")) {
+			emit()
+		} else if len(bytes.TrimSpace(t)) > 0 && t[0] != '#' || doc.Len() > 0 {
+			if doc.Len() == 0 {
+				start = line
+			}
+			doc.Write(b)
+			doc.WriteByte('\n')
+		}
+		if err != nil {
+			if err != io.EOF {
+				r.corrupt(line+1, err)
+				return
+			}
+			break
+		}
+	}
+	emit()
+}
+
+// Options say what to read and how strictly.
+type Options struct {
+	// Scope selects the kinds whose events are delivered; nil delivers every kind.
+	Scope *Scope
+	// WritesOnly delivers only events of write verbs (create, update, patch, delete,
+	// deletecollection). Reads are still counted in each Input.
+	WritesOnly bool
+	// Strict stops at the first problem with a *ParseError.
+	Strict bool
+	// MaxLineBytes bounds one line; 0 means DefaultMaxLineBytes.
+	MaxLineBytes int
+	// Window is how far back in time events of one request may arrive out of order, and how
+	// long an auditID is remembered to drop repeats; 0 means DefaultWindow.
+	Window time.Duration
+	// Progress, when set, is updated as reading goes on.
+	Progress *Progress
+}
+
+func (o *Options) maxLine() int {
+	if o.MaxLineBytes > 0 {
+		return o.MaxLineBytes
+	}
+	return DefaultMaxLineBytes
+}
+

@@ -1,0 +1,194 @@
+package audit
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Kind is an API resource in a group: {"networking.k8s.io", "networkpolicies"}. The core group
+// is "".
+type Kind struct {
+	Group    string
+	Resource string
+}
+
+// String writes a kind as resource.group, the form kubectl and --kinds use.
+func (k Kind) String() string {
+	if k.Group == "" {
+		return k.Resource
+	}
+	return k.Resource + "." + k.Group
+}
+
+// ParseKind reads "resource.group" or "resource" (core group).
+func ParseKind(s string) (Kind, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	if s == "" {
+		return Kind{}, fmt.Errorf("empty kind")
+	}
+	res, group, _ := strings.Cut(s, ".")
+	if res == "" || strings.ContainsAny(s, " /") {
+		return Kind{}, fmt.Errorf("kind %q: want resource.group, such as networkpolicies.networking.k8s.io", s)
+	}
+	return Kind{Group: group, Resource: res}, nil
+}
+
+// Scope is the set of kinds whose writes are decoded whole. Everything else is counted from
+// a cheap scan of the line.
+type Scope struct {
+	kinds     map[Kind]bool
+	resources map[string]bool
+}
+
+// NewScope returns a scope of the given kinds.
+func NewScope(kinds ...Kind) *Scope {
+	s := &Scope{kinds: map[Kind]bool{}, resources: map[string]bool{}}
+	for _, k := range kinds {
+		s.kinds[k] = true
+		s.resources[k.Resource] = true
+	}
+	return s
+}
+
+// Has reports whether the kind is in the scope. A nil scope holds every kind.
+func (s *Scope) Has(k Kind) bool { return s == nil || s.kinds[k] }
+
+// hasResource is the prefilter: true when a kind of this resource name, in any group, is in
+// the scope.
+func (s *Scope) hasResource(resource string) bool { return s == nil || s.resources[resource] }
+
+// Kinds lists the scope's kinds in a stable order.
+func (s *Scope) Kinds() []Kind {
+	out := make([]Kind, 0, len(s.kinds))
+	for k := range s.kinds {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Group != out[j].Group {
+			return out[i].Group < out[j].Group
+		}
+		return out[i].Resource < out[j].Resource
+	})
+	return out
+}
+
+// Input is the evidence about one source: what was read and what could not be.
+type Input struct {
+	Source string
+	// SHA256 and Bytes describe the bytes as stored (compressed, for a gzip file).
+	SHA256     string
+	Bytes      int64
+	Compressed bool
+	Format     string
+	Lines      int64
+	Events     int64
+	FirstEvent time.Time
+	LastEvent  time.Time
+	// Problems counts what was wrong, by problem kind; Samples keeps the first few with their
+	// line numbers.
+	Problems map[string]int64
+	Samples  []Sample
+	// Nodes lists the API servers the source names (EKS streams, AKS pods, must-gather
+	// prefixes), when it names any.
+	Nodes []string
+	// Kinds holds what the source recorded of each kind in scope.
+	Kinds map[Kind]*KindStats
+	// Err is set when the source stopped being readable before its end.
+	Err string
+}
+
+// Sample is one problem, where it was found.
+type Sample struct {
+	Line    int
+	Kind    string
+	Message string
+}
+
+// MaxSamples is how many problems an Input keeps verbatim; the rest are only counted.
+const MaxSamples = 20
+
+// Lost counts the values that could not be read at all.
+func (in *Input) Lost() int64 {
+	var n int64
+	for k, c := range in.Problems {
+		if Lost(k) {
+			n += c
+		}
+	}
+	return n
+}
+
+// KindStats is what one source recorded of one kind.
+type KindStats struct {
+	Events int64
+	// Writes counts events per write verb (subresource writes apart, under "verb/subresource").
+	Writes map[string]int64
+	// MaxLevel is the highest audit level seen on a write.
+	MaxLevel string
+	// WritesWithBodies counts write events that carried a request or response object.
+	WritesWithBodies int64
+}
+
+func (in *Input) problem(line int, kind string, err error) {
+	if in.Problems == nil {
+		in.Problems = map[string]int64{}
+	}
+	in.Problems[kind]++
+	if len(in.Samples) < MaxSamples {
+		in.Samples = append(in.Samples, Sample{Line: line, Kind: kind, Message: err.Error()})
+	}
+}
+
+// observe counts one event of the source, decoded or only scanned.
+func (in *Input) observe(t time.Time, k Kind, subresource, verb, level string, bodies bool, scope *Scope) {
+	in.Events++
+	if !t.IsZero() {
+		if in.FirstEvent.IsZero() || t.Before(in.FirstEvent) {
+			in.FirstEvent = t
+		}
+		if t.After(in.LastEvent) {
+			in.LastEvent = t
+		}
+	}
+	if k.Resource == "" || !scope.Has(k) {
+		return
+	}
+	if in.Kinds == nil {
+		in.Kinds = map[Kind]*KindStats{}
+	}
+	ks := in.Kinds[k]
+	if ks == nil {
+		ks = &KindStats{Writes: map[string]int64{}}
+		in.Kinds[k] = ks
+	}
+	ks.Events++
+	if !IsWrite(verb) {
+		return
+	}
+	key := verb
+	if subresource != "" {
+		key = verb + "/" + subresource
+	}
+	ks.Writes[key]++
+	if LevelRank(level) > LevelRank(ks.MaxLevel) {
+		ks.MaxLevel = level
+	}
+	if bodies {
+		ks.WritesWithBodies++
+	}
+}
+
+func (in *Input) addNode(node string) {
+	if node == "" {
+		return
+	}
+	i := sort.SearchStrings(in.Nodes, node)
+	if i < len(in.Nodes) && in.Nodes[i] == node {
+		return
+	}
+	in.Nodes = append(in.Nodes, "")
+	copy(in.Nodes[i+1:], in.Nodes[i:])
+	in.Nodes[i] = node
+}
