@@ -5,6 +5,7 @@ import (
 	stdjson "encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -108,6 +109,12 @@ const maxEnvelopeDepth = 8
 // dispatch decodes one JSON value found at line of a source and hands its events to s. node is
 // the API server named by an enclosing envelope, if any.
 func dispatch(raw []byte, line int, node string, depth int, s sink) {
+	dispatchFast(raw, line, node, depth, s, false)
+}
+
+// dispatchFast is dispatch that may use the fast decoder on the top-level value: only for
+// lines written in the API server's own layout, see decodeWire.
+func dispatchFast(raw []byte, line int, node string, depth int, s sink, fast bool) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
 		return
@@ -137,7 +144,13 @@ func dispatch(raw []byte, line int, node string, depth int, s sink) {
 		return
 	}
 	var w wire
-	if err := json.Unmarshal(raw, &w); err != nil {
+	if err := decodeWire(raw, &w, depth == 0 && fast); err != nil {
+		if vals := splitConcatenated(raw); len(vals) > 1 {
+			for _, v := range vals {
+				dispatch(v, line, node, depth+1, s)
+			}
+			return
+		}
 		s.problem(line, classify(err), err)
 		return
 	}
@@ -178,6 +191,48 @@ func dispatch(raw []byte, line int, node string, depth int, s sink) {
 		}
 		ev.Line, ev.Node = line, node
 		s.event(ev)
+	}
+}
+
+// decodeWire decodes one value. goccy/go-json is about twice as fast as encoding/json but is
+// known to panic on some malformed input (and to carry state between calls after an error),
+// so it is used only where fast is set - lines that already passed the API server layout
+// check - with any panic recovered, and any error decided again by encoding/json, which
+// alone decides what is accepted and how errors read.
+func decodeWire(raw []byte, w *wire, fast bool) (err error) {
+	if fast {
+		if fastDecode(raw, w) == nil {
+			return nil
+		}
+		*w = wire{}
+	}
+	return stdjson.Unmarshal(raw, w)
+}
+
+func fastDecode(raw []byte, w *wire) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("fast decoder: %v", r)
+		}
+	}()
+	return json.Unmarshal(raw, w)
+}
+
+// splitConcatenated splits a line of several JSON values written back to back ({...}{...}),
+// as some tools print them. It returns nil unless every byte belongs to a whole value.
+func splitConcatenated(raw []byte) [][]byte {
+	dec := stdjson.NewDecoder(bytes.NewReader(raw))
+	var out [][]byte
+	for {
+		var v stdjson.RawMessage
+		err := dec.Decode(&v)
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			return nil
+		}
+		out = append(out, v)
 	}
 }
 

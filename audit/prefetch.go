@@ -19,8 +19,8 @@ type prefetch struct {
 }
 
 const (
-	prefetchChunk = 1 << 20
-	prefetchDepth = 3
+	prefetchChunk = 256 << 10
+	prefetchDepth = 2
 )
 
 func newPrefetch(r io.Reader, h hash.Hash, total *atomic.Int64, stop <-chan struct{}) *prefetch {

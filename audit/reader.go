@@ -43,7 +43,7 @@ type Progress struct {
 }
 
 const (
-	readBufferSize = 1 << 20
+	readBufferSize = 256 << 10
 	// DefaultMaxLineBytes bounds the memory one line may take. Events of tens of megabytes
 	// are real (a pod with a large annotation); a line past this bound is counted as
 	// too-long and skipped without being held.
@@ -285,32 +285,33 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 		return
 	}
 	if b[0] == '{' {
-		if l, ok := scanLight(b); ok && !r.wants(l.kind, l.verb) {
+		l, ok := scanLight(b)
+		if ok && !r.wants(l.kind, l.verb) {
 			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, false, r.opts.Scope)
 			if r.opts.Progress != nil {
 				r.opts.Progress.Events.Add(1)
 			}
 			return
 		}
-		r.dispatchLine(b, n, "", last)
+		r.dispatchLine(b, n, "", last, ok)
 		return
 	}
 	// OpenShift must-gather: "<node> {event}".
 	if i := bytes.IndexByte(b, ' '); i > 0 && i < 254 && bytes.HasPrefix(bytes.TrimLeft(b[i:], " "), []byte("{")) && isNodeName(b[:i]) {
-		r.dispatchLine(bytes.TrimLeft(b[i:], " "), n, string(b[:i]), last)
+		r.dispatchLine(bytes.TrimLeft(b[i:], " "), n, string(b[:i]), last, false)
 		return
 	}
-	r.dispatchLine(b, n, "", last)
+	r.dispatchLine(b, n, "", last, false)
 }
 
 // dispatchLine decodes a line, telling a line cut off at the end of the source from one that
 // is broken anywhere else.
-func (r *sourceReader) dispatchLine(b []byte, n int, node string, last bool) {
+func (r *sourceReader) dispatchLine(b []byte, n int, node string, last, fast bool) {
 	if last {
-		dispatch(b, n, node, 0, lastLineSink{r})
+		dispatchFast(b, n, node, 0, lastLineSink{r}, fast)
 		return
 	}
-	dispatch(b, n, node, 0, r)
+	dispatchFast(b, n, node, 0, r, fast)
 }
 
 // lastLineSink reports a JSON error on the final line as a truncated line: the API server was
@@ -411,4 +412,3 @@ func (o *Options) maxLine() int {
 	}
 	return DefaultMaxLineBytes
 }
-

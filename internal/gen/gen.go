@@ -194,7 +194,7 @@ func (g *Generator) base(t time.Time, level, verb, uri string, u User, ref *Obje
 		UserAgent: "kubectl/v1.34.1 (linux/amd64) kubernetes/abc1234", ObjectRef: ref,
 		ResponseStatus: &Status{Code: 200}, RequestReceivedTimestamp: ts(t),
 		StageTimestamp: ts(t.Add(time.Duration(200+g.rng.IntN(20000)) * time.Microsecond)),
-		Annotations: map[string]string{"authorization.k8s.io/decision": "allow", "authorization.k8s.io/reason": "RBAC: allowed by ClusterRoleBinding \"system:controller\""}}
+		Annotations:    map[string]string{"authorization.k8s.io/decision": "allow", "authorization.k8s.io/reason": "RBAC: allowed by ClusterRoleBinding \"system:controller\""}}
 }
 
 func controller(name string) User {
@@ -448,7 +448,7 @@ func (g *Generator) podBody(ns, name, uid string, t time.Time) map[string]any {
 			"creationTimestamp": t.UTC().Format(time.RFC3339),
 			"labels":            map[string]any{"app": strings.SplitN(name, "-", 2)[0], "tier": g.pick([]string{"web", "api", "db"})},
 			"annotations":       map[string]any{"example.com/build-info": g.padding(200 + g.rng.IntN(3000))}},
-		"spec": map[string]any{"containers": containers, "serviceAccountName": "default", "nodeName": fmt.Sprintf("node-%d", g.rng.IntN(6))},
+		"spec":   map[string]any{"containers": containers, "serviceAccountName": "default", "nodeName": fmt.Sprintf("node-%d", g.rng.IntN(6))},
 		"status": map[string]any{"phase": "Pending", "qosClass": "Burstable"},
 	}
 }

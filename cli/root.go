@@ -1,0 +1,232 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/render"
+	"github.com/auditreport/auditreport/report"
+)
+
+// BuildInfo is stamped into the binary at build time.
+type BuildInfo struct {
+	Version string
+	Commit  string
+	Date    string
+}
+
+// reportOptions are the flags of the report command.
+type reportOptions struct {
+	From    []string
+	Since   string
+	Until   string
+	Format  string
+	Output  string
+	Cluster string
+	Kinds   []string
+	Strict  bool
+	Quiet   bool
+	Now     func() time.Time
+}
+
+// AddFlags registers the report flags.
+func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringSliceVarP(&o.From, "from", "f", nil, "audit logs to read: files, globs, directories, or - for stdin (repeatable, comma-separated)")
+	fs.StringVar(&o.Since, "since", "", "start of the report period: RFC 3339, a date, or a duration back from now (24h, 7d)")
+	fs.StringVar(&o.Until, "until", "", "end of the report period (exclusive), in the same forms as --since")
+	fs.StringVar(&o.Format, "format", string(render.FormatTable), "output format: "+render.FormatList())
+	fs.StringVarP(&o.Output, "output", "o", "", "write the report to this file instead of stdout (written atomically)")
+	fs.StringVar(&o.Cluster, "cluster", "", "cluster name to put in the report")
+	fs.StringSliceVar(&o.Kinds, "kinds", nil, "extra kinds to cover, as resource.group (for example endpointslices.discovery.k8s.io)")
+	fs.BoolVar(&o.Strict, "strict", false, "fail on the first malformed input line instead of counting it")
+	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing on stderr but errors")
+}
+
+// NewRootCommand returns the auditreport command tree.
+func NewRootCommand(streams *IOStreams, info BuildInfo) *cobra.Command {
+	opts := &reportOptions{Now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "auditreport --from PATH [flags]",
+		Short: "Turn Kubernetes API server audit logs into compliance reports",
+		Long: `auditreport reads Kubernetes API server audit logs - JSON lines from each control-plane
+node, rotated and gzipped files, webhook EventList batches, and the exports of EKS, AKS,
+GKE and OpenShift - and reports who changed the objects network policy depends on, and
+whether the audit trail itself is complete.
+
+Exit codes:
+  0  the report was written
+  1  an error other than the ones below (for example, writing the output)
+  2  the command line is wrong
+  3  an input is missing or unreadable, or malformed with --strict`,
+		Example: `  # A report on the last day of logs, on the terminal
+  auditreport --from /var/log/kube-audit/ --since 24h
+
+  # JSON for a pipeline, from rotated and compressed logs of three API servers
+  auditreport --from 'logs/*/kube-audit*.log*' --format json -o report.json
+
+  # Logs on stdin, failing on any malformed line
+  zcat audit.log.gz | auditreport --from - --strict`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReport(cmd.Context(), opts, streams, os.Args)
+		},
+	}
+	cmd.SetIn(streams.In)
+	cmd.SetOut(streams.Out)
+	cmd.SetErr(streams.ErrOut)
+	opts.AddFlags(cmd.Flags())
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &UsageError{Err: err} })
+	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		out := make([]string, len(render.Formats))
+		for i, f := range render.Formats {
+			out[i] = string(f)
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+	cmd.AddCommand(newVersionCommand(streams, info))
+	return cmd
+}
+
+// runReport builds the report and writes it.
+func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv []string) error {
+	if len(o.From) == 0 {
+		return &UsageError{Err: errors.New("no input: give --from with audit log files, directories, globs, or - for stdin")}
+	}
+	now, err := generationTime(o.Now())
+	if err != nil {
+		return &UsageError{Err: err}
+	}
+	var period report.Period
+	if o.Since != "" {
+		t, err := parseTimeFlag(o.Since, o.Now())
+		if err != nil {
+			return &UsageError{Err: fmt.Errorf("--since %w", err)}
+		}
+		period.Start = &t
+	}
+	if o.Until != "" {
+		t, err := parseTimeFlag(o.Until, o.Now())
+		if err != nil {
+			return &UsageError{Err: fmt.Errorf("--until %w", err)}
+		}
+		period.End = &t
+	}
+	if period.Start != nil && period.End != nil && !period.Start.Before(*period.End) {
+		return &UsageError{Err: fmt.Errorf("--since (%s) must be before --until (%s)", period.Start.Format(time.RFC3339), period.End.Format(time.RFC3339))}
+	}
+	kinds := append([]audit.Kind(nil), report.DefaultKinds...)
+	for _, s := range o.Kinds {
+		k, err := audit.ParseKind(s)
+		if err != nil {
+			return &UsageError{Err: fmt.Errorf("--kinds %w", err)}
+		}
+		kinds = append(kinds, k)
+	}
+	toTerminal := o.Output == "" && streams.StdoutTTY
+	renderer, err := render.New(render.Format(o.Format), render.Options{Color: toTerminal})
+	if err != nil {
+		return &UsageError{Err: fmt.Errorf("--format: %w", err)}
+	}
+
+	sources, err := audit.Resolve(o.From, streams.In)
+	if err != nil {
+		return err
+	}
+	var total int64
+	for _, s := range sources {
+		if s.Size < 0 {
+			total = 0
+			break
+		}
+		total += s.Size
+	}
+	prog := &audit.Progress{}
+	if streams.StderrTTY && !o.Quiet {
+		pr := startProgress(streams.ErrOut, prog, total)
+		defer pr.Stop()
+	}
+	start := time.Now()
+	rep, err := report.Build(ctx, sources, report.Options{Period: period, Cluster: o.Cluster, Kinds: kinds, Strict: o.Strict, Now: now, Progress: prog})
+	if err != nil {
+		return err
+	}
+	if err := writeOutput(o.Output, streams, func(w *os.File) error { return renderer.Render(w, rep) }, renderer, rep); err != nil {
+		return err
+	}
+	if !o.Quiet {
+		fmt.Fprintln(streams.ErrOut, summaryLine(rep, time.Since(start), o.Output))
+	}
+	return nil
+}
+
+// summaryLine is the one line a run leaves on stderr.
+func summaryLine(r *report.Report, took time.Duration, output string) string {
+	var bytes int64
+	for _, in := range r.Inputs {
+		bytes += in.Bytes
+	}
+	s := fmt.Sprintf("auditreport: read %d events from %d inputs (%s) in %s; %d in-scope writes in the period",
+		r.Summary.Events, len(r.Inputs), mib(bytes), took.Round(time.Millisecond), r.Summary.InPeriod)
+	if r.Summary.Malformed > 0 {
+		s += fmt.Sprintf("; %d unreadable values (see the report's inputs)", r.Summary.Malformed)
+	}
+	if output != "" {
+		s += "; wrote " + output
+	}
+	return s
+}
+
+// generationTime is now, or SOURCE_DATE_EPOCH when set, so that the same input gives the
+// same report.
+func generationTime(now time.Time) (time.Time, error) {
+	v := os.Getenv("SOURCE_DATE_EPOCH")
+	if v == "" {
+		return now.UTC().Truncate(time.Second), nil
+	}
+	sec, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since 1970", v)
+	}
+	return time.Unix(sec, 0).UTC(), nil
+}
+
+// writeOutput writes to stdout, or to path through a temporary file renamed into place, so
+// that a failed run never leaves half a report.
+func writeOutput(path string, streams *IOStreams, write func(*os.File) error, r render.Renderer, rep *report.Report) error {
+	if path == "" {
+		return r.Render(streams.Out, rep)
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+// Command auditreport turns Kubernetes API server audit logs into compliance reports.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/auditreport/auditreport/cli"
+)
+
+// Set by the linker: -ldflags "-X main.version=v1.2.3 -X main.commit=... -X main.date=...".
+var (
+	version = ""
+	commit  = ""
+	date    = ""
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	streams := cli.System()
+	cmd := cli.NewRootCommand(streams, buildInfo())
+	if err := cmd.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(streams.ErrOut, "auditreport:", err)
+		return cli.ExitCode(err)
+	}
+	return cli.ExitOK
+}
+
+// buildInfo fills what the linker did not stamp from the module's build information.
+func buildInfo() cli.BuildInfo {
+	info := cli.BuildInfo{Version: version, Commit: commit, Date: date}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if info.Version == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			info.Version = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch {
+			case s.Key == "vcs.revision" && info.Commit == "":
+				info.Commit = s.Value
+			case s.Key == "vcs.time" && info.Date == "":
+				info.Date = s.Value
+			}
+		}
+	}
+	if info.Version == "" {
+		info.Version = "dev"
+	}
+	if info.Commit == "" {
+		info.Commit = "unknown"
+	}
+	if info.Date == "" {
+		info.Date = "unknown"
+	}
+	return info
+}
