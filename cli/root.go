@@ -36,6 +36,7 @@ type reportOptions struct {
 	Kinds   []string
 	Strict  bool
 	Quiet   bool
+	MaxLine int
 	Now     func() time.Time
 }
 
@@ -50,6 +51,7 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.Kinds, "kinds", nil, "extra kinds to cover, as resource.group (for example endpointslices.discovery.k8s.io)")
 	fs.BoolVar(&o.Strict, "strict", false, "fail on the first malformed input line instead of counting it")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing on stderr but errors")
+	fs.IntVar(&o.MaxLine, "max-line-bytes", audit.DefaultMaxLineBytes, "longest input line to read; longer lines are counted as too-long and skipped")
 }
 
 // NewRootCommand returns the auditreport command tree.
@@ -158,7 +160,7 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 		defer pr.Stop()
 	}
 	start := time.Now()
-	rep, err := report.Build(ctx, sources, report.Options{Period: period, Cluster: o.Cluster, Kinds: kinds, Strict: o.Strict, Now: now, Progress: prog})
+	rep, err := report.Build(ctx, sources, report.Options{Period: period, Cluster: o.Cluster, Kinds: kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Now: now, Progress: prog})
 	if err != nil {
 		return err
 	}
@@ -166,6 +168,11 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 		return err
 	}
 	if !o.Quiet {
+		for _, in := range rep.Inputs {
+			if in.Error != "" {
+				fmt.Fprintf(streams.ErrOut, "auditreport: warning: %s: stopped reading: %s\n", in.Source, in.Error)
+			}
+		}
 		fmt.Fprintln(streams.ErrOut, summaryLine(rep, time.Since(start), o.Output))
 	}
 	return nil

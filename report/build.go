@@ -30,6 +30,8 @@ type Options struct {
 	Strict bool
 	// Now is the generation time (honours SOURCE_DATE_EPOCH in the CLI).
 	Now time.Time
+	// MaxLineBytes bounds one input line; 0 means audit.DefaultMaxLineBytes.
+	MaxLineBytes int
 	// Progress, when set, is updated while reading.
 	Progress *audit.Progress
 }
@@ -41,7 +43,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 		kinds = DefaultKinds
 	}
 	scope := audit.NewScope(kinds...)
-	rd := audit.NewReader(ctx, sources, audit.Options{Scope: scope, WritesOnly: true, Strict: opts.Strict, Progress: opts.Progress})
+	rd := audit.NewReader(ctx, sources, audit.Options{Scope: scope, WritesOnly: true, Strict: opts.Strict, MaxLineBytes: opts.MaxLineBytes, Progress: opts.Progress})
 	defer rd.Close()
 
 	rep := &Report{APIVersion: APIVersion, Kind: Kind, GeneratedAt: opts.Now.UTC(), Period: opts.Period, Cluster: opts.Cluster}

@@ -1,0 +1,41 @@
+# auditreport build, test and benchmark entry points. Only Go is needed, except for
+# `make bench` (jq, installed from Debian when missing) and `make lint` (go vet, gofmt).
+
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+BENCHSIZE ?= 1GB
+FUZZTIME  ?= 30s
+
+.PHONY: build test lint fuzz bench bench-go scenarios clean
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o auditreport .
+
+test:
+	$(GO) test ./...
+
+lint:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# Each fuzz target runs for FUZZTIME; findings land in audit/testdata/fuzz and become tests.
+fuzz:
+	$(GO) test ./audit -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./audit -run '^$$' -fuzz '^FuzzDecoderDifferential$$' -fuzztime $(FUZZTIME)
+
+# Throughput and memory on generated logs, as ratios to cat and jq measured in the same run.
+bench: build
+	@command -v jq >/dev/null || (apt-get update -qq && apt-get install -y -qq jq)
+	$(GO) run ./bench/run -size $(BENCHSIZE)
+
+bench-go:
+	$(GO) test ./audit -run '^$$' -bench . -benchmem
+
+# Regenerate testdata/logs from the generator.
+scenarios:
+	$(GO) run ./bench/scenarios
+
+clean:
+	rm -rf auditreport bench/data

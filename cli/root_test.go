@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/auditreport/auditreport/report"
+)
+
+// run executes the command line as a user would and returns stdout, stderr and the exit code.
+func run(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	streams, in, out, errOut := Test()
+	in.WriteString(stdin)
+	cmd := NewRootCommand(streams, BuildInfo{Version: "test", Commit: "c", Date: "d"})
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	if err != nil {
+		errOut.WriteString("auditreport: " + err.Error() + "\n")
+	}
+	return out.String(), errOut.String(), ExitCode(err)
+}
+
+func decode(t *testing.T, s string) report.Report {
+	t.Helper()
+	var r report.Report
+	if err := json.Unmarshal([]byte(s), &r); err != nil {
+		t.Fatalf("output is not the JSON report: %v\n%s", err, s)
+	}
+	return r
+}
+
+func TestReportJSON(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1793491200")
+	out, errOut, code := run(t, "", "--from", "../testdata/logs/ha-3-nodes", "--format", "json", "--cluster", "prod-eu")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	r := decode(t, out)
+	if r.APIVersion != "auditreport/v1" || r.Kind != "ComplianceReport" || r.Cluster != "prod-eu" || len(r.Inputs) != 3 {
+		t.Errorf("header wrong: %s %s %q, %d inputs", r.APIVersion, r.Kind, r.Cluster, len(r.Inputs))
+	}
+	if got := r.GeneratedAt.Format(time.RFC3339); got != "2026-11-01T00:00:00Z" {
+		t.Errorf("generatedAt %s does not honour SOURCE_DATE_EPOCH", got)
+	}
+	var events int64
+	for _, in := range r.Inputs {
+		events += in.Events
+		if in.Events != in.Lines || in.Malformed != 0 || len(in.SHA256) != 64 || in.FirstEvent == nil {
+			t.Errorf("%s: %d events of %d lines, %d malformed, sha %q", in.Source, in.Events, in.Lines, in.Malformed, in.SHA256)
+		}
+	}
+	if r.Summary.Events != events || r.Summary.ScopedWrites == 0 || r.Summary.InPeriod != r.Summary.ScopedWrites {
+		t.Errorf("summary %+v does not add up to %d events", r.Summary, events)
+	}
+	if !strings.Contains(errOut, "auditreport: read") || strings.Contains(errOut, "\x1b") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("stderr should be one plain summary line when not a terminal, got %q", errOut)
+	}
+}
+
+func TestSinceMakesBaseline(t *testing.T) {
+	out, errOut, code := run(t, "", "--from", "../testdata/logs/ha-3-nodes", "--format", "json",
+		"--since", "2026-11-01T12:00:00Z", "--until", "2026-11-02")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	s := decode(t, out).Summary
+	if s.Baseline == 0 || s.InPeriod == 0 || s.After == 0 || s.Baseline+s.InPeriod+s.After != s.ScopedWrites {
+		t.Errorf("period split wrong: %+v", s)
+	}
+}
+
+func TestStdin(t *testing.T) {
+	data, err := os.ReadFile("../testdata/logs/ha-3-nodes/kube-apiserver-2-audit.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := run(t, string(data), "--from", "-", "--format", "json", "-q")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	r := decode(t, out)
+	if r.Inputs[0].Source != "stdin" || r.Inputs[0].Events != 160 {
+		t.Errorf("stdin read as %+v", r.Inputs[0])
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"no input", []string{}, ExitUsage, "no input"},
+		{"unknown flag", []string{"--from", "x", "--colour"}, ExitUsage, "unknown flag"},
+		{"unknown format", []string{"--from", "../testdata/logs/rotated", "--format", "docx"}, ExitUsage, "unknown format \"docx\""},
+		{"bad since", []string{"--from", "../testdata/logs/rotated", "--since", "last tuesday"}, ExitUsage, "--since"},
+		{"since after until", []string{"--from", "../testdata/logs/rotated", "--since", "2026-11-02", "--until", "2026-11-01"}, ExitUsage, "must be before"},
+		{"missing file", []string{"--from", "../testdata/logs/nope.log"}, ExitInput, "nope.log: no such file"},
+		{"empty glob", []string{"--from", "../testdata/logs/*.nothing"}, ExitInput, "no file matches"},
+		{"strict on broken input", []string{"--from", "../testdata/logs/broken", "--strict"}, ExitInput, "kube-audit.log:7: not-json"},
+		{"broken input counted", []string{"--from", "../testdata/logs/broken", "--format", "json"}, ExitOK, "8 unreadable values"},
+		{"corrupt gzip reported", []string{"--from", "../testdata/logs/corrupt-gzip", "--format", "json"}, ExitOK, "warning: ../testdata/logs/corrupt-gzip/kube-audit-2026-11-01T06-00-00.000.log.gz: stopped reading"},
+		{"corrupt gzip strict", []string{"--from", "../testdata/logs/corrupt-gzip", "--strict"}, ExitInput, "log.gz:"},
+		{"unwritable output", []string{"--from", "../testdata/logs/rotated", "-o", "/nonexistent/dir/r.json"}, ExitError, "writing /nonexistent/dir/r.json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, code := run(t, "", tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.msg) {
+				t.Errorf("exit %d, stderr %q; want exit %d mentioning %q", code, errOut, tc.code, tc.msg)
+			}
+		})
+	}
+}
+
+func TestOutputFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "report.json")
+	out, errOut, code := run(t, "", "--from", "../testdata/logs/rotated", "--format", "json", "-o", path)
+	if code != 0 || out != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := decode(t, string(b)); len(r.Inputs) != 2 || !r.Inputs[0].Compressed || r.Inputs[0].Events != 118 {
+		t.Errorf("the rotated scenario read as %+v", r.Inputs)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 || !strings.Contains(errOut, "wrote "+path) {
+		t.Errorf("temporary files left behind or output not named: %v, %q", entries, errOut)
+	}
+}
+
+func TestTable(t *testing.T) {
+	out, _, code := run(t, "", "--from", "../testdata/logs/broken")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"kube-audit.log", "Unreadable", "line 7: not-json", "line 47: truncated-line", "1 cloudwatch-truncated"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("colour codes written to a non-terminal")
+	}
+}
+
+func TestParseTimeFlag(t *testing.T) {
+	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+	for in, want := range map[string]string{
+		"2026-11-01T12:00:00Z":      "2026-11-01T12:00:00Z",
+		"2026-11-01T12:00:00+01:00": "2026-11-01T11:00:00Z",
+		"2026-11-01":                "2026-11-01T00:00:00Z",
+		"24h":                       "2026-11-28T10:00:00Z",
+		"7d":                        "2026-11-22T10:00:00Z",
+		"2w":                        "2026-11-15T10:00:00Z",
+		"90m":                       "2026-11-29T08:30:00Z",
+	} {
+		got, err := parseTimeFlag(in, now)
+		if err != nil || got.Format(time.RFC3339) != want {
+			t.Errorf("parseTimeFlag(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "yesterday", "-5h", "2026-13-01"} {
+		if _, err := parseTimeFlag(bad, now); err == nil {
+			t.Errorf("parseTimeFlag(%q) accepted", bad)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, _, code := run(t, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "auditreport test (commit c, built d") {
+		t.Errorf("version printed %q", out)
+	}
+}
