@@ -19,16 +19,63 @@ type light struct {
 // copy or a shipper's rewrite, is decoded whole, so the scan can never misread it.
 var apiServerPrefix = []byte(`{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"`)
 
+// Keys are searched without their opening quote, then checked for it: a pattern that starts
+// with '"' makes bytes.Index stop at every quote in a JSON line, which is several times slower.
 var (
-	keyVerb        = []byte(`"verb":"`)
-	keyObjectRef   = []byte(`"objectRef":{`)
-	keyReqObject   = []byte(`"requestObject":`)
-	keyRespObject  = []byte(`"responseObject":`)
-	keyReceived    = []byte(`"requestReceivedTimestamp":"`)
-	keyResource    = []byte(`"resource":"`)
-	keyAPIGroup    = []byte(`"apiGroup":"`)
-	keySubresource = []byte(`"subresource":"`)
+	keyVerb        = []byte(`verb":"`)
+	keyObjectRef   = []byte(`objectRef":{`)
+	keyReqObject   = []byte(`requestObject":`)
+	keyRespObject  = []byte(`responseObject":`)
+	keyReceived    = []byte(`requestReceivedTimestamp":"`)
+	keyResource    = []byte(`resource":"`)
+	keyAPIGroup    = []byte(`apiGroup":"`)
+	keySubresource = []byte(`subresource":"`)
 )
+
+// indexKey returns the index just past key (given without its opening quote) where it follows
+// a quote, or -1.
+func indexKey(b, key []byte) int {
+	off := 0
+	for {
+		i := bytes.Index(b[off:], key)
+		if i < 0 {
+			return -1
+		}
+		if i+off > 0 && b[i+off-1] == '"' {
+			return i + off + len(key)
+		}
+		off += i + 1
+	}
+}
+
+// lastIndexKey is indexKey searching from the end.
+func lastIndexKey(b, key []byte) int {
+	for {
+		i := bytes.LastIndex(b, key)
+		if i < 0 {
+			return -1
+		}
+		if i > 0 && b[i-1] == '"' {
+			return i + len(key)
+		}
+		b = b[:i]
+	}
+}
+
+// interner returns one string per distinct byte sequence, so that scanning a line allocates
+// nothing for values that repeat on every line (verbs, levels, resources).
+type interner map[string]string
+
+func (in interner) get(b []byte) string {
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(in) < 4096 {
+		in[s] = s
+	}
+	return s
+}
 
 // scanLight reads kind, verb, level and time from a line in the API server's own layout,
 // where field order is fixed: level, auditID, stage, requestURI, verb, user, sourceIPs,
@@ -36,7 +83,7 @@ var (
 // requestReceivedTimestamp, stageTimestamp, annotations. A quote inside a JSON string is
 // always escaped, so a key pattern such as `"verb":"` cannot match inside a value. ok is
 // false when the line is not in that layout; it is then decoded whole.
-func scanLight(b []byte) (l light, ok bool) {
+func scanLight(b []byte, in interner) (l light, ok bool) {
 	if !bytes.HasPrefix(b, apiServerPrefix) || b[len(b)-1] != '}' {
 		return l, false
 	}
@@ -45,33 +92,44 @@ func scanLight(b []byte) (l light, ok bool) {
 	if end < 0 {
 		return l, false
 	}
-	l.level = string(rest[:end])
-	l.verb, ok = stringAfter(rest, keyVerb)
-	if !ok {
+	l.level = in.get(rest[:end])
+	v := indexKey(rest, keyVerb)
+	if v < 0 {
 		return l, false
 	}
+	if l.verb, ok = stringAt(rest[v:], in); !ok {
+		return l, false
+	}
+	rest = rest[v:]
 	// A body may hold the key patterns; the objectRef that counts comes before any body.
 	// Metadata-level events carry no bodies at all.
-	if i := bytes.Index(rest, keyObjectRef); i >= 0 {
-		if l.level != "Metadata" && (bytes.Contains(rest[:i], keyReqObject) || bytes.Contains(rest[:i], keyRespObject)) {
+	if i := indexKey(rest, keyObjectRef); i >= 0 {
+		if l.level != "Metadata" && (indexKey(rest[:i], keyReqObject) >= 0 || indexKey(rest[:i], keyRespObject) >= 0) {
 			return l, false
 		}
-		ref := rest[i+len(keyObjectRef):]
+		ref := rest[i:]
 		close := bytes.IndexByte(ref, '}')
 		if close < 0 {
 			return l, false
 		}
+		rest = ref[close:]
 		ref = ref[:close]
-		l.kind.Resource, _ = stringAfter(ref, keyResource)
-		l.kind.Group, _ = stringAfter(ref, keyAPIGroup)
-		l.subresource, _ = stringAfter(ref, keySubresource)
+		l.kind.Resource = stringAfter(ref, keyResource, in)
+		l.kind.Group = stringAfter(ref, keyAPIGroup, in)
+		l.subresource = stringAfter(ref, keySubresource, in)
 	}
 	// The top-level timestamps come after the bodies: the last occurrence is the real one.
-	i := bytes.LastIndex(rest, keyReceived)
+	// Without bodies, the first after objectRef is the last, and a forward search is faster.
+	var i int
+	if l.level == "Metadata" {
+		i = indexKey(rest, keyReceived)
+	} else {
+		i = lastIndexKey(rest, keyReceived)
+	}
 	if i < 0 {
 		return l, false
 	}
-	ts := rest[i+len(keyReceived):]
+	ts := rest[i:]
 	end = bytes.IndexByte(ts, '"')
 	if end < 0 {
 		return l, false
@@ -84,16 +142,21 @@ func scanLight(b []byte) (l light, ok bool) {
 	return l, true
 }
 
-// stringAfter returns the plain string value that follows key, or false if it has escapes.
-func stringAfter(b, key []byte) (string, bool) {
-	i := bytes.Index(b, key)
+// stringAfter returns the plain string value that follows key, or "".
+func stringAfter(b, key []byte, in interner) string {
+	i := indexKey(b, key)
 	if i < 0 {
-		return "", false
+		return ""
 	}
-	v := b[i+len(key):]
+	s, _ := stringAt(b[i:], in)
+	return s
+}
+
+// stringAt reads a string value up to its closing quote; false if it has escapes.
+func stringAt(v []byte, in interner) (string, bool) {
 	end := bytes.IndexByte(v, '"')
 	if end < 0 || bytes.IndexByte(v[:end], '\\') >= 0 {
 		return "", false
 	}
-	return string(v[:end]), true
+	return in.get(v[:end]), true
 }

@@ -61,6 +61,7 @@ type sourceReader struct {
 	out   chan<- []*Event
 	fatal error
 	long  []byte // a line longer than the read buffer, assembled
+	names interner
 }
 
 func (r *sourceReader) event(ev *Event) {
@@ -285,7 +286,7 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 		return
 	}
 	if b[0] == '{' {
-		l, ok := scanLight(b)
+		l, ok := scanLight(b, r.names)
 		if ok && !r.wants(l.kind, l.verb) {
 			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, false, r.opts.Scope)
 			if r.opts.Progress != nil {

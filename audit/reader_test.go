@@ -397,3 +397,53 @@ func TestParseTime(t *testing.T) {
 		t.Error("parseTime accepted garbage")
 	}
 }
+
+// TestScanAgreesWithDecode: for every line the scan accepts, it reads the same kind, verb,
+// level and time as a full decode.
+func TestScanAgreesWithDecode(t *testing.T) {
+	var scanned int
+	in := interner{}
+	for _, src := range files(t, "../testdata/logs/ha-3-nodes/*") {
+		raw, err := os.ReadFile(src.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range bytes.Split(bytes.TrimSpace(raw), []byte("\n")) {
+			l, ok := scanLight(line, in)
+			if !ok {
+				continue
+			}
+			scanned++
+			var w wire
+			if err := jsonUnmarshalStd(line, &w); err != nil {
+				t.Fatal(err)
+			}
+			ev, derr := fromWire(&w, nopSink{}, i+1)
+			if derr != nil {
+				t.Fatal(derr)
+			}
+			got := fmt.Sprintf("%s %s %s %s %s", l.kind, l.subresource, l.verb, l.level, l.time)
+			want := fmt.Sprintf("%s %s %s %s %s", Kind{ev.Group(), ev.Resource()}, ev.Subresource(), ev.Verb, ev.Level, ev.Time())
+			if got != want {
+				t.Errorf("%s:%d: scan %q, decode %q", src.Name, i+1, got, want)
+			}
+		}
+	}
+	if scanned < 400 {
+		t.Fatalf("only %d lines scanned", scanned)
+	}
+	// Not the API server's layout: never scanned.
+	for _, line := range []string{
+		`{"apiVersion":"audit.k8s.io/v1","kind":"Event","level":"Metadata","verb":"get"}`,
+		`{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","verb":"get","requestReceivedTimestamp":"2026-11-01T00:00:00Z"`,
+	} {
+		if _, ok := scanLight([]byte(line), in); ok {
+			t.Errorf("scanned a line not in the API server layout: %s", line)
+		}
+	}
+}
+
+type nopSink struct{}
+
+func (nopSink) event(*Event)               {}
+func (nopSink) problem(int, string, error) {}

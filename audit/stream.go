@@ -101,7 +101,7 @@ func (r *Reader) start() {
 		st := &sourceState{ch: make(chan []*Event, 2), seq: i}
 		r.states = append(r.states, st)
 		go func(src Source, st *sourceState) {
-			sr := &sourceReader{ctx: r.ctx, src: src, opts: &r.opts, out: st.ch, batch: make([]*Event, 0, batchSize)}
+			sr := &sourceReader{ctx: r.ctx, src: src, opts: &r.opts, out: st.ch, batch: make([]*Event, 0, batchSize), names: interner{}}
 			st.err = sr.read()
 			st.input = sr.in
 			close(st.ch)

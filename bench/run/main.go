@@ -1,0 +1,159 @@
+// Command run measures auditreport's reading throughput and peak memory on generated logs,
+// as ratios to cat and jq measured in the same run (machines here are noisy; ratios are
+// what can be compared across runs).
+//
+//	go run ./bench/run -size 1GB -growth 4GB
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+type result struct {
+	name  string
+	secs  float64
+	rssKB int64
+}
+
+func main() {
+	size := flag.String("size", "1GB", "size of the generated log")
+	growth := flag.String("growth", "", "a second, larger size: peak memory on both is compared")
+	dir := flag.String("dir", "bench/data", "where generated logs are kept between runs")
+	bin := flag.String("bin", "./auditreport", "the auditreport binary to measure")
+	runs := flag.Int("runs", 3, "runs of each command; the median is reported")
+	nojq := flag.Bool("no-jq", false, "skip jq (slow: about 70 MB/s)")
+	flag.Parse()
+	if err := run(*size, *growth, *dir, *bin, *runs, *nojq); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// logFile generates (once) a single-node log of the given size and returns its path. Days
+// grow with the size, so that a larger log is a longer period of the same cluster, not a
+// busier one: memory may depend on how many events arrive per minute (the merge window), and
+// must not depend on how many bytes are read.
+func logFile(dir, size string, days float64) (string, int64, error) {
+	d := filepath.Join(dir, size)
+	path := filepath.Join(d, "kube-apiserver-1-audit.log")
+	if fi, err := os.Stat(path); err == nil {
+		return path, fi.Size(), nil
+	}
+	fmt.Fprintf(os.Stderr, "generating %s log in %s ...\n", size, d)
+	cmd := exec.Command("go", "run", "./bench/gen", "-size", size, "-nodes", "1", "-days", fmt.Sprint(days), "-o", d)
+	cmd.Stderr = nil
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", 0, fmt.Errorf("gen: %v\n%s", err, out)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return "", 0, err
+	}
+	return path, fi.Size(), nil
+}
+
+// measure runs a command with stdout to /dev/null and returns the median wall time and the
+// largest peak RSS over runs.
+func measure(name string, runs int, args ...string) (result, error) {
+	var times []float64
+	var rss int64
+	for i := 0; i < runs; i++ {
+		cmd := exec.Command(args[0], args[1:]...)
+		devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			return result{}, err
+		}
+		cmd.Stdout = devnull
+		start := time.Now()
+		err = cmd.Run()
+		d := time.Since(start)
+		devnull.Close()
+		if err != nil {
+			return result{}, fmt.Errorf("%s: %w", name, err)
+		}
+		times = append(times, d.Seconds())
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > rss {
+			rss = ru.Maxrss
+		}
+	}
+	sort.Float64s(times)
+	return result{name: name, secs: times[len(times)/2], rssKB: rss}, nil
+}
+
+func run(size, growth, dir, bin string, runs int, nojq bool) error {
+	path, bytes, err := logFile(dir, size, 2)
+	if err != nil {
+		return err
+	}
+	mb := float64(bytes) / 1e6
+	fmt.Printf("input: %s, %.0f MB, %d runs each (median time, largest peak RSS)\n\n", path, mb, runs)
+	var res []result
+	cat, err := measure("cat file > /dev/null", runs, "cat", path)
+	if err != nil {
+		return err
+	}
+	res = append(res, cat)
+	var jq result
+	if !nojq {
+		if jq, err = measure(`jq -c 'select(.objectRef.resource=="pods")'`, 1, "jq", "-c", `select(.objectRef.resource=="pods")`, path); err != nil {
+			return err
+		}
+		res = append(res, jq)
+	}
+	ar, err := measure("auditreport --format json", runs, bin, "--from", path, "--format", "json", "--quiet")
+	if err != nil {
+		return err
+	}
+	res = append(res, ar)
+	fmt.Printf("%-45s %9s %10s %12s\n", "command", "seconds", "MB/s", "peak RSS")
+	for _, r := range res {
+		fmt.Printf("%-45s %9.2f %10.0f %9.1f MiB\n", r.name, r.secs, mb/r.secs, float64(r.rssKB)/1024)
+	}
+	fmt.Println()
+	fmt.Printf("auditreport throughput: %.0f MB/s (goal >= 500, stretch 1000)\n", mb/ar.secs)
+	fmt.Printf("auditreport / cat:      %.3f of cat's speed\n", cat.secs/ar.secs)
+	if !nojq {
+		fmt.Printf("auditreport / jq:       %.1fx jq's speed (goal >= 10x)\n", jq.secs/ar.secs)
+	}
+	if growth == "" {
+		return nil
+	}
+	path2, bytes2, err := logFile(dir, growth, 2*float64(sizeBytes(growth))/float64(sizeBytes(size)))
+	if err != nil {
+		return err
+	}
+	ar2, err := measure("auditreport on "+growth, runs, bin, "--from", path2, "--format", "json", "--quiet")
+	if err != nil {
+		return err
+	}
+	mb2 := float64(bytes2) / 1e6
+	fmt.Printf("\nmemory growth: %.0f MB -> %.1f MiB peak RSS, %.0f MB -> %.1f MiB peak RSS (%+.1f%%; goal within 10%% and under 256 MiB)\n",
+		mb, float64(ar.rssKB)/1024, mb2, float64(ar2.rssKB)/1024, 100*(float64(ar2.rssKB)/float64(ar.rssKB)-1))
+	fmt.Printf("throughput on %s: %.0f MB/s\n", growth, mb2/ar2.secs)
+	return nil
+}
+
+// sizeBytes reads the sizes the generator takes (500MB, 1GB).
+func sizeBytes(s string) int64 {
+	u := strings.ToUpper(s)
+	for _, suf := range []struct {
+		s string
+		m int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}} {
+		if n, ok := strings.CutSuffix(u, suf.s); ok {
+			f, _ := strconv.ParseFloat(n, 64)
+			return int64(f * float64(suf.m))
+		}
+	}
+	n, _ := strconv.ParseInt(u, 10, 64)
+	return n
+}
