@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	json "github.com/goccy/go-json"
 	"github.com/google/go-cmp/cmp"
@@ -34,6 +35,13 @@ func FuzzReader(f *testing.F) {
 	f.Add([]byte("{\"kind\":\"Event\",\"verb\":\"get\"}\n{"))
 	f.Add([]byte("\x1f\x8b\x08\x00garbage"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		start := time.Now()
+		defer func() {
+			// Reading is linear: no input of a few kilobytes may take seconds.
+			if d := time.Since(start); d > 2*time.Second {
+				t.Fatalf("reading %d bytes took %v", len(data), d)
+			}
+		}()
 		r := NewReader(context.Background(), []Source{ReaderSource("fuzz", bytes.NewReader(data))}, Options{MaxLineBytes: 1 << 20})
 		defer r.Close()
 		n := 0
