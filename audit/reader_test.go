@@ -447,3 +447,26 @@ type nopSink struct{}
 
 func (nopSink) event(*Event)               {}
 func (nopSink) problem(int, string, error) {}
+
+// TestGcloudArray: `gcloud logging read --format=json` prints the LogEntries as one
+// pretty-printed JSON array.
+func TestGcloudArray(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/realdata/panther/panther-gke-auditlog-testlogs.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []any
+	for _, l := range bytes.Split(bytes.TrimSpace(raw), []byte("\n")) {
+		var v any
+		if err := jsonUnmarshalStd(l, &v); err != nil {
+			t.Fatal(err)
+		}
+		entries = append(entries, v)
+	}
+	arr, _ := jsonMarshalStd(entries, "  ")
+	evs, inputs, _ := readAll(t, Options{}, ReaderSource("gcloud.json", bytes.NewReader(arr)))
+	if inputs[0].Format != FormatValues || inputs[0].Events != 51 || inputs[0].Problems[ProblemUntimed] != 35 || len(evs) != 51 {
+		t.Errorf("format %s, %d events (%d delivered), problems %v; want json, 51, untimed 35",
+			inputs[0].Format, inputs[0].Events, len(evs), inputs[0].Problems)
+	}
+}

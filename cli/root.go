@@ -155,12 +155,14 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 		total += s.Size
 	}
 	prog := &audit.Progress{}
+	stopProgress := func() {}
 	if streams.StderrTTY && !o.Quiet {
-		pr := startProgress(streams.ErrOut, prog, total)
-		defer pr.Stop()
+		stopProgress = startProgress(streams.ErrOut, prog, total).Stop
 	}
 	start := time.Now()
 	rep, err := report.Build(ctx, sources, report.Options{Period: period, Cluster: o.Cluster, Kinds: kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Now: now, Progress: prog})
+	// The progress line is cleared before anything else is written to the terminal.
+	stopProgress()
 	if err != nil {
 		return err
 	}

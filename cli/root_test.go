@@ -182,3 +182,24 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version printed %q", out)
 	}
 }
+
+func TestProgressOnlyOnTerminal(t *testing.T) {
+	streams, _, _, errOut := Test()
+	streams.StderrTTY = true
+	cmd := NewRootCommand(streams, BuildInfo{})
+	cmd.SetArgs([]string{"--from", "../testdata/logs/ha-3-nodes", "--format", "json"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	// The redraw is cleared before the summary line, so a terminal is left tidy.
+	if !strings.Contains(errOut.String(), "\r\x1b[K") || !strings.HasSuffix(errOut.String(), "in-scope writes in the period\n") {
+		t.Errorf("stderr on a terminal: %q", errOut.String())
+	}
+	streams.StderrTTY = true
+	errOut.Reset()
+	cmd = NewRootCommand(streams, BuildInfo{})
+	cmd.SetArgs([]string{"--from", "../testdata/logs/ha-3-nodes", "--format", "json", "--quiet"})
+	if err := cmd.Execute(); err != nil || errOut.Len() != 0 {
+		t.Errorf("--quiet wrote %q (err %v)", errOut.String(), err)
+	}
+}
