@@ -125,18 +125,11 @@ func dispatchFast(raw []byte, line int, node string, depth int, s sink, fast boo
 	}
 	switch raw[0] {
 	case '[':
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
-			s.problem(line, classify(err), err)
-			return
-		}
-		for _, it := range items {
-			dispatch(it, line, node, depth+1, s)
-		}
+		dispatchArray(raw, line, node, depth, s)
 		return
 	case '{':
 	default:
-		if !json.Valid(raw) {
+		if !stdjson.Valid(raw) {
 			s.problem(line, ProblemNotJSON, errors.New("not JSON"))
 			return
 		}
@@ -238,7 +231,7 @@ func splitConcatenated(raw []byte) [][]byte {
 
 func dispatchArray(raw json.RawMessage, line int, node string, depth int, s sink) {
 	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
+	if err := stdjson.Unmarshal(raw, &items); err != nil {
 		s.problem(line, classify(err), err)
 		return
 	}
@@ -258,7 +251,7 @@ func dispatchWrapped(raw json.RawMessage, line int, node string, depth int, s si
 		return
 	}
 	var inner string
-	if err := json.Unmarshal(raw, &inner); err != nil {
+	if err := stdjson.Unmarshal(raw, &inner); err != nil {
 		s.problem(line, ProblemNotJSON, err)
 		return
 	}
@@ -373,13 +366,13 @@ func parseTimeValue(raw json.RawMessage) (time.Time, error) {
 	}
 	if raw[0] == '"' {
 		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
+		if err := stdjson.Unmarshal(raw, &s); err != nil {
 			return time.Time{}, err
 		}
 		return parseTime(s)
 	}
 	var ms int64
-	if err := json.Unmarshal(raw, &ms); err != nil {
+	if err := stdjson.Unmarshal(raw, &ms); err != nil {
 		return time.Time{}, fmt.Errorf("cannot read time %s", abbreviate(raw, 40))
 	}
 	return time.UnixMilli(ms).UTC(), nil

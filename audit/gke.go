@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -43,7 +44,7 @@ var grpcToHTTP = map[int32]int32{
 // the event stands for the finished request.
 func fromLogEntry(w *wire, s sink, line int) (*Event, *decodeError) {
 	var p auditLog
-	if err := json.Unmarshal(w.ProtoPayload, &p); err != nil {
+	if err := stdjson.Unmarshal(w.ProtoPayload, &p); err != nil {
 		return nil, &decodeError{kind: classify(err), err: fmt.Errorf("protoPayload: %w", err)}
 	}
 	if !strings.HasPrefix(p.MethodName, "io.k8s.") {
@@ -171,11 +172,11 @@ func stripType(raw json.RawMessage) json.RawMessage {
 		return raw
 	}
 	var m map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := stdjson.Unmarshal(raw, &m); err != nil {
 		return raw
 	}
 	delete(m, "@type")
-	out, err := json.Marshal(m)
+	out, err := stdjson.Marshal(m)
 	if err != nil {
 		return raw
 	}
