@@ -122,11 +122,12 @@ func (r *sourceReader) readValues(br io.Reader) {
 	dec := stdjson.NewDecoder(t)
 	for !r.stopped() {
 		line := t.advance(dec.InputOffset())
-		if t.peek(dec.InputOffset()) == 0 {
+		next := t.peek(dec.InputOffset())
+		if next == 0 {
 			break
 		}
 		var err error
-		switch t.peek(dec.InputOffset()) {
+		switch next {
 		case '[':
 			err = r.streamArray(dec, t, "")
 		case '{':

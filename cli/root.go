@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -166,7 +167,7 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if err != nil {
 		return err
 	}
-	if err := writeOutput(o.Output, streams, func(w *os.File) error { return renderer.Render(w, rep) }, renderer, rep); err != nil {
+	if err := writeOutput(o.Output, streams, func(w io.Writer) error { return renderer.Render(w, rep) }); err != nil {
 		return err
 	}
 	if !o.Quiet {
@@ -213,9 +214,9 @@ func generationTime(now time.Time) (time.Time, error) {
 
 // writeOutput writes to stdout, or to path through a temporary file renamed into place, so
 // that a failed run never leaves half a report.
-func writeOutput(path string, streams *IOStreams, write func(*os.File) error, r render.Renderer, rep *report.Report) error {
+func writeOutput(path string, streams *IOStreams, write func(io.Writer) error) error {
 	if path == "" {
-		return r.Render(streams.Out, rep)
+		return write(streams.Out)
 	}
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
