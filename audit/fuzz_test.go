@@ -2,9 +2,7 @@ package audit
 
 import (
 	"bytes"
-	"context"
 	stdjson "encoding/json"
-	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -42,22 +40,10 @@ func FuzzReader(f *testing.F) {
 				t.Fatalf("reading %d bytes took %v", len(data), d)
 			}
 		}()
-		r := NewReader(context.Background(), []Source{ReaderSource("fuzz", bytes.NewReader(data))}, Options{MaxLineBytes: 1 << 20})
-		defer r.Close()
-		n := 0
-		for {
-			_, err := r.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("Next: %v", err)
-			}
-			n++
-		}
-		in := r.Inputs()[0]
-		if int64(n) > in.Events {
-			t.Fatalf("delivered %d events but counted %d", n, in.Events)
+		evs, inputs, _ := readAll(t, Options{MaxLineBytes: 1 << 20}, ReaderSource("fuzz", bytes.NewReader(data)))
+		in := inputs[0]
+		if int64(len(evs)) > in.Events {
+			t.Fatalf("delivered %d events but counted %d", len(evs), in.Events)
 		}
 		if in.Bytes != int64(len(data)) {
 			t.Fatalf("counted %d bytes of %d", in.Bytes, len(data))
