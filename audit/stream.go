@@ -62,13 +62,11 @@ type sourceState struct {
 	done  bool
 	input Input
 	err   error
-	seq   int
 }
 
 type entry struct {
 	ev    *Event
 	key   time.Time
-	seq   int   // source order, for ties
 	n     int64 // arrival order, for ties
 	dead  bool
 	index int
@@ -97,8 +95,8 @@ func NewReader(ctx context.Context, sources []Source, opts Options) *Reader {
 
 func (r *Reader) start() {
 	r.started = true
-	for i, src := range r.sources {
-		st := &sourceState{ch: make(chan []*Event, 2), seq: i}
+	for _, src := range r.sources {
+		st := &sourceState{ch: make(chan []*Event, 2)}
 		r.states = append(r.states, st)
 		go func(src Source, st *sourceState) {
 			sr := &sourceReader{ctx: r.ctx, src: src, opts: &r.opts, out: st.ch, batch: make([]*Event, 0, batchSize), names: interner{}}
@@ -150,7 +148,9 @@ func (r *Reader) Next() (*Event, error) {
 			if ev == nil {
 				continue
 			}
-			if t := ev.Time(); minState == nil || t.Before(minTime) {
+			// Equal times go by source name, not by the order the sources were given
+			// in, so that the merged stream does not depend on that order.
+			if t := ev.Time(); minState == nil || t.Before(minTime) || (t.Equal(minTime) && ev.Source < minState.batch[0].Source) {
 				minState, minTime = st, t
 			}
 		}
@@ -163,7 +163,7 @@ func (r *Reader) Next() (*Event, error) {
 		ev := minState.batch[0]
 		minState.batch[0] = nil
 		minState.batch = minState.batch[1:]
-		r.add(ev, minState.seq)
+		r.add(ev)
 	}
 }
 
@@ -210,7 +210,7 @@ func (r *Reader) forget() {
 }
 
 // add takes an event into the pending set, keeping one event per request.
-func (r *Reader) add(ev *Event, seq int) {
+func (r *Reader) add(ev *Event) {
 	key := ev.Time()
 	if id := ev.AuditID; id != "" {
 		rank := stageRank(ev.Stage)
@@ -225,6 +225,11 @@ func (r *Reader) add(ev *Event, seq int) {
 				return
 			case sameRequest(old.ev, ev):
 				r.merged.Duplicates++
+				// Keep the copy from the first source by name, whatever the arrival
+				// order, so that the event's source is the same however files are given.
+				if before(ev, old.ev) {
+					old.ev = ev
+				}
 				return
 			default:
 				// The same auditID on a different event: clients may set the Audit-ID
@@ -247,11 +252,19 @@ func (r *Reader) add(ev *Event, seq int) {
 		r.merged.OutOfOrder++
 	}
 	r.serialSeq++
-	e := &entry{ev: ev, key: key, seq: seq, n: r.serialSeq}
+	e := &entry{ev: ev, key: key, n: r.serialSeq}
 	heap.Push(&r.pending, e)
 	if ev.AuditID != "" {
 		r.byID[ev.AuditID] = e
 	}
+}
+
+// before orders two events by where they were read: source name, then line.
+func before(a, b *Event) bool {
+	if a.Source != b.Source {
+		return a.Source < b.Source
+	}
+	return a.Line < b.Line
 }
 
 // sameRequest tells an exact repeat (the same line in a rotated and a current file, or the
@@ -294,8 +307,11 @@ func (h eventHeap) Less(i, j int) bool {
 	if !a.ev.StageTime.Equal(b.ev.StageTime) {
 		return a.ev.StageTime.Before(b.ev.StageTime)
 	}
-	if a.seq != b.seq {
-		return a.seq < b.seq
+	if a.ev.AuditID != b.ev.AuditID {
+		return a.ev.AuditID < b.ev.AuditID
+	}
+	if before(a.ev, b.ev) || before(b.ev, a.ev) {
+		return before(a.ev, b.ev)
 	}
 	return a.n < b.n
 }
