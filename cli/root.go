@@ -38,7 +38,11 @@ type reportOptions struct {
 	Strict  bool
 	Quiet   bool
 	MaxLine int
-	Now     func() time.Time
+	// Snapshots, DiffNoise and ShowSecrets shape the histories.
+	Snapshots   []string
+	DiffNoise   bool
+	ShowSecrets bool
+	Now         func() time.Time
 }
 
 // AddFlags registers the report flags.
@@ -52,6 +56,9 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.Kinds, "kinds", nil, "extra kinds to cover, as resource.group (for example endpointslices.discovery.k8s.io)")
 	fs.BoolVar(&o.Strict, "strict", false, "fail on the first malformed input line instead of counting it")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing on stderr but errors")
+	fs.StringArrayVar(&o.Snapshots, "snapshot", nil, "objects as they were before the first event: the output of 'kubectl get pods,namespaces,serviceaccounts,networkpolicies,endpoints -A -o json' (repeatable)")
+	fs.BoolVar(&o.DiffNoise, "diff-noise", false, "keep managedFields, resourceVersion, generation, the last-applied annotation and status of non-status writes in diffs")
+	fs.BoolVar(&o.ShowSecrets, "show-secrets", false, "do not redact container env values and the last-applied annotation (the report may then leak secrets)")
 	fs.IntVar(&o.MaxLine, "max-line-bytes", audit.DefaultMaxLineBytes, "longest input line to read; longer lines are counted as too-long and skipped")
 }
 
@@ -161,7 +168,8 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 		stopProgress = startProgress(streams.ErrOut, prog, total).Stop
 	}
 	start := time.Now()
-	rep, err := report.Build(ctx, sources, report.Options{Period: period, Cluster: o.Cluster, Kinds: kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Now: now, Progress: prog})
+	rep, err := report.Build(ctx, sources, report.Options{Period: period, Cluster: o.Cluster, Kinds: kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Now: now, Progress: prog,
+		Snapshots: o.Snapshots, Noise: o.DiffNoise, ShowSecrets: o.ShowSecrets})
 	// The progress line is cleared before anything else is written to the terminal.
 	stopProgress()
 	if err != nil {
@@ -187,8 +195,8 @@ func summaryLine(r *report.Report, took time.Duration, output string) string {
 	for _, in := range r.Inputs {
 		bytes += in.Bytes
 	}
-	s := fmt.Sprintf("auditreport: read %d events from %d inputs (%s) in %s; %d in-scope writes in the period",
-		r.Summary.Events, len(r.Inputs), mib(bytes), took.Round(time.Millisecond), r.Summary.InPeriod)
+	s := fmt.Sprintf("auditreport: read %d events from %d inputs (%s) in %s; %d changes to %d objects, %d subresource writes, %d failed attempts in the period",
+		r.Summary.Events, len(r.Inputs), mib(bytes), took.Round(time.Millisecond), r.Summary.Changes, r.Summary.Objects, r.Summary.SubresourceChanges, r.Summary.FailedAttempts)
 	if r.Summary.Malformed > 0 {
 		s += fmt.Sprintf("; %d unreadable values (see the report's inputs)", r.Summary.Malformed)
 	}

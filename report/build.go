@@ -34,6 +34,14 @@ type Options struct {
 	MaxLineBytes int
 	// Progress, when set, is updated while reading.
 	Progress *audit.Progress
+	// Snapshots are files of objects (kubectl get ... -o json) taken as the state before
+	// the first event.
+	Snapshots []string
+	// Noise keeps managedFields, resourceVersion, generation, the last-applied annotation
+	// and status of non-status writes in diffs.
+	Noise bool
+	// ShowSecrets turns off the redaction of env[].value and the last-applied annotation.
+	ShowSecrets bool
 }
 
 // Build reads the sources and returns the report.
@@ -50,6 +58,17 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	for _, k := range scope.Kinds() {
 		rep.Scope = append(rep.Scope, k.String())
 	}
+	t := newTracker(opts.Period, opts.Noise, !opts.ShowSecrets)
+	for _, path := range opts.Snapshots {
+		snap, objs, err := readSnapshot(path, scope)
+		if err != nil {
+			return nil, err
+		}
+		for _, so := range objs {
+			t.snapshot(so.key, so.obj)
+		}
+		rep.Snapshots = append(rep.Snapshots, snap)
+	}
 	for {
 		ev, err := rd.Next()
 		if err == io.EOF {
@@ -59,16 +78,23 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 			return nil, err
 		}
 		rep.Summary.ScopedWrites++
-		t := ev.Time()
+		at := ev.Time()
 		switch {
-		case opts.Period.Start != nil && t.Before(*opts.Period.Start):
+		case opts.Period.Start != nil && at.Before(*opts.Period.Start):
 			rep.Summary.Baseline++
-		case opts.Period.End != nil && !t.Before(*opts.Period.End):
+			t.add(ev, false)
+		case opts.Period.End != nil && !at.Before(*opts.Period.End):
 			rep.Summary.After++
 		default:
 			rep.Summary.InPeriod++
+			t.add(ev, true)
 		}
 	}
+	var hist Summary
+	rep.Resources, rep.FailedAttempts, hist = t.finish()
+	s := &rep.Summary
+	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects = hist.Changes, hist.SubresourceChanges, hist.FailedAttempts, hist.Objects
+	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = hist.DryRuns, hist.UnknownBaseline, hist.NoDiff, hist.Kinds, hist.Actors
 	m := rd.Merged()
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
 	for _, in := range rd.Inputs() {

@@ -23,8 +23,115 @@ type Report struct {
 	Cluster     string    `json:"cluster,omitempty"`
 	Scope       []string  `json:"scope"`
 	Inputs      []Input   `json:"inputs"`
-	Summary     Summary   `json:"summary"`
-	Warnings    []string  `json:"warnings,omitempty"`
+	// Snapshots are the object files given as the state before the first event.
+	Snapshots []Snapshot `json:"snapshots,omitempty"`
+	Summary   Summary    `json:"summary"`
+	// Resources holds every object with a change in the period, and its history.
+	Resources []Resource `json:"resources"`
+	// FailedAttempts are writes the API server refused: evidence, not changes.
+	FailedAttempts []FailedAttempt `json:"failedAttempts"`
+	Warnings       []string        `json:"warnings,omitempty"`
+}
+
+// Classes of a change.
+const (
+	// ClassConfiguration is a write to the object itself: what an auditor reviews.
+	ClassConfiguration = "configuration"
+	// ClassSubresource is a write to a subresource (pods/status, pods/binding,
+	// namespaces/finalize, ...): mostly kubelet and controller churn, kept apart.
+	ClassSubresource = "subresource"
+)
+
+// Actions of a change.
+const (
+	ActionCreated           = "created"
+	ActionModified          = "modified"
+	ActionDeletionRequested = "deletion-requested" // deletionTimestamp set: graceful, or held by finalizers
+	ActionDeleted           = "deleted"            // the object is gone
+	ActionFinalized         = "finalized"          // the last finalizer was removed, so the object is gone
+	ActionCollection        = "deleted-by-collection"
+	ActionWithNamespace     = "deleted-with-namespace"
+	ActionSubresource       = "subresource"
+	// ActionDeleteCollection is the deletecollection request itself, on a collection entry.
+	ActionDeleteCollection = "deletecollection"
+)
+
+// Baselines of a change: whether the state before it was known.
+const (
+	BaselineKnown   = "known"
+	BaselineUnknown = "unknown"
+)
+
+// Resource is one object and its changes in the period. An entry with Collection set and
+// no name stands for a collection (deletecollection requests).
+type Resource struct {
+	Kind       string   `json:"kind"`
+	Group      string   `json:"group"`
+	Resource   string   `json:"resource"`
+	Namespace  string   `json:"namespace,omitempty"`
+	Name       string   `json:"name"`
+	UID        string   `json:"uid,omitempty"`
+	Collection bool     `json:"collection,omitempty"`
+	History    []Change `json:"history"`
+}
+
+// Change is one write to an object that took effect, or one consequence of such a write
+// (an object removed with its namespace).
+type Change struct {
+	Time             time.Time `json:"time"`
+	Action           string    `json:"action"`
+	Class            string    `json:"class"`
+	Verb             string    `json:"verb"`
+	Subresource      string    `json:"subresource,omitempty"`
+	User             string    `json:"user"`
+	Groups           []string  `json:"groups,omitempty"`
+	ImpersonatedUser string    `json:"impersonatedUser,omitempty"`
+	SourceIPs        []string  `json:"sourceIPs,omitempty"`
+	UserAgent        string    `json:"userAgent,omitempty"`
+	AuditID          string    `json:"auditID"`
+	Code             int32     `json:"code,omitempty"`
+	Level            string    `json:"level"`
+	Source           string    `json:"source"`
+	Line             int       `json:"line,omitempty"`
+	// Baseline says whether the state before the change was known; Diff compares with it.
+	// With an unknown baseline Diff lists what the request set (op "set"), never a guess.
+	Baseline string        `json:"baseline"`
+	Diff     []FieldChange `json:"diff,omitempty"`
+	// Note explains a change without a full diff (no bodies logged, bodies truncated) and
+	// other particulars, in one sentence.
+	Note string `json:"note,omitempty"`
+}
+
+// Actor returns who the change is attributed to: the impersonated user when there is one.
+func (c *Change) Actor() string {
+	if c.ImpersonatedUser != "" {
+		return c.ImpersonatedUser
+	}
+	return c.User
+}
+
+// FailedAttempt is a write the API server answered with an error: denied, invalid, or in
+// conflict. Nothing changed, but an auditor wants to see it.
+type FailedAttempt struct {
+	Time             time.Time `json:"time"`
+	Verb             string    `json:"verb"`
+	Group            string    `json:"group"`
+	Resource         string    `json:"resource"`
+	Subresource      string    `json:"subresource,omitempty"`
+	Namespace        string    `json:"namespace,omitempty"`
+	Name             string    `json:"name,omitempty"`
+	User             string    `json:"user"`
+	ImpersonatedUser string    `json:"impersonatedUser,omitempty"`
+	SourceIPs        []string  `json:"sourceIPs,omitempty"`
+	UserAgent        string    `json:"userAgent,omitempty"`
+	AuditID          string    `json:"auditID"`
+	Code             int32     `json:"code"`
+	Reason           string    `json:"reason,omitempty"`
+	Message          string    `json:"message,omitempty"`
+	// Decision is the authorization.k8s.io/decision annotation, when logged.
+	Decision string `json:"decision,omitempty"`
+	Source   string `json:"source"`
+	Line     int    `json:"line,omitempty"`
 }
 
 // Period is the interval the report is about. A zero Start means "from the first event", a
@@ -88,6 +195,45 @@ type Summary struct {
 	OutOfOrder int64 `json:"outOfOrder"`
 	// Malformed counts input that could not be read, over all inputs.
 	Malformed int64 `json:"malformed"`
+
+	// Changes counts configuration changes in the period, SubresourceChanges subresource
+	// writes, FailedAttempts refused writes, Objects the objects with a change.
+	Changes            int64 `json:"changes"`
+	SubresourceChanges int64 `json:"subresourceChanges"`
+	FailedAttempts     int64 `json:"failedAttempts"`
+	Objects            int64 `json:"objects"`
+	// DryRuns counts dry-run writes in the period: nothing was stored, so they are not changes.
+	DryRuns int64 `json:"dryRuns"`
+	// UnknownBaseline counts changes whose earlier state was not known.
+	UnknownBaseline int64 `json:"unknownBaseline"`
+	// NoDiff counts changes logged without the bodies a diff needs (level Metadata, or
+	// bodies dropped).
+	NoDiff int64 `json:"noDiff"`
+
+	Kinds  []KindSummary  `json:"kinds"`
+	Actors []ActorSummary `json:"actors"`
+}
+
+// KindSummary counts changes to one kind.
+type KindSummary struct {
+	Kind               string `json:"kind"`
+	Group              string `json:"group"`
+	Resource           string `json:"resource"`
+	Objects            int64  `json:"objects"`
+	Created            int64  `json:"created"`
+	Modified           int64  `json:"modified"`
+	Deleted            int64  `json:"deleted"`
+	Changes            int64  `json:"changes"`
+	SubresourceChanges int64  `json:"subresourceChanges"`
+	FailedAttempts     int64  `json:"failedAttempts"`
+}
+
+// ActorSummary counts what one user did, attributed to the impersonated user when there is one.
+type ActorSummary struct {
+	User               string `json:"user"`
+	Changes            int64  `json:"changes"`
+	SubresourceChanges int64  `json:"subresourceChanges"`
+	FailedAttempts     int64  `json:"failedAttempts"`
 }
 
 func ptime(t time.Time) *time.Time {

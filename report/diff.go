@@ -1,0 +1,299 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// Operations of a FieldChange.
+const (
+	OpAdded   = "added"   // the field is new: only New is set
+	OpRemoved = "removed" // the field is gone: only Old is set
+	OpChanged = "changed" // Old and New are both set
+	// OpSet means the request set the field to New but the earlier value is not known
+	// (baseline unknown, or the stored result was not logged).
+	OpSet = "set"
+)
+
+// FieldChange is one field that differs between two states of an object. Old and New are
+// JSON values; a missing one means the field was absent on that side.
+type FieldChange struct {
+	Path string          `json:"path"`
+	Op   string          `json:"op"`
+	Old  json.RawMessage `json:"old,omitempty"`
+	New  json.RawMessage `json:"new,omitempty"`
+}
+
+// step is one element of a field path: a map key, or an index when isIndex is set.
+type step struct {
+	key     string
+	index   int
+	isIndex bool
+}
+
+// simpleKey matches keys written as .key in a path; others are quoted: ["app.kubernetes.io/name"].
+var simpleKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+// formatPath writes steps as spec.ingress[0].ports[0].port.
+func formatPath(steps []step) string {
+	var b strings.Builder
+	for _, s := range steps {
+		switch {
+		case s.isIndex:
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(s.index))
+			b.WriteByte(']')
+		case simpleKey.MatchString(s.key):
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(s.key)
+		default:
+			b.WriteByte('[')
+			b.WriteString(strconv.Quote(s.key))
+			b.WriteByte(']')
+		}
+	}
+	return b.String()
+}
+
+// differ turns decoded JSON values into field changes, redacting secret values on the way.
+type differ struct {
+	redact bool
+}
+
+// indexed compares lists element by element, by position. go-cmp's default edit script for
+// slices picks its alignment per process (the same input gave different diffs across runs)
+// and reports a changed element as removed plus added, losing the field inside it.
+var indexed = cmp.Transformer("indexed", func(s []any) map[int]any {
+	m := make(map[int]any, len(s))
+	for i, v := range s {
+		m[i] = v
+	}
+	return m
+})
+
+// diff lists the fields that differ between old and new (decoded JSON: maps, lists, strings,
+// json.Number, bools, nil), in path order. A nil old means the object did not exist.
+func (d differ) diff(old, new any) []FieldChange {
+	r := &reporter{d: d}
+	cmp.Equal(old, new, indexed, cmp.Reporter(r))
+	return r.out
+}
+
+// reporter collects the differing leaves go-cmp reports, with their paths.
+type reporter struct {
+	d    differ
+	path cmp.Path
+	out  []FieldChange
+}
+
+func (r *reporter) PushStep(ps cmp.PathStep) { r.path = append(r.path, ps) }
+func (r *reporter) PopStep()                 { r.path = r.path[:len(r.path)-1] }
+
+func (r *reporter) Report(res cmp.Result) {
+	if res.Equal() {
+		return
+	}
+	var steps []step
+	for _, ps := range r.path {
+		mi, ok := ps.(cmp.MapIndex)
+		if !ok {
+			continue
+		}
+		k := mi.Key()
+		if k.Kind() == reflect.Int {
+			steps = append(steps, step{index: int(k.Int()), isIndex: true})
+		} else {
+			steps = append(steps, step{key: k.String()})
+		}
+	}
+	vx, vy := r.path.Last().Values()
+	fc := FieldChange{Path: formatPath(steps)}
+	if vx.IsValid() {
+		fc.Old = r.d.value(steps, vx.Interface())
+	}
+	if vy.IsValid() {
+		fc.New = r.d.value(steps, vy.Interface())
+	}
+	switch {
+	case fc.Old == nil:
+		fc.Op = OpAdded
+	case fc.New == nil:
+		fc.Op = OpRemoved
+	default:
+		fc.Op = OpChanged
+	}
+	r.out = append(r.out, fc)
+}
+
+// value encodes v for a report, redacted when the differ redacts.
+func (d differ) value(steps []step, v any) json.RawMessage {
+	if d.redact {
+		v = redact(steps, v)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Decoded JSON always encodes; keep the report honest if it ever does not.
+		return json.RawMessage(strconv.Quote("<unencodable value>"))
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+// leaves lists every scalar (and empty map or list) under v as a change with op: OpAdded
+// for a created object, OpSet for what a request set when the state before it is unknown.
+func (d differ) leaves(v any, op string) []FieldChange {
+	var out []FieldChange
+	var walk func(steps []step, v any)
+	walk = func(steps []step, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if len(x) > 0 {
+				for _, k := range sortedKeys(x) {
+					walk(append(steps, step{key: k}), x[k])
+				}
+				return
+			}
+		case []any:
+			if len(x) > 0 {
+				for i, e := range x {
+					walk(append(steps, step{index: i, isIndex: true}), e)
+				}
+				return
+			}
+		}
+		if len(steps) == 0 {
+			return
+		}
+		out = append(out, FieldChange{Path: formatPath(steps), Op: op, New: d.value(steps, v)})
+	}
+	walk(nil, v)
+	return out
+}
+
+// jsonPatch lists what a JSON patch (RFC 6902) document sets and removes.
+func (d differ) jsonPatch(ops []any) []FieldChange {
+	var out []FieldChange
+	for _, o := range ops {
+		op, _ := o.(map[string]any)
+		if op == nil {
+			continue
+		}
+		kind, _ := op["op"].(string)
+		p, _ := op["path"].(string)
+		steps := pointerSteps(p)
+		switch kind {
+		case "remove":
+			out = append(out, FieldChange{Path: formatPath(steps), Op: OpRemoved})
+		case "add", "replace":
+			out = append(out, FieldChange{Path: formatPath(steps), Op: OpSet, New: d.value(steps, op["value"])})
+		case "move", "copy":
+			from, _ := op["from"].(string)
+			out = append(out, FieldChange{Path: formatPath(steps), Op: OpSet, New: d.value(nil, kind+" from "+formatPath(pointerSteps(from)))})
+		}
+	}
+	return out
+}
+
+// pointerSteps reads a JSON pointer (RFC 6901) such as /spec/ingress/0/ports.
+func pointerSteps(p string) []step {
+	if p == "" {
+		return nil
+	}
+	var out []step
+	for _, tok := range strings.Split(strings.TrimPrefix(p, "/"), "/") {
+		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
+		if n, err := strconv.Atoi(tok); err == nil && n >= 0 {
+			out = append(out, step{index: n, isIndex: true})
+		} else {
+			out = append(out, step{key: tok})
+		}
+	}
+	return out
+}
+
+// Redacted replaces a secret value in a report.
+const Redacted = "<redacted>"
+
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
+// secret reports whether the value at steps is one a report must not show: a container's
+// env[].value (anywhere, so pod templates too) and the last-applied annotation, which
+// repeats the whole object including such values.
+func secret(steps []step) bool {
+	n := len(steps)
+	if n >= 3 && !steps[n-1].isIndex && steps[n-1].key == "value" && steps[n-2].isIndex && !steps[n-3].isIndex && steps[n-3].key == "env" {
+		return true
+	}
+	return n >= 2 && !steps[n-1].isIndex && steps[n-1].key == lastApplied && !steps[n-2].isIndex && steps[n-2].key == "annotations"
+}
+
+// redact returns v with every secret value under steps replaced by Redacted. It copies only
+// what it changes.
+func redact(steps []step, v any) any {
+	if secret(steps) {
+		if v == nil {
+			return nil
+		}
+		return Redacted
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		var out map[string]any
+		for k, e := range x {
+			r := redact(append(steps[:len(steps):len(steps)], step{key: k}), e)
+			if !sameValue(r, e) {
+				if out == nil {
+					out = make(map[string]any, len(x))
+					for k2, e2 := range x {
+						out[k2] = e2
+					}
+				}
+				out[k] = r
+			}
+		}
+		if out != nil {
+			return out
+		}
+	case []any:
+		var out []any
+		for i, e := range x {
+			r := redact(append(steps[:len(steps):len(steps)], step{index: i, isIndex: true}), e)
+			if !sameValue(r, e) {
+				if out == nil {
+					out = append([]any(nil), x...)
+				}
+				out[i] = r
+			}
+		}
+		if out != nil {
+			return out
+		}
+	}
+	return v
+}
+
+// sameValue reports whether redact returned its input unchanged. Only a redacted string or
+// a copied container differs, so comparing strings and container identity is enough.
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		return ok && reflect.ValueOf(x).Pointer() == reflect.ValueOf(y).Pointer()
+	case []any:
+		y, ok := b.([]any)
+		return ok && len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0])
+	}
+	return true
+}

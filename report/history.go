@@ -1,0 +1,768 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/auditreport/auditreport/audit"
+)
+
+// objKey names an object. Namespaces are cluster-scoped: their key has no namespace, even
+// where the event's objectRef repeats the name there.
+type objKey struct {
+	group, resource, namespace, name string
+}
+
+// object is what the tracker knows about one object between events. It keeps the last known
+// state, not every version: memory grows with objects, and with changes only through the
+// diffs kept in the output.
+type object struct {
+	key  objKey
+	kind string
+	uid  string
+	// state is the last known state as compact JSON (noise removed unless kept); nil when
+	// the object does not exist or its state is not known.
+	state []byte
+	// known says whether state (or the object's absence) is known.
+	known    bool
+	exists   bool
+	deleting bool
+	out      *Resource
+}
+
+// tracker turns the merged stream of scoped writes into histories.
+type tracker struct {
+	period Period
+	noise  bool
+	d      differ
+
+	objects map[objKey]*object
+	// byNamespace indexes namespaced objects for namespace removal and deletecollection.
+	byNamespace map[string]map[objKey]*object
+	collections map[objKey]*Resource
+	failed      []FailedAttempt
+	sum         Summary
+}
+
+func newTracker(period Period, noise, redact bool) *tracker {
+	return &tracker{period: period, noise: noise, d: differ{redact: redact},
+		objects: map[objKey]*object{}, byNamespace: map[string]map[objKey]*object{}, collections: map[objKey]*Resource{}}
+}
+
+// event is one audit event with its bodies decoded, as the tracker works on it.
+type event struct {
+	*audit.Event
+	key      objKey
+	inPeriod bool
+	req      any // decoded requestObject, nil when not logged
+	resp     any // decoded responseObject, nil when not logged
+}
+
+func (e *event) respObj() obj {
+	o, _ := e.resp.(map[string]any)
+	return o
+}
+
+func (e *event) reqObj() obj {
+	o, _ := e.req.(map[string]any)
+	return o
+}
+
+// isDryRun reports whether the request asked for dryRun (dryRun=All in its URI).
+func isDryRun(uri string) bool {
+	_, q, ok := strings.Cut(uri, "?")
+	if !ok {
+		return false
+	}
+	v, err := url.ParseQuery(q)
+	return err == nil && len(v["dryRun"]) > 0 && v.Get("dryRun") != ""
+}
+
+// add applies one event. Events before the period only update state; events in it are
+// recorded. Events after it are not given to the tracker.
+func (t *tracker) add(ae *audit.Event, inPeriod bool) {
+	ref := ae.ObjectRef
+	if ref == nil || ref.Resource == "" {
+		return
+	}
+	if isDryRun(ae.RequestURI) {
+		if inPeriod {
+			t.sum.DryRuns++
+		}
+		return
+	}
+	e := &event{Event: ae, inPeriod: inPeriod}
+	if !ae.BodiesDropped {
+		e.req = decodeObject(ae.RequestObject)
+		e.resp = decodeObject(ae.ResponseObject)
+	}
+	e.key = objKey{group: ref.APIGroup, resource: ref.Resource, namespace: ref.Namespace, name: ref.Name}
+	if e.key.name == "" && ae.Verb != "deletecollection" {
+		// A create with generateName (and older servers' creates): the name is known only
+		// from the stored object, or from the request when it names one.
+		e.key.name = str(e.respObj(), "metadata", "name")
+		if e.key.name == "" {
+			e.key.name = str(e.reqObj(), "metadata", "name")
+		}
+	}
+	if e.key.group == "" && e.key.resource == "namespaces" {
+		e.key.namespace = ""
+	}
+	if code := ae.Code(); code != 0 && (code < 200 || code > 299) {
+		if inPeriod {
+			t.failedAttempt(e)
+		}
+		return
+	}
+	switch {
+	case ae.Verb == "deletecollection":
+		t.deleteCollection(e)
+	case ref.Subresource != "":
+		t.subresource(e)
+	case ae.Verb == "create":
+		t.create(e)
+	case ae.Verb == "update" || ae.Verb == "patch":
+		t.modify(e)
+	case ae.Verb == "delete":
+		t.delete(e)
+	}
+}
+
+func (t *tracker) failedAttempt(e *event) {
+	f := FailedAttempt{Time: e.Time(), Verb: e.Verb, Group: e.key.group, Resource: e.key.resource,
+		Subresource: e.Subresource(), Namespace: e.key.namespace, Name: e.key.name, User: e.User.Username,
+		SourceIPs: e.SourceIPs, UserAgent: e.UserAgent, AuditID: e.AuditID, Code: e.Code(),
+		Decision: e.Annotations["authorization.k8s.io/decision"], Source: e.Source, Line: e.Line}
+	if e.ImpersonatedUser != nil {
+		f.ImpersonatedUser = e.ImpersonatedUser.Username
+	}
+	if e.ResponseStatus != nil {
+		f.Reason, f.Message = e.ResponseStatus.Reason, e.ResponseStatus.Message
+	}
+	t.failed = append(t.failed, f)
+}
+
+// lookup returns the tracked object, making an unknown one when it is new.
+func (t *tracker) lookup(k objKey) *object {
+	o := t.objects[k]
+	if o == nil {
+		o = &object{key: k, kind: kindName(k.resource)}
+		t.objects[k] = o
+		if k.namespace != "" {
+			ns := t.byNamespace[k.namespace]
+			if ns == nil {
+				ns = map[objKey]*object{}
+				t.byNamespace[k.namespace] = ns
+			}
+			ns[k] = o
+		}
+	}
+	return o
+}
+
+// forget drops an object that no longer exists and has nothing to report, so memory follows
+// the live objects.
+func (t *tracker) forget(o *object) {
+	if o.out != nil {
+		return
+	}
+	delete(t.objects, o.key)
+	if ns := t.byNamespace[o.key.namespace]; ns != nil {
+		delete(ns, o.key)
+		if len(ns) == 0 {
+			delete(t.byNamespace, o.key.namespace)
+		}
+	}
+}
+
+// change starts a Change from the event.
+func (t *tracker) change(e *event, action, class string) Change {
+	c := Change{Time: e.Time(), Action: action, Class: class, Verb: e.Verb, Subresource: e.Subresource(),
+		User: e.User.Username, Groups: e.User.Groups, SourceIPs: e.SourceIPs, UserAgent: e.UserAgent,
+		AuditID: e.AuditID, Code: e.Code(), Level: e.Level, Source: e.Source, Line: e.Line, Baseline: BaselineKnown}
+	if e.ImpersonatedUser != nil {
+		c.ImpersonatedUser = e.ImpersonatedUser.Username
+	}
+	switch {
+	case e.BodiesDropped:
+		c.Note = "bodies dropped by the audit backend (truncated): what changed is not known"
+	case e.Stage == audit.StageRequestReceived:
+		c.Note = "only the RequestReceived stage was logged: the outcome is not known"
+	}
+	return c
+}
+
+// record appends a change to the object's history when it is in the period.
+func (t *tracker) record(e *event, o *object, c Change) {
+	if !e.inPeriod {
+		return
+	}
+	if o.out == nil {
+		o.out = &Resource{Group: o.key.group, Resource: o.key.resource, Namespace: o.key.namespace, Name: o.key.name}
+	}
+	o.out.Kind, o.out.UID = o.kind, o.uid
+	o.out.History = append(o.out.History, c)
+}
+
+// noBodies notes a change whose bodies were not logged.
+func (t *tracker) noBodies(c *Change, e *event) {
+	if e.inPeriod {
+		t.sum.NoDiff++
+	}
+	if c.Note == "" {
+		c.Note = fmt.Sprintf("logged at level %s without bodies: what changed is not known", e.Level)
+	}
+}
+
+// setState stores s as the object's known state.
+func (t *tracker) setState(o *object, s obj) {
+	if k := kindOf(s); k != "" {
+		o.kind = k
+	}
+	if uid := str(s, "metadata", "uid"); uid != "" {
+		o.uid = uid
+	}
+	if !t.noise {
+		stripNoise(s)
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		o.state, o.known = nil, false
+		return
+	}
+	o.state, o.known = b, true
+}
+
+// prev decodes the object's known state, nil when it is not known.
+func (o *object) prev() obj {
+	if !o.known || o.state == nil {
+		return nil
+	}
+	p, _ := decodeObject(o.state).(map[string]any)
+	return p
+}
+
+// diff compares two states for a write; status is left out unless the write is to status.
+// It strips noise from new in place (the stored state is already stripped), so new is
+// ready to be stored afterwards.
+func (t *tracker) diff(old, new obj, subresource string) []FieldChange {
+	if !t.noise {
+		stripNoise(new)
+	}
+	if subresource != "status" {
+		old, new = withoutStatus(old), withoutStatus(new)
+	}
+	return t.d.diff(any(old), any(new))
+}
+
+// stored returns the object the API server stored, from the response, or nil.
+func (e *event) stored() obj {
+	r := e.respObj()
+	if r == nil || isStatus(r) || r["metadata"] == nil {
+		return nil
+	}
+	return r
+}
+
+func (t *tracker) create(e *event) {
+	o := t.lookup(e.key)
+	c := t.change(e, ActionCreated, ClassConfiguration)
+	s := e.stored()
+	if s == nil && e.reqObj() != nil && e.reqObj()["metadata"] != nil {
+		s = e.reqObj()
+		c.Note = "the stored object was not logged (level " + e.Level + "): the diff shows the object as sent"
+	}
+	if s != nil {
+		// Nothing existed before a create: the baseline is known, and every field is new.
+		if !t.noise {
+			stripNoise(s)
+		}
+		c.Diff = t.d.leaves(withoutStatus(s), OpAdded)
+		t.setState(o, s)
+	} else {
+		t.noBodies(&c, e)
+		o.state, o.known = nil, false
+	}
+	o.exists, o.deleting = true, false
+	t.record(e, o, c)
+}
+
+func (t *tracker) modify(e *event) {
+	o := t.lookup(e.key)
+	c := t.change(e, ActionModified, ClassConfiguration)
+	prev := o.prev()
+	if prev == nil {
+		c.Baseline = BaselineUnknown
+	}
+	s := e.stored()
+	switch {
+	case s != nil && prev != nil:
+		c.Diff = t.diff(prev, s, "")
+	case s != nil:
+		c.Diff = t.requested(e)
+		c.Note = "earlier state not known: the diff shows what the request set"
+	case e.req != nil && e.Verb == "update" && prev != nil:
+		// An update sends the whole object; without the stored one, compare with it.
+		if r := e.reqObj(); r != nil {
+			s = r
+			c.Diff = t.diff(prev, r, "")
+			c.Note = "the stored object was not logged (level " + e.Level + "): compared with the object as sent"
+		}
+	case e.req != nil:
+		c.Diff = t.requested(e)
+		if prev == nil {
+			c.Note = "earlier state not known: the diff shows what the request set"
+		} else {
+			c.Note = "the stored object was not logged (level " + e.Level + "): the diff shows what the request set"
+		}
+	default:
+		t.noBodies(&c, e)
+	}
+	if prev != nil && s != nil && len(c.Diff) == 0 {
+		c.Note = "no field changed"
+	}
+	wasHeld := prev != nil && deleting(prev) && finalizers(prev) > 0
+	if s != nil {
+		t.setState(o, s)
+	} else {
+		o.state, o.known = nil, false
+	}
+	o.exists = true
+	if s != nil && deleting(s) {
+		o.deleting = true
+		if wasHeld && finalizers(s) == 0 && e.key.resource != "namespaces" {
+			// Removing the last finalizer of an object marked for deletion removes it;
+			// the API server logs no delete for that.
+			c.Action = ActionFinalized
+			t.record(e, o, c)
+			t.removed(o)
+			return
+		}
+	}
+	t.record(e, o, c)
+}
+
+// requested lists what the request set: the fields of a merge or strategic merge patch, an
+// apply configuration or a whole object, or the operations of a JSON patch.
+func (t *tracker) requested(e *event) []FieldChange {
+	switch r := e.req.(type) {
+	case []any:
+		return t.d.jsonPatch(r)
+	case map[string]any:
+		if !t.noise {
+			stripNoise(r)
+		}
+		if e.Subresource() != "status" {
+			r = withoutStatus(r)
+		}
+		return t.d.leaves(r, OpSet)
+	}
+	return nil
+}
+
+func (t *tracker) delete(e *event) {
+	o := t.lookup(e.key)
+	c := t.change(e, ActionDeleted, ClassConfiguration)
+	prev := o.prev()
+	s := e.stored()
+	wasDeleting := o.deleting || (prev != nil && deleting(prev))
+	opts := e.reqObj()
+	graceZero := false
+	if n, ok := field(opts, "gracePeriodSeconds").(json.Number); ok && n.String() == "0" {
+		graceZero = true
+	}
+	switch {
+	case e.resp != nil && s == nil:
+		// A Status: the object is gone.
+	case s != nil && !deleting(s):
+		// Some kinds answer a delete with the removed object.
+	case s != nil && finalizers(s) > 0:
+		c.Action = ActionDeletionRequested
+		c.Note = "held by finalizers until they are removed"
+	case s != nil && !wasDeleting && !graceZero && gracePeriod(s) > 0:
+		c.Action = ActionDeletionRequested
+		c.Note = fmt.Sprintf("graceful deletion: %d s grace period", gracePeriod(s))
+	case s != nil:
+		// Marked before, or no grace period left: this delete removes it.
+	default:
+		if !wasDeleting {
+			c.Note = "the response was not logged (level " + e.Level + "): the object may only have been marked for deletion"
+		}
+	}
+	if c.Action == ActionDeletionRequested {
+		if prev != nil {
+			c.Diff = t.diff(prev, s, "")
+		} else {
+			c.Baseline = BaselineUnknown
+		}
+		t.setState(o, s)
+		o.exists, o.deleting = true, true
+		t.record(e, o, c)
+		return
+	}
+	if prev == nil && !o.known {
+		c.Baseline = BaselineUnknown
+	}
+	if s == nil && e.resp == nil && !wasDeleting {
+		// Not known whether this removed the object: keep it, marked.
+		o.deleting = true
+		o.exists = true
+		t.record(e, o, c)
+		return
+	}
+	t.record(e, o, c)
+	t.removed(o)
+	if e.key.group == "" && e.key.resource == "namespaces" {
+		t.closeNamespace(e, e.key.name)
+	}
+}
+
+// removed marks an object gone.
+func (t *tracker) removed(o *object) {
+	o.state, o.known, o.exists, o.deleting = nil, true, false, false
+	t.forget(o)
+}
+
+// closeNamespace ends the history of everything in a namespace that was removed.
+func (t *tracker) closeNamespace(e *event, ns string) {
+	objs := t.byNamespace[ns]
+	for _, o := range sortedObjects(objs) {
+		if !o.exists {
+			continue
+		}
+		c := t.change(e, ActionWithNamespace, ClassConfiguration)
+		c.Baseline = BaselineKnown
+		c.Note = "removed with namespace " + ns
+		t.record(e, o, c)
+		t.removed(o)
+	}
+}
+
+func sortedObjects(m map[objKey]*object) []*object {
+	out := make([]*object, 0, len(m))
+	for _, o := range m {
+		out = append(out, o)
+	}
+	sort.Slice(out, func(i, j int) bool { return lessKey(out[i].key, out[j].key) })
+	return out
+}
+
+func lessKey(a, b objKey) bool {
+	if a.group != b.group {
+		return a.group < b.group
+	}
+	if a.resource != b.resource {
+		return a.resource < b.resource
+	}
+	if a.namespace != b.namespace {
+		return a.namespace < b.namespace
+	}
+	return a.name < b.name
+}
+
+// deleteCollection handles one request that deletes many objects. The request is recorded on
+// a collection entry; each object it removed gets its own entry where the event tells which.
+func (t *tracker) deleteCollection(e *event) {
+	ck := objKey{group: e.key.group, resource: e.key.resource, namespace: e.key.namespace}
+	c := t.change(e, ActionDeleteCollection, ClassConfiguration)
+
+	var targets []*object
+	var unsure int
+	if list, ok := field(e.respObj(), "items").([]any); ok {
+		// The response lists what was deleted.
+		for _, it := range list {
+			item, _ := it.(map[string]any)
+			name := str(item, "metadata", "name")
+			if name == "" {
+				continue
+			}
+			k := ck
+			k.name, k.namespace = name, firstNonEmpty(str(item, "metadata", "namespace"), ck.namespace)
+			o := t.lookup(k)
+			if prev := o.prev(); prev != nil && o.exists && deleting(item) && (finalizers(item) > 0 || gracePeriod(item) > 0) && !deleting(prev) {
+				c2 := t.change(e, ActionDeletionRequested, ClassConfiguration)
+				c2.Diff = t.diff(prev, item, "")
+				t.setState(o, item)
+				o.deleting = true
+				t.record(e, o, c2)
+				continue
+			}
+			targets = append(targets, o)
+		}
+		c.Note = fmt.Sprintf("deleted %d object(s) listed in the response", len(list))
+	} else {
+		sel, fieldSel := selectors(e.RequestURI)
+		var pool map[objKey]*object
+		if ck.namespace != "" {
+			pool = t.byNamespace[ck.namespace]
+		} else {
+			pool = t.objects
+		}
+		for _, o := range sortedObjects(pool) {
+			if o.key.group != ck.group || o.key.resource != ck.resource || !o.exists {
+				continue
+			}
+			if fieldSel != "" {
+				unsure++
+				continue
+			}
+			if sel != nil && !sel.Empty() {
+				p := o.prev()
+				if p == nil {
+					unsure++
+					continue
+				}
+				if !sel.Matches(labels.Set(labelsOf(p))) {
+					continue
+				}
+			}
+			targets = append(targets, o)
+		}
+		switch {
+		case fieldSel != "":
+			c.Note = fmt.Sprintf("field selector %q: which objects were deleted is not known (%d tracked object(s) may be)", fieldSel, unsure)
+		case unsure > 0:
+			c.Note = fmt.Sprintf("deleted %d tracked object(s) matching the selector; %d more with unknown labels may also have been deleted", len(targets), unsure)
+		default:
+			c.Note = fmt.Sprintf("deleted %d tracked object(s)", len(targets))
+		}
+	}
+	for _, o := range targets {
+		c2 := t.change(e, ActionCollection, ClassConfiguration)
+		t.record(e, o, c2)
+		t.removed(o)
+	}
+	if e.inPeriod {
+		r := t.collections[ck]
+		if r == nil {
+			r = &Resource{Kind: kindName(ck.resource), Group: ck.group, Resource: ck.resource, Namespace: ck.namespace, Collection: true}
+			t.collections[ck] = r
+		}
+		r.History = append(r.History, c)
+	}
+}
+
+// selectors reads labelSelector and fieldSelector from a request URI. An unparsable label
+// selector counts as a field selector: which objects it matched cannot be told.
+func selectors(uri string) (labels.Selector, string) {
+	_, q, _ := strings.Cut(uri, "?")
+	v, err := url.ParseQuery(q)
+	if err != nil {
+		return nil, "(unparsable query)"
+	}
+	fs := v.Get("fieldSelector")
+	ls := v.Get("labelSelector")
+	if ls == "" {
+		return nil, fs
+	}
+	sel, err := labels.Parse(ls)
+	if err != nil {
+		return nil, "labelSelector=" + ls
+	}
+	return sel, fs
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// subresource handles writes to subresources. They are kept apart from configuration
+// changes, but still move the parent's state forward so that the next change diffs right.
+func (t *tracker) subresource(e *event) {
+	o := t.lookup(e.key)
+	sub := e.Subresource()
+	c := t.change(e, ActionSubresource, ClassSubresource)
+	prev := o.prev()
+	if prev == nil {
+		c.Baseline = BaselineUnknown
+	}
+	switch sub {
+	case "binding":
+		// pods/binding answers with a Status; the Binding names the node.
+		node := str(e.reqObj(), "target", "name")
+		switch {
+		case node != "" && prev != nil:
+			next := deepCopy(prev).(map[string]any)
+			spec, _ := next["spec"].(map[string]any)
+			if spec == nil {
+				spec = map[string]any{}
+				next["spec"] = spec
+			}
+			spec["nodeName"] = node
+			c.Diff = t.diff(prev, next, "")
+			t.setState(o, next)
+		case node != "":
+			c.Diff = []FieldChange{{Path: "spec.nodeName", Op: OpSet, New: t.d.value(nil, node)}}
+		default:
+			t.noBodies(&c, e)
+		}
+	case "eviction":
+		// The eviction deletes the pod gracefully; the kubelet's delete removes it.
+		o.deleting = true
+		c.Note = "eviction: the pod is deleted gracefully"
+	case "exec", "attach", "portforward", "proxy", "token", "log":
+		// These leave the object as it was: a session opened, a token issued.
+	default:
+		s := e.stored()
+		if s != nil && o.kind != "" && kindOf(s) != "" && kindOf(s) != o.kind {
+			// Another kind answered (a Scale): the parent changed, but not visibly here.
+			s = nil
+		}
+		switch {
+		case s != nil && prev != nil:
+			c.Diff = t.diff(prev, s, sub)
+		case s != nil:
+			c.Diff = t.requested(e)
+		case e.req != nil:
+			c.Diff = t.requested(e)
+			c.Note = "the stored object was not logged: the diff shows what the request set"
+		default:
+			t.noBodies(&c, e)
+		}
+		if s != nil {
+			t.setState(o, s)
+		} else {
+			o.state, o.known = nil, false
+		}
+	}
+	o.exists = true
+	t.record(e, o, c)
+}
+
+// snapshot sets the state of an object listed in a snapshot.
+func (t *tracker) snapshot(k objKey, s obj) {
+	o := t.lookup(k)
+	t.setState(o, s)
+	o.exists, o.deleting = true, deleting(s)
+}
+
+// finish returns the histories, sorted, and the failed attempts, and completes the summary.
+func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary) {
+	var out []Resource
+	for _, o := range t.objects {
+		if o.out != nil {
+			out = append(out, *o.out)
+		}
+	}
+	for _, r := range t.collections {
+		out = append(out, *r)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Group != b.Group || a.Resource != b.Resource || a.Namespace != b.Namespace || a.Name != b.Name {
+			return lessKey(objKey{a.Group, a.Resource, a.Namespace, a.Name}, objKey{b.Group, b.Resource, b.Namespace, b.Name})
+		}
+		return !a.Collection && b.Collection
+	})
+	sort.SliceStable(t.failed, func(i, j int) bool {
+		a, b := t.failed[i], t.failed[j]
+		if !a.Time.Equal(b.Time) {
+			return a.Time.Before(b.Time)
+		}
+		return a.AuditID < b.AuditID
+	})
+	s := t.sum
+	kinds := map[objKey]*KindSummary{}
+	kindOfKey := func(group, resource, kind string) *KindSummary {
+		k := objKey{group: group, resource: resource}
+		ks := kinds[k]
+		if ks == nil {
+			ks = &KindSummary{Kind: kind, Group: group, Resource: resource}
+			kinds[k] = ks
+		}
+		if ks.Kind == "" {
+			ks.Kind = kind
+		}
+		return ks
+	}
+	actors := map[string]*ActorSummary{}
+	actor := func(name string) *ActorSummary {
+		a := actors[name]
+		if a == nil {
+			a = &ActorSummary{User: name}
+			actors[name] = a
+		}
+		return a
+	}
+	for i := range out {
+		r := &out[i]
+		ks := kindOfKey(r.Group, r.Resource, r.Kind)
+		if !r.Collection {
+			s.Objects++
+			ks.Objects++
+		}
+		for j := range r.History {
+			c := &r.History[j]
+			if c.Baseline == BaselineUnknown {
+				s.UnknownBaseline++
+			}
+			a := actor(c.Actor())
+			if c.Class == ClassSubresource {
+				s.SubresourceChanges++
+				ks.SubresourceChanges++
+				a.SubresourceChanges++
+				continue
+			}
+			s.Changes++
+			ks.Changes++
+			a.Changes++
+			switch c.Action {
+			case ActionCreated:
+				ks.Created++
+			case ActionModified:
+				ks.Modified++
+			case ActionDeleted, ActionFinalized, ActionCollection, ActionWithNamespace:
+				ks.Deleted++
+			}
+		}
+	}
+	for _, f := range t.failed {
+		s.FailedAttempts++
+		kindOfKey(f.Group, f.Resource, kindName(f.Resource)).FailedAttempts++
+		name := f.User
+		if f.ImpersonatedUser != "" {
+			name = f.ImpersonatedUser
+		}
+		actor(name).FailedAttempts++
+	}
+	for _, ks := range kinds {
+		s.Kinds = append(s.Kinds, *ks)
+	}
+	sort.Slice(s.Kinds, func(i, j int) bool {
+		return lessKey(objKey{group: s.Kinds[i].Group, resource: s.Kinds[i].Resource}, objKey{group: s.Kinds[j].Group, resource: s.Kinds[j].Resource})
+	})
+	for _, a := range actors {
+		s.Actors = append(s.Actors, *a)
+	}
+	sort.Slice(s.Actors, func(i, j int) bool {
+		a, b := s.Actors[i], s.Actors[j]
+		if a.Changes != b.Changes {
+			return a.Changes > b.Changes
+		}
+		if a.FailedAttempts != b.FailedAttempts {
+			return a.FailedAttempts > b.FailedAttempts
+		}
+		if a.SubresourceChanges != b.SubresourceChanges {
+			return a.SubresourceChanges > b.SubresourceChanges
+		}
+		return a.User < b.User
+	})
+	if out == nil {
+		out = []Resource{}
+	}
+	failed := t.failed
+	if failed == nil {
+		failed = []FailedAttempt{}
+	}
+	return out, failed, s
+}

@@ -1,0 +1,98 @@
+package report
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/auditreport/auditreport/audit"
+)
+
+// Snapshot is a file of objects taken as the state before the first event: the output of
+// kubectl get pods,namespaces,serviceaccounts,networkpolicies,endpoints -A -o json.
+type Snapshot struct {
+	Source string `json:"source"`
+	SHA256 string `json:"sha256"`
+	// Objects counts the in-scope objects taken from it; Ignored the others.
+	Objects int `json:"objects"`
+	Ignored int `json:"ignored,omitempty"`
+}
+
+// snapshotObject is one object of a snapshot, with the kind it belongs to.
+type snapshotObject struct {
+	key objKey
+	obj obj
+}
+
+// readSnapshot reads a v1 List (or any *List, or a single object), as JSON or YAML.
+func readSnapshot(path string, scope *audit.Scope) (Snapshot, []snapshotObject, error) {
+	snap := Snapshot{Source: path}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return snap, nil, fmt.Errorf("snapshot: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	snap.SHA256 = hex.EncodeToString(sum[:])
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) > 0 && trimmed[0] != '{' {
+		if trimmed, err = yaml.YAMLToJSON(data); err != nil {
+			return snap, nil, fmt.Errorf("snapshot %s: not JSON or YAML: %w", path, err)
+		}
+	}
+	top, ok := decodeObject(trimmed).(map[string]any)
+	if !ok {
+		return snap, nil, fmt.Errorf("snapshot %s: want a JSON object such as the output of kubectl get ... -o json", path)
+	}
+	var items []any
+	if strings.HasSuffix(kindOf(top), "List") {
+		items, _ = top["items"].([]any)
+	} else {
+		items = []any{top}
+	}
+	var out []snapshotObject
+	for i, it := range items {
+		o, _ := it.(map[string]any)
+		kind, apiVersion, name := kindOf(o), str(o, "apiVersion"), str(o, "metadata", "name")
+		if kind == "" || apiVersion == "" || name == "" {
+			return snap, nil, fmt.Errorf("snapshot %s: item %d has no kind, apiVersion or metadata.name", path, i)
+		}
+		group := ""
+		if g, _, ok := strings.Cut(apiVersion, "/"); ok {
+			group = g
+		}
+		k := objKey{group: group, resource: resourceName(kind), namespace: str(o, "metadata", "namespace"), name: name}
+		if k.group == "" && k.resource == "namespaces" {
+			k.namespace = ""
+		}
+		if !scope.Has(audit.Kind{Group: k.group, Resource: k.resource}) {
+			snap.Ignored++
+			continue
+		}
+		out = append(out, snapshotObject{key: k, obj: o})
+		snap.Objects++
+	}
+	return snap, out, nil
+}
+
+// resourceName is the resource of a kind: the known ones by table, others as the API server
+// names them (lower case, plural).
+func resourceName(kind string) string {
+	for res, k := range kindNames {
+		if k == kind {
+			return res
+		}
+	}
+	r := strings.ToLower(kind)
+	switch {
+	case strings.HasSuffix(r, "s"):
+		return r + "es"
+	case strings.HasSuffix(r, "y"):
+		return strings.TrimSuffix(r, "y") + "ies"
+	}
+	return r + "s"
+}
