@@ -113,7 +113,8 @@ func (t *tracker) add(ae *audit.Event, inPeriod bool) {
 	if e.key.group == "" && e.key.resource == "namespaces" {
 		e.key.namespace = ""
 	}
-	if code := ae.Code(); code != 0 && (code < 200 || code > 299) {
+	if code := ae.Code(); code >= 300 {
+		// 1xx is success too: pods/exec and pods/attach answer 101 Switching Protocols.
 		if inPeriod {
 			t.failedAttempt(e)
 		}
@@ -188,11 +189,18 @@ func (t *tracker) change(e *event, action, class string) Change {
 	if e.ImpersonatedUser != nil {
 		c.ImpersonatedUser = e.ImpersonatedUser.Username
 	}
+	if e.key.name == "" && e.Verb != "deletecollection" {
+		if g := str(e.reqObj(), "metadata", "generateName"); g != "" {
+			c.addNote("the name was not logged (generateName " + g + "): creates like this one share this entry")
+		} else {
+			c.addNote("the name was not logged: writes like this one share this entry")
+		}
+	}
 	switch {
 	case e.BodiesDropped:
-		c.Note = "bodies dropped by the audit backend (truncated): what changed is not known"
+		c.addNote("bodies dropped by the audit backend (truncated): what changed is not known")
 	case e.Stage == audit.StageRequestReceived:
-		c.Note = "only the RequestReceived stage was logged: the outcome is not known"
+		c.addNote("only the RequestReceived stage was logged: the outcome is not known")
 	}
 	return c
 }
@@ -209,13 +217,21 @@ func (t *tracker) record(e *event, o *object, c Change) {
 	o.out.History = append(o.out.History, c)
 }
 
+// levelText names the event's level for a note.
+func levelText(e *event) string {
+	if e.Level == "" {
+		return "no level logged"
+	}
+	return "level " + e.Level
+}
+
 // noBodies notes a change whose bodies were not logged.
 func (t *tracker) noBodies(c *Change, e *event) {
 	if e.inPeriod {
 		t.sum.NoDiff++
 	}
-	if c.Note == "" {
-		c.Note = fmt.Sprintf("logged at level %s without bodies: what changed is not known", e.Level)
+	if !e.BodiesDropped {
+		c.addNote("logged without bodies (" + levelText(e) + "): what changed is not known")
 	}
 }
 
@@ -275,7 +291,7 @@ func (t *tracker) create(e *event) {
 	s := e.stored()
 	if s == nil && e.reqObj() != nil && e.reqObj()["metadata"] != nil {
 		s = e.reqObj()
-		c.Note = "the stored object was not logged (level " + e.Level + "): the diff shows the object as sent"
+		c.addNote("the stored object was not logged (level " + e.Level + "): the diff shows the object as sent")
 	}
 	if s != nil {
 		// Nothing existed before a create: the baseline is known, and every field is new.
@@ -305,26 +321,26 @@ func (t *tracker) modify(e *event) {
 		c.Diff = t.diff(prev, s, "")
 	case s != nil:
 		c.Diff = t.requested(e)
-		c.Note = "earlier state not known: the diff shows what the request set"
+		c.addNote("earlier state not known: the diff shows what the request set")
 	case e.req != nil && e.Verb == "update" && prev != nil:
 		// An update sends the whole object; without the stored one, compare with it.
 		if r := e.reqObj(); r != nil {
 			s = r
 			c.Diff = t.diff(prev, r, "")
-			c.Note = "the stored object was not logged (level " + e.Level + "): compared with the object as sent"
+			c.addNote("the stored object was not logged (level " + e.Level + "): compared with the object as sent")
 		}
 	case e.req != nil:
 		c.Diff = t.requested(e)
 		if prev == nil {
-			c.Note = "earlier state not known: the diff shows what the request set"
+			c.addNote("earlier state not known: the diff shows what the request set")
 		} else {
-			c.Note = "the stored object was not logged (level " + e.Level + "): the diff shows what the request set"
+			c.addNote("the stored object was not logged (level " + e.Level + "): the diff shows what the request set")
 		}
 	default:
 		t.noBodies(&c, e)
 	}
 	if prev != nil && s != nil && len(c.Diff) == 0 {
-		c.Note = "no field changed"
+		c.addNote("no field changed")
 	}
 	wasHeld := prev != nil && deleting(prev) && finalizers(prev) > 0
 	if s != nil {
@@ -383,15 +399,15 @@ func (t *tracker) delete(e *event) {
 		// Some kinds answer a delete with the removed object.
 	case s != nil && finalizers(s) > 0:
 		c.Action = ActionDeletionRequested
-		c.Note = "held by finalizers until they are removed"
+		c.addNote("held by finalizers until they are removed")
 	case s != nil && !wasDeleting && !graceZero && gracePeriod(s) > 0:
 		c.Action = ActionDeletionRequested
-		c.Note = fmt.Sprintf("graceful deletion: %d s grace period", gracePeriod(s))
+		c.addNote(fmt.Sprintf("graceful deletion: %d s grace period", gracePeriod(s)))
 	case s != nil:
 		// Marked before, or no grace period left: this delete removes it.
 	default:
 		if !wasDeleting {
-			c.Note = "the response was not logged (level " + e.Level + "): the object may only have been marked for deletion"
+			c.addNote("the response was not logged (level " + e.Level + "): the object may only have been marked for deletion")
 		}
 	}
 	if c.Action == ActionDeletionRequested {
@@ -437,7 +453,7 @@ func (t *tracker) closeNamespace(e *event, ns string) {
 		}
 		c := t.change(e, ActionWithNamespace, ClassConfiguration)
 		c.Baseline = BaselineKnown
-		c.Note = "removed with namespace " + ns
+		c.addNote("removed with namespace " + ns)
 		t.record(e, o, c)
 		t.removed(o)
 	}
@@ -494,7 +510,7 @@ func (t *tracker) deleteCollection(e *event) {
 			}
 			targets = append(targets, o)
 		}
-		c.Note = fmt.Sprintf("deleted %d object(s) listed in the response", len(list))
+		c.addNote(fmt.Sprintf("deleted %d object(s) listed in the response", len(list)))
 	} else {
 		sel, fieldSel := selectors(e.RequestURI)
 		var pool map[objKey]*object
@@ -525,11 +541,11 @@ func (t *tracker) deleteCollection(e *event) {
 		}
 		switch {
 		case fieldSel != "":
-			c.Note = fmt.Sprintf("field selector %q: which objects were deleted is not known (%d tracked object(s) may be)", fieldSel, unsure)
+			c.addNote(fmt.Sprintf("field selector %q: which objects were deleted is not known (%d tracked object(s) may be)", fieldSel, unsure))
 		case unsure > 0:
-			c.Note = fmt.Sprintf("deleted %d tracked object(s) matching the selector; %d more with unknown labels may also have been deleted", len(targets), unsure)
+			c.addNote(fmt.Sprintf("deleted %d tracked object(s) matching the selector; %d more with unknown labels may also have been deleted", len(targets), unsure))
 		default:
-			c.Note = fmt.Sprintf("deleted %d tracked object(s)", len(targets))
+			c.addNote(fmt.Sprintf("deleted %d tracked object(s)", len(targets)))
 		}
 	}
 	for _, o := range targets {
@@ -576,6 +592,9 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
+// leavesParent lists subresources whose writes do not change the parent object.
+var leavesParent = map[string]bool{"exec": true, "attach": true, "portforward": true, "proxy": true, "token": true, "log": true}
+
 // subresource handles writes to subresources. They are kept apart from configuration
 // changes, but still move the parent's state forward so that the next change diffs right.
 func (t *tracker) subresource(e *event) {
@@ -583,11 +602,11 @@ func (t *tracker) subresource(e *event) {
 	sub := e.Subresource()
 	c := t.change(e, ActionSubresource, ClassSubresource)
 	prev := o.prev()
-	if prev == nil {
+	if prev == nil && sub != "eviction" && !leavesParent[sub] {
 		c.Baseline = BaselineUnknown
 	}
-	switch sub {
-	case "binding":
+	switch {
+	case sub == "binding":
 		// pods/binding answers with a Status; the Binding names the node.
 		node := str(e.reqObj(), "target", "name")
 		switch {
@@ -606,12 +625,12 @@ func (t *tracker) subresource(e *event) {
 		default:
 			t.noBodies(&c, e)
 		}
-	case "eviction":
+	case sub == "eviction":
 		// The eviction deletes the pod gracefully; the kubelet's delete removes it.
 		o.deleting = true
-		c.Note = "eviction: the pod is deleted gracefully"
-	case "exec", "attach", "portforward", "proxy", "token", "log":
-		// These leave the object as it was: a session opened, a token issued.
+		c.addNote("eviction: the pod is deleted gracefully")
+	case leavesParent[sub]:
+		// A session opened, a token issued: the object is as it was.
 	default:
 		s := e.stored()
 		if s != nil && o.kind != "" && kindOf(s) != "" && kindOf(s) != o.kind {
@@ -625,7 +644,7 @@ func (t *tracker) subresource(e *event) {
 			c.Diff = t.requested(e)
 		case e.req != nil:
 			c.Diff = t.requested(e)
-			c.Note = "the stored object was not logged: the diff shows what the request set"
+			c.addNote("the stored object was not logged: the diff shows what the request set")
 		default:
 			t.noBodies(&c, e)
 		}

@@ -102,6 +102,15 @@ type Change struct {
 	Note string `json:"note,omitempty"`
 }
 
+// addNote adds a sentence to the change's note.
+func (c *Change) addNote(s string) {
+	if c.Note == "" {
+		c.Note = s
+		return
+	}
+	c.Note += "; " + s
+}
+
 // Actor returns who the change is attributed to: the impersonated user when there is one.
 func (c *Change) Actor() string {
 	if c.ImpersonatedUser != "" {
