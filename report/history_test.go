@@ -231,7 +231,7 @@ func TestHistorySemantics(t *testing.T) {
 		events: []ev{
 			{minute: 0, verb: "create", res: "pods", ns: "shop", name: "web-1", resp: pod("web-1", "shop", "", "", "")},
 			{minute: 1, verb: "create", res: "pods/binding", ns: "shop", name: "web-1", user: "system:kube-scheduler",
-				req: j(`{"kind":"Binding","apiVersion":"v1","metadata":{"name":"web-1","namespace":"shop"},"target":{"kind":"Node","name":"node-2"}}`),
+				req:  j(`{"kind":"Binding","apiVersion":"v1","metadata":{"name":"web-1","namespace":"shop"},"target":{"kind":"Node","name":"node-2"}}`),
 				resp: j(`{"kind":"Status","apiVersion":"v1","status":"Success","code":201}`)},
 			{minute: 2, verb: "patch", res: "pods/status", ns: "shop", name: "web-1", user: "system:node:node-2",
 				req: j(`{"status":{"phase":"Running"}}`), resp: pod("web-1", "shop", "", `,"nodeName":"node-2"`, `,"podIP":"10.244.1.7"`)},
@@ -260,7 +260,7 @@ func TestHistorySemantics(t *testing.T) {
 			}
 		},
 	}, {
-		name: "container env values are redacted by default",
+		name:   "container env values are redacted by default",
 		events: []ev{{verb: "create", res: "pods", ns: "shop", name: "web-1", resp: pod("web-1", "shop", "", "", "")}},
 		check: func(t *testing.T, r *Report) {
 			b, _ := json.Marshal(r)
@@ -272,8 +272,8 @@ func TestHistorySemantics(t *testing.T) {
 			}
 		},
 	}, {
-		name: "--show-secrets shows env values",
-		opts: Options{ShowSecrets: true},
+		name:   "--show-secrets shows env values",
+		opts:   Options{ShowSecrets: true},
 		events: []ev{{verb: "create", res: "pods", ns: "shop", name: "web-1", resp: pod("web-1", "shop", "", "", "")}},
 		check: func(t *testing.T, r *Report) {
 			if !strings.Contains(diffText(find(t, r, "pods", "shop", "web-1")[0].Diff), `spec.containers[0].env[0].value added -> "hunter2"`) {
