@@ -24,6 +24,7 @@ func main() {
 }
 
 func run() int {
+	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	streams := cli.System()
@@ -33,6 +34,16 @@ func run() int {
 		return cli.ExitCode(err)
 	}
 	return cli.ExitOK
+}
+
+// tuneGC runs the garbage collector at GOGC=50 unless the user set GOGC or GOMEMLIMIT. A
+// report's histories stay live until it is written, so the default (100) lets the heap
+// grow to twice them: on a 1 GB log, 50 cut peak RSS from 688 to 493 MiB for 8% more time
+// (docs/performance.md).
+func tuneGC() {
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(50)
+	}
 }
 
 // buildInfo fills what the linker did not stamp from the module's build information.

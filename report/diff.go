@@ -66,6 +66,21 @@ func formatPath(steps []step) string {
 // differ turns decoded JSON values into field changes, redacting secret values on the way.
 type differ struct {
 	redact bool
+	// paths interns path strings: the same few hundred paths repeat over every object of
+	// a kind, and a report of a busy cluster holds hundreds of thousands of them.
+	paths map[string]string
+}
+
+func (d differ) path(steps []step) string {
+	p := formatPath(steps)
+	if d.paths == nil {
+		return p
+	}
+	if q, ok := d.paths[p]; ok {
+		return q
+	}
+	d.paths[p] = p
+	return p
 }
 
 // indexed compares lists element by element, by position. go-cmp's default edit script for
@@ -84,7 +99,7 @@ var indexed = cmp.Transformer("indexed", func(s []any) map[int]any {
 func (d differ) diff(old, new any) []FieldChange {
 	r := &reporter{d: d}
 	cmp.Equal(old, new, indexed, cmp.Reporter(r))
-	return r.out
+	return exact(r.out)
 }
 
 // reporter collects the differing leaves go-cmp reports, with their paths.
@@ -115,13 +130,15 @@ func (r *reporter) Report(res cmp.Result) {
 		}
 	}
 	vx, vy := r.path.Last().Values()
-	fc := FieldChange{Path: formatPath(steps)}
+	fc := FieldChange{Path: r.d.path(steps)}
+	var x, y any
 	if vx.IsValid() {
-		fc.Old = r.d.value(steps, vx.Interface())
+		x = vx.Interface()
 	}
 	if vy.IsValid() {
-		fc.New = r.d.value(steps, vy.Interface())
+		y = vy.Interface()
 	}
+	fc.Old, fc.New = r.d.values(steps, x, y, vx.IsValid(), vy.IsValid())
 	switch {
 	case fc.Old == nil:
 		fc.Op = OpAdded
@@ -135,17 +152,44 @@ func (r *reporter) Report(res cmp.Result) {
 
 // value encodes v for a report, redacted when the differ redacts.
 func (d differ) value(steps []step, v any) json.RawMessage {
-	if d.redact {
-		v = redact(steps, v)
-	}
+	_, n := d.values(steps, nil, v, false, true)
+	return n
+}
+
+// values encodes an old and a new value (each when present) into one allocation of exactly
+// their size: a report holds hundreds of thousands of them, and a buffer's spare capacity
+// would stay allocated for as long as the report lives.
+func (d differ) values(steps []step, old, new any, hasOld, hasNew bool) (json.RawMessage, json.RawMessage) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		// Decoded JSON always encodes; keep the report honest if it ever does not.
-		return json.RawMessage(strconv.Quote("<unencodable value>"))
+	encode := func(v any) int {
+		if d.redact {
+			v = redact(steps, v)
+		}
+		if err := enc.Encode(v); err != nil {
+			// Decoded JSON always encodes; keep the report honest if it ever does not.
+			buf.WriteString(strconv.Quote("<unencodable value>"))
+		}
+		buf.Truncate(len(bytes.TrimRight(buf.Bytes(), "\n")))
+		return buf.Len()
 	}
-	return bytes.TrimRight(buf.Bytes(), "\n")
+	split := 0
+	if hasOld {
+		split = encode(old)
+	}
+	if hasNew {
+		encode(new)
+	}
+	all := bytes.Clone(buf.Bytes())
+	var o, n json.RawMessage
+	if hasOld {
+		o = all[:split:split]
+	}
+	if hasNew {
+		n = all[split:]
+	}
+	return o, n
 }
 
 // leaves lists every scalar (and empty map or list) under v as a change with op: OpAdded
@@ -173,10 +217,10 @@ func (d differ) leaves(v any, op string) []FieldChange {
 		if len(steps) == 0 {
 			return
 		}
-		out = append(out, FieldChange{Path: formatPath(steps), Op: op, New: d.value(steps, v)})
+		out = append(out, FieldChange{Path: d.path(steps), Op: op, New: d.value(steps, v)})
 	}
 	walk(nil, v)
-	return out
+	return exact(out)
 }
 
 // jsonPatch lists what a JSON patch (RFC 6902) document sets and removes.
@@ -296,4 +340,15 @@ func sameValue(a, b any) bool {
 		return ok && len(x) == len(y) && (len(x) == 0 || &x[0] == &y[0])
 	}
 	return true
+}
+
+// exact copies a diff into a slice of its length: append's spare capacity would stay
+// allocated for as long as the report lives.
+func exact(d []FieldChange) []FieldChange {
+	if len(d) == cap(d) {
+		return d
+	}
+	out := make([]FieldChange, len(d))
+	copy(out, d)
+	return out
 }

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
+	"github.com/klauspost/compress/s2"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/auditreport/auditreport/audit"
@@ -25,7 +27,7 @@ type object struct {
 	key  objKey
 	kind string
 	uid  string
-	// state is the last known state as compact JSON (noise removed unless kept); nil when
+	// state is the last known state as S2-compressed JSON (noise removed unless kept); nil when
 	// the object does not exist or its state is not known.
 	state []byte
 	// known says whether state (or the object's absence) is known.
@@ -50,7 +52,7 @@ type tracker struct {
 }
 
 func newTracker(period Period, noise, redact bool) *tracker {
-	return &tracker{period: period, noise: noise, d: differ{redact: redact},
+	return &tracker{period: period, noise: noise, d: differ{redact: redact, paths: map[string]string{}},
 		objects: map[objKey]*object{}, byNamespace: map[string]map[objKey]*object{}, collections: map[objKey]*Resource{}}
 }
 
@@ -59,8 +61,21 @@ type event struct {
 	*audit.Event
 	key      objKey
 	inPeriod bool
-	req      any // decoded requestObject, nil when not logged
 	resp     any // decoded responseObject, nil when not logged
+	// req is the decoded requestObject, decoded on first use: most writes never need it.
+	req     any
+	reqDone bool
+}
+
+// request returns the decoded requestObject, nil when it was not logged.
+func (e *event) request() any {
+	if !e.reqDone {
+		e.reqDone = true
+		if !e.BodiesDropped {
+			e.req = decodeObject(e.RequestObject)
+		}
+	}
+	return e.req
 }
 
 func (e *event) respObj() obj {
@@ -69,7 +84,7 @@ func (e *event) respObj() obj {
 }
 
 func (e *event) reqObj() obj {
-	o, _ := e.req.(map[string]any)
+	o, _ := e.request().(map[string]any)
 	return o
 }
 
@@ -98,7 +113,6 @@ func (t *tracker) add(ae *audit.Event, inPeriod bool) {
 	}
 	e := &event{Event: ae, inPeriod: inPeriod}
 	if !ae.BodiesDropped {
-		e.req = decodeObject(ae.RequestObject)
 		e.resp = decodeObject(ae.ResponseObject)
 	}
 	e.key = objKey{group: ref.APIGroup, resource: ref.Resource, namespace: ref.Namespace, name: ref.Name}
@@ -251,7 +265,9 @@ func (t *tracker) setState(o *object, s obj) {
 		o.state, o.known = nil, false
 		return
 	}
-	o.state, o.known = b, true
+	// Kept compressed: states are most of what the tracker holds, and S2 costs far less
+	// than decoding the JSON again.
+	o.state, o.known = s2.Encode(nil, b), true
 }
 
 // prev decodes the object's known state, nil when it is not known.
@@ -259,7 +275,11 @@ func (o *object) prev() obj {
 	if !o.known || o.state == nil {
 		return nil
 	}
-	p, _ := decodeObject(o.state).(map[string]any)
+	b, err := s2.Decode(nil, o.state)
+	if err != nil {
+		return nil
+	}
+	p, _ := decodeObject(b).(map[string]any)
 	return p
 }
 
@@ -322,14 +342,14 @@ func (t *tracker) modify(e *event) {
 	case s != nil:
 		c.Diff = t.requested(e)
 		c.addNote("earlier state not known: the diff shows what the request set")
-	case e.req != nil && e.Verb == "update" && prev != nil:
+	case e.request() != nil && e.Verb == "update" && prev != nil:
 		// An update sends the whole object; without the stored one, compare with it.
 		if r := e.reqObj(); r != nil {
 			s = r
 			c.Diff = t.diff(prev, r, "")
 			c.addNote("the stored object was not logged (level " + e.Level + "): compared with the object as sent")
 		}
-	case e.req != nil:
+	case e.request() != nil:
 		c.Diff = t.requested(e)
 		if prev == nil {
 			c.addNote("earlier state not known: the diff shows what the request set")
@@ -366,7 +386,7 @@ func (t *tracker) modify(e *event) {
 // requested lists what the request set: the fields of a merge or strategic merge patch, an
 // apply configuration or a whole object, or the operations of a JSON patch.
 func (t *tracker) requested(e *event) []FieldChange {
-	switch r := e.req.(type) {
+	switch r := e.request().(type) {
 	case []any:
 		return t.d.jsonPatch(r)
 	case map[string]any:
@@ -642,7 +662,7 @@ func (t *tracker) subresource(e *event) {
 			c.Diff = t.diff(prev, s, sub)
 		case s != nil:
 			c.Diff = t.requested(e)
-		case e.req != nil:
+		case e.request() != nil:
 			c.Diff = t.requested(e)
 			c.addNote("the stored object was not logged: the diff shows what the request set")
 		default:
@@ -670,9 +690,12 @@ func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary) {
 	var out []Resource
 	for _, o := range t.objects {
 		if o.out != nil {
+			o.out.History = slices.Clip(o.out.History)
 			out = append(out, *o.out)
+			o.out = nil
 		}
 	}
+	t.objects, t.byNamespace = nil, nil
 	for _, r := range t.collections {
 		out = append(out, *r)
 	}
