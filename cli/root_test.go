@@ -203,3 +203,28 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 		t.Errorf("--quiet wrote %q (err %v)", errOut.String(), err)
 	}
 }
+
+// History flags through the command line: secrets are redacted unless --show-secrets, noise
+// is left out unless --diff-noise, and --snapshot is read (and its absence is an input error).
+func TestHistoryFlags(t *testing.T) {
+	logs := "../testdata/logs/ha-3-nodes"
+	out, _, code := run(t, "", "--from", logs, "--format", "json")
+	if code != 0 || !strings.Contains(out, `"<redacted>"`) || strings.Contains(out, "s3cr3t-") {
+		t.Errorf("default: exit %d; env values must be redacted", code)
+	}
+	if strings.Contains(out, `"path": "metadata.resourceVersion"`) {
+		t.Errorf("default: resourceVersion is noise")
+	}
+	out, _, _ = run(t, "", "--from", logs, "--format", "json", "--show-secrets", "--diff-noise")
+	if !strings.Contains(out, "s3cr3t-") || !strings.Contains(out, `"path": "metadata.resourceVersion"`) {
+		t.Errorf("--show-secrets --diff-noise: values or noise missing")
+	}
+	_, errOut, code := run(t, "", "--from", logs, "--snapshot", "../testdata/snapshots/missing.json")
+	if code != ExitInput || !strings.Contains(errOut, "missing.json") {
+		t.Errorf("missing snapshot: exit %d, %s", code, errOut)
+	}
+	out, errOut, code = run(t, "", "--from", logs, "--format", "json", "--snapshot", "../testdata/snapshots/shop.json")
+	if code != 0 || len(decode(t, out).Snapshots) != 1 {
+		t.Errorf("snapshot: exit %d, %s", code, errOut)
+	}
+}

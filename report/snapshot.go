@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -34,19 +35,19 @@ func readSnapshot(path string, scope *audit.Scope) (Snapshot, []snapshotObject, 
 	snap := Snapshot{Source: path}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return snap, nil, fmt.Errorf("snapshot: %w", err)
+		return snap, nil, &audit.SourceError{Source: path, Err: fmt.Errorf("snapshot: %w", unwrapPath(err))}
 	}
 	sum := sha256.Sum256(data)
 	snap.SHA256 = hex.EncodeToString(sum[:])
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) > 0 && trimmed[0] != '{' {
 		if trimmed, err = yaml.YAMLToJSON(data); err != nil {
-			return snap, nil, fmt.Errorf("snapshot %s: not JSON or YAML: %w", path, err)
+			return snap, nil, &audit.SourceError{Source: path, Err: fmt.Errorf("snapshot: not JSON or YAML: %w", err)}
 		}
 	}
 	top, ok := decodeObject(trimmed).(map[string]any)
 	if !ok {
-		return snap, nil, fmt.Errorf("snapshot %s: want a JSON object such as the output of kubectl get ... -o json", path)
+		return snap, nil, &audit.SourceError{Source: path, Err: errors.New("snapshot: want a JSON object such as the output of kubectl get ... -o json")}
 	}
 	var items []any
 	if strings.HasSuffix(kindOf(top), "List") {
@@ -59,7 +60,7 @@ func readSnapshot(path string, scope *audit.Scope) (Snapshot, []snapshotObject, 
 		o, _ := it.(map[string]any)
 		kind, apiVersion, name := kindOf(o), str(o, "apiVersion"), str(o, "metadata", "name")
 		if kind == "" || apiVersion == "" || name == "" {
-			return snap, nil, fmt.Errorf("snapshot %s: item %d has no kind, apiVersion or metadata.name", path, i)
+			return snap, nil, &audit.SourceError{Source: path, Err: fmt.Errorf("snapshot: item %d has no kind, apiVersion or metadata.name", i)}
 		}
 		group := ""
 		if g, _, ok := strings.Cut(apiVersion, "/"); ok {
@@ -77,6 +78,15 @@ func readSnapshot(path string, scope *audit.Scope) (Snapshot, []snapshotObject, 
 		snap.Objects++
 	}
 	return snap, out, nil
+}
+
+// unwrapPath drops the path an *os.PathError repeats, since the SourceError names it.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // resourceName is the resource of a kind: the known ones by table, others as the API server
