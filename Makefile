@@ -31,7 +31,7 @@ bench: build
 	$(GO) run ./bench/run -size $(BENCHSIZE)
 
 bench-go:
-	$(GO) test ./audit -run '^$$' -bench . -benchmem
+	$(GO) test ./audit ./report -run '^$$' -bench . -benchmem
 
 # Regenerate testdata/logs from the generator.
 scenarios:
