@@ -97,9 +97,103 @@ var indexed = cmp.Transformer("indexed", func(s []any) map[int]any {
 // diff lists the fields that differ between old and new (decoded JSON: maps, lists, strings,
 // json.Number, bools, nil), in path order. A nil old means the object did not exist.
 func (d differ) diff(old, new any) []FieldChange {
+	if equalJSON(old, new) {
+		return nil
+	}
+	old, new = prune(old, new)
 	r := &reporter{d: d}
 	cmp.Equal(old, new, indexed, cmp.Reporter(r))
 	return exact(r.out)
+}
+
+// prune drops what two decoded JSON values have in common before go-cmp walks them: most
+// writes change a few fields of a large object, and go-cmp's reflection over the equal rest
+// cost more than everything else in building a report. Maps keep only the keys that differ;
+// two lists become maps of the indices that differ (the form the indexed transformer gives,
+// so paths come out the same). A value present on one side only is kept whole.
+func prune(a, b any) (any, any) {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok {
+			return a, b
+		}
+		px, py := map[string]any{}, map[string]any{}
+		for k, vx := range x {
+			vy, ok := y[k]
+			switch {
+			case !ok:
+				px[k] = vx
+			case !equalJSON(vx, vy):
+				px[k], py[k] = prune(vx, vy)
+			}
+		}
+		for k, vy := range y {
+			if _, ok := x[k]; !ok {
+				py[k] = vy
+			}
+		}
+		return px, py
+	case []any:
+		y, ok := b.([]any)
+		if !ok {
+			return a, b
+		}
+		px, py := map[int]any{}, map[int]any{}
+		for i := 0; i < len(x) || i < len(y); i++ {
+			switch {
+			case i >= len(y):
+				px[i] = x[i]
+			case i >= len(x):
+				py[i] = y[i]
+			case !equalJSON(x[i], y[i]):
+				px[i], py[i] = prune(x[i], y[i])
+			}
+		}
+		return px, py
+	}
+	return a, b
+}
+
+// equalJSON compares decoded JSON values without reflection.
+func equalJSON(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, vx := range x {
+			vy, ok := y[k]
+			if !ok || !equalJSON(vx, vy) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !equalJSON(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case json.Number:
+		y, ok := b.(json.Number)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nil:
+		return b == nil
+	}
+	return false
 }
 
 // reporter collects the differing leaves go-cmp reports, with their paths.
