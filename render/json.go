@@ -26,14 +26,15 @@ func (JSON) Render(w io.Writer, r *report.Report) error {
 		return err
 	}
 	bw := bufio.NewWriterSize(w, 256<<10)
+	el := newElemWriter(bw)
 	rest := head
 	for _, part := range []struct {
 		key   string
 		n     int
 		write func(i int) error
 	}{
-		{"resources", len(r.Resources), func(i int) error { return writeElem(bw, &r.Resources[i]) }},
-		{"failedAttempts", len(r.FailedAttempts), func(i int) error { return writeElem(bw, &r.FailedAttempts[i]) }},
+		{"resources", len(r.Resources), func(i int) error { return el.write(&r.Resources[i]) }},
+		{"failedAttempts", len(r.FailedAttempts), func(i int) error { return el.write(&r.FailedAttempts[i]) }},
 	} {
 		marker := []byte("\n  \"" + part.key + "\": [")
 		at := bytes.Index(rest, marker)
@@ -60,12 +61,28 @@ func (JSON) Render(w io.Writer, r *report.Report) error {
 	return bw.Flush()
 }
 
-func writeElem(w *bufio.Writer, v any) error {
-	b, err := marshal(v, "    ")
-	if err != nil {
+// elemWriter encodes list elements through one reused buffer, so that writing a large
+// report makes little garbage.
+type elemWriter struct {
+	w   *bufio.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+func newElemWriter(w *bufio.Writer) *elemWriter {
+	e := &elemWriter{w: w}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	e.enc.SetIndent("    ", "  ")
+	return e
+}
+
+func (e *elemWriter) write(v any) error {
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
 		return err
 	}
-	_, err = w.Write(b)
+	_, err := e.w.Write(bytes.TrimRight(e.buf.Bytes(), "\n"))
 	return err
 }
 

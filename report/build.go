@@ -44,6 +44,21 @@ type Options struct {
 	ShowSecrets bool
 }
 
+// decoded is an event with its response body decoded, on its way to the tracker.
+type decoded struct {
+	ev    *audit.Event
+	at    time.Time
+	phase int
+	resp  any
+}
+
+// Where an event falls against the period.
+const (
+	phaseIn = iota
+	phaseBaseline
+	phaseAfter
+)
+
 // Build reads the sources and returns the report.
 func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, error) {
 	kinds := opts.Kinds
@@ -69,26 +84,58 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 		}
 		rep.Snapshots = append(rep.Snapshots, snap)
 	}
-	for {
-		ev, err := rd.Next()
-		if err == io.EOF {
-			break
+	// Reading and decoding bodies run on their own goroutine, ahead of the tracker, which
+	// must see events in order: the two halves of the work overlap on two cores.
+	batches := make(chan []decoded, 8)
+	var readErr error
+	go func() {
+		defer close(batches)
+		batch := make([]decoded, 0, 64)
+		for {
+			ev, err := rd.Next()
+			if err != nil {
+				if err != io.EOF {
+					readErr = err
+				}
+				break
+			}
+			d := decoded{ev: ev, at: ev.Time()}
+			switch {
+			case opts.Period.Start != nil && d.at.Before(*opts.Period.Start):
+				d.phase = phaseBaseline
+			case opts.Period.End != nil && !d.at.Before(*opts.Period.End):
+				d.phase = phaseAfter
+			}
+			if d.phase != phaseAfter && !ev.BodiesDropped {
+				d.resp = decodeObject(ev.ResponseObject)
+			}
+			batch = append(batch, d)
+			if len(batch) == cap(batch) {
+				batches <- batch
+				batch = make([]decoded, 0, 64)
+			}
 		}
-		if err != nil {
-			return nil, err
+		if len(batch) > 0 {
+			batches <- batch
 		}
-		rep.Summary.ScopedWrites++
-		at := ev.Time()
-		switch {
-		case opts.Period.Start != nil && at.Before(*opts.Period.Start):
-			rep.Summary.Baseline++
-			t.add(ev, false)
-		case opts.Period.End != nil && !at.Before(*opts.Period.End):
-			rep.Summary.After++
-		default:
-			rep.Summary.InPeriod++
-			t.add(ev, true)
+	}()
+	for batch := range batches {
+		for _, d := range batch {
+			rep.Summary.ScopedWrites++
+			switch d.phase {
+			case phaseBaseline:
+				rep.Summary.Baseline++
+				t.add(d.ev, d.resp, false)
+			case phaseAfter:
+				rep.Summary.After++
+			default:
+				rep.Summary.InPeriod++
+				t.add(d.ev, d.resp, true)
+			}
 		}
+	}
+	if readErr != nil {
+		return nil, readErr
 	}
 	var hist Summary
 	rep.Resources, rep.FailedAttempts, hist = t.finish()
