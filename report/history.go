@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"slices"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
