@@ -34,6 +34,7 @@ func run() error {
 	seed := flag.Uint64("seed", 1, "random seed; the same seed gives the same logs")
 	out := flag.String("o", "bench/data", "output directory")
 	compress := flag.Bool("gzip", false, "gzip each log")
+	scoped := flag.Int("scoped", 10, "percent of events that are writes on the five in-scope kinds")
 	flag.Parse()
 
 	bytes, err := parseSize(*size)
@@ -67,7 +68,7 @@ func run() error {
 			writers = append(writers, f)
 		}
 	}
-	g := gen.New(gen.Config{Bytes: bytes, Nodes: *nodes, Start: t0, Days: *days, Seed: *seed})
+	g := gen.New(gen.Config{Bytes: bytes, Nodes: *nodes, Start: t0, Days: *days, Seed: *seed, ScopedPercent: *scoped})
 	counts, err := g.Run(writers)
 	if err != nil {
 		return err

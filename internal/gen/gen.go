@@ -26,6 +26,9 @@ type Config struct {
 	Days  float64
 	// Seed makes the output reproducible.
 	Seed uint64
+	// ScopedPercent is the share of events that are writes on the five kinds, 1 to 100;
+	// 0 means 10, a busy cluster's share. The rest are reads and other writes.
+	ScopedPercent int
 }
 
 // Event is an audit event in the field order kube-apiserver writes.
@@ -121,6 +124,9 @@ func New(cfg Config) *Generator {
 	if cfg.Days <= 0 {
 		cfg.Days = 1
 	}
+	if cfg.ScopedPercent <= 0 || cfg.ScopedPercent > 100 {
+		cfg.ScopedPercent = 10
+	}
 	if cfg.Start.IsZero() {
 		cfg.Start = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	}
@@ -208,10 +214,11 @@ func human(name string) User {
 // next produces the events of one moment: usually one, two for a write logged with its
 // RequestReceived stage.
 func (g *Generator) next(t time.Time) []*Event {
+	other := 100 - g.cfg.ScopedPercent
 	switch p := g.rng.IntN(100); {
-	case p < 70:
+	case p < other*7/9:
 		return []*Event{g.read(t)}
-	case p < 90:
+	case p < other:
 		return []*Event{g.otherWrite(t)}
 	default:
 		ev := g.scopedWrite(t)
