@@ -20,10 +20,11 @@ lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-# Each fuzz target runs for FUZZTIME; findings land in audit/testdata/fuzz and become tests.
+# Each fuzz target runs for FUZZTIME; findings land in <package>/testdata/fuzz and become tests.
 fuzz:
 	$(GO) test ./audit -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./audit -run '^$$' -fuzz '^FuzzDecoderDifferential$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./report -run '^$$' -fuzz '^FuzzDiff$$' -fuzztime $(FUZZTIME)
 
 # Throughput and memory on generated logs, as ratios to cat and jq measured in the same run.
 bench: build
