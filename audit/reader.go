@@ -69,7 +69,7 @@ func (r *sourceReader) event(ev *Event) {
 	r.in.addNode(ev.Node)
 	k := Kind{Group: ev.Group(), Resource: ev.Resource()}
 	bodies := ev.RequestObject != nil || ev.ResponseObject != nil
-	r.in.observe(ev.Time(), k, ev.Subresource(), ev.Verb, ev.Level, bodies, r.opts.Scope)
+	r.in.observe(ev.Time(), k, ev.Subresource(), ev.Verb, ev.Level, bodies, r.opts)
 	if r.opts.Progress != nil {
 		r.opts.Progress.Events.Add(1)
 	}
@@ -288,7 +288,7 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 	if b[0] == '{' {
 		l, ok := scanLight(b, r.names)
 		if ok && !r.wants(l.kind, l.verb) {
-			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, false, r.opts.Scope)
+			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, false, r.opts)
 			if r.opts.Progress != nil {
 				r.opts.Progress.Events.Add(1)
 			}
@@ -405,6 +405,8 @@ type Options struct {
 	Window time.Duration
 	// Progress, when set, is updated as reading goes on.
 	Progress *Progress
+	// From and To bound the events counted in Input.Kinds (To exclusive); zero means open.
+	From, To time.Time
 }
 
 func (o *Options) maxLine() int {

@@ -93,8 +93,11 @@ type Input struct {
 	// Nodes lists the API servers the source names (EKS streams, AKS pods, must-gather
 	// prefixes), when it names any.
 	Nodes []string
-	// Kinds holds what the source recorded of each kind in scope.
+	// Kinds holds what the source recorded of each kind in scope, within Options.From and
+	// Options.To when they are set (events without a time are counted too).
 	Kinds map[Kind]*KindStats
+	// Activity records the gaps between the source's events, for finding time holes.
+	Activity Activity
 	// Err is set when the source stopped being readable before its end.
 	Err string
 }
@@ -141,8 +144,84 @@ func (in *Input) problem(line int, kind string, err error) {
 	}
 }
 
+// Activity is how a source's events are spread in time: how long the gaps between
+// consecutive events are, and where the longest ones are.
+type Activity struct {
+	// Gaps counts the gaps between consecutive events by length: bucket 0 holds gaps under
+	// a second, bucket i those from 2^(i-1) to 2^i seconds.
+	Gaps [GapBuckets]int64
+	// Longest holds the longest gaps, longest first, at most MaxLongGaps.
+	Longest []Gap
+	last    time.Time
+}
+
+// GapBuckets is the number of gap length buckets (the last holds gaps over 2^30 s).
+const GapBuckets = 32
+
+// MaxLongGaps is how many of the longest gaps an Activity keeps.
+const MaxLongGaps = 32
+
+// Gap is a stretch between two consecutive events.
+type Gap struct {
+	From, To time.Time
+}
+
+// Length is how long the gap lasts.
+func (g Gap) Length() time.Duration { return g.To.Sub(g.From) }
+
+// GapBucket returns the bucket of a gap of length d.
+func GapBucket(d time.Duration) int {
+	s := int64(d / time.Second)
+	b := 0
+	for s > 0 && b < GapBuckets-1 {
+		s >>= 1
+		b++
+	}
+	return b
+}
+
+// Add records a gap.
+func (a *Activity) Add(g Gap) {
+	a.Gaps[GapBucket(g.Length())]++
+	a.keep(g)
+}
+
+// keep holds g among the longest gaps when it is long enough.
+func (a *Activity) keep(g Gap) {
+	if len(a.Longest) == MaxLongGaps && g.Length() <= a.Longest[len(a.Longest)-1].Length() {
+		return
+	}
+	i := sort.Search(len(a.Longest), func(i int) bool { return a.Longest[i].Length() < g.Length() })
+	a.Longest = append(a.Longest, Gap{})
+	copy(a.Longest[i+1:], a.Longest[i:])
+	a.Longest[i] = g
+	if len(a.Longest) > MaxLongGaps {
+		a.Longest = a.Longest[:MaxLongGaps]
+	}
+}
+
+// Merge adds another source's gaps (a rotated file of the same API server).
+func (a *Activity) Merge(b *Activity) {
+	for i, n := range b.Gaps {
+		a.Gaps[i] += n
+	}
+	for _, g := range b.Longest {
+		a.keep(g)
+	}
+}
+
+// see records an event time. Events a little out of order do not move the clock back.
+func (a *Activity) see(t time.Time) {
+	if !a.last.IsZero() && t.After(a.last) {
+		a.Add(Gap{From: a.last, To: t})
+	}
+	if t.After(a.last) {
+		a.last = t
+	}
+}
+
 // observe counts one event of the source, decoded or only scanned.
-func (in *Input) observe(t time.Time, k Kind, subresource, verb, level string, bodies bool, scope *Scope) {
+func (in *Input) observe(t time.Time, k Kind, subresource, verb, level string, bodies bool, opts *Options) {
 	in.Events++
 	if !t.IsZero() {
 		if in.FirstEvent.IsZero() || t.Before(in.FirstEvent) {
@@ -151,8 +230,12 @@ func (in *Input) observe(t time.Time, k Kind, subresource, verb, level string, b
 		if t.After(in.LastEvent) {
 			in.LastEvent = t
 		}
+		in.Activity.see(t)
+		if (!opts.From.IsZero() && t.Before(opts.From)) || (!opts.To.IsZero() && !t.Before(opts.To)) {
+			return
+		}
 	}
-	if k.Resource == "" || !scope.Has(k) {
+	if k.Resource == "" || !opts.Scope.Has(k) {
 		return
 	}
 	if in.Kinds == nil {

@@ -42,6 +42,12 @@ type Options struct {
 	Noise bool
 	// ShowSecrets turns off the redaction of env[].value and the last-applied annotation.
 	ShowSecrets bool
+	// Require adds kinds the trail must cover to DefaultRequirements (they are put in scope).
+	Require []audit.Kind
+	// Holes is the rule for time holes; zero fields take DefaultHoleRule's.
+	Holes HoleRule
+	// Policies are audit policy files to check and cross-check with the logs.
+	Policies []string
 }
 
 // decoded is an event with its response body decoded, on its way to the tracker.
@@ -65,8 +71,19 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	if len(kinds) == 0 {
 		kinds = DefaultKinds
 	}
+	reqs := RequirementsFor(opts.Require)
+	for _, r := range reqs {
+		kinds = append(kinds, r.Kinds...)
+	}
 	scope := audit.NewScope(kinds...)
-	rd := audit.NewReader(ctx, sources, audit.Options{Scope: scope, WritesOnly: true, Strict: opts.Strict, MaxLineBytes: opts.MaxLineBytes, Progress: opts.Progress})
+	ropts := audit.Options{Scope: scope, WritesOnly: true, Strict: opts.Strict, MaxLineBytes: opts.MaxLineBytes, Progress: opts.Progress}
+	if opts.Period.Start != nil {
+		ropts.From = *opts.Period.Start
+	}
+	if opts.Period.End != nil {
+		ropts.To = *opts.Period.End
+	}
+	rd := audit.NewReader(ctx, sources, ropts)
 	defer rd.Close()
 
 	rep := &Report{APIVersion: APIVersion, Kind: Kind, GeneratedAt: opts.Now.UTC(), Period: opts.Period, Cluster: opts.Cluster}
@@ -142,9 +159,24 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	s := &rep.Summary
 	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects = hist.Changes, hist.SubresourceChanges, hist.FailedAttempts, hist.Objects
 	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = hist.DryRuns, hist.UnknownBaseline, hist.NoDiff, hist.Kinds, hist.Actors
+	inputs := rd.Inputs()
+	holes := opts.Holes
+	if holes.Min <= 0 {
+		holes.Min = DefaultHoleRule.Min
+	}
+	if holes.Factor <= 0 {
+		holes.Factor = DefaultHoleRule.Factor
+	}
+	if holes.MinGaps <= 0 {
+		holes.MinGaps = DefaultHoleRule.MinGaps
+	}
+	if len(opts.Policies) > 0 {
+		rep.Policy = CheckPolicies(opts.Policies, reqs)
+	}
+	cover(coverageInput{inputs: inputs, reqs: reqs, period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy})
 	m := rd.Merged()
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
-	for _, in := range rd.Inputs() {
+	for _, in := range inputs {
 		ri := fromInput(in)
 		rep.Inputs = append(rep.Inputs, ri)
 		rep.Summary.Events += ri.Events

@@ -25,7 +25,17 @@ type Report struct {
 	Inputs      []Input   `json:"inputs"`
 	// Snapshots are the object files given as the state before the first event.
 	Snapshots []Snapshot `json:"snapshots,omitempty"`
-	Summary   Summary    `json:"summary"`
+	// Verdict is pass when no gap of severity warning or error was found, else gaps.
+	Verdict string `json:"verdict"`
+	// Score says how much of the required coverage the inputs show.
+	Score   Score   `json:"score"`
+	Summary Summary `json:"summary"`
+	// Coverage has a row per required kind; Gaps lists every way the trail is incomplete,
+	// most severe first.
+	Coverage []Coverage `json:"coverage"`
+	Gaps     []Gap      `json:"gaps"`
+	// Policy is the check of the --policy files, when given.
+	Policy *PolicyCheck `json:"policy,omitempty"`
 	// Resources holds every object with a change in the period, and its history.
 	Resources []Resource `json:"resources"`
 	// FailedAttempts are writes the API server refused: evidence, not changes.

@@ -102,7 +102,123 @@ func run() error {
 	if err := managed(part); err != nil {
 		return err
 	}
-	return broken(ha[0])
+	if err := broken(ha[0]); err != nil {
+		return err
+	}
+	return gaps(ha, start)
+}
+
+// event decodes a generated line; it keeps the API server's field order when written again.
+func event(l []byte) *gen.Event {
+	var e gen.Event
+	if err := json.Unmarshal(l, &e); err != nil {
+		panic(fmt.Sprintf("generated line does not decode: %v", err))
+	}
+	return &e
+}
+
+func encode(e *gen.Event) []byte {
+	b, err := json.Marshal(e)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// rewrite applies f to each node's events: f returns the lines to keep in place of one.
+func rewrite(nodes [][][]byte, f func(node int, e *gen.Event, line []byte) [][]byte) [][][]byte {
+	out := make([][][]byte, len(nodes))
+	for i, ls := range nodes {
+		for _, l := range ls {
+			out[i] = append(out[i], f(i, event(l), l)...)
+		}
+	}
+	return out
+}
+
+func writeNodes(dir string, nodes [][][]byte) error {
+	for i, ls := range nodes {
+		if err := write(filepath.Join(root, "gaps", dir, fmt.Sprintf("kube-apiserver-%d-audit.log", i+1)), join(ls)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func resource(e *gen.Event) string {
+	if e.ObjectRef == nil {
+		return ""
+	}
+	return e.ObjectRef.Resource
+}
+
+// gaps writes one scenario per gap type, each from the clean HA scenario with one defect.
+func gaps(ha [][][]byte, start time.Time) error {
+	keep := func(l []byte) [][]byte { return [][]byte{l} }
+	// never-audited: the policy has no rule for NetworkPolicies on any node.
+	if err := writeNodes("never-audited", rewrite(ha, func(_ int, e *gen.Event, l []byte) [][]byte {
+		if resource(e) == "networkpolicies" {
+			return nil
+		}
+		return keep(l)
+	})); err != nil {
+		return err
+	}
+	// metadata-only: ServiceAccounts are audited at Metadata, without bodies.
+	if err := writeNodes("metadata-only", rewrite(ha, func(_ int, e *gen.Event, l []byte) [][]byte {
+		if resource(e) == "serviceaccounts" {
+			e.Level, e.RequestObject, e.ResponseObject = "Metadata", nil, nil
+			return [][]byte{encode(e)}
+		}
+		return keep(l)
+	})); err != nil {
+		return err
+	}
+	// node-missing-kind: the third API server's policy lacks NetworkPolicies.
+	if err := writeNodes("node-missing-kind", rewrite(ha, func(node int, e *gen.Event, l []byte) [][]byte {
+		if node == 2 && resource(e) == "networkpolicies" {
+			return nil
+		}
+		return keep(l)
+	})); err != nil {
+		return err
+	}
+	// truncated: the API server dropped the bodies of large pod events.
+	n := 0
+	if err := writeNodes("truncated", rewrite(ha, func(_ int, e *gen.Event, l []byte) [][]byte {
+		if resource(e) == "pods" && e.Verb == "create" && n < 4 {
+			n++
+			e.RequestObject, e.ResponseObject = nil, nil
+			e.Annotations = map[string]string{"audit.k8s.io/truncated": "true"}
+			return [][]byte{encode(e)}
+		}
+		return keep(l)
+	})); err != nil {
+		return err
+	}
+	// unknown-baseline: logs that start ten hours in, so earlier objects have no known state
+	// (run with --since 2026-11-01T10:00:00Z, the rotated-away part being gone).
+	if err := writeNodes("unknown-baseline", rewrite(ha, func(_ int, e *gen.Event, l []byte) [][]byte {
+		t, err := time.Parse(time.RFC3339Nano, e.RequestReceivedTimestamp)
+		if err == nil && t.Before(start.Add(10*time.Hour)) {
+			return nil
+		}
+		return keep(l)
+	})); err != nil {
+		return err
+	}
+	// time-hole: a busier cluster whose second API server logged nothing for three hours.
+	busy, err := lines(3, 1200<<10, 19, start)
+	if err != nil {
+		return err
+	}
+	return writeNodes("time-hole", rewrite(busy, func(node int, e *gen.Event, l []byte) [][]byte {
+		t, err := time.Parse(time.RFC3339Nano, e.RequestReceivedTimestamp)
+		if node == 1 && err == nil && !t.Before(start.Add(9*time.Hour)) && t.Before(start.Add(12*time.Hour)) {
+			return nil
+		}
+		return keep(l)
+	}))
 }
 
 func managed(part func(int) [][]byte) error {

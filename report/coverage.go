@@ -1,0 +1,638 @@
+package report
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/auditreport/auditreport/audit"
+)
+
+// Coverage statuses.
+const (
+	StatusOK           = "ok"
+	StatusNeverAudited = "never-audited"
+	StatusMetadataOnly = "metadata-only"
+	StatusPartial      = "partial"
+	// StatusNoWrites means events but no write: reads cannot show how writes are audited.
+	StatusNoWrites = "no-writes"
+)
+
+// Gap severities, highest first.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+	SeverityInfo    = "info"
+)
+
+// SeverityRank orders severities: info 1, warning 2, error 3; unknown 0.
+func SeverityRank(s string) int {
+	switch s {
+	case SeverityInfo:
+		return 1
+	case SeverityWarning:
+		return 2
+	case SeverityError:
+		return 3
+	}
+	return 0
+}
+
+// Gap types.
+const (
+	GapNeverAudited      = "never-audited"
+	GapMetadataOnly      = "metadata-only"
+	GapPartial           = "partial"
+	GapNoWrites          = "no-writes-seen"
+	GapNodeMissingKind   = "node-missing-kind"
+	GapNotAPIServer      = "no-required-kind"
+	GapTimeHole          = "time-hole"
+	GapPeriodNotCovered  = "period-not-covered"
+	GapTruncated         = "truncated"
+	GapUnreadable        = "unreadable"
+	GapUnknownBaseline   = "unknown-baseline"
+	GapPolicyNotDeployed = "policy-not-deployed"
+	GapPolicyInsufficent = "policy-insufficient"
+)
+
+// Verdicts.
+const (
+	VerdictPass = "pass"
+	VerdictGaps = "gaps"
+)
+
+// Requirement is a kind the audit trail must cover. NetworkPolicy is one requirement met by
+// either of its groups (extensions was removed in Kubernetes 1.16).
+type Requirement struct {
+	Kind  string
+	Kinds []audit.Kind
+}
+
+// DefaultRequirements are the kinds network policy depends on.
+var DefaultRequirements = []Requirement{
+	{Kind: "Pod", Kinds: []audit.Kind{{Resource: "pods"}}},
+	{Kind: "Namespace", Kinds: []audit.Kind{{Resource: "namespaces"}}},
+	{Kind: "ServiceAccount", Kinds: []audit.Kind{{Resource: "serviceaccounts"}}},
+	{Kind: "Endpoints", Kinds: []audit.Kind{{Resource: "endpoints"}}},
+	{Kind: "NetworkPolicy", Kinds: []audit.Kind{{Group: "networking.k8s.io", Resource: "networkpolicies"}, {Group: "extensions", Resource: "networkpolicies"}}},
+}
+
+// Coverage is what the inputs recorded of one required kind, over all sources and per
+// source (an API server: rotated files of one server count as one).
+type Coverage struct {
+	Kind     string `json:"kind"`
+	Group    string `json:"group"`
+	Resource string `json:"resource"`
+	CoverageCounts
+	Changes int64            `json:"changes"`
+	Sources []SourceCoverage `json:"sources"`
+}
+
+// CoverageCounts are the counts behind a coverage status.
+type CoverageCounts struct {
+	// Events counts events of the kind in the period, reads included.
+	Events int64 `json:"events"`
+	// Writes counts write events; Verbs splits them by verb ("patch", "update/status").
+	Writes int64            `json:"writes"`
+	Verbs  map[string]int64 `json:"verbs"`
+	// MaxLevel is the highest level a write was logged at.
+	MaxLevel string `json:"maxLevel,omitempty"`
+	// Bodies says whether every write carried a request or response object;
+	// WritesWithBodies counts those that did.
+	Bodies           bool   `json:"bodies"`
+	WritesWithBodies int64  `json:"writesWithBodies"`
+	Status           string `json:"status"`
+}
+
+// SourceCoverage is one API server's part of a Coverage row.
+type SourceCoverage struct {
+	Source string `json:"source"`
+	CoverageCounts
+}
+
+// Gap is one way in which the audit trail is incomplete.
+type Gap struct {
+	Type     string     `json:"type"`
+	Severity string     `json:"severity"`
+	Group    string     `json:"group,omitempty"`
+	Resource string     `json:"resource,omitempty"`
+	Source   string     `json:"source,omitempty"`
+	From     *time.Time `json:"from,omitempty"`
+	To       *time.Time `json:"to,omitempty"`
+	// Count is how many events, values or objects the gap is about, where it counts any.
+	Count       int64  `json:"count,omitempty"`
+	Message     string `json:"message"`
+	Remediation string `json:"remediation,omitempty"`
+}
+
+// Score says in one number how much of the required coverage the inputs show: the share
+// of (required kind, API server) cells whose status is ok.
+type Score struct {
+	Percent int `json:"percent"`
+	// Covered of Cells are ok; KindsOK of Kinds required kinds are ok on every source.
+	Covered int    `json:"covered"`
+	Cells   int    `json:"cells"`
+	KindsOK int    `json:"kindsOK"`
+	Kinds   int    `json:"kinds"`
+	Text    string `json:"text"`
+}
+
+// HoleRule decides when a stretch without events is a hole: longer than Min, and longer
+// than Factor times the median of that source's own gaps (taken as the upper bound of its
+// power-of-two bucket). A source that logs every few seconds and then nothing for half an
+// hour has a hole; a quiet source that logs every twenty minutes, all day, has none. With
+// gaps spread as in a Poisson stream, a gap of 20 medians (about 14 means) happens by chance
+// about once in a million gaps.
+type HoleRule struct {
+	Min    time.Duration `json:"min"`
+	Factor float64       `json:"factor"`
+	// MinGaps is how many gaps a source needs before its rhythm is judged.
+	MinGaps int64 `json:"minGaps"`
+}
+
+// DefaultHoleRule is the documented default (docs/coverage.md).
+var DefaultHoleRule = HoleRule{Min: 15 * time.Minute, Factor: 20, MinGaps: 20}
+
+// rotation matches what log rotation adds to a file name.
+var rotation = regexp.MustCompile(`(-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}(\.\d+)?)|(\.gz$)|(\.\d+$)`)
+
+// sourceKey names the API server an input comes from: the node it names, or its path
+// without what rotation adds (kube-audit-2026-11-01T12-00-00.000.log.gz and kube-audit.log
+// in one folder are one server).
+func sourceKey(in *audit.Input) string {
+	if len(in.Nodes) == 1 {
+		return in.Nodes[0]
+	}
+	if len(in.Nodes) > 1 || in.Source == "-" {
+		return in.Source
+	}
+	base := filepath.Base(in.Source)
+	for {
+		b := rotation.ReplaceAllString(base, "")
+		if b == base {
+			break
+		}
+		base = b
+	}
+	return filepath.Join(filepath.Dir(in.Source), base)
+}
+
+// server is the inputs of one API server, combined.
+type server struct {
+	key      string
+	inputs   []*audit.Input
+	events   int64
+	kinds    map[audit.Kind]*audit.KindStats
+	activity audit.Activity
+	first    time.Time
+	last     time.Time
+}
+
+func groupServers(inputs []audit.Input) []*server {
+	byKey := map[string]*server{}
+	var out []*server
+	for i := range inputs {
+		in := &inputs[i]
+		k := sourceKey(in)
+		s := byKey[k]
+		if s == nil {
+			s = &server{key: k, kinds: map[audit.Kind]*audit.KindStats{}}
+			byKey[k] = s
+			out = append(out, s)
+		}
+		s.inputs = append(s.inputs, in)
+	}
+	for _, s := range out {
+		sort.SliceStable(s.inputs, func(i, j int) bool { return s.inputs[i].FirstEvent.Before(s.inputs[j].FirstEvent) })
+		var prevLast time.Time
+		for _, in := range s.inputs {
+			s.events += in.Events
+			for k, ks := range in.Kinds {
+				t := s.kinds[k]
+				if t == nil {
+					t = &audit.KindStats{Writes: map[string]int64{}}
+					s.kinds[k] = t
+				}
+				t.Events += ks.Events
+				t.WritesWithBodies += ks.WritesWithBodies
+				for v, n := range ks.Writes {
+					t.Writes[v] += n
+				}
+				if audit.LevelRank(ks.MaxLevel) > audit.LevelRank(t.MaxLevel) {
+					t.MaxLevel = ks.MaxLevel
+				}
+			}
+			s.activity.Merge(&in.Activity)
+			if in.FirstEvent.IsZero() {
+				continue
+			}
+			// The stretch between one rotated file and the next is a gap too.
+			if !prevLast.IsZero() && in.FirstEvent.After(prevLast) {
+				s.activity.Add(audit.Gap{From: prevLast, To: in.FirstEvent})
+			}
+			if in.LastEvent.After(prevLast) {
+				prevLast = in.LastEvent
+			}
+			if s.first.IsZero() || in.FirstEvent.Before(s.first) {
+				s.first = in.FirstEvent
+			}
+			if in.LastEvent.After(s.last) {
+				s.last = in.LastEvent
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out
+}
+
+// counts sums the stats of a requirement's kinds.
+func counts(kinds map[audit.Kind]*audit.KindStats, req Requirement) CoverageCounts {
+	c := CoverageCounts{Verbs: map[string]int64{}}
+	for _, k := range req.Kinds {
+		ks := kinds[k]
+		if ks == nil {
+			continue
+		}
+		c.Events += ks.Events
+		c.WritesWithBodies += ks.WritesWithBodies
+		for v, n := range ks.Writes {
+			c.Verbs[v] += n
+			c.Writes += n
+		}
+		if audit.LevelRank(ks.MaxLevel) > audit.LevelRank(c.MaxLevel) {
+			c.MaxLevel = ks.MaxLevel
+		}
+	}
+	c.Bodies = c.Writes > 0 && c.WritesWithBodies == c.Writes
+	switch {
+	case c.Events == 0:
+		c.Status = StatusNeverAudited
+	case c.Writes == 0:
+		// Reads alone cannot show how writes are audited.
+		c.Status = StatusNoWrites
+	case c.WritesWithBodies == 0:
+		c.Status = StatusMetadataOnly
+	case !c.Bodies || c.MaxLevel != "RequestResponse":
+		c.Status = StatusPartial
+	default:
+		c.Status = StatusOK
+	}
+	return c
+}
+
+// ruleFor is the audit policy rule that makes a kind fully audited, in a sentence.
+func ruleFor(req Requirement) string {
+	k := req.Kinds[0]
+	return fmt.Sprintf(`add a rule with level RequestResponse for group %q, resources [%q] to the audit policy, before any rule that matches them at a lower level (auditreport policy generate prints a complete policy)`, k.Group, k.Resource)
+}
+
+// coverageInput is what coverage is computed from.
+type coverageInput struct {
+	inputs []audit.Input
+	reqs   []Requirement
+	period Period
+	now    time.Time
+	holes  HoleRule
+	rep    *Report
+	policy *PolicyCheck
+}
+
+// cover fills the report's coverage, gaps, score and verdict.
+func cover(ci coverageInput) {
+	r := ci.rep
+	servers := groupServers(ci.inputs)
+	changes := map[audit.Kind]int64{}
+	unknown := map[audit.Kind]int64{}
+	for _, res := range r.Resources {
+		k := audit.Kind{Group: res.Group, Resource: res.Resource}
+		for _, c := range res.History {
+			if c.Class == ClassConfiguration {
+				changes[k]++
+			}
+			if c.Baseline == BaselineUnknown {
+				unknown[k]++
+			}
+		}
+	}
+	// API servers that record none of the required kinds are other logs (OpenShift's
+	// oauth-server, an aggregated API server): they are not compared with the others.
+	var apiServers []*server
+	for _, s := range servers {
+		any := false
+		for _, req := range ci.reqs {
+			if counts(s.kinds, req).Events > 0 {
+				any = true
+			}
+		}
+		if any {
+			apiServers = append(apiServers, s)
+		} else if s.events > 0 {
+			r.Gaps = append(r.Gaps, Gap{Type: GapNotAPIServer, Severity: SeverityInfo, Source: s.key, Count: s.events,
+				Message:     fmt.Sprintf("%s records none of the required kinds (%d events): not compared with the API servers", s.key, s.events),
+				Remediation: "if this is a kube-apiserver log, its audit policy does not cover the required kinds: deploy the same policy on every control-plane node"})
+		}
+	}
+
+	var total int64
+	for _, s := range apiServers {
+		total += s.events
+	}
+	cells, covered, kindsOK := 0, 0, 0
+	for _, req := range ci.reqs {
+		all := map[audit.Kind]*audit.KindStats{}
+		for _, s := range servers {
+			for k, ks := range s.kinds {
+				t := all[k]
+				if t == nil {
+					t = &audit.KindStats{Writes: map[string]int64{}}
+					all[k] = t
+				}
+				t.Events += ks.Events
+				t.WritesWithBodies += ks.WritesWithBodies
+				for v, n := range ks.Writes {
+					t.Writes[v] += n
+				}
+				if audit.LevelRank(ks.MaxLevel) > audit.LevelRank(t.MaxLevel) {
+					t.MaxLevel = ks.MaxLevel
+				}
+			}
+		}
+		row := Coverage{Kind: req.Kind, Group: req.Kinds[0].Group, Resource: req.Kinds[0].Resource, CoverageCounts: counts(all, req)}
+		for _, k := range req.Kinds {
+			row.Changes += changes[k]
+		}
+		// A server with no write of the kind in the period shows nothing either way, nor
+		// does one without any event of it when few were to be expected there (see
+		// kindGaps): both are left out of the score rather than counted either way.
+		allOK := row.Status == StatusOK
+		for _, s := range apiServers {
+			sc := SourceCoverage{Source: s.key, CoverageCounts: counts(s.kinds, req)}
+			row.Sources = append(row.Sources, sc)
+			switch {
+			case sc.Status == StatusOK:
+				cells++
+				covered++
+			case sc.Status == StatusNoWrites:
+			case sc.Status == StatusNeverAudited && expectedEvents(row.Events, s.events, total) < minExpected:
+			default:
+				cells++
+				allOK = false
+			}
+		}
+		if len(apiServers) == 0 {
+			cells++
+		}
+		if allOK {
+			kindsOK++
+		}
+		r.Coverage = append(r.Coverage, row)
+		r.Gaps = append(r.Gaps, kindGaps(row, req, total, apiServers, ci)...)
+		for _, k := range req.Kinds {
+			if n := unknown[k]; n > 0 {
+				r.Gaps = append(r.Gaps, Gap{Type: GapUnknownBaseline, Severity: SeverityWarning, Group: k.Group, Resource: k.Resource, Count: n,
+					Message:     fmt.Sprintf("%d change(s) to %s in the period have no known earlier state, so their diffs show only what the requests set", n, k),
+					Remediation: "give --snapshot with the output of 'kubectl get " + k.String() + " -A -o json' taken before the period, or include audit logs from before --since"})
+			}
+		}
+	}
+	for _, s := range servers {
+		r.Gaps = append(r.Gaps, holeGaps(s, ci)...)
+	}
+	r.Gaps = append(r.Gaps, periodGaps(servers, ci)...)
+	r.Gaps = append(r.Gaps, inputGaps(ci.inputs)...)
+	if ci.policy != nil {
+		r.Gaps = append(r.Gaps, policyGaps(ci.policy, r.Coverage, ci.reqs)...)
+	}
+	sortGaps(r.Gaps)
+	if r.Gaps == nil {
+		r.Gaps = []Gap{}
+	}
+
+	r.Score = Score{Covered: covered, Cells: cells, KindsOK: kindsOK, Kinds: len(ci.reqs)}
+	if cells > 0 {
+		r.Score.Percent = covered * 100 / cells
+	}
+	r.Score.Text = fmt.Sprintf("%d of %d required kinds audited with bodies on every API server; %d of %d kind-server pairs with writes had bodies (%d%%)",
+		kindsOK, len(ci.reqs), covered, cells, r.Score.Percent)
+	r.Verdict = VerdictPass
+	for _, g := range r.Gaps {
+		if SeverityRank(g.Severity) >= SeverityRank(SeverityWarning) {
+			r.Verdict = VerdictGaps
+		}
+	}
+}
+
+// kindGaps are the gaps of one required kind: not audited, without bodies, or missing on
+// one API server.
+func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci coverageInput) []Gap {
+	k := req.Kinds[0]
+	name := k.String()
+	var out []Gap
+	switch row.Status {
+	case StatusNeverAudited:
+		out = append(out, Gap{Type: GapNeverAudited, Severity: SeverityError, Group: k.Group, Resource: k.Resource,
+			Message:     fmt.Sprintf("no input has any event of %s in the period: its changes cannot be reported", name),
+			Remediation: ruleFor(req)})
+		return out
+	case StatusMetadataOnly:
+		out = append(out, Gap{Type: GapMetadataOnly, Severity: SeverityError, Group: k.Group, Resource: k.Resource, Count: row.Writes,
+			Message:     fmt.Sprintf("%d write(s) to %s were logged without bodies (level %s): who changed what is known, but not what changed", row.Writes, name, row.MaxLevel),
+			Remediation: ruleFor(req)})
+	case StatusNoWrites:
+		out = append(out, Gap{Type: GapNoWrites, Severity: SeverityInfo, Group: k.Group, Resource: k.Resource, Count: row.Events,
+			Message:     fmt.Sprintf("%d event(s) of %s but no write in the period: the logs cannot show whether writes are audited with bodies", row.Events, name),
+			Remediation: "check the audit policy: auditreport policy check FILE, or give --policy FILE"})
+	case StatusPartial:
+		out = append(out, Gap{Type: GapPartial, Severity: SeverityWarning, Group: k.Group, Resource: k.Resource, Count: row.Writes - row.WritesWithBodies,
+			Message: fmt.Sprintf("of %d write(s) to %s, %d carried bodies (highest level %s): some changes cannot be diffed",
+				row.Writes, name, row.WritesWithBodies, row.MaxLevel),
+			Remediation: ruleFor(req)})
+	}
+	if len(servers) < 2 || row.Events == 0 {
+		return out
+	}
+	for i, s := range servers {
+		sc := row.Sources[i]
+		if sc.Events > 0 {
+			continue
+		}
+		expected := expectedEvents(row.Events, s.events, total)
+		if expected < minExpected {
+			continue
+		}
+		out = append(out, Gap{Type: GapNodeMissingKind, Severity: SeverityError, Group: k.Group, Resource: k.Resource, Source: s.key,
+			Message: fmt.Sprintf("%s never recorded %s while the other API servers recorded %d event(s) of it (about %.0f expected here): its audit policy differs",
+				s.key, name, row.Events, expected),
+			Remediation: "deploy the same --audit-policy-file on every control-plane node and restart its kube-apiserver"})
+	}
+	return out
+}
+
+// minExpected is how many events of a kind a server must have been expected to log before
+// logging none is a gap: with fewer, none at all happens by chance (over 0.7% at 5).
+const minExpected = 5
+
+// expectedEvents is how many of a kind's events a server would have logged at its share of
+// all events.
+func expectedEvents(kindEvents, serverEvents, total int64) float64 {
+	if total == 0 {
+		return 0
+	}
+	return float64(kindEvents) * float64(serverEvents) / float64(total)
+}
+
+// holeGaps finds stretches without events that are anomalous for the server's own rhythm.
+func holeGaps(s *server, ci coverageInput) []Gap {
+	var n int64
+	for _, c := range s.activity.Gaps {
+		n += c
+	}
+	if n < ci.holes.MinGaps {
+		return nil
+	}
+	// The median gap, as the upper bound of its bucket.
+	var seen int64
+	median := time.Duration(0)
+	for i, c := range s.activity.Gaps {
+		seen += c
+		if 2*seen >= n {
+			median = time.Duration(int64(1)<<i) * time.Second
+			break
+		}
+	}
+	limit := max(ci.holes.Min, time.Duration(ci.holes.Factor*float64(median)))
+	var out []Gap
+	for _, g := range s.activity.Longest {
+		if g.Length() <= limit {
+			break
+		}
+		from, to := g.From, g.To
+		if ci.period.Start != nil && to.Before(*ci.period.Start) || ci.period.End != nil && !from.Before(*ci.period.End) {
+			continue
+		}
+		out = append(out, Gap{Type: GapTimeHole, Severity: SeverityWarning, Source: s.key, From: ptime(from), To: ptime(to),
+			Message: fmt.Sprintf("%s logged nothing for %s (its median gap is under %s): events may be missing",
+				s.key, round(g.Length()), round(median)),
+			Remediation: "check that the API server was up and its audit log not rotated away or lost (--audit-log-maxbackup, --audit-log-maxage), and that every log file of the period was given"})
+	}
+	return out
+}
+
+func round(d time.Duration) string {
+	switch {
+	case d >= time.Hour:
+		return d.Round(time.Minute).String()
+	case d >= time.Minute:
+		return d.Round(time.Second).String()
+	}
+	return d.String()
+}
+
+// periodGaps reports a period that starts before the first event or ends after the last.
+func periodGaps(servers []*server, ci coverageInput) []Gap {
+	var first, last time.Time
+	for _, s := range servers {
+		if !s.first.IsZero() && (first.IsZero() || s.first.Before(first)) {
+			first = s.first
+		}
+		if s.last.After(last) {
+			last = s.last
+		}
+	}
+	var out []Gap
+	tol := ci.holes.Min
+	remedy := "give the audit logs that cover the whole period, rotated and compressed ones included"
+	if ci.period.Start != nil && (first.IsZero() || first.Sub(*ci.period.Start) > tol) {
+		to := first
+		if to.IsZero() {
+			to = ci.now
+		}
+		out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(*ci.period.Start), To: ptime(to),
+			Message: fmt.Sprintf("the period starts at %s but the first event is at %s", ci.period.Start.UTC().Format(time.RFC3339), fmtTime(first)), Remediation: remedy})
+	}
+	if ci.period.End != nil {
+		end := *ci.period.End
+		if end.After(ci.now) {
+			end = ci.now
+		}
+		if !first.IsZero() && end.Sub(last) > tol {
+			out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(last), To: ptime(end),
+				Message: fmt.Sprintf("the period ends at %s but the last event is at %s", end.UTC().Format(time.RFC3339), fmtTime(last)), Remediation: remedy})
+		}
+	}
+	return out
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "(none)"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// inputGaps reports what could not be read, and events whose bodies were dropped.
+func inputGaps(inputs []audit.Input) []Gap {
+	var out []Gap
+	for i := range inputs {
+		in := &inputs[i]
+		if in.Err != "" {
+			out = append(out, Gap{Type: GapUnreadable, Severity: SeverityError, Source: in.Source,
+				Message:     fmt.Sprintf("%s stopped being readable: %s; events after that point are missing", in.Source, in.Err),
+				Remediation: "recover the file from the node or a backup, or give an intact copy"})
+		}
+		var lost int64
+		var kinds []string
+		for k, n := range in.Problems {
+			if audit.Lost(k) && k != audit.ProblemCorruptSource && k != audit.ProblemCWTruncated {
+				lost += n
+				kinds = append(kinds, k)
+			}
+		}
+		if lost > 0 {
+			sort.Strings(kinds)
+			out = append(out, Gap{Type: GapUnreadable, Severity: SeverityWarning, Source: in.Source, Count: lost,
+				Message:     fmt.Sprintf("%d value(s) in %s could not be read (%s); see inputs[].samples for lines", lost, in.Source, strings.Join(kinds, ", ")),
+				Remediation: "look at the listed lines; a cut last line is normal when the API server was killed mid-write"})
+		}
+		if n := in.Problems[audit.ProblemCWTruncated]; n > 0 {
+			out = append(out, Gap{Type: GapTruncated, Severity: SeverityError, Source: in.Source, Count: n,
+				Message:     fmt.Sprintf("%d event(s) in %s were cut by CloudWatch's size limit and could not be read", n, in.Source),
+				Remediation: "export the audit log from a destination without the 256 KB limit, or lower the policy level of large objects you do not need"})
+		}
+		if n := in.Problems[audit.ProblemBodyTruncated] + in.Problems[audit.ProblemBodySkipped]; n > 0 {
+			out = append(out, Gap{Type: GapTruncated, Severity: SeverityWarning, Source: in.Source, Count: n,
+				Message:     fmt.Sprintf("%d event(s) in %s had their bodies dropped (too large for the backend): those changes have no diff", n, in.Source),
+				Remediation: "raise --audit-log-truncate-max-event-size / --audit-webhook-truncate-max-event-size, or the size limit of the export"})
+		}
+		if n := in.Problems[audit.ProblemUntimed] + in.Problems[audit.ProblemBadTimestamp]; n > 0 {
+			out = append(out, Gap{Type: GapUnreadable, Severity: SeverityInfo, Source: in.Source, Count: n,
+				Message: fmt.Sprintf("%d event(s) in %s have no usable time: they are kept but cannot be placed in the period", n, in.Source)})
+		}
+	}
+	return out
+}
+
+func sortGaps(g []Gap) {
+	sort.SliceStable(g, func(i, j int) bool {
+		a, b := g[i], g[j]
+		if SeverityRank(a.Severity) != SeverityRank(b.Severity) {
+			return SeverityRank(a.Severity) > SeverityRank(b.Severity)
+		}
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		if a.Group != b.Group || a.Resource != b.Resource {
+			return a.Group+"/"+a.Resource < b.Group+"/"+b.Resource
+		}
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		if a.From != nil && b.From != nil {
+			return a.From.Before(*b.From)
+		}
+		return false
+	})
+}

@@ -1,0 +1,166 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+func gapTypes(r *Report) string {
+	var out []string
+	for _, g := range r.Gaps {
+		out = append(out, g.Severity+" "+g.Type)
+	}
+	return strings.Join(out, ", ")
+}
+
+func hasGap(r *Report, typ, severity string) *Gap {
+	for i, g := range r.Gaps {
+		if g.Type == typ && g.Severity == severity {
+			return &r.Gaps[i]
+		}
+	}
+	return nil
+}
+
+func dirFiles(dir string, n int) []string {
+	var out []string
+	for i := 1; i <= n; i++ {
+		out = append(out, fmt.Sprintf("%s/kube-apiserver-%d-audit.log", dir, i))
+	}
+	return out
+}
+
+// Each gap scenario produces its gap, and the clean scenario none at all.
+func TestGapScenarios(t *testing.T) {
+	at := func(s string) *time.Time { v, _ := time.Parse(time.RFC3339, s); return &v }
+	tests := []struct {
+		name     string
+		files    []string
+		opts     Options
+		gap      string
+		severity string
+		check    func(t *testing.T, r *Report, g *Gap)
+	}{
+		{name: "never-audited", files: dirFiles("logs/gaps/never-audited", 3), gap: GapNeverAudited, severity: SeverityError,
+			check: func(t *testing.T, r *Report, g *Gap) {
+				if g.Resource != "networkpolicies" || !strings.Contains(g.Remediation, `group "networking.k8s.io", resources ["networkpolicies"]`) {
+					t.Errorf("gap %+v", g)
+				}
+				if c := r.Coverage[4]; c.Kind != "NetworkPolicy" || c.Status != StatusNeverAudited {
+					t.Errorf("coverage row %+v", c)
+				}
+			}},
+		{name: "metadata-only", files: dirFiles("logs/gaps/metadata-only", 3), gap: GapMetadataOnly, severity: SeverityError,
+			check: func(t *testing.T, r *Report, g *Gap) {
+				if g.Resource != "serviceaccounts" || g.Count == 0 {
+					t.Errorf("gap %+v", g)
+				}
+				if c := r.Coverage[2]; c.Status != StatusMetadataOnly || c.Bodies || c.MaxLevel != "Metadata" || c.Verbs["create"] == 0 {
+					t.Errorf("coverage row %+v", c)
+				}
+			}},
+		{name: "node-missing-kind", files: dirFiles("logs/gaps/node-missing-kind", 3), gap: GapNodeMissingKind, severity: SeverityError,
+			check: func(t *testing.T, r *Report, g *Gap) {
+				if g.Resource != "networkpolicies" || !strings.HasSuffix(g.Source, "kube-apiserver-3-audit.log") {
+					t.Errorf("gap %+v", g)
+				}
+				if n := len(r.Gaps); hasGap(r, GapNodeMissingKind, SeverityError) != &r.Gaps[0] && n > 0 {
+					t.Errorf("gaps are not most severe first: %s", gapTypes(r))
+				}
+			}},
+		{name: "time-hole", files: dirFiles("logs/gaps/time-hole", 3), gap: GapTimeHole, severity: SeverityWarning,
+			check: func(t *testing.T, r *Report, g *Gap) {
+				if !strings.HasSuffix(g.Source, "kube-apiserver-2-audit.log") || g.From.Hour() != 8 && g.From.Hour() != 9 || g.To.Hour() != 12 {
+					t.Errorf("gap %+v from %s to %s", g, g.From, g.To)
+				}
+				for _, h := range r.Gaps {
+					if h.Type == GapTimeHole && h.Source != g.Source {
+						t.Errorf("a hole on a server without one: %+v", h)
+					}
+				}
+			}},
+		{name: "truncated", files: dirFiles("logs/gaps/truncated", 3), gap: GapTruncated, severity: SeverityWarning},
+		{name: "unknown-baseline", files: dirFiles("logs/gaps/unknown-baseline", 3), opts: Options{Period: Period{Start: at("2026-11-01T10:00:00Z")}},
+			gap: GapUnknownBaseline, severity: SeverityWarning},
+		{name: "period-not-covered", files: dirFiles("logs/ha-3-nodes", 3), opts: Options{Period: Period{Start: at("2026-10-31T00:00:00Z"), End: at("2026-11-03T00:00:00Z")}},
+			gap: GapPeriodNotCovered, severity: SeverityError,
+			check: func(t *testing.T, r *Report, g *Gap) {
+				if n := strings.Count(gapTypes(r), GapPeriodNotCovered); n != 2 || !g.From.Equal(*at("2026-10-31T00:00:00Z")) {
+					t.Errorf("want the start and the end uncovered: %s, first %+v", gapTypes(r), g)
+				}
+			}},
+		{name: "unreadable lines", files: []string{"logs/broken/kube-audit.log"}, gap: GapUnreadable, severity: SeverityWarning},
+		{name: "unreadable source", files: []string{"logs/corrupt-gzip/kube-audit-2026-11-01T06-00-00.000.log.gz"}, gap: GapUnreadable, severity: SeverityError},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Now = time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)
+			r := buildFiles(t, tc.opts, tc.files...)
+			g := hasGap(r, tc.gap, tc.severity)
+			if g == nil {
+				t.Fatalf("no %s %s gap; gaps: %s", tc.severity, tc.gap, gapTypes(r))
+			}
+			if g.Message == "" || (tc.severity != SeverityInfo && g.Remediation == "") {
+				t.Errorf("gap without message or remediation: %+v", g)
+			}
+			if r.Verdict != VerdictGaps {
+				t.Errorf("verdict %s", r.Verdict)
+			}
+			if tc.check != nil {
+				tc.check(t, r, g)
+			}
+		})
+	}
+
+	t.Run("clean", func(t *testing.T) {
+		r := buildFiles(t, Options{Now: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)}, dirFiles("logs/ha-3-nodes", 3)...)
+		if len(r.Gaps) != 0 || r.Verdict != VerdictPass || r.Score.Percent != 100 || r.Score.KindsOK != 5 {
+			t.Errorf("clean scenario: verdict %s, score %+v, gaps %s", r.Verdict, r.Score, gapTypes(r))
+		}
+		for _, c := range r.Coverage {
+			if c.Status != StatusOK || len(c.Sources) != 3 {
+				t.Errorf("coverage %+v", c)
+			}
+		}
+	})
+}
+
+// Rotated files of one API server are one source: the stretch between them is not a hole,
+// and they are not compared with each other.
+func TestRotatedFilesAreOneServer(t *testing.T) {
+	r := buildFiles(t, Options{Now: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)}, "logs/rotated/kube-audit-2026-11-01T12-00-00.000.log.gz", "logs/rotated/kube-audit.log")
+	for _, c := range r.Coverage {
+		if len(c.Sources) != 1 || !strings.HasSuffix(c.Sources[0].Source, "rotated/kube-audit.log") {
+			t.Errorf("%s sources %+v", c.Kind, c.Sources)
+		}
+	}
+}
+
+func TestHoleRule(t *testing.T) {
+	// A steady quiet source: an event every 20 minutes for a day has no hole.
+	r := &Report{}
+	var lines []ev
+	for i := 0; i < 72; i++ {
+		lines = append(lines, ev{minute: i * 20, verb: "get", res: "pods", ns: "shop", name: "web-1", level: "Metadata"})
+	}
+	r = build(t, Options{}, lines...)
+	if g := hasGap(r, GapTimeHole, SeverityWarning); g != nil {
+		t.Errorf("a steady quiet log has a hole: %+v", g)
+	}
+	// The same rhythm with two hours missing has none either: 120 minutes is 6 gaps.
+	// A busy source (every minute) silent for an hour has one.
+	lines = nil
+	for i := 0; i < 600; i++ {
+		if i >= 300 && i < 360 {
+			continue
+		}
+		lines = append(lines, ev{minute: i, verb: "get", res: "pods", ns: "shop", name: "web-1", level: "Metadata"})
+	}
+	r = build(t, Options{}, lines...)
+	g := hasGap(r, GapTimeHole, SeverityWarning)
+	if g == nil || g.To.Sub(*g.From) != 61*time.Minute {
+		t.Errorf("busy source silent for an hour: %+v", g)
+	}
+}
