@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 
+	"github.com/spf13/cobra"
+
 	"github.com/auditreport/auditreport/audit"
 )
 
@@ -12,7 +14,28 @@ const (
 	ExitError = 1 // anything else went wrong (writing the output, an internal error)
 	ExitUsage = 2 // the command line is wrong
 	ExitInput = 3 // an input is missing, unreadable, or (with --strict) malformed
+	// ExitCheckFailed is the default exit code of `policy check` when a file fails it.
+	ExitCheckFailed = 4
 )
+
+// usageArgs makes cobra's argument checks usage errors (exit 2).
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return &UsageError{Err: err}
+		}
+		return nil
+	}
+}
+
+// CheckError ends a run that did its work but found what the user asked to fail on: gaps
+// at or above --fail-on with --exit-code, or a failing policy. Code is the exit code.
+type CheckError struct {
+	Code int
+	Msg  string
+}
+
+func (e *CheckError) Error() string { return e.Msg }
 
 // UsageError is a mistake on the command line.
 type UsageError struct{ Err error }
@@ -28,7 +51,10 @@ func ExitCode(err error) int {
 	var usage *UsageError
 	var src *audit.SourceError
 	var parse *audit.ParseError
+	var check *CheckError
 	switch {
+	case errors.As(err, &check):
+		return check.Code
 	case errors.As(err, &usage):
 		return ExitUsage
 	case errors.As(err, &src), errors.As(err, &parse):

@@ -42,7 +42,14 @@ type reportOptions struct {
 	Snapshots   []string
 	DiffNoise   bool
 	ShowSecrets bool
-	Now         func() time.Time
+	// Coverage: kinds to require, policies to check, and when to fail.
+	Require    []string
+	Policies   []string
+	ExitCode   int
+	FailOn     string
+	HoleMin    time.Duration
+	HoleFactor float64
+	Now        func() time.Time
 }
 
 // AddFlags registers the report flags.
@@ -59,6 +66,12 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.Snapshots, "snapshot", nil, "objects as they were before the first event: the output of 'kubectl get pods,namespaces,serviceaccounts,networkpolicies,endpoints -A -o json' (repeatable)")
 	fs.BoolVar(&o.DiffNoise, "diff-noise", false, "keep managedFields, resourceVersion, generation, the last-applied annotation and status of non-status writes in diffs")
 	fs.BoolVar(&o.ShowSecrets, "show-secrets", false, "do not redact container env values and the last-applied annotation (the report may then leak secrets)")
+	fs.StringSliceVar(&o.Require, "require", nil, "more kinds the audit trail must cover, as resource.group (for example endpointslices.discovery.k8s.io)")
+	fs.StringArrayVar(&o.Policies, "policy", nil, "audit policy file to check and cross-check with the logs (repeatable)")
+	fs.IntVar(&o.ExitCode, "exit-code", 0, "exit with this code when the report has a gap at or above --fail-on (0: never)")
+	fs.StringVar(&o.FailOn, "fail-on", report.SeverityError, "lowest gap severity that --exit-code fails on: error, warning or info")
+	fs.DurationVar(&o.HoleMin, "hole-min", report.DefaultHoleRule.Min, "shortest stretch without events that can be a time hole")
+	fs.Float64Var(&o.HoleFactor, "hole-factor", report.DefaultHoleRule.Factor, "a time hole is longer than this many times the source's median gap between events")
 	fs.IntVar(&o.MaxLine, "max-line-bytes", audit.DefaultMaxLineBytes, "longest input line to read; longer lines are counted as too-long and skipped")
 }
 
@@ -73,11 +86,17 @@ node, rotated and gzipped files, webhook EventList batches, and the exports of E
 GKE and OpenShift - and reports who changed the objects network policy depends on, and
 whether the audit trail itself is complete.
 
+Coverage: the report says, per required kind and API server, whether the logs show its
+writes with bodies, and lists every gap in the trail (never-audited, metadata-only,
+node-missing-kind, time-hole, period-not-covered, truncated, unreadable, unknown-baseline),
+most severe first, with a verdict: pass, or gaps.
+
 Exit codes:
-  0  the report was written
+  0  the report was written (and, with --exit-code, has no gap at or above --fail-on)
   1  an error other than the ones below (for example, writing the output)
   2  the command line is wrong
-  3  an input is missing or unreadable, or malformed with --strict`,
+  3  an input is missing or unreadable, or malformed with --strict
+  N  the value of --exit-code: the report was written and has a gap at or above --fail-on`,
 		Example: `  # A report on the last day of logs, on the terminal
   auditreport --from /var/log/kube-audit/ --since 24h
 
@@ -85,10 +104,13 @@ Exit codes:
   auditreport --from 'logs/*/kube-audit*.log*' --format json -o report.json
 
   # Logs on stdin, failing on any malformed line
-  zcat audit.log.gz | auditreport --from - --strict`,
+  zcat audit.log.gz | auditreport --from - --strict
+
+  # A nightly job that fails (exit 5) when the trail is incomplete
+  auditreport --from /var/log/kube-audit/ --since 24h --exit-code 5 -o report.json --format json`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Args:          cobra.NoArgs,
+		Args:          usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReport(cmd.Context(), opts, streams, os.Args)
 		},
@@ -105,7 +127,7 @@ Exit codes:
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	})
-	cmd.AddCommand(newVersionCommand(streams, info))
+	cmd.AddCommand(newVersionCommand(streams, info), newPolicyCommand(streams))
 	return cmd
 }
 
@@ -136,13 +158,23 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if period.Start != nil && period.End != nil && !period.Start.Before(*period.End) {
 		return &UsageError{Err: fmt.Errorf("--since (%s) must be before --until (%s)", period.Start.Format(time.RFC3339), period.End.Format(time.RFC3339))}
 	}
-	kinds := append([]audit.Kind(nil), report.DefaultKinds...)
-	for _, s := range o.Kinds {
-		k, err := audit.ParseKind(s)
-		if err != nil {
-			return &UsageError{Err: fmt.Errorf("--kinds %w", err)}
-		}
-		kinds = append(kinds, k)
+	extra, err := parseKinds("--kinds", o.Kinds)
+	if err != nil {
+		return err
+	}
+	kinds := append(append([]audit.Kind(nil), report.DefaultKinds...), extra...)
+	require, err := parseKinds("--require", o.Require)
+	if err != nil {
+		return err
+	}
+	if report.SeverityRank(o.FailOn) == 0 {
+		return &UsageError{Err: fmt.Errorf("--fail-on %q: want error, warning or info", o.FailOn)}
+	}
+	if o.ExitCode < 0 || o.ExitCode > 125 {
+		return &UsageError{Err: fmt.Errorf("--exit-code %d: want 0 to 125", o.ExitCode)}
+	}
+	if o.HoleMin <= 0 || o.HoleFactor <= 0 {
+		return &UsageError{Err: errors.New("--hole-min and --hole-factor must be positive")}
 	}
 	toTerminal := o.Output == "" && streams.StdoutTTY
 	renderer, err := render.New(render.Format(o.Format), render.Options{Color: toTerminal})
@@ -169,7 +201,8 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	}
 	start := time.Now()
 	rep, err := report.Build(ctx, sources, report.Options{Period: period, Cluster: o.Cluster, Kinds: kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Now: now, Progress: prog,
-		Snapshots: o.Snapshots, Noise: o.DiffNoise, ShowSecrets: o.ShowSecrets})
+		Snapshots: o.Snapshots, Noise: o.DiffNoise, ShowSecrets: o.ShowSecrets, Require: require, Policies: o.Policies,
+		Holes: report.HoleRule{Min: o.HoleMin, Factor: o.HoleFactor}})
 	// The progress line is cleared before anything else is written to the terminal.
 	stopProgress()
 	if err != nil {
@@ -186,6 +219,17 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 		}
 		fmt.Fprintln(streams.ErrOut, summaryLine(rep, time.Since(start), o.Output))
 	}
+	if o.ExitCode != 0 {
+		n := 0
+		for _, g := range rep.Gaps {
+			if report.SeverityRank(g.Severity) >= report.SeverityRank(o.FailOn) {
+				n++
+			}
+		}
+		if n > 0 {
+			return &CheckError{Code: o.ExitCode, Msg: fmt.Sprintf("the audit trail has %d gap(s) at or above %s; see the report's gaps", n, o.FailOn)}
+		}
+	}
 	return nil
 }
 
@@ -195,8 +239,8 @@ func summaryLine(r *report.Report, took time.Duration, output string) string {
 	for _, in := range r.Inputs {
 		bytes += in.Bytes
 	}
-	s := fmt.Sprintf("auditreport: read %d events from %d inputs (%s) in %s; %d changes to %d objects, %d subresource writes, %d failed attempts in the period",
-		r.Summary.Events, len(r.Inputs), mib(bytes), took.Round(time.Millisecond), r.Summary.Changes, r.Summary.Objects, r.Summary.SubresourceChanges, r.Summary.FailedAttempts)
+	s := fmt.Sprintf("auditreport: read %d events from %d inputs (%s) in %s; %d changes to %d objects, %d subresource writes, %d failed attempts in the period; verdict %s (%d gaps)",
+		r.Summary.Events, len(r.Inputs), mib(bytes), took.Round(time.Millisecond), r.Summary.Changes, r.Summary.Objects, r.Summary.SubresourceChanges, r.Summary.FailedAttempts, r.Verdict, len(r.Gaps))
 	if r.Summary.Malformed > 0 {
 		s += fmt.Sprintf("; %d unreadable values (see the report's inputs)", r.Summary.Malformed)
 	}

@@ -15,8 +15,9 @@ type Format string
 
 // The formats available. Formats lists them for flag validation, help and completion.
 const (
-	FormatTable Format = "table"
-	FormatJSON  Format = "json"
+	FormatTable    Format = "table"
+	FormatJSON     Format = "json"
+	FormatMarkdown Format = "markdown"
 )
 
 // Formats is every format, in the order help shows them.

@@ -30,6 +30,13 @@ func (t *Table) Render(w io.Writer, r *report.Report) error {
 	fmt.Fprintf(w, "Generated: %s\n", r.GeneratedAt.Format(time.RFC3339))
 	fmt.Fprintf(w, "Scope:     %s\n\n", strings.Join(r.Scope, ", "))
 
+	st := styler{color: t.Color}
+	verdict := st.green("PASS")
+	if r.Verdict != report.VerdictPass {
+		verdict = st.red("GAPS")
+	}
+	fmt.Fprintf(w, "Verdict:   %s  %s\n\n", verdict, r.Score.Text)
+
 	s := r.Summary
 	fmt.Fprintf(w, "%d events read from %d inputs; %d writes on in-scope kinds (%d in the period, %d before it as baseline, %d after it).\n",
 		s.Events, len(r.Inputs), s.ScopedWrites, s.InPeriod, s.Baseline, s.After)
@@ -73,6 +80,78 @@ func (t *Table) Render(w io.Writer, r *report.Report) error {
 	}
 	if len(problems) > 0 {
 		fmt.Fprintf(w, "\n%s\n%s\n", t.bold("Input problems"), strings.Join(problems, "\n"))
+	}
+	return t.coverage(w, r, st)
+}
+
+// coverage writes the coverage matrix, the gaps, and the changes per kind and actor.
+func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
+	fmt.Fprintf(w, "\n%s\n", st.bold("Coverage"))
+	tbl := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
+	tbl.Header("Kind", "Status", "Events", "Writes", "With bodies", "Highest level", "Changes")
+	for _, c := range r.Coverage {
+		status := c.Status
+		switch c.Status {
+		case report.StatusOK:
+			status = st.green(status)
+		case report.StatusNoWrites, report.StatusPartial:
+			status = st.yellow(status)
+		default:
+			status = st.red(status)
+		}
+		if err := tbl.Append(c.Kind, status, fmt.Sprint(c.Events), fmt.Sprint(c.Writes), fmt.Sprint(c.WritesWithBodies), c.MaxLevel, fmt.Sprint(c.Changes)); err != nil {
+			return err
+		}
+	}
+	if err := tbl.Render(); err != nil {
+		return err
+	}
+	if len(r.Gaps) > 0 {
+		fmt.Fprintf(w, "\n%s\n", st.bold(fmt.Sprintf("Gaps (%d)", len(r.Gaps))))
+		for _, g := range r.Gaps {
+			sev := g.Severity
+			switch g.Severity {
+			case report.SeverityError:
+				sev = st.red(sev)
+			case report.SeverityWarning:
+				sev = st.yellow(sev)
+			}
+			fmt.Fprintf(w, "  %-7s %s: %s\n", sev, g.Type, g.Message)
+			if g.Remediation != "" {
+				fmt.Fprintf(w, "          fix: %s\n", g.Remediation)
+			}
+		}
+	}
+	s := r.Summary
+	fmt.Fprintf(w, "\n%s\n%d configuration changes to %d objects, %d subresource writes, %d failed attempts, %d dry runs.\n",
+		st.bold("Changes in the period"), s.Changes, s.Objects, s.SubresourceChanges, s.FailedAttempts, s.DryRuns)
+	if len(s.Kinds) > 0 {
+		tbl = tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
+		tbl.Header("Kind", "Objects", "Created", "Modified", "Deleted", "Subresource", "Failed")
+		for _, k := range s.Kinds {
+			if err := tbl.Append(k.Kind, fmt.Sprint(k.Objects), fmt.Sprint(k.Created), fmt.Sprint(k.Modified), fmt.Sprint(k.Deleted), fmt.Sprint(k.SubresourceChanges), fmt.Sprint(k.FailedAttempts)); err != nil {
+				return err
+			}
+		}
+		if err := tbl.Render(); err != nil {
+			return err
+		}
+	}
+	if len(s.Actors) > 0 {
+		fmt.Fprintf(w, "\n%s\n", st.bold("Top actors"))
+		tbl = tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
+		tbl.Header("User", "Changes", "Subresource", "Failed")
+		for i, a := range s.Actors {
+			if i == 10 {
+				break
+			}
+			if err := tbl.Append(a.User, fmt.Sprint(a.Changes), fmt.Sprint(a.SubresourceChanges), fmt.Sprint(a.FailedAttempts)); err != nil {
+				return err
+			}
+		}
+		if err := tbl.Render(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

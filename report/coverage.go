@@ -55,7 +55,7 @@ const (
 	GapUnreadable        = "unreadable"
 	GapUnknownBaseline   = "unknown-baseline"
 	GapPolicyNotDeployed = "policy-not-deployed"
-	GapPolicyInsufficent = "policy-insufficient"
+	GapPolicyInsufficient = "policy-insufficient"
 )
 
 // Verdicts.

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apiserver/pkg/authentication/user"
 	"k8s.io/apiserver/pkg/authorization/authorizer"
 	"k8s.io/klog/v2"
+	"sigs.k8s.io/yaml"
 
 	"github.com/auditreport/auditreport/audit"
 )
@@ -109,6 +110,10 @@ func checkPolicy(path string, reqs []Requirement) PolicyFile {
 		f.Note = "written as audit.k8s.io/" + string(m[2]) + ", which current API servers no longer load; checked as audit.k8s.io/v1"
 		data = oldAuditVersion.ReplaceAll(data, []byte("${1}audit.k8s.io/v1${3}"))
 	}
+	if msg := notAPolicy(data); msg != "" {
+		f.Error = msg
+		return f
+	}
 	p, err := policy.LoadPolicyFromBytes(data)
 	if err != nil {
 		f.Error = "not an audit policy the API server would load: " + strings.TrimSpace(err.Error())
@@ -123,6 +128,25 @@ func checkPolicy(path string, reqs []Requirement) PolicyFile {
 		}
 	}
 	return f
+}
+
+// notAPolicy tells, in words, why a document is not an audit Policy at all, before the
+// loader's decoding errors would.
+func notAPolicy(data []byte) string {
+	var doc any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return "not YAML or JSON: " + err.Error()
+	}
+	m, ok := doc.(map[string]any)
+	if !ok {
+		return "a list, not a Policy document (a fragment of rules?): the API server loads a whole audit.k8s.io/v1 Policy"
+	}
+	kind, _ := m["kind"].(string)
+	apiVersion, _ := m["apiVersion"].(string)
+	if kind != "Policy" || !strings.HasPrefix(apiVersion, "audit.k8s.io/") {
+		return fmt.Sprintf("kind %q, apiVersion %q: not an audit.k8s.io/v1 Policy", kind, apiVersion)
+	}
+	return ""
 }
 
 // evaluate runs the policy for every required kind, verb and user.
@@ -212,7 +236,7 @@ func policyGaps(pc *PolicyCheck, cov []Coverage, reqs []Requirement) []Gap {
 	var out []Gap
 	for _, f := range pc.Files {
 		if f.Error != "" {
-			out = append(out, Gap{Type: GapPolicyInsufficent, Severity: SeverityError, Source: f.Source,
+			out = append(out, Gap{Type: GapPolicyInsufficient, Severity: SeverityError, Source: f.Source,
 				Message: fmt.Sprintf("%s: %s", f.Source, f.Error), Remediation: "give the audit policy file passed to kube-apiserver as --audit-policy-file"})
 			continue
 		}
@@ -226,7 +250,7 @@ func policyGaps(pc *PolicyCheck, cov []Coverage, reqs []Requirement) []Gap {
 		for i, req := range reqs {
 			k := req.Kinds[0]
 			if cells := failing[k.Group+"/"+k.Resource]; len(cells) > 0 {
-				out = append(out, Gap{Type: GapPolicyInsufficent, Severity: SeverityError, Group: k.Group, Resource: k.Resource, Source: f.Source,
+				out = append(out, Gap{Type: GapPolicyInsufficient, Severity: SeverityError, Group: k.Group, Resource: k.Resource, Source: f.Source,
 					Count:       int64(len(cells)),
 					Message:     fmt.Sprintf("%s audits %d write(s) to %s below RequestResponse: %s", f.Source, len(cells), k, summarize(cells)),
 					Remediation: ruleFor(req)})
