@@ -43,18 +43,18 @@ func SeverityRank(s string) int {
 
 // Gap types.
 const (
-	GapNeverAudited      = "never-audited"
-	GapMetadataOnly      = "metadata-only"
-	GapPartial           = "partial"
-	GapNoWrites          = "no-writes-seen"
-	GapNodeMissingKind   = "node-missing-kind"
-	GapNotAPIServer      = "no-required-kind"
-	GapTimeHole          = "time-hole"
-	GapPeriodNotCovered  = "period-not-covered"
-	GapTruncated         = "truncated"
-	GapUnreadable        = "unreadable"
-	GapUnknownBaseline   = "unknown-baseline"
-	GapPolicyNotDeployed = "policy-not-deployed"
+	GapNeverAudited       = "never-audited"
+	GapMetadataOnly       = "metadata-only"
+	GapPartial            = "partial"
+	GapNoWrites           = "no-writes-seen"
+	GapNodeMissingKind    = "node-missing-kind"
+	GapNotAPIServer       = "no-required-kind"
+	GapTimeHole           = "time-hole"
+	GapPeriodNotCovered   = "period-not-covered"
+	GapTruncated          = "truncated"
+	GapUnreadable         = "unreadable"
+	GapUnknownBaseline    = "unknown-baseline"
+	GapPolicyNotDeployed  = "policy-not-deployed"
 	GapPolicyInsufficient = "policy-insufficient"
 )
 
