@@ -39,7 +39,16 @@ func TestPolicyCheckOnRealPolicies(t *testing.T) {
 		{file: "openshift-library-go/testdata__oauth.yaml", levels: map[string]string{"pods": "None"}, why: "the oauth-server's policy covers only its own kinds"},
 		{file: "openshift-library-go/manifests__base-policy.yaml", levels: map[string]string{"pods": "None"}, why: "the base every profile is appended to: its rules only exclude noise"},
 		{file: "openshift-library-go/manifests__default-rules.yaml", err: "a list, not a Policy", why: "a fragment of rules, not a policy"},
+		{file: "openshift-library-go/manifests__none-rules.yaml", err: "a list, not a Policy", why: "a fragment of rules, not a policy"},
+		{file: "openshift-library-go/manifests__writerequestbodies-rules.yaml", err: "a list, not a Policy", why: "a fragment of rules, not a policy"},
+		{file: "openshift-library-go/manifests__allrequestbodies-rules.yaml", err: "a list, not a Policy", why: "a fragment of rules, not a policy"},
 		{file: "openshift-library-go/testdata__audit-policies-cm-scenario-1.yaml", err: `kind "ConfigMap"`, why: "a ConfigMap holding policies"},
+	}
+	// Every policy file there is stated here.
+	all, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	more, _ := filepath.Glob(filepath.Join(dir, "*", "*.yaml"))
+	if n := len(all) + len(more); n != len(tests) {
+		t.Errorf("%d policy files in %s, %d stated here", n, dir, len(tests))
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
