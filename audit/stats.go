@@ -128,8 +128,9 @@ type KindStats struct {
 	Events int64
 	// Writes counts events per write verb (subresource writes apart, under "verb/subresource").
 	Writes map[string]int64
-	// MaxLevel is the highest audit level seen on a write.
+	// MaxLevel is the highest audit level seen on a write; Levels has it per key of Writes.
 	MaxLevel string
+	Levels   map[string]string
 	// WritesWithBodies counts write events that carried a request or response object.
 	WritesWithBodies int64
 }
@@ -257,6 +258,12 @@ func (in *Input) observe(t time.Time, k Kind, subresource, verb, level string, b
 	ks.Writes[key]++
 	if LevelRank(level) > LevelRank(ks.MaxLevel) {
 		ks.MaxLevel = level
+	}
+	if ks.Levels == nil {
+		ks.Levels = map[string]string{}
+	}
+	if LevelRank(level) > LevelRank(ks.Levels[key]) {
+		ks.Levels[key] = level
 	}
 	if bodies {
 		ks.WritesWithBodies++

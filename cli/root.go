@@ -49,6 +49,7 @@ type reportOptions struct {
 	FailOn     string
 	HoleMin    time.Duration
 	HoleFactor float64
+	Info       BuildInfo
 	Now        func() time.Time
 }
 
@@ -77,7 +78,7 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 
 // NewRootCommand returns the auditreport command tree.
 func NewRootCommand(streams *IOStreams, info BuildInfo) *cobra.Command {
-	opts := &reportOptions{Now: time.Now}
+	opts := &reportOptions{Now: time.Now, Info: info}
 	cmd := &cobra.Command{
 		Use:   "auditreport --from PATH [flags]",
 		Short: "Turn Kubernetes API server audit logs into compliance reports",
@@ -202,7 +203,7 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	start := time.Now()
 	rep, err := report.Build(ctx, sources, report.Options{Period: period, Cluster: o.Cluster, Kinds: kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Now: now, Progress: prog,
 		Snapshots: o.Snapshots, Noise: o.DiffNoise, ShowSecrets: o.ShowSecrets, Require: require, Policies: o.Policies,
-		Holes: report.HoleRule{Min: o.HoleMin, Factor: o.HoleFactor}})
+		Holes: report.HoleRule{Min: o.HoleMin, Factor: o.HoleFactor}, Tool: report.Tool{Name: "auditreport", Version: o.Info.Version, Commit: o.Info.Commit, Command: argv}})
 	// The progress line is cleared before anything else is written to the terminal.
 	stopProgress()
 	if err != nil {

@@ -18,10 +18,27 @@ const (
 	FormatTable    Format = "table"
 	FormatJSON     Format = "json"
 	FormatMarkdown Format = "markdown"
+	FormatHTML     Format = "html"
+	FormatCSV      Format = "csv"
+	FormatPDF      Format = "pdf"
 )
 
 // Formats is every format, in the order help shows them.
-var Formats = []Format{FormatTable, FormatJSON}
+var Formats = []Format{FormatTable, FormatJSON, FormatPDF, FormatHTML, FormatMarkdown, FormatCSV}
+
+// Ext is the file extension of a format's output.
+func (f Format) Ext() string {
+	switch f {
+	case FormatTable:
+		return "txt"
+	case FormatMarkdown:
+		return "md"
+	}
+	return string(f)
+}
+
+// Binary reports whether a format's output is not text (never written to a terminal).
+func (f Format) Binary() bool { return f == FormatPDF }
 
 // Renderer writes a report in one format.
 type Renderer interface {
@@ -32,6 +49,10 @@ type Renderer interface {
 type Options struct {
 	// Color turns on terminal colours (table only).
 	Color bool
+	// MaxRows bounds each detail section of the PDF, HTML and Markdown reports (0: DefaultMaxRows).
+	MaxRows int
+	// CSVTable is the table the csv format writes (CSVTables; "" is changes).
+	CSVTable string
 }
 
 // New returns the renderer for f, or an error naming the formats there are.
@@ -41,6 +62,19 @@ func New(f Format, opts Options) (Renderer, error) {
 		return &Table{Color: opts.Color}, nil
 	case FormatJSON:
 		return &JSON{}, nil
+	case FormatMarkdown:
+		return &Markdown{MaxRows: opts.MaxRows}, nil
+	case FormatHTML:
+		return &HTML{MaxRows: opts.MaxRows}, nil
+	case FormatCSV:
+		for _, t := range append(CSVTables, "") {
+			if t == opts.CSVTable {
+				return &CSV{Table: opts.CSVTable}, nil
+			}
+		}
+		return nil, fmt.Errorf("unknown CSV table %q (want one of %s)", opts.CSVTable, strings.Join(CSVTables, ", "))
+	case FormatPDF:
+		return &PDF{MaxRows: opts.MaxRows}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q (want one of %s)", string(f), FormatList())
 }

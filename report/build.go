@@ -48,6 +48,8 @@ type Options struct {
 	Holes HoleRule
 	// Policies are audit policy files to check and cross-check with the logs.
 	Policies []string
+	// Tool is recorded in the report as what made it.
+	Tool Tool
 }
 
 // decoded is an event with its response body decoded, on its way to the tracker.
@@ -86,7 +88,10 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	rd := audit.NewReader(ctx, sources, ropts)
 	defer rd.Close()
 
-	rep := &Report{APIVersion: APIVersion, Kind: Kind, GeneratedAt: opts.Now.UTC(), Period: opts.Period, Cluster: opts.Cluster}
+	rep := &Report{APIVersion: APIVersion, Kind: Kind, GeneratedAt: opts.Now.UTC(), Period: opts.Period, Cluster: opts.Cluster, Tool: opts.Tool}
+	if rep.Tool.Name == "" {
+		rep.Tool.Name = "auditreport"
+	}
 	for _, k := range scope.Kinds() {
 		rep.Scope = append(rep.Scope, k.String())
 	}

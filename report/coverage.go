@@ -98,8 +98,9 @@ type CoverageCounts struct {
 	// Writes counts write events; Verbs splits them by verb ("patch", "update/status").
 	Writes int64            `json:"writes"`
 	Verbs  map[string]int64 `json:"verbs"`
-	// MaxLevel is the highest level a write was logged at.
-	MaxLevel string `json:"maxLevel,omitempty"`
+	// MaxLevel is the highest level a write was logged at; Levels has it per key of Verbs.
+	MaxLevel string            `json:"maxLevel,omitempty"`
+	Levels   map[string]string `json:"levels"`
 	// Bodies says whether every write carried a request or response object;
 	// WritesWithBodies counts those that did.
 	Bodies           bool   `json:"bodies"`
@@ -216,14 +217,7 @@ func groupServers(inputs []audit.Input) []*server {
 					t = &audit.KindStats{Writes: map[string]int64{}}
 					s.kinds[k] = t
 				}
-				t.Events += ks.Events
-				t.WritesWithBodies += ks.WritesWithBodies
-				for v, n := range ks.Writes {
-					t.Writes[v] += n
-				}
-				if audit.LevelRank(ks.MaxLevel) > audit.LevelRank(t.MaxLevel) {
-					t.MaxLevel = ks.MaxLevel
-				}
+				mergeKindStats(t, ks)
 			}
 			s.activity.Merge(&in.Activity)
 			if in.FirstEvent.IsZero() {
@@ -248,9 +242,29 @@ func groupServers(inputs []audit.Input) []*server {
 	return out
 }
 
+// mergeKindStats adds b's counts to a.
+func mergeKindStats(a, b *audit.KindStats) {
+	a.Events += b.Events
+	a.WritesWithBodies += b.WritesWithBodies
+	for v, n := range b.Writes {
+		a.Writes[v] += n
+	}
+	if audit.LevelRank(b.MaxLevel) > audit.LevelRank(a.MaxLevel) {
+		a.MaxLevel = b.MaxLevel
+	}
+	if a.Levels == nil {
+		a.Levels = map[string]string{}
+	}
+	for v, l := range b.Levels {
+		if audit.LevelRank(l) > audit.LevelRank(a.Levels[v]) {
+			a.Levels[v] = l
+		}
+	}
+}
+
 // counts sums the stats of a requirement's kinds.
 func counts(kinds map[audit.Kind]*audit.KindStats, req Requirement) CoverageCounts {
-	c := CoverageCounts{Verbs: map[string]int64{}}
+	c := CoverageCounts{Verbs: map[string]int64{}, Levels: map[string]string{}}
 	for _, k := range req.Kinds {
 		ks := kinds[k]
 		if ks == nil {
@@ -261,6 +275,11 @@ func counts(kinds map[audit.Kind]*audit.KindStats, req Requirement) CoverageCoun
 		for v, n := range ks.Writes {
 			c.Verbs[v] += n
 			c.Writes += n
+		}
+		for v, l := range ks.Levels {
+			if audit.LevelRank(l) > audit.LevelRank(c.Levels[v]) {
+				c.Levels[v] = l
+			}
 		}
 		if audit.LevelRank(ks.MaxLevel) > audit.LevelRank(c.MaxLevel) {
 			c.MaxLevel = ks.MaxLevel
@@ -350,14 +369,7 @@ func cover(ci coverageInput) {
 					t = &audit.KindStats{Writes: map[string]int64{}}
 					all[k] = t
 				}
-				t.Events += ks.Events
-				t.WritesWithBodies += ks.WritesWithBodies
-				for v, n := range ks.Writes {
-					t.Writes[v] += n
-				}
-				if audit.LevelRank(ks.MaxLevel) > audit.LevelRank(t.MaxLevel) {
-					t.MaxLevel = ks.MaxLevel
-				}
+				mergeKindStats(t, ks)
 			}
 		}
 		row := Coverage{Kind: req.Kind, Group: req.Kinds[0].Group, Resource: req.Kinds[0].Resource, CoverageCounts: counts(all, req)}

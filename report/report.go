@@ -21,8 +21,10 @@ type Report struct {
 	GeneratedAt time.Time `json:"generatedAt"`
 	Period      Period    `json:"period"`
 	Cluster     string    `json:"cluster,omitempty"`
-	Scope       []string  `json:"scope"`
-	Inputs      []Input   `json:"inputs"`
+	// Tool is what made the report, and how it was invoked.
+	Tool   Tool     `json:"tool"`
+	Scope  []string `json:"scope"`
+	Inputs []Input  `json:"inputs"`
 	// Snapshots are the object files given as the state before the first event.
 	Snapshots []Snapshot `json:"snapshots,omitempty"`
 	// Verdict is pass when no gap of severity warning or error was found, else gaps.
@@ -41,6 +43,14 @@ type Report struct {
 	// FailedAttempts are writes the API server refused: evidence, not changes.
 	FailedAttempts []FailedAttempt `json:"failedAttempts"`
 	Warnings       []string        `json:"warnings,omitempty"`
+}
+
+// Tool names the program and command line that made a report.
+type Tool struct {
+	Name    string   `json:"name"`
+	Version string   `json:"version,omitempty"`
+	Commit  string   `json:"commit,omitempty"`
+	Command []string `json:"command,omitempty"`
 }
 
 // Classes of a change.

@@ -1,0 +1,613 @@
+package render
+
+import (
+	_ "embed"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"codeberg.org/go-pdf/fpdf"
+
+	"github.com/auditreport/auditreport/report"
+)
+
+// The fonts are DejaVu Sans (Bitstream Vera licence, render/fonts/LICENSE): they cover
+// Latin, Greek, Cyrillic and many symbols, so names in those scripts print as they are.
+var (
+	//go:embed fonts/DejaVuSans.ttf
+	fontRegular []byte
+	//go:embed fonts/DejaVuSans-Bold.ttf
+	fontBold []byte
+	//go:embed fonts/DejaVuSansMono.ttf
+	fontMono []byte
+)
+
+// PDF writes the report an auditor opens: a cover with the verdict, an executive summary,
+// a chart of changes, the coverage matrix, every gap with its remedy, the policy audit, the
+// changes per kind, the failed attempts, and an appendix with the inputs' digests and the
+// command line. The same report gives the same bytes: dates come from generatedAt.
+type PDF struct{ MaxRows int }
+
+var _ Renderer = (*PDF)(nil)
+
+// Page geometry, in millimetres (A4 portrait).
+const (
+	pdfMargin = 14.0
+	pdfLine   = 4.2 // line height of body text
+)
+
+type rgb struct{ r, g, b int }
+
+var (
+	colText    = rgb{31, 35, 40}
+	colMuted   = rgb{87, 96, 106}
+	colOK      = rgb{26, 127, 55}
+	colError   = rgb{198, 40, 40}
+	colWarning = rgb{154, 103, 0}
+	colHead    = rgb{234, 238, 242}
+	colLine    = rgb{208, 215, 222}
+)
+
+// pdfDoc wraps fpdf with the report's styles.
+type pdfDoc struct {
+	*fpdf.Fpdf
+	v     *View
+	width float64 // usable width
+}
+
+// Render writes r as PDF.
+func (p *PDF) Render(w io.Writer, r *report.Report) error {
+	v := NewView(r, p.MaxRows)
+	f := fpdf.New("P", "mm", "A4", "")
+	f.SetCreationDate(r.GeneratedAt)
+	f.SetModificationDate(r.GeneratedAt)
+	f.SetCatalogSort(true)
+	f.SetCompression(true)
+	f.AddUTF8FontFromBytes("sans", "", fontRegular)
+	f.AddUTF8FontFromBytes("sans", "B", fontBold)
+	f.AddUTF8FontFromBytes("mono", "", fontMono)
+	title := "Kubernetes audit report"
+	if r.Cluster != "" {
+		title += ": " + r.Cluster
+	}
+	f.SetTitle(title, true)
+	f.SetAuthor(r.Tool.Name, true)
+	f.SetCreator(strings.TrimSpace(r.Tool.Name+" "+r.Tool.Version), true)
+	f.SetSubject("Audit trail of the objects network policy depends on, "+PeriodText(r.Period), true)
+	f.SetMargins(pdfMargin, pdfMargin+6, pdfMargin)
+	f.SetAutoPageBreak(true, pdfMargin+6)
+	f.AliasNbPages("{nb}")
+	d := &pdfDoc{Fpdf: f, v: v}
+	pw, _ := f.GetPageSize()
+	d.width = pw - 2*pdfMargin
+	f.SetHeaderFunc(func() {
+		if f.PageNo() == 1 {
+			return
+		}
+		d.font("sans", "", 7.5, colMuted)
+		f.SetXY(pdfMargin, 7)
+		f.CellFormat(d.width, 4, title+" · "+PeriodText(r.Period), "", 0, "L", false, 0, "")
+		f.SetY(pdfMargin + 6)
+	})
+	f.SetFooterFunc(func() {
+		d.font("sans", "", 7.5, colMuted)
+		f.SetXY(pdfMargin, -10)
+		f.CellFormat(d.width/2, 4, "Generated "+Time(r.GeneratedAt)+" by "+strings.TrimSpace(r.Tool.Name+" "+r.Tool.Version), "", 0, "L", false, 0, "")
+		f.CellFormat(d.width/2, 4, fmt.Sprintf("Page %d of {nb}", f.PageNo()), "", 0, "R", false, 0, "")
+	})
+
+	d.cover()
+	d.summary()
+	d.gaps()
+	d.coverage()
+	d.changesSection("Policy audit: network policy changes", "Every configuration change to a NetworkPolicy (and Calico's policy kinds) in the period, with who made it and what it changed.", []Section{v.PolicyChanges})
+	d.changesSection("Changes per kind", "Configuration changes in the period. Subresource writes (status, binding, finalize) are counted in the summary and listed in the JSON and CSV outputs.", v.Changes)
+	d.failed()
+	d.appendix()
+	if err := f.Error(); err != nil {
+		return fmt.Errorf("pdf: %w", err)
+	}
+	return f.Output(w)
+}
+
+func (d *pdfDoc) font(family, style string, size float64, c rgb) {
+	d.SetFont(family, style, size)
+	d.SetTextColor(c.r, c.g, c.b)
+}
+
+func (d *pdfDoc) heading(s string) {
+	if d.GetY() > 240 {
+		d.AddPage()
+	}
+	d.Ln(3)
+	d.font("sans", "B", 14, colText)
+	d.Bookmark(s, 0, -1)
+	d.MultiCell(d.width, 7, s, "", "L", false)
+	d.SetDrawColor(colLine.r, colLine.g, colLine.b)
+	d.Line(pdfMargin, d.GetY()+0.5, pdfMargin+d.width, d.GetY()+0.5)
+	d.Ln(2.5)
+}
+
+func (d *pdfDoc) subheading(s string) {
+	if d.GetY() > 250 {
+		d.AddPage()
+	}
+	d.Ln(1.5)
+	d.font("sans", "B", 10.5, colText)
+	d.Bookmark(s, 1, -1)
+	d.MultiCell(d.width, 5.5, s, "", "L", false)
+	d.Ln(0.5)
+}
+
+func (d *pdfDoc) para(s string, c rgb) {
+	d.font("sans", "", 9, c)
+	d.MultiCell(d.width, pdfLine, s, "", "L", false)
+	d.Ln(1)
+}
+
+func (d *pdfDoc) cover() {
+	r := d.v.Report
+	d.AddPage()
+	d.SetY(60)
+	d.font("sans", "B", 24, colText)
+	d.MultiCell(d.width, 11, "Kubernetes audit report", "", "L", false)
+	if r.Cluster != "" {
+		d.font("sans", "", 18, colText)
+		d.MultiCell(d.width, 9, r.Cluster, "", "L", false)
+	}
+	d.Ln(6)
+	d.font("sans", "", 11, colText)
+	for _, kv := range [][2]string{
+		{"Period", PeriodText(r.Period)},
+		{"Generated", Time(r.GeneratedAt)},
+		{"Scope", strings.Join(r.Scope, ", ")},
+		{"Inputs", fmt.Sprintf("%d file(s), %d events", len(r.Inputs), r.Summary.Events)},
+	} {
+		d.font("sans", "B", 11, colText)
+		d.CellFormat(30, 6.5, kv[0], "", 0, "L", false, 0, "")
+		d.font("sans", "", 11, colText)
+		d.MultiCell(d.width-30, 6.5, kv[1], "", "L", false)
+	}
+	d.Ln(10)
+	c, label := colOK, "PASS"
+	if r.Verdict != report.VerdictPass {
+		c, label = colError, "GAPS"
+	}
+	d.SetFillColor(c.r, c.g, c.b)
+	d.font("sans", "B", 20, rgb{255, 255, 255})
+	d.CellFormat(40, 14, label, "", 0, "C", true, 0, "")
+	d.SetX(pdfMargin + 45)
+	d.font("sans", "", 10.5, colText)
+	y := d.GetY()
+	d.MultiCell(d.width-45, 5, r.Score.Text, "", "L", false)
+	d.SetXY(pdfMargin+45, d.GetY())
+	d.font("sans", "", 10.5, c)
+	d.MultiCell(d.width-45, 5, fmt.Sprintf("%d error(s), %d warning(s), %d note(s) about the completeness of the audit trail", d.v.Errors, d.v.Warnings, d.v.Infos), "", "L", false)
+	if d.GetY() < y+16 {
+		d.SetY(y + 16)
+	}
+	d.Ln(8)
+	d.font("sans", "", 10, colText)
+	d.MultiCell(d.width, 5, fmt.Sprintf("%d configuration changes to %d objects, %d subresource writes, %d failed attempts and %d dry runs in the period.",
+		r.Summary.Changes, r.Summary.Objects, r.Summary.SubresourceChanges, r.Summary.FailedAttempts, r.Summary.DryRuns), "", "L", false)
+}
+
+func (d *pdfDoc) summary() {
+	r := d.v.Report
+	d.AddPage()
+	d.heading("Executive summary")
+	s := r.Summary
+	d.table([]col{{"Measure", 0.6, "L"}, {"Value", 0.4, "R"}}, [][]string{
+		{"Events read", fmt.Sprint(s.Events)},
+		{"Unreadable values", fmt.Sprint(s.Malformed)},
+		{"Configuration changes", fmt.Sprint(s.Changes)},
+		{"Objects changed", fmt.Sprint(s.Objects)},
+		{"Subresource writes (status, binding, ...)", fmt.Sprint(s.SubresourceChanges)},
+		{"Failed attempts (refused writes)", fmt.Sprint(s.FailedAttempts)},
+		{"Dry runs (not changes)", fmt.Sprint(s.DryRuns)},
+		{"Changes without a known earlier state", fmt.Sprint(s.UnknownBaseline)},
+		{"Changes logged without bodies", fmt.Sprint(s.NoDiff)},
+	}, nil)
+	if len(r.Gaps) > 0 {
+		d.subheading("Gaps at a glance")
+		var rows [][]string
+		var colors []rgb
+		for i, g := range r.Gaps {
+			if i == 8 {
+				rows = append(rows, []string{"", fmt.Sprintf("%d more: see Gaps", len(r.Gaps)-8)})
+				colors = append(colors, colMuted)
+				break
+			}
+			rows = append(rows, []string{g.Severity, g.Message})
+			colors = append(colors, severityColor(g.Severity))
+		}
+		d.table([]col{{"Severity", 0.14, "L"}, {"What", 0.86, "L"}}, rows, colors)
+	}
+	if d.v.Chart.Max > 0 {
+		d.subheading("Configuration changes over the period")
+		d.chart()
+	}
+	if len(s.Kinds) > 0 {
+		d.subheading("Changes per kind")
+		var rows [][]string
+		for _, k := range s.Kinds {
+			rows = append(rows, []string{k.Kind, fmt.Sprint(k.Objects), fmt.Sprint(k.Created), fmt.Sprint(k.Modified), fmt.Sprint(k.Deleted), fmt.Sprint(k.SubresourceChanges), fmt.Sprint(k.FailedAttempts)})
+		}
+		d.table([]col{{"Kind", 0.25, "L"}, {"Objects", 0.12, "R"}, {"Created", 0.12, "R"}, {"Modified", 0.12, "R"}, {"Deleted", 0.12, "R"}, {"Subresource", 0.14, "R"}, {"Failed", 0.13, "R"}}, rows, nil)
+	}
+	if len(s.Actors) > 0 {
+		d.subheading("Top actors")
+		var rows [][]string
+		for i, a := range s.Actors {
+			if i == 10 {
+				break
+			}
+			rows = append(rows, []string{a.User, fmt.Sprint(a.Changes), fmt.Sprint(a.SubresourceChanges), fmt.Sprint(a.FailedAttempts)})
+		}
+		d.table([]col{{"User", 0.55, "L"}, {"Changes", 0.15, "R"}, {"Subresource", 0.15, "R"}, {"Failed", 0.15, "R"}}, rows, nil)
+	}
+}
+
+func severityColor(s string) rgb {
+	switch s {
+	case report.SeverityError:
+		return colError
+	case report.SeverityWarning:
+		return colWarning
+	}
+	return colMuted
+}
+
+// chart draws configuration changes per bucket as stacked bars, with a legend.
+func (d *pdfDoc) chart() {
+	c := d.v.Chart
+	const h = 45.0
+	if d.GetY()+h+20 > 280 {
+		d.AddPage()
+	}
+	x0, y0 := pdfMargin+10, d.GetY()+2
+	plotW := d.width - 12
+	bw := plotW / float64(len(c.Buckets))
+	d.SetDrawColor(colMuted.r, colMuted.g, colMuted.b)
+	d.Line(x0, y0+h, x0+plotW, y0+h)
+	d.font("sans", "", 7, colMuted)
+	d.SetXY(pdfMargin, y0-1)
+	d.CellFormat(9, 3, fmt.Sprint(c.Max), "", 0, "R", false, 0, "")
+	d.SetXY(pdfMargin, y0+h-3)
+	d.CellFormat(9, 3, "0", "", 0, "R", false, 0, "")
+	for i, b := range c.Buckets {
+		y := y0 + h
+		for k, n := range b.Counts {
+			if n == 0 {
+				continue
+			}
+			bh := h * float64(n) / float64(c.Max)
+			y -= bh
+			col := hexColor(palette[k%len(palette)])
+			d.SetFillColor(col.r, col.g, col.b)
+			d.Rect(x0+float64(i)*bw+0.15, y, maxf(bw-0.3, 0.2), bh, "F")
+		}
+	}
+	for _, i := range []int{0, len(c.Buckets) / 2, len(c.Buckets) - 1} {
+		label := c.Buckets[i].Start.UTC().Format("01-02 15:04")
+		if c.Step >= 24*time.Hour {
+			label = c.Buckets[i].Start.UTC().Format("2006-01-02")
+		}
+		d.SetXY(x0+(float64(i)+0.5)*bw-12, y0+h+0.5)
+		d.CellFormat(24, 3.5, label, "", 0, "C", false, 0, "")
+	}
+	y := y0 + h + 6
+	x := x0
+	for k, name := range c.Kinds {
+		col := hexColor(palette[k%len(palette)])
+		d.SetFillColor(col.r, col.g, col.b)
+		d.Rect(x, y, 3, 3, "F")
+		d.SetXY(x+4, y-0.3)
+		d.font("sans", "", 7.5, colText)
+		d.CellFormat(36, 3.6, name, "", 0, "L", false, 0, "")
+		x += 42
+		if x > pdfMargin+d.width-40 {
+			x = x0
+			y += 5
+		}
+	}
+	d.SetY(y + 7)
+}
+
+func maxf(a, b float64) float64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+func hexColor(s string) rgb {
+	var c rgb
+	fmt.Sscanf(s, "#%02x%02x%02x", &c.r, &c.g, &c.b)
+	return c
+}
+
+func (d *pdfDoc) gaps() {
+	r := d.v.Report
+	d.heading("Gaps in the audit trail")
+	if len(r.Gaps) == 0 {
+		d.para("No gaps: every required kind was audited with bodies on every API server, over the whole period.", colOK)
+		return
+	}
+	d.para("Every way in which the logs read are an incomplete record, most severe first, with what to do about it.", colMuted)
+	for _, g := range r.Gaps {
+		if d.GetY() > 262 {
+			d.AddPage()
+		}
+		c := severityColor(g.Severity)
+		d.font("sans", "B", 9, c)
+		head := strings.ToUpper(g.Severity) + "  " + g.Type
+		if g.Resource != "" {
+			head += "  ·  " + strings.TrimPrefix(g.Group+"/"+g.Resource, "/")
+		}
+		d.MultiCell(d.width, pdfLine+0.4, head, "", "L", false)
+		d.font("sans", "", 9, colText)
+		msg := g.Message
+		if g.From != nil && g.To != nil {
+			msg += fmt.Sprintf(" (%s to %s)", Time(*g.From), Time(*g.To))
+		}
+		d.MultiCell(d.width, pdfLine, msg, "", "L", false)
+		if g.Remediation != "" {
+			d.font("sans", "", 8.5, colMuted)
+			d.MultiCell(d.width, pdfLine, "Fix: "+g.Remediation, "", "L", false)
+		}
+		d.Ln(2)
+	}
+}
+
+func (d *pdfDoc) coverage() {
+	r := d.v.Report
+	d.heading("Coverage")
+	d.para("Writes logged per required kind and verb, with the highest audit level seen. ✗ marks a verb never logged in the period; a level below RequestResponse means the change cannot be reconstructed.", colMuted)
+	cols := []col{{"Kind", 0.17, "L"}, {"Status", 0.13, "L"}}
+	for _, v := range coverageVerbs {
+		cols = append(cols, col{v, 0.14, "L"})
+	}
+	cols = append(cols, col{"Bodies", 0.14, "R"})
+	var rows [][]string
+	var colors []rgb
+	for _, c := range r.Coverage {
+		row := []string{c.Kind, c.Status}
+		for _, v := range coverageVerbs {
+			if n := c.Verbs[v]; n > 0 {
+				row = append(row, fmt.Sprintf("%d  %s", n, c.Levels[v]))
+			} else {
+				row = append(row, "✗ none")
+			}
+		}
+		row = append(row, fmt.Sprintf("%d / %d", c.WritesWithBodies, c.Writes))
+		rows = append(rows, row)
+		switch c.Status {
+		case report.StatusOK:
+			colors = append(colors, colText)
+		case report.StatusNoWrites, report.StatusPartial:
+			colors = append(colors, colWarning)
+		default:
+			colors = append(colors, colError)
+		}
+	}
+	d.table(cols, rows, colors)
+	multi := false
+	for _, c := range r.Coverage {
+		if len(c.Sources) > 1 {
+			multi = true
+		}
+	}
+	if multi {
+		d.subheading("Per API server")
+		var rows [][]string
+		var colors []rgb
+		for _, c := range r.Coverage {
+			for _, s := range c.Sources {
+				rows = append(rows, []string{c.Kind, s.Source, s.Status, fmt.Sprint(s.Events), fmt.Sprintf("%d / %d", s.WritesWithBodies, s.Writes), s.MaxLevel})
+				if s.Status == report.StatusOK || s.Status == report.StatusNoWrites {
+					colors = append(colors, colText)
+				} else {
+					colors = append(colors, colError)
+				}
+			}
+		}
+		d.table([]col{{"Kind", 0.15, "L"}, {"API server", 0.4, "L"}, {"Status", 0.13, "L"}, {"Events", 0.09, "R"}, {"Bodies", 0.1, "R"}, {"Level", 0.13, "L"}}, rows, colors)
+	}
+	if r.Policy != nil {
+		d.subheading("Audit policy check")
+		var rows [][]string
+		var colors []rgb
+		for _, f := range r.Policy.Files {
+			res, detail := "pass", fmt.Sprintf("%d rules", f.Rules)
+			if !f.Pass {
+				res = "fail"
+				failed := 0
+				for _, c := range f.Cells {
+					if !c.Pass {
+						failed++
+					}
+				}
+				detail = fmt.Sprintf("%d of %d kind/verb/user cells below RequestResponse", failed, len(f.Cells))
+			}
+			if f.Error != "" {
+				detail = f.Error
+			}
+			rows = append(rows, []string{f.Source, res, detail})
+			colors = append(colors, map[bool]rgb{true: colOK, false: colError}[f.Pass])
+		}
+		d.table([]col{{"File", 0.4, "L"}, {"Result", 0.1, "L"}, {"Detail", 0.5, "L"}}, rows, colors)
+	}
+}
+
+func (d *pdfDoc) changesSection(title, intro string, sections []Section) {
+	d.heading(title)
+	d.para(intro, colMuted)
+	any := false
+	for _, s := range sections {
+		if s.Total == 0 {
+			continue
+		}
+		any = true
+		if len(sections) > 1 {
+			d.subheading(fmt.Sprintf("%s (%d)", s.Title, s.Total))
+		}
+		var rows [][]string
+		for _, c := range s.Rows {
+			var what []string
+			for _, l := range c.Diff {
+				what = append(what, l.Text())
+			}
+			if c.DiffMore > 0 {
+				what = append(what, fmt.Sprintf("… %d more field(s)", c.DiffMore))
+			}
+			if c.Note != "" {
+				what = append(what, c.Note)
+			}
+			if c.Baseline == report.BaselineUnknown {
+				what = append(what, "(earlier state unknown)")
+			}
+			rows = append(rows, []string{c.Time, c.Action + "\n" + c.Verb + " " + c.Code, c.Object, c.User + "\n" + c.SourceIP, strings.Join(what, "\n")})
+		}
+		d.table([]col{{"Time (UTC)", 0.13, "L"}, {"Action", 0.13, "L"}, {"Object", 0.17, "L"}, {"User, from", 0.19, "L"}, {"What changed", 0.38, "L"}}, rows, nil)
+		if s.More > 0 {
+			d.para(fmt.Sprintf("%d more change(s) are not shown (at most %d per section): see the JSON or CSV output.", s.More, d.v.MaxRows), colWarning)
+		}
+	}
+	if !any {
+		d.para("No change in the period.", colText)
+	}
+}
+
+func (d *pdfDoc) failed() {
+	d.heading("Failed attempts")
+	if len(d.v.Failed) == 0 {
+		d.para("No write was refused in the period.", colText)
+		return
+	}
+	d.para("Writes the API server refused: nothing changed, but each is evidence of an attempt.", colMuted)
+	var rows [][]string
+	for _, f := range d.v.Failed {
+		user := f.User
+		if f.ImpersonatedUser != "" {
+			user = f.ImpersonatedUser + " (as " + f.User + ")"
+		}
+		obj := f.Resource + " " + strings.TrimPrefix(f.Namespace+"/"+f.Name, "/")
+		reason := f.Reason
+		if f.Message != "" {
+			reason = strings.TrimSpace(reason + "\n" + f.Message)
+		}
+		rows = append(rows, []string{Time(f.Time), user + "\n" + strings.Join(f.SourceIPs, ", "), f.Verb, obj, fmt.Sprint(f.Code), reason})
+	}
+	d.table([]col{{"Time (UTC)", 0.13, "L"}, {"User, from", 0.22, "L"}, {"Verb", 0.08, "L"}, {"Object", 0.2, "L"}, {"Code", 0.06, "R"}, {"Reason", 0.31, "L"}}, rows, nil)
+	if d.v.FailedMore > 0 {
+		d.para(fmt.Sprintf("%d more failed attempt(s) are not shown: see the JSON or CSV output.", d.v.FailedMore), colWarning)
+	}
+}
+
+func (d *pdfDoc) appendix() {
+	r := d.v.Report
+	d.AddPage()
+	d.heading("Appendix: inputs and provenance")
+	d.para("Each input as read, with its SHA-256 digest: the report can be checked against the logs it came from.", colMuted)
+	var rows [][]string
+	for _, in := range r.Inputs {
+		rows = append(rows, []string{in.Source + "\n" + in.SHA256, humanBytes(in.Bytes), fmt.Sprint(in.Events), fmt.Sprint(in.Malformed), when2(in.FirstEvent) + "\n" + when2(in.LastEvent)})
+	}
+	d.table([]col{{"Input, SHA-256", 0.5, "L"}, {"Size", 0.1, "R"}, {"Events", 0.1, "R"}, {"Unreadable", 0.1, "R"}, {"First, last event", 0.2, "L"}}, rows, nil)
+	d.subheading("Tool")
+	tool := strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version)
+	if r.Tool.Commit != "" {
+		tool += " (" + r.Tool.Commit + ")"
+	}
+	d.para(tool, colText)
+	if len(r.Tool.Command) > 0 {
+		d.font("mono", "", 8, colText)
+		d.MultiCell(d.width, pdfLine, strings.Join(r.Tool.Command, " "), "", "L", false)
+	}
+}
+
+// col is a table column: header, share of the width, alignment.
+type col struct {
+	head  string
+	share float64
+	align string
+}
+
+// maxCellLines bounds one cell, so that no row is taller than a page.
+const maxCellLines = 40
+
+// table draws rows with wrapped cells, repeating the header after each page break. colors,
+// when given, colours each row's text.
+func (d *pdfDoc) table(cols []col, rows [][]string, colors []rgb) {
+	const pad, lh = 1.2, 3.8
+	widths := make([]float64, len(cols))
+	for i, c := range cols {
+		widths[i] = c.share * d.width
+	}
+	_, pageH := d.GetPageSize()
+	bottom := pageH - pdfMargin - 8
+	header := func() {
+		d.font("sans", "B", 8, colText)
+		d.SetFillColor(colHead.r, colHead.g, colHead.b)
+		d.SetDrawColor(colLine.r, colLine.g, colLine.b)
+		x := pdfMargin
+		y := d.GetY()
+		for i, c := range cols {
+			d.Rect(x, y, widths[i], lh+2*pad, "FD")
+			d.SetXY(x+pad, y+pad)
+			d.CellFormat(widths[i]-2*pad, lh, c.head, "", 0, c.align, false, 0, "")
+			x += widths[i]
+		}
+		d.SetXY(pdfMargin, y+lh+2*pad)
+	}
+	if d.GetY()+3*(lh+2*pad) > bottom {
+		d.AddPage()
+	}
+	header()
+	for ri, row := range rows {
+		d.font("sans", "", 8, colText)
+		lines := make([][]string, len(cols))
+		n := 1
+		for i := range cols {
+			var ls []string
+			for _, part := range strings.Split(row[i], "\n") {
+				ls = append(ls, d.SplitText(part, widths[i]-2*pad+2*d.GetCellMargin())...)
+				if part == "" {
+					ls = append(ls, "")
+				}
+			}
+			if len(ls) > maxCellLines {
+				ls = append(ls[:maxCellLines-1], fmt.Sprintf("… %d more line(s)", len(ls)-maxCellLines+1))
+			}
+			lines[i] = ls
+			if len(ls) > n {
+				n = len(ls)
+			}
+		}
+		h := float64(n)*lh + 2*pad
+		if d.GetY()+h > bottom {
+			d.AddPage()
+			header()
+			d.font("sans", "", 8, colText)
+		}
+		c := colText
+		if colors != nil && ri < len(colors) {
+			c = colors[ri]
+		}
+		x, y := pdfMargin, d.GetY()
+		d.SetDrawColor(colLine.r, colLine.g, colLine.b)
+		for i, col := range cols {
+			d.Rect(x, y, widths[i], h, "D")
+			d.SetTextColor(c.r, c.g, c.b)
+			for li, l := range lines[i] {
+				d.SetXY(x+pad, y+pad+float64(li)*lh)
+				d.CellFormat(widths[i]-2*pad, lh, l, "", 0, col.align, false, 0, "")
+			}
+			x += widths[i]
+		}
+		d.SetXY(pdfMargin, y+h)
+	}
+	d.Ln(2)
+}

@@ -1,0 +1,334 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/auditreport/auditreport/report"
+)
+
+// DefaultMaxRows bounds each detail section of the PDF, HTML and Markdown reports; the JSON
+// and CSV outputs always hold every row.
+const DefaultMaxRows = 200
+
+// maxDiffLines bounds the diff lines shown for one change in a table cell.
+const maxDiffLines = 12
+
+// View is the report model as the document formats (PDF, HTML, Markdown, --template) show
+// it: the Report itself, plus its changes grouped into sections of bounded length. A user's
+// template gets the same value: every report field directly ({{.Summary.Changes}}), and the
+// sections below.
+type View struct {
+	*report.Report
+	// MaxRows is the most rows a detail section shows.
+	MaxRows int
+	// Policy lists the configuration changes to network policies (NetworkPolicy and Calico's
+	// kinds), with their diffs: the policy audit.
+	PolicyChanges Section
+	// Changes has a section per kind with configuration changes.
+	Changes []Section
+	// Failed is the failed attempts, bounded.
+	Failed     []report.FailedAttempt
+	FailedMore int
+	// Chart counts configuration changes per time bucket and kind.
+	Chart Chart
+	// Errors, Warnings and Infos count gaps by severity.
+	Errors, Warnings, Infos int
+}
+
+// Section is a bounded list of changes.
+type Section struct {
+	Title string
+	Kind  string
+	Rows  []ChangeRow
+	// Total is how many changes there are; More how many are not shown.
+	Total int
+	More  int
+}
+
+// ChangeRow is one change as a table row.
+type ChangeRow struct {
+	Time      string
+	Action    string
+	Kind      string
+	Namespace string
+	Name      string
+	// Object is namespace/name, or the name of a cluster-scoped object.
+	Object    string
+	User      string
+	Verb      string
+	SourceIP  string
+	UserAgent string
+	Code      string
+	Baseline  string
+	Note      string
+	Diff      []DiffLine
+	DiffMore  int
+	AuditID   string
+	Source    string
+}
+
+// DiffLine is one changed field, as text.
+type DiffLine struct {
+	Path string
+	Op   string
+	Old  string
+	New  string
+}
+
+// Text writes a diff line for reading: "spec.x: 80 → 443".
+func (d DiffLine) Text() string {
+	switch d.Op {
+	case report.OpAdded, report.OpSet:
+		return d.Path + ": " + d.New
+	case report.OpRemoved:
+		return d.Path + ": removed (was " + d.Old + ")"
+	}
+	return d.Path + ": " + d.Old + " → " + d.New
+}
+
+// Chart is changes per time bucket, stacked by kind.
+type Chart struct {
+	// Kinds in stacking order; Buckets in time order.
+	Kinds   []string
+	Buckets []ChartBucket
+	// Step is the bucket width: an hour for periods up to three days, else a day.
+	Step time.Duration
+	Max  int
+}
+
+// ChartBucket is one bar.
+type ChartBucket struct {
+	Start  time.Time
+	Counts []int
+	Total  int
+}
+
+// NewView builds the view of r with sections of at most maxRows rows (0: DefaultMaxRows).
+func NewView(r *report.Report, maxRows int) *View {
+	if maxRows <= 0 {
+		maxRows = DefaultMaxRows
+	}
+	v := &View{Report: r, MaxRows: maxRows}
+	for _, g := range r.Gaps {
+		switch g.Severity {
+		case report.SeverityError:
+			v.Errors++
+		case report.SeverityWarning:
+			v.Warnings++
+		default:
+			v.Infos++
+		}
+	}
+	type item struct {
+		res *report.Resource
+		c   *report.Change
+	}
+	byKind := map[string][]item{}
+	var kinds []string
+	var policy []item
+	for i := range r.Resources {
+		res := &r.Resources[i]
+		for j := range res.History {
+			c := &res.History[j]
+			if c.Class != report.ClassConfiguration {
+				continue
+			}
+			k := res.Kind
+			if _, ok := byKind[k]; !ok {
+				kinds = append(kinds, k)
+			}
+			byKind[k] = append(byKind[k], item{res, c})
+			if isPolicyKind(res) {
+				policy = append(policy, item{res, c})
+			}
+		}
+	}
+	sortItems := func(items []item) {
+		sort.SliceStable(items, func(i, j int) bool {
+			if !items[i].c.Time.Equal(items[j].c.Time) {
+				return items[i].c.Time.Before(items[j].c.Time)
+			}
+			return items[i].c.AuditID < items[j].c.AuditID
+		})
+	}
+	section := func(title, kind string, items []item) Section {
+		sortItems(items)
+		s := Section{Title: title, Kind: kind, Total: len(items)}
+		for i, it := range items {
+			if i == maxRows {
+				s.More = len(items) - maxRows
+				break
+			}
+			s.Rows = append(s.Rows, row(it.res, it.c))
+		}
+		return s
+	}
+	v.PolicyChanges = section("Network policy changes", "NetworkPolicy", policy)
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		v.Changes = append(v.Changes, section(k+" changes", k, byKind[k]))
+	}
+	for i, f := range r.FailedAttempts {
+		if i == maxRows {
+			v.FailedMore = len(r.FailedAttempts) - maxRows
+			break
+		}
+		v.Failed = append(v.Failed, f)
+	}
+	v.Chart = chart(r, kinds)
+	return v
+}
+
+// isPolicyKind tells the kinds whose changes make the policy audit.
+func isPolicyKind(res *report.Resource) bool {
+	switch res.Resource {
+	case "networkpolicies", "globalnetworkpolicies", "stagednetworkpolicies", "stagedglobalnetworkpolicies", "networksets", "globalnetworksets":
+		return !res.Collection
+	}
+	return false
+}
+
+func row(res *report.Resource, c *report.Change) ChangeRow {
+	obj := res.Name
+	if res.Namespace != "" {
+		obj = res.Namespace + "/" + res.Name
+	}
+	if res.Name == "" {
+		obj = res.Namespace + "/(name not logged)"
+		if res.Collection {
+			obj = res.Namespace + "/* (collection)"
+		}
+	}
+	user := c.User
+	if c.ImpersonatedUser != "" {
+		user = c.ImpersonatedUser + " (as " + c.User + ")"
+	}
+	verb := c.Verb
+	if c.Subresource != "" {
+		verb += " " + c.Subresource
+	}
+	r := ChangeRow{Time: Time(c.Time), Action: c.Action, Kind: res.Kind, Namespace: res.Namespace, Name: res.Name, Object: obj,
+		User: user, Verb: verb, SourceIP: strings.Join(c.SourceIPs, ", "), UserAgent: c.UserAgent, Baseline: c.Baseline,
+		Note: c.Note, AuditID: c.AuditID, Source: c.Source}
+	if c.Code != 0 {
+		r.Code = fmt.Sprint(c.Code)
+	}
+	diff := c.Diff
+	if c.Action == report.ActionCreated {
+		// The row already names the object; its identity fields add nothing.
+		diff = nil
+		for _, d := range c.Diff {
+			if !identity[d.Path] {
+				diff = append(diff, d)
+			}
+		}
+	}
+	for i, d := range diff {
+		if i == maxDiffLines {
+			r.DiffMore = len(diff) - maxDiffLines
+			break
+		}
+		r.Diff = append(r.Diff, DiffLine{Path: d.Path, Op: d.Op, Old: short(string(d.Old)), New: short(string(d.New))})
+	}
+	return r
+}
+
+// identity are the fields of a created object that its row already shows.
+var identity = map[string]bool{"apiVersion": true, "kind": true, "metadata.name": true, "metadata.namespace": true,
+	"metadata.uid": true, "metadata.creationTimestamp": true, "metadata.generateName": true}
+
+// short cuts a value for a table cell; the JSON output has it whole.
+func short(s string) string {
+	const limit = 160
+	if len([]rune(s)) <= limit {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:limit]) + fmt.Sprintf("… (%d characters)", len(r))
+}
+
+// Time formats a time for a document: UTC, to the second.
+func Time(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05Z")
+}
+
+// PeriodText writes the period in words.
+func PeriodText(p report.Period) string {
+	start, end := "the first event", "the last event"
+	if p.Start != nil {
+		start = Time(*p.Start)
+	}
+	if p.End != nil {
+		end = Time(*p.End)
+	}
+	return start + " to " + end
+}
+
+// chart buckets configuration changes by time and kind.
+func chart(r *report.Report, kinds []string) Chart {
+	var first, last time.Time
+	for _, res := range r.Resources {
+		for _, c := range res.History {
+			if c.Class != report.ClassConfiguration {
+				continue
+			}
+			if first.IsZero() || c.Time.Before(first) {
+				first = c.Time
+			}
+			if c.Time.After(last) {
+				last = c.Time
+			}
+		}
+	}
+	if r.Period.Start != nil {
+		first = *r.Period.Start
+	}
+	if r.Period.End != nil && r.Period.End.Before(r.GeneratedAt) {
+		last = *r.Period.End
+	}
+	ch := Chart{Kinds: kinds, Step: time.Hour}
+	if first.IsZero() || !last.After(first) {
+		return ch
+	}
+	if last.Sub(first) > 72*time.Hour {
+		ch.Step = 24 * time.Hour
+	}
+	start := first.UTC().Truncate(ch.Step)
+	n := int(last.Sub(start)/ch.Step) + 1
+	if n > 400 {
+		n = 400
+	}
+	idx := map[string]int{}
+	for i, k := range kinds {
+		idx[k] = i
+	}
+	ch.Buckets = make([]ChartBucket, n)
+	for i := range ch.Buckets {
+		ch.Buckets[i] = ChartBucket{Start: start.Add(time.Duration(i) * ch.Step), Counts: make([]int, len(kinds))}
+	}
+	for _, res := range r.Resources {
+		for _, c := range res.History {
+			if c.Class != report.ClassConfiguration {
+				continue
+			}
+			b := int(c.Time.Sub(start) / ch.Step)
+			if b < 0 || b >= n {
+				continue
+			}
+			ch.Buckets[b].Counts[idx[res.Kind]]++
+			ch.Buckets[b].Total++
+		}
+	}
+	for _, b := range ch.Buckets {
+		if b.Total > ch.Max {
+			ch.Max = b.Total
+		}
+	}
+	return ch
+}
