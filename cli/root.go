@@ -28,11 +28,10 @@ type BuildInfo struct {
 
 // reportOptions are the flags of the report command.
 type reportOptions struct {
+	outputOptions
 	From    []string
 	Since   string
 	Until   string
-	Format  string
-	Output  string
 	Cluster string
 	Kinds   []string
 	Strict  bool
@@ -58,8 +57,7 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVarP(&o.From, "from", "f", nil, "audit logs to read: files, globs, directories, or - for stdin (repeatable, comma-separated)")
 	fs.StringVar(&o.Since, "since", "", "start of the report period: RFC 3339, a date, or a duration back from now (24h, 7d)")
 	fs.StringVar(&o.Until, "until", "", "end of the report period (exclusive), in the same forms as --since")
-	fs.StringVar(&o.Format, "format", string(render.FormatTable), "output format: "+render.FormatList())
-	fs.StringVarP(&o.Output, "output", "o", "", "write the report to this file instead of stdout (written atomically)")
+	o.outputOptions.AddFlags(fs)
 	fs.StringVar(&o.Cluster, "cluster", "", "cluster name to put in the report")
 	fs.StringSliceVar(&o.Kinds, "kinds", nil, "extra kinds to cover, as resource.group (for example endpointslices.discovery.k8s.io)")
 	fs.BoolVar(&o.Strict, "strict", false, "fail on the first malformed input line instead of counting it")
@@ -113,7 +111,7 @@ Exit codes:
 		SilenceUsage:  true,
 		Args:          usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runReport(cmd.Context(), opts, streams, os.Args)
+			return runReport(cmd.Context(), opts, streams, os.Args, cmd.Flags().Changed("format"))
 		},
 	}
 	cmd.SetIn(streams.In)
@@ -128,12 +126,12 @@ Exit codes:
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	})
-	cmd.AddCommand(newVersionCommand(streams, info), newPolicyCommand(streams))
+	cmd.AddCommand(newVersionCommand(streams, info), newPolicyCommand(streams), newRenderCommand(streams))
 	return cmd
 }
 
 // runReport builds the report and writes it.
-func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv []string) error {
+func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv []string, formatSet bool) error {
 	if len(o.From) == 0 {
 		return &UsageError{Err: errors.New("no input: give --from with audit log files, directories, globs, or - for stdin")}
 	}
@@ -177,10 +175,9 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if o.HoleMin <= 0 || o.HoleFactor <= 0 {
 		return &UsageError{Err: errors.New("--hole-min and --hole-factor must be positive")}
 	}
-	toTerminal := o.Output == "" && streams.StdoutTTY
-	renderer, err := render.New(render.Format(o.Format), render.Options{Color: toTerminal})
+	targets, err := o.plan(streams, formatSet)
 	if err != nil {
-		return &UsageError{Err: fmt.Errorf("--format: %w", err)}
+		return err
 	}
 
 	sources, err := audit.Resolve(o.From, streams.In)
@@ -209,7 +206,8 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if err != nil {
 		return err
 	}
-	if err := writeOutput(o.Output, streams, func(w io.Writer) error { return renderer.Render(w, rep) }); err != nil {
+	written, err := write(targets, rep, streams)
+	if err != nil {
 		return err
 	}
 	if !o.Quiet {
@@ -218,7 +216,7 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 				fmt.Fprintf(streams.ErrOut, "auditreport: warning: %s: stopped reading: %s\n", in.Source, in.Error)
 			}
 		}
-		fmt.Fprintln(streams.ErrOut, summaryLine(rep, time.Since(start), o.Output))
+		fmt.Fprintln(streams.ErrOut, summaryLine(rep, time.Since(start), strings.Join(written, ", ")))
 	}
 	if o.ExitCode != 0 {
 		n := 0

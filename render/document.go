@@ -166,12 +166,19 @@ func chartSVG(c Chart) htmltemplate.HTML {
 		}
 	}
 	// A label at the first bucket, the middle and the last.
-	for _, i := range []int{0, len(c.Buckets) / 2, len(c.Buckets) - 1} {
+	for j, i := range []int{0, len(c.Buckets) / 2, len(c.Buckets) - 1} {
 		label := c.Buckets[i].Start.UTC().Format("01-02 15:04")
 		if c.Step >= 24*time.Hour {
 			label = c.Buckets[i].Start.UTC().Format("2006-01-02")
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="middle">%s</text>`, left+(float64(i)+0.5)*bw, top+plotH+14, label)
+		x, anchor := left+(float64(i)+0.5)*bw, "middle"
+		switch j {
+		case 0:
+			x, anchor = left, "start"
+		case 2:
+			x, anchor = left+plotW, "end"
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="%s">%s</text>`, x, top+plotH+14, anchor, label)
 	}
 	for k, name := range c.Kinds {
 		x := left + float64(k%4)*170
