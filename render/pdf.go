@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 	"io"
@@ -64,9 +65,12 @@ func (p *PDF) Render(w io.Writer, r *report.Report) error {
 	f.SetModificationDate(r.GeneratedAt)
 	f.SetCatalogSort(true)
 	f.SetCompression(true)
-	f.AddUTF8FontFromBytes("sans", "", fontRegular)
-	f.AddUTF8FontFromBytes("sans", "B", fontBold)
-	f.AddUTF8FontFromBytes("mono", "", fontMono)
+	// fpdf rewrites composite glyphs in the font bytes it is given while it subsets them,
+	// so each document gets its own copy: with shared bytes, the second PDF of a process
+	// differed from the first.
+	f.AddUTF8FontFromBytes("sans", "", bytes.Clone(fontRegular))
+	f.AddUTF8FontFromBytes("sans", "B", bytes.Clone(fontBold))
+	f.AddUTF8FontFromBytes("mono", "", bytes.Clone(fontMono))
 	title := "Kubernetes audit report"
 	if r.Cluster != "" {
 		title += ": " + r.Cluster

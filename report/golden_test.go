@@ -24,6 +24,12 @@ func TestGoldenReports(t *testing.T) {
 	}{
 		{"ha-3-nodes", Options{Cluster: "prod-eu-1", Period: Period{Start: &start, End: &end}},
 			[]string{"logs/ha-3-nodes/kube-apiserver-1-audit.log", "logs/ha-3-nodes/kube-apiserver-2-audit.log", "logs/ha-3-nodes/kube-apiserver-3-audit.log"}},
+		// Gaps, failed attempts and impersonation: one API server without NetworkPolicies,
+		// and Panther's EKS test events (denied creates, execs, tokens).
+		{"with-gaps", Options{Cluster: "staging-eks",
+			Tool: Tool{Name: "auditreport", Version: "v1.0.0-test", Command: []string{"auditreport", "--from", "logs/", "--format", "json"}}},
+			[]string{"logs/gaps/node-missing-kind/kube-apiserver-1-audit.log", "logs/gaps/node-missing-kind/kube-apiserver-2-audit.log",
+				"logs/gaps/node-missing-kind/kube-apiserver-3-audit.log", "realdata/panther/panther-eks-audit-testlogs.jsonl"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := buildFiles(t, tc.opts, tc.files...)
