@@ -228,3 +228,61 @@ func TestHistoryFlags(t *testing.T) {
 		t.Errorf("snapshot: exit %d, %s", code, errOut)
 	}
 }
+
+// Several formats in one run, a saved report rendered again, and what never goes to a terminal.
+func TestOutputs(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1793491200")
+	dir := t.TempDir()
+	base := filepath.Join(dir, "report")
+	_, errOut, code := run(t, "", "--from", "../testdata/logs/ha-3-nodes", "--format", "pdf,json,csv,html,markdown,table", "-o", base+".pdf")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, ext := range []string{"pdf", "json", "csv", "html", "md", "txt"} {
+		if fi, err := os.Stat(base + "." + ext); err != nil || fi.Size() == 0 {
+			t.Errorf("%s.%s not written: %v", base, ext, err)
+		}
+	}
+	if !strings.Contains(errOut, "wrote "+base+".pdf, "+base+".json") {
+		t.Errorf("the summary does not name the files: %s", errOut)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 6 {
+		t.Errorf("%d files in the output folder, want 6 (no temporary files left)", len(entries))
+	}
+	pdf, _ := os.ReadFile(base + ".pdf")
+	out, errOut, code := run(t, "", "render", base+".json", "--format", "pdf")
+	if code != 0 || out != string(pdf) {
+		t.Errorf("render of the saved JSON: exit %d, %s; same PDF: %v", code, errOut, out == string(pdf))
+	}
+	if _, errOut, code := run(t, "", "render", "../testdata/logs/broken/kube-audit.log"); code != ExitInput || !strings.Contains(errOut, "not a JSON report") {
+		t.Errorf("render of a log: exit %d, %s", code, errOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--format", "pdf,json"}, "several formats need -o"},
+		{[]string{"--format", "json,json", "-o", base}, "json given twice"},
+		{[]string{"--format", "docx"}, `unknown format "docx"`},
+		{[]string{"--format", "csv", "--csv-table", "people"}, `unknown CSV table "people"`},
+		{[]string{"--max-rows", "0"}, "--max-rows"},
+		{[]string{"--template", filepath.Join(dir, "nope.tmpl")}, "nope.tmpl"},
+	} {
+		args := append([]string{"--from", "../testdata/logs/ha-3-nodes"}, tc.args...)
+		if _, errOut, code := run(t, "", args...); code == 0 || !strings.Contains(errOut, tc.msg) {
+			t.Errorf("%v: exit %d, %s", tc.args, code, errOut)
+		}
+	}
+}
+
+func TestPDFNeverToATerminal(t *testing.T) {
+	streams, _, out, errOut := Test()
+	streams.StdoutTTY = true
+	cmd := NewRootCommand(streams, BuildInfo{Version: "test"})
+	cmd.SetArgs([]string{"--from", "../testdata/logs/ha-3-nodes", "--format", "pdf"})
+	err := cmd.Execute()
+	if ExitCode(err) != ExitUsage || out.Len() != 0 || !strings.Contains(err.Error(), "not written to a terminal") {
+		t.Errorf("exit %d, err %v, %d bytes on the terminal, %s", ExitCode(err), err, out.Len(), errOut)
+	}
+}
