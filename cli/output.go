@@ -100,6 +100,13 @@ func (o *outputOptions) plan(streams *IOStreams, formatSet bool) ([]target, erro
 		}
 	}
 	for _, t := range targets {
+		if t.path != "" {
+			// Found now, not after minutes of reading.
+			dir := filepath.Dir(t.path)
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				return nil, fmt.Errorf("writing %s: folder %s does not exist", t.path, dir)
+			}
+		}
 		if t.path == "" && t.format.Binary() && streams.StdoutTTY {
 			return nil, &UsageError{Err: fmt.Errorf("a %s is not written to a terminal: give -o report.%s, or redirect stdout", t.format, t.format.Ext())}
 		}

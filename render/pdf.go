@@ -369,18 +369,18 @@ func (d *pdfDoc) coverage() {
 	r := d.v.Report
 	d.heading("Coverage")
 	d.para("Writes logged per required kind and verb, with the highest audit level seen. ✗ marks a verb never logged in the period; a level below RequestResponse means the change cannot be reconstructed.", colMuted)
-	cols := []col{{"Kind", 0.17, "L"}, {"Status", 0.13, "L"}}
+	cols := []col{{"Kind", 0.15, "L"}, {"Status", 0.13, "L"}}
 	for _, v := range coverageVerbs {
-		cols = append(cols, col{v, 0.14, "L"})
+		cols = append(cols, col{v, 0.155, "L"})
 	}
-	cols = append(cols, col{"Bodies", 0.14, "R"})
+	cols = append(cols, col{"Bodies", 0.1, "R"})
 	var rows [][]string
 	var colors []rgb
 	for _, c := range r.Coverage {
 		row := []string{c.Kind, c.Status}
 		for _, v := range coverageVerbs {
 			if n := c.Verbs[v]; n > 0 {
-				row = append(row, fmt.Sprintf("%d  %s", n, c.Levels[v]))
+				row = append(row, fmt.Sprintf("%d\n%s", n, c.Levels[v]))
 			} else {
 				row = append(row, "✗ none")
 			}
@@ -417,7 +417,7 @@ func (d *pdfDoc) coverage() {
 				}
 			}
 		}
-		d.table([]col{{"Kind", 0.15, "L"}, {"API server", 0.4, "L"}, {"Status", 0.13, "L"}, {"Events", 0.09, "R"}, {"Bodies", 0.1, "R"}, {"Level", 0.13, "L"}}, rows, colors)
+		d.table([]col{{"Kind", 0.15, "L"}, {"API server", 0.33, "L"}, {"Status", 0.15, "L"}, {"Events", 0.08, "R"}, {"Bodies", 0.09, "R"}, {"Level", 0.2, "L"}}, rows, colors)
 	}
 	if r.Policy != nil {
 		d.subheading("Audit policy check")

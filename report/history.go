@@ -737,6 +737,9 @@ func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary) {
 	}
 	actors := map[string]*ActorSummary{}
 	actor := func(name string) *ActorSummary {
+		if name == "" {
+			name = "(not logged)"
+		}
 		a := actors[name]
 		if a == nil {
 			a = &ActorSummary{User: name}
