@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	_ "time/tzdata" // --timezone works in a distroless image without zoneinfo
 
 	"github.com/auditreport/auditreport/cli"
 )

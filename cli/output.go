@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"text/template"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -136,4 +138,46 @@ func write(targets []target, rep *report.Report, streams *IOStreams) ([]string, 
 		}
 	}
 	return written, nil
+}
+
+// nameData is what an output name template (-o 'reports/{{.Cluster}}-{{.Period.Start}}')
+// can use: what is known before the logs are read.
+type nameData struct {
+	Cluster string
+	Period  struct{ Start, End string }
+	// Generated is the generation time.
+	Generated string
+}
+
+// expandOutput fills an output name template. Times are written for file names: a date
+// when they fall on midnight in loc (2026-11-01), else 2026-11-01T06-00-00; an open start
+// is "begin", an open end "now".
+func expandOutput(name string, cluster string, p report.Period, generated time.Time, loc *time.Location) (string, error) {
+	if !strings.Contains(name, "{{") {
+		return name, nil
+	}
+	t, err := template.New("-o").Option("missingkey=error").Parse(name)
+	if err != nil {
+		return "", &UsageError{Err: fmt.Errorf("-o %q: %w", name, err)}
+	}
+	stamp := func(t *time.Time, open string) string {
+		if t == nil {
+			return open
+		}
+		l := t.In(loc)
+		if l.Hour() == 0 && l.Minute() == 0 && l.Second() == 0 {
+			return l.Format("2006-01-02")
+		}
+		return l.Format("2006-01-02T15-04-05")
+	}
+	var d nameData
+	d.Cluster = strings.NewReplacer("/", "_", "\\", "_", "..", "_").Replace(cluster)
+	d.Period.Start = stamp(p.Start, "begin")
+	d.Period.End = stamp(p.End, "now")
+	d.Generated = stamp(&generated, "")
+	var b strings.Builder
+	if err := t.Execute(&b, d); err != nil {
+		return "", &UsageError{Err: fmt.Errorf("-o %q: %w (use .Cluster, .Period.Start, .Period.End, .Generated)", name, err)}
+	}
+	return b.String(), nil
 }

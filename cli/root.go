@@ -30,8 +30,10 @@ type BuildInfo struct {
 type reportOptions struct {
 	outputOptions
 	From    []string
-	Since   string
-	Until   string
+	Since    string
+	Until    string
+	Period   string
+	Timezone string
 	Cluster string
 	Kinds   []string
 	Strict  bool
@@ -57,6 +59,8 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVarP(&o.From, "from", "f", nil, "audit logs to read: files, globs, directories, or - for stdin (repeatable, comma-separated)")
 	fs.StringVar(&o.Since, "since", "", "start of the report period: RFC 3339, a date, or a duration back from now (24h, 7d)")
 	fs.StringVar(&o.Until, "until", "", "end of the report period (exclusive), in the same forms as --since")
+	fs.StringVar(&o.Period, "period", "", "a calendar period in --timezone instead of --since/--until: "+strings.Join(periodPresets, ", "))
+	fs.StringVar(&o.Timezone, "timezone", "UTC", "time zone of --period and of dates in --since/--until (IANA name, such as Europe/Berlin)")
 	o.outputOptions.AddFlags(fs)
 	fs.StringVar(&o.Cluster, "cluster", "", "cluster name to put in the report")
 	fs.StringSliceVar(&o.Kinds, "kinds", nil, "extra kinds to cover, as resource.group (for example endpointslices.discovery.k8s.io)")
@@ -76,7 +80,12 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 
 // NewRootCommand returns the auditreport command tree.
 func NewRootCommand(streams *IOStreams, info BuildInfo) *cobra.Command {
-	opts := &reportOptions{Now: time.Now, Info: info}
+	return newRootCommand(streams, info, time.Now)
+}
+
+// newRootCommand takes the clock, so that tests can fix it.
+func newRootCommand(streams *IOStreams, info BuildInfo, now func() time.Time) *cobra.Command {
+	opts := &reportOptions{Now: now, Info: info}
 	cmd := &cobra.Command{
 		Use:   "auditreport --from PATH [flags]",
 		Short: "Turn Kubernetes API server audit logs into compliance reports",
@@ -139,20 +148,9 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if err != nil {
 		return &UsageError{Err: err}
 	}
-	var period report.Period
-	if o.Since != "" {
-		t, err := parseTimeFlag(o.Since, o.Now())
-		if err != nil {
-			return &UsageError{Err: fmt.Errorf("--since %w", err)}
-		}
-		period.Start = &t
-	}
-	if o.Until != "" {
-		t, err := parseTimeFlag(o.Until, o.Now())
-		if err != nil {
-			return &UsageError{Err: fmt.Errorf("--until %w", err)}
-		}
-		period.End = &t
+	period, err := o.period()
+	if err != nil {
+		return err
 	}
 	if period.Start != nil && period.End != nil && !period.Start.Before(*period.End) {
 		return &UsageError{Err: fmt.Errorf("--since (%s) must be before --until (%s)", period.Start.Format(time.RFC3339), period.End.Format(time.RFC3339))}
@@ -174,6 +172,10 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	}
 	if o.HoleMin <= 0 || o.HoleFactor <= 0 {
 		return &UsageError{Err: errors.New("--hole-min and --hole-factor must be positive")}
+	}
+	loc, _ := time.LoadLocation(o.Timezone)
+	if o.Output, err = expandOutput(o.Output, o.Cluster, period, now, loc); err != nil {
+		return err
 	}
 	targets, err := o.plan(streams, formatSet)
 	if err != nil {
@@ -230,6 +232,41 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 		}
 	}
 	return nil
+}
+
+// period reads --period, --since, --until and --timezone.
+func (o *reportOptions) period() (report.Period, error) {
+	var p report.Period
+	loc, err := time.LoadLocation(o.Timezone)
+	if err != nil {
+		return p, &UsageError{Err: fmt.Errorf("--timezone %q: %w", o.Timezone, err)}
+	}
+	if o.Period != "" {
+		if o.Since != "" || o.Until != "" {
+			return p, &UsageError{Err: errors.New("--period and --since/--until exclude each other")}
+		}
+		start, end, err := periodPreset(o.Period, o.Now(), loc)
+		if err != nil {
+			return p, &UsageError{Err: err}
+		}
+		s, e := start.UTC(), end.UTC()
+		return report.Period{Start: &s, End: &e}, nil
+	}
+	if o.Since != "" {
+		t, err := parseTimeFlag(o.Since, o.Now(), loc)
+		if err != nil {
+			return p, &UsageError{Err: fmt.Errorf("--since %w", err)}
+		}
+		p.Start = &t
+	}
+	if o.Until != "" {
+		t, err := parseTimeFlag(o.Until, o.Now(), loc)
+		if err != nil {
+			return p, &UsageError{Err: fmt.Errorf("--until %w", err)}
+		}
+		p.End = &t
+	}
+	return p, nil
 }
 
 // summaryLine is the one line a run leaves on stderr.

@@ -164,13 +164,13 @@ func TestParseTimeFlag(t *testing.T) {
 		"2w":                        "2026-11-15T10:00:00Z",
 		"90m":                       "2026-11-29T08:30:00Z",
 	} {
-		got, err := parseTimeFlag(in, now)
+		got, err := parseTimeFlag(in, now, time.UTC)
 		if err != nil || got.Format(time.RFC3339) != want {
 			t.Errorf("parseTimeFlag(%q) = %v, %v; want %s", in, got, err, want)
 		}
 	}
 	for _, bad := range []string{"", "yesterday", "-5h", "2026-13-01"} {
-		if _, err := parseTimeFlag(bad, now); err == nil {
+		if _, err := parseTimeFlag(bad, now, time.UTC); err == nil {
 			t.Errorf("parseTimeFlag(%q) accepted", bad)
 		}
 	}

@@ -8,13 +8,13 @@ import (
 )
 
 // parseTimeFlag reads --since and --until: RFC 3339 ("2026-11-01T12:00:00Z"), a date
-// ("2026-11-01", midnight UTC), or a duration back from now ("24h", "90m", "7d", "2w").
-func parseTimeFlag(s string, now time.Time) (time.Time, error) {
+// ("2026-11-01", midnight in loc), or a duration back from now ("24h", "90m", "7d", "2w").
+func parseTimeFlag(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), nil
 	}
-	if t, err := time.Parse("2006-01-02", s); err == nil {
+	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
 		return t.UTC(), nil
 	}
 	if d, err := parseDuration(s); err == nil {
@@ -38,4 +38,28 @@ func parseDuration(s string) (time.Duration, error) {
 		}
 	}
 	return time.ParseDuration(s)
+}
+
+// Period presets: calendar periods in the --timezone, so that consecutive scheduled runs
+// cover consecutive periods exactly.
+var periodPresets = []string{"yesterday", "today-so-far", "last-week", "last-month"}
+
+// periodPreset returns the [start, end) of a preset at now, in loc. Weeks start on Monday
+// (ISO 8601).
+func periodPreset(name string, now time.Time, loc *time.Location) (time.Time, time.Time, error) {
+	n := now.In(loc)
+	today := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, loc)
+	switch name {
+	case "yesterday":
+		return today.AddDate(0, 0, -1), today, nil
+	case "today-so-far":
+		return today, now, nil
+	case "last-week":
+		monday := today.AddDate(0, 0, -((int(today.Weekday()) + 6) % 7))
+		return monday.AddDate(0, 0, -7), monday, nil
+	case "last-month":
+		first := time.Date(n.Year(), n.Month(), 1, 0, 0, 0, 0, loc)
+		return first.AddDate(0, -1, 0), first, nil
+	}
+	return time.Time{}, time.Time{}, fmt.Errorf("--period %q: want one of %s", name, strings.Join(periodPresets, ", "))
 }
