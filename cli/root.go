@@ -29,16 +29,16 @@ type BuildInfo struct {
 // reportOptions are the flags of the report command.
 type reportOptions struct {
 	outputOptions
-	From    []string
+	From     []string
 	Since    string
 	Until    string
 	Period   string
 	Timezone string
-	Cluster string
-	Kinds   []string
-	Strict  bool
-	Quiet   bool
-	MaxLine int
+	Cluster  string
+	Kinds    []string
+	Strict   bool
+	Quiet    bool
+	MaxLine  int
 	// Snapshots, DiffNoise and ShowSecrets shape the histories.
 	Snapshots   []string
 	DiffNoise   bool
