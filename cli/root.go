@@ -50,6 +50,8 @@ type reportOptions struct {
 	FailOn     string
 	HoleMin    time.Duration
 	HoleFactor float64
+	Evidence   string
+	SignKey    string
 	Info       BuildInfo
 	Now        func() time.Time
 }
@@ -63,6 +65,8 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Timezone, "timezone", "UTC", "time zone of --period and of dates in --since/--until (IANA name, such as Europe/Berlin)")
 	o.outputOptions.AddFlags(fs)
 	fs.StringVar(&o.Cluster, "cluster", "", "cluster name to put in the report")
+	fs.StringVar(&o.Evidence, "evidence", "", "write an evidence manifest here: inputs and outputs with SHA-256, tool version, command line, period (auditreport verify checks it)")
+	fs.StringVar(&o.SignKey, "sign-key", "", "sign the evidence manifest with this ed25519 private key (PEM; auditreport keygen makes one)")
 	fs.StringSliceVar(&o.Kinds, "kinds", nil, "extra kinds to cover, as resource.group (for example endpointslices.discovery.k8s.io)")
 	fs.BoolVar(&o.Strict, "strict", false, "fail on the first malformed input line instead of counting it")
 	fs.BoolVarP(&o.Quiet, "quiet", "q", false, "print nothing on stderr but errors")
@@ -135,7 +139,8 @@ Exit codes:
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	})
-	cmd.AddCommand(newVersionCommand(streams, info), newPolicyCommand(streams), newRenderCommand(streams))
+	cmd.AddCommand(newVersionCommand(streams, info), newPolicyCommand(streams), newRenderCommand(streams),
+		newVerifyCommand(streams), newKeygenCommand(streams))
 	return cmd
 }
 
@@ -181,6 +186,17 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if err != nil {
 		return err
 	}
+	if o.Evidence, err = expandOutput(o.Evidence, o.Cluster, period, now, loc); err != nil {
+		return err
+	}
+	if o.SignKey != "" && o.Evidence == "" {
+		return &UsageError{Err: errors.New("--sign-key signs the evidence manifest: give --evidence FILE too")}
+	}
+	if o.SignKey != "" {
+		if _, err := readPrivateKey(o.SignKey); err != nil {
+			return err
+		}
+	}
 
 	sources, err := audit.Resolve(o.From, streams.In)
 	if err != nil {
@@ -208,9 +224,18 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if err != nil {
 		return err
 	}
+	if rep.Digest, err = reportDigest(rep); err != nil {
+		return err
+	}
 	written, err := write(targets, rep, streams)
 	if err != nil {
 		return err
+	}
+	if o.Evidence != "" {
+		if err := writeManifest(o.Evidence, rep, targets, o.SignKey, streams); err != nil {
+			return err
+		}
+		written = append(written, o.Evidence)
 	}
 	if !o.Quiet {
 		for _, in := range rep.Inputs {

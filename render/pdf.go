@@ -520,6 +520,12 @@ func (d *pdfDoc) appendix() {
 		rows = append(rows, []string{in.Source + "\n" + in.SHA256, humanBytes(in.Bytes), fmt.Sprint(in.Events), fmt.Sprint(in.Malformed), when2(in.FirstEvent) + "\n" + when2(in.LastEvent)})
 	}
 	d.table([]col{{"Input, SHA-256", 0.5, "L"}, {"Size", 0.1, "R"}, {"Events", 0.1, "R"}, {"Unreadable", 0.1, "R"}, {"First, last event", 0.2, "L"}}, rows, nil)
+	if r.Digest != "" {
+		d.subheading("Report digest")
+		d.para("SHA-256 of this report's JSON form without the digest field (auditreport render --format json writes it; the evidence manifest records it):", colMuted)
+		d.font("mono", "", 8, colText)
+		d.MultiCell(d.width, pdfLine, r.Digest, "", "L", false)
+	}
 	d.subheading("Tool")
 	tool := strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version)
 	if r.Tool.Commit != "" {

@@ -22,7 +22,10 @@ type Report struct {
 	Period      Period    `json:"period"`
 	Cluster     string    `json:"cluster,omitempty"`
 	// Tool is what made the report, and how it was invoked.
-	Tool   Tool     `json:"tool"`
+	Tool Tool `json:"tool"`
+	// Digest is the SHA-256 of this document as JSON without the digest field, as
+	// auditreport's JSON renderer writes it: "sha256:<hex>".
+	Digest string   `json:"digest,omitempty"`
 	Scope  []string `json:"scope"`
 	Inputs []Input  `json:"inputs"`
 	// Snapshots are the object files given as the state before the first event.

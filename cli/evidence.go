@@ -1,0 +1,342 @@
+package cli
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/render"
+	"github.com/auditreport/auditreport/report"
+)
+
+// Manifest is the evidence of one run: what was read, what was written, by what, with
+// digests that `auditreport verify` checks again, optionally signed.
+type Manifest struct {
+	APIVersion  string        `json:"apiVersion"`
+	Kind        string        `json:"kind"`
+	GeneratedAt time.Time     `json:"generatedAt"`
+	Tool        report.Tool   `json:"tool"`
+	Cluster     string        `json:"cluster,omitempty"`
+	Period      report.Period `json:"period"`
+	// ReportDigest is the report's own digest (the report's digest field).
+	ReportDigest string       `json:"reportDigest"`
+	Inputs       []FileDigest `json:"inputs"`
+	Outputs      []FileDigest `json:"outputs"`
+	Signature    *Signature   `json:"signature,omitempty"`
+}
+
+// ManifestKind names the document.
+const ManifestKind = "EvidenceManifest"
+
+// FileDigest is one file and its SHA-256.
+type FileDigest struct {
+	Path   string `json:"path"`
+	Format string `json:"format,omitempty"`
+	SHA256 string `json:"sha256"`
+	Bytes  int64  `json:"bytes"`
+}
+
+// Signature is an ed25519 signature over the manifest without its signature (compact JSON).
+type Signature struct {
+	Algorithm string `json:"algorithm"`
+	// KeyID is the SHA-256 of the public key (PKIX DER), to tell keys apart.
+	KeyID string `json:"keyID"`
+	Value string `json:"value"`
+}
+
+// reportDigest is the SHA-256 of the report as JSON without its digest field, written the
+// way --format json writes it: anyone can recompute it from a saved JSON report.
+func reportDigest(r *report.Report) (string, error) {
+	c := *r
+	c.Digest = ""
+	h := sha256.New()
+	if err := (render.JSON{}).Render(h, &c); err != nil {
+		return "", err
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func hashFile(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+// payload is what a signature covers.
+func (m *Manifest) payload() ([]byte, error) {
+	c := *m
+	c.Signature = nil
+	return json.Marshal(&c)
+}
+
+// writeManifest records the run: inputs as the report has them, outputs hashed as written.
+func writeManifest(path string, rep *report.Report, targets []target, keyPath string, streams *IOStreams) error {
+	m := &Manifest{APIVersion: report.APIVersion, Kind: ManifestKind, GeneratedAt: rep.GeneratedAt, Tool: rep.Tool,
+		Cluster: rep.Cluster, Period: rep.Period, ReportDigest: rep.Digest, Inputs: []FileDigest{}, Outputs: []FileDigest{}}
+	for _, in := range rep.Inputs {
+		m.Inputs = append(m.Inputs, FileDigest{Path: in.Source, SHA256: in.SHA256, Bytes: in.Bytes})
+	}
+	base := filepath.Dir(path)
+	for _, t := range targets {
+		if t.path == "" {
+			continue
+		}
+		sum, n, err := hashFile(t.path)
+		if err != nil {
+			return fmt.Errorf("evidence: %w", err)
+		}
+		p := t.path
+		if rel, err := filepath.Rel(base, t.path); err == nil && !strings.HasPrefix(rel, "..") {
+			p = rel
+		}
+		m.Outputs = append(m.Outputs, FileDigest{Path: p, Format: string(t.format), SHA256: sum, Bytes: n})
+	}
+	if keyPath != "" {
+		key, err := readPrivateKey(keyPath)
+		if err != nil {
+			return err
+		}
+		payload, err := m.payload()
+		if err != nil {
+			return err
+		}
+		id, err := keyID(key.Public().(ed25519.PublicKey))
+		if err != nil {
+			return err
+		}
+		m.Signature = &Signature{Algorithm: "ed25519", KeyID: id, Value: base64.StdEncoding.EncodeToString(ed25519.Sign(key, payload))}
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeOutput(path, streams, func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err })
+}
+
+func keyID(pub ed25519.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(der)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// readPrivateKey reads an ed25519 private key in PEM (PKCS #8), as `openssl genpkey
+// -algorithm ed25519` or `auditreport keygen` write it.
+func readPrivateKey(path string) (ed25519.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("--sign-key: %w", err)}
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, &UsageError{Err: fmt.Errorf("--sign-key %s: not a PEM file", path)}
+	}
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("--sign-key %s: %w", path, err)}
+	}
+	key, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, &UsageError{Err: fmt.Errorf("--sign-key %s: a %T, want an ed25519 key", path, k)}
+	}
+	return key, nil
+}
+
+func readPublicKey(path string) (ed25519.PublicKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("--pub-key: %w", err)}
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, &UsageError{Err: fmt.Errorf("--pub-key %s: not a PEM file", path)}
+	}
+	k, err := x509.ParsePKIXPublicKey(block.Bytes)
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("--pub-key %s: %w", path, err)}
+	}
+	key, ok := k.(ed25519.PublicKey)
+	if !ok {
+		return nil, &UsageError{Err: fmt.Errorf("--pub-key %s: a %T, want an ed25519 key", path, k)}
+	}
+	return key, nil
+}
+
+type verifyOptions struct {
+	PubKey     string
+	InputsRoot string
+	Format     string
+}
+
+func newVerifyCommand(streams *IOStreams) *cobra.Command {
+	o := &verifyOptions{}
+	cmd := &cobra.Command{
+		Use:   "verify MANIFEST",
+		Short: "Check that the logs and reports of an evidence manifest are unchanged",
+		Long: `verify re-hashes every input and output an evidence manifest (--evidence) lists and says
+which are unchanged, changed or missing; with --pub-key it also checks the manifest's ed25519
+signature. Outputs are found relative to the manifest's folder; inputs where the manifest
+says, or under --inputs-root (for logs copied elsewhere since).
+
+Exit codes:
+  0  everything matches (and the signature is valid, with --pub-key)
+  2  the command line is wrong
+  3  the manifest cannot be read
+  4  a file changed or is missing, or the signature is missing or invalid`,
+		Example: `  auditreport verify reports/prod-2026-11-01.evidence.json
+  auditreport verify --pub-key audit.pub --inputs-root /mnt/archive reports/prod-2026-11-01.evidence.json`,
+		Args:          usageArgs(cobra.ExactArgs(1)),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runVerify(o, streams, args[0])
+		},
+	}
+	cmd.Flags().StringVar(&o.PubKey, "pub-key", "", "ed25519 public key (PEM) to check the manifest's signature with")
+	cmd.Flags().StringVar(&o.InputsRoot, "inputs-root", "", "look for the inputs under this folder (their paths in the manifest joined to it)")
+	return cmd
+}
+
+func runVerify(o *verifyOptions, streams *IOStreams, path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return &audit.SourceError{Source: path, Err: unwrapPathErr(err)}
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil || m.Kind != ManifestKind {
+		return &audit.SourceError{Source: path, Err: errors.New("not an auditreport evidence manifest")}
+	}
+	var problems int
+	say := func(status, what string) {
+		fmt.Fprintf(streams.Out, "%-9s %s\n", status, what)
+		if status != "ok" && status != "unsigned" {
+			problems++
+		}
+	}
+	switch {
+	case o.PubKey != "":
+		pub, err := readPublicKey(o.PubKey)
+		if err != nil {
+			return err
+		}
+		if m.Signature == nil {
+			say("UNSIGNED", "the manifest has no signature")
+			break
+		}
+		payload, err := m.payload()
+		if err != nil {
+			return err
+		}
+		sig, err := base64.StdEncoding.DecodeString(m.Signature.Value)
+		if err != nil || m.Signature.Algorithm != "ed25519" || !ed25519.Verify(pub, payload, sig) {
+			say("INVALID", "signature: the manifest was changed, or signed with another key ("+m.Signature.KeyID+")")
+		} else {
+			say("ok", "signature by "+m.Signature.KeyID)
+		}
+	case m.Signature != nil:
+		say("unsigned", "the manifest is signed ("+m.Signature.KeyID+"); give --pub-key to check it")
+	}
+	check := func(kind string, f FileDigest, p string) {
+		sum, n, err := hashFile(p)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			say("MISSING", kind+" "+p)
+		case err != nil:
+			say("UNREADABLE", kind+" "+p+": "+err.Error())
+		case sum != f.SHA256:
+			say("CHANGED", fmt.Sprintf("%s %s: sha256 %s, %d bytes; the manifest says %s, %d bytes", kind, p, sum, n, f.SHA256, f.Bytes))
+		default:
+			say("ok", kind+" "+p)
+		}
+	}
+	for _, f := range m.Inputs {
+		p := f.Path
+		if p == "stdin" || p == "-" {
+			say("skipped", "input read from stdin: nothing to re-hash")
+			continue
+		}
+		if o.InputsRoot != "" {
+			p = filepath.Join(o.InputsRoot, strings.TrimPrefix(filepath.Clean(p), string(filepath.Separator)))
+		}
+		check("input", f, p)
+	}
+	for _, f := range m.Outputs {
+		p := f.Path
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(path), p)
+		}
+		check("output", f, p)
+	}
+	if problems > 0 {
+		return &CheckError{Code: ExitCheckFailed, Msg: fmt.Sprintf("%s: %d problem(s): the evidence does not match", path, problems)}
+	}
+	fmt.Fprintf(streams.ErrOut, "auditreport: %s: %d input(s) and %d output(s) match\n", path, len(m.Inputs), len(m.Outputs))
+	return nil
+}
+
+func newKeygenCommand(streams *IOStreams) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "keygen -o PATH",
+		Short: "Make an ed25519 key pair to sign evidence manifests",
+		Long: `keygen writes an ed25519 private key to PATH (PEM, PKCS #8, readable by its owner only)
+and its public key to PATH.pub (PEM, PKIX), for --sign-key and verify --pub-key. Keys made
+with 'openssl genpkey -algorithm ed25519' work too.`,
+		Example:       `  auditreport keygen -o audit-signing.key`,
+		Args:          usageArgs(cobra.NoArgs),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return &UsageError{Err: errors.New("keygen needs -o PATH")}
+			}
+			pub, priv, err := ed25519.GenerateKey(nil)
+			if err != nil {
+				return err
+			}
+			privDER, err := x509.MarshalPKCS8PrivateKey(priv)
+			if err != nil {
+				return err
+			}
+			pubDER, err := x509.MarshalPKIXPublicKey(pub)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(out, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: privDER}), 0o600); err != nil {
+				return err
+			}
+			if err := os.WriteFile(out+".pub", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), 0o644); err != nil {
+				return err
+			}
+			id, _ := keyID(pub)
+			fmt.Fprintf(streams.ErrOut, "auditreport: wrote %s and %s (key %s)\n", out, out+".pub", id)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "path of the private key; the public key goes to PATH.pub")
+	return cmd
+}
