@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -294,7 +295,7 @@ func runVerify(o *verifyOptions, streams *IOStreams, path string) error {
 	if problems > 0 {
 		return &CheckError{Code: ExitCheckFailed, Msg: fmt.Sprintf("%s: %d problem(s): the evidence does not match", path, problems)}
 	}
-	fmt.Fprintf(streams.ErrOut, "auditreport: %s: %d input(s) and %d output(s) match\n", path, len(m.Inputs), len(m.Outputs))
+	streams.Log(slog.LevelInfo, fmt.Sprintf("%s: %d input(s) and %d output(s) match", path, len(m.Inputs), len(m.Outputs)), "manifest", path)
 	return nil
 }
 
@@ -333,7 +334,7 @@ with 'openssl genpkey -algorithm ed25519' work too.`,
 				return err
 			}
 			id, _ := keyID(pub)
-			fmt.Fprintf(streams.ErrOut, "auditreport: wrote %s and %s (key %s)\n", out, out+".pub", id)
+			streams.Log(slog.LevelInfo, fmt.Sprintf("wrote %s and %s (key %s)", out, out+".pub", id))
 			return nil
 		},
 	}

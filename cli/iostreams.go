@@ -3,7 +3,10 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"golang.org/x/term"
@@ -18,6 +21,8 @@ type IOStreams struct {
 
 	StdoutTTY bool
 	StderrTTY bool
+	// LogFormat is LogText or LogJSON (--log-format).
+	LogFormat string
 }
 
 // System returns the process's streams.
@@ -33,4 +38,37 @@ func System() *IOStreams {
 func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
 	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
 	return &IOStreams{In: in, Out: out, ErrOut: errOut}, in, out, errOut
+}
+
+// Log formats of the messages on ErrOut.
+const (
+	LogText = "text"
+	LogJSON = "json"
+)
+
+// Log writes one message to ErrOut: "auditreport: msg" (warnings and errors say so), or,
+// with --log-format json, one JSON object per line with time, level, msg and the attributes,
+// for log collectors of scheduled runs.
+func (s *IOStreams) Log(level slog.Level, msg string, attrs ...any) {
+	if s.LogFormat == LogJSON {
+		slog.New(slog.NewJSONHandler(s.ErrOut, &slog.HandlerOptions{Level: slog.LevelDebug})).Log(context.Background(), level, msg, attrs...)
+		return
+	}
+	prefix := "auditreport: "
+	switch {
+	case level >= slog.LevelError:
+		prefix += "error: "
+	case level >= slog.LevelWarn:
+		prefix += "warning: "
+	}
+	fmt.Fprintln(s.ErrOut, prefix+msg)
+}
+
+// PrintError reports the error that ends a run.
+func PrintError(s *IOStreams, err error) {
+	if s.LogFormat == LogJSON {
+		s.Log(slog.LevelError, err.Error(), "exitCode", ExitCode(err))
+		return
+	}
+	fmt.Fprintln(s.ErrOut, "auditreport:", err)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -131,6 +132,15 @@ Exit codes:
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
 	opts.AddFlags(cmd.Flags())
+	cmd.PersistentFlags().StringVar(&streams.LogFormat, "log-format", LogText, "format of the messages on stderr: text, or json (one object per line, for log collectors)")
+	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if streams.LogFormat != LogText && streams.LogFormat != LogJSON {
+			f := streams.LogFormat
+			streams.LogFormat = LogText
+			return &UsageError{Err: fmt.Errorf("--log-format %q: want text or json", f)}
+		}
+		return nil
+	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &UsageError{Err: err} })
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		out := make([]string, len(render.Formats))
@@ -240,10 +250,10 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if !o.Quiet {
 		for _, in := range rep.Inputs {
 			if in.Error != "" {
-				fmt.Fprintf(streams.ErrOut, "auditreport: warning: %s: stopped reading: %s\n", in.Source, in.Error)
+				streams.Log(slog.LevelWarn, fmt.Sprintf("%s: stopped reading: %s", in.Source, in.Error), "source", in.Source)
 			}
 		}
-		fmt.Fprintln(streams.ErrOut, summaryLine(rep, time.Since(start), strings.Join(written, ", ")))
+		logSummary(streams, rep, time.Since(start), written)
 	}
 	if o.ExitCode != 0 {
 		n := 0
@@ -292,6 +302,23 @@ func (o *reportOptions) period() (report.Period, error) {
 		p.End = &t
 	}
 	return p, nil
+}
+
+// logSummary writes the one line a run leaves on stderr, with its numbers as attributes in
+// the JSON log format.
+func logSummary(streams *IOStreams, r *report.Report, took time.Duration, written []string) {
+	var bytes int64
+	for _, in := range r.Inputs {
+		bytes += in.Bytes
+	}
+	line := summaryLine(r, took, strings.Join(written, ", "))
+	if streams.LogFormat == LogJSON {
+		line = "report written"
+	}
+	streams.Log(slog.LevelInfo, strings.TrimPrefix(line, "auditreport: "), "events", r.Summary.Events, "inputs", len(r.Inputs), "bytes", bytes,
+		"seconds", took.Seconds(), "changes", r.Summary.Changes, "objects", r.Summary.Objects, "subresourceChanges", r.Summary.SubresourceChanges,
+		"failedAttempts", r.Summary.FailedAttempts, "unreadable", r.Summary.Malformed, "verdict", r.Verdict, "gaps", len(r.Gaps),
+		"digest", r.Digest, "outputs", written)
 }
 
 // summaryLine is the one line a run leaves on stderr.

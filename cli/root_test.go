@@ -286,3 +286,28 @@ func TestPDFNeverToATerminal(t *testing.T) {
 		t.Errorf("exit %d, err %v, %d bytes on the terminal, %s", ExitCode(err), err, out.Len(), errOut)
 	}
 }
+
+// --log-format json: every stderr line is a JSON object with time, level and msg.
+func TestLogFormatJSON(t *testing.T) {
+	for _, args := range [][]string{
+		{"--from", "../testdata/logs/corrupt-gzip", "--format", "json", "--log-format", "json"},
+		{"--from", "../testdata/logs/gaps/never-audited", "--exit-code", "5", "--log-format", "json"},
+	} {
+		streams, _, _, errOut := Test()
+		cmd := NewRootCommand(streams, BuildInfo{Version: "test"})
+		cmd.SetArgs(args)
+		if err := cmd.Execute(); err != nil {
+			PrintError(streams, err)
+		}
+		lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+		if len(lines) < 2 {
+			t.Errorf("%v: %d lines: %s", args, len(lines), errOut)
+		}
+		for _, l := range lines {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil || m["level"] == nil || m["msg"] == nil || m["time"] == nil {
+				t.Errorf("%v: not a JSON log line: %s", args, l)
+			}
+		}
+	}
+}
