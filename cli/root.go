@@ -109,7 +109,13 @@ Exit codes:
   1  an error other than the ones below (for example, writing the output)
   2  the command line is wrong
   3  an input is missing or unreadable, or malformed with --strict
-  N  the value of --exit-code: the report was written and has a gap at or above --fail-on`,
+  N  the value of --exit-code: the report was written and has a gap at or above --fail-on
+
+Run on a schedule: --period yesterday (or last-week, last-month) in --timezone gives
+consecutive, non-overlapping periods; -o can name files after the report
+('reports/{{.Cluster}}-{{.Period.Start}}'); --evidence writes a manifest of every input and
+output with its SHA-256 (signed with --sign-key) that 'auditreport verify' checks later;
+--log-format json makes stderr one JSON object per line. deploy/ has CronJob manifests.`,
 		Example: `  # A report on the last day of logs, on the terminal
   auditreport --from /var/log/kube-audit/ --since 24h
 
