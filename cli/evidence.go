@@ -148,17 +148,9 @@ func keyID(pub ed25519.PublicKey) (string, error) {
 // readPrivateKey reads an ed25519 private key in PEM (PKCS #8), as `openssl genpkey
 // -algorithm ed25519` or `auditreport keygen` write it.
 func readPrivateKey(path string) (ed25519.PrivateKey, error) {
-	b, err := os.ReadFile(path)
+	k, err := readPEMKey("--sign-key", path, x509.ParsePKCS8PrivateKey)
 	if err != nil {
-		return nil, &UsageError{Err: fmt.Errorf("--sign-key: %w", err)}
-	}
-	block, _ := pem.Decode(b)
-	if block == nil {
-		return nil, &UsageError{Err: fmt.Errorf("--sign-key %s: not a PEM file", path)}
-	}
-	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, &UsageError{Err: fmt.Errorf("--sign-key %s: %w", path, err)}
+		return nil, err
 	}
 	key, ok := k.(ed25519.PrivateKey)
 	if !ok {
@@ -167,24 +159,34 @@ func readPrivateKey(path string) (ed25519.PrivateKey, error) {
 	return key, nil
 }
 
+// readPublicKey reads an ed25519 public key in PEM (PKIX).
 func readPublicKey(path string) (ed25519.PublicKey, error) {
-	b, err := os.ReadFile(path)
+	k, err := readPEMKey("--pub-key", path, x509.ParsePKIXPublicKey)
 	if err != nil {
-		return nil, &UsageError{Err: fmt.Errorf("--pub-key: %w", err)}
-	}
-	block, _ := pem.Decode(b)
-	if block == nil {
-		return nil, &UsageError{Err: fmt.Errorf("--pub-key %s: not a PEM file", path)}
-	}
-	k, err := x509.ParsePKIXPublicKey(block.Bytes)
-	if err != nil {
-		return nil, &UsageError{Err: fmt.Errorf("--pub-key %s: %w", path, err)}
+		return nil, err
 	}
 	key, ok := k.(ed25519.PublicKey)
 	if !ok {
 		return nil, &UsageError{Err: fmt.Errorf("--pub-key %s: a %T, want an ed25519 key", path, k)}
 	}
 	return key, nil
+}
+
+// readPEMKey reads the first PEM block of a file and parses it.
+func readPEMKey(flag, path string, parse func([]byte) (any, error)) (any, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("%s: %w", flag, err)}
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, &UsageError{Err: fmt.Errorf("%s %s: not a PEM file", flag, path)}
+	}
+	k, err := parse(block.Bytes)
+	if err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("%s %s: %w", flag, path, err)}
+	}
+	return k, nil
 }
 
 type verifyOptions struct {

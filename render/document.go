@@ -153,32 +153,20 @@ func chartSVG(c Chart) htmltemplate.HTML {
 	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#555"/>`, left, top+plotH, left+plotW, top+plotH)
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="end">%d</text>`, left-4, top+8, c.Max)
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="end">0</text>`, left-4, top+plotH)
-	for i, bk := range c.Buckets {
-		y := top + plotH
-		for k, n := range bk.Counts {
-			if n == 0 {
-				continue
-			}
-			h := plotH * float64(n) / float64(c.Max)
-			y -= h
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %d</title></rect>`,
-				left+float64(i)*bw+0.5, y, max(bw-1, 0.5), h, palette[k%len(palette)], htmlEscape(Time(bk.Start)), htmlEscape(c.Kinds[k]), n)
-		}
+	for _, sg := range c.Segments() {
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s %s: %d</title></rect>`,
+			left+float64(sg.Bucket)*bw+0.5, top+plotH*(1-sg.To), max(bw-1, 0.5), plotH*(sg.To-sg.From), palette[sg.Kind%len(palette)],
+			htmlEscape(Time(c.Buckets[sg.Bucket].Start)), htmlEscape(c.Kinds[sg.Kind]), sg.Count)
 	}
-	// A label at the first bucket, the middle and the last.
-	for j, i := range []int{0, len(c.Buckets) / 2, len(c.Buckets) - 1} {
-		label := c.Buckets[i].Start.UTC().Format("01-02 15:04")
-		if c.Step >= 24*time.Hour {
-			label = c.Buckets[i].Start.UTC().Format("2006-01-02")
-		}
-		x, anchor := left+(float64(i)+0.5)*bw, "middle"
+	for j, l := range c.Labels() {
+		x, anchor := left+(float64(l.Bucket)+0.5)*bw, "middle"
 		switch j {
 		case 0:
 			x, anchor = left, "start"
 		case 2:
 			x, anchor = left+plotW, "end"
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="%s">%s</text>`, x, top+plotH+14, anchor, label)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="10" text-anchor="%s">%s</text>`, x, top+plotH+14, anchor, l.Text)
 	}
 	for k, name := range c.Kinds {
 		x := left + float64(k%4)*170

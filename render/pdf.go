@@ -280,26 +280,14 @@ func (d *pdfDoc) chart() {
 	d.CellFormat(9, 3, fmt.Sprint(c.Max), "", 0, "R", false, 0, "")
 	d.SetXY(pdfMargin, y0+h-3)
 	d.CellFormat(9, 3, "0", "", 0, "R", false, 0, "")
-	for i, b := range c.Buckets {
-		y := y0 + h
-		for k, n := range b.Counts {
-			if n == 0 {
-				continue
-			}
-			bh := h * float64(n) / float64(c.Max)
-			y -= bh
-			col := hexColor(palette[k%len(palette)])
-			d.SetFillColor(col.r, col.g, col.b)
-			d.Rect(x0+float64(i)*bw+0.15, y, maxf(bw-0.3, 0.2), bh, "F")
-		}
+	for _, sg := range c.Segments() {
+		col := hexColor(palette[sg.Kind%len(palette)])
+		d.SetFillColor(col.r, col.g, col.b)
+		d.Rect(x0+float64(sg.Bucket)*bw+0.15, y0+h*(1-sg.To), maxf(bw-0.3, 0.2), h*(sg.To-sg.From), "F")
 	}
-	for _, i := range []int{0, len(c.Buckets) / 2, len(c.Buckets) - 1} {
-		label := c.Buckets[i].Start.UTC().Format("01-02 15:04")
-		if c.Step >= 24*time.Hour {
-			label = c.Buckets[i].Start.UTC().Format("2006-01-02")
-		}
-		d.SetXY(x0+(float64(i)+0.5)*bw-12, y0+h+0.5)
-		d.CellFormat(24, 3.5, label, "", 0, "C", false, 0, "")
+	for _, l := range c.Labels() {
+		d.SetXY(x0+(float64(l.Bucket)+0.5)*bw-12, y0+h+0.5)
+		d.CellFormat(24, 3.5, l.Text, "", 0, "C", false, 0, "")
 	}
 	y := y0 + h + 6
 	x := x0

@@ -332,3 +332,52 @@ func chart(r *report.Report, kinds []string) Chart {
 	}
 	return ch
 }
+
+// ChartSegment is one kind's part of one bar, as fractions of the tallest bar (0 at the base).
+type ChartSegment struct {
+	Bucket, Kind int
+	Count        int
+	From, To     float64
+}
+
+// Segments lists the stacked bar segments, bucket by bucket, kinds in order.
+func (c Chart) Segments() []ChartSegment {
+	var out []ChartSegment
+	if c.Max == 0 {
+		return nil
+	}
+	for i, b := range c.Buckets {
+		base := 0
+		for k, n := range b.Counts {
+			if n == 0 {
+				continue
+			}
+			out = append(out, ChartSegment{Bucket: i, Kind: k, Count: n,
+				From: float64(base) / float64(c.Max), To: float64(base+n) / float64(c.Max)})
+			base += n
+		}
+	}
+	return out
+}
+
+// ChartLabel is a time label under a bucket.
+type ChartLabel struct {
+	Bucket int
+	Text   string
+}
+
+// Labels are the time labels under the first, middle and last bucket.
+func (c Chart) Labels() []ChartLabel {
+	if len(c.Buckets) == 0 {
+		return nil
+	}
+	var out []ChartLabel
+	for _, i := range []int{0, len(c.Buckets) / 2, len(c.Buckets) - 1} {
+		label := c.Buckets[i].Start.UTC().Format("01-02 15:04")
+		if c.Step >= 24*time.Hour {
+			label = c.Buckets[i].Start.UTC().Format("2006-01-02")
+		}
+		out = append(out, ChartLabel{Bucket: i, Text: label})
+	}
+	return out
+}
