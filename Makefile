@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BENCHSIZE ?= 1GB
 FUZZTIME  ?= 30s
 
-.PHONY: build test lint fuzz bench bench-go scenarios clean
+.PHONY: build test lint fuzz bench bench-go scenarios image clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o auditreport .
@@ -32,11 +32,17 @@ bench: build
 	$(GO) run ./bench/run -size $(BENCHSIZE)
 
 bench-go:
-	$(GO) test ./audit ./report -run '^$$' -bench . -benchmem
+	$(GO) test ./audit ./report ./render -run '^$$' -bench . -benchmem
 
 # Regenerate testdata/logs from the generator.
 scenarios:
 	$(GO) run ./bench/scenarios
+
+# The container image (Dockerfile: static binary on distroless, non-root).
+IMAGE ?= auditreport:$(VERSION)
+image:
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) \
+	  --build-arg DATE=$$(date -u +%Y-%m-%dT%H:%M:%SZ) -t $(IMAGE) .
 
 clean:
 	rm -rf auditreport bench/data
