@@ -1,11 +1,15 @@
 package report
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"strings"
 
 	"encoding/json"
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/internal/gen"
 	"testing"
 )
 
@@ -84,5 +88,36 @@ func TestRepeatedWriteKeepsOneSource(t *testing.T) {
 	}
 	if got[0] != got[1] {
 		t.Errorf("the repeated patch is attributed to %s in one order and %s in the other", got[0], got[1])
+	}
+}
+
+// The generator's histories are coherent and complete, so the tracker must know every
+// earlier state: an unknown baseline here is a bug in one or the other (it found a dry-run
+// delete whose effect the generator kept).
+func TestGeneratedLogHasKnownBaselines(t *testing.T) {
+	const size = 12 << 20
+	g := gen.New(gen.Config{Bytes: size, Nodes: 3, Days: 1, Seed: 99})
+	bufs := make([]bytes.Buffer, 3)
+	ws := []io.Writer{&bufs[0], &bufs[1], &bufs[2]}
+	counts, err := g.Run(ws)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srcs []audit.Source
+	for i := range bufs {
+		srcs = append(srcs, audit.ReaderSource(fmt.Sprintf("node-%d.log", i), bytes.NewReader(bufs[i].Bytes())))
+	}
+	r, err := Build(context.Background(), srcs, Options{Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Summary.UnknownBaseline != 0 || r.Summary.NoDiff != 0 {
+		t.Errorf("unknownBaseline %d, noDiff %d", r.Summary.UnknownBaseline, r.Summary.NoDiff)
+	}
+	if r.Summary.DryRuns != counts.DryRuns || r.Summary.FailedAttempts != counts.Denied {
+		t.Errorf("dry runs %d (generated %d), failed attempts %d (denied %d)", r.Summary.DryRuns, counts.DryRuns, r.Summary.FailedAttempts, counts.Denied)
+	}
+	if got := r.Summary.Changes + r.Summary.SubresourceChanges; got != counts.Changes {
+		t.Errorf("%d changes and subresource writes, generated %d", got, counts.Changes)
 	}
 }

@@ -551,6 +551,7 @@ func (g *Generator) deletePod(t time.Time) *Event {
 	uri := uriOf("", "v1", o.ns, "pods", o.name)
 	if !o.deleting {
 		ev := g.base(t, "RequestResponse", "delete", uri, controller("replicaset-controller"), ref)
+		prev := o.body
 		o.body = copyMap(o.body)
 		m := g.meta(o, t)
 		m["deletionTimestamp"] = t.Add(30 * time.Second).UTC().Format(time.RFC3339)
@@ -558,6 +559,9 @@ func (g *Generator) deletePod(t time.Time) *Event {
 		ev = g.finish(ev, o, map[string]any{"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"})
 		if ev.ResponseStatus.Code < 300 && !strings.Contains(ev.RequestURI, "dryRun") {
 			o.deleting = true
+		} else {
+			// A refused or dry-run delete leaves the pod as it was.
+			o.body = prev
 		}
 		return ev
 	}
@@ -576,6 +580,7 @@ func (g *Generator) endpoints(t time.Time) *Event {
 	name := g.pick([]string{"web", "api", "cart", "checkout", "search"})
 	k := key("endpoints", ns, name)
 	o := g.objects[k]
+	var before map[string]any
 	verb := "update"
 	if o == nil {
 		o = &object{resource: "endpoints", version: "v1", ns: ns, name: name, uid: g.id()}
@@ -583,6 +588,7 @@ func (g *Generator) endpoints(t time.Time) *Event {
 			"metadata": map[string]any{"name": name, "namespace": ns, "uid": o.uid, "resourceVersion": g.nextRV()}}
 		verb = "create"
 	} else {
+		before = o.body
 		o.body = copyMap(o.body)
 		g.meta(o, t)
 	}
@@ -598,8 +604,14 @@ func (g *Generator) endpoints(t time.Time) *Event {
 	}
 	ev := g.base(t, "RequestResponse", verb, uri, controller("endpoint-controller"),
 		&ObjectRef{Resource: "endpoints", Namespace: ns, Name: name, APIVersion: "v1"})
+	prev := g.objects[k]
 	ev = g.finish(ev, o, copyMap(o.body))
-	g.store(o)
+	if ev.ResponseStatus.Code < 300 && !strings.Contains(ev.RequestURI, "dryRun") {
+		g.store(o)
+	} else if prev != nil {
+		// A refused or dry-run update leaves the stored object as it was.
+		prev.body = before
+	}
 	return ev
 }
 
