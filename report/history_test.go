@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/auditreport/auditreport/audit"
 )
 
 // netpol is a NetworkPolicy as the API server returns it, with the noise a real one has.
@@ -325,4 +327,33 @@ func mustJSON(v any) string {
 		panic(err)
 	}
 	return string(b)
+}
+
+// Kinds added with --kinds are followed like the default ones: a Calico GlobalNetworkPolicy
+// (cluster-scoped, projectcalico.org) and an EndpointSlice.
+func TestExtraKinds(t *testing.T) {
+	kinds := append(append([]audit.Kind(nil), DefaultKinds...),
+		audit.Kind{Group: "projectcalico.org", Resource: "globalnetworkpolicies"}, audit.Kind{Group: "discovery.k8s.io", Resource: "endpointslices"})
+	gnp := func(order string) any {
+		return j(`{"kind":"GlobalNetworkPolicy","apiVersion":"projectcalico.org/v3","metadata":{"name":"deny-egress","uid":"g-1","resourceVersion":"5"},
+		"spec":{"order":` + order + `,"selector":"all()","types":["Egress"],"egress":[{"action":"Deny"}]}}`)
+	}
+	r := build(t, Options{Kinds: kinds},
+		ev{minute: 0, verb: "create", res: "globalnetworkpolicies", group: "projectcalico.org", name: "deny-egress", resp: gnp("100")},
+		ev{minute: 5, verb: "update", res: "globalnetworkpolicies", group: "projectcalico.org", name: "deny-egress", user: "bob", resp: gnp("10")},
+		ev{minute: 6, verb: "create", res: "endpointslices", group: "discovery.k8s.io", ns: "shop", name: "web-abc12",
+			resp: j(`{"kind":"EndpointSlice","apiVersion":"discovery.k8s.io/v1","metadata":{"name":"web-abc12","namespace":"shop"},"addressType":"IPv4","endpoints":[{"addresses":["10.0.0.7"]}]}`)},
+	)
+	h := find(t, r, "globalnetworkpolicies", "", "deny-egress")
+	if got := diffText(h[1].Diff); got != "spec.order changed 100 -> 10" {
+		t.Errorf("diff %s", got)
+	}
+	for _, res := range r.Resources {
+		if res.Resource == "globalnetworkpolicies" && (res.Kind != "GlobalNetworkPolicy" || res.Namespace != "") {
+			t.Errorf("resource %+v", res)
+		}
+	}
+	if got := actions(find(t, r, "endpointslices", "shop", "web-abc12")); got != "created" {
+		t.Errorf("endpointslice: %s", got)
+	}
 }
