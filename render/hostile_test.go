@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -88,5 +89,28 @@ func TestCSVNeutralisesFormulas(t *testing.T) {
 	(&CSV{}).Render(&buf, hostile())
 	if !strings.Contains(buf.String(), `'=cmd|' /C calc'!A0`) {
 		t.Errorf("the user is not kept, quoted: %s", buf.String())
+	}
+}
+
+// A month of rotated files does not fill the terminal: inputs without problems are summed up.
+func TestTableSumsUpManyInputs(t *testing.T) {
+	r := loadReport(t, "ha-3-nodes")
+	var inputs []report.Input
+	for i := 0; i < 40; i++ {
+		in := r.Inputs[0]
+		in.Source = fmt.Sprintf("kube-audit-%02d.log", i)
+		if i == 7 {
+			in.Malformed, in.Problems = 2, map[string]int64{"not-json": 2}
+		}
+		inputs = append(inputs, in)
+	}
+	r.Inputs = inputs
+	var buf bytes.Buffer
+	if err := (&Table{}).Render(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, "kube-audit-07.log") || strings.Contains(out, "│ kube-audit-08.log") || !strings.Contains(out, "… 39 more inputs without problems") {
+		t.Errorf("inputs table:\n%s", out)
 	}
 }

@@ -44,7 +44,16 @@ func (t *Table) Render(w io.Writer, r *report.Report) error {
 
 	tbl := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
 	tbl.Header("Input", "Format", "Size", "Lines", "Events", "Unreadable", "First event", "Last event")
+	// Many inputs (a month of rotated files) would push everything else off the screen:
+	// beyond maxTableInputs, only those with problems are listed, the rest summed up.
+	var quiet, quietEvents, quietBytes int64
 	for _, in := range r.Inputs {
+		if len(r.Inputs) > maxTableInputs && in.Malformed == 0 && in.Error == "" && len(in.Problems) == 0 {
+			quiet++
+			quietEvents += in.Events
+			quietBytes += in.Bytes
+			continue
+		}
 		bad := fmt.Sprint(in.Malformed)
 		if in.Malformed > 0 || in.Error != "" {
 			bad = t.red(bad)
@@ -55,6 +64,15 @@ func (t *Table) Render(w io.Writer, r *report.Report) error {
 		}
 		if err := tbl.Append(in.Source, format, humanBytes(in.Bytes), fmt.Sprint(in.Lines), fmt.Sprint(in.Events), bad,
 			when(in.FirstEvent, "-"), when(in.LastEvent, "-")); err != nil {
+			return err
+		}
+	}
+	if quiet > 0 {
+		label := fmt.Sprintf("%d inputs without problems (--format json lists them)", quiet)
+		if quiet < int64(len(r.Inputs)) {
+			label = "… " + fmt.Sprintf("%d more", quiet) + label[len(fmt.Sprint(quiet)):]
+		}
+		if err := tbl.Append(label, "", humanBytes(quietBytes), "", fmt.Sprint(quietEvents), "0", "", ""); err != nil {
 			return err
 		}
 	}
@@ -155,6 +173,9 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 	}
 	return nil
 }
+
+// maxTableInputs is how many inputs the terminal table lists one by one.
+const maxTableInputs = 15
 
 func (t *Table) bold(s string) string {
 	if !t.Color {
