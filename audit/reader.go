@@ -69,7 +69,7 @@ func (r *sourceReader) event(ev *Event) {
 	r.in.addNode(ev.Node)
 	k := Kind{Group: ev.Group(), Resource: ev.Resource()}
 	bodies := ev.RequestObject != nil || ev.ResponseObject != nil
-	r.in.observe(ev.Time(), k, ev.Subresource(), ev.Verb, ev.Level, bodies, r.opts)
+	r.in.observe(ev.Time(), k, ev.Subresource(), ev.Verb, ev.Level, ev.Node, bodies, r.opts)
 	if r.opts.Progress != nil {
 		r.opts.Progress.Events.Add(1)
 	}
@@ -288,7 +288,7 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 	if b[0] == '{' {
 		l, ok := scanLight(b, r.names)
 		if ok && !r.wants(l.kind, l.verb) {
-			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, false, r.opts)
+			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, "", false, r.opts)
 			if r.opts.Progress != nil {
 				r.opts.Progress.Events.Add(1)
 			}

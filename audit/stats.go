@@ -98,6 +98,9 @@ type Input struct {
 	Kinds map[Kind]*KindStats
 	// Activity records the gaps between the source's events, for finding time holes.
 	Activity Activity
+	// PerNode splits the counts by the API server each event names, where the input names
+	// any (EKS log streams, AKS pods, must-gather prefixes).
+	PerNode map[string]*NodeStats
 	// Err is set when the source stopped being readable before its end.
 	Err string
 }
@@ -221,17 +224,40 @@ func (a *Activity) see(t time.Time) {
 	}
 }
 
-// observe counts one event of the source, decoded or only scanned.
-func (in *Input) observe(t time.Time, k Kind, subresource, verb, level string, bodies bool, opts *Options) {
+// NodeStats is what one API server recorded, inside an input that holds the events of
+// several (an EKS export of several log streams, must-gather lines of several nodes).
+type NodeStats struct {
+	Events     int64
+	FirstEvent time.Time
+	LastEvent  time.Time
+	Kinds      map[Kind]*KindStats
+	Activity   Activity
+}
+
+// observe counts one event of the source, decoded or only scanned. node is the API server
+// the input says wrote it, "" when it does not say.
+func (in *Input) observe(t time.Time, k Kind, subresource, verb, level, node string, bodies bool, opts *Options) {
 	in.Events++
+	kinds := &in.Kinds
+	var ns *NodeStats
+	if node != "" {
+		if in.PerNode == nil {
+			in.PerNode = map[string]*NodeStats{}
+		}
+		ns = in.PerNode[node]
+		if ns == nil {
+			ns = &NodeStats{}
+			in.PerNode[node] = ns
+		}
+		ns.Events++
+	}
 	if !t.IsZero() {
-		if in.FirstEvent.IsZero() || t.Before(in.FirstEvent) {
-			in.FirstEvent = t
-		}
-		if t.After(in.LastEvent) {
-			in.LastEvent = t
-		}
+		span(&in.FirstEvent, &in.LastEvent, t)
 		in.Activity.see(t)
+		if ns != nil {
+			span(&ns.FirstEvent, &ns.LastEvent, t)
+			ns.Activity.see(t)
+		}
 		if (!opts.From.IsZero() && t.Before(opts.From)) || (!opts.To.IsZero() && !t.Before(opts.To)) {
 			return
 		}
@@ -239,13 +265,30 @@ func (in *Input) observe(t time.Time, k Kind, subresource, verb, level string, b
 	if k.Resource == "" || !opts.Scope.Has(k) {
 		return
 	}
-	if in.Kinds == nil {
-		in.Kinds = map[Kind]*KindStats{}
+	countKind(kinds, k, subresource, verb, level, bodies)
+	if ns != nil {
+		countKind(&ns.Kinds, k, subresource, verb, level, bodies)
 	}
-	ks := in.Kinds[k]
+}
+
+func span(first, last *time.Time, t time.Time) {
+	if first.IsZero() || t.Before(*first) {
+		*first = t
+	}
+	if t.After(*last) {
+		*last = t
+	}
+}
+
+// countKind counts one event of an in-scope kind.
+func countKind(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level string, bodies bool) {
+	if *kinds == nil {
+		*kinds = map[Kind]*KindStats{}
+	}
+	ks := (*kinds)[k]
 	if ks == nil {
 		ks = &KindStats{Writes: map[string]int64{}}
-		in.Kinds[k] = ks
+		(*kinds)[k] = ks
 	}
 	ks.Events++
 	if !IsWrite(verb) {

@@ -178,8 +178,8 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	if len(opts.Policies) > 0 {
 		rep.Policy = CheckPolicies(opts.Policies, reqs)
 	}
-	cover(coverageInput{inputs: inputs, reqs: reqs, period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy})
 	m := rd.Merged()
+	cover(coverageInput{inputs: inputs, reqs: reqs, period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder})
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
 	for _, in := range inputs {
 		ri := fromInput(in)

@@ -56,6 +56,7 @@ const (
 	GapUnknownBaseline    = "unknown-baseline"
 	GapPolicyNotDeployed  = "policy-not-deployed"
 	GapPolicyInsufficient = "policy-insufficient"
+	GapOutOfOrder         = "out-of-order"
 )
 
 // Verdicts.
@@ -181,10 +182,11 @@ func sourceKey(in *audit.Input) string {
 	return filepath.Join(filepath.Dir(in.Source), base)
 }
 
-// server is the inputs of one API server, combined.
+// server is what one API server recorded, over the inputs (or the parts of inputs) that
+// hold its events.
 type server struct {
 	key      string
-	inputs   []*audit.Input
+	parts    []part
 	events   int64
 	kinds    map[audit.Kind]*audit.KindStats
 	activity audit.Activity
@@ -192,26 +194,56 @@ type server struct {
 	last     time.Time
 }
 
+// part is one input's events of one API server: the whole input, or, for an input that names
+// several API servers on its events, the events of one of them.
+type part struct {
+	key         string
+	events      int64
+	kinds       map[audit.Kind]*audit.KindStats
+	activity    *audit.Activity
+	first, last time.Time
+}
+
+// parts splits an input by API server when every event in it names one and it names more
+// than one; otherwise the input is one part.
+func parts(in *audit.Input) []part {
+	if len(in.PerNode) > 1 {
+		var n int64
+		for _, ns := range in.PerNode {
+			n += ns.Events
+		}
+		if n == in.Events {
+			var out []part
+			for node, ns := range in.PerNode {
+				out = append(out, part{key: node, events: ns.Events, kinds: ns.Kinds, activity: &ns.Activity, first: ns.FirstEvent, last: ns.LastEvent})
+			}
+			sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+			return out
+		}
+	}
+	return []part{{key: sourceKey(in), events: in.Events, kinds: in.Kinds, activity: &in.Activity, first: in.FirstEvent, last: in.LastEvent}}
+}
+
 func groupServers(inputs []audit.Input) []*server {
 	byKey := map[string]*server{}
 	var out []*server
 	for i := range inputs {
-		in := &inputs[i]
-		k := sourceKey(in)
-		s := byKey[k]
-		if s == nil {
-			s = &server{key: k, kinds: map[audit.Kind]*audit.KindStats{}}
-			byKey[k] = s
-			out = append(out, s)
+		for _, p := range parts(&inputs[i]) {
+			s := byKey[p.key]
+			if s == nil {
+				s = &server{key: p.key, kinds: map[audit.Kind]*audit.KindStats{}}
+				byKey[p.key] = s
+				out = append(out, s)
+			}
+			s.parts = append(s.parts, p)
 		}
-		s.inputs = append(s.inputs, in)
 	}
 	for _, s := range out {
-		sort.SliceStable(s.inputs, func(i, j int) bool { return s.inputs[i].FirstEvent.Before(s.inputs[j].FirstEvent) })
+		sort.SliceStable(s.parts, func(i, j int) bool { return s.parts[i].first.Before(s.parts[j].first) })
 		var prevLast time.Time
-		for _, in := range s.inputs {
-			s.events += in.Events
-			for k, ks := range in.Kinds {
+		for _, p := range s.parts {
+			s.events += p.events
+			for k, ks := range p.kinds {
 				t := s.kinds[k]
 				if t == nil {
 					t = &audit.KindStats{Writes: map[string]int64{}}
@@ -219,22 +251,22 @@ func groupServers(inputs []audit.Input) []*server {
 				}
 				mergeKindStats(t, ks)
 			}
-			s.activity.Merge(&in.Activity)
-			if in.FirstEvent.IsZero() {
+			s.activity.Merge(p.activity)
+			if p.first.IsZero() {
 				continue
 			}
 			// The stretch between one rotated file and the next is a gap too.
-			if !prevLast.IsZero() && in.FirstEvent.After(prevLast) {
-				s.activity.Add(audit.Gap{From: prevLast, To: in.FirstEvent})
+			if !prevLast.IsZero() && p.first.After(prevLast) {
+				s.activity.Add(audit.Gap{From: prevLast, To: p.first})
 			}
-			if in.LastEvent.After(prevLast) {
-				prevLast = in.LastEvent
+			if p.last.After(prevLast) {
+				prevLast = p.last
 			}
-			if s.first.IsZero() || in.FirstEvent.Before(s.first) {
-				s.first = in.FirstEvent
+			if s.first.IsZero() || p.first.Before(s.first) {
+				s.first = p.first
 			}
-			if in.LastEvent.After(s.last) {
-				s.last = in.LastEvent
+			if p.last.After(s.last) {
+				s.last = p.last
 			}
 		}
 	}
@@ -317,6 +349,9 @@ type coverageInput struct {
 	holes  HoleRule
 	rep    *Report
 	policy *PolicyCheck
+	// outOfOrder counts events that arrived further behind the merged stream than the
+	// reorder window.
+	outOfOrder int64
 }
 
 // cover fills the report's coverage, gaps, score and verdict.
@@ -415,6 +450,12 @@ func cover(ci coverageInput) {
 	}
 	r.Gaps = append(r.Gaps, periodGaps(servers, ci)...)
 	r.Gaps = append(r.Gaps, inputGaps(ci.inputs)...)
+	if ci.outOfOrder > 0 {
+		r.Gaps = append(r.Gaps, Gap{Type: GapOutOfOrder, Severity: SeverityWarning, Count: ci.outOfOrder,
+			Message: fmt.Sprintf("%d event(s) arrived more than %s behind the others of their input: changes they made may stand in the wrong order in the histories",
+				ci.outOfOrder, round(audit.DefaultWindow)),
+			Remediation: "give each API server's log as written, or sort an export by time first (jq -c -s 'sort_by(.requestReceivedTimestamp)[]')"})
+	}
 	if ci.policy != nil {
 		r.Gaps = append(r.Gaps, policyGaps(ci.policy, r.Coverage, ci.reqs)...)
 	}

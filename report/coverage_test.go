@@ -1,10 +1,17 @@
 package report
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/auditreport/auditreport/audit"
 )
 
 func gapTypes(r *Report) string {
@@ -162,5 +169,44 @@ func TestHoleRule(t *testing.T) {
 	g := hasGap(r, GapTimeHole, SeverityWarning)
 	if g == nil || g.To.Sub(*g.From) != 61*time.Minute {
 		t.Errorf("busy source silent for an hour: %+v", g)
+	}
+}
+
+// An export that holds several API servers' events (EKS: one log stream per API server) is
+// split by server for coverage, so a server whose policy lacks a kind is found inside it.
+func TestCoveragePerServerInsideOneExport(t *testing.T) {
+	type cwEvent struct {
+		LogStreamName string `json:"logStreamName"`
+		Timestamp     int64  `json:"timestamp"`
+		Message       string `json:"message"`
+	}
+	var export struct {
+		Events []cwEvent `json:"events"`
+	}
+	for i, f := range dirFiles("logs/gaps/node-missing-kind", 3) {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			export.Events = append(export.Events, cwEvent{LogStreamName: fmt.Sprintf("kube-apiserver-audit-%d", i+1), Message: l})
+		}
+	}
+	data, _ := json.Marshal(export)
+	r, err := Build(context.Background(), []audit.Source{audit.ReaderSource("eks-export.json", bytes.NewReader(data))}, Options{Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := hasGap(r, GapNodeMissingKind, SeverityError)
+	if g == nil || g.Source != "kube-apiserver-audit-3" || g.Resource != "networkpolicies" {
+		t.Fatalf("gaps: %s (%+v)", gapTypes(r), g)
+	}
+	if n := len(r.Coverage[0].Sources); n != 3 {
+		t.Errorf("%d sources in the coverage of one export of three API servers", n)
+	}
+	// The export lists one server after the other, not in time order: the histories may be
+	// out of order, and the report says so.
+	if g := hasGap(r, GapOutOfOrder, SeverityWarning); g == nil || g.Count != r.Summary.OutOfOrder || g.Count == 0 {
+		t.Errorf("no out-of-order gap for an export listed server by server: %+v", g)
 	}
 }
