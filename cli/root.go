@@ -51,6 +51,7 @@ type reportOptions struct {
 	FailOn     string
 	HoleMin    time.Duration
 	HoleFactor float64
+	Window     time.Duration
 	Evidence   string
 	SignKey    string
 	Info       BuildInfo
@@ -80,6 +81,7 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.FailOn, "fail-on", report.SeverityError, "lowest gap severity that --exit-code fails on: error, warning or info")
 	fs.DurationVar(&o.HoleMin, "hole-min", report.DefaultHoleRule.Min, "shortest stretch without events that can be a time hole")
 	fs.Float64Var(&o.HoleFactor, "hole-factor", report.DefaultHoleRule.Factor, "a time hole is longer than this many times the source's median gap between events")
+	fs.DurationVar(&o.Window, "reorder-window", audit.DefaultWindow, "how far behind the others an event may arrive and still be put in time order (exports not sorted by time need more; memory grows with it)")
 	fs.IntVar(&o.MaxLine, "max-line-bytes", audit.DefaultMaxLineBytes, "longest input line to read; longer lines are counted as too-long and skipped")
 }
 
@@ -191,6 +193,9 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if o.ExitCode < 0 || o.ExitCode > 125 {
 		return &UsageError{Err: fmt.Errorf("--exit-code %d: want 0 to 125", o.ExitCode)}
 	}
+	if o.Window <= 0 {
+		return &UsageError{Err: errors.New("--reorder-window must be positive")}
+	}
 	if o.HoleMin <= 0 || o.HoleFactor <= 0 {
 		return &UsageError{Err: errors.New("--hole-min and --hole-factor must be positive")}
 	}
@@ -232,7 +237,7 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 		stopProgress = startProgress(streams.ErrOut, prog, total).Stop
 	}
 	start := time.Now()
-	rep, err := report.Build(ctx, sources, report.Options{Period: period, Cluster: o.Cluster, Kinds: kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Now: now, Progress: prog,
+	rep, err := report.Build(ctx, sources, report.Options{Period: period, Cluster: o.Cluster, Kinds: kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Window: o.Window, Now: now, Progress: prog,
 		Snapshots: o.Snapshots, Noise: o.DiffNoise, ShowSecrets: o.ShowSecrets, Require: require, Policies: o.Policies,
 		Holes: report.HoleRule{Min: o.HoleMin, Factor: o.HoleFactor}, Tool: report.Tool{Name: "auditreport", Version: o.Info.Version, Commit: o.Info.Commit, Command: argv}})
 	// The progress line is cleared before anything else is written to the terminal.

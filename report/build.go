@@ -32,6 +32,9 @@ type Options struct {
 	Now time.Time
 	// MaxLineBytes bounds one input line; 0 means audit.DefaultMaxLineBytes.
 	MaxLineBytes int
+	// Window is how far behind the merged stream an event may arrive and still be put in
+	// order; 0 means audit.DefaultWindow.
+	Window time.Duration
 	// Progress, when set, is updated while reading.
 	Progress *audit.Progress
 	// Snapshots are files of objects (kubectl get ... -o json) taken as the state before
@@ -78,7 +81,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 		kinds = append(kinds, r.Kinds...)
 	}
 	scope := audit.NewScope(kinds...)
-	ropts := audit.Options{Scope: scope, WritesOnly: true, Strict: opts.Strict, MaxLineBytes: opts.MaxLineBytes, Progress: opts.Progress}
+	ropts := audit.Options{Scope: scope, WritesOnly: true, Strict: opts.Strict, MaxLineBytes: opts.MaxLineBytes, Progress: opts.Progress, Window: opts.Window}
 	if opts.Period.Start != nil {
 		ropts.From = *opts.Period.Start
 	}
@@ -179,7 +182,11 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 		rep.Policy = CheckPolicies(opts.Policies, reqs)
 	}
 	m := rd.Merged()
-	cover(coverageInput{inputs: inputs, reqs: reqs, period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder})
+	window := opts.Window
+	if window <= 0 {
+		window = audit.DefaultWindow
+	}
+	cover(coverageInput{inputs: inputs, reqs: reqs, period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder, window: window})
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
 	for _, in := range inputs {
 		ri := fromInput(in)

@@ -352,6 +352,7 @@ type coverageInput struct {
 	// outOfOrder counts events that arrived further behind the merged stream than the
 	// reorder window.
 	outOfOrder int64
+	window     time.Duration
 }
 
 // cover fills the report's coverage, gaps, score and verdict.
@@ -453,8 +454,8 @@ func cover(ci coverageInput) {
 	if ci.outOfOrder > 0 {
 		r.Gaps = append(r.Gaps, Gap{Type: GapOutOfOrder, Severity: SeverityWarning, Count: ci.outOfOrder,
 			Message: fmt.Sprintf("%d event(s) arrived more than %s behind the others of their input: changes they made may stand in the wrong order in the histories",
-				ci.outOfOrder, round(audit.DefaultWindow)),
-			Remediation: "give each API server's log as written, or sort an export by time first (jq -c -s 'sort_by(.requestReceivedTimestamp)[]')"})
+				ci.outOfOrder, round(ci.window)),
+			Remediation: "give each API server's log as written, sort an export by time first (jq -c -s 'sort_by(.requestReceivedTimestamp)[]'), or widen --reorder-window to cover how far it is out of order"})
 	}
 	if ci.policy != nil {
 		r.Gaps = append(r.Gaps, policyGaps(ci.policy, r.Coverage, ci.reqs)...)

@@ -209,4 +209,29 @@ func TestCoveragePerServerInsideOneExport(t *testing.T) {
 	if g := hasGap(r, GapOutOfOrder, SeverityWarning); g == nil || g.Count != r.Summary.OutOfOrder || g.Count == 0 {
 		t.Errorf("no out-of-order gap for an export listed server by server: %+v", g)
 	}
+	// A reorder window as wide as the export puts it back in order: the same histories as
+	// from the three logs.
+	wide, err := Build(context.Background(), []audit.Source{audit.ReaderSource("eks-export.json", bytes.NewReader(data))}, Options{Now: t0, Window: 72 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := buildFiles(t, Options{Now: t0}, dirFiles("logs/gaps/node-missing-kind", 3)...)
+	if wide.Summary.OutOfOrder != 0 || hasGap(wide, GapOutOfOrder, SeverityWarning) != nil {
+		t.Errorf("out of order with a wide window: %d", wide.Summary.OutOfOrder)
+	}
+	strip := func(r *Report) {
+		for i := range r.Resources {
+			for j := range r.Resources[i].History {
+				r.Resources[i].History[j].Source, r.Resources[i].History[j].Line = "", 0
+			}
+		}
+		for i := range r.FailedAttempts {
+			r.FailedAttempts[i].Source, r.FailedAttempts[i].Line = "", 0
+		}
+	}
+	strip(wide)
+	strip(files)
+	if histories(t, wide) != histories(t, files) {
+		t.Error("the export, reordered, gives other histories than the three logs")
+	}
 }
