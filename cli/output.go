@@ -24,6 +24,7 @@ type outputOptions struct {
 	MaxRows  int
 	CSVTable string
 	Template string
+	PDFFont  string
 }
 
 func (o *outputOptions) AddFlags(fs *pflag.FlagSet) {
@@ -32,6 +33,7 @@ func (o *outputOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.MaxRows, "max-rows", render.DefaultMaxRows, "most rows of each detail section in pdf, html and markdown (json and csv have every row)")
 	fs.StringVar(&o.CSVTable, "csv-table", render.CSVChanges, "the table csv writes: "+strings.Join(render.CSVTables, ", "))
 	fs.StringVar(&o.Template, "template", "", "render this text/template file over the report model instead of a built-in format (docs/templates.md)")
+	fs.StringVar(&o.PDFFont, "pdf-font", "", "a TrueType font (.ttf) for the PDF instead of DejaVu Sans, for scripts DejaVu lacks (CJK: Droid Sans Fallback)")
 }
 
 // target is one output to write: a renderer and where.
@@ -61,10 +63,21 @@ func (o *outputOptions) plan(streams *IOStreams, formatSet bool) ([]target, erro
 			formats = append(formats, render.Format(f))
 		}
 	}
+	var font []byte
+	if o.PDFFont != "" {
+		b, err := os.ReadFile(o.PDFFont)
+		if err != nil {
+			return nil, &UsageError{Err: fmt.Errorf("--pdf-font: %w", err)}
+		}
+		if err := render.CheckFont(b); err != nil {
+			return nil, &UsageError{Err: fmt.Errorf("--pdf-font %s: %w", o.PDFFont, err)}
+		}
+		font = b
+	}
 	var targets []target
 	toTerminal := o.Output == "" && streams.StdoutTTY
 	for _, f := range formats {
-		r, err := render.New(f, render.Options{Color: toTerminal, MaxRows: o.MaxRows, CSVTable: o.CSVTable})
+		r, err := render.New(f, render.Options{Color: toTerminal, MaxRows: o.MaxRows, CSVTable: o.CSVTable, PDFFont: font})
 		if err != nil {
 			return nil, &UsageError{Err: fmt.Errorf("--format: %w", err)}
 		}

@@ -27,9 +27,30 @@ var (
 // a chart of changes, the coverage matrix, every gap with its remedy, the policy audit, the
 // changes per kind, the failed attempts, and an appendix with the inputs' digests and the
 // command line. The same report gives the same bytes: dates come from generatedAt.
-type PDF struct{ MaxRows int }
+type PDF struct {
+	MaxRows int
+	// Font, when set, is a TrueType font for the characters DejaVu lacks, such as Chinese,
+	// Japanese or Korean names (--pdf-font).
+	Font []byte
+}
 
 var _ Renderer = (*PDF)(nil)
+
+// CheckFont tells whether b is a font the PDF can embed: TrueType outlines (a .ttf file).
+func CheckFont(b []byte) error {
+	if len(b) < 4 {
+		return fmt.Errorf("not a font file")
+	}
+	switch string(b[:4]) {
+	case "\x00\x01\x00\x00", "true":
+		return nil
+	case "OTTO":
+		return fmt.Errorf("an OpenType font with CFF outlines: the PDF needs TrueType outlines (.ttf), such as Droid Sans Fallback for CJK")
+	case "ttcf":
+		return fmt.Errorf("a font collection (.ttc): give a single TrueType font (.ttf)")
+	}
+	return fmt.Errorf("not a TrueType font")
+}
 
 // Page geometry, in millimetres (A4 portrait).
 const (
@@ -54,6 +75,15 @@ type pdfDoc struct {
 	*fpdf.Fpdf
 	v     *View
 	width float64 // usable width
+	// fallback is the font for characters DejaVu lacks (--pdf-font), nil without one.
+	fallback []byte
+	// The current font, which the fallback switches away from and back to.
+	family, style string
+	size          float64
+	// pending are headings and introductions not drawn yet: they go on the page of what
+	// follows them (see keep); drawing is set while keep draws them.
+	pending []block
+	drawing bool
 }
 
 // Render writes r as PDF.
@@ -70,6 +100,9 @@ func (p *PDF) Render(w io.Writer, r *report.Report) error {
 	f.AddUTF8FontFromBytes("sans", "", bytes.Clone(fontRegular))
 	f.AddUTF8FontFromBytes("sans", "B", bytes.Clone(fontBold))
 	f.AddUTF8FontFromBytes("mono", "", bytes.Clone(fontMono))
+	if p.Font != nil {
+		f.AddUTF8FontFromBytes("fallback", "", bytes.Clone(p.Font))
+	}
 	title := "Kubernetes audit report"
 	if r.Cluster != "" {
 		title += ": " + r.Cluster
@@ -81,23 +114,31 @@ func (p *PDF) Render(w io.Writer, r *report.Report) error {
 	f.SetMargins(pdfMargin, pdfMargin+6, pdfMargin)
 	f.SetAutoPageBreak(true, pdfMargin+6)
 	f.AliasNbPages("{nb}")
-	d := &pdfDoc{Fpdf: f, v: v}
+	d := &pdfDoc{Fpdf: f, v: v, fallback: p.Font}
 	pw, _ := f.GetPageSize()
 	d.width = pw - 2*pdfMargin
+	// Header and footer are drawn while a page begins or ends: never the place for what is
+	// pending.
 	f.SetHeaderFunc(func() {
+		was, fam, style, size := d.drawing, d.family, d.style, d.size
+		d.drawing = true
+		defer func() { d.drawing, d.family, d.style, d.size = was, fam, style, size }()
 		if f.PageNo() == 1 {
 			return
 		}
 		d.font("sans", "", 7.5, colMuted)
 		f.SetXY(pdfMargin, 7)
-		f.CellFormat(d.width, 4, title+" · "+PeriodText(r.Period), "", 0, "L", false, 0, "")
+		d.CellFormat(d.width, 4, title+" · "+PeriodText(r.Period), "", 0, "L", false, 0, "")
 		f.SetY(pdfMargin + 6)
 	})
 	f.SetFooterFunc(func() {
+		was, fam, style, size := d.drawing, d.family, d.style, d.size
+		d.drawing = true
+		defer func() { d.drawing, d.family, d.style, d.size = was, fam, style, size }()
 		d.font("sans", "", 7.5, colMuted)
 		f.SetXY(pdfMargin, -10)
-		f.CellFormat(d.width/2, 4, "Generated "+Time(r.GeneratedAt)+" by "+strings.TrimSpace(r.Tool.Name+" "+r.Tool.Version), "", 0, "L", false, 0, "")
-		f.CellFormat(d.width/2, 4, fmt.Sprintf("Page %d of {nb}", f.PageNo()), "", 0, "R", false, 0, "")
+		d.CellFormat(d.width/2, 4, "Generated "+Time(r.GeneratedAt)+" by "+strings.TrimSpace(r.Tool.Name+" "+r.Tool.Version), "", 0, "L", false, 0, "")
+		d.CellFormat(d.width/2, 4, fmt.Sprintf("Page %d of {nb}", f.PageNo()), "", 0, "R", false, 0, "")
 	})
 
 	d.cover()
@@ -115,38 +156,93 @@ func (p *PDF) Render(w io.Writer, r *report.Report) error {
 }
 
 func (d *pdfDoc) font(family, style string, size float64, c rgb) {
+	d.family, d.style, d.size = family, style, size
 	d.SetFont(family, style, size)
 	d.SetTextColor(c.r, c.g, c.b)
 }
 
+// Headings, subheadings and the paragraph that introduces a section are not drawn at once:
+// they wait (pending) for the content that follows, and keep draws them with it, on a new
+// page when both do not fit, so that no heading is left alone at the foot of a page.
+
+// block is a pending piece of a page and its height.
+type block struct {
+	h    float64
+	draw func()
+}
+
 func (d *pdfDoc) heading(s string) {
-	if d.GetY() > 240 {
-		d.AddPage()
-	}
-	d.Ln(3)
-	d.font("sans", "B", 14, colText)
-	d.Bookmark(s, 0, -1)
-	d.MultiCell(d.width, 7, s, "", "L", false)
-	d.SetDrawColor(colLine.r, colLine.g, colLine.b)
-	d.Line(pdfMargin, d.GetY()+0.5, pdfMargin+d.width, d.GetY()+0.5)
-	d.Ln(2.5)
+	d.pending = append(d.pending, block{h: 13, draw: func() {
+		d.Ln(3)
+		d.font("sans", "B", 14, colText)
+		d.Bookmark(s, 0, -1)
+		d.MultiCell(d.width, 7, s, "", "L", false)
+		d.SetDrawColor(colLine.r, colLine.g, colLine.b)
+		d.Line(pdfMargin, d.GetY()+0.5, pdfMargin+d.width, d.GetY()+0.5)
+		d.Ln(2.5)
+	}})
 }
 
 func (d *pdfDoc) subheading(s string) {
-	if d.GetY() > 250 {
-		d.AddPage()
-	}
-	d.Ln(1.5)
-	d.font("sans", "B", 10.5, colText)
-	d.Bookmark(s, 1, -1)
-	d.MultiCell(d.width, 5.5, s, "", "L", false)
-	d.Ln(0.5)
+	d.pending = append(d.pending, block{h: 7.5, draw: func() {
+		d.Ln(1.5)
+		d.font("sans", "B", 10.5, colText)
+		d.Bookmark(s, 1, -1)
+		d.MultiCell(d.width, 5.5, s, "", "L", false)
+		d.Ln(0.5)
+	}})
 }
 
+// keep makes room for need millimetres of content together with what is pending (a new
+// page when they do not fit above bottom; 0 means the page's break line), then draws what is
+// pending.
+func (d *pdfDoc) keep(need, bottom float64) {
+	if d.drawing {
+		return
+	}
+	if bottom == 0 {
+		_, pageH := d.GetPageSize()
+		bottom = pageH - pdfMargin - 8
+	}
+	var h float64
+	for _, b := range d.pending {
+		h += b.h
+	}
+	d.drawing = true
+	defer func() { d.drawing = false }()
+	if need+h > 0 && d.GetY()+h+need > bottom && d.GetY() > pdfMargin+12 {
+		d.AddPage()
+	}
+	pending := d.pending
+	d.pending = nil
+	if len(pending) == 0 {
+		return
+	}
+	// What is pending draws in its own fonts; the caller's comes back after it.
+	fam, style, size := d.family, d.style, d.size
+	r, g, b := d.GetTextColor()
+	for _, p := range pending {
+		p.draw()
+	}
+	if fam != "" {
+		d.font(fam, style, size, rgb{r, g, b})
+	}
+}
+
+// para is a paragraph; right after a heading, it waits with it for what follows.
 func (d *pdfDoc) para(s string, c rgb) {
-	d.font("sans", "", 9, c)
-	d.MultiCell(d.width, pdfLine, s, "", "L", false)
-	d.Ln(1)
+	draw := func() {
+		d.font("sans", "", 9, c)
+		d.MultiCell(d.width, pdfLine, s, "", "L", false)
+		d.Ln(1)
+	}
+	if len(d.pending) > 0 {
+		d.font("sans", "", 9, c)
+		d.pending = append(d.pending, block{h: float64(len(d.SplitText(s, d.width)))*pdfLine + 1, draw: draw})
+		return
+	}
+	d.keep(2*pdfLine, 0)
+	draw()
 }
 
 func (d *pdfDoc) cover() {
@@ -266,9 +362,7 @@ func severityColor(s string) rgb {
 func (d *pdfDoc) chart() {
 	c := d.v.Chart
 	const h = 45.0
-	if d.GetY()+h+20 > 280 {
-		d.AddPage()
-	}
+	d.keep(h+20, 0)
 	x0, y0 := pdfMargin+10, d.GetY()+2
 	plotW := d.width - 12
 	bw := plotW / float64(len(c.Buckets))
@@ -506,7 +600,7 @@ func (d *pdfDoc) appendix() {
 	for _, in := range r.Inputs {
 		rows = append(rows, []string{in.Source + "\n" + in.SHA256, humanBytes(in.Bytes), fmt.Sprint(in.Events), fmt.Sprint(in.Malformed), when2(in.FirstEvent) + "\n" + when2(in.LastEvent)})
 	}
-	d.table([]col{{"Input, SHA-256", 0.5, "L"}, {"Size", 0.1, "R"}, {"Events", 0.1, "R"}, {"Unreadable", 0.1, "R"}, {"First, last event", 0.2, "L"}}, rows, nil)
+	d.table([]col{{"Input, SHA-256", 0.46, "L"}, {"Size", 0.1, "R"}, {"Events", 0.1, "R"}, {"Unreadable", 0.13, "R"}, {"First, last event", 0.21, "L"}}, rows, nil)
 	if r.Digest != "" {
 		d.subheading("Report digest")
 		d.para("SHA-256 of this report's JSON form without the digest field (auditreport render --format json writes it; the evidence manifest records it):", colMuted)
@@ -559,12 +653,12 @@ func (d *pdfDoc) table(cols []col, rows [][]string, colors []rgb) {
 		}
 		d.SetXY(pdfMargin, y+lh+2*pad)
 	}
-	if d.GetY()+3*(lh+2*pad) > bottom {
-		d.AddPage()
-	}
-	header()
+	// Measure every row first, so that the heading, the header and the first row go to the
+	// next page together rather than leave a heading alone at the bottom of this one.
+	d.font("sans", "", 8, colText)
+	cells := make([][][]string, len(rows))
+	heights := make([]float64, len(rows))
 	for ri, row := range rows {
-		d.font("sans", "", 8, colText)
 		lines := make([][]string, len(cols))
 		n := 1
 		for i := range cols {
@@ -583,7 +677,17 @@ func (d *pdfDoc) table(cols []col, rows [][]string, colors []rgb) {
 				n = len(ls)
 			}
 		}
-		h := float64(n)*lh + 2*pad
+		cells[ri], heights[ri] = lines, float64(n)*lh+2*pad
+	}
+	need := lh + 2*pad
+	if len(rows) > 0 {
+		need += heights[0]
+	}
+	d.keep(need, bottom)
+	header()
+	for ri := range rows {
+		lines, h := cells[ri], heights[ri]
+		d.font("sans", "", 8, colText)
 		if d.GetY()+h > bottom {
 			d.AddPage()
 			header()

@@ -134,3 +134,37 @@ func BenchmarkPDF(b *testing.B) {
 		b.ReportMetric(float64(buf.Len())/1024, "KiB")
 	}
 }
+
+// CJK names need a font DejaVu is not: --pdf-font takes one (Debian fonts-droid-fallback).
+func TestPDFWithACJKFont(t *testing.T) {
+	const droid = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
+	font, err := os.ReadFile(droid)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Droid Sans Fallback is needed in CI (apt-get install fonts-droid-fallback)")
+		}
+		t.Skip("fonts-droid-fallback not installed")
+	}
+	if err := CheckFont(font); err != nil {
+		t.Fatal(err)
+	}
+	r := hostile()
+	r.Cluster = "生产集群"
+	r.Resources[0].Name = "允许-web"
+	r.Resources[0].History[0].User = "张伟"
+	var buf bytes.Buffer
+	if err := (&PDF{Font: font}).Render(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, buf.Bytes())
+	for _, s := range []string{"生产集群", "允许-web", "张伟"} {
+		if !has(text, s) {
+			t.Errorf("the PDF text lacks %q", s)
+		}
+	}
+	for _, bad := range [][]byte{[]byte("OTTO...."), []byte("ttcf...."), []byte("<html>")} {
+		if CheckFont(bad) == nil {
+			t.Errorf("%q taken for a TrueType font", bad)
+		}
+	}
+}

@@ -53,6 +53,8 @@ type Options struct {
 	MaxRows int
 	// CSVTable is the table the csv format writes (CSVTables; "" is changes).
 	CSVTable string
+	// PDFFont replaces DejaVu in the PDF (a TrueType font; CheckFont tells).
+	PDFFont []byte
 }
 
 // New returns the renderer for f, or an error naming the formats there are.
@@ -74,7 +76,7 @@ func New(f Format, opts Options) (Renderer, error) {
 		}
 		return nil, fmt.Errorf("unknown CSV table %q (want one of %s)", opts.CSVTable, strings.Join(CSVTables, ", "))
 	case FormatPDF:
-		return &PDF{MaxRows: opts.MaxRows}, nil
+		return &PDF{MaxRows: opts.MaxRows, Font: opts.PDFFont}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q (want one of %s)", string(f), FormatList())
 }
