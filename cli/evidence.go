@@ -4,7 +4,6 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
@@ -25,7 +24,8 @@ import (
 )
 
 // Manifest is the evidence of one run: what was read, what was written, by what, with
-// digests that `auditreport verify` checks again, optionally signed.
+// digests that `auditreport verify` checks again. With --sign-key, MANIFEST.sig holds an
+// ed25519 signature of the manifest file's exact bytes, which openssl can check too.
 type Manifest struct {
 	APIVersion  string        `json:"apiVersion"`
 	Kind        string        `json:"kind"`
@@ -37,7 +37,9 @@ type Manifest struct {
 	ReportDigest string       `json:"reportDigest"`
 	Inputs       []FileDigest `json:"inputs"`
 	Outputs      []FileDigest `json:"outputs"`
-	Signature    *Signature   `json:"signature,omitempty"`
+	// SigningKey names the key that signed the manifest (MANIFEST.sig), when one did: the
+	// SHA-256 of its public key (PKIX DER).
+	SigningKey string `json:"signingKey,omitempty"`
 }
 
 // ManifestKind names the document.
@@ -49,14 +51,6 @@ type FileDigest struct {
 	Format string `json:"format,omitempty"`
 	SHA256 string `json:"sha256"`
 	Bytes  int64  `json:"bytes"`
-}
-
-// Signature is an ed25519 signature over the manifest without its signature (compact JSON).
-type Signature struct {
-	Algorithm string `json:"algorithm"`
-	// KeyID is the SHA-256 of the public key (PKIX DER), to tell keys apart.
-	KeyID string `json:"keyID"`
-	Value string `json:"value"`
 }
 
 // reportDigest is the SHA-256 of the report as JSON without its digest field, written the
@@ -85,13 +79,6 @@ func hashFile(path string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-// payload is what a signature covers.
-func (m *Manifest) payload() ([]byte, error) {
-	c := *m
-	c.Signature = nil
-	return json.Marshal(&c)
-}
-
 // writeManifest records the run: inputs as the report has them, outputs hashed as written.
 func writeManifest(path string, rep *report.Report, targets []target, keyPath string, streams *IOStreams) error {
 	m := &Manifest{APIVersion: report.APIVersion, Kind: ManifestKind, GeneratedAt: rep.GeneratedAt, Tool: rep.Tool,
@@ -114,26 +101,31 @@ func writeManifest(path string, rep *report.Report, targets []target, keyPath st
 		}
 		m.Outputs = append(m.Outputs, FileDigest{Path: p, Format: string(t.format), SHA256: sum, Bytes: n})
 	}
+	var key ed25519.PrivateKey
 	if keyPath != "" {
-		key, err := readPrivateKey(keyPath)
-		if err != nil {
+		var err error
+		if key, err = readPrivateKey(keyPath); err != nil {
 			return err
 		}
-		payload, err := m.payload()
-		if err != nil {
+		if m.SigningKey, err = keyID(key.Public().(ed25519.PublicKey)); err != nil {
 			return err
 		}
-		id, err := keyID(key.Public().(ed25519.PublicKey))
-		if err != nil {
-			return err
-		}
-		m.Signature = &Signature{Algorithm: "ed25519", KeyID: id, Value: base64.StdEncoding.EncodeToString(ed25519.Sign(key, payload))}
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeOutput(path, streams, func(w io.Writer) error { _, err := w.Write(append(b, '\n')); return err })
+	b = append(b, '\n')
+	if err := writeOutput(path, streams, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+		return err
+	}
+	if key == nil {
+		return nil
+	}
+	// A detached signature of the file's exact bytes: anyone can check it without this tool
+	// (openssl pkeyutl -verify -pubin -inkey KEY.pub -rawin -in MANIFEST -sigfile MANIFEST.sig).
+	sig := ed25519.Sign(key, b)
+	return writeOutput(path+".sig", streams, func(w io.Writer) error { _, err := w.Write(sig); return err })
 }
 
 func keyID(pub ed25519.PublicKey) (string, error) {
@@ -240,28 +232,26 @@ func runVerify(o *verifyOptions, streams *IOStreams, path string) error {
 			problems++
 		}
 	}
+	sig, sigErr := os.ReadFile(path + ".sig")
 	switch {
 	case o.PubKey != "":
 		pub, err := readPublicKey(o.PubKey)
 		if err != nil {
 			return err
 		}
-		if m.Signature == nil {
-			say("UNSIGNED", "the manifest has no signature")
-			break
+		id, _ := keyID(pub)
+		switch {
+		case errors.Is(sigErr, os.ErrNotExist):
+			say("UNSIGNED", "no signature ("+path+".sig)")
+		case sigErr != nil:
+			say("UNREADABLE", path+".sig: "+sigErr.Error())
+		case !ed25519.Verify(pub, b, sig):
+			say("INVALID", "signature: the manifest was changed, or signed with another key than "+id+" (signed by "+m.SigningKey+")")
+		default:
+			say("ok", "signature by "+id)
 		}
-		payload, err := m.payload()
-		if err != nil {
-			return err
-		}
-		sig, err := base64.StdEncoding.DecodeString(m.Signature.Value)
-		if err != nil || m.Signature.Algorithm != "ed25519" || !ed25519.Verify(pub, payload, sig) {
-			say("INVALID", "signature: the manifest was changed, or signed with another key ("+m.Signature.KeyID+")")
-		} else {
-			say("ok", "signature by "+m.Signature.KeyID)
-		}
-	case m.Signature != nil:
-		say("unsigned", "the manifest is signed ("+m.Signature.KeyID+"); give --pub-key to check it")
+	case sigErr == nil:
+		say("unsigned", "the manifest is signed ("+m.SigningKey+"); give --pub-key to check it")
 	}
 	check := func(kind string, f FileDigest, p string) {
 		sum, n, err := hashFile(p)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,8 +63,15 @@ func TestEvidenceAndVerify(t *testing.T) {
 		t.Errorf("digest %s, recomputed %s", r.Digest, d)
 	}
 	m, _ := os.ReadFile(manifest)
-	if !strings.Contains(string(m), r.Digest) || !strings.Contains(string(m), `"path": "report.pdf"`) || !strings.Contains(string(m), `"algorithm": "ed25519"`) {
+	if !strings.Contains(string(m), r.Digest) || !strings.Contains(string(m), `"path": "report.pdf"`) || !strings.Contains(string(m), `"signingKey": "sha256:`) {
 		t.Errorf("manifest:\n%s", m)
+	}
+	// The signature is of the file's bytes: openssl checks it without auditreport.
+	if openssl, err := exec.LookPath("openssl"); err == nil {
+		out, err := exec.Command(openssl, "pkeyutl", "-verify", "-pubin", "-inkey", key+".pub", "-rawin", "-in", manifest, "-sigfile", manifest+".sig").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Signature Verified Successfully") {
+			t.Errorf("openssl does not verify the signature: %v %s", err, out)
+		}
 	}
 
 	stdout, errOut, code := run(t, "", "verify", "--pub-key", key+".pub", manifest)

@@ -257,6 +257,9 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 			return err
 		}
 		written = append(written, o.Evidence)
+		if o.SignKey != "" {
+			written = append(written, o.Evidence+".sig")
+		}
 	}
 	if !o.Quiet {
 		for _, in := range rep.Inputs {
