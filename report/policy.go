@@ -6,30 +6,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"regexp"
-	"sort"
+	"slices"
 	"strings"
-
-	"github.com/go-logr/logr"
-	auditinternal "k8s.io/apiserver/pkg/apis/audit"
-	"k8s.io/apiserver/pkg/audit/policy"
-	"k8s.io/apiserver/pkg/authentication/user"
-	"k8s.io/apiserver/pkg/authorization/authorizer"
-	"k8s.io/klog/v2"
-	"sigs.k8s.io/yaml"
 
 	"github.com/auditreport/auditreport/audit"
 )
 
-func init() {
-	// The policy loader logs through klog when it falls back to lenient decoding; that
-	// becomes a note in the check instead of a line on stderr.
-	klog.SetLogger(logr.Discard())
-}
-
 // PolicyCheck is the result of evaluating audit policy files with the API server's own
-// policy evaluator (k8s.io/apiserver/pkg/audit/policy) for every required kind, write verb
-// and representative user.
+// policy evaluator (audit.LoadPolicy) for every required kind, write verb and
+// representative user (audit.PolicyUsers).
 type PolicyCheck struct {
 	Pass  bool         `json:"pass"`
 	Files []PolicyFile `json:"files"`
@@ -65,23 +50,6 @@ type PolicyCell struct {
 // PolicyVerbs are the write verbs every required kind must be audited for.
 var PolicyVerbs = []string{"create", "update", "patch", "delete"}
 
-// PolicyUser is a kind of requester a policy may treat differently.
-type PolicyUser struct {
-	Label string
-	Info  user.DefaultInfo
-}
-
-// PolicyUsers are the representative requesters: a person, a controller's service account,
-// a kubelet, and a cluster admin.
-var PolicyUsers = []PolicyUser{
-	{"person", user.DefaultInfo{Name: "alice@example.com", Groups: []string{"developers", "system:authenticated"}}},
-	{"serviceaccount", user.DefaultInfo{Name: "system:serviceaccount:kube-system:replicaset-controller", Groups: []string{"system:serviceaccounts", "system:serviceaccounts:kube-system", "system:authenticated"}}},
-	{"node", user.DefaultInfo{Name: "system:node:node-1", Groups: []string{"system:nodes", "system:authenticated"}}},
-	{"system:masters", user.DefaultInfo{Name: "kubernetes-admin", Groups: []string{"system:masters", "system:authenticated"}}},
-}
-
-var oldAuditVersion = regexp.MustCompile(`(?m)^(\s*apiVersion:\s*["']?)audit\.k8s\.io/(v1beta1|v1alpha1)(["']?\s*(#.*)?)$`)
-
 // CheckPolicies evaluates each file for the requirements.
 func CheckPolicies(paths []string, reqs []Requirement) *PolicyCheck {
 	pc := &PolicyCheck{Pass: len(paths) > 0}
@@ -104,92 +72,36 @@ func checkPolicy(path string, reqs []Requirement) PolicyFile {
 	}
 	sum := sha256.Sum256(data)
 	f.SHA256 = hex.EncodeToString(sum[:])
-	// audit.k8s.io/v1beta1 and v1alpha1 policies have the v1 schema; the API server dropped
-	// them in 1.24, so read them as v1 and say so.
-	if m := oldAuditVersion.FindSubmatch(data); m != nil {
-		f.Note = "written as audit.k8s.io/" + string(m[2]) + ", which current API servers no longer load; checked as audit.k8s.io/v1"
-		data = oldAuditVersion.ReplaceAll(data, []byte("${1}audit.k8s.io/v1${3}"))
-	}
-	if msg := notAPolicy(data); msg != "" {
-		f.Error = msg
-		return f
-	}
-	p, err := policy.LoadPolicyFromBytes(data)
+	p, err := audit.LoadPolicy(data)
 	if err != nil {
-		f.Error = "not an audit policy the API server would load: " + strings.TrimSpace(err.Error())
+		f.Error = err.Error()
 		return f
 	}
-	f.Rules = len(p.Rules)
-	f.Cells = evaluate(p, reqs)
+	f.Rules, f.Note = p.Rules, p.Note
 	f.Pass = true
-	for _, c := range f.Cells {
-		if !c.Pass {
-			f.Pass = false
-		}
-	}
-	return f
-}
-
-// notAPolicy tells, in words, why a document is not an audit Policy at all, before the
-// loader's decoding errors would.
-func notAPolicy(data []byte) string {
-	var doc any
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return "not YAML or JSON: " + err.Error()
-	}
-	m, ok := doc.(map[string]any)
-	if !ok {
-		return "a list, not a Policy document (a fragment of rules?): the API server loads a whole audit.k8s.io/v1 Policy"
-	}
-	kind, _ := m["kind"].(string)
-	apiVersion, _ := m["apiVersion"].(string)
-	if kind != "Policy" || !strings.HasPrefix(apiVersion, "audit.k8s.io/") {
-		return fmt.Sprintf("kind %q, apiVersion %q: not an audit.k8s.io/v1 Policy", kind, apiVersion)
-	}
-	return ""
-}
-
-// evaluate runs the policy for every required kind, verb and user.
-func evaluate(p *auditinternal.Policy, reqs []Requirement) []PolicyCell {
-	ev := policy.NewPolicyRuleEvaluator(p)
-	var out []PolicyCell
 	for _, req := range reqs {
 		k := req.Kinds[0]
 		for _, verb := range PolicyVerbs {
-			for _, u := range PolicyUsers {
-				info := u.Info
-				ns, name := "shop", "example"
-				if k.Group == "" && k.Resource == "namespaces" || clusterScoped[k.Resource] {
-					ns = ""
-				}
-				if verb == "create" {
-					name = ""
-				}
-				attrs := authorizer.AttributesRecord{User: &info, Verb: verb, Namespace: ns, APIGroup: k.Group, APIVersion: "v1",
-					Resource: k.Resource, Name: name, ResourceRequest: true, Path: requestPath(k, ns, name)}
-				rc := ev.EvaluatePolicyRule(attrs)
-				c := PolicyCell{Kind: req.Kind, Group: k.Group, Resource: k.Resource, Verb: verb, User: u.Label, Level: string(rc.Level)}
-				if c.Level == "" {
-					c.Level = string(auditinternal.LevelNone)
-				}
-				for _, s := range rc.OmitStages {
-					c.OmitStages = append(c.OmitStages, string(s))
-				}
-				sort.Strings(c.OmitStages)
-				c.Pass = true
+			for _, u := range audit.PolicyUsers {
+				d := p.Decide(k, verb, u)
+				c := PolicyCell{Kind: req.Kind, Group: k.Group, Resource: k.Resource, Verb: verb, User: u.Label,
+					Level: d.Level, OmitStages: d.OmitStages, Pass: true}
 				switch {
-				case rc.Level.Less(auditinternal.LevelRequestResponse):
+				case audit.LevelRank(d.Level) < audit.LevelRank("RequestResponse"):
 					c.Pass = false
 					c.Reason = "level " + c.Level + " is below RequestResponse: " + levelLoss(c.Level)
-				case omits(rc.OmitStages, auditinternal.StageResponseComplete):
+				case slices.Contains(d.OmitStages, audit.StageResponseComplete):
 					c.Pass = false
 					c.Reason = "the ResponseComplete stage is omitted: the outcome and the stored object are never logged"
 				}
-				out = append(out, c)
+				if !c.Pass {
+					f.Pass = false
+				}
+				f.Cells = append(f.Cells, c)
 			}
 		}
 	}
-	return out
+	return f
 }
 
 func levelLoss(level string) string {
@@ -200,33 +112,6 @@ func levelLoss(level string) string {
 		return "who changed it is logged, but not what changed"
 	}
 	return "the request is logged but not the stored object, so patches cannot be diffed"
-}
-
-func omits(stages []auditinternal.Stage, s auditinternal.Stage) bool {
-	for _, x := range stages {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// clusterScoped lists cluster-scoped resources among the kinds auditreport knows.
-var clusterScoped = map[string]bool{"namespaces": true, "globalnetworkpolicies": true, "globalnetworksets": true, "tiers": true, "stagedglobalnetworkpolicies": true}
-
-func requestPath(k audit.Kind, ns, name string) string {
-	p := "/api/v1"
-	if k.Group != "" {
-		p = "/apis/" + k.Group + "/v1"
-	}
-	if ns != "" {
-		p += "/namespaces/" + ns
-	}
-	p += "/" + k.Resource
-	if name != "" {
-		p += "/" + name
-	}
-	return p
 }
 
 // policyGaps turns a failing policy into gaps, and cross-checks it with the logs: a kind the

@@ -66,7 +66,7 @@ func TestPolicyCheckOnRealPolicies(t *testing.T) {
 			if f.Pass != tc.pass || pc.Pass != tc.pass {
 				t.Errorf("pass = %v, want %v: %s", f.Pass, tc.pass, tc.why)
 			}
-			if len(f.Cells) != 5*len(PolicyVerbs)*len(PolicyUsers) {
+			if len(f.Cells) != 5*len(PolicyVerbs)*len(audit.PolicyUsers) {
 				t.Errorf("%d cells", len(f.Cells))
 			}
 			for _, c := range f.Cells {
