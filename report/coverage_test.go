@@ -235,3 +235,27 @@ func TestCoveragePerServerInsideOneExport(t *testing.T) {
 		t.Error("the export, reordered, gives other histories than the three logs")
 	}
 }
+
+// A live log read while being written ends in a cut line: a note, not a gap that fails the
+// nightly verdict.
+func TestLiveLogCutLastLine(t *testing.T) {
+	var srcs []audit.Source
+	for i, f := range dirFiles("logs/ha-3-nodes", 3) {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			b = append(b, []byte(`{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"cut-`)...)
+		}
+		srcs = append(srcs, audit.ReaderSource(f, bytes.NewReader(b)))
+	}
+	r, err := Build(context.Background(), srcs, Options{Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := hasGap(r, GapUnreadable, SeverityInfo)
+	if r.Verdict != VerdictPass || g == nil || !strings.Contains(g.Message, "last line") {
+		t.Errorf("verdict %s, gaps %s", r.Verdict, gapTypes(r))
+	}
+}
