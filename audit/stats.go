@@ -134,8 +134,10 @@ type KindStats struct {
 	// MaxLevel is the highest audit level seen on a write; Levels has it per key of Writes.
 	MaxLevel string
 	Levels   map[string]string
-	// WritesWithBodies counts write events that carried a request or response object.
+	// WritesWithBodies counts write events that carried a request or response object;
+	// Bodies has the same per key of Writes.
 	WritesWithBodies int64
+	Bodies           map[string]int64
 }
 
 func (in *Input) problem(line int, kind string, err error) {
@@ -310,6 +312,10 @@ func countKind(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level stri
 	}
 	if bodies {
 		ks.WritesWithBodies++
+		if ks.Bodies == nil {
+			ks.Bodies = map[string]int64{}
+		}
+		ks.Bodies[key]++
 	}
 }
 

@@ -100,6 +100,8 @@ type CoverageCounts struct {
 	Writes int64            `json:"writes"`
 	Verbs  map[string]int64 `json:"verbs"`
 	// MaxLevel is the highest level a write was logged at; Levels has it per key of Verbs.
+	// Writes, WritesWithBodies and MaxLevel count configuration writes only: subresource
+	// writes are in Verbs and Levels, and do not decide the status.
 	MaxLevel string            `json:"maxLevel,omitempty"`
 	Levels   map[string]string `json:"levels"`
 	// Bodies says whether every write carried a request or response object;
@@ -287,6 +289,12 @@ func mergeKindStats(a, b *audit.KindStats) {
 	if a.Levels == nil {
 		a.Levels = map[string]string{}
 	}
+	if a.Bodies == nil {
+		a.Bodies = map[string]int64{}
+	}
+	for v, n := range b.Bodies {
+		a.Bodies[v] += n
+	}
 	for v, l := range b.Levels {
 		if audit.LevelRank(l) > audit.LevelRank(a.Levels[v]) {
 			a.Levels[v] = l
@@ -303,18 +311,22 @@ func counts(kinds map[audit.Kind]*audit.KindStats, req Requirement) CoverageCoun
 			continue
 		}
 		c.Events += ks.Events
-		c.WritesWithBodies += ks.WritesWithBodies
+		// Writes to subresources (pods/status, pods/binding, ...) are listed in Verbs but
+		// judged apart: a policy may well log kubelet status churn without bodies.
 		for v, n := range ks.Writes {
 			c.Verbs[v] += n
-			c.Writes += n
+			if !strings.Contains(v, "/") {
+				c.Writes += n
+				c.WritesWithBodies += ks.Bodies[v]
+			}
 		}
 		for v, l := range ks.Levels {
 			if audit.LevelRank(l) > audit.LevelRank(c.Levels[v]) {
 				c.Levels[v] = l
 			}
-		}
-		if audit.LevelRank(ks.MaxLevel) > audit.LevelRank(c.MaxLevel) {
-			c.MaxLevel = ks.MaxLevel
+			if !strings.Contains(v, "/") && audit.LevelRank(l) > audit.LevelRank(c.MaxLevel) {
+				c.MaxLevel = l
+			}
 		}
 	}
 	c.Bodies = c.Writes > 0 && c.WritesWithBodies == c.Writes

@@ -259,3 +259,17 @@ func TestLiveLogCutLastLine(t *testing.T) {
 		t.Errorf("verdict %s, gaps %s", r.Verdict, gapTypes(r))
 	}
 }
+
+// The recommended policy logs pods/status at Metadata on purpose: subresource writes without
+// bodies do not make a kind partial.
+func TestStatusChurnWithoutBodiesIsNotAGap(t *testing.T) {
+	r := build(t, Options{},
+		ev{minute: 0, verb: "create", res: "pods", ns: "shop", name: "web-1", resp: pod("web-1", "shop", "", "", "")},
+		ev{minute: 1, verb: "patch", res: "pods/status", ns: "shop", name: "web-1", level: "Metadata", user: "system:node:node-1"},
+		ev{minute: 2, verb: "patch", res: "pods", ns: "shop", name: "web-1", req: j(`{"metadata":{"labels":{"a":"b"}}}`), resp: pod("web-1", "shop", `,"labels":{"a":"b"}`, "", "")},
+	)
+	c := r.Coverage[0]
+	if c.Kind != "Pod" || c.Status != StatusOK || c.Writes != 2 || c.Verbs["patch/status"] != 1 || c.Levels["patch/status"] != "Metadata" || c.MaxLevel != "RequestResponse" {
+		t.Errorf("coverage %+v", c)
+	}
+}
