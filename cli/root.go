@@ -164,59 +164,9 @@ output with its SHA-256 (signed with --sign-key) that 'auditreport verify' check
 
 // runReport builds the report and writes it.
 func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv []string, formatSet bool) error {
-	if len(o.From) == 0 {
-		return &UsageError{Err: errors.New("no input: give --from with audit log files, directories, globs, or - for stdin")}
-	}
-	now, err := generationTime(o.Now())
-	if err != nil {
-		return &UsageError{Err: err}
-	}
-	period, err := o.period()
+	st, err := o.check(streams, formatSet)
 	if err != nil {
 		return err
-	}
-	if period.Start != nil && period.End != nil && !period.Start.Before(*period.End) {
-		return &UsageError{Err: fmt.Errorf("--since (%s) must be before --until (%s)", period.Start.Format(time.RFC3339), period.End.Format(time.RFC3339))}
-	}
-	extra, err := parseKinds("--kinds", o.Kinds)
-	if err != nil {
-		return err
-	}
-	kinds := append(append([]audit.Kind(nil), report.DefaultKinds...), extra...)
-	require, err := parseKinds("--require", o.Require)
-	if err != nil {
-		return err
-	}
-	if report.SeverityRank(o.FailOn) == 0 {
-		return &UsageError{Err: fmt.Errorf("--fail-on %q: want error, warning or info", o.FailOn)}
-	}
-	if o.ExitCode < 0 || o.ExitCode > 125 {
-		return &UsageError{Err: fmt.Errorf("--exit-code %d: want 0 to 125", o.ExitCode)}
-	}
-	if o.Window <= 0 {
-		return &UsageError{Err: errors.New("--reorder-window must be positive")}
-	}
-	if o.HoleMin <= 0 || o.HoleFactor <= 0 {
-		return &UsageError{Err: errors.New("--hole-min and --hole-factor must be positive")}
-	}
-	loc, _ := time.LoadLocation(o.Timezone)
-	if o.Output, err = expandOutput(o.Output, o.Cluster, period, now, loc); err != nil {
-		return err
-	}
-	targets, err := o.plan(streams, formatSet)
-	if err != nil {
-		return err
-	}
-	if o.Evidence, err = expandOutput(o.Evidence, o.Cluster, period, now, loc); err != nil {
-		return err
-	}
-	if o.SignKey != "" && o.Evidence == "" {
-		return &UsageError{Err: errors.New("--sign-key signs the evidence manifest: give --evidence FILE too")}
-	}
-	if o.SignKey != "" {
-		if _, err := readPrivateKey(o.SignKey); err != nil {
-			return err
-		}
 	}
 
 	sources, err := audit.Resolve(o.From, streams.In)
@@ -237,8 +187,8 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 		stopProgress = startProgress(streams.ErrOut, prog, total).Stop
 	}
 	start := time.Now()
-	rep, err := report.Build(ctx, sources, report.Options{Period: period, Cluster: o.Cluster, Kinds: kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Window: o.Window, Now: now, Progress: prog,
-		Snapshots: o.Snapshots, Noise: o.DiffNoise, ShowSecrets: o.ShowSecrets, Require: require, Policies: o.Policies,
+	rep, err := report.Build(ctx, sources, report.Options{Period: st.period, Cluster: o.Cluster, Kinds: st.kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Window: o.Window, Now: st.now, Progress: prog,
+		Snapshots: o.Snapshots, Noise: o.DiffNoise, ShowSecrets: o.ShowSecrets, Require: st.require, Policies: o.Policies,
 		Holes: report.HoleRule{Min: o.HoleMin, Factor: o.HoleFactor}, Tool: report.Tool{Name: "auditreport", Version: o.Info.Version, Commit: o.Info.Commit, Command: argv}})
 	// The progress line is cleared before anything else is written to the terminal.
 	stopProgress()
@@ -248,12 +198,12 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if rep.Digest, err = reportDigest(rep); err != nil {
 		return err
 	}
-	written, err := write(targets, rep, streams)
+	written, err := write(st.targets, rep, streams)
 	if err != nil {
 		return err
 	}
 	if o.Evidence != "" {
-		if err := writeManifest(o.Evidence, rep, targets, o.SignKey, streams); err != nil {
+		if err := writeManifest(o.Evidence, rep, st.targets, o.SignKey, streams); err != nil {
 			return err
 		}
 		written = append(written, o.Evidence)
@@ -269,18 +219,95 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 		}
 		logSummary(streams, rep, time.Since(start), written)
 	}
-	if o.ExitCode != 0 {
-		n := 0
-		for _, g := range rep.Gaps {
-			if report.SeverityRank(g.Severity) >= report.SeverityRank(o.FailOn) {
-				n++
-			}
-		}
-		if n > 0 {
-			return &CheckError{Code: o.ExitCode, Msg: fmt.Sprintf("the audit trail has %d gap(s) at or above %s; see the report's gaps", n, o.FailOn)}
+	return o.failOnGaps(rep)
+}
+
+// settings is what the report's flags say, checked before any log is read.
+type settings struct {
+	now     time.Time
+	period  report.Period
+	kinds   []audit.Kind
+	require []audit.Kind
+	targets []target
+}
+
+// check reads and checks the flags, and plans the outputs: every mistake the command line can
+// hold is found before minutes of reading.
+func (o *reportOptions) check(streams *IOStreams, formatSet bool) (*settings, error) {
+	if len(o.From) == 0 {
+		return nil, &UsageError{Err: errors.New("no input: give --from with audit log files, directories, globs, or - for stdin")}
+	}
+	st := &settings{}
+	var err error
+	if st.now, err = generationTime(o.Now()); err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	if st.period, err = o.period(); err != nil {
+		return nil, err
+	}
+	if p := st.period; p.Start != nil && p.End != nil && !p.Start.Before(*p.End) {
+		return nil, &UsageError{Err: fmt.Errorf("--since (%s) must be before --until (%s)", p.Start.Format(time.RFC3339), p.End.Format(time.RFC3339))}
+	}
+	extra, err := parseKinds("--kinds", o.Kinds)
+	if err != nil {
+		return nil, err
+	}
+	st.kinds = append(append([]audit.Kind(nil), report.DefaultKinds...), extra...)
+	if st.require, err = parseKinds("--require", o.Require); err != nil {
+		return nil, err
+	}
+	switch {
+	case report.SeverityRank(o.FailOn) == 0:
+		return nil, &UsageError{Err: fmt.Errorf("--fail-on %q: want error, warning or info", o.FailOn)}
+	case o.ExitCode < 0 || o.ExitCode > 125:
+		return nil, &UsageError{Err: fmt.Errorf("--exit-code %d: want 0 to 125", o.ExitCode)}
+	case o.Window <= 0:
+		return nil, &UsageError{Err: errors.New("--reorder-window must be positive")}
+	case o.HoleMin <= 0 || o.HoleFactor <= 0:
+		return nil, &UsageError{Err: errors.New("--hole-min and --hole-factor must be positive")}
+	}
+	loc, _ := time.LoadLocation(o.Timezone)
+	if o.Output, err = expandOutput(o.Output, o.Cluster, st.period, st.now, loc); err != nil {
+		return nil, err
+	}
+	if st.targets, err = o.plan(streams, formatSet); err != nil {
+		return nil, err
+	}
+	if o.Evidence, err = expandOutput(o.Evidence, o.Cluster, st.period, st.now, loc); err != nil {
+		return nil, err
+	}
+	if o.Evidence != "" {
+		if fi, err := os.Stat(filepath.Dir(o.Evidence)); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("writing %s: folder %s does not exist", o.Evidence, filepath.Dir(o.Evidence))
 		}
 	}
-	return nil
+	if o.SignKey != "" {
+		if o.Evidence == "" {
+			return nil, &UsageError{Err: errors.New("--sign-key signs the evidence manifest: give --evidence FILE too")}
+		}
+		if _, err := readPrivateKey(o.SignKey); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// failOnGaps ends a run that wrote its report with --exit-code when a gap is at or above
+// --fail-on.
+func (o *reportOptions) failOnGaps(rep *report.Report) error {
+	if o.ExitCode == 0 {
+		return nil
+	}
+	n := 0
+	for _, g := range rep.Gaps {
+		if report.SeverityRank(g.Severity) >= report.SeverityRank(o.FailOn) {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return &CheckError{Code: o.ExitCode, Msg: fmt.Sprintf("the audit trail has %d gap(s) at or above %s; see the report's gaps", n, o.FailOn)}
 }
 
 // period reads --period, --since, --until and --timezone.
