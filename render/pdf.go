@@ -376,7 +376,7 @@ func (d *pdfDoc) chart() {
 	for _, sg := range c.Segments() {
 		col := hexColor(palette[sg.Kind%len(palette)])
 		d.SetFillColor(col.r, col.g, col.b)
-		d.Rect(x0+float64(sg.Bucket)*bw+0.15, y0+h*(1-sg.To), maxf(bw-0.3, 0.2), h*(sg.To-sg.From), "F")
+		d.Rect(x0+float64(sg.Bucket)*bw+0.15, y0+h*(1-sg.To), max(bw-0.3, 0.2), h*(sg.To-sg.From), "F")
 	}
 	for _, l := range c.Labels() {
 		d.SetXY(x0+(float64(l.Bucket)+0.5)*bw-12, y0+h+0.5)
@@ -398,13 +398,6 @@ func (d *pdfDoc) chart() {
 		}
 	}
 	d.SetY(y + 7)
-}
-
-func maxf(a, b float64) float64 {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 func hexColor(s string) rgb {

@@ -245,14 +245,7 @@ func groupServers(inputs []audit.Input) []*server {
 		var prevLast time.Time
 		for _, p := range s.parts {
 			s.events += p.events
-			for k, ks := range p.kinds {
-				t := s.kinds[k]
-				if t == nil {
-					t = &audit.KindStats{Writes: map[string]int64{}}
-					s.kinds[k] = t
-				}
-				mergeKindStats(t, ks)
-			}
+			addKinds(s.kinds, p.kinds)
 			s.activity.Merge(p.activity)
 			if p.first.IsZero() {
 				continue
@@ -274,6 +267,18 @@ func groupServers(inputs []audit.Input) []*server {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out
+}
+
+// addKinds adds every kind's counts in src to dst.
+func addKinds(dst, src map[audit.Kind]*audit.KindStats) {
+	for k, ks := range src {
+		t := dst[k]
+		if t == nil {
+			t = &audit.KindStats{Writes: map[string]int64{}}
+			dst[k] = t
+		}
+		mergeKindStats(t, ks)
+	}
 }
 
 // mergeKindStats adds b's counts to a.
@@ -408,18 +413,11 @@ func cover(ci coverageInput) {
 		total += s.events
 	}
 	cells, covered, kindsOK := 0, 0, 0
+	all := map[audit.Kind]*audit.KindStats{}
+	for _, s := range servers {
+		addKinds(all, s.kinds)
+	}
 	for _, req := range ci.reqs {
-		all := map[audit.Kind]*audit.KindStats{}
-		for _, s := range servers {
-			for k, ks := range s.kinds {
-				t := all[k]
-				if t == nil {
-					t = &audit.KindStats{Writes: map[string]int64{}}
-					all[k] = t
-				}
-				mergeKindStats(t, ks)
-			}
-		}
 		row := Coverage{Kind: req.Kind, Group: req.Kinds[0].Group, Resource: req.Kinds[0].Resource, CoverageCounts: counts(all, req)}
 		for _, k := range req.Kinds {
 			row.Changes += changes[k]
