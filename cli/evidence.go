@@ -140,45 +140,68 @@ func keyID(pub ed25519.PublicKey) (string, error) {
 // readPrivateKey reads an ed25519 private key in PEM (PKCS #8), as `openssl genpkey
 // -algorithm ed25519` or `auditreport keygen` write it.
 func readPrivateKey(path string) (ed25519.PrivateKey, error) {
-	k, err := readPEMKey("--sign-key", path, x509.ParsePKCS8PrivateKey)
+	k, err := readPEMKey("--sign-key", path, "PRIVATE KEY", x509.ParsePKCS8PrivateKey)
 	if err != nil {
 		return nil, err
 	}
 	key, ok := k.(ed25519.PrivateKey)
 	if !ok {
-		return nil, &UsageError{Err: fmt.Errorf("--sign-key %s: a %T, want an ed25519 key", path, k)}
+		return nil, &FileError{Flag: "--sign-key", Path: path, Err: fmt.Errorf("a %s key, want an ed25519 one", keyType(k))}
 	}
 	return key, nil
 }
 
 // readPublicKey reads an ed25519 public key in PEM (PKIX).
 func readPublicKey(path string) (ed25519.PublicKey, error) {
-	k, err := readPEMKey("--pub-key", path, x509.ParsePKIXPublicKey)
+	k, err := readPEMKey("--pub-key", path, "PUBLIC KEY", x509.ParsePKIXPublicKey)
 	if err != nil {
 		return nil, err
 	}
 	key, ok := k.(ed25519.PublicKey)
 	if !ok {
-		return nil, &UsageError{Err: fmt.Errorf("--pub-key %s: a %T, want an ed25519 key", path, k)}
+		return nil, &FileError{Flag: "--pub-key", Path: path, Err: fmt.Errorf("a %s key, want an ed25519 one", keyType(k))}
 	}
 	return key, nil
 }
 
-// readPEMKey reads the first PEM block of a file and parses it.
-func readPEMKey(flag, path string, parse func([]byte) (any, error)) (any, error) {
-	b, err := os.ReadFile(path)
+// readPEMKey reads the first PEM block of a file, which must be of the type given ("PRIVATE
+// KEY" or "PUBLIC KEY"), and parses it. The other half of a pair is named as such rather
+// than parsed into an ASN.1 error.
+func readPEMKey(flag, path, want string, parse func([]byte) (any, error)) (any, error) {
+	b, err := readFlagFile(flag, path)
 	if err != nil {
-		return nil, &UsageError{Err: fmt.Errorf("%s: %w", flag, err)}
+		return nil, err
 	}
 	block, _ := pem.Decode(b)
-	if block == nil {
-		return nil, &UsageError{Err: fmt.Errorf("%s %s: not a PEM file", flag, path)}
+	switch {
+	case block == nil:
+		return nil, &FileError{Flag: flag, Path: path, Err: errors.New("not a PEM key file (auditreport keygen or openssl genpkey -algorithm ed25519 make one)")}
+	case block.Type == "PUBLIC KEY" && want != block.Type:
+		return nil, &FileError{Flag: flag, Path: path, Err: errors.New("a public key: signing needs the private key (keygen -o KEY writes the private key to KEY, the public one to KEY.pub)")}
+	case strings.HasSuffix(block.Type, "PRIVATE KEY") && want == "PUBLIC KEY":
+		return nil, &FileError{Flag: flag, Path: path, Err: errors.New("a private key: checking needs the public key (keygen -o KEY wrote it to KEY.pub)")}
+	case block.Type != want:
+		return nil, &FileError{Flag: flag, Path: path, Err: fmt.Errorf("a PEM %q block, want %q", block.Type, want)}
 	}
 	k, err := parse(block.Bytes)
 	if err != nil {
-		return nil, &UsageError{Err: fmt.Errorf("%s %s: %w", flag, path, err)}
+		return nil, &FileError{Flag: flag, Path: path, Err: fmt.Errorf("not a key this tool reads: %w", err)}
 	}
 	return k, nil
+}
+
+// keyType names a key's algorithm for a message.
+func keyType(k any) string {
+	t := strings.TrimPrefix(fmt.Sprintf("%T", k), "*")
+	switch {
+	case strings.HasPrefix(t, "rsa."):
+		return "RSA"
+	case strings.HasPrefix(t, "ecdsa."):
+		return "ECDSA"
+	case strings.HasPrefix(t, "ecdh."):
+		return "ECDH"
+	}
+	return t
 }
 
 type verifyOptions struct {
@@ -293,19 +316,29 @@ func runVerify(o *verifyOptions, streams *IOStreams, path string) error {
 
 func newKeygenCommand(streams *IOStreams) *cobra.Command {
 	var out string
+	var force bool
 	cmd := &cobra.Command{
 		Use:   "keygen -o PATH",
 		Short: "Make an ed25519 key pair to sign evidence manifests",
 		Long: `keygen writes an ed25519 private key to PATH (PEM, PKCS #8, readable by its owner only)
-and its public key to PATH.pub (PEM, PKIX), for --sign-key and verify --pub-key. Keys made
-with 'openssl genpkey -algorithm ed25519' work too.`,
-		Example:       `  auditreport keygen -o audit-signing.key`,
+and its public key to PATH.pub (PEM, PKIX), for --sign-key and verify --pub-key. It does not
+replace existing keys unless --force is given: a replaced private key cannot sign for the
+manifests its public key checks. Keys made with 'openssl genpkey -algorithm ed25519' work too.`,
+		Example:       `  auditreport keygen -o audit.key     # writes audit.key and audit.key.pub`,
 		Args:          usageArgs(cobra.NoArgs),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return &UsageError{Err: errors.New("keygen needs -o PATH")}
+			}
+			for _, p := range []string{out, out + ".pub"} {
+				if _, err := os.Lstat(p); err == nil && !force {
+					return fmt.Errorf("keygen: %s exists: give --force to replace the key pair (manifests signed with the old key then no longer verify with the new public key)", p)
+				}
+			}
+			if err := makeFolder(out); err != nil {
+				return err
 			}
 			pub, priv, err := ed25519.GenerateKey(nil)
 			if err != nil {
@@ -331,5 +364,6 @@ with 'openssl genpkey -algorithm ed25519' work too.`,
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "path of the private key; the public key goes to PATH.pub")
+	cmd.Flags().BoolVar(&force, "force", false, "replace an existing key pair")
 	return cmd
 }

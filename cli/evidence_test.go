@@ -114,14 +114,32 @@ func TestEvidenceAndVerify(t *testing.T) {
 }
 
 func TestEvidenceFlagErrors(t *testing.T) {
-	for _, args := range [][]string{
-		{"--sign-key", "nope.key"},
-		{"--evidence", "e.json", "--sign-key", "../testdata/logs/README.md"},
+	dir := t.TempDir()
+	key := filepath.Join(dir, "audit.key")
+	if _, errOut, code := run(t, "", "keygen", "-o", key); code != 0 {
+		t.Fatalf("keygen: exit %d %s", code, errOut)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"--sign-key", "nope.key"}, ExitUsage, "give --evidence FILE too"},
+		{[]string{"--evidence", filepath.Join(dir, "e.json"), "--sign-key", "../testdata/logs/README.md"}, ExitInput, "--sign-key ../testdata/logs/README.md: not a PEM key file"},
+		// The public half of the pair: said plainly, not as an ASN.1 structure.
+		{[]string{"--evidence", filepath.Join(dir, "e.json"), "--sign-key", key + ".pub"}, ExitInput, "--sign-key " + key + ".pub: a public key: signing needs the private key"},
 	} {
-		_, errOut, code := run(t, "", append([]string{"--from", "../testdata/logs/ha-3-nodes"}, args...)...)
-		if code != ExitUsage {
-			t.Errorf("%v: exit %d %s", args, code, errOut)
+		_, errOut, code := run(t, "", append([]string{"--from", "../testdata/logs/ha-3-nodes"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(errOut, tc.msg) || strings.Contains(errOut, "asn1") {
+			t.Errorf("%v: exit %d %s; want exit %d mentioning %q", tc.args, code, errOut, tc.code, tc.msg)
 		}
+	}
+	manifest := filepath.Join(dir, "e.json")
+	if _, errOut, code := run(t, "", "--from", "../testdata/logs/ha-3-nodes", "--evidence", manifest, "-q"); code != 0 {
+		t.Fatalf("evidence: exit %d %s", code, errOut)
+	}
+	if _, errOut, code := run(t, "", "verify", "--pub-key", key, manifest); code != ExitInput || !strings.Contains(errOut, "a private key: checking needs the public key") {
+		t.Errorf("verify with the private key: exit %d %s", code, errOut)
 	}
 	if _, errOut, code := run(t, "", "verify", "../testdata/logs/README.md"); code != ExitInput || !strings.Contains(errOut, "not an auditreport evidence manifest") {
 		t.Errorf("verify of a non-manifest: exit %d %s", code, errOut)

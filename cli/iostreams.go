@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 
 	"golang.org/x/term"
 )
@@ -21,17 +22,28 @@ type IOStreams struct {
 
 	StdoutTTY bool
 	StderrTTY bool
+	// Width is the terminal's width in columns when stdout is one (0 otherwise): the table
+	// fits in it.
+	Width int
 	// LogFormat is LogText or LogJSON (--log-format).
 	LogFormat string
 }
 
 // System returns the process's streams.
 func System() *IOStreams {
-	return &IOStreams{
+	s := &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
 		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	}
+	if s.StdoutTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+			s.Width = w
+		} else if w, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && w > 0 {
+			s.Width = w
+		}
+	}
+	return s
 }
 
 // Test returns streams backed by buffers, with no terminal.

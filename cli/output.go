@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -29,7 +31,7 @@ type outputOptions struct {
 
 func (o *outputOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Format, "format", string(render.FormatTable), "output formats, comma-separated: "+render.FormatList())
-	fs.StringVarP(&o.Output, "output", "o", "", "write to this file (written atomically); with several formats, the path without extension: -o out/report writes out/report.pdf, out/report.json, ...")
+	fs.StringVarP(&o.Output, "output", "o", "", "write to this file (atomically; folders are made as needed); its extension gives the format when --format is not set; with several formats, the path without extension: -o out/report writes out/report.pdf, out/report.json, ...")
 	fs.IntVar(&o.MaxRows, "max-rows", render.DefaultMaxRows, "most rows of each detail section in pdf, html and markdown (json and csv have every row)")
 	fs.StringVar(&o.CSVTable, "csv-table", render.CSVChanges, "the table csv writes: "+strings.Join(render.CSVTables, ", "))
 	fs.StringVar(&o.Template, "template", "", "render this text/template file over the report model instead of a built-in format (docs/templates.md)")
@@ -41,6 +43,15 @@ type target struct {
 	format   render.Format
 	renderer render.Renderer
 	path     string // "" is stdout
+	// auto is set for a file written because stdout is a terminal and -o was not given: its
+	// name is made from the report once it is built (autoName).
+	auto bool
+}
+
+// extFormats gives the format of an output file by its extension, for -o without --format.
+var extFormats = map[string]render.Format{
+	".pdf": render.FormatPDF, ".json": render.FormatJSON, ".html": render.FormatHTML, ".htm": render.FormatHTML,
+	".md": render.FormatMarkdown, ".markdown": render.FormatMarkdown, ".csv": render.FormatCSV, ".txt": render.FormatTable,
 }
 
 // plan checks the output flags before any log is read, and says what will be written where.
@@ -49,6 +60,11 @@ func (o *outputOptions) plan(streams *IOStreams, formatSet bool) ([]target, erro
 		return nil, &UsageError{Err: fmt.Errorf("--max-rows %d: want a positive number", o.MaxRows)}
 	}
 	var formats []render.Format
+	extFormat, knownExt := extFormats[strings.ToLower(filepath.Ext(o.Output))]
+	o.CSVTable = strings.ToLower(o.CSVTable)
+	if knownExt && !formatSet && o.Template == "" {
+		o.Format = string(extFormat)
+	}
 	if o.Template == "" || formatSet {
 		for _, f := range strings.Split(o.Format, ",") {
 			f = strings.TrimSpace(strings.ToLower(f))
@@ -63,41 +79,60 @@ func (o *outputOptions) plan(streams *IOStreams, formatSet bool) ([]target, erro
 			formats = append(formats, render.Format(f))
 		}
 	}
+	if knownExt && formatSet && o.Template == "" && !slices.Contains(formats, extFormat) {
+		return nil, &UsageError{Err: fmt.Errorf("-o %s names a %s file, but --format is %s: give the one or make them agree", o.Output, extFormat, o.Format)}
+	}
 	var font []byte
 	if o.PDFFont != "" {
-		b, err := os.ReadFile(o.PDFFont)
+		b, err := readFlagFile("--pdf-font", o.PDFFont)
 		if err != nil {
-			return nil, &UsageError{Err: fmt.Errorf("--pdf-font: %w", err)}
+			return nil, err
 		}
 		if err := render.CheckFont(b); err != nil {
-			return nil, &UsageError{Err: fmt.Errorf("--pdf-font %s: %w", o.PDFFont, err)}
+			return nil, &FileError{Flag: "--pdf-font", Path: o.PDFFont, Err: err}
 		}
 		font = b
 	}
 	var targets []target
 	toTerminal := o.Output == "" && streams.StdoutTTY
+	width := 0
+	if toTerminal {
+		width = streams.Width
+	}
 	for _, f := range formats {
-		r, err := render.New(f, render.Options{Color: toTerminal, MaxRows: o.MaxRows, CSVTable: o.CSVTable, PDFFont: font})
+		r, err := render.New(f, render.Options{Color: toTerminal, Width: width, MaxRows: o.MaxRows, CSVTable: o.CSVTable, PDFFont: font})
 		if err != nil {
 			return nil, &UsageError{Err: fmt.Errorf("--format: %w", err)}
 		}
 		targets = append(targets, target{format: f, renderer: r})
 	}
 	if o.Template != "" {
+		if err := checkFlagFile("--template", o.Template); err != nil {
+			return nil, err
+		}
 		t, err := render.NewTemplate(o.Template, o.MaxRows)
 		if err != nil {
-			var pe *os.PathError
-			if errors.As(err, &pe) {
-				return nil, err
+			if inner := errors.Unwrap(err); inner != nil {
+				err = inner
 			}
-			return nil, &UsageError{Err: err}
+			return nil, &FileError{Flag: "--template", Path: o.Template, Err: err}
 		}
 		targets = append(targets, target{format: render.Format(templateExt(o.Template)), renderer: t})
 	}
 	if len(targets) == 0 {
 		return nil, &UsageError{Err: errors.New("--format: no format given")}
 	}
+	binary := false
+	for _, t := range targets {
+		binary = binary || t.format.Binary()
+	}
 	switch {
+	case o.Output == "" && streams.StdoutTTY && (binary || len(targets) > 1):
+		// A PDF is not spilled onto a terminal, nor are several formats: they go to files in
+		// the current folder, named from the report once it is built.
+		for i := range targets {
+			targets[i].auto = true
+		}
 	case len(targets) == 1:
 		targets[0].path = o.Output
 	case o.Output == "":
@@ -116,17 +151,131 @@ func (o *outputOptions) plan(streams *IOStreams, formatSet bool) ([]target, erro
 	}
 	for _, t := range targets {
 		if t.path != "" {
-			// Found now, not after minutes of reading.
-			dir := filepath.Dir(t.path)
-			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-				return nil, fmt.Errorf("writing %s: folder %s does not exist", t.path, dir)
+			// Made now, so that a folder that cannot be is found before minutes of reading.
+			if err := makeFolder(t.path); err != nil {
+				return nil, err
 			}
-		}
-		if t.path == "" && t.format.Binary() && streams.StdoutTTY {
-			return nil, &UsageError{Err: fmt.Errorf("a %s is not written to a terminal: give -o report.%s, or redirect stdout", t.format, t.format.Ext())}
 		}
 	}
 	return targets, nil
+}
+
+// makeFolder makes the folder of an output file, as every flag that writes a file does.
+func makeFolder(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// nameOutputs gives the outputs written because stdout is a terminal their names: the
+// report's name and period (ha-3-nodes-2026-11-01.pdf), in the current folder. A file of
+// that name with other content is never replaced: the name takes a number instead
+// (ha-3-nodes-2026-11-01-2.pdf).
+func nameOutputs(targets []target, rep *report.Report, name string) error {
+	base := name
+	if p := periodName(rep); p != "" {
+		base += "-" + p
+	}
+	for n := 1; ; n++ {
+		stem := base
+		if n > 1 {
+			stem = fmt.Sprintf("%s-%d", base, n)
+		}
+		free := true
+		for i, t := range targets {
+			if !t.auto {
+				continue
+			}
+			path := stem + "." + t.format.Ext()
+			old, err := os.ReadFile(path)
+			if errors.Is(err, os.ErrNotExist) {
+				targets[i].path = path
+				continue
+			}
+			if err != nil {
+				free = false
+				break
+			}
+			var buf bytes.Buffer
+			if err := t.renderer.Render(&buf, rep); err != nil {
+				return err
+			}
+			if !bytes.Equal(old, buf.Bytes()) {
+				free = false
+				break
+			}
+			targets[i].path = path
+		}
+		if free {
+			return nil
+		}
+	}
+}
+
+// sayAutoNames tells the terminal where the outputs it did not get were written.
+func sayAutoNames(targets []target, streams *IOStreams) {
+	for _, t := range targets {
+		if t.auto {
+			fmt.Fprintf(streams.Out, "%s report written to %s (-o names the file)\n", strings.ToUpper(string(t.format)), t.path)
+		}
+	}
+}
+
+// periodName is the report's period for a file name: one day (2026-11-01) or the first and
+// last (2026-11-01_2026-11-07), from the period asked for, or else from the events read.
+func periodName(r *report.Report) string {
+	first, last := r.Period.Start, r.Period.End
+	if last != nil {
+		l := last.Add(-time.Nanosecond)
+		last = &l
+	}
+	for _, in := range r.Inputs {
+		if r.Period.Start == nil && in.FirstEvent != nil && (first == nil || in.FirstEvent.Before(*first)) {
+			first = in.FirstEvent
+		}
+		if r.Period.End == nil && in.LastEvent != nil && (last == nil || in.LastEvent.After(*last)) {
+			last = in.LastEvent
+		}
+	}
+	switch {
+	case first == nil && last == nil:
+		return ""
+	case first == nil:
+		return last.UTC().Format("2006-01-02")
+	case last == nil || first.UTC().Format("2006-01-02") == last.UTC().Format("2006-01-02"):
+		return first.UTC().Format("2006-01-02")
+	}
+	return first.UTC().Format("2006-01-02") + "_" + last.UTC().Format("2006-01-02")
+}
+
+// reportName names a report in file names: the cluster, else the first input (its folder or
+// file name without extensions), else "report".
+func reportName(cluster string, from []string) string {
+	name := cluster
+	if name == "" && len(from) > 0 {
+		switch f := from[0]; {
+		case f == "-":
+			name = "stdin"
+		default:
+			f = filepath.Base(filepath.Clean(f))
+			for _, ext := range []string{".gz", ".log", ".jsonl", ".json", ".yaml", ".yml"} {
+				f = strings.TrimSuffix(f, ext)
+			}
+			name = f
+		}
+	}
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`/\*?[]:<>|"' `, r) || r < ' ' {
+			return '_'
+		}
+		return r
+	}, name)
+	name = strings.Trim(strings.ReplaceAll(name, "..", "_"), "._-")
+	if name == "" {
+		return "report"
+	}
+	return name
 }
 
 // templateExt names a template's output by the template's file name: report.adoc.tmpl
@@ -162,9 +311,9 @@ type nameData struct {
 	Generated string
 }
 
-// expandOutput fills an output name template. Times are written for file names: a date
-// when they fall on midnight in loc (2026-11-01), else 2026-11-01T06-00-00; an open start
-// is "begin", an open end "now".
+// expandOutput fills an output name template. The cluster is reportName's (the first input
+// without --cluster). Times are written for file names: a date when they fall on midnight in
+// loc (2026-11-01), else 2026-11-01T06-00-00; an open start is "begin", an open end "now".
 func expandOutput(name string, cluster string, p report.Period, generated time.Time, loc *time.Location) (string, error) {
 	if !strings.Contains(name, "{{") {
 		return name, nil
@@ -184,7 +333,7 @@ func expandOutput(name string, cluster string, p report.Period, generated time.T
 		return l.Format("2006-01-02T15-04-05")
 	}
 	var d nameData
-	d.Cluster = strings.NewReplacer("/", "_", "\\", "_", "..", "_").Replace(cluster)
+	d.Cluster = cluster
 	d.Period.Start = stamp(p.Start, "begin")
 	d.Period.End = stamp(p.End, "now")
 	d.Generated = stamp(&generated, "")

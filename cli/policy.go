@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -16,8 +17,10 @@ func newPolicyCommand(streams *IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policy",
 		Short: "Check audit policies, or print one that covers what the reports need",
-		Args:  usageArgs(cobra.NoArgs),
-		RunE:  func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+		Args:  subcommandArgs,
+		// subcommandArgs suggests the nearest command.
+		SuggestionsMinimumDistance: 2,
+		RunE:                       func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newPolicyCheckCommand(streams), newPolicyGenerateCommand(streams))
 	return cmd
@@ -65,7 +68,7 @@ Exit codes:
 }
 
 func runPolicyCheck(o *policyCheckOptions, streams *IOStreams, files []string) error {
-	f := render.Format(o.Format)
+	f := render.Format(strings.ToLower(o.Format))
 	if f != render.FormatTable && f != render.FormatJSON && f != render.FormatMarkdown {
 		return &UsageError{Err: fmt.Errorf("--format: unknown format %q (want one of table, json, markdown)", o.Format)}
 	}
@@ -116,6 +119,11 @@ tokens never with bodies, and noise (health checks, events, leases) left out. It
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b := report.RecommendedPolicy(report.PolicyOptions{EndpointSlices: o.EndpointSlices, Calico: o.Calico})
+			if o.Output != "" {
+				if err := makeFolder(o.Output); err != nil {
+					return err
+				}
+			}
 			return writeOutput(o.Output, streams, func(w io.Writer) error { _, err := w.Write(b); return err })
 		},
 	}

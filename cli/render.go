@@ -35,8 +35,15 @@ same model gives the same PDF, HTML, Markdown, CSV or table as the run that made
 			if err != nil {
 				return err
 			}
-			_, err = write(targets, rep, streams)
-			return err
+			name := reportName(rep.Cluster, args)
+			if err := nameOutputs(targets, rep, name); err != nil {
+				return err
+			}
+			if _, err = write(targets, rep, streams); err != nil {
+				return err
+			}
+			sayAutoNames(targets, streams)
+			return nil
 		},
 	}
 	o.AddFlags(cmd.Flags())

@@ -94,7 +94,7 @@ func NewRootCommand(streams *IOStreams, info BuildInfo) *cobra.Command {
 func newRootCommand(streams *IOStreams, info BuildInfo, now func() time.Time) *cobra.Command {
 	opts := &reportOptions{Now: now, Info: info}
 	cmd := &cobra.Command{
-		Use:   "auditreport --from PATH [flags]",
+		Use:   "auditreport [--from] PATH... [flags]",
 		Short: "Turn Kubernetes API server audit logs into compliance reports",
 		Long: `auditreport reads Kubernetes API server audit logs - JSON lines from each control-plane
 node, rotated and gzipped files, webhook EventList batches, and the exports of EKS, AKS,
@@ -131,8 +131,14 @@ output with its SHA-256 (signed with --sign-key) that 'auditreport verify' check
   auditreport --from /var/log/kube-audit/ --since 24h --exit-code 5 -o report.json --format json`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		Args:          usageArgs(cobra.NoArgs),
+		// Suggestions for mistyped commands: positionalInputs and subcommandArgs give them.
+		SuggestionsMinimumDistance: 2,
+		Args:                       cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := positionalInputs(cmd, args); err != nil {
+				return err
+			}
+			opts.From = append(opts.From, args...)
 			return runReport(cmd.Context(), opts, streams, os.Args, cmd.Flags().Changed("format"))
 		},
 	}
@@ -142,6 +148,7 @@ output with its SHA-256 (signed with --sign-key) that 'auditreport verify' check
 	opts.AddFlags(cmd.Flags())
 	cmd.PersistentFlags().StringVar(&streams.LogFormat, "log-format", LogText, "format of the messages on stderr: text, or json (one object per line, for log collectors)")
 	cmd.PersistentPreRunE = func(*cobra.Command, []string) error {
+		streams.LogFormat = strings.ToLower(streams.LogFormat)
 		if streams.LogFormat != LogText && streams.LogFormat != LogJSON {
 			f := streams.LogFormat
 			streams.LogFormat = LogText
@@ -149,7 +156,7 @@ output with its SHA-256 (signed with --sign-key) that 'auditreport verify' check
 		}
 		return nil
 	}
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &UsageError{Err: err} })
+	cmd.SetFlagErrorFunc(flagError)
 	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		out := make([]string, len(render.Formats))
 		for i, f := range render.Formats {
@@ -162,6 +169,22 @@ output with its SHA-256 (signed with --sign-key) that 'auditreport verify' check
 	return cmd
 }
 
+// positionalInputs lets the inputs be given without --from (auditreport kube-audit.log, or
+// an unquoted glob the shell expanded), and tells a mistyped command from a missing file.
+func positionalInputs(cmd *cobra.Command, args []string) error {
+	for _, a := range args {
+		if a == "-" || strings.ContainsAny(a, "*?[") {
+			continue
+		}
+		if _, err := os.Stat(a); err != nil {
+			if s := cmd.SuggestionsFor(a); len(s) > 0 {
+				return &UsageError{Err: fmt.Errorf("unknown command %q; did you mean %s? (or, as an input, %s: %s)", a, strings.Join(s, " or "), a, plainFileErr(err))}
+			}
+		}
+	}
+	return nil
+}
+
 // runReport builds the report and writes it.
 func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv []string, formatSet bool) error {
 	st, err := o.check(streams, formatSet)
@@ -171,6 +194,10 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 
 	sources, err := audit.Resolve(o.From, streams.In)
 	if err != nil {
+		var se *audit.SourceError
+		if errors.As(err, &se) {
+			return &FileError{Flag: "--from", Path: se.Source, Err: se.Err}
+		}
 		return err
 	}
 	var total int64
@@ -198,11 +225,20 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if rep.Digest, err = reportDigest(rep); err != nil {
 		return err
 	}
+	if err := nameOutputs(st.targets, rep, reportName(o.Cluster, o.From)); err != nil {
+		return err
+	}
 	written, err := write(st.targets, rep, streams)
 	if err != nil {
 		return err
 	}
+	sayAutoNames(st.targets, streams)
 	if o.Evidence != "" {
+		for _, t := range st.targets {
+			if t.path == "" && !o.Quiet {
+				streams.Log(slog.LevelWarn, fmt.Sprintf("the %s output went to stdout: the evidence manifest does not record it (give -o FILE to record it)", t.format))
+			}
+		}
 		if err := writeManifest(o.Evidence, rep, st.targets, o.SignKey, streams); err != nil {
 			return err
 		}
@@ -235,7 +271,7 @@ type settings struct {
 // hold is found before minutes of reading.
 func (o *reportOptions) check(streams *IOStreams, formatSet bool) (*settings, error) {
 	if len(o.From) == 0 {
-		return nil, &UsageError{Err: errors.New("no input: give --from with audit log files, directories, globs, or - for stdin")}
+		return nil, &UsageError{Err: errors.New("no input: give audit log files, directories or globs (or --from -, for stdin): auditreport testdata/logs/ha-3-nodes/")}
 	}
 	st := &settings{}
 	var err error
@@ -256,6 +292,7 @@ func (o *reportOptions) check(streams *IOStreams, formatSet bool) (*settings, er
 	if st.require, err = parseKinds("--require", o.Require); err != nil {
 		return nil, err
 	}
+	o.FailOn = strings.ToLower(o.FailOn)
 	switch {
 	case report.SeverityRank(o.FailOn) == 0:
 		return nil, &UsageError{Err: fmt.Errorf("--fail-on %q: want error, warning or info", o.FailOn)}
@@ -266,19 +303,30 @@ func (o *reportOptions) check(streams *IOStreams, formatSet bool) (*settings, er
 	case o.HoleMin <= 0 || o.HoleFactor <= 0:
 		return nil, &UsageError{Err: errors.New("--hole-min and --hole-factor must be positive")}
 	}
+	for _, p := range o.Snapshots {
+		if err := checkFlagFile("--snapshot", p); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range o.Policies {
+		if err := checkFlagFile("--policy", p); err != nil {
+			return nil, err
+		}
+	}
 	loc, _ := time.LoadLocation(o.Timezone)
-	if o.Output, err = expandOutput(o.Output, o.Cluster, st.period, st.now, loc); err != nil {
+	name := reportName(o.Cluster, o.From)
+	if o.Output, err = expandOutput(o.Output, name, st.period, st.now, loc); err != nil {
 		return nil, err
 	}
 	if st.targets, err = o.plan(streams, formatSet); err != nil {
 		return nil, err
 	}
-	if o.Evidence, err = expandOutput(o.Evidence, o.Cluster, st.period, st.now, loc); err != nil {
+	if o.Evidence, err = expandOutput(o.Evidence, name, st.period, st.now, loc); err != nil {
 		return nil, err
 	}
 	if o.Evidence != "" {
-		if fi, err := os.Stat(filepath.Dir(o.Evidence)); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("writing %s: folder %s does not exist", o.Evidence, filepath.Dir(o.Evidence))
+		if err := makeFolder(o.Evidence); err != nil {
+			return nil, err
 		}
 	}
 	if o.SignKey != "" {
@@ -318,6 +366,7 @@ func (o *reportOptions) period() (report.Period, error) {
 		return p, &UsageError{Err: fmt.Errorf("--timezone %q: %w", o.Timezone, err)}
 	}
 	if o.Period != "" {
+		o.Period = strings.ToLower(o.Period)
 		if o.Since != "" || o.Until != "" {
 			return p, &UsageError{Err: errors.New("--period and --since/--until exclude each other")}
 		}

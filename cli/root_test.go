@@ -107,7 +107,7 @@ func TestExitCodes(t *testing.T) {
 		{"broken input counted", []string{"--from", "../testdata/logs/broken", "--format", "json"}, ExitOK, "8 unreadable values"},
 		{"corrupt gzip reported", []string{"--from", "../testdata/logs/corrupt-gzip", "--format", "json"}, ExitOK, "warning: ../testdata/logs/corrupt-gzip/kube-audit-2026-11-01T06-00-00.000.log.gz: stopped reading"},
 		{"corrupt gzip strict", []string{"--from", "../testdata/logs/corrupt-gzip", "--strict"}, ExitInput, "log.gz:"},
-		{"unwritable output", []string{"--from", "../testdata/logs/rotated", "-o", "/nonexistent/dir/r.json"}, ExitError, "writing /nonexistent/dir/r.json"},
+		{"unwritable output", []string{"--from", "../testdata/logs/rotated", "-o", "../testdata/logs/README.md/r.json"}, ExitError, "writing ../testdata/logs/README.md/r.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, errOut, code := run(t, "", tc.args...)
@@ -276,15 +276,49 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
+// A PDF is never spilled onto a terminal: without -o it goes to a file in the current folder
+// named from the report, which never replaces a different file.
 func TestPDFNeverToATerminal(t *testing.T) {
-	streams, _, out, errOut := Test()
-	streams.StdoutTTY = true
-	cmd := NewRootCommand(streams, BuildInfo{Version: "test"})
-	cmd.SetArgs([]string{"--from", "../testdata/logs/ha-3-nodes", "--format", "pdf"})
-	err := cmd.Execute()
-	if ExitCode(err) != ExitUsage || out.Len() != 0 || !strings.Contains(err.Error(), "not written to a terminal") {
-		t.Errorf("exit %d, err %v, %d bytes on the terminal, %s", ExitCode(err), err, out.Len(), errOut)
+	t.Setenv("SOURCE_DATE_EPOCH", "1793491200")
+	logs := mustAbs(t, "../testdata/logs/ha-3-nodes")
+	t.Chdir(t.TempDir())
+	pdfOnTerminal := func() (string, error) {
+		streams, _, out, _ := Test()
+		streams.StdoutTTY = true
+		cmd := NewRootCommand(streams, BuildInfo{Version: "test"})
+		cmd.SetArgs([]string{"--from", logs, "--format", "pdf", "-q"})
+		err := cmd.Execute()
+		return out.String(), err
 	}
+	const name = "ha-3-nodes-2026-11-01_2026-11-02.pdf"
+	out, err := pdfOnTerminal()
+	if err != nil || out != "PDF report written to "+name+" (-o names the file)\n" {
+		t.Fatalf("err %v, terminal got %q", err, out)
+	}
+	if b, err := os.ReadFile(name); err != nil || !strings.HasPrefix(string(b), "%PDF-") {
+		t.Fatalf("%s: %v", name, err)
+	}
+	// The same report again: the same file, rewritten with the same bytes.
+	if out, _ := pdfOnTerminal(); !strings.Contains(out, " "+name+" ") {
+		t.Errorf("second run: %q", out)
+	}
+	// Another file of that name is kept.
+	os.WriteFile(name, []byte("someone else's"), 0o644)
+	if out, _ := pdfOnTerminal(); !strings.Contains(out, "ha-3-nodes-2026-11-01_2026-11-02-2.pdf") {
+		t.Errorf("with a different file in the way: %q", out)
+	}
+	if b, _ := os.ReadFile(name); string(b) != "someone else's" {
+		t.Error("a different file was overwritten")
+	}
+}
+
+func mustAbs(t *testing.T, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // --log-format json: every stderr line is a JSON object with time, level and msg.

@@ -49,6 +49,8 @@ type Renderer interface {
 type Options struct {
 	// Color turns on terminal colours (table only).
 	Color bool
+	// Width is the terminal's width in columns the table fits in (0: no limit).
+	Width int
 	// MaxRows bounds each detail section of the PDF, HTML and Markdown reports (0: DefaultMaxRows).
 	MaxRows int
 	// CSVTable is the table the csv format writes (CSVTables; "" is changes).
@@ -61,7 +63,7 @@ type Options struct {
 func New(f Format, opts Options) (Renderer, error) {
 	switch f {
 	case FormatTable:
-		return &Table{Color: opts.Color}, nil
+		return &Table{Color: opts.Color, Width: opts.Width}, nil
 	case FormatJSON:
 		return &JSON{}, nil
 	case FormatMarkdown:

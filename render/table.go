@@ -16,6 +16,9 @@ import (
 // Table writes a terminal summary: what was read, and what could not be.
 type Table struct {
 	Color bool
+	// Width is the terminal's width in columns: every line fits in it, cells wrapped and
+	// long lines cut with "…" (0: no limit, for pipes and files).
+	Width int
 }
 
 var _ Renderer = (*Table)(nil)
