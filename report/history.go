@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/klauspost/compress/s2"
 	"k8s.io/apimachinery/pkg/labels"
@@ -36,6 +37,12 @@ type object struct {
 	exists   bool
 	deleting bool
 	out      *Resource
+	// apiVersion is the version the trail last showed the object in.
+	apiVersion string
+	// unknown says, when known is false for an existing object, why; partial says which part
+	// of a known state the trail did not show (the status after a status write logged without
+	// bodies, or the server-set fields of an object known only as it was sent).
+	unknown, partial string
 }
 
 // tracker turns the merged stream of scoped writes into histories.
@@ -66,6 +73,10 @@ type event struct {
 	// req is the decoded requestObject, decoded on first use: most writes never need it.
 	req     any
 	reqDone bool
+	// dryRunUnknown is set for a delete whose DeleteOptions were not logged.
+	dryRunUnknown bool
+	// apiVersion is group/version as the objectRef names it.
+	apiVersion string
 }
 
 // request returns the decoded requestObject, nil when it was not logged.
@@ -89,14 +100,41 @@ func (e *event) reqObj() obj {
 	return o
 }
 
-// isDryRun reports whether the request asked for dryRun (dryRun=All in its URI).
-func isDryRun(uri string) bool {
-	_, q, ok := strings.Cut(uri, "?")
-	if !ok {
-		return false
+// Whether a write asked for a dry run, as far as the event tells.
+const (
+	dryRunNo = iota
+	dryRunYes
+	// dryRunUnknown: a delete logged without its request body, which is where client-go and
+	// kubectl put dryRun (DeleteOptions), so the event cannot tell.
+	dryRunUnknown
+)
+
+// dryRunOf reads dryRun from the request URI (where create, update and patch carry it, and a
+// delete may) and from a delete's DeleteOptions body (where kubectl delete --dry-run=server
+// and client-go put it).
+func dryRunOf(ae *audit.Event) int {
+	if _, q, ok := strings.Cut(ae.RequestURI, "?"); ok {
+		if v, err := url.ParseQuery(q); err == nil && v.Get("dryRun") != "" {
+			return dryRunYes
+		}
 	}
-	v, err := url.ParseQuery(q)
-	return err == nil && len(v["dryRun"]) > 0 && v.Get("dryRun") != ""
+	if ae.Verb != "delete" && ae.Verb != "deletecollection" {
+		return dryRunNo
+	}
+	if len(ae.RequestObject) == 0 {
+		if ae.BodiesDropped || ae.Level == "" || ae.Level == "Metadata" || ae.Level == "None" {
+			return dryRunUnknown
+		}
+		// Logged at Request level or above: a delete sent without a body.
+		return dryRunNo
+	}
+	var opts struct {
+		DryRun []string `json:"dryRun"`
+	}
+	if err := json.Unmarshal(ae.RequestObject, &opts); err == nil && len(opts.DryRun) > 0 {
+		return dryRunYes
+	}
+	return dryRunNo
 }
 
 // add applies one event, whose responseObject the caller decoded (decodeObject). Events
@@ -107,13 +145,18 @@ func (t *tracker) add(ae *audit.Event, resp any, inPeriod bool) {
 	if ref == nil || ref.Resource == "" {
 		return
 	}
-	if isDryRun(ae.RequestURI) {
+	dry := dryRunOf(ae)
+	if dry == dryRunYes {
 		if inPeriod {
 			t.sum.DryRuns++
 		}
 		return
 	}
-	e := &event{Event: ae, inPeriod: inPeriod, resp: resp}
+	e := &event{Event: ae, inPeriod: inPeriod, resp: resp, dryRunUnknown: dry == dryRunUnknown}
+	e.apiVersion = ref.APIVersion
+	if ref.APIGroup != "" && ref.APIVersion != "" {
+		e.apiVersion = ref.APIGroup + "/" + ref.APIVersion
+	}
 	e.key = objKey{group: ref.APIGroup, resource: ref.Resource, namespace: ref.Namespace, name: ref.Name}
 	if e.key.name == "" && ae.Verb != "deletecollection" {
 		// A create with generateName (and older servers' creates): the name is known only
@@ -139,6 +182,10 @@ func (t *tracker) add(ae *audit.Event, resp any, inPeriod bool) {
 	case ref.Subresource != "":
 		t.subresource(e)
 	case ae.Verb == "create":
+		t.create(e)
+	case (ae.Verb == "patch" || ae.Verb == "update") && ae.Code() == 201:
+		// Server-side apply (a patch), and an update of a kind that allows it, create the
+		// object when it does not exist: the API server answers 201 Created.
 		t.create(e)
 	case ae.Verb == "update" || ae.Verb == "patch":
 		t.modify(e)
@@ -192,6 +239,35 @@ func (t *tracker) forget(o *object) {
 			delete(t.byNamespace, o.key.namespace)
 		}
 	}
+}
+
+// objectFor returns the tracked object an event writes, noting the version it was written in.
+func (t *tracker) objectFor(e *event) *object {
+	o := t.lookup(e.key)
+	if e.apiVersion != "" {
+		o.apiVersion = e.apiVersion
+	}
+	return o
+}
+
+// forgetState marks the object's state unknown, saying why.
+func (o *object) forgetState(e *event, why string) {
+	o.state, o.known, o.partial = nil, false, ""
+	o.unknown = fmt.Sprintf("%s at %s by %s (%s): %s", e.Verb+subresourceText(e), e.Time().UTC().Format(time.RFC3339Nano), actorOf(e), levelText(e), why)
+}
+
+func subresourceText(e *event) string {
+	if s := e.Subresource(); s != "" {
+		return " " + s
+	}
+	return ""
+}
+
+func actorOf(e *event) string {
+	if e.ImpersonatedUser != nil && e.ImpersonatedUser.Username != "" {
+		return e.ImpersonatedUser.Username + " (as impersonated by " + e.User.Username + ")"
+	}
+	return e.User.Username
 }
 
 // change starts a Change from the event.
@@ -258,6 +334,7 @@ func (t *tracker) setState(o *object, s obj, e *event) {
 	if uid := str(s, "metadata", "uid"); uid != "" {
 		o.uid = uid
 	}
+	o.unknown, o.partial = "", ""
 	if e != nil && e.resp != nil && len(e.ResponseObject) > 0 && reflect.ValueOf(s).UnsafePointer() == reflect.ValueOf(e.respObj()).UnsafePointer() {
 		o.state, o.known = s2.Encode(nil, e.ResponseObject), true
 		return
@@ -314,7 +391,7 @@ func (e *event) stored() obj {
 }
 
 func (t *tracker) create(e *event) {
-	o := t.lookup(e.key)
+	o := t.objectFor(e)
 	c := t.change(e, ActionCreated, ClassConfiguration)
 	s := e.stored()
 	if s == nil && e.reqObj() != nil && e.reqObj()["metadata"] != nil {
@@ -328,16 +405,19 @@ func (t *tracker) create(e *event) {
 		}
 		c.Diff = t.d.leaves(withoutStatus(s), OpAdded)
 		t.setState(o, s, e)
+		if e.stored() == nil {
+			o.partial = "known only as sent (the stored object was not logged): fields the API server sets are missing"
+		}
 	} else {
 		t.noBodies(&c, e)
-		o.state, o.known = nil, false
+		o.forgetState(e, "created without bodies logged")
 	}
 	o.exists, o.deleting = true, false
 	t.record(e, o, c)
 }
 
 func (t *tracker) modify(e *event) {
-	o := t.lookup(e.key)
+	o := t.objectFor(e)
 	c := t.change(e, ActionModified, ClassConfiguration)
 	prev := t.prev(o)
 	if prev == nil {
@@ -372,9 +452,13 @@ func (t *tracker) modify(e *event) {
 	}
 	wasHeld := prev != nil && deleting(prev) && finalizers(prev) > 0
 	if s != nil {
+		partial := s != nil && e.stored() == nil
 		t.setState(o, s, e)
+		if partial {
+			o.partial = "known only as sent in an update (the stored object was not logged)"
+		}
 	} else {
-		o.state, o.known = nil, false
+		o.forgetState(e, "written without the stored object logged")
 	}
 	o.exists = true
 	if s != nil && deleting(s) {
@@ -410,7 +494,7 @@ func (t *tracker) requested(e *event) []FieldChange {
 }
 
 func (t *tracker) delete(e *event) {
-	o := t.lookup(e.key)
+	o := t.objectFor(e)
 	c := t.change(e, ActionDeleted, ClassConfiguration)
 	prev := t.prev(o)
 	s := e.stored()
@@ -452,10 +536,20 @@ func (t *tracker) delete(e *event) {
 	if prev == nil && !o.known {
 		c.Baseline = BaselineUnknown
 	}
+	if e.dryRunUnknown {
+		// kubectl and client-go send dryRun in the DeleteOptions body, which this level
+		// does not log: the object may still exist, unchanged.
+		c.addNote("logged without its DeleteOptions (" + levelText(e) + "): a dry run cannot be told from a real deletion")
+		o.forgetState(e, "a delete logged without its DeleteOptions: it may have been a dry run")
+		o.exists = true
+		t.record(e, o, c)
+		return
+	}
 	if s == nil && e.resp == nil && !wasDeleting {
 		// Not known whether this removed the object: keep it, marked.
 		o.deleting = true
 		o.exists = true
+		o.forgetState(e, "deleted without the response logged: it may be gone or only marked for deletion")
 		t.record(e, o, c)
 		return
 	}
@@ -576,8 +670,17 @@ func (t *tracker) deleteCollection(e *event) {
 			c.addNote(fmt.Sprintf("deleted %d tracked object(s)", len(targets)))
 		}
 	}
+	if e.dryRunUnknown {
+		c.addNote("logged without its DeleteOptions (" + levelText(e) + "): a dry run cannot be told from a real deletion")
+	}
 	for _, o := range targets {
 		c2 := t.change(e, ActionCollection, ClassConfiguration)
+		if e.dryRunUnknown {
+			c2.addNote("logged without its DeleteOptions: a dry run cannot be told from a real deletion")
+			t.record(e, o, c2)
+			o.forgetState(e, "a deletecollection logged without its DeleteOptions: it may have been a dry run")
+			continue
+		}
 		t.record(e, o, c2)
 		t.removed(o)
 	}
@@ -626,7 +729,7 @@ var leavesParent = map[string]bool{"exec": true, "attach": true, "portforward": 
 // subresource handles writes to subresources. They are kept apart from configuration
 // changes, but still move the parent's state forward so that the next change diffs right.
 func (t *tracker) subresource(e *event) {
-	o := t.lookup(e.key)
+	o := t.objectFor(e)
 	sub := e.Subresource()
 	c := t.change(e, ActionSubresource, ClassSubresource)
 	prev := t.prev(o)
@@ -676,10 +779,15 @@ func (t *tracker) subresource(e *event) {
 		default:
 			t.noBodies(&c, e)
 		}
-		if s != nil {
+		switch {
+		case s != nil:
 			t.setState(o, s, e)
-		} else {
-			o.state, o.known = nil, false
+		case sub == "status" && prev != nil:
+			// The status subresource changes the status (and, rarely, labels and
+			// annotations), never the spec: the rest of the state is still known.
+			o.partial = fmt.Sprintf("status not known since a status write at %s by %s (%s)", e.Time().UTC().Format(time.RFC3339Nano), actorOf(e), levelText(e))
+		default:
+			o.forgetState(e, "written without the stored object logged")
 		}
 	}
 	o.exists = true

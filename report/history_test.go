@@ -51,6 +51,66 @@ func TestHistorySemantics(t *testing.T) {
 			}
 		},
 	}, {
+		// kubectl delete --dry-run=server and client-go send dryRun in the DeleteOptions body,
+		// not in the URL (seen against kube-apiserver v1.37.2).
+		name: "a delete with dryRun in its DeleteOptions body is not a deletion",
+		events: []ev{
+			{minute: 0, verb: "create", res: npRes.res, group: npRes.group, ns: "shop", req: netpol("80", "1", ""), resp: netpol("80", "1", "")},
+			{minute: 1, verb: "delete", res: npRes.res, group: npRes.group, ns: "shop", name: "allow-web",
+				req: j(`{"kind":"DeleteOptions","apiVersion":"meta.k8s.io/v1","dryRun":["All"]}`),
+				resp: j(`{"kind":"Status","apiVersion":"v1","status":"Success","details":{"name":"allow-web","group":"networking.k8s.io","kind":"networkpolicies"}}`)},
+		},
+		check: func(t *testing.T, r *Report) {
+			h := find(t, r, npRes.res, "shop", "allow-web")
+			if got := actions(h); got != "created" || r.Summary.DryRuns != 1 {
+				t.Errorf("history %s, dry runs %d: want the create only and one dry run", got, r.Summary.DryRuns)
+			}
+		},
+	}, {
+		name: "a delete logged without its DeleteOptions may have been a dry run: said, not guessed",
+		events: []ev{
+			{minute: 0, verb: "create", res: npRes.res, group: npRes.group, ns: "shop", req: netpol("80", "1", ""), resp: netpol("80", "1", "")},
+			{minute: 1, verb: "delete", level: "Metadata", res: npRes.res, group: npRes.group, ns: "shop", name: "allow-web"},
+		},
+		check: func(t *testing.T, r *Report) {
+			h := find(t, r, npRes.res, "shop", "allow-web")
+			if len(h) != 2 || h[1].Action != ActionDeleted || !strings.Contains(h[1].Note, "dry run cannot be told") {
+				t.Errorf("history %s, note %q", actions(h), h[len(h)-1].Note)
+			}
+		},
+	}, {
+		// kubectl apply --server-side of a new object is a patch answered 201 Created.
+		name: "a server-side apply that creates the object is a creation",
+		events: []ev{{verb: "patch", code: 201, res: npRes.res, group: npRes.group, ns: "shop", name: "allow-web", query: "fieldManager=kubectl",
+			req: j(`{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"allow-web","namespace":"shop"},"spec":{"podSelector":{}}}`),
+			resp: netpol("80", "1", "")}},
+		check: func(t *testing.T, r *Report) {
+			h := find(t, r, npRes.res, "shop", "allow-web")
+			if len(h) != 1 || h[0].Action != ActionCreated || h[0].Baseline != BaselineKnown || h[0].Verb != "patch" {
+				t.Fatalf("history %s baseline %s verb %s", actions(h), h[0].Baseline, h[0].Verb)
+			}
+			if r.Summary.UnknownBaseline != 0 {
+				t.Errorf("unknown baselines %d", r.Summary.UnknownBaseline)
+			}
+		},
+	}, {
+		// The generated policy logs pods/status at Metadata: a kubelet's status write must not
+		// make the pod's spec and labels unknown to the next change.
+		name: "a status write logged without bodies leaves the rest of the state known",
+		events: []ev{
+			{minute: 0, verb: "create", res: "pods", ns: "shop", req: pod("web-1", "shop", "", "", ""), resp: pod("web-1", "shop", "", "", "")},
+			{minute: 1, verb: "patch", level: "Metadata", res: "pods/status", ns: "shop", name: "web-1", user: "system:node:node-1"},
+			{minute: 2, verb: "patch", res: "pods", ns: "shop", name: "web-1", user: "bob", req: j(`{"metadata":{"labels":{"tier":"front"}}}`),
+				resp: pod("web-1", "shop", `,"labels":{"app":"web","tier":"front"}`, "", `,"podIP":"10.0.0.9"`)},
+		},
+		check: func(t *testing.T, r *Report) {
+			h := find(t, r, "pods", "shop", "web-1")
+			last := h[len(h)-1]
+			if last.Baseline != BaselineKnown || diffText(last.Diff) != "metadata.labels.tier added -> \"front\"" {
+				t.Errorf("baseline %s diff %s", last.Baseline, diffText(last.Diff))
+			}
+		},
+	}, {
 		name: "a denied write is a failed attempt, not a change",
 		events: []ev{{verb: "delete", res: npRes.res, group: npRes.group, ns: "shop", name: "allow-web", user: "mallory", code: 403, reason: "Forbidden",
 			annot: map[string]string{"authorization.k8s.io/decision": "forbid"}}},
