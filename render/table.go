@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -25,6 +26,18 @@ var _ Renderer = (*Table)(nil)
 
 // Render writes r as tables.
 func (t *Table) Render(w io.Writer, r *report.Report) error {
+	if t.Width <= 0 {
+		return t.render(w, r)
+	}
+	var buf bytes.Buffer
+	if err := t.render(&buf, r); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, fitLines(buf.String(), t.Width))
+	return err
+}
+
+func (t *Table) render(w io.Writer, r *report.Report) error {
 	fmt.Fprintf(w, "%s\n", t.bold("Audit log report"))
 	if r.Cluster != "" {
 		fmt.Fprintf(w, "Cluster:   %s\n", r.Cluster)
@@ -45,8 +58,7 @@ func (t *Table) Render(w io.Writer, r *report.Report) error {
 		s.Events, len(r.Inputs), s.ScopedWrites, s.InPeriod, s.Baseline, s.After)
 	fmt.Fprintf(w, "Merging dropped %d exact repeats and %d earlier stages; %d events arrived out of order.\n\n", s.Duplicates, s.Superseded, s.OutOfOrder)
 
-	tbl := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
-	tbl.Header("Input", "Format", "Size", "Lines", "Events", "Unreadable", "First event", "Last event")
+	var rows [][]string
 	// Many inputs (a month of rotated files) would push everything else off the screen:
 	// beyond maxTableInputs, only those with problems are listed, the rest summed up.
 	var quiet, quietEvents, quietBytes int64
@@ -65,21 +77,17 @@ func (t *Table) Render(w io.Writer, r *report.Report) error {
 		if in.Compressed {
 			format += "+gzip"
 		}
-		if err := tbl.Append(in.Source, format, humanBytes(in.Bytes), fmt.Sprint(in.Lines), fmt.Sprint(in.Events), bad,
-			when(in.FirstEvent, "-"), when(in.LastEvent, "-")); err != nil {
-			return err
-		}
+		rows = append(rows, []string{in.Source, format, humanBytes(in.Bytes), fmt.Sprint(in.Lines), fmt.Sprint(in.Events), bad,
+			when(in.FirstEvent, "-"), when(in.LastEvent, "-")})
 	}
 	if quiet > 0 {
 		label := fmt.Sprintf("%d inputs without problems (--format json lists them)", quiet)
 		if quiet < int64(len(r.Inputs)) {
 			label = "… " + fmt.Sprintf("%d more", quiet) + label[len(fmt.Sprint(quiet)):]
 		}
-		if err := tbl.Append(label, "", humanBytes(quietBytes), "", fmt.Sprint(quietEvents), "0", "", ""); err != nil {
-			return err
-		}
+		rows = append(rows, []string{label, "", humanBytes(quietBytes), "", fmt.Sprint(quietEvents), "0", "", ""})
 	}
-	if err := tbl.Render(); err != nil {
+	if err := t.table(w, []string{"Input", "Format", "Size", "Lines", "Events", "Unreadable", "First event", "Last event"}, rows, nil); err != nil {
 		return err
 	}
 	var problems []string
@@ -108,8 +116,7 @@ func (t *Table) Render(w io.Writer, r *report.Report) error {
 // coverage writes the coverage matrix, the gaps, and the changes per kind and actor.
 func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 	fmt.Fprintf(w, "\n%s\n", st.bold("Coverage"))
-	tbl := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
-	tbl.Header("Kind", "Status", "Events", "Writes", "With bodies", "Highest level", "Changes")
+	var rows [][]string
 	for _, c := range r.Coverage {
 		status := c.Status
 		switch c.Status {
@@ -120,11 +127,9 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 		default:
 			status = st.red(status)
 		}
-		if err := tbl.Append(c.Kind, status, fmt.Sprint(c.Events), fmt.Sprint(c.Writes), fmt.Sprint(c.WritesWithBodies), c.MaxLevel, fmt.Sprint(c.Changes)); err != nil {
-			return err
-		}
+		rows = append(rows, []string{c.Kind, status, fmt.Sprint(c.Events), fmt.Sprint(c.Writes), fmt.Sprint(c.WritesWithBodies), c.MaxLevel, fmt.Sprint(c.Changes)})
 	}
-	if err := tbl.Render(); err != nil {
+	if err := t.table(w, []string{"Kind", "Status", "Events", "Writes", "With bodies", "Highest level", "Changes"}, rows, nil); err != nil {
 		return err
 	}
 	if len(r.Gaps) > 0 {
@@ -147,34 +152,96 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 	fmt.Fprintf(w, "\n%s\n%d configuration changes to %d objects, %d subresource writes, %d failed attempts, %d dry runs.\n",
 		st.bold("Changes in the period"), s.Changes, s.Objects, s.SubresourceChanges, s.FailedAttempts, s.DryRuns)
 	if len(s.Kinds) > 0 {
-		tbl = tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
-		tbl.Header("Kind", "Objects", "Created", "Modified", "Deleted", "Subresource", "Failed")
+		var rows [][]string
 		for _, k := range s.Kinds {
-			if err := tbl.Append(k.Kind, fmt.Sprint(k.Objects), fmt.Sprint(k.Created), fmt.Sprint(k.Modified), fmt.Sprint(k.Deleted), fmt.Sprint(k.SubresourceChanges), fmt.Sprint(k.FailedAttempts)); err != nil {
-				return err
-			}
+			rows = append(rows, []string{k.Kind, fmt.Sprint(k.Objects), fmt.Sprint(k.Created), fmt.Sprint(k.Modified), fmt.Sprint(k.Deleted), fmt.Sprint(k.SubresourceChanges), fmt.Sprint(k.FailedAttempts)})
 		}
-		if err := tbl.Render(); err != nil {
+		if err := t.table(w, []string{"Kind", "Objects", "Created", "Modified", "Deleted", "Subresource", "Failed"}, rows, nil); err != nil {
 			return err
 		}
 	}
+	if err := t.policyChanges(w, r, st); err != nil {
+		return err
+	}
 	if len(s.Actors) > 0 {
 		fmt.Fprintf(w, "\n%s\n", st.bold("Top actors"))
-		tbl = tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
-		tbl.Header("User", "Changes", "Subresource", "Failed")
+		var rows [][]string
 		for i, a := range s.Actors {
 			if i == 10 {
 				break
 			}
-			if err := tbl.Append(a.User, fmt.Sprint(a.Changes), fmt.Sprint(a.SubresourceChanges), fmt.Sprint(a.FailedAttempts)); err != nil {
-				return err
-			}
+			rows = append(rows, []string{a.User, fmt.Sprint(a.Changes), fmt.Sprint(a.SubresourceChanges), fmt.Sprint(a.FailedAttempts)})
 		}
-		if err := tbl.Render(); err != nil {
+		if err := t.table(w, []string{"User", "Changes", "Subresource", "Failed"}, rows, nil); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// maxTablePolicyChanges is how many network policy changes the terminal table lists.
+const maxTablePolicyChanges = 20
+
+// policyChanges lists the changes to network policies: when, who, which policy, and one
+// line of what changed. The other formats have every change with its whole diff.
+func (t *Table) policyChanges(w io.Writer, r *report.Report, st styler) error {
+	v := NewView(r, maxTablePolicyChanges)
+	sec := v.PolicyChanges
+	if sec.Total == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\n%s\n", st.bold(fmt.Sprintf("Network policy changes (%d)", sec.Total)))
+	var rows [][]string
+	for _, c := range sec.Rows {
+		policy := c.Object
+		if c.Kind != "NetworkPolicy" {
+			policy = c.Kind + " " + policy
+		}
+		what := c.Action
+		switch {
+		case len(c.Diff) > 0:
+			what += ": " + c.Diff[0].Text()
+			if more := len(c.Diff) - 1 + c.DiffMore; more > 0 {
+				what += fmt.Sprintf(" (+%d more)", more)
+			}
+		case c.Note != "":
+			what += ": " + c.Note
+		}
+		rows = append(rows, []string{c.Time, c.User, policy, strings.ReplaceAll(what, "\n", " ")})
+	}
+	if err := t.table(w, []string{"When (UTC)", "Who", "Policy", "What"}, rows, []bool{false, false, false, true}); err != nil {
+		return err
+	}
+	if sec.More > 0 {
+		fmt.Fprintf(w, "… %d more: --format pdf, html, json or csv lists every change with its whole diff.\n", sec.More)
+	}
+	return nil
+}
+
+// table writes a table whose cells fit t.Width: the widest columns are narrowed, their cells
+// wrapped at spaces (a word longer than its column is broken), and a cell longer than
+// maxCellWrap lines, or of a column that holds one line (oneLine), cut with "…".
+func (t *Table) table(w io.Writer, header []string, rows [][]string, oneLine []bool) error {
+	if t.Width > 0 {
+		widths := fitColumns(header, rows, t.Width, oneLine)
+		for _, row := range rows {
+			for i := range row {
+				lines := 0
+				if i < len(oneLine) && oneLine[i] {
+					lines = 1
+				}
+				row[i] = fitCell(row[i], widths[i], lines)
+			}
+		}
+	}
+	tbl := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithRowAutoWrap(tw.WrapNone))
+	tbl.Header(header)
+	for _, row := range rows {
+		if err := tbl.Append(row); err != nil {
+			return err
+		}
+	}
+	return tbl.Render()
 }
 
 // maxTableInputs is how many inputs the terminal table lists one by one.
