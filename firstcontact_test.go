@@ -210,3 +210,47 @@ func TestEvidenceOfStdout(t *testing.T) {
 		t.Errorf("exit %d %s", code, errOut)
 	}
 }
+
+// A pod with a 40,000-character annotation: the CSV of changes keeps every cell within what
+// a spreadsheet holds and says where the whole value is.
+func TestCSVLongCell(t *testing.T) {
+	b, err := os.ReadFile("testdata/logs/ha-3-nodes/kube-apiserver-1-audit.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	done := false
+	for i, l := range lines {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatal(err)
+		}
+		ref, _ := ev["objectRef"].(map[string]any)
+		if done || ev["verb"] != "create" || ref["resource"] != "pods" || ev["responseObject"] == nil {
+			continue
+		}
+		for _, k := range []string{"requestObject", "responseObject"} {
+			meta := ev[k].(map[string]any)["metadata"].(map[string]any)
+			ann, _ := meta["annotations"].(map[string]any)
+			if ann == nil {
+				ann = map[string]any{}
+			}
+			ann["example.com/big"] = strings.Repeat("y", 40000)
+			meta["annotations"] = ann
+		}
+		nb, _ := json.Marshal(ev)
+		lines[i], done = string(nb), true
+	}
+	if !done {
+		t.Fatal("no pod create with a body in the sample")
+	}
+	log := filepath.Join(t.TempDir(), "audit.log")
+	os.WriteFile(log, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
+	out, errOut, code := runIn(t, ".", log, "--format", "csv")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	if strings.Contains(out, strings.Repeat("y", 32767)) || !strings.Contains(out, "characters not shown; the whole value is resources[") {
+		t.Errorf("the long cell was not cut with a marker")
+	}
+}

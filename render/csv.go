@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/auditreport/auditreport/report"
 )
@@ -28,28 +29,58 @@ type CSV struct {
 
 var _ Renderer = (*CSV)(nil)
 
+// Spreadsheets hold at most CSVMaxCell characters in a cell and CSVMaxRows rows in a sheet
+// (Excel; LibreOffice and Google Sheets cut or refuse beyond). A longer cell is cut, with a
+// marker saying how much and where the whole value is in the JSON report; a table with more
+// rows is refused, since half a table read as the whole would mislead.
+const (
+	CSVMaxCell = 32767
+	CSVMaxRows = 1048576
+)
+
+// csvMaxRows is CSVMaxRows, lowered by tests.
+var csvMaxRows = CSVMaxRows
+
 // Render writes the table.
 func (c *CSV) Render(w io.Writer, r *report.Report) error {
+	var rows int
+	var fill func(r *report.Report, write csvWrite) error
+	switch c.Table {
+	case CSVChanges, "":
+		fill = csvChanges
+		for _, res := range r.Resources {
+			rows += len(res.History)
+		}
+	case CSVFailed:
+		fill, rows = csvFailed, len(r.FailedAttempts)
+	case CSVCoverage:
+		fill = csvCoverage
+		for _, c := range r.Coverage {
+			rows += 1 + len(c.Sources)
+		}
+	case CSVGaps:
+		fill, rows = csvGaps, len(r.Gaps)
+	default:
+		return fmt.Errorf("unknown CSV table %q (want one of %s)", c.Table, strings.Join(CSVTables, ", "))
+	}
+	if rows+1 > csvMaxRows {
+		return fmt.Errorf("csv: the %s table has %d rows and its header, more than the %d a spreadsheet holds: shorten the period (--since, --until) or use --format json, which has no limit", csvTableName(c.Table), rows, csvMaxRows)
+	}
 	cw := csv.NewWriter(w)
-	write := func(cells ...string) error {
+	write := func(at string, header []string, cells ...string) error {
 		for i, s := range cells {
+			if n := utf8.RuneCountInString(s); n > CSVMaxCell {
+				field := ""
+				if at != "" && i < len(header) {
+					field = at + "." + header[i]
+				}
+				s = cutCell(s, n, field)
+			}
 			cells[i] = CSVSafe(s)
 		}
 		return cw.Write(cells)
 	}
-	var err error
-	switch c.Table {
-	case CSVChanges, "":
-		err = csvChanges(r, write)
-	case CSVFailed:
-		err = csvFailed(r, write)
-	case CSVCoverage:
-		err = csvCoverage(r, write)
-	case CSVGaps:
-		err = csvGaps(r, write)
-	default:
-		return fmt.Errorf("unknown CSV table %q (want one of %s)", c.Table, strings.Join(CSVTables, ", "))
-	}
+	err := fill(r, write)
 	if err != nil {
 		return err
 	}
@@ -70,14 +101,38 @@ func CSVSafe(s string) string {
 	return s
 }
 
-func csvChanges(r *report.Report, write func(...string) error) error {
-	if err := write("time", "kind", "group", "resource", "namespace", "name", "uid", "action", "class", "verb", "subresource",
+// csvWrite writes one row; at is where the row is in the JSON report ("failedAttempts[3]"),
+// and header names its cells there, for the marker of a cut cell.
+type csvWrite func(at string, header []string, cells ...string) error
+
+// cutCell cuts a value of n characters to fit a spreadsheet cell, ending it with a marker
+// that says how much was cut and, when known, where the whole value is.
+func cutCell(s string, n int, field string) string {
+	where := "; the JSON report (--format json) has the whole value]"
+	if field != "" {
+		where = "; the whole value is " + field + " in the JSON report (--format json)]"
+	}
+	// Room for the longest marker, and for the quote CSVSafe may put first.
+	keep := CSVMaxCell - 1 - utf8.RuneCountInString(fmt.Sprintf(" …[cut: %d of %d characters not shown", n, n)+where)
+	return string([]rune(s)[:keep]) + fmt.Sprintf(" …[cut: %d of %d characters not shown", n-keep, n) + where
+}
+
+func csvTableName(t string) string {
+	if t == "" {
+		return CSVChanges
+	}
+	return t
+}
+
+func csvChanges(r *report.Report, write csvWrite) error {
+	header := []string{"time", "kind", "group", "resource", "namespace", "name", "uid", "action", "class", "verb", "subresource",
 		"user", "impersonatedUser", "groups", "sourceIPs", "userAgent", "code", "level", "baseline", "diff", "note",
-		"auditID", "source", "line"); err != nil {
+		"auditID", "source", "line"}
+	if err := write("", nil, header...); err != nil {
 		return err
 	}
-	for _, res := range r.Resources {
-		for _, c := range res.History {
+	for i, res := range r.Resources {
+		for j, c := range res.History {
 			var diff []string
 			for _, d := range c.Diff {
 				diff = append(diff, DiffLine{Path: d.Path, Op: d.Op, Old: string(d.Old), New: string(d.New)}.Text())
@@ -86,7 +141,7 @@ func csvChanges(r *report.Report, write func(...string) error) error {
 			if c.Code != 0 {
 				code = fmt.Sprint(c.Code)
 			}
-			if err := write(c.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), res.Kind, res.Group, res.Resource, res.Namespace, res.Name, res.UID,
+			if err := write(fmt.Sprintf("resources[%d].history[%d]", i, j), header, c.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), res.Kind, res.Group, res.Resource, res.Namespace, res.Name, res.UID,
 				c.Action, c.Class, c.Verb, c.Subresource, c.User, c.ImpersonatedUser, strings.Join(c.Groups, " "),
 				strings.Join(c.SourceIPs, " "), c.UserAgent, code, c.Level, c.Baseline, strings.Join(diff, "\n"), c.Note,
 				c.AuditID, c.Source, lineText(c.Line)); err != nil {
@@ -104,13 +159,14 @@ func lineText(n int) string {
 	return fmt.Sprint(n)
 }
 
-func csvFailed(r *report.Report, write func(...string) error) error {
-	if err := write("time", "verb", "group", "resource", "subresource", "namespace", "name", "user", "impersonatedUser",
-		"sourceIPs", "userAgent", "code", "reason", "message", "decision", "auditID", "source", "line"); err != nil {
+func csvFailed(r *report.Report, write csvWrite) error {
+	header := []string{"time", "verb", "group", "resource", "subresource", "namespace", "name", "user", "impersonatedUser",
+		"sourceIPs", "userAgent", "code", "reason", "message", "decision", "auditID", "source", "line"}
+	if err := write("", nil, header...); err != nil {
 		return err
 	}
-	for _, f := range r.FailedAttempts {
-		if err := write(f.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), f.Verb, f.Group, f.Resource, f.Subresource, f.Namespace, f.Name,
+	for i, f := range r.FailedAttempts {
+		if err := write(fmt.Sprintf("failedAttempts[%d]", i), header, f.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), f.Verb, f.Group, f.Resource, f.Subresource, f.Namespace, f.Name,
 			f.User, f.ImpersonatedUser, strings.Join(f.SourceIPs, " "), f.UserAgent, fmt.Sprint(f.Code), f.Reason, f.Message,
 			f.Decision, f.AuditID, f.Source, lineText(f.Line)); err != nil {
 			return err
@@ -119,13 +175,13 @@ func csvFailed(r *report.Report, write func(...string) error) error {
 	return nil
 }
 
-func csvCoverage(r *report.Report, write func(...string) error) error {
-	if err := write("kind", "group", "resource", "source", "status", "events", "writes", "writesWithBodies", "maxLevel",
+func csvCoverage(r *report.Report, write csvWrite) error {
+	if err := write("", nil, "kind", "group", "resource", "source", "status", "events", "writes", "writesWithBodies", "maxLevel",
 		"create", "update", "patch", "delete", "deletecollection", "changes"); err != nil {
 		return err
 	}
 	line := func(c report.Coverage, source string, cc report.CoverageCounts, changes string) error {
-		return write(c.Kind, c.Group, c.Resource, source, cc.Status, fmt.Sprint(cc.Events), fmt.Sprint(cc.Writes),
+		return write("", nil, c.Kind, c.Group, c.Resource, source, cc.Status, fmt.Sprint(cc.Events), fmt.Sprint(cc.Writes),
 			fmt.Sprint(cc.WritesWithBodies), cc.MaxLevel, fmt.Sprint(cc.Verbs["create"]), fmt.Sprint(cc.Verbs["update"]),
 			fmt.Sprint(cc.Verbs["patch"]), fmt.Sprint(cc.Verbs["delete"]), fmt.Sprint(cc.Verbs["deletecollection"]), changes)
 	}
@@ -142,16 +198,17 @@ func csvCoverage(r *report.Report, write func(...string) error) error {
 	return nil
 }
 
-func csvGaps(r *report.Report, write func(...string) error) error {
-	if err := write("severity", "type", "group", "resource", "source", "from", "to", "count", "message", "remediation"); err != nil {
+func csvGaps(r *report.Report, write csvWrite) error {
+	header := []string{"severity", "type", "group", "resource", "source", "from", "to", "count", "message", "remediation"}
+	if err := write("", nil, header...); err != nil {
 		return err
 	}
-	for _, g := range r.Gaps {
+	for i, g := range r.Gaps {
 		count := ""
 		if g.Count != 0 {
 			count = fmt.Sprint(g.Count)
 		}
-		if err := write(g.Severity, g.Type, g.Group, g.Resource, g.Source, when(g.From, ""), when(g.To, ""), count, g.Message, g.Remediation); err != nil {
+		if err := write(fmt.Sprintf("gaps[%d]", i), header, g.Severity, g.Type, g.Group, g.Resource, g.Source, when(g.From, ""), when(g.To, ""), count, g.Message, g.Remediation); err != nil {
 			return err
 		}
 	}
