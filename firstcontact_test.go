@@ -17,8 +17,15 @@ import (
 // runIn runs the binary in dir and returns stdout, stderr and the exit code.
 func runIn(t *testing.T, dir string, args ...string) (string, string, int) {
 	t.Helper()
+	return runEnv(t, dir, nil, args...)
+}
+
+// runEnv is runIn with more environment variables.
+func runEnv(t *testing.T, dir string, env []string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -252,5 +259,48 @@ func TestCSVLongCell(t *testing.T) {
 	}
 	if strings.Contains(out, strings.Repeat("y", 32767)) || !strings.Contains(out, "characters not shown; the whole value is resources[") {
 		t.Errorf("the long cell was not cut with a marker")
+	}
+}
+
+// A name in Japanese: drawn with an installed font that has it, or, when none has, the PDF
+// still renders and stderr and the report's warnings say what was not drawn, naming the flag.
+func TestPDFCharactersDejaVuLacks(t *testing.T) {
+	b, err := os.ReadFile("testdata/logs/ha-3-nodes/kube-apiserver-1-audit.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	log := filepath.Join(dir, "audit.log")
+	os.WriteFile(log, bytes.ReplaceAll(b, []byte("alice@example.com"), []byte("田中太郎@example.jp")), 0o644)
+
+	_, errOut, code := runEnv(t, dir, []string{"AUDITREPORT_FONT_DIRS=" + t.TempDir()}, log, "--format", "pdf,json", "-o", "none")
+	if code != 0 {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+	want := "the PDF cannot draw 16 character(s), in resources[].history[].user (12), summary.actors[].user (4)"
+	if !strings.Contains(errOut, "warning: "+want) || !strings.Contains(errOut, "give --pdf-font a TrueType font") {
+		t.Errorf("stderr without a font: %s", errOut)
+	}
+	if j, _ := os.ReadFile(filepath.Join(dir, "none.json")); !strings.Contains(string(j), want) {
+		t.Error("the JSON report's warnings do not say what the PDF could not draw")
+	}
+	if pdf, _ := os.ReadFile(filepath.Join(dir, "none.pdf")); !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Error("no PDF without a font")
+	}
+
+	const droid = "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"
+	if _, err := os.Stat(droid); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("CI needs fonts-droid-fallback")
+		}
+		t.Skip("fonts-droid-fallback not installed")
+	}
+	// The fonts folder holds Droid Sans Fallback among others: it is found and used.
+	_, errOut, code = runEnv(t, dir, []string{"AUDITREPORT_FONT_DIRS=" + filepath.Dir(filepath.Dir(droid))}, log, "-o", "found.pdf")
+	if code != 0 || strings.Contains(errOut, "cannot draw") || !strings.Contains(errOut, "with "+droid) {
+		t.Errorf("with Droid Sans Fallback installed: exit %d %s", code, errOut)
+	}
+	if txt, err := exec.Command("pdftotext", filepath.Join(dir, "found.pdf"), "-").Output(); err == nil && !strings.Contains(string(txt), "田中太郎@example.jp") {
+		t.Error("the PDF text lacks the Japanese name")
 	}
 }

@@ -35,6 +35,7 @@ same model gives the same PDF, HTML, Markdown, CSV or table as the run that made
 			if err != nil {
 				return err
 			}
+			pdfFonts(targets, rep, streams, false, false)
 			name := reportName(rep.Cluster, args)
 			if err := nameOutputs(targets, rep, name); err != nil {
 				return err

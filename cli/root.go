@@ -222,6 +222,7 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if err != nil {
 		return err
 	}
+	pdfFonts(st.targets, rep, streams, o.Quiet, true)
 	if rep.Digest, err = reportDigest(rep); err != nil {
 		return err
 	}

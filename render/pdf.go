@@ -600,6 +600,12 @@ func (d *pdfDoc) appendix() {
 		d.font("mono", "", 8, colText)
 		d.MultiCell(d.width, pdfLine, r.Digest, "", "L", false)
 	}
+	if len(r.Warnings) > 0 {
+		d.subheading("Warnings")
+		for _, w := range r.Warnings {
+			d.para(w, colWarning)
+		}
+	}
 	d.subheading("Tool")
 	tool := strings.TrimSpace(r.Tool.Name + " " + r.Tool.Version)
 	if r.Tool.Commit != "" {
