@@ -10,6 +10,8 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	psaapi "k8s.io/pod-security-admission/api"
+	psapolicy "k8s.io/pod-security-admission/policy"
 	"sigs.k8s.io/yaml"
 )
 
@@ -178,5 +180,43 @@ func TestDockerfile(t *testing.T) {
 	}
 	if n := strings.Count(d, "\nFROM "); n != 2 {
 		t.Errorf("%d stages, want 2", n)
+	}
+}
+
+// Each CronJob's pod meets the Pod Security level its namespace enforces, as evaluated by
+// k8s.io/pod-security-admission, the code behind kube-apiserver's PodSecurity admission
+// plugin. (make e2e also creates the pod with a server-side dry run against a real API
+// server.) Before this test, the self-managed namespace enforced "baseline", which forbids
+// the hostPath volume the job reads the logs from, so the nightly job never started a pod.
+func TestPodSecurityAdmitsTheCronJobs(t *testing.T) {
+	eval, err := psapolicy.NewEvaluator(psapolicy.DefaultChecks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, variant := range []string{"self-managed", "managed"} {
+		t.Run(variant, func(t *testing.T) {
+			var ns corev1.Namespace
+			decode(t, filepath.Join(variant, "namespace.yaml"), &ns)
+			var cj batchv1.CronJob
+			decode(t, filepath.Join(variant, "cronjob.yaml"), &cj)
+			for _, mode := range []string{"enforce", "audit", "warn"} {
+				v, ok := ns.Labels["pod-security.kubernetes.io/"+mode]
+				if !ok {
+					if mode == "enforce" {
+						t.Errorf("the namespace enforces no Pod Security level")
+					}
+					continue
+				}
+				level, err := psaapi.ParseLevel(v)
+				if err != nil {
+					t.Fatalf("%s level %q: %v", mode, v, err)
+				}
+				tmpl := cj.Spec.JobTemplate.Spec.Template
+				res := psapolicy.AggregateCheckResults(eval.EvaluatePod(psaapi.LevelVersion{Level: level, Version: psaapi.LatestVersion()}, &tmpl.ObjectMeta, &tmpl.Spec))
+				if !res.Allowed {
+					t.Errorf("Pod Security %s=%s refuses the job's pod: %s: %s", mode, v, res.ForbiddenReason(), res.ForbiddenDetail())
+				}
+			}
+		})
 	}
 }
