@@ -73,6 +73,7 @@ const (
 	ProblemUntimed        = "untimed"              // kept: an event with no timestamp at all
 	ProblemCorruptSource  = "corrupt-source"       // the source stopped being readable (bad gzip, I/O error)
 	ProblemUnparsableRest = "unreadable-rest"      // a multi-line JSON document broke; the rest of the source was not read
+	ProblemInProgress     = "in-progress"          // a gzip file still being written: read as far as it was
 )
 
 // Lost reports whether a problem kind means input was lost rather than kept with less content.

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"errors"
 	"hash"
 	"io"
 	"sync/atomic"
@@ -16,6 +17,10 @@ type prefetch struct {
 	done   chan struct{}
 	err    error // set before chunks is closed
 	n      int64
+	// truncated, when set, is asked where to go on when the source was truncated under
+	// the reader at byte at (sum is the digest of the bytes before): a reader placed after
+	// those bytes in a copy, or nil to end there.
+	truncated func(at int64, sum []byte) io.Reader
 }
 
 const (
@@ -23,8 +28,8 @@ const (
 	prefetchDepth = 2
 )
 
-func newPrefetch(r io.Reader, h hash.Hash, total *atomic.Int64, stop <-chan struct{}) *prefetch {
-	p := &prefetch{chunks: make(chan []byte, prefetchDepth), free: make(chan []byte, prefetchDepth+1), done: make(chan struct{})}
+func newPrefetch(r io.Reader, h hash.Hash, total *atomic.Int64, stop <-chan struct{}, truncated func(int64, []byte) io.Reader) *prefetch {
+	p := &prefetch{truncated: truncated, chunks: make(chan []byte, prefetchDepth), free: make(chan []byte, prefetchDepth+1), done: make(chan struct{})}
 	for i := 0; i < prefetchDepth+1; i++ {
 		p.free <- make([]byte, prefetchChunk)
 	}
@@ -55,6 +60,14 @@ func newPrefetch(r io.Reader, h hash.Hash, total *atomic.Int64, stop <-chan stru
 				}
 			}
 			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				return
+			}
+			var te *errTruncated
+			if errors.As(err, &te) && p.truncated != nil {
+				if next := p.truncated(te.at, h.Sum(nil)); next != nil {
+					r = next
+					continue
+				}
 				return
 			}
 			if err != nil {

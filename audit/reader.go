@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -62,6 +63,11 @@ type sourceReader struct {
 	fatal error
 	long  []byte // a line longer than the read buffer, assembled
 	names interner
+	// live is shared with the Reader: which files are known and what was read of each;
+	// origins are the folders and globs to look in for a copy of a truncated file.
+	live    *registry
+	origins []string
+	state   *sourceState
 }
 
 func (r *sourceReader) event(ev *Event) {
@@ -107,26 +113,103 @@ func (r *sourceReader) stopped() bool { return r.fatal != nil }
 // or, with Strict, the first problem; everything else is recorded in r.in.
 func (r *sourceReader) read() error {
 	r.in.Source = r.src.Name
-	f, err := r.src.open()
-	if err != nil {
-		return &SourceError{Source: r.src.Name, Err: unwrapPathError(err)}
+	r.in.Notes = append(r.in.Notes, r.src.notes...)
+	var rd io.Reader
+	var lf *liveFile
+	var osf *os.File
+	if r.src.path != "" {
+		f, renamed, err := openFile(r.ctx, &r.src)
+		if err == errGone {
+			r.in.Notes = append(r.in.Notes, "removed or renamed by rotation before it could be read")
+			return errGone
+		}
+		if err != nil {
+			if r.ctx.Err() != nil {
+				return r.ctx.Err()
+			}
+			return &SourceError{Source: r.src.Name, Err: unwrapPathError(err)}
+		}
+		osf = f
+		defer f.Close()
+		r.live.opened(1)
+		defer r.live.opened(-1)
+		if renamed != "" {
+			r.in.Notes = append(r.in.Notes, "renamed to "+renamed+" by rotation before it was read")
+			r.src.path = renamed
+		}
+		rd = f
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			lf = newLiveFile(f, 0)
+			rd = lf
+		} else {
+			// A FIFO: its reads go through the runtime poller, which a deadline ends.
+			stop := context.AfterFunc(r.ctx, func() { f.SetReadDeadline(time.Now()) })
+			defer stop()
+		}
+	} else {
+		f, err := r.src.open()
+		if err != nil {
+			return &SourceError{Source: r.src.Name, Err: unwrapPathError(err)}
+		}
+		defer f.Close()
+		rd = f
 	}
-	defer f.Close()
 	var total *atomic.Int64
 	if r.opts.Progress != nil {
 		total = &r.opts.Progress.Bytes
 	}
 	h := sha256.New()
-	pf := newPrefetch(f, h, total, r.ctx.Done())
+	var copies []*os.File
+	var onTruncate func(int64, []byte) io.Reader
+	if lf != nil {
+		onTruncate = func(at int64, sum []byte) io.Reader {
+			var s [sha256.Size]byte
+			copy(s[:], sum)
+			c, name, _ := r.live.findCopy(r.origins, r.src.id, at, s, lf.head)
+			if c == nil {
+				r.in.LostBytes = append(r.in.LostBytes, ByteRange{From: at, To: -1,
+					Why: fmt.Sprintf("truncated while being read (copytruncate): its content from byte %d to the end it had then was not read, and no copy of it is among the inputs", at)})
+				return nil
+			}
+			copies = append(copies, c)
+			r.in.Notes = append(r.in.Notes, fmt.Sprintf("truncated while being read (copytruncate) at byte %d: the rest was read from %s, the copy it was truncated into", at, name))
+			return c
+		}
+	}
+	pf := newPrefetch(rd, h, total, r.ctx.Done(), onTruncate)
+	var content headID
 	defer func() {
 		// The digest covers the whole stored file, also where reading stopped early.
 		n, err := pf.drain()
+		for _, c := range copies {
+			c.Close()
+		}
 		if err != nil && r.in.Err == "" {
 			r.in.Err = err.Error()
 			r.problem(0, ProblemCorruptSource, err)
 		}
 		r.in.SHA256 = hex.EncodeToString(h.Sum(nil))
 		r.in.Bytes = n
+		if r.in.Compressed && r.in.Err != "" && osf != nil && growing(osf, n) {
+			// lumberjack compresses a rotated file in the background: a gzip stream
+			// without its end that is still growing is being written, not damaged.
+			r.in.Problems[ProblemCorruptSource]--
+			if r.in.Problems[ProblemCorruptSource] == 0 {
+				delete(r.in.Problems, ProblemCorruptSource)
+			}
+			r.in.Problems[ProblemInProgress]++
+			r.in.Notes = append(r.in.Notes, "still being compressed when read ("+r.in.Err+"): read as far as it was written")
+			r.in.Err = ""
+		}
+		if osf != nil && lf != nil {
+			rec := &fileRecord{name: r.src.Name, path: r.src.path, origin: r.src.origin, id: r.src.id, head: content,
+				read: n, plain: !r.in.Compressed, lost: len(r.in.LostBytes) > 0, state: r.state}
+			if fi, err := osf.Stat(); err == nil {
+				rec.id = idOf(fi)
+			}
+			copy(rec.sum[:], h.Sum(nil))
+			r.live.record(rec)
+		}
 	}()
 
 	br := bufio.NewReaderSize(pf, readBufferSize)
@@ -139,6 +222,17 @@ func (r *sourceReader) read() error {
 		}
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, readBufferSize)
+	}
+	if hb, _ := br.Peek(headSize); len(hb) > 0 {
+		content = headOf(hb)
+	}
+	for left := r.src.resume; left > 0; {
+		// Already read from another name: only what follows is new.
+		n, err := br.Discard(int(min(left, 1<<30)))
+		left -= int64(n)
+		if err != nil {
+			break
+		}
 	}
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3)
@@ -156,6 +250,18 @@ func (r *sourceReader) read() error {
 	return r.fatal
 }
 
+// growing reports whether a file is longer now than the n bytes read of it, or grows within
+// a moment.
+func growing(f *os.File, n int64) bool {
+	for i := 0; i < 3; i++ {
+		if fi, err := f.Stat(); err == nil && fi.Size() > n {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
+}
+
 // corrupt records that the source stopped being readable at line.
 func (r *sourceReader) corrupt(line int, err error) {
 	r.in.Err = err.Error()
@@ -165,6 +271,11 @@ func (r *sourceReader) corrupt(line int, err error) {
 // detect tells the source's layout from its first bytes.
 func detect(br *bufio.Reader) string {
 	head, _ := br.Peek(64 << 10)
+	return detectHead(head)
+}
+
+// detectHead tells a layout from the first bytes of content.
+func detectHead(head []byte) string {
 	for len(head) > 0 {
 		var line []byte
 		if i := bytes.IndexByte(head, '\n'); i >= 0 {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // Source is one input: a file, or standard input.
@@ -17,16 +18,46 @@ type Source struct {
 	Name string
 	// Size is the stored size in bytes, -1 when unknown (stdin).
 	Size int64
-	open func() (io.ReadCloser, error)
+	// Skipped says why a path a folder walk found is not read: a FIFO, a device, a dangling
+	// or looping symlink. Such a source yields an Input with Skipped set and nothing else.
+	Skipped string
+	// id is the file as listed (device and inode), zero when unknown: a rename between
+	// listing and opening is found by it, and a file reached by two names is read once.
+	id fileID
+	// origin is the folder walk or glob the file was found by, listed again when a file is
+	// missing at open time and at the end of the run, to find files that rotation renamed
+	// or created meanwhile.
+	origin string
+	path   string
+	open   func() (io.ReadCloser, error)
+	// resume is how many bytes of content were read already under another name or before
+	// the file grew: reading starts after them.
+	resume int64
+	notes  []string
+	// head identifies the content as first seen: an inode freed and given to a new file
+	// between listing and opening is not the file listed.
+	head headID
+}
+
+// fileID names a file by device and inode, which a rename does not change.
+type fileID struct{ dev, ino uint64 }
+
+func idOf(fi fs.FileInfo) fileID {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}
+	}
+	return fileID{}
 }
 
 // FileSource returns the source for one file.
 func FileSource(path string) Source {
 	size := int64(-1)
+	var id fileID
 	if fi, err := os.Stat(path); err == nil {
 		size = fi.Size()
+		id = idOf(fi)
 	}
-	return Source{Name: path, Size: size, open: func() (io.ReadCloser, error) { return os.Open(path) }}
+	return Source{Name: path, Size: size, id: id, path: path, open: func() (io.ReadCloser, error) { return os.Open(path) }}
 }
 
 // ReaderSource returns a source that reads r, named name.
@@ -44,18 +75,12 @@ func (e *SourceError) Error() string { return fmt.Sprintf("source %s: %v", e.Sou
 func (e *SourceError) Unwrap() error { return e.Err }
 
 // Resolve expands --from values into sources: "-" is stdin, a pattern with *, ? or [ is a
-// glob, a directory is walked for log files, anything else is a file. The result is sorted
-// and free of repeats, so the same file given twice is read once.
+// glob, a directory is walked for log files (symlinks to files and folders are followed),
+// anything else is a file. The result is sorted and free of repeats: a file reached by two
+// names (a symlink, a path given twice) is read once. What a walk found and cannot read (a
+// FIFO, a device, a dangling or looping symlink) comes back as a source with Skipped set.
 func Resolve(specs []string, stdin io.Reader) ([]Source, error) {
-	var out []Source
-	seen := map[string]bool{}
-	add := func(path string) {
-		clean := filepath.Clean(path)
-		if !seen[clean] {
-			seen[clean] = true
-			out = append(out, FileSource(path))
-		}
-	}
+	var l lister
 	usedStdin := false
 	for _, spec := range specs {
 		switch {
@@ -66,7 +91,7 @@ func Resolve(specs []string, stdin io.Reader) ([]Source, error) {
 				return nil, &SourceError{Source: "stdin", Err: errors.New("given more than once")}
 			}
 			usedStdin = true
-			out = append(out, ReaderSource("stdin", stdin))
+			l.out = append(l.out, ReaderSource("stdin", stdin))
 		case strings.ContainsAny(spec, "*?["):
 			matches, err := filepath.Glob(spec)
 			if err != nil {
@@ -76,24 +101,71 @@ func Resolve(specs []string, stdin io.Reader) ([]Source, error) {
 				return nil, &SourceError{Source: spec, Err: errors.New("no file matches the pattern")}
 			}
 			for _, m := range matches {
-				if err := addPath(m, add); err != nil {
+				if err := l.addPath(m, spec); err != nil {
 					return nil, err
 				}
 			}
 		default:
-			if err := addPath(spec, add); err != nil {
+			if err := l.addPath(spec, ""); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if len(out) == 0 {
+	if len(l.out) == 0 {
 		return nil, &SourceError{Source: strings.Join(specs, ","), Err: errors.New("no audit log found")}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	sortSources(l.out)
+	return l.out, nil
 }
 
-func addPath(path string, add func(string)) error {
+func sortSources(s []Source) {
+	sort.SliceStable(s, func(i, j int) bool { return s[i].Name < s[j].Name })
+}
+
+// lister collects sources, each file once.
+type lister struct {
+	out    []Source
+	byID   map[fileID]bool
+	byPath map[string]bool
+}
+
+func (l *lister) add(path string, fi fs.FileInfo, origin string) {
+	if l.byID == nil {
+		l.byID, l.byPath = map[fileID]bool{}, map[string]bool{}
+	}
+	clean := filepath.Clean(path)
+	id := idOf(fi)
+	if l.byPath[clean] || (id != fileID{} && l.byID[id]) {
+		return
+	}
+	l.byPath[clean] = true
+	l.byID[id] = true
+	src := Source{Name: path, Size: fi.Size(), id: id, origin: origin, path: path,
+		open: func() (io.ReadCloser, error) { return os.Open(path) }}
+	if fi.Mode().IsRegular() {
+		// What identifies the content, taken now: rotation may move the file before it is read.
+		if h, _, err := contentHead(path, headSize); err == nil {
+			src.head = headOf(h)
+		}
+	}
+	l.out = append(l.out, src)
+}
+
+func (l *lister) skip(path, reason string) {
+	if l.byPath == nil {
+		l.byID, l.byPath = map[fileID]bool{}, map[string]bool{}
+	}
+	clean := filepath.Clean(path)
+	if l.byPath[clean] {
+		return
+	}
+	l.byPath[clean] = true
+	l.out = append(l.out, Source{Name: path, Size: 0, Skipped: reason})
+}
+
+// addPath adds a file given by name (read whatever its name, a FIFO too) or walks a folder.
+// A symlink to a folder is a folder: "--from linkdir" and "--from linkdir/" read the same.
+func (l *lister) addPath(path, origin string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return &SourceError{Source: path, Err: unwrapPathError(err)}
@@ -107,35 +179,125 @@ func addPath(path string, add func(string)) error {
 			return &SourceError{Source: path, Err: unwrapPathError(err)}
 		}
 		f.Close()
-		add(path)
+		l.add(path, fi, origin)
 		return nil
 	}
+	if origin == "" {
+		origin = path
+	}
+	before := len(l.out)
 	found := 0
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return &SourceError{Source: p, Err: unwrapPathError(err)}
-		}
-		name := d.Name()
-		if p != path && strings.HasPrefix(name, ".") {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() || !d.Type().IsRegular() || !IsLogName(name) {
-			return nil
-		}
+	if err := walk(path, fi, func(p string, fi fs.FileInfo) {
 		found++
-		add(p)
-		return nil
-	})
-	if err != nil {
+		l.add(p, fi, origin)
+	}, l.skip); err != nil {
 		return err
 	}
-	if found == 0 {
+	if found == 0 && len(l.out) == before {
 		return &SourceError{Source: path, Err: errors.New("directory holds no audit log (*.log, *.json, *.jsonl, *.yaml, *.gz, or a name with \"audit\")")}
 	}
 	return nil
+}
+
+// walk visits the log files under root, following symlinks to files and folders. A folder
+// that is its own ancestor (a symlink loop) is skipped, as are hidden names, FIFOs, devices
+// and sockets with a log's name, and dangling symlinks; skip is told each, with why.
+func walk(root string, rootInfo fs.FileInfo, visit func(string, fs.FileInfo), skip func(path, reason string)) error {
+	ancestors := map[fileID]bool{}
+	var dir func(path string, id fileID) error
+	dir = func(path string, id fileID) error {
+		ancestors[id] = true
+		defer delete(ancestors, id)
+		entries, err := os.ReadDir(path)
+		if err != nil {
+			return &SourceError{Source: path, Err: unwrapPathError(err)}
+		}
+		for _, e := range entries {
+			name := e.Name()
+			if strings.HasPrefix(name, ".") {
+				continue
+			}
+			p := filepath.Join(path, name)
+			link := e.Type()&fs.ModeSymlink != 0
+			fi, err := os.Stat(p)
+			if err != nil {
+				if link {
+					reason := "dangling symlink"
+					if errors.Is(err, syscall.ELOOP) {
+						reason = "symlink loop"
+					}
+					if target, err := os.Readlink(p); err == nil {
+						reason += " to " + target
+					}
+					skip(p, reason)
+					continue
+				}
+				if errors.Is(err, fs.ErrNotExist) {
+					continue // removed since the listing
+				}
+				return &SourceError{Source: p, Err: unwrapPathError(err)}
+			}
+			switch mode := fi.Mode(); {
+			case fi.IsDir():
+				sub := idOf(fi)
+				if sub != (fileID{}) && ancestors[sub] {
+					skip(p, "symlink loop: a folder that contains it")
+					continue
+				}
+				if err := dir(p, sub); err != nil {
+					return err
+				}
+			case !IsLogName(name):
+			case mode.IsRegular():
+				visit(p, fi)
+			case mode&fs.ModeNamedPipe != 0:
+				skip(p, "a FIFO (give it by name to read it)")
+			case mode&fs.ModeSocket != 0:
+				skip(p, "a socket")
+			case mode&fs.ModeDevice != 0:
+				skip(p, "a device")
+			default:
+				skip(p, "not a regular file")
+			}
+		}
+		return nil
+	}
+	return dir(root, idOf(rootInfo))
+}
+
+// relist lists the origins of sources again and returns the files among them not yet known
+// by identity: files that rotation created or renamed since the first listing. renamed maps
+// a known identity to its current path when that changed.
+func relist(origins []string, known map[fileID]bool) (fresh []Source, where map[fileID]string) {
+	where = map[fileID]string{}
+	l := lister{byID: map[fileID]bool{}, byPath: map[string]bool{}}
+	for _, origin := range origins {
+		visit := func(p string, fi fs.FileInfo) {
+			id := idOf(fi)
+			if _, ok := where[id]; !ok {
+				where[id] = p
+			}
+			if !known[id] {
+				l.add(p, fi, origin)
+			}
+		}
+		if strings.ContainsAny(origin, "*?[") {
+			matches, _ := filepath.Glob(origin)
+			for _, m := range matches {
+				if fi, err := os.Stat(m); err == nil && fi.Mode().IsRegular() {
+					visit(m, fi)
+				}
+			}
+			continue
+		}
+		fi, err := os.Stat(origin)
+		if err != nil || !fi.IsDir() {
+			continue
+		}
+		_ = walk(origin, fi, visit, func(string, string) {})
+	}
+	sortSources(l.out)
+	return l.out, where
 }
 
 // logSuffixes are the names a directory walk takes as audit logs, besides any name that

@@ -103,6 +103,16 @@ type Input struct {
 	PerNode map[string]*NodeStats
 	// Err is set when the source stopped being readable before its end.
 	Err string
+	// Skipped says why a source was not read at all (a FIFO or device found by a folder
+	// walk, a dangling or looping symlink, a file that is no audit log, a compressed copy
+	// of a file read instead).
+	Skipped string
+	// Notes say what happened to the file while it was read: renamed, truncated and
+	// continued in its copy, grown, appeared by rotation.
+	Notes []string
+	// LostBytes are stretches of the file's content that could not be read: the part of a
+	// file truncated under the reader that no input holds a copy of.
+	LostBytes []ByteRange
 }
 
 // Sample is one problem, where it was found.

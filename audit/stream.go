@@ -3,7 +3,12 @@ package audit
 import (
 	"container/heap"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"os"
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -37,31 +42,54 @@ type Merged struct {
 //		...
 //	}
 //	inputs := r.Inputs()
+//
+// Files are opened lazily, in the order of their first event, when the merged stream
+// reaches it: the rotated files of one API server are read one after the other, so that
+// thousands of files take the memory and descriptors of the few whose times overlap.
+// Folders are listed again once everything listed was read, to read the files rotation
+// created meanwhile (see live.go).
 type Reader struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	opts    Options
 	window  time.Duration
 	sources []Source
-	states  []*sourceState
+	states  []*sourceState // every source, in the order it was taken up
+	queue   []*sourceState // not yet opened, by first event time
+	active  []*sourceState // opened and not yet exhausted
 	started bool
 	err     error
+
+	// live is what is known of the files read, shared with the reading goroutines.
+	live    *registry
+	origins []string
+	rounds  int
 
 	pending   eventHeap
 	byID      map[string]*entry
 	recent    map[string]delivered // auditID -> what was delivered under it
 	recentQ   []recentID
+	recentN   int       // entries of recentQ already forgotten
 	frontier  time.Time // latest time delivered
 	merged    Merged
 	serialSeq int64
 }
 
 type sourceState struct {
+	src   Source
+	first time.Time // the first event's time, from a look at the file; zero: unknown
+	head  headID
 	ch    chan []*Event
 	batch []*Event
+	open  bool
 	done  bool
 	input Input
 	err   error
+	fin   chan struct{}
+	// twin is the compressed copy of this file that lumberjack is writing: read only if
+	// this file is gone by the time it is opened.
+	twin *sourceState
+	gone bool
 }
 
 type entry struct {
@@ -90,21 +118,95 @@ func NewReader(ctx context.Context, sources []Source, opts Options) *Reader {
 		w = DefaultWindow
 	}
 	return &Reader{ctx: ctx, cancel: cancel, opts: opts, window: w, sources: sources,
-		byID: map[string]*entry{}, recent: map[string]delivered{}}
+		byID: map[string]*entry{}, recent: map[string]delivered{}, live: newRegistry()}
 }
 
 func (r *Reader) start() {
 	r.started = true
+	seen := map[string]bool{}
 	for _, src := range r.sources {
-		st := &sourceState{ch: make(chan []*Event, 2)}
-		r.states = append(r.states, st)
-		go func(src Source, st *sourceState) {
-			sr := &sourceReader{ctx: r.ctx, src: src, opts: &r.opts, out: st.ch, batch: make([]*Event, 0, batchSize), names: interner{}}
-			st.err = sr.read()
-			st.input = sr.in
-			close(st.ch)
-		}(src, st)
+		if src.origin != "" && !seen[src.origin] {
+			seen[src.origin] = true
+			r.origins = append(r.origins, src.origin)
+		}
 	}
+	r.take(r.sources)
+	r.pairTwins()
+}
+
+// take looks at the first bytes of each source, and queues those to read by the time of
+// their first event.
+func (r *Reader) take(sources []Source) {
+	for _, src := range sources {
+		st := &sourceState{src: src}
+		r.states = append(r.states, st)
+		if src.id != (fileID{}) {
+			r.live.know(src.id)
+		}
+		if src.Skipped == "" && src.path != "" {
+			var skip string
+			st.first, st.head, skip = peek(&src)
+			st.src.head = st.head
+			if skip != "" {
+				src.Skipped = skip
+				st.src.Skipped = skip
+			}
+		}
+		if src.Skipped != "" {
+			st.done = true
+			st.input = Input{Source: src.Name, Skipped: src.Skipped, Notes: src.notes}
+			continue
+		}
+		r.queue = append(r.queue, st)
+	}
+	sort.SliceStable(r.queue, func(i, j int) bool {
+		a, b := r.queue[i], r.queue[j]
+		if !a.first.Equal(b.first) {
+			return a.first.Before(b.first)
+		}
+		return a.src.Name < b.src.Name
+	})
+}
+
+// pairTwins finds the gzip copies lumberjack is still writing (or has just written) beside
+// their uncompressed file: the same content, so only the uncompressed file is read, and the
+// copy only if the file is gone when its turn comes.
+func (r *Reader) pairTwins() {
+	byName := map[string]*sourceState{}
+	for _, st := range r.queue {
+		byName[st.src.Name] = st
+	}
+	q := r.queue[:0]
+	for _, st := range r.queue {
+		plain := byName[strings.TrimSuffix(st.src.Name, ".gz")]
+		if !strings.HasSuffix(st.src.Name, ".gz") || plain == nil || !sameStart(plain.src.path, st.src.path) {
+			q = append(q, st)
+			continue
+		}
+		plain.twin = st
+		st.done = true
+		st.input = Input{Source: st.src.Name, Skipped: "a compressed copy of " + plain.src.Name + " (being written or just written): that file is read instead"}
+	}
+	r.queue = q
+}
+
+// open starts reading a source on its own goroutine.
+func (r *Reader) open(st *sourceState) {
+	st.open = true
+	st.ch = make(chan []*Event, 2)
+	st.fin = make(chan struct{})
+	r.active = append(r.active, st)
+	go func() {
+		defer close(st.fin)
+		sr := &sourceReader{ctx: r.ctx, src: st.src, opts: &r.opts, out: st.ch, batch: make([]*Event, 0, batchSize), names: interner{}, live: r.live, origins: r.origins, state: st}
+		st.err = sr.read()
+		if errors.Is(st.err, errGone) {
+			st.err, st.gone = nil, true
+			r.live.record(&fileRecord{name: st.src.Name, id: st.src.id, head: st.head, gone: true, state: st})
+		}
+		st.input = sr.in
+		close(st.ch)
+	}()
 }
 
 // head returns the next event of a source, receiving its next batch when needed, or nil when
@@ -114,11 +216,30 @@ func (r *Reader) head(st *sourceState) *Event {
 		if st.done {
 			return nil
 		}
-		b, ok := <-st.ch
+		var b []*Event
+		var ok bool
+		select {
+		case b, ok = <-st.ch:
+		case <-r.ctx.Done():
+			if r.err == nil {
+				r.err = r.ctx.Err()
+			}
+			return nil
+		}
 		if !ok {
 			st.done = true
 			if st.err != nil && r.err == nil {
 				r.err = st.err
+			}
+			if st.gone && st.twin != nil {
+				// Compressed and removed before its turn: the copy holds the same events.
+				tw := st.twin
+				st.input.Notes = append(st.input.Notes, "removed before it was read (compressed by rotation): "+tw.src.Name+" was read instead")
+				st.input.Err = ""
+				st.gone = false
+				tw.done = false
+				tw.input = Input{}
+				r.open(tw)
 			}
 			return nil
 		}
@@ -126,6 +247,10 @@ func (r *Reader) head(st *sourceState) *Event {
 	}
 	return st.batch[0]
 }
+
+// maxRounds bounds how many times the folders are listed again at the end: a writer that
+// never stops must not keep a run going forever.
+const maxRounds = 3
 
 // Next returns the next event of the merged stream, or io.EOF after the last one. With
 // Options.Strict, the first problem in any source ends the stream with a *ParseError.
@@ -137,27 +262,45 @@ func (r *Reader) Next() (*Event, error) {
 		if r.err != nil {
 			return nil, r.err
 		}
-		// The earliest head among sources bounds what can still arrive.
+		// The earliest head among open sources bounds what can still arrive.
 		var minState *sourceState
 		var minTime time.Time
-		for _, st := range r.states {
+		for i := 0; i < len(r.active); {
+			st := r.active[i]
 			ev := r.head(st)
 			if r.err != nil {
 				return nil, r.err
 			}
 			if ev == nil {
+				if st.done {
+					r.active = append(r.active[:i], r.active[i+1:]...)
+					continue
+				}
+				i++
 				continue
 			}
+			i++
 			// Equal times go by source name, not by the order the sources were given
 			// in, so that the merged stream does not depend on that order.
 			if t := ev.Time(); minState == nil || t.Before(minTime) || (t.Equal(minTime) && ev.Source < minState.batch[0].Source) {
 				minState, minTime = st, t
 			}
 		}
+		// A source whose first event may come before every open head is opened now.
+		if len(r.queue) > 0 && (minState == nil || !r.queue[0].first.After(minTime)) {
+			st := r.queue[0]
+			r.queue = r.queue[1:]
+			r.open(st)
+			continue
+		}
+		if minState == nil && len(r.active) == 0 && r.rounds < maxRounds && r.relist() {
+			continue
+		}
 		if e := r.ready(minState == nil, minTime); e != nil {
 			return e, nil
 		}
 		if minState == nil {
+			r.settle()
 			return nil, io.EOF
 		}
 		ev := minState.batch[0]
@@ -196,16 +339,20 @@ func (r *Reader) ready(drained bool, minHead time.Time) *Event {
 	return nil
 }
 
-// forget drops remembered auditIDs older than the window behind the frontier.
+// forget drops remembered auditIDs older than the window behind the frontier. The queue is
+// consumed from its front and compacted only when most of it is spent, so each delivered
+// event costs constant time (moving the rest on every call was quadratic).
 func (r *Reader) forget() {
 	limit := r.frontier.Add(-2 * r.window)
-	n := 0
-	for n < len(r.recentQ) && r.recentQ[n].key.Before(limit) {
-		delete(r.recent, r.recentQ[n].id)
-		n++
+	for r.recentN < len(r.recentQ) && r.recentQ[r.recentN].key.Before(limit) {
+		delete(r.recent, r.recentQ[r.recentN].id)
+		r.recentQ[r.recentN] = recentID{}
+		r.recentN++
 	}
-	if n > 0 {
-		r.recentQ = append(r.recentQ[:0], r.recentQ[n:]...)
+	if r.recentN > 1024 && r.recentN*2 > len(r.recentQ) {
+		n := copy(r.recentQ, r.recentQ[r.recentN:])
+		r.recentQ = r.recentQ[:n]
+		r.recentN = 0
 	}
 }
 
@@ -287,11 +434,19 @@ func (r *Reader) Inputs() []Input {
 // Merged returns the merge counters.
 func (r *Reader) Merged() Merged { return r.merged }
 
-// Close stops reading and releases the sources.
+// Close stops reading and releases the sources. It waits a little for the reading
+// goroutines, but not for a read the system does not return from.
 func (r *Reader) Close() {
 	r.cancel()
+	deadline := time.After(time.Second)
 	for _, st := range r.states {
-		for range st.ch {
+		if !st.open {
+			continue
+		}
+		select {
+		case <-st.fin:
+		case <-deadline:
+			return
 		}
 	}
 }
@@ -327,4 +482,121 @@ func (h *eventHeap) Pop() any {
 	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
 	return e
+}
+
+// relist lists the folders and globs of the run again once everything listed was read, and
+// takes up what rotation did meanwhile: a file read that grew is read on from where it
+// ended; one truncated and written again (copytruncate) is read anew; a new file that is a
+// copy of one read (a rotated or compressed name) is skipped, or read from where the file
+// read ended when it holds more; any other new file is read.
+func (r *Reader) relist() bool {
+	r.rounds++
+	recs := r.live.all()
+	if len(r.origins) == 0 && len(recs) == 0 {
+		return false
+	}
+	fresh, where := relist(r.origins, r.live.knownSet())
+	var add []Source
+	for _, rec := range recs {
+		if rec.gone {
+			// Its inode may have been given to a new file since.
+			if p, ok := where[rec.id]; ok {
+				if h, _, err := contentHead(p, headSize); err == nil && !rec.head.starts(h) {
+					if fi, err := os.Stat(p); err == nil {
+						add = append(add, Source{Name: p, Size: fi.Size(), id: rec.id, origin: rec.origin, path: p,
+							notes: []string{"appeared while the run read its folder (rotation)"}})
+					}
+				}
+			}
+			continue
+		}
+		if !rec.plain {
+			continue
+		}
+		p, ok := where[rec.id]
+		if !ok {
+			if rec.origin != "" {
+				continue
+			}
+			p = rec.path // given by name: look at the same name
+		}
+		fi, err := os.Stat(p)
+		if err != nil || idOf(fi) != rec.id || !fi.Mode().IsRegular() {
+			continue
+		}
+		h, _, err := contentHead(p, headSize)
+		if err != nil {
+			continue
+		}
+		src := Source{Name: rec.name, Size: fi.Size(), id: rec.id, origin: rec.origin, path: p}
+		switch {
+		case rec.head.n > 0 && !rec.head.starts(h):
+			src.notes = []string{"truncated and written again after it was read (copytruncate): its new content"}
+		case rec.head.n == 0 && fi.Size() > 0 || fi.Size() > rec.read && !rec.lost:
+			src.resume = rec.read
+			src.notes = []string{fmt.Sprintf("grew while the run read it: read on from byte %d", rec.read)}
+		default:
+			continue
+		}
+		add = append(add, src)
+	}
+	for _, f := range fresh {
+		h, compressed, err := contentHead(f.path, headSize)
+		if err != nil {
+			continue
+		}
+		var match *fileRecord
+		for _, rec := range recs {
+			if rec.head.starts(h) {
+				match = rec
+				break
+			}
+		}
+		switch {
+		case match == nil:
+			f.notes = []string{"appeared while the run read its folder (rotation)"}
+		case match.gone:
+			f.notes = []string{"holds the content of " + match.name + ", which rotation moved before it could be read"}
+			if st := match.state; st != nil {
+				st.input.Notes = append(st.input.Notes, "its content was read from "+f.Name)
+				st.gone = false
+			}
+		case compressed:
+			f.Skipped = "a compressed copy of " + match.name + " (rotation), read already"
+		default:
+			c, ok := prefixMatches(f.path, match.read, match.sum, nil)
+			if !ok {
+				f.notes = []string{"appeared while the run read its folder (rotation)"}
+				break
+			}
+			c.Close()
+			if f.Size == match.read {
+				f.Skipped = "a copy of " + match.name + " (rotation), read already"
+				break
+			}
+			f.resume = match.read
+			f.notes = []string{fmt.Sprintf("a copy of %s (rotation): read from byte %d, beyond what %s held when it was read", match.name, match.read, match.name)}
+			if match.lost && match.state != nil {
+				match.state.input.LostBytes = nil
+				match.state.input.Notes = append(match.state.input.Notes, "the part lost to the truncation was read from "+f.Name)
+			}
+		}
+		add = append(add, f)
+	}
+	if len(add) == 0 {
+		return false
+	}
+	r.take(add)
+	return true
+}
+
+// settle ends the run: a file that rotation moved before it could be read, and whose content
+// no later listing found, is an input that could not be read.
+func (r *Reader) settle() {
+	for _, st := range r.states {
+		if st.gone {
+			st.input.Err = "removed or renamed before it could be read, and no file in its folder holds its content"
+			st.gone = false
+		}
+	}
 }

@@ -199,6 +199,9 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 		if ri.Error != "" {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: stopped reading: %s", ri.Source, ri.Error))
 		}
+		if ri.Skipped != "" {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: skipped: %s", ri.Source, ri.Skipped))
+		}
 	}
 	return rep, nil
 }

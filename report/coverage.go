@@ -649,6 +649,15 @@ func inputGaps(inputs []audit.Input) []Gap {
 				Message:     fmt.Sprintf("%s stopped being readable: %s; events after that point are missing", in.Source, in.Err),
 				Remediation: "recover the file from the node or a backup, or give an intact copy"})
 		}
+		for _, b := range in.LostBytes {
+			end := "the end it had then"
+			if b.To >= 0 {
+				end = fmt.Sprintf("byte %d", b.To)
+			}
+			out = append(out, Gap{Type: GapUnreadable, Severity: SeverityError, Source: in.Source,
+				Message:     fmt.Sprintf("%s: bytes %d to %s were not read: %s", in.Source, b.From, end, b.Why),
+				Remediation: "give the copy the file was rotated into (logrotate copytruncate: the .1 file) as an input too, or prefer rename-based rotation"})
+		}
 		var lost int64
 		var kinds []string
 		for k, n := range in.Problems {

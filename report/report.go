@@ -200,6 +200,22 @@ type Input struct {
 	LastEvent  *time.Time       `json:"lastEvent,omitempty"`
 	Nodes      []string         `json:"nodes,omitempty"`
 	Error      string           `json:"error,omitempty"`
+	// Skipped says why the input was not read: what a folder walk found and cannot read
+	// (a FIFO, a device, a dangling or looping symlink), a file that is no audit log, or a
+	// compressed copy of a file read instead.
+	Skipped string `json:"skipped,omitempty"`
+	// Notes say what rotation did to the file while it was read.
+	Notes []string `json:"notes,omitempty"`
+	// LostBytes are stretches of the file's content that no input held: a file truncated
+	// under the reader (copytruncate) without its copy among the inputs.
+	LostBytes []ByteRange `json:"lostBytes,omitempty"`
+}
+
+// ByteRange is a stretch of a file, in bytes from its start; To is -1 when not known.
+type ByteRange struct {
+	From int64  `json:"from"`
+	To   int64  `json:"to"`
+	Why  string `json:"why"`
 }
 
 // Sample is one problem found in an input, with its line.
@@ -281,7 +297,10 @@ func fromInput(in audit.Input) Input {
 		Source: in.Source, SHA256: in.SHA256, Bytes: in.Bytes, Compressed: in.Compressed,
 		Format: in.Format, Lines: in.Lines, Events: in.Events, Malformed: in.Lost(),
 		Problems: in.Problems, FirstEvent: ptime(in.FirstEvent), LastEvent: ptime(in.LastEvent),
-		Nodes: in.Nodes, Error: in.Err,
+		Nodes: in.Nodes, Error: in.Err, Skipped: in.Skipped, Notes: in.Notes,
+	}
+	for _, b := range in.LostBytes {
+		out.LostBytes = append(out.LostBytes, ByteRange{From: b.From, To: b.To, Why: b.Why})
 	}
 	for _, s := range in.Samples {
 		out.Samples = append(out.Samples, Sample{Line: s.Line, Kind: s.Kind, Message: s.Message})

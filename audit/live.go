@@ -1,0 +1,488 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	stdjson "encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// Reading a log folder while the API server writes and rotates it. Files are known by device
+// and inode; the first bytes of each file's content (headSize) tell a copy of it (logrotate's
+// copytruncate, lumberjack's gzip of a rotated file) from another file.
+
+// headSize is how many bytes of content identify a file's content: enough to hold several
+// events, each with its own auditID and time.
+const headSize = 4 << 10
+
+// errTruncated is a file that shrank, or whose first bytes changed, under the reader: it was
+// truncated (copytruncate) and perhaps written again since.
+type errTruncated struct{ at int64 }
+
+func (e *errTruncated) Error() string {
+	return fmt.Sprintf("truncated while being read, at byte %d", e.at)
+}
+
+// liveFile reads a file by offset and checks, after each read, that the file still starts
+// with the bytes it started with and is not shorter than what was read: a file truncated
+// and written again in the meantime would otherwise splice new bytes onto old ones.
+type liveFile struct {
+	f    *os.File
+	off  int64
+	head []byte
+	buf  []byte
+}
+
+func newLiveFile(f *os.File, off int64) *liveFile {
+	return &liveFile{f: f, off: off}
+}
+
+func (l *liveFile) Read(p []byte) (int, error) {
+	n, err := l.f.ReadAt(p, l.off)
+	if n > 0 {
+		if len(l.head) < headSize && l.off <= int64(len(l.head)) {
+			// Still reading the first bytes: take them as the file's head.
+			end := min(int64(headSize), l.off+int64(n))
+			l.head = append(l.head, p[int64(len(l.head))-l.off:end-l.off]...)
+		} else if !l.sameHead() {
+			return 0, &errTruncated{at: l.off}
+		}
+		l.off += int64(n)
+		return n, nil
+	}
+	if err == io.EOF {
+		if fi, serr := l.f.Stat(); serr == nil && fi.Size() < l.off {
+			return 0, &errTruncated{at: l.off}
+		}
+		if len(l.head) > 0 && !l.sameHead() {
+			return 0, &errTruncated{at: l.off}
+		}
+	}
+	return n, err
+}
+
+// sameHead reports whether the file still starts with the bytes it started with.
+func (l *liveFile) sameHead() bool {
+	if cap(l.buf) < len(l.head) {
+		l.buf = make([]byte, len(l.head))
+	}
+	b := l.buf[:len(l.head)]
+	n, _ := l.f.ReadAt(b, 0)
+	return n == len(b) && bytes.Equal(b, l.head)
+}
+
+// fileRecord is what the reader remembers of a file it read, to recognise copies and
+// growth of it later: a few dozen bytes, whatever the file's size.
+type fileRecord struct {
+	name   string
+	path   string
+	origin string
+	id     fileID
+	head   headID // of the content
+	read   int64  // stored bytes read
+	sum    [sha256.Size]byte
+	plain  bool
+	lost   bool // part of it was lost to a truncation
+	gone   bool // removed before it could be read
+	state  *sourceState
+}
+
+// contentHead reads the first bytes of a file's content, through gzip when compressed, and
+// says whether the file is compressed and whether the gzip stream ended early.
+func contentHead(path string, n int) (head []byte, compressed bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	return readHead(f, n)
+}
+
+func readHead(f io.Reader, n int) (head []byte, compressed bool, err error) {
+	buf := make([]byte, n)
+	m, err := io.ReadFull(f, buf[:2])
+	if err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return buf[:m], false, nil
+		}
+		return nil, false, err
+	}
+	r := io.MultiReader(bytes.NewReader(buf[:2]), f)
+	if buf[0] == 0x1f && buf[1] == 0x8b {
+		compressed = true
+		zr, err := newGzip(r)
+		if err != nil {
+			return nil, true, err
+		}
+		r = zr
+	}
+	m, err = io.ReadFull(r, buf)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		err = nil
+	}
+	return buf[:m], compressed, err
+}
+
+// prefixMatches reports whether the file at path starts with n bytes whose digest is sum,
+// and returns it opened and placed after them when it does.
+func prefixMatches(path string, n int64, sum [sha256.Size]byte, head []byte) (*os.File, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || fi.Size() < n {
+		f.Close()
+		return nil, false
+	}
+	if len(head) > 0 {
+		b := make([]byte, min(int64(len(head)), n))
+		if _, err := f.ReadAt(b, 0); err != nil || !bytes.Equal(b, head[:len(b)]) {
+			f.Close()
+			return nil, false
+		}
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, n)); err != nil || !bytes.Equal(h.Sum(nil), sum[:]) {
+		f.Close()
+		return nil, false
+	}
+	if _, err := f.Seek(n, io.SeekStart); err != nil {
+		f.Close()
+		return nil, false
+	}
+	return f, true
+}
+
+// openFile opens a listed file and checks that it is still the file listed. A name that now
+// holds another file (rotation renamed the listed one) is looked for again by identity in
+// the folders the file was found in.
+func openFile(ctx context.Context, src *Source) (f *os.File, renamed string, err error) {
+	f, err = openCancellable(ctx, src.path)
+	if err == nil && src.id == (fileID{}) {
+		return f, "", nil
+	}
+	if err == nil {
+		fi, serr := f.Stat()
+		if serr == nil && idOf(fi) == src.id && sameHead(f, src.head) {
+			return f, "", nil
+		}
+		f.Close()
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, "", err
+	}
+	if src.origin == "" {
+		return nil, "", errGone
+	}
+	_, where := relist([]string{src.origin}, nil)
+	p, ok := where[src.id]
+	if !ok {
+		return nil, "", errGone
+	}
+	f, err = os.Open(p)
+	if err != nil {
+		return nil, "", errGone
+	}
+	if fi, err := f.Stat(); err != nil || idOf(fi) != src.id || !sameHead(f, src.head) {
+		f.Close()
+		return nil, "", errGone
+	}
+	return f, p, nil
+}
+
+// sameHead reports whether an open file's content starts as first seen (or nothing was seen).
+func sameHead(f *os.File, h headID) bool {
+	if h.n == 0 {
+		return true
+	}
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return true
+	}
+	b, _, err := readHead(io.NewSectionReader(f, 0, fi.Size()), headSize)
+	return err == nil && h.starts(b)
+}
+
+// errGone is a listed file that rotation removed (or renamed out of reach) before it was
+// opened.
+var errGone = errors.New("removed or renamed out of reach before it could be read")
+
+// openCancellable opens a file. Opening a FIFO waits for a writer: when the run is stopped
+// meanwhile, the wait is ended by opening the FIFO for writing for a moment.
+func openCancellable(ctx context.Context, path string) (*os.File, error) {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		return os.Open(path)
+	}
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	ch := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(path)
+		ch <- opened{f, err}
+	}()
+	select {
+	case o := <-ch:
+		return o.f, o.err
+	case <-ctx.Done():
+		if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+		go func() {
+			if o := <-ch; o.f != nil {
+				o.f.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+func newGzip(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }
+
+// headID identifies a file's content by its first n bytes (n up to headSize).
+type headID struct {
+	sum [sha256.Size]byte
+	n   int
+}
+
+func headOf(b []byte) headID {
+	if len(b) > headSize {
+		b = b[:headSize]
+	}
+	return headID{sum: sha256.Sum256(b), n: len(b)}
+}
+
+// starts reports whether content b begins with the head h identifies.
+func (h headID) starts(b []byte) bool {
+	return h.n > 0 && len(b) >= h.n && sha256.Sum256(b[:h.n]) == h.sum
+}
+
+// ByteRange is a stretch of a file's content, in bytes from its start; To is -1 when the
+// end is not known.
+type ByteRange struct {
+	From, To int64
+	Why      string
+}
+
+// registry is what the reading goroutines and the Reader share about files: which are known,
+// what was read of each, and how many are open.
+type registry struct {
+	mu      sync.Mutex
+	known   map[fileID]bool
+	records map[fileID]*fileRecord
+	order   []fileID
+	openNow atomic.Int64
+	maxOpen atomic.Int64
+}
+
+func newRegistry() *registry {
+	return &registry{known: map[fileID]bool{}, records: map[fileID]*fileRecord{}}
+}
+
+func (g *registry) know(id fileID) {
+	g.mu.Lock()
+	g.known[id] = true
+	g.mu.Unlock()
+}
+
+func (g *registry) knownSet() map[fileID]bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make(map[fileID]bool, len(g.known))
+	for id := range g.known {
+		out[id] = true
+	}
+	return out
+}
+
+func (g *registry) record(rec *fileRecord) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.known[rec.id] = true
+	if _, ok := g.records[rec.id]; !ok {
+		g.order = append(g.order, rec.id)
+	}
+	g.records[rec.id] = rec
+}
+
+func (g *registry) all() []*fileRecord {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]*fileRecord, 0, len(g.order))
+	for _, id := range g.order {
+		out = append(out, g.records[id])
+	}
+	return out
+}
+
+func (g *registry) opened(d int64) {
+	n := g.openNow.Add(d)
+	for {
+		m := g.maxOpen.Load()
+		if n <= m || g.maxOpen.CompareAndSwap(m, n) {
+			return
+		}
+	}
+}
+
+// findCopy looks, among the files of the run's folders and globs, for the copy a file was
+// truncated into: a file other than it whose first n bytes are the n bytes read (digest
+// sum). It returns the copy opened after them.
+func (g *registry) findCopy(origins []string, self fileID, n int64, sum [sha256.Size]byte, head []byte) (*os.File, string, fileID) {
+	_, where := relist(origins, nil)
+	paths := make([]string, 0, len(where))
+	ids := map[string]fileID{}
+	for id, p := range where {
+		if id != self {
+			paths = append(paths, p)
+			ids[p] = id
+		}
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if f, ok := prefixMatches(p, n, sum, head); ok {
+			g.know(ids[p])
+			return f, p, ids[p]
+		}
+	}
+	return nil, "", fileID{}
+}
+
+// peek looks at the first bytes of a file: the time of its first event, what identifies its
+// content, and whether it is no audit log at all (a tar archive, binary data, JSON that is no
+// audit event), which is then skipped with the reason.
+func peek(src *Source) (first time.Time, head headID, skip string) {
+	head = src.head
+	f, err := os.Open(src.path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || (src.id != fileID{} && idOf(fi) != src.id) {
+		return // another file by now: it is looked for when its turn comes
+	}
+	content, _, err := readHead(f, 64<<10)
+	if err != nil {
+		return
+	}
+	if !head.starts(content) {
+		head = headOf(content)
+	}
+	if why := notALog(content); why != "" {
+		return first, head, why
+	}
+	content = bytes.TrimPrefix(content, []byte{0xEF, 0xBB, 0xBF})
+	if detectHead(content) != FormatLines {
+		return
+	}
+	for len(content) > 0 {
+		line := content
+		i := bytes.IndexByte(content, '\n')
+		if i >= 0 {
+			line, content = content[:i], content[i+1:]
+		} else {
+			content = nil
+			if len(line) >= 64<<10 {
+				return // a first line longer than the look: read it in turn
+			}
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		if line[0] != '{' {
+			if j := bytes.IndexByte(line, ' '); j > 0 && isNodeName(line[:j]) {
+				line = bytes.TrimLeft(line[j:], " ")
+			}
+		}
+		if len(line) == 0 || line[0] != '{' || !stdjson.Valid(line) {
+			return
+		}
+		var c collect
+		dispatch(line, 1, "", 0, &c)
+		switch {
+		case c.events > 0:
+			first = c.first
+		case c.notEvent && !c.other:
+			skip = "not an audit log: its first value is JSON but no audit event (" + c.why + ")"
+		}
+		return
+	}
+	return
+}
+
+// notALog tells content that cannot be an audit log by its first bytes.
+func notALog(b []byte) string {
+	if len(b) > 262 && bytes.Equal(b[257:262], []byte("ustar")) {
+		return "a tar archive, not an audit log"
+	}
+	n := min(len(b), 1024)
+	ctl := 0
+	for _, c := range b[:n] {
+		switch {
+		case c == 0:
+			return "binary data, not an audit log"
+		case c < 0x20 && c != '\n' && c != '\r' && c != '\t' && c != '\f':
+			ctl++
+		}
+	}
+	if n > 0 && ctl*20 > n {
+		return "binary data, not an audit log"
+	}
+	return ""
+}
+
+// collect is a sink that keeps what a peek needs to know.
+type collect struct {
+	events   int
+	first    time.Time
+	notEvent bool
+	other    bool
+	why      string
+}
+
+func (c *collect) event(ev *Event) {
+	c.events++
+	if t := ev.Time(); !t.IsZero() && (c.first.IsZero() || t.Before(c.first)) {
+		c.first = t
+	}
+}
+
+func (c *collect) problem(_ int, kind string, err error) {
+	if kind == ProblemNotEvent {
+		c.notEvent = true
+		if c.why == "" {
+			c.why = err.Error()
+		}
+		return
+	}
+	c.other = true
+}
+
+// sameStart reports whether a compressed file holds the start of a plain one: lumberjack's
+// copy in progress, or just finished. An empty copy (just begun) counts.
+func sameStart(plain, gz string) bool {
+	a, _, err := contentHead(plain, headSize)
+	if err != nil {
+		return false
+	}
+	b, compressed, _ := contentHead(gz, headSize)
+	if !compressed {
+		return false
+	}
+	n := min(len(a), len(b))
+	return bytes.Equal(a[:n], b[:n])
+}

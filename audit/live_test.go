@@ -1,0 +1,394 @@
+package audit
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var liveT0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+// eventLine is an event as kube-apiserver writes it, numbered seq, seq seconds after liveT0.
+func eventLine(seq int) string {
+	ts := liveT0.Add(time.Duration(seq) * time.Second).Format(time.RFC3339Nano)
+	return fmt.Sprintf(`{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"seq-%08d","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/configmaps/c","verb":"update","user":{"username":"alice"},"sourceIPs":["10.0.0.1"],"userAgent":"kubectl","objectRef":{"resource":"configmaps","namespace":"shop","name":"c","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"%s","stageTimestamp":"%s"}`+"\n", seq, ts, ts)
+}
+
+func eventLines(from, to int) string {
+	var b strings.Builder
+	for i := from; i < to; i++ {
+		b.WriteString(eventLine(i))
+	}
+	return b.String()
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// seqs returns the sequence numbers of the delivered events, and fails on a repeat.
+func seqs(t *testing.T, evs []*Event) []int {
+	t.Helper()
+	seen := map[int]bool{}
+	var out []int
+	for _, ev := range evs {
+		var n int
+		if _, err := fmt.Sscanf(ev.AuditID, "seq-%d", &n); err != nil {
+			continue
+		}
+		if seen[n] {
+			t.Errorf("event %d delivered twice", n)
+		}
+		seen[n] = true
+		out = append(out, n)
+	}
+	sort.Ints(out)
+	return out
+}
+
+func seqRange(from, to int) []int {
+	out := make([]int, 0, to-from)
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+func readDir(t *testing.T, specs ...string) ([]*Event, []Input, *Reader) {
+	t.Helper()
+	r := readerOver(t, specs...)
+	defer r.Close()
+	return drain(t, r), r.Inputs(), r
+}
+
+// readerOver returns a Reader of what --from specs lists.
+func readerOver(t *testing.T, specs ...string) *Reader {
+	t.Helper()
+	srcs, err := Resolve(specs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewReader(context.Background(), srcs, Options{})
+}
+
+// TestWalkFollowsSymlinks: a folder of a regular log, a symlinked log and a symlinked folder
+// of three logs is read whole; a dangling link, a loop, a FIFO and a device are listed as
+// skipped with why; the same file reached twice is read once; a symlink to a folder given
+// without a trailing slash is a folder.
+func TestWalkFollowsSymlinks(t *testing.T) {
+	root := t.TempDir()
+	elsewhere := t.TempDir()
+	dir := filepath.Join(root, "logs")
+	write(t, filepath.Join(dir, "audit.log"), eventLines(0, 10))
+	write(t, filepath.Join(elsewhere, "one.log"), eventLines(10, 20))
+	for i := 0; i < 3; i++ {
+		write(t, filepath.Join(elsewhere, "sub", fmt.Sprintf("node-%d.log", i)), eventLines(20+10*i, 30+10*i))
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.Symlink(filepath.Join(elsewhere, "one.log"), filepath.Join(dir, "linked.log")))
+	must(os.Symlink(filepath.Join(elsewhere, "sub"), filepath.Join(dir, "linkdir")))
+	must(os.Symlink(filepath.Join(dir, "audit.log"), filepath.Join(dir, "again.log"))) // the same file twice
+	must(os.Symlink(filepath.Join(elsewhere, "missing.log"), filepath.Join(dir, "dangling.log")))
+	must(os.Symlink(dir, filepath.Join(dir, "loop")))
+	must(syscall.Mkfifo(filepath.Join(dir, "pipe.log"), 0o644))
+	if err := syscall.Mknod(filepath.Join(dir, "dev-audit.log"), syscall.S_IFCHR|0o644, 0x0103); err != nil {
+		t.Logf("no device node (%v): that case is not tested", err)
+	}
+
+	evs, inputs, _ := readDir(t, dir)
+	if diff := cmp.Diff(seqRange(0, 50), seqs(t, evs)); diff != "" {
+		t.Errorf("events (-want +got)\n%s", diff)
+	}
+	skipped := map[string]string{}
+	read := 0
+	for _, in := range inputs {
+		rel, _ := filepath.Rel(dir, in.Source)
+		if in.Skipped != "" {
+			skipped[rel] = in.Skipped
+			continue
+		}
+		read++
+	}
+	if read != 5 {
+		t.Errorf("%d inputs read, want 5 (the same file twice is read once)", read)
+	}
+	for name, want := range map[string]string{"dangling.log": "dangling symlink", "loop": "symlink loop", "pipe.log": "FIFO", "dev-audit.log": "device"} {
+		if name == "dev-audit.log" {
+			if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+				continue
+			}
+		}
+		if !strings.Contains(skipped[name], want) {
+			t.Errorf("%s: skipped %q, want a reason with %q (all: %v)", name, skipped[name], want, skipped)
+		}
+	}
+
+	// A symlink to a folder, with and without its trailing slash.
+	for _, spec := range []string{filepath.Join(dir, "linkdir"), filepath.Join(dir, "linkdir") + "/"} {
+		evs, _, _ := readDir(t, spec)
+		if diff := cmp.Diff(seqRange(20, 50), seqs(t, evs)); diff != "" {
+			t.Errorf("--from %s (-want +got)\n%s", spec, diff)
+		}
+	}
+}
+
+// TestManyFilesFewOpen: thousands of rotated files are opened in time order, a few at a time,
+// and under a low open-files limit.
+func TestManyFilesFewOpen(t *testing.T) {
+	dir := t.TempDir()
+	const files, per = 1500, 4
+	for n := 0; n < 3; n++ { // three API servers, each rotating
+		for i := 0; i < files/3; i++ {
+			// Server n's file i holds events i*per*3+n, +3, ...: the servers interleave.
+			var b strings.Builder
+			for k := 0; k < per; k++ {
+				b.WriteString(eventLine((i*per+k)*3 + n))
+			}
+			write(t, filepath.Join(dir, fmt.Sprintf("node-%d", n), fmt.Sprintf("kube-audit-%05d.log", i)), b.String())
+		}
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	low := lim
+	low.Cur = 256
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+
+	evs, inputs, r := readDir(t, dir)
+	if diff := cmp.Diff(seqRange(0, files*per), seqs(t, evs)); diff != "" {
+		t.Fatalf("events (-want +got)\n%s", diff)
+	}
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Time().Before(evs[i-1].Time()) {
+			t.Fatalf("event %d out of order", i)
+		}
+	}
+	if len(inputs) != files {
+		t.Errorf("%d inputs, want %d", len(inputs), files)
+	}
+	if m := r.live.maxOpen.Load(); m > 8 {
+		t.Errorf("%d files open at once, want a few", m)
+	}
+}
+
+// TestContentCheck: a tar archive, binary data and JSON that is no audit event are skipped
+// with why, not mined for events.
+func TestContentCheck(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "audit.log"), eventLines(0, 5))
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	body := eventLines(100, 105)
+	tw.WriteHeader(&tar.Header{Name: "kube-audit.log", Mode: 0o644, Size: int64(len(body))})
+	tw.Write([]byte(body))
+	tw.Close()
+	write(t, filepath.Join(dir, "backup-audit.tar"), tb.String())
+	write(t, filepath.Join(dir, "core.audit"), "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00"+strings.Repeat("\x00", 100))
+	write(t, filepath.Join(dir, "package.json"), `{"name":"x","version":"1.0.0"}`+"\n"+eventLine(200))
+	evs, inputs, _ := readDir(t, dir)
+	if diff := cmp.Diff(seqRange(0, 5), seqs(t, evs)); diff != "" {
+		t.Errorf("events (-want +got)\n%s", diff)
+	}
+	want := map[string]string{"backup-audit.tar": "tar archive", "core.audit": "binary", "package.json": "no audit event"}
+	for _, in := range inputs {
+		name := filepath.Base(in.Source)
+		if w, ok := want[name]; ok && !strings.Contains(in.Skipped, w) {
+			t.Errorf("%s: skipped %q, want %q", name, in.Skipped, w)
+		}
+	}
+}
+
+// TestGzipBeingWritten: lumberjack writes the .gz of a rotated file beside it and removes the
+// file when done. While both exist the file is read, the copy skipped; a copy whose end is
+// missing is not damaged.
+func TestGzipBeingWritten(t *testing.T) {
+	dir := t.TempDir()
+	rotated := eventLines(0, 200)
+	write(t, filepath.Join(dir, "kube-audit-2026-11-01T12-00-00.000.log"), rotated)
+	gz := gzipBytes(t, []byte(rotated))
+	write(t, filepath.Join(dir, "kube-audit-2026-11-01T12-00-00.000.log.gz"), string(gz[:len(gz)/2]))
+	write(t, filepath.Join(dir, "kube-audit.log"), eventLines(200, 210))
+	evs, inputs, _ := readDir(t, dir)
+	if diff := cmp.Diff(seqRange(0, 210), seqs(t, evs)); diff != "" {
+		t.Errorf("events (-want +got)\n%s", diff)
+	}
+	for _, in := range inputs {
+		if in.Err != "" || in.Problems[ProblemCorruptSource] > 0 {
+			t.Errorf("%s: error %q, problems %v: a copy being written is not damaged", in.Source, in.Err, in.Problems)
+		}
+		if strings.HasSuffix(in.Source, ".gz") && !strings.Contains(in.Skipped, "compressed copy") {
+			t.Errorf("%s: skipped %q, want a compressed copy", in.Source, in.Skipped)
+		}
+	}
+}
+
+// TestRotatedBeforeOpened: files renamed, or compressed and removed, between the listing and
+// their turn are still read once each, and a file that appeared by rotation is read too.
+func TestRotatedBeforeOpened(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "kube-audit-2026-11-01T12-00-00.000.log")
+	cur := filepath.Join(dir, "kube-audit.log")
+	write(t, a, eventLines(0, 100))
+	write(t, cur, eventLines(100, 200))
+	srcs, err := Resolve([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Rotation after the listing: the older file is compressed and removed, the current one
+	// renamed, and a new current file begins.
+	write(t, a+".gz", string(gzipBytes(t, []byte(eventLines(0, 100)))))
+	os.Remove(a)
+	renamed := filepath.Join(dir, "kube-audit-2026-11-01T13-00-00.000.log")
+	if err := os.Rename(cur, renamed); err != nil {
+		t.Fatal(err)
+	}
+	write(t, cur, eventLines(200, 250))
+
+	r := NewReader(context.Background(), srcs, Options{})
+	defer r.Close()
+	evs := drain(t, r)
+	if diff := cmp.Diff(seqRange(0, 250), seqs(t, evs)); diff != "" {
+		t.Errorf("events (-want +got)\n%s", diff)
+	}
+	var notes []string
+	for _, in := range r.Inputs() {
+		if in.Err != "" {
+			t.Errorf("%s: %s", in.Source, in.Err)
+		}
+		notes = append(notes, in.Notes...)
+	}
+	for _, want := range []string{"renamed to " + renamed, "its content was read from " + a + ".gz", "appeared while the run read its folder"} {
+		if !strings.Contains(strings.Join(notes, "\n"), want) {
+			t.Errorf("no note says %q: %q", want, notes)
+		}
+	}
+}
+
+// TestCopytruncateWhileReading: a file copied and truncated (logrotate copytruncate) while the
+// reader is in its middle is read on from the copy; without a copy among the inputs the lost
+// bytes are named.
+func TestCopytruncateWhileReading(t *testing.T) {
+	for _, withCopy := range []bool{true, false} {
+		t.Run(fmt.Sprintf("copy=%v", withCopy), func(t *testing.T) {
+			dir := t.TempDir()
+			cur := filepath.Join(dir, "kube-audit.log")
+			const n = 20000 // about 9 MB: far more than the reader holds ahead
+			write(t, cur, eventLines(0, n))
+			r := readerOver(t, dir)
+			defer r.Close()
+			var evs []*Event
+			next := func() bool {
+				ev, err := r.Next()
+				if err == io.EOF {
+					return false
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				evs = append(evs, ev)
+				return true
+			}
+			for i := 0; i < 100; i++ {
+				next()
+			}
+			// copytruncate: copy, a few more lines written meanwhile, truncate, new lines.
+			old, _ := os.ReadFile(cur)
+			old = append(old, eventLines(n, n+10)...)
+			copyPath := filepath.Join(dir, "kube-audit.log.1")
+			if !withCopy {
+				copyPath = filepath.Join(t.TempDir(), "kube-audit.log.1")
+			}
+			write(t, copyPath, string(old))
+			if err := os.WriteFile(cur, []byte(eventLines(n+10, n+20)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			for next() {
+			}
+			got := seqs(t, evs)
+			inputs := r.Inputs()
+			if withCopy {
+				if diff := cmp.Diff(seqRange(0, n+20), got); diff != "" {
+					t.Errorf("events (-want +got)\n%s", diff)
+				}
+				if !strings.Contains(strings.Join(inputs[0].Notes, ";"), "copytruncate") {
+					t.Errorf("notes %q: want the truncation said", inputs[0].Notes)
+				}
+				return
+			}
+			// Without the copy: what was read before the truncation, then the new content;
+			// the rest is named as lost.
+			if len(inputs[0].LostBytes) != 1 || inputs[0].LostBytes[0].From <= 0 {
+				t.Fatalf("lost bytes %+v, want the range from where reading stopped", inputs[0].LostBytes)
+			}
+			last := -1
+			for i, s := range got {
+				if s >= n {
+					break
+				}
+				if s != i {
+					t.Fatalf("a hole at %d among the events read before the truncation", i)
+				}
+				last = s
+			}
+			if last < 100 || got[len(got)-1] != n+19 {
+				t.Errorf("read up to %d before the truncation, last %d", last, got[len(got)-1])
+			}
+		})
+	}
+}
+
+// TestAppearedAndGrew: a file that grew after it was read, and a file that appeared, are read
+// at the end.
+func TestAppearedAndGrew(t *testing.T) {
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "kube-audit.log")
+	write(t, cur, eventLines(0, 50))
+	r := readerOver(t, dir)
+	defer r.Close()
+	var evs []*Event
+	for i := 0; ; i++ {
+		ev, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+		if i == 0 {
+			f, _ := os.OpenFile(cur, os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString(eventLines(50, 60))
+			f.Close()
+			write(t, filepath.Join(dir, "kube-audit-2.log"), eventLines(60, 70))
+		}
+	}
+	if diff := cmp.Diff(seqRange(0, 70), seqs(t, evs)); diff != "" {
+		t.Errorf("events (-want +got)\n%s", diff)
+	}
+}
