@@ -102,15 +102,17 @@ GKE and OpenShift - and reports who changed the objects network policy depends o
 whether the audit trail itself is complete.
 
 Coverage: the report says, per required kind and API server, whether the logs show its
-writes with bodies, and lists every gap in the trail (never-audited, metadata-only,
-node-missing-kind, time-hole, period-not-covered, truncated, unreadable, unknown-baseline),
-most severe first, with a verdict: pass, or gaps.
+writes with bodies, and lists every gap in the trail (never-audited, metadata-only, partial,
+no-writes-seen, node-missing-kind, no-required-kind, time-hole, period-not-covered,
+out-of-order, truncated, unreadable, unknown-baseline, policy-insufficient,
+policy-not-deployed), most severe first, with a verdict: pass, or gaps.
 
 Exit codes:
   0  the report was written (and, with --exit-code, has no gap at or above --fail-on)
   1  an error other than the ones below (for example, writing the output)
   2  the command line is wrong
-  3  an input is missing or unreadable, or malformed with --strict
+  3  an input, or a file given to a flag, is missing, unreadable or unusable; or, with
+     --strict, an input is malformed
   N  the value of --exit-code: the report was written and has a gap at or above --fail-on
 
 Run on a schedule: --period yesterday (or last-week, last-month) in --timezone gives
@@ -119,7 +121,10 @@ consecutive, non-overlapping periods; -o can name files after the report
 output with its SHA-256 (signed with --sign-key) that 'auditreport verify' checks later;
 --log-format json makes stderr one JSON object per line. deploy/ has CronJob manifests.`,
 		Example: `  # A report on the last day of logs, on the terminal
-  auditreport --from /var/log/kube-audit/ --since 24h
+  auditreport /var/log/kube-audit/ --since 24h
+
+  # The same as a PDF (at a terminal without -o: a file named after the report)
+  auditreport /var/log/kube-audit/ --since 24h -o report.pdf
 
   # JSON for a pipeline, from rotated and compressed logs of three API servers
   auditreport --from 'logs/*/kube-audit*.log*' --format json -o report.json
@@ -229,18 +234,21 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if err := nameOutputs(st.targets, rep, reportName(o.Cluster, o.From)); err != nil {
 		return err
 	}
-	written, err := write(st.targets, rep, streams)
+	// Every output and the manifest are written to temporaries, and renamed into place
+	// together only when all were written.
+	set := &outputSet{}
+	defer set.abort()
+	written, err := write(ctx, set, st.targets, rep, streams)
 	if err != nil {
 		return err
 	}
-	sayAutoNames(st.targets, streams)
 	if o.Evidence != "" {
 		for _, t := range st.targets {
 			if t.path == "" && !o.Quiet {
 				streams.Log(slog.LevelWarn, fmt.Sprintf("the %s output went to stdout: the evidence manifest does not record it (give -o FILE to record it)", t.format))
 			}
 		}
-		if err := writeManifest(o.Evidence, rep, st.targets, o.SignKey, streams); err != nil {
+		if err := writeManifest(set, o.Evidence, rep, st.targets, o.SignKey, streams); err != nil {
 			return err
 		}
 		written = append(written, o.Evidence)
@@ -248,6 +256,13 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 			written = append(written, o.Evidence+".sig")
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := set.commit(); err != nil {
+		return err
+	}
+	sayAutoNames(st.targets, streams)
 	if !o.Quiet {
 		for _, in := range rep.Inputs {
 			if in.Error != "" {
@@ -443,31 +458,3 @@ func generationTime(now time.Time) (time.Time, error) {
 	return time.Unix(sec, 0).UTC(), nil
 }
 
-// writeOutput writes to stdout, or to path through a temporary file renamed into place, so
-// that a failed run never leaves half a report.
-func writeOutput(path string, streams *IOStreams, write func(io.Writer) error) error {
-	if path == "" {
-		return write(streams.Out)
-	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
-}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -342,6 +343,25 @@ func TestLogFormatJSON(t *testing.T) {
 			if err := json.Unmarshal([]byte(l), &m); err != nil || m["level"] == nil || m["msg"] == nil || m["time"] == nil {
 				t.Errorf("%v: not a JSON log line: %s", args, l)
 			}
+		}
+	}
+}
+
+// --help names every kind of gap the report can have.
+func TestHelpListsEveryGap(t *testing.T) {
+	src, err := os.ReadFile("../report/coverage.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, _ := run(t, "", "--help")
+	help := strings.Join(strings.Fields(out), " ")
+	gaps := regexp.MustCompile(`\bGap\w+\s*=\s*"([a-z-]+)"`).FindAllStringSubmatch(string(src), -1)
+	if len(gaps) < 10 {
+		t.Fatalf("found %d gap types in report/coverage.go", len(gaps))
+	}
+	for _, g := range gaps {
+		if !strings.Contains(help, g[1]) {
+			t.Errorf("--help does not name the %s gap", g[1])
 		}
 	}
 }
