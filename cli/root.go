@@ -234,21 +234,18 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if err := nameOutputs(st.targets, rep, reportName(o.Cluster, o.From)); err != nil {
 		return err
 	}
-	// Every output and the manifest are written to temporaries, and renamed into place
-	// together only when all were written.
-	set := &outputSet{}
-	defer set.abort()
-	written, err := write(ctx, set, st.targets, rep, streams)
+	written, err := write(st.targets, rep, streams)
 	if err != nil {
 		return err
 	}
+	sayAutoNames(st.targets, streams)
 	if o.Evidence != "" {
 		for _, t := range st.targets {
 			if t.path == "" && !o.Quiet {
 				streams.Log(slog.LevelWarn, fmt.Sprintf("the %s output went to stdout: the evidence manifest does not record it (give -o FILE to record it)", t.format))
 			}
 		}
-		if err := writeManifest(set, o.Evidence, rep, st.targets, o.SignKey, streams); err != nil {
+		if err := writeManifest(o.Evidence, rep, st.targets, o.SignKey, streams); err != nil {
 			return err
 		}
 		written = append(written, o.Evidence)
@@ -256,13 +253,6 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 			written = append(written, o.Evidence+".sig")
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := set.commit(); err != nil {
-		return err
-	}
-	sayAutoNames(st.targets, streams)
 	if !o.Quiet {
 		for _, in := range rep.Inputs {
 			if in.Error != "" {
@@ -458,3 +448,31 @@ func generationTime(now time.Time) (time.Time, error) {
 	return time.Unix(sec, 0).UTC(), nil
 }
 
+// writeOutput writes to stdout, or to path through a temporary file renamed into place, so
+// that a failed run never leaves half a report.
+func writeOutput(path string, streams *IOStreams, write func(io.Writer) error) error {
+	if path == "" {
+		return write(streams.Out)
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
