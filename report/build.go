@@ -144,21 +144,26 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 			batches <- batch
 		}
 	}()
-	for batch := range batches {
-		for _, d := range batch {
-			rep.Summary.ScopedWrites++
-			switch d.phase {
-			case phaseBaseline:
-				rep.Summary.Baseline++
-				t.add(d.ev, d.resp, false)
-			case phaseAfter:
-				rep.Summary.After++
-			default:
-				rep.Summary.InPeriod++
-				t.add(d.ev, d.resp, true)
-			}
+	apply := func(d decoded) {
+		rep.Summary.ScopedWrites++
+		switch d.phase {
+		case phaseBaseline:
+			rep.Summary.Baseline++
+			t.add(d.ev, d.resp, false)
+		case phaseAfter:
+			rep.Summary.After++
+		default:
+			rep.Summary.InPeriod++
+			t.add(d.ev, d.resp, true)
 		}
 	}
+	var tq ties
+	for batch := range batches {
+		for _, d := range batch {
+			tq.push(d, apply)
+		}
+	}
+	tq.flush(apply)
 	if readErr != nil {
 		return nil, readErr
 	}
