@@ -3,12 +3,15 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
+	"time"
 	_ "time/tzdata" // --timezone works in a distroless image without zoneinfo
 
 	"github.com/auditreport/auditreport/cli"
@@ -27,15 +30,62 @@ func main() {
 
 func run() int {
 	tuneGC()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	streams := cli.System()
+	caught := stopOnSignal(cancel, streams)
 	cmd := cli.NewRootCommand(streams, buildInfo())
-	if err := cmd.ExecuteContext(ctx); err != nil {
+	err := cmd.ExecuteContext(ctx)
+	if sig := caught.Load(); sig != nil {
+		cli.RemoveTemporaries()
+		streams.Log(slog.LevelError, "stopped by "+signalName(*sig)+": no output written", "signal", signalName(*sig))
+		return exitOnSignal(*sig)
+	}
+	if err != nil {
 		cli.PrintError(streams, err)
 		return cli.ExitCode(err)
 	}
 	return cli.ExitOK
+}
+
+// stopGrace is how long a run may take to stop on its own after SIGINT or SIGTERM before
+// it is ended: it removes what it was writing, and no partial output is ever renamed into
+// place, so ending it is safe.
+const stopGrace = 800 * time.Millisecond
+
+// stopOnSignal cancels the run on SIGINT or SIGTERM, and ends the process if the run has not
+// stopped within stopGrace (or on a second signal): reading, rendering and writing all stop
+// within a second, leaving no temporary file, with exit code 128 + the signal's number.
+func stopOnSignal(cancel context.CancelFunc, streams *cli.IOStreams) *atomic.Pointer[syscall.Signal] {
+	var caught atomic.Pointer[syscall.Signal]
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := (<-ch).(syscall.Signal)
+		caught.Store(&sig)
+		cancel()
+		select {
+		case <-time.After(stopGrace):
+		case <-ch:
+		}
+		cli.RemoveTemporaries()
+		streams.Log(slog.LevelError, "stopped by "+signalName(sig)+": no output written", "signal", signalName(sig))
+		os.Exit(exitOnSignal(sig))
+	}()
+	return &caught
+}
+
+// exitOnSignal is the shell's convention: 130 for SIGINT, 143 for SIGTERM.
+func exitOnSignal(sig syscall.Signal) int { return 128 + int(sig) }
+
+func signalName(sig syscall.Signal) string {
+	switch sig {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
 }
 
 // tuneGC runs the garbage collector at GOGC=50 unless the user set GOGC or GOMEMLIMIT. A

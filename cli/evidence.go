@@ -79,8 +79,9 @@ func hashFile(path string) (string, int64, error) {
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
-// writeManifest records the run: inputs as the report has them, outputs hashed as written.
-func writeManifest(path string, rep *report.Report, targets []target, keyPath string, streams *IOStreams) error {
+// writeManifest records the run: inputs as the report has them, outputs hashed as written
+// (in set, before they are renamed into place with the manifest).
+func writeManifest(set *outputSet, path string, rep *report.Report, targets []target, keyPath string, streams *IOStreams) error {
 	m := &Manifest{APIVersion: report.APIVersion, Kind: ManifestKind, GeneratedAt: rep.GeneratedAt, Tool: rep.Tool,
 		Cluster: rep.Cluster, Period: rep.Period, ReportDigest: rep.Digest, Inputs: []FileDigest{}, Outputs: []FileDigest{}}
 	for _, in := range rep.Inputs {
@@ -91,7 +92,7 @@ func writeManifest(path string, rep *report.Report, targets []target, keyPath st
 		if t.path == "" {
 			continue
 		}
-		sum, n, err := hashFile(t.path)
+		sum, n, err := hashFile(set.staged(t.path))
 		if err != nil {
 			return fmt.Errorf("evidence: %w", err)
 		}
@@ -116,7 +117,7 @@ func writeManifest(path string, rep *report.Report, targets []target, keyPath st
 		return err
 	}
 	b = append(b, '\n')
-	if err := writeOutput(path, streams, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
+	if err := set.add(path, streams, func(w io.Writer) error { _, err := w.Write(b); return err }); err != nil {
 		return err
 	}
 	if key == nil {
@@ -125,7 +126,7 @@ func writeManifest(path string, rep *report.Report, targets []target, keyPath st
 	// A detached signature of the file's exact bytes: anyone can check it without this tool
 	// (openssl pkeyutl -verify -pubin -inkey KEY.pub -rawin -in MANIFEST -sigfile MANIFEST.sig).
 	sig := ed25519.Sign(key, b)
-	return writeOutput(path+".sig", streams, func(w io.Writer) error { _, err := w.Write(sig); return err })
+	return set.add(path+".sig", streams, func(w io.Writer) error { _, err := w.Write(sig); return err })
 }
 
 func keyID(pub ed25519.PublicKey) (string, error) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -288,18 +290,155 @@ func templateExt(path string) string {
 	return "txt"
 }
 
-// write renders the report to every target; each file is written atomically.
-func write(targets []target, rep *report.Report, streams *IOStreams) ([]string, error) {
+// write renders the report to every target: to stdout at once, and each file to a
+// temporary in set, which the caller commits with the evidence manifest. A stopped run
+// stops between formats.
+func write(ctx context.Context, set *outputSet, targets []target, rep *report.Report, streams *IOStreams) ([]string, error) {
 	var written []string
 	for _, t := range targets {
-		if err := writeOutput(t.path, streams, func(w io.Writer) error { return t.renderer.Render(w, rep) }); err != nil {
-			return written, err
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := set.add(t.path, streams, func(w io.Writer) error { return t.renderer.Render(w, rep) }); err != nil {
+			return nil, err
 		}
 		if t.path != "" {
 			written = append(written, t.path)
 		}
 	}
 	return written, nil
+}
+
+// outputSet is the files of one run. Each is written to a temporary beside its place and
+// synced to disk; commit renames them all into place only once every one was written, so a
+// run that fails (a full disk) or is stopped leaves the previous set whole, and its evidence
+// manifest verifiable.
+type outputSet struct {
+	files []stagedFile
+}
+
+type stagedFile struct{ tmp, path string }
+
+// add writes one output: to stdout when path is "", else to a temporary for path.
+func (s *outputSet) add(path string, streams *IOStreams, write func(io.Writer) error) error {
+	if path == "" {
+		return write(streams.Out)
+	}
+	tmp, err := temporaries.create(path)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	s.files = append(s.files, stagedFile{tmp: tmp.Name(), path: path})
+	err = write(tmp)
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// staged returns the file that holds path's content until the set is committed.
+func (s *outputSet) staged(path string) string {
+	for _, f := range s.files {
+		if f.path == path {
+			return f.tmp
+		}
+	}
+	return path
+}
+
+// commit renames every temporary into place and syncs their folders.
+func (s *outputSet) commit() error {
+	temporaries.Lock()
+	defer temporaries.Unlock()
+	if temporaries.closed {
+		return errStopped
+	}
+	dirs := map[string]bool{}
+	for i, f := range s.files {
+		if err := os.Rename(f.tmp, f.path); err != nil {
+			s.files = s.files[i:]
+			return fmt.Errorf("writing %s: %w", f.path, err)
+		}
+		delete(temporaries.files, f.tmp)
+		dirs[filepath.Dir(f.path)] = true
+	}
+	s.files = nil
+	for d := range dirs {
+		if df, err := os.Open(d); err == nil {
+			df.Sync()
+			df.Close()
+		}
+	}
+	return nil
+}
+
+// abort removes the temporaries not committed.
+func (s *outputSet) abort() {
+	temporaries.Lock()
+	defer temporaries.Unlock()
+	for _, f := range s.files {
+		os.Remove(f.tmp)
+		delete(temporaries.files, f.tmp)
+	}
+	s.files = nil
+}
+
+// writeOutput writes one file on its own, atomically (or to stdout when path is "").
+func writeOutput(path string, streams *IOStreams, write func(io.Writer) error) error {
+	var set outputSet
+	defer set.abort()
+	if err := set.add(path, streams, write); err != nil {
+		return err
+	}
+	return set.commit()
+}
+
+// tempRegistry holds the output files being written, for RemoveTemporaries.
+type tempRegistry struct {
+	sync.Mutex
+	files  map[string]bool
+	closed bool
+}
+
+var temporaries = &tempRegistry{files: map[string]bool{}}
+
+var errStopped = errors.New("stopped")
+
+// create makes a temporary beside path.
+func (t *tempRegistry) create(path string) (*os.File, error) {
+	t.Lock()
+	defer t.Unlock()
+	if t.closed {
+		return nil, errStopped
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, err
+	}
+	t.files[f.Name()] = true
+	return f, nil
+}
+
+// RemoveTemporaries removes every output file still being written and stops any more from
+// being written or committed: for a process about to exit on a signal. A commit under way
+// finishes first, so the outputs are either all renamed into place or none.
+func RemoveTemporaries() {
+	temporaries.Lock()
+	defer temporaries.Unlock()
+	temporaries.closed = true
+	for f := range temporaries.files {
+		os.Remove(f)
+	}
+	temporaries.files = map[string]bool{}
 }
 
 // nameData is what an output name template (-o 'reports/{{.Cluster}}-{{.Period.Start}}')

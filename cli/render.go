@@ -40,7 +40,12 @@ same model gives the same PDF, HTML, Markdown, CSV or table as the run that made
 			if err := nameOutputs(targets, rep, name); err != nil {
 				return err
 			}
-			if _, err = write(targets, rep, streams); err != nil {
+			set := &outputSet{}
+			defer set.abort()
+			if _, err = write(cmd.Context(), set, targets, rep, streams); err != nil {
+				return err
+			}
+			if err := set.commit(); err != nil {
 				return err
 			}
 			sayAutoNames(targets, streams)

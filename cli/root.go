@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -234,18 +232,21 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if err := nameOutputs(st.targets, rep, reportName(o.Cluster, o.From)); err != nil {
 		return err
 	}
-	written, err := write(st.targets, rep, streams)
+	// Every output and the manifest are written to temporaries, and renamed into place
+	// together only when all were written.
+	set := &outputSet{}
+	defer set.abort()
+	written, err := write(ctx, set, st.targets, rep, streams)
 	if err != nil {
 		return err
 	}
-	sayAutoNames(st.targets, streams)
 	if o.Evidence != "" {
 		for _, t := range st.targets {
 			if t.path == "" && !o.Quiet {
 				streams.Log(slog.LevelWarn, fmt.Sprintf("the %s output went to stdout: the evidence manifest does not record it (give -o FILE to record it)", t.format))
 			}
 		}
-		if err := writeManifest(o.Evidence, rep, st.targets, o.SignKey, streams); err != nil {
+		if err := writeManifest(set, o.Evidence, rep, st.targets, o.SignKey, streams); err != nil {
 			return err
 		}
 		written = append(written, o.Evidence)
@@ -253,6 +254,13 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 			written = append(written, o.Evidence+".sig")
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := set.commit(); err != nil {
+		return err
+	}
+	sayAutoNames(st.targets, streams)
 	if !o.Quiet {
 		for _, in := range rep.Inputs {
 			if in.Error != "" {
@@ -315,12 +323,8 @@ func (o *reportOptions) check(streams *IOStreams, formatSet bool) (*settings, er
 		}
 	}
 	for _, p := range o.Policies {
-		b, err := readFlagFile("--policy", p)
-		if err != nil {
+		if err := checkFlagFile("--policy", p); err != nil {
 			return nil, err
-		}
-		if _, err := audit.LoadPolicy(b); err != nil {
-			return nil, &FileError{Flag: "--policy", Path: p, Err: fmt.Errorf("not an audit policy: %w", err)}
 		}
 	}
 	loc, _ := time.LoadLocation(o.Timezone)
@@ -450,33 +454,4 @@ func generationTime(now time.Time) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q: want seconds since 1970", v)
 	}
 	return time.Unix(sec, 0).UTC(), nil
-}
-
-// writeOutput writes to stdout, or to path through a temporary file renamed into place, so
-// that a failed run never leaves half a report.
-func writeOutput(path string, streams *IOStreams, write func(io.Writer) error) error {
-	if path == "" {
-		return write(streams.Out)
-	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
 }
