@@ -18,7 +18,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/auditreport/auditreport/audit"
 	"github.com/auditreport/auditreport/render"
 	"github.com/auditreport/auditreport/report"
 )
@@ -243,11 +242,11 @@ Exit codes:
 func runVerify(o *verifyOptions, streams *IOStreams, path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return &audit.SourceError{Source: path, Err: unwrapPathErr(err)}
+		return &FileError{Flag: "verify", Path: path, Err: err}
 	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil || m.Kind != ManifestKind {
-		return &audit.SourceError{Source: path, Err: errors.New("not an auditreport evidence manifest")}
+		return &FileError{Flag: "verify", Path: path, Err: errors.New("not an auditreport evidence manifest")}
 	}
 	var problems int
 	say := func(status, what string) {

@@ -79,7 +79,7 @@ func runPolicyCheck(o *policyCheckOptions, streams *IOStreams, files []string) e
 	pc := report.CheckPolicies(files, report.RequirementsFor(kinds))
 	for _, file := range pc.Files {
 		if file.SHA256 == "" && file.Error != "" {
-			return &audit.SourceError{Source: file.Source, Err: errors.New(file.Error)}
+			return &FileError{Flag: "policy check", Path: file.Source, Err: errors.New(file.Error)}
 		}
 	}
 	if err := render.RenderPolicyCheck(streams.Out, pc, f, streams.StdoutTTY); err != nil {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/auditreport/auditreport/audit"
 	"github.com/auditreport/auditreport/report"
 )
 
@@ -68,7 +67,7 @@ func readReport(path string, streams *IOStreams) (*report.Report, error) {
 		data, err = os.ReadFile(path)
 	}
 	if err != nil {
-		return nil, &audit.SourceError{Source: path, Err: unwrapPathErr(err)}
+		return nil, &FileError{Flag: "render", Path: path, Err: err}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -77,19 +76,19 @@ func readReport(path string, streams *IOStreams) (*report.Report, error) {
 		// A newer minor revision may add fields: read it leniently, but it must still be
 		// this tool's report.
 		if err2 := json.Unmarshal(data, &r); err2 != nil {
-			return nil, &audit.SourceError{Source: path, Err: fmt.Errorf("not a JSON report: %w", err2)}
+			return nil, &FileError{Flag: "render", Path: path, Err: fmt.Errorf("not a JSON report: %w", err2)}
 		}
 	}
 	if r.Kind != report.Kind || !strings.HasPrefix(r.APIVersion, "auditreport/") {
-		return nil, &audit.SourceError{Source: path, Err: fmt.Errorf("not an auditreport JSON report (apiVersion %q, kind %q)", r.APIVersion, r.Kind)}
+		return nil, &FileError{Flag: "render", Path: path, Err: fmt.Errorf("not an auditreport JSON report (apiVersion %q, kind %q)", r.APIVersion, r.Kind)}
 	}
 	if r.APIVersion != report.APIVersion {
-		return nil, &audit.SourceError{Source: path, Err: fmt.Errorf("report version %s: this auditreport reads %s", r.APIVersion, report.APIVersion)}
+		return nil, &FileError{Flag: "render", Path: path, Err: fmt.Errorf("report version %s: this auditreport reads %s", r.APIVersion, report.APIVersion)}
 	}
 	return &r, nil
 }
 
-// unwrapPathErr drops the path an *os.PathError repeats, since the SourceError names it.
+// unwrapPathErr drops the path an *os.PathError repeats, since the error names it.
 func unwrapPathErr(err error) error {
 	if pe, ok := err.(*os.PathError); ok {
 		return pe.Err
