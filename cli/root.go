@@ -323,8 +323,12 @@ func (o *reportOptions) check(streams *IOStreams, formatSet bool) (*settings, er
 		}
 	}
 	for _, p := range o.Policies {
-		if err := checkFlagFile("--policy", p); err != nil {
+		b, err := readFlagFile("--policy", p)
+		if err != nil {
 			return nil, err
+		}
+		if _, err := audit.LoadPolicy(b); err != nil {
+			return nil, &FileError{Flag: "--policy", Path: p, Err: fmt.Errorf("not an audit policy: %w", err)}
 		}
 	}
 	loc, _ := time.LoadLocation(o.Timezone)
