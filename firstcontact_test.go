@@ -121,6 +121,7 @@ func TestFileFlags(t *testing.T) {
 		{[]string{"--sign-key", "k.pub", "--evidence", "e.json"}, "--sign-key k.pub: a public key: signing needs the private key"},
 		{[]string{"--template", "k"}, ""},
 		{[]string{"--policy", "k.pub"}, "--policy k.pub: not an audit policy"},
+		{[]string{"--snapshot", "k.pub"}, "auditreport: --snapshot k.pub: want a JSON object"},
 	} {
 		_, errOut, code := runIn(t, dir, append([]string{logs}, tc.args...)...)
 		if code != 3 && !(tc.args[0] == "--template" && code == 0) || !strings.Contains(errOut, tc.msg) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -223,7 +224,7 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	// The progress line is cleared before anything else is written to the terminal.
 	stopProgress()
 	if err != nil {
-		return err
+		return snapshotError(err, o.Snapshots)
 	}
 	pdfFonts(st.targets, rep, streams, o.Quiet, true)
 	if rep.Digest, err = reportDigest(rep); err != nil {
@@ -270,6 +271,16 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 		logSummary(streams, rep, time.Since(start), written)
 	}
 	return o.failOnGaps(rep)
+}
+
+// snapshotError says that a --snapshot file is not what the flag takes the way every flag
+// that takes a file does.
+func snapshotError(err error, snapshots []string) error {
+	var se *audit.SourceError
+	if errors.As(err, &se) && slices.Contains(snapshots, se.Source) {
+		return &FileError{Flag: "--snapshot", Path: se.Source, Err: errors.New(strings.TrimPrefix(se.Err.Error(), "snapshot: "))}
+	}
+	return err
 }
 
 // settings is what the report's flags say, checked before any log is read.
