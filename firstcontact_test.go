@@ -75,7 +75,7 @@ func TestSuggestionsAndCase(t *testing.T) {
 		{[]string{"policy", "chek", "x.yaml"}, 2, `unknown command "chek" for "auditreport policy"; did you mean check?`},
 		{[]string{"verfy", "m.json"}, 2, "did you mean verify?"},
 		{[]string{logs, "--fail-on", "Warning", "--exit-code", "5", "--log-format", "JSON"}, 0, `"level":"INFO"`},
-		{[]string{logs, "--period", "Yesterday", "--timezone", "UTC"}, 0, "verdict gaps"},
+		{[]string{logs, "--period", "Yesterday", "--timezone", "utc"}, 0, "verdict gaps"},
 		{[]string{logs, "--format", "CSV", "--csv-table", "GAPS"}, 0, "verdict pass"},
 		{[]string{"policy", "check", "--format", "JSON", "testdata/policies/generated.yaml"}, 0, ""},
 	} {

@@ -390,6 +390,9 @@ func (o *reportOptions) failOnGaps(rep *report.Report) error {
 // period reads --period, --since, --until and --timezone.
 func (o *reportOptions) period() (report.Period, error) {
 	var p report.Period
+	if strings.EqualFold(o.Timezone, "UTC") {
+		o.Timezone = "UTC" // the one zone name people type in any case; IANA names are exact
+	}
 	loc, err := time.LoadLocation(o.Timezone)
 	if err != nil {
 		return p, &UsageError{Err: fmt.Errorf("--timezone %q: %w", o.Timezone, err)}
