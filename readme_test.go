@@ -172,3 +172,30 @@ func shellWords(s string) []string {
 	}
 	return out
 }
+
+// README facts that follow the code: the Go version go.mod needs, and the extensions a folder
+// of logs is walked for.
+func TestReadmeFacts(t *testing.T) {
+	readme, _ := os.ReadFile("README.md")
+	gomod, _ := os.ReadFile("go.mod")
+	goVersion := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(gomod)
+	if goVersion == nil || !strings.Contains(string(readme), "Go "+string(goVersion[1])+" or newer") {
+		t.Errorf("the README does not say go.mod's Go version (%s)", goVersion)
+	}
+	files, _ := filepath.Glob("audit/*.go")
+	var suffixes []string
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if m := regexp.MustCompile(`logSuffixes = \[\]string\{([^}]*)\}`).FindSubmatch(b); m != nil {
+			suffixes = regexp.MustCompile(`"\.([a-z0-9]+)"`).FindAllString(string(m[1]), -1)
+		}
+	}
+	if len(suffixes) == 0 {
+		t.Fatal("the walk's extensions (logSuffixes) not found in audit/")
+	}
+	for _, s := range suffixes {
+		if !strings.Contains(string(readme), "`*"+strings.Trim(s, `"`)+"`") {
+			t.Errorf("the README's --from row does not list %s", s)
+		}
+	}
+}
