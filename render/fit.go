@@ -17,6 +17,9 @@ const maxCellWrap = 4
 
 var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
+// labelled finds a line's label and the spaces that align what follows it: "Verdict:   ".
+var labelled = regexp.MustCompile(`^ *\S+ {2,}`)
+
 // textWidth is the width of s on a terminal, colour codes left out.
 func textWidth(s string) int { return runewidth.StringWidth(ansi.ReplaceAllString(s, "")) }
 
@@ -146,11 +149,19 @@ func fitLines(text string, width int) string {
 			b.WriteString(runewidth.Truncate(plain, width, "…") + "\n")
 			continue
 		}
-		indent := len(plain) - len(strings.TrimLeft(plain, " "))
-		pad := strings.Repeat(" ", min(indent+2, width/2))
-		for i, l := range wrapWords(plain, width-len(pad)) {
+		// A label and its column ("Verdict:   ", "  error   ") stay, and the rest of the
+		// line wraps under the column; other text wraps two columns in from its indent.
+		head := plain[:len(plain)-len(strings.TrimLeft(plain, " "))]
+		if m := labelled.FindString(plain); m != "" && len(m) <= width/3 {
+			head = m
+		}
+		pad := strings.Repeat(" ", len(head))
+		if head == strings.Repeat(" ", len(head)) {
+			pad = strings.Repeat(" ", min(len(head)+2, width/2))
+		}
+		for i, l := range wrapWords(plain[len(head):], width-len(pad)) {
 			if i == 0 {
-				b.WriteString(strings.Repeat(" ", indent) + l + "\n")
+				b.WriteString(head + l + "\n")
 				continue
 			}
 			b.WriteString(pad + l + "\n")

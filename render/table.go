@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -135,16 +136,17 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 	if len(r.Gaps) > 0 {
 		fmt.Fprintf(w, "\n%s\n", st.bold(fmt.Sprintf("Gaps (%d)", len(r.Gaps))))
 		for _, g := range r.Gaps {
-			sev := g.Severity
+			// Padded before it is coloured: the colour codes would count as width.
+			sev := fmt.Sprintf("%-8s", g.Severity)
 			switch g.Severity {
 			case report.SeverityError:
 				sev = st.red(sev)
 			case report.SeverityWarning:
 				sev = st.yellow(sev)
 			}
-			fmt.Fprintf(w, "  %-7s %s: %s\n", sev, g.Type, g.Message)
+			fmt.Fprintf(w, "  %s %s: %s\n", sev, g.Type, g.Message)
 			if g.Remediation != "" {
-				fmt.Fprintf(w, "          fix: %s\n", g.Remediation)
+				fmt.Fprintf(w, "           fix: %s\n", g.Remediation)
 			}
 		}
 	}
@@ -224,6 +226,10 @@ func (t *Table) policyChanges(w io.Writer, r *report.Report, st styler) error {
 func (t *Table) table(w io.Writer, header []string, rows [][]string, oneLine []bool) error {
 	if t.Width > 0 {
 		widths := fitColumns(header, rows, t.Width, oneLine)
+		header = slices.Clone(header)
+		for i := range header {
+			header[i] = fitCell(header[i], widths[i], 2)
+		}
 		for _, row := range rows {
 			for i := range row {
 				lines := 0
@@ -234,7 +240,7 @@ func (t *Table) table(w io.Writer, header []string, rows [][]string, oneLine []b
 			}
 		}
 	}
-	tbl := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithRowAutoWrap(tw.WrapNone))
+	tbl := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off), tablewriter.WithHeaderAutoWrap(tw.WrapNone), tablewriter.WithRowAutoWrap(tw.WrapNone))
 	tbl.Header(header)
 	for _, row := range rows {
 		if err := tbl.Append(row); err != nil {
