@@ -306,3 +306,12 @@ func TestPDFCharactersDejaVuLacks(t *testing.T) {
 		t.Error("the PDF text lacks the Japanese name")
 	}
 }
+
+// Piped, a PDF goes to stdout as before: only a terminal makes it a file.
+func TestPDFToAPipe(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, code := runIn(t, dir, abs(t, "testdata/logs/ha-3-nodes"), "--format", "pdf", "-q")
+	if entries, _ := os.ReadDir(dir); code != 0 || !strings.HasPrefix(out, "%PDF-") || len(entries) != 0 {
+		t.Errorf("exit %d %s; %d files written", code, errOut, len(entries))
+	}
+}
