@@ -57,7 +57,7 @@ func TestHistorySemantics(t *testing.T) {
 		events: []ev{
 			{minute: 0, verb: "create", res: npRes.res, group: npRes.group, ns: "shop", req: netpol("80", "1", ""), resp: netpol("80", "1", "")},
 			{minute: 1, verb: "delete", res: npRes.res, group: npRes.group, ns: "shop", name: "allow-web",
-				req: j(`{"kind":"DeleteOptions","apiVersion":"meta.k8s.io/v1","dryRun":["All"]}`),
+				req:  j(`{"kind":"DeleteOptions","apiVersion":"meta.k8s.io/v1","dryRun":["All"]}`),
 				resp: j(`{"kind":"Status","apiVersion":"v1","status":"Success","details":{"name":"allow-web","group":"networking.k8s.io","kind":"networkpolicies"}}`)},
 		},
 		check: func(t *testing.T, r *Report) {
@@ -82,7 +82,7 @@ func TestHistorySemantics(t *testing.T) {
 		// kubectl apply --server-side of a new object is a patch answered 201 Created.
 		name: "a server-side apply that creates the object is a creation",
 		events: []ev{{verb: "patch", code: 201, res: npRes.res, group: npRes.group, ns: "shop", name: "allow-web", query: "fieldManager=kubectl",
-			req: j(`{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"allow-web","namespace":"shop"},"spec":{"podSelector":{}}}`),
+			req:  j(`{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicy","metadata":{"name":"allow-web","namespace":"shop"},"spec":{"podSelector":{}}}`),
 			resp: netpol("80", "1", "")}},
 		check: func(t *testing.T, r *Report) {
 			h := find(t, r, npRes.res, "shop", "allow-web")

@@ -91,4 +91,3 @@ func resourceVersion(d decoded) uint64 {
 	}
 	return n
 }
-
