@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -95,6 +96,7 @@ type fileRecord struct {
 	plain  bool
 	lost   bool // part of it was lost to a truncation
 	gone   bool // removed before it could be read
+	reused bool // its inode was found given to another file, which was taken up
 	state  *sourceState
 }
 
@@ -184,20 +186,23 @@ func openFile(ctx context.Context, src *Source) (f *os.File, renamed string, err
 	if src.origin == "" {
 		return nil, "", errGone
 	}
-	_, where := relist([]string{src.origin}, nil)
-	p, ok := where[src.id]
-	if !ok {
-		return nil, "", errGone
-	}
-	f, err = os.Open(p)
-	if err != nil {
-		return nil, "", errGone
-	}
-	if fi, err := f.Stat(); err != nil || idOf(fi) != src.id || !sameHead(f, src.head) {
+	// Rotation may rename it again while it is looked for: look a few times.
+	for try := 0; try < 3; try++ {
+		_, where := relist([]string{src.origin}, nil)
+		p, ok := where[src.id]
+		if !ok {
+			return nil, "", errGone
+		}
+		f, err = os.Open(p)
+		if err != nil {
+			continue
+		}
+		if fi, err := f.Stat(); err == nil && idOf(fi) == src.id && sameHead(f, src.head) {
+			return f, p, nil
+		}
 		f.Close()
-		return nil, "", errGone
 	}
-	return f, p, nil
+	return nil, "", errGone
 }
 
 // sameHead reports whether an open file's content starts as first seen (or nothing was seen).
@@ -283,6 +288,7 @@ type registry struct {
 	known   map[fileID]bool
 	records map[fileID]*fileRecord
 	order   []fileID
+	gone    []*fileRecord
 	openNow atomic.Int64
 	maxOpen atomic.Int64
 }
@@ -307,22 +313,35 @@ func (g *registry) knownSet() map[fileID]bool {
 	return out
 }
 
+// record keeps what was read of a file, in place of what an earlier read of the same file
+// left. A file removed before it could be read is kept apart: its inode may be given to a
+// new file, which is another file.
 func (g *registry) record(rec *fileRecord) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.known[rec.id] = true
+	if rec.gone {
+		g.gone = append(g.gone, rec)
+		return
+	}
 	if _, ok := g.records[rec.id]; !ok {
 		g.order = append(g.order, rec.id)
 	}
 	g.records[rec.id] = rec
 }
 
+// all returns the records of files read, then those of files gone.
 func (g *registry) all() []*fileRecord {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out := make([]*fileRecord, 0, len(g.order))
+	out := make([]*fileRecord, 0, len(g.order)+len(g.gone))
 	for _, id := range g.order {
 		out = append(out, g.records[id])
+	}
+	for _, rec := range g.gone {
+		if rec.gone {
+			out = append(out, rec)
+		}
 	}
 	return out
 }
@@ -481,8 +500,51 @@ func sameStart(plain, gz string) bool {
 	}
 	b, compressed, _ := contentHead(gz, headSize)
 	if !compressed {
-		return false
+		return len(b) < 2 // just created: not even the gzip magic yet
 	}
 	n := min(len(a), len(b))
 	return bytes.Equal(a[:n], b[:n])
+}
+
+// What a copy holds of a file read.
+const (
+	copyOther   = iota // it does not start with what was read
+	copyShorter        // it ends before what was read did (a gzip copy still being written)
+	copySame           // exactly what was read
+	copyLonger         // what was read, and more
+)
+
+// copyHolds compares the content of the file at path, through gzip when compressed, with the
+// n bytes read of another file (digest sum).
+func copyHolds(path string, n int64, sum [sha256.Size]byte) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return copyOther
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	var r io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return copyShorter
+		}
+		r = zr
+	}
+	h := sha256.New()
+	got, err := io.CopyN(h, r, n)
+	if got < n {
+		if err != nil && err != io.EOF {
+			return copyShorter // a gzip stream without its end yet
+		}
+		return copyShorter
+	}
+	if !bytes.Equal(h.Sum(nil), sum[:]) {
+		return copyOther
+	}
+	var one [1]byte
+	if m, _ := io.ReadFull(r, one[:]); m == 1 {
+		return copyLonger
+	}
+	return copySame
 }

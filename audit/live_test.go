@@ -2,19 +2,23 @@ package audit
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/gzip"
 )
 
 var liveT0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
@@ -390,5 +394,150 @@ func TestAppearedAndGrew(t *testing.T) {
 	}
 	if diff := cmp.Diff(seqRange(0, 70), seqs(t, evs)); diff != "" {
 		t.Errorf("events (-want +got)\n%s", diff)
+	}
+}
+
+// TestWriterProcess is not a test: run by TestLiveWriter as another process, it writes an
+// audit log the way kube-apiserver does and rotates it the way lumberjack (rename, then gzip
+// in the background and remove) or logrotate's copytruncate (copy, then truncate) does,
+// printing how many events it has written, until it is killed.
+func TestWriterProcess(t *testing.T) {
+	dir, mode := os.Getenv("AUDIT_TEST_WRITER_DIR"), os.Getenv("AUDIT_TEST_WRITER_MODE")
+	if dir == "" {
+		t.Skip("run by TestLiveWriter")
+	}
+	cur := filepath.Join(dir, "kube-audit.log")
+	open := func() *os.File {
+		f, err := os.OpenFile(cur, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			panic(err)
+		}
+		return f
+	}
+	f := open()
+	var size int
+	for seq, rot := 0, 0; ; seq++ {
+		line := eventLine(seq)
+		if _, err := f.WriteString(line); err != nil {
+			panic(err)
+		}
+		size += len(line)
+		if seq%4 == 3 {
+			fmt.Println(seq + 1)
+			time.Sleep(time.Millisecond) // about 2 MB/s, a busy API server
+		}
+		if size < 200<<10 {
+			continue
+		}
+		size = 0
+		rot++
+		switch mode {
+		case "lumberjack":
+			f.Close()
+			backup := filepath.Join(dir, fmt.Sprintf("kube-audit-%05d.log", rot))
+			if err := os.Rename(cur, backup); err != nil {
+				panic(err)
+			}
+			f = open()
+			go compressSlowly(backup)
+		case "copytruncate":
+			for i := rot - 1; i >= 1; i-- {
+				os.Rename(fmt.Sprintf("%s.%d", cur, i), fmt.Sprintf("%s.%d", cur, i+1))
+			}
+			b, err := os.ReadFile(cur)
+			if err != nil {
+				panic(err)
+			}
+			if err := os.WriteFile(cur+".1", b, 0o644); err != nil {
+				panic(err)
+			}
+			if err := f.Truncate(0); err != nil {
+				panic(err)
+			}
+		}
+	}
+}
+
+// compressSlowly gzips a rotated file the way lumberjack does, beside it, in pieces, then
+// removes it.
+func compressSlowly(path string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	out, err := os.OpenFile(path+".gz", os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		panic(err)
+	}
+	zw := gzip.NewWriter(out)
+	for len(b) > 0 {
+		n := min(len(b), 32<<10)
+		zw.Write(b[:n])
+		zw.Flush()
+		b = b[n:]
+		time.Sleep(2 * time.Millisecond)
+	}
+	zw.Close()
+	out.Close()
+	os.Remove(path)
+}
+
+// TestLiveWriter reads a folder while another process writes and rotates its log: every
+// event written before the run began is counted, none twice, and what was read has no hole,
+// unless a lost byte range is named.
+func TestLiveWriter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a writer process")
+	}
+	for _, mode := range []string{"lumberjack", "copytruncate"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestWriterProcess$")
+			cmd.Env = append(os.Environ(), "AUDIT_TEST_WRITER_DIR="+dir, "AUDIT_TEST_WRITER_MODE="+mode)
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Wait()
+			defer cmd.Process.Kill()
+			progress := bufio.NewScanner(out)
+			written := 0
+			for written < 8000 && progress.Scan() {
+				written, _ = strconv.Atoi(progress.Text())
+			}
+			go io.Copy(io.Discard, out)
+			evs, inputs, _ := readDir(t, dir)
+			got := seqs(t, evs)
+			lost := 0
+			for _, in := range inputs {
+				lost += len(in.LostBytes)
+				if in.Err != "" {
+					// Named too (an error gap), but only a reader slower than the writer
+					// should come to this.
+					t.Logf("%s: %s", in.Source, in.Err)
+					lost++
+				}
+			}
+			if len(got) < written {
+				t.Errorf("read %d events, but %d were written before the run began", len(got), written)
+			}
+			for i, s := range got {
+				if s != i {
+					if lost == 0 {
+						t.Errorf("event %d is missing, and no lost byte range is named", i)
+					}
+					break
+				}
+			}
+			t.Logf("%s: %d written before the run, %d read, %d inputs, %d lost ranges", mode, written, len(got), len(inputs), lost)
+			if t.Failed() {
+				for _, in := range inputs {
+					t.Logf("%s: %d events %s..%s skipped %q err %q notes %q", filepath.Base(in.Source), in.Events, in.FirstEvent.Format("15:04:05"), in.LastEvent.Format("15:04:05"), in.Skipped, in.Err, in.Notes)
+				}
+			}
+		})
 	}
 }

@@ -499,15 +499,32 @@ func (r *Reader) relist() bool {
 	var add []Source
 	for _, rec := range recs {
 		if rec.gone {
-			// Its inode may have been given to a new file since.
-			if p, ok := where[rec.id]; ok {
-				if h, _, err := contentHead(p, headSize); err == nil && !rec.head.starts(h) {
-					if fi, err := os.Stat(p); err == nil {
-						add = append(add, Source{Name: p, Size: fi.Size(), id: rec.id, origin: rec.origin, path: p,
-							notes: []string{"appeared while the run read its folder (rotation)"}})
-					}
-				}
+			// Renamed again since it was looked for, or its inode given to a new file.
+			p, ok := where[rec.id]
+			if !ok {
+				continue
 			}
+			h, _, err := contentHead(p, headSize)
+			fi, serr := os.Stat(p)
+			if err != nil || serr != nil {
+				continue
+			}
+			src := Source{Name: p, Size: fi.Size(), id: rec.id, origin: rec.origin, path: p}
+			if rec.reused {
+				continue // taken up already
+			}
+			rec.reused = true
+			if rec.head.starts(h) {
+				src.notes = []string{"holds the content of " + rec.name + ", which rotation renamed before it could be read"}
+				rec.gone = false
+				if st := rec.state; st != nil {
+					st.input.Notes = append(st.input.Notes, "its content was read from "+p)
+					st.gone = false
+				}
+			} else {
+				src.notes = []string{"appeared while the run read its folder (rotation)"}
+			}
+			add = append(add, src)
 			continue
 		}
 		if !rec.plain {
@@ -541,7 +558,7 @@ func (r *Reader) relist() bool {
 		add = append(add, src)
 	}
 	for _, f := range fresh {
-		h, compressed, err := contentHead(f.path, headSize)
+		h, _, err := contentHead(f.path, headSize)
 		if err != nil {
 			continue
 		}
@@ -561,24 +578,21 @@ func (r *Reader) relist() bool {
 				st.input.Notes = append(st.input.Notes, "its content was read from "+f.Name)
 				st.gone = false
 			}
-		case compressed:
-			f.Skipped = "a compressed copy of " + match.name + " (rotation), read already"
+		case !match.plain:
+			f.Skipped = "a copy of " + match.name + " (rotation), read already"
 		default:
-			c, ok := prefixMatches(f.path, match.read, match.sum, nil)
-			if !ok {
-				f.notes = []string{"appeared while the run read its folder (rotation)"}
-				break
-			}
-			c.Close()
-			if f.Size == match.read {
+			switch holds := copyHolds(f.path, match.read, match.sum); holds {
+			case copyShorter, copySame:
 				f.Skipped = "a copy of " + match.name + " (rotation), read already"
-				break
-			}
-			f.resume = match.read
-			f.notes = []string{fmt.Sprintf("a copy of %s (rotation): read from byte %d, beyond what %s held when it was read", match.name, match.read, match.name)}
-			if match.lost && match.state != nil {
-				match.state.input.LostBytes = nil
-				match.state.input.Notes = append(match.state.input.Notes, "the part lost to the truncation was read from "+f.Name)
+			case copyLonger:
+				f.resume = match.read
+				f.notes = []string{fmt.Sprintf("a copy of %s (rotation): read from byte %d of its content, beyond what %s held when it was read", match.name, match.read, match.name)}
+				if match.lost && match.state != nil {
+					match.state.input.LostBytes = nil
+					match.state.input.Notes = append(match.state.input.Notes, "the part lost to the truncation was read from "+f.Name)
+				}
+			default:
+				f.notes = []string{"appeared while the run read its folder (rotation)"}
 			}
 		}
 		add = append(add, f)
@@ -587,16 +601,54 @@ func (r *Reader) relist() bool {
 		return false
 	}
 	r.take(add)
+	r.pairTwins()
 	return true
 }
 
 // settle ends the run: a file that rotation moved before it could be read, and whose content
 // no later listing found, is an input that could not be read.
 func (r *Reader) settle() {
+	var where map[fileID]string
+	known := r.live.knownSet()
 	for _, st := range r.states {
-		if st.gone {
-			st.input.Err = "removed or renamed before it could be read, and no file in its folder holds its content"
-			st.gone = false
+		if !st.gone {
+			continue
+		}
+		st.gone = false
+		if where == nil {
+			_, where = relist(r.origins, nil)
+		}
+		if p := readElsewhere(st.head, where, known); p != "" {
+			st.input.Notes = append(st.input.Notes, "its content was read from "+p)
+			continue
+		}
+		if st.head.n == 0 {
+			// Empty when listed: whatever was written to it since is in the files that
+			// the listings at the end found and read.
+			st.input.Notes = append(st.input.Notes, "empty when listed, and renamed or removed before it was read")
+			continue
+		}
+		st.input.Err = "removed or renamed before it could be read, and no file in its folder holds its content"
+	}
+}
+
+// readElsewhere returns a file read in the run whose content starts with head: where a file
+// that rotation moved before its turn was read from.
+func readElsewhere(head headID, where map[fileID]string, known map[fileID]bool) string {
+	if head.n == 0 {
+		return ""
+	}
+	var paths []string
+	for id, p := range where {
+		if known[id] {
+			paths = append(paths, p)
 		}
 	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		if h, _, err := contentHead(p, headSize); err == nil && head.starts(h) {
+			return p
+		}
+	}
+	return ""
 }
