@@ -99,7 +99,6 @@ type Decision struct {
 // "example" in namespace "shop" (cluster-scoped kinds have none; a create names no object),
 // exactly as the API server's evaluator would for that request.
 func (p *Policy) Decide(k Kind, verb string, u PolicyUser) Decision {
-	info := u.Info
 	ns, name := "shop", "example"
 	if k.Group == "" && k.Resource == "namespaces" || ClusterScoped[k.Resource] {
 		ns = ""
@@ -107,6 +106,13 @@ func (p *Policy) Decide(k Kind, verb string, u PolicyUser) Decision {
 	if verb == "create" {
 		name = ""
 	}
+	return p.DecideOn(k, verb, ns, name, u)
+}
+
+// DecideOn evaluates the policy for a request of kind by u on the object named name in
+// namespace ns ("" for cluster-scoped kinds; no name for a create).
+func (p *Policy) DecideOn(k Kind, verb, ns, name string, u PolicyUser) Decision {
+	info := u.Info
 	attrs := authorizer.AttributesRecord{User: &info, Verb: verb, Namespace: ns, APIGroup: k.Group, APIVersion: "v1",
 		Resource: k.Resource, Name: name, ResourceRequest: true, Path: requestPath(k, ns, name)}
 	rc := p.eval.EvaluatePolicyRule(attrs)

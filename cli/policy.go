@@ -110,8 +110,9 @@ func newPolicyGenerateCommand(streams *IOStreams) *cobra.Command {
 		Short: "Print an audit policy that passes the check",
 		Long: `generate prints an audit policy for kube-apiserver --audit-policy-file: every write to the
 kinds network policy depends on at RequestResponse, their reads at Metadata, secrets and
-tokens never with bodies, and noise (health checks, events, leases) left out. It passes
-'auditreport policy check'.`,
+tokens never with bodies, the API servers' identity lease renewals at Metadata (a heartbeat
+in each server's own log, so a log that stops early is found), and noise (health checks,
+events, other leases) left out. It passes 'auditreport policy check'.`,
 		Example: `  auditreport policy generate > /etc/kubernetes/audit-policy.yaml
   auditreport policy generate --endpointslices --calico -o audit-policy.yaml`,
 		Args:          usageArgs(cobra.NoArgs),

@@ -53,6 +53,10 @@ type Options struct {
 	Policies []string
 	// Tool is recorded in the report as what made it.
 	Tool Tool
+	// APIServers names the API servers the cluster has (nodes, or parts of their log paths);
+	// APIServerCount says how many. A server expected with no input is a period-not-covered gap.
+	APIServers     []string
+	APIServerCount int
 }
 
 // decoded is an event with its response body decoded, on its way to the tracker.
@@ -191,7 +195,8 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	if window <= 0 {
 		window = audit.DefaultWindow
 	}
-	cover(coverageInput{inputs: inputs, reqs: reqs, period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder, window: window})
+	cover(coverageInput{inputs: inputs, reqs: reqs, period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder, window: window,
+		expected: opts.APIServers, expectedN: opts.APIServerCount})
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
 	for _, in := range inputs {
 		ri := fromInput(in)

@@ -19,6 +19,8 @@ const (
 	StatusPartial      = "partial"
 	// StatusNoWrites means events but no write: reads cannot show how writes are audited.
 	StatusNoWrites = "no-writes"
+	// StatusUnknown means no input has any event in the period: nothing can be said.
+	StatusUnknown = "unknown"
 )
 
 // Gap severities, highest first.
@@ -127,8 +129,11 @@ type Gap struct {
 	From     *time.Time `json:"from,omitempty"`
 	To       *time.Time `json:"to,omitempty"`
 	// Count is how many events, values or objects the gap is about, where it counts any.
-	Count       int64  `json:"count,omitempty"`
-	Message     string `json:"message"`
+	Count   int64  `json:"count,omitempty"`
+	Message string `json:"message"`
+	// Rule names the rule that decided the gap, with its threshold, where more than one
+	// could have (the presence of API servers over the period).
+	Rule        string `json:"rule,omitempty"`
 	Remediation string `json:"remediation,omitempty"`
 }
 
@@ -370,6 +375,9 @@ type coverageInput struct {
 	// reorder window.
 	outOfOrder int64
 	window     time.Duration
+	// expected names the API servers the user says exist; expectedN says how many.
+	expected  []string
+	expectedN int
 }
 
 // cover fills the report's coverage, gaps, score and verdict.
@@ -391,7 +399,9 @@ func cover(ci coverageInput) {
 	}
 	// API servers that record none of the required kinds are other logs (OpenShift's
 	// oauth-server, an aggregated API server): they are not compared with the others.
-	var apiServers []*server
+	// A server whose events all fall outside the period recorded nothing in it, of any kind:
+	// the presence rule judges it, not a comparison of kinds.
+	var apiServers, present []*server
 	for _, s := range servers {
 		any := false
 		for _, req := range ci.reqs {
@@ -399,9 +409,13 @@ func cover(ci coverageInput) {
 				any = true
 			}
 		}
+		outside := !s.first.IsZero() && (ci.period.Start != nil && s.last.Before(*ci.period.Start) || ci.period.End != nil && !s.first.Before(*ci.period.End))
+		if any || outside {
+			present = append(present, s)
+		}
 		if any {
 			apiServers = append(apiServers, s)
-		} else if s.events > 0 {
+		} else if s.events > 0 && !outside {
 			r.Gaps = append(r.Gaps, Gap{Type: GapNotAPIServer, Severity: SeverityInfo, Source: s.key, Count: s.events,
 				Message:     fmt.Sprintf("%s records none of the required kinds (%d events): not compared with the API servers", s.key, s.events),
 				Remediation: "if this is a kube-apiserver log, its audit policy does not cover the required kinds: deploy the same policy on every control-plane node"})
@@ -412,6 +426,7 @@ func cover(ci coverageInput) {
 	for _, s := range apiServers {
 		total += s.events
 	}
+	pres := presenceGaps(present, ci)
 	cells, covered, kindsOK := 0, 0, 0
 	all := map[audit.Kind]*audit.KindStats{}
 	for _, s := range servers {
@@ -446,6 +461,12 @@ func cover(ci coverageInput) {
 		if allOK {
 			kindsOK++
 		}
+		if pres.outside {
+			// No event in the period at all: not never audited, not known.
+			row.Status = StatusUnknown
+			r.Coverage = append(r.Coverage, row)
+			continue
+		}
 		r.Coverage = append(r.Coverage, row)
 		r.Gaps = append(r.Gaps, kindGaps(row, req, total, apiServers, ci)...)
 		for _, k := range req.Kinds {
@@ -461,7 +482,7 @@ func cover(ci coverageInput) {
 	for _, s := range servers {
 		r.Gaps = append(r.Gaps, holeGaps(s, ci)...)
 	}
-	r.Gaps = append(r.Gaps, periodGaps(servers, ci)...)
+	r.Gaps = append(r.Gaps, pres.gaps...)
 	r.Gaps = append(r.Gaps, inputGaps(ci.inputs)...)
 	if ci.outOfOrder > 0 {
 		r.Gaps = append(r.Gaps, Gap{Type: GapOutOfOrder, Severity: SeverityWarning, Count: ci.outOfOrder,
@@ -597,8 +618,60 @@ func round(d time.Duration) string {
 	return d.String()
 }
 
-// periodGaps reports a period that starts before the first event or ends after the last.
-func periodGaps(servers []*server, ci coverageInput) []Gap {
+// presenceLimit is how long a server may be silent at the start or the end of the period
+// before it is a gap: the hole rule on its own rhythm (its median gap, or its mean gap when it
+// has too few gaps to judge a median), and never less than the rule's minimum.
+func presenceLimit(s *server, rule HoleRule) (time.Duration, string) {
+	var n int64
+	for _, c := range s.activity.Gaps {
+		n += c
+	}
+	if n >= rule.MinGaps {
+		var seen int64
+		for i, c := range s.activity.Gaps {
+			seen += c
+			if 2*seen >= n {
+				median := time.Duration(int64(1)<<i) * time.Second
+				if l := time.Duration(rule.Factor * float64(median)); l > rule.Min {
+					return l, fmt.Sprintf("%s, %g times its median gap (under %s)", round(l), rule.Factor, round(median))
+				}
+				break
+			}
+		}
+	} else if s.events > 1 && s.last.After(s.first) {
+		mean := s.last.Sub(s.first) / time.Duration(s.events-1)
+		if l := time.Duration(rule.Factor * float64(mean)); l > rule.Min {
+			return l, fmt.Sprintf("%s, %g times its mean gap (%s; too few events for a median)", round(l), rule.Factor, round(mean))
+		}
+	}
+	return rule.Min, fmt.Sprintf("%s, the hole rule's minimum", round(rule.Min))
+}
+
+// missingAt estimates how many events a server would have logged in d at its own rate.
+func missingAt(s *server, d time.Duration) int64 {
+	span := s.last.Sub(s.first)
+	if s.events < 2 || span <= 0 {
+		return 0
+	}
+	return int64(float64(s.events-1) * float64(d) / float64(span))
+}
+
+// presence is what the presence rule found: whether the logs reach the period at all.
+type presence struct {
+	gaps []Gap
+	// outside is true when no API server logged anything inside the period: no verdict on
+	// any kind can be drawn from it.
+	outside bool
+}
+
+// presenceGaps is one rule for the start and the end of the trail: the period against the
+// first and last events of all API servers together (period-not-covered, no source), then each
+// API server against the span the others cover (period-not-covered naming the server: its log
+// starts late or ends early), and servers expected (--api-servers) with no input at all.
+// Without a period, the span of all logs together is the reference, so a server that stops
+// early against the others is still found.
+func presenceGaps(servers []*server, ci coverageInput) presence {
+	var out presence
 	var first, last time.Time
 	for _, s := range servers {
 		if !s.first.IsZero() && (first.IsZero() || s.first.Before(first)) {
@@ -608,28 +681,143 @@ func periodGaps(servers []*server, ci coverageInput) []Gap {
 			last = s.last
 		}
 	}
-	var out []Gap
-	tol := ci.holes.Min
-	remedy := "give the audit logs that cover the whole period, rotated and compressed ones included"
-	if ci.period.Start != nil && (first.IsZero() || first.Sub(*ci.period.Start) > tol) {
-		to := first
-		if to.IsZero() {
-			to = ci.now
-		}
-		out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(*ci.period.Start), To: ptime(to),
-			Message: fmt.Sprintf("the period starts at %s but the first event is at %s", ci.period.Start.UTC().Format(time.RFC3339), fmtTime(first)), Remediation: remedy})
+	start, end := first, last
+	if ci.period.Start != nil {
+		start = ci.period.Start.UTC()
 	}
 	if ci.period.End != nil {
-		end := *ci.period.End
-		if end.After(ci.now) {
+		end = ci.period.End.UTC()
+		if !ci.now.IsZero() && end.After(ci.now) {
 			end = ci.now
 		}
-		if !first.IsZero() && end.Sub(last) > tol {
-			out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(last), To: ptime(end),
-				Message: fmt.Sprintf("the period ends at %s but the last event is at %s", end.UTC().Format(time.RFC3339), fmtTime(last)), Remediation: remedy})
+	}
+	remedy := "give the audit logs that cover the whole period, rotated and compressed ones included, of every API server"
+	tol := ci.holes.Min
+	rule := fmt.Sprintf("period-not-covered: more than %s (--hole-min) between the period's bound and the nearest event of any API server", round(tol))
+	if first.IsZero() || (ci.period.End != nil && !first.Before(end)) || (ci.period.Start != nil && last.Before(start)) {
+		if ci.period.Start == nil && ci.period.End == nil {
+			return out
+		}
+		// The logs do not reach the period: one gap for all of it, not a verdict per kind
+		// drawn from no events.
+		from, to := start, end
+		if ci.period.Start == nil {
+			from = first
+		}
+		if ci.period.End == nil {
+			to = last
+		}
+		out.outside = true
+		out.gaps = append(out.gaps, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(from), To: ptime(to), Rule: rule,
+			Message: fmt.Sprintf("no input has any event in the period (%s to %s); the logs read run from %s to %s: nothing can be said about the period",
+				fmtTime(from), fmtTime(to), fmtTime(first), fmtTime(last)), Remediation: remedy})
+		return out
+	}
+	if ci.period.Start != nil && first.Sub(start) > tol {
+		out.gaps = append(out.gaps, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(start), To: ptime(first), Rule: rule,
+			Message: fmt.Sprintf("the period starts at %s but the first event of any API server is at %s", fmtTime(start), fmtTime(first)), Remediation: remedy})
+	}
+	if ci.period.End != nil && end.Sub(last) > tol {
+		out.gaps = append(out.gaps, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(last), To: ptime(end), Rule: rule,
+			Message: fmt.Sprintf("the period ends at %s but the last event of any API server is at %s", fmtTime(end), fmtTime(last)), Remediation: remedy})
+	}
+	// Each server against the span the trail covers as a whole.
+	from, to := maxTime(start, first), minTime(end, last)
+	for _, s := range servers {
+		limit, why := presenceLimit(s, ci.holes)
+		serverRule := "period-not-covered per API server: silent longer than " + why + " at the start or end of the span the other API servers cover"
+		verdict := "the trail does not show whether it left the cluster or its log was lost, so the events count as lost"
+		if d := s.first.Sub(from); d > limit {
+			out.gaps = append(out.gaps, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: s.key, From: ptime(from), To: ptime(minTime(s.first, to)),
+				Count: missingAt(s, d), Rule: serverRule,
+				Message: fmt.Sprintf("%s logged nothing from %s, when the trail starts, to %s (%s): about %d event(s) missing at its own rate; %s",
+					s.key, fmtTime(from), fmtTime(s.first), round(d), missingAt(s, d), verdict),
+				Remediation: "give this API server's older log files (rotated and compressed ones included); if it joined the cluster then, the gap is expected"})
+		}
+		if d := to.Sub(s.last); d > limit {
+			out.gaps = append(out.gaps, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: s.key, From: ptime(maxTime(s.last, from)), To: ptime(to),
+				Count: missingAt(s, d), Rule: serverRule,
+				Message: fmt.Sprintf("%s logged nothing from %s to %s, when the trail ends (%s): about %d event(s) missing at its own rate; %s",
+					s.key, fmtTime(s.last), fmtTime(to), round(d), missingAt(s, d), verdict),
+				Remediation: "give this API server's newer log files; check that its audit log was not rotated away (--audit-log-maxbackup, --audit-log-maxage) or its disk full; if it left the cluster then, the gap is expected"})
 		}
 	}
+	out.gaps = append(out.gaps, expectedServerGaps(servers, ci)...)
 	return out
+}
+
+// expectedServerGaps are the API servers the user said exist (--api-servers) with no input.
+func expectedServerGaps(servers []*server, ci coverageInput) []Gap {
+	var total int64
+	for _, s := range servers {
+		total += s.events
+	}
+	usual := int64(0)
+	if len(servers) > 0 {
+		usual = total / int64(len(servers))
+	}
+	remedy := "give the audit log of every API server (each request is in exactly one of them); --api-servers names the ones expected"
+	var out []Gap
+	matched := map[*server]bool{}
+	for _, name := range ci.expected {
+		found := false
+		for _, s := range servers {
+			if namesServer(s.key, name) {
+				found, matched[s] = true, true
+			}
+		}
+		if !found {
+			out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: name, Count: usual, Rule: "period-not-covered per API server: an API server named by --api-servers that no input holds",
+				Message:     fmt.Sprintf("no input holds the log of API server %s: every request it served is missing (about %d events, the others' average)", name, usual),
+				Remediation: remedy})
+		}
+	}
+	if n := ci.expectedN - len(servers); ci.expectedN > 0 && n > 0 {
+		out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Count: usual * int64(n), Rule: "period-not-covered per API server: fewer API servers in the inputs than --api-servers says",
+			Message:     fmt.Sprintf("%d API server(s) expected, %d found in the inputs: the requests served by %d are missing (about %d events at the others' average)", ci.expectedN, len(servers), n, usual*int64(n)),
+			Remediation: remedy})
+	}
+	return out
+}
+
+// namesServer reports whether name (a node or server name the user gave) names the server
+// with this key: the whole key, or a part of one of its path elements bounded by anything
+// but a letter or digit (kube-apiserver-1 names kube-apiserver-1-audit.log, not
+// kube-apiserver-10-audit.log).
+func namesServer(key, name string) bool {
+	if key == name {
+		return true
+	}
+	alnum := func(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' }
+	for _, el := range strings.Split(filepath.ToSlash(key), "/") {
+		for i := 0; ; {
+			j := strings.Index(el[i:], name)
+			if j < 0 {
+				break
+			}
+			j += i
+			k := j + len(name)
+			if (j == 0 || !alnum(el[j-1])) && (k == len(el) || !alnum(el[k])) {
+				return true
+			}
+			i = j + 1
+		}
+	}
+	return false
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 func fmtTime(t time.Time) string {

@@ -214,6 +214,17 @@ rules:
         resources: ["secrets", "configmaps", "serviceaccounts/token"]
       - group: "authentication.k8s.io"
         resources: ["tokenreviews"]
+  # Each API server renews its own identity lease (apiserver-<hash> in kube-system) every
+  # 10 s, and logs the renewal itself: a heartbeat in every server's own log that shows it
+  # was up and logging, so a log that stops early or starts late is found; a lease deleted by
+  # another server shows one that left the cluster. Without bodies: who and when is enough.
+  # A policy cannot match names by prefix, so kube-system's leader-election leases come too.
+  - level: Metadata
+    verbs: ["create", "update", "patch", "delete"]
+    namespaces: ["kube-system"]
+    resources:
+      - group: "coordination.k8s.io"
+        resources: ["leases"]
   # High-volume reads and health checks add nothing to an audit trail.
   - level: None
     users: ["system:kube-proxy"]

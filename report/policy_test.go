@@ -156,3 +156,23 @@ func kindsOf(t *testing.T, names ...string) []audit.Kind {
 	}
 	return out
 }
+
+// The recommended policy logs each API server's identity lease renewals at Metadata, the
+// heartbeat the presence rule reads, and leaves the kubelets' node leases out.
+func TestRecommendedPolicyLogsIdentityLeases(t *testing.T) {
+	p, err := audit.LoadPolicy(RecommendedPolicy(PolicyOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	apiserver := audit.PolicyUsers[3] // the API server's loopback user is in system:masters
+	leases := audit.Kind{Group: "coordination.k8s.io", Resource: "leases"}
+	for _, verb := range []string{"create", "update", "delete"} {
+		if d := p.DecideOn(leases, verb, "kube-system", "apiserver-kd6sl5bkm2y6hd3oydsxvkynha", apiserver); d.Level != "Metadata" {
+			t.Errorf("%s of an identity lease logged at %s, want Metadata", verb, d.Level)
+		}
+	}
+	kubelet := audit.PolicyUsers[2]
+	if d := p.DecideOn(leases, "update", "kube-node-lease", "node-1", kubelet); d.Level != "None" {
+		t.Errorf("a node lease renewal logged at %s, want None", d.Level)
+	}
+}

@@ -1,0 +1,168 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/auditreport/auditreport/audit"
+)
+
+// haSources reads the three logs of the HA sample, each passed through edit (nil keeps a
+// log whole; an edit returning nil leaves the log out).
+func haSources(t *testing.T, edit func(i int, b []byte) []byte) []audit.Source {
+	t.Helper()
+	var srcs []audit.Source
+	for i, f := range dirFiles("logs/ha-3-nodes", 3) {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if edit != nil {
+			if b = edit(i+1, b); b == nil {
+				continue
+			}
+		}
+		srcs = append(srcs, audit.ReaderSource(f, bytes.NewReader(b)))
+	}
+	return srcs
+}
+
+// cutAt keeps the lines of a log received before t.
+func cutAt(b []byte, t time.Time) []byte {
+	var out []byte
+	for _, l := range bytes.SplitAfter(b, []byte("\n")) {
+		i := bytes.Index(l, []byte(`"requestReceivedTimestamp":"`))
+		if i < 0 {
+			continue
+		}
+		at, err := time.Parse(time.RFC3339Nano, string(l[i+28:i+28+bytes.IndexByte(l[i+28:], '"')]))
+		if err == nil && at.Before(t) {
+			out = append(out, l...)
+		}
+	}
+	return out
+}
+
+// Every API server is accounted for: one whose log is missing, or stops or starts far from
+// the others, is an error gap that names it, and the verdict says the trail is incomplete.
+func TestEveryAPIServerAccountedFor(t *testing.T) {
+	noon := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	at := func(s string) *time.Time { v, _ := time.Parse(time.RFC3339, s); return &v }
+	names := []string{"kube-apiserver-1", "kube-apiserver-2", "kube-apiserver-3"}
+	tests := []struct {
+		name string
+		edit func(i int, b []byte) []byte
+		opts Options
+		// gap is the error gap expected: its type, and what its source and message hold.
+		gap, source, says string
+	}{
+		{name: "one log missing, servers named",
+			edit: func(i int, b []byte) []byte { return map[bool][]byte{true: nil, false: b}[i == 2] },
+			opts: Options{APIServers: names}, gap: GapPeriodNotCovered, source: "kube-apiserver-2", says: "no input holds the log of API server kube-apiserver-2"},
+		{name: "one log missing, servers counted",
+			edit: func(i int, b []byte) []byte { return map[bool][]byte{true: nil, false: b}[i == 2] },
+			opts: Options{APIServerCount: 3}, gap: GapPeriodNotCovered, says: "3 API server(s) expected, 2 found"},
+		{name: "one log cut at noon, no period",
+			edit: func(i int, b []byte) []byte { return map[bool][]byte{true: cutAt(b, noon), false: b}[i == 3] },
+			gap:  GapPeriodNotCovered, source: "kube-apiserver-3-audit.log", says: "when the trail ends"},
+		{name: "one log cut at noon, a period",
+			edit: func(i int, b []byte) []byte { return map[bool][]byte{true: cutAt(b, noon), false: b}[i == 3] },
+			opts: Options{Period: Period{Start: at("2026-11-01T00:00:00Z"), End: at("2026-11-02T12:00:00Z")}},
+			gap:  GapPeriodNotCovered, source: "kube-apiserver-3-audit.log", says: "when the trail ends"},
+		{name: "one log starting at noon",
+			edit: func(i int, b []byte) []byte {
+				if i != 1 {
+					return b
+				}
+				var out []byte
+				for _, l := range bytes.SplitAfter(b, []byte("\n")) {
+					if len(cutAt(l, noon)) == 0 {
+						out = append(out, l...)
+					}
+				}
+				return out
+			},
+			gap: GapPeriodNotCovered, source: "kube-apiserver-1-audit.log", says: "when the trail starts"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.opts.Now = t0.Add(30 * 24 * time.Hour)
+			r, err := Build(context.Background(), haSources(t, tc.edit), tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g *Gap
+			for i := range r.Gaps {
+				if r.Gaps[i].Type == tc.gap && r.Gaps[i].Severity == SeverityError && strings.HasSuffix(r.Gaps[i].Source, tc.source) {
+					g = &r.Gaps[i]
+				}
+			}
+			if g == nil {
+				t.Fatalf("no error %s gap on %q; gaps: %s", tc.gap, tc.source, gapTypes(r))
+			}
+			if !strings.Contains(g.Message, tc.says) || g.Rule == "" || g.Remediation == "" || g.Count == 0 {
+				t.Errorf("gap %+v: want a message with %q, the rule that decided, a fix and an estimate", g, tc.says)
+			}
+			if r.Verdict != VerdictGaps {
+				t.Errorf("verdict %s with an API server unaccounted for", r.Verdict)
+			}
+			for _, h := range r.Gaps {
+				if h.Type == GapPeriodNotCovered && h.Source != "" && !strings.HasSuffix(h.Source, tc.source) {
+					t.Errorf("a server that logged throughout is flagged: %+v", h)
+				}
+			}
+		})
+	}
+
+	t.Run("all servers named and present", func(t *testing.T) {
+		r, err := Build(context.Background(), haSources(t, nil), Options{Now: t0, APIServers: names, APIServerCount: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Gaps) != 0 || r.Verdict != VerdictPass {
+			t.Errorf("gaps: %s", gapTypes(r))
+		}
+	})
+}
+
+// Logs that end before the period starts give one period-not-covered error, not a verdict
+// per kind drawn from no events, nor "records none of the required kinds".
+func TestPeriodTheLogsDoNotReach(t *testing.T) {
+	start := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	r, err := Build(context.Background(), haSources(t, nil), Options{Now: t0.Add(30 * 24 * time.Hour), Period: Period{Start: &start}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Gaps) != 1 || r.Gaps[0].Type != GapPeriodNotCovered || r.Gaps[0].Severity != SeverityError || r.Gaps[0].Source != "" {
+		t.Fatalf("want one period-not-covered error; gaps: %s", gapTypes(r))
+	}
+	if !strings.Contains(r.Gaps[0].Message, "no input has any event in the period") {
+		t.Errorf("message %q", r.Gaps[0].Message)
+	}
+	for _, c := range r.Coverage {
+		if c.Status != StatusUnknown {
+			t.Errorf("%s: status %s of a kind with no event in the period", c.Kind, c.Status)
+		}
+	}
+}
+
+func TestNamesServer(t *testing.T) {
+	for _, tc := range []struct {
+		key, name string
+		want      bool
+	}{
+		{"logs/kube-apiserver-1-audit.log", "kube-apiserver-1", true},
+		{"logs/kube-apiserver-10-audit.log", "kube-apiserver-1", false},
+		{"node-2/kube-audit.log", "node-2", true},
+		{"ip-10-0-1-2.ec2.internal", "ip-10-0-1-2.ec2.internal", true},
+	} {
+		if got := namesServer(tc.key, tc.name); got != tc.want {
+			t.Errorf("namesServer(%q, %q) = %v", tc.key, tc.name, got)
+		}
+	}
+}
