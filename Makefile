@@ -8,7 +8,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BENCHSIZE ?= 1GB
 FUZZTIME  ?= 30s
 
-.PHONY: build test lint fuzz bench bench-go scenarios image clean
+.PHONY: build test lint fuzz bench bench-go scenarios image clean e2e e2e-bin
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o auditreport .
@@ -36,6 +36,20 @@ bench: build
 bench-go:
 	$(GO) test ./audit ./report ./render -run '^$$' -bench . -benchmem
 
+# A real control plane (etcd, kube-apiserver, kube-controller-manager, kubectl) built from the
+# Go module proxy in e2e/ (a module of its own), driven through a scripted scenario; its
+# recording replaces testdata/logs/real-apiserver/ and the comparison tests run on it. The
+# deploy manifests are applied to it too. Cold: about 12 minutes on 2 cores.
+E2E_OUT ?= testdata/logs/real-apiserver
+e2e-bin:
+	cd e2e && $(GO) build -o bin/ ./cmd/etcd k8s.io/kubernetes/cmd/kube-apiserver \
+	  k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
+
+e2e: e2e-bin
+	$(GO) run . policy generate > e2e/bin/policy.yaml
+	cd e2e && $(GO) run ./cmd/record -bin bin -policy bin/policy.yaml -out ../$(E2E_OUT) -deploy ../deploy
+	$(GO) test ./report -run 'RealAPIServer' -count=1 -v
+
 # Regenerate testdata/logs from the generator.
 scenarios:
 	$(GO) run ./bench/scenarios
@@ -47,4 +61,4 @@ image:
 	  --build-arg DATE=$$(date -u +%Y-%m-%dT%H:%M:%SZ) -t $(IMAGE) .
 
 clean:
-	rm -rf auditreport bench/data
+	rm -rf auditreport bench/data e2e/bin

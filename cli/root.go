@@ -169,7 +169,7 @@ output with its SHA-256 (signed with --sign-key) that 'auditreport verify' check
 		return out, cobra.ShellCompDirectiveNoFileComp
 	})
 	cmd.AddCommand(newVersionCommand(streams, info), newPolicyCommand(streams), newRenderCommand(streams),
-		newVerifyCommand(streams), newKeygenCommand(streams))
+		newVerifyCommand(streams), newKeygenCommand(streams), newStateCommand(streams, now))
 	return cmd
 }
 

@@ -780,6 +780,15 @@ func (t *tracker) subresource(e *event) {
 			t.noBodies(&c, e)
 		}
 		switch {
+		case s != nil && sub == "finalize" && e.key.group == "" && e.key.resource == "namespaces" && deleting(s) && finalizers(s) == 0:
+			// The namespace controller clears the last finalizer of a namespace being
+			// deleted through namespaces/finalize; the API server then removes it, and logs
+			// no delete for that.
+			c.Action = ActionFinalized
+			t.record(e, o, c)
+			t.removed(o)
+			t.closeNamespace(e, e.key.name)
+			return
 		case s != nil:
 			t.setState(o, s, e)
 		case sub == "status" && prev != nil:

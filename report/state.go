@@ -1,0 +1,201 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/klauspost/compress/s2"
+
+	"github.com/auditreport/auditreport/audit"
+)
+
+// Object states in a State.
+const (
+	// StateKnown: the trail shows the whole object as the API server stored it.
+	StateKnown = "known"
+	// StatePartial: the trail shows the object, but not all of it (the status after a
+	// status write logged without bodies; an object known only as it was sent).
+	StatePartial = "partial"
+	// StateUnknown: the object exists, but the trail does not show what it held (a write
+	// logged at Metadata level, a delete that may have been a dry run).
+	StateUnknown = "unknown"
+)
+
+// Annotations that mark an object of a State that is not known whole.
+const (
+	StateAnnotation       = "auditreport.io/state"
+	StateReasonAnnotation = "auditreport.io/state-reason"
+)
+
+// State is what the trail says the objects of the in-scope kinds were at one instant: the
+// question an investigator asks ("which network policies applied at 02:13 yesterday?").
+// It lists only objects the trail (or a snapshot) shows; one never written in the logs
+// and not in a snapshot cannot be listed.
+type State struct {
+	At      time.Time     `json:"at"`
+	Objects []StateObject `json:"objects"`
+	// Events counts the in-scope writes replayed (those at or before At).
+	Events                  int64 `json:"events"`
+	Known, Partial, Unknown int
+}
+
+// StateObject is one object of a State.
+type StateObject struct {
+	Group, Resource, Namespace, Name string
+	// State is StateKnown, StatePartial or StateUnknown; Reason says why it is not known.
+	State, Reason string
+	// Object is the object as the trail shows it, managedFields left out; for an unknown
+	// one, only what identifies it. The state annotations are set on it.
+	Object map[string]any
+}
+
+// StateAt replays the in-scope writes up to and including at, and returns the objects as
+// they then were. Snapshots, kinds and redaction are taken from opts; Period is ignored.
+func StateAt(ctx context.Context, sources []audit.Source, opts Options, at time.Time) (*State, error) {
+	kinds := opts.Kinds
+	if len(kinds) == 0 {
+		kinds = DefaultKinds
+	}
+	scope := audit.NewScope(kinds...)
+	rd := audit.NewReader(ctx, sources, audit.Options{Scope: scope, WritesOnly: true, Strict: opts.Strict,
+		MaxLineBytes: opts.MaxLineBytes, Progress: opts.Progress, Window: opts.Window})
+	defer rd.Close()
+	// Noise is kept: a state is the whole object, not the part a diff shows.
+	t := newTracker(Period{}, true, !opts.ShowSecrets)
+	for _, path := range opts.Snapshots {
+		_, objs, err := readSnapshot(path, scope)
+		if err != nil {
+			return nil, err
+		}
+		for _, so := range objs {
+			t.snapshot(so.key, so.obj)
+		}
+	}
+	st := &State{At: at.UTC()}
+	var tq ties
+	apply := func(d decoded) {
+		st.Events++
+		t.add(d.ev, d.resp, false)
+	}
+	for {
+		ev, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		d := decoded{ev: ev, at: ev.Time()}
+		if d.at.After(at) {
+			continue
+		}
+		if !ev.BodiesDropped {
+			d.resp = decodeObject(ev.ResponseObject)
+		}
+		tq.push(d, apply)
+	}
+	tq.flush(apply)
+	for _, o := range sortedObjects(t.objects) {
+		if !o.exists {
+			continue
+		}
+		so := StateObject{Group: o.key.group, Resource: o.key.resource, Namespace: o.key.namespace, Name: o.key.name}
+		var body map[string]any
+		if o.known && o.state != nil {
+			if b, err := s2.Decode(nil, o.state); err == nil {
+				body, _ = decodeObject(b).(map[string]any)
+			}
+		}
+		switch {
+		case body == nil:
+			so.State, so.Reason = StateUnknown, o.unknown
+			if so.Reason == "" {
+				so.Reason = "the trail does not show its content"
+			}
+			body = skeleton(o)
+			st.Unknown++
+		case o.partial != "":
+			so.State, so.Reason = StatePartial, o.partial
+			st.Partial++
+		default:
+			so.State = StateKnown
+			st.Known++
+		}
+		if m, ok := body["metadata"].(map[string]any); ok {
+			delete(m, "managedFields")
+		}
+		if t.d.redact {
+			body, _ = redact(nil, body).(map[string]any)
+		}
+		if so.State != StateKnown {
+			body = withStateAnnotations(body, so.State, so.Reason)
+		}
+		so.Object = body
+		st.Objects = append(st.Objects, so)
+	}
+	return st, nil
+}
+
+// skeleton is what identifies an object whose content is not known.
+func skeleton(o *object) map[string]any {
+	meta := map[string]any{"name": o.key.name}
+	if o.key.namespace != "" {
+		meta["namespace"] = o.key.namespace
+	}
+	if o.uid != "" {
+		meta["uid"] = o.uid
+	}
+	apiVersion := o.apiVersion
+	if apiVersion == "" {
+		apiVersion = "v1"
+		if o.key.group != "" {
+			apiVersion = o.key.group + "/v1"
+		}
+	}
+	return map[string]any{"apiVersion": apiVersion, "kind": o.kind, "metadata": meta}
+}
+
+// withStateAnnotations returns body with the state annotations set, copying what it changes.
+func withStateAnnotations(body map[string]any, state, reason string) map[string]any {
+	out := make(map[string]any, len(body))
+	for k, v := range body {
+		out[k] = v
+	}
+	meta := map[string]any{}
+	if m, ok := body["metadata"].(map[string]any); ok {
+		for k, v := range m {
+			meta[k] = v
+		}
+	}
+	ann := map[string]any{}
+	if a, ok := meta["annotations"].(map[string]any); ok {
+		for k, v := range a {
+			ann[k] = v
+		}
+	}
+	ann[StateAnnotation] = state
+	if reason != "" {
+		ann[StateReasonAnnotation] = reason
+	}
+	meta["annotations"] = ann
+	out["metadata"] = meta
+	return out
+}
+
+// List returns the state as a kubectl List (apiVersion v1, kind List), ready to encode as
+// JSON or YAML.
+func (s *State) List() map[string]any {
+	items := make([]any, 0, len(s.Objects))
+	for _, o := range s.Objects {
+		items = append(items, o.Object)
+	}
+	return map[string]any{"apiVersion": "v1", "kind": "List", "metadata": map[string]any{}, "items": items}
+}
+
+// Summary says in one line what the state holds.
+func (s *State) Summary() string {
+	return fmt.Sprintf("%d object(s) at %s: %d known, %d partial, %d unknown, from %d write(s)",
+		len(s.Objects), s.At.Format(time.RFC3339Nano), s.Known, s.Partial, s.Unknown, s.Events)
+}
