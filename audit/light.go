@@ -2,6 +2,7 @@ package audit
 
 import (
 	"bytes"
+	stdjson "encoding/json"
 	"time"
 )
 
@@ -12,6 +13,13 @@ type light struct {
 	verb        string
 	level       string
 	time        time.Time
+	// auditID and stage are the raw values (valid as long as the line), stageTime the
+	// parsed stageTimestamp: with verb and time, what tells one event from another.
+	auditID   []byte
+	stage     []byte
+	stageTime time.Time
+	uri       []byte // unescaped
+	user      []byte
 }
 
 // apiServerPrefix is how kube-apiserver (log backend, audit.k8s.io/v1, FormatJson) starts
@@ -27,6 +35,11 @@ var (
 	keyReqObject   = []byte(`requestObject":`)
 	keyRespObject  = []byte(`responseObject":`)
 	keyReceived    = []byte(`requestReceivedTimestamp":"`)
+	keyAuditID     = []byte(`","auditID":"`)
+	keyStage       = []byte(`","stage":"`)
+	keyStageTime   = []byte(`","stageTimestamp":"`)
+	keyURI         = []byte(`","requestURI":"`)
+	keyUser        = []byte(`","user":{"username":"`)
 	keyResource    = []byte(`resource":"`)
 	keyAPIGroup    = []byte(`apiGroup":"`)
 	keySubresource = []byte(`subresource":"`)
@@ -93,6 +106,39 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 		return l, false
 	}
 	l.level = in.get(rest[:end])
+	// auditID and stage follow the level directly.
+	if !bytes.HasPrefix(rest[end:], keyAuditID) {
+		return l, false
+	}
+	id := rest[end+len(keyAuditID):]
+	if end = bytes.IndexByte(id, '"'); end <= 0 || bytes.IndexByte(id[:end], '\\') >= 0 {
+		return l, false
+	}
+	l.auditID = id[:end]
+	if !bytes.HasPrefix(id[end:], keyStage) {
+		return l, false
+	}
+	st := id[end+len(keyStage):]
+	if end = bytes.IndexByte(st, '"'); end <= 0 {
+		return l, false
+	}
+	l.stage = st[:end]
+	if !bytes.HasPrefix(st[end:], keyURI) {
+		return l, false
+	}
+	quoted := st[end+len(keyURI)-1:]
+	uend := endOfString(quoted[1:])
+	if uend < 0 {
+		return l, false
+	}
+	l.uri = quoted[1 : 1+uend]
+	if bytes.IndexByte(l.uri, '\\') >= 0 {
+		var u string
+		if stdjson.Unmarshal(quoted[:uend+2], &u) != nil {
+			return l, false
+		}
+		l.uri = []byte(u)
+	}
 	v := indexKey(rest, keyVerb)
 	if v < 0 {
 		return l, false
@@ -101,6 +147,13 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 		return l, false
 	}
 	rest = rest[v:]
+	if u := rest[len(l.verb):]; bytes.HasPrefix(u, keyUser) {
+		u = u[len(keyUser):]
+		if end = bytes.IndexByte(u, '"'); end < 0 || bytes.IndexByte(u[:end], '\\') >= 0 {
+			return l, false
+		}
+		l.user = u[:end]
+	}
 	// A body may hold the key patterns; the objectRef that counts comes before any body.
 	// Metadata-level events carry no bodies at all.
 	if i := indexKey(rest, keyObjectRef); i >= 0 {
@@ -139,6 +192,19 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 		return l, false
 	}
 	l.time = t.UTC()
+	// stageTimestamp follows requestReceivedTimestamp directly.
+	sts := ts[end:]
+	if !bytes.HasPrefix(sts, keyStageTime) {
+		return l, false
+	}
+	sts = sts[len(keyStageTime):]
+	if end = bytes.IndexByte(sts, '"'); end < 0 {
+		return l, false
+	}
+	if l.stageTime, err = time.Parse(time.RFC3339Nano, string(sts[:end])); err != nil {
+		return l, false
+	}
+	l.stageTime = l.stageTime.UTC()
 	return l, true
 }
 
@@ -159,4 +225,17 @@ func stringAt(v []byte, in interner) (string, bool) {
 		return "", false
 	}
 	return in.get(v[:end]), true
+}
+
+// endOfString returns the index of the quote that ends the JSON string b starts inside, or -1.
+func endOfString(b []byte) int {
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return -1
 }

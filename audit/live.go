@@ -291,6 +291,7 @@ type registry struct {
 	gone    []*fileRecord
 	openNow atomic.Int64
 	maxOpen atomic.Int64
+	seen    eventSet
 }
 
 func newRegistry() *registry {

@@ -509,8 +509,11 @@ func TestLiveWriter(t *testing.T) {
 				written, _ = strconv.Atoi(progress.Text())
 			}
 			go io.Copy(io.Discard, out)
-			evs, inputs, _ := readDir(t, dir)
+			evs, inputs, r := readDir(t, dir)
 			got := seqs(t, evs)
+			if n := r.Merged().Events; n != int64(len(got)) {
+				t.Errorf("%d events counted, %d distinct ones read: an event was counted twice", n, len(got))
+			}
 			lost := 0
 			for _, in := range inputs {
 				lost += len(in.LostBytes)

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"os"
 	"sync/atomic"
@@ -68,10 +69,13 @@ type sourceReader struct {
 	live    *registry
 	origins []string
 	state   *sourceState
+	hash    maphash.Hash
 }
 
 func (r *sourceReader) event(ev *Event) {
 	ev.Source = r.src.Name
+	r.live.seen.count(eventKey(&r.hash, []byte(ev.AuditID), []byte(ev.Stage), []byte(ev.Verb), []byte(ev.RequestURI), []byte(ev.User.Username), ev.RequestReceived, ev.StageTime),
+		ev.AuditID != "" && !ev.RequestReceived.IsZero() && !ev.StageTime.IsZero())
 	r.in.addNode(ev.Node)
 	k := Kind{Group: ev.Group(), Resource: ev.Resource()}
 	bodies := ev.RequestObject != nil || ev.ResponseObject != nil
@@ -399,6 +403,7 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 	if b[0] == '{' {
 		l, ok := scanLight(b, r.names)
 		if ok && !r.wants(l.kind, l.verb) {
+			r.live.seen.count(eventKey(&r.hash, l.auditID, l.stage, []byte(l.verb), l.uri, l.user, l.time, l.stageTime), true)
 			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, "", false, r.opts)
 			if r.opts.Progress != nil {
 				r.opts.Progress.Events.Add(1)

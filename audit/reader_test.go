@@ -231,6 +231,10 @@ func TestRotatedCopytruncate(t *testing.T) {
 	if m.Duplicates != 5 {
 		t.Errorf("duplicates %d, want 5", m.Duplicates)
 	}
+	// Every event is counted once, not only the in-scope writes merged.
+	if want := inputs[0].Events + inputs[1].Events - 5; m.Events != want {
+		t.Errorf("events counted %d, want %d: the 5 repeated lines once", m.Events, want)
+	}
 	seen := map[string]bool{}
 	for i, ev := range evs {
 		if seen[ev.AuditID] {

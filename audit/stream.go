@@ -29,6 +29,10 @@ type Merged struct {
 	// OutOfOrder counts events that arrived later than the window allows; they are delivered
 	// where they arrive, not where their time would place them.
 	OutOfOrder int64
+	// Events counts the events read over all sources, of every kind and verb, an exact
+	// repeat (the same request and stage in a rotated copy and the current file, or in two
+	// exports) once.
+	Events int64
 }
 
 // Reader reads a set of sources as one stream: ordered by the time each request was
@@ -432,7 +436,11 @@ func (r *Reader) Inputs() []Input {
 }
 
 // Merged returns the merge counters.
-func (r *Reader) Merged() Merged { return r.merged }
+func (r *Reader) Merged() Merged {
+	m := r.merged
+	m.Events = r.live.seen.n.Load()
+	return m
+}
 
 // Close stops reading and releases the sources. It waits a little for the reading
 // goroutines, but not for a read the system does not return from.

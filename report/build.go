@@ -198,10 +198,12 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	cover(coverageInput{inputs: inputs, reqs: reqs, period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder, window: window,
 		expected: opts.APIServers, expectedN: opts.APIServerCount})
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
+	// Events read, each once: a rotated copy and the current file, or two exports, may
+	// hold the same lines.
+	rep.Summary.Events = m.Events
 	for _, in := range inputs {
 		ri := fromInput(in)
 		rep.Inputs = append(rep.Inputs, ri)
-		rep.Summary.Events += ri.Events
 		rep.Summary.Malformed += ri.Malformed
 		if ri.Malformed > 0 {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: %d unreadable value(s); see inputs[].samples", ri.Source, ri.Malformed))

@@ -227,7 +227,8 @@ type Sample struct {
 
 // Summary counts what the report rests on.
 type Summary struct {
-	// Events is the number of audit events read, over all inputs.
+	// Events is the number of audit events read, over all inputs, an exact repeat (the
+	// same request and stage in two inputs) once.
 	Events int64 `json:"events"`
 	// ScopedWrites counts write requests on in-scope kinds, one per request after merging.
 	ScopedWrites int64 `json:"scopedWrites"`
