@@ -46,6 +46,7 @@ e2e-bin:
 	  k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl
 
 e2e: e2e-bin
+	cd e2e && $(GO) vet ./...
 	$(GO) run . policy generate > e2e/bin/policy.yaml
 	cd e2e && $(GO) run ./cmd/record -bin bin -policy bin/policy.yaml -out ../$(E2E_OUT) -deploy ../deploy
 	$(GO) test ./report -run 'RealAPIServer' -count=1 -v
