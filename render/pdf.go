@@ -288,8 +288,8 @@ func (d *pdfDoc) cover() {
 	}
 	d.Ln(8)
 	d.font("sans", "", 10, colText)
-	d.MultiCell(d.width, 5, fmt.Sprintf("%d configuration changes to %d objects, %d subresource writes, %d failed attempts and %d dry runs in the period.",
-		r.Summary.Changes, r.Summary.Objects, r.Summary.SubresourceChanges, r.Summary.FailedAttempts, r.Summary.DryRuns), "", "L", false)
+	d.MultiCell(d.width, 5, fmt.Sprintf("%d configuration changes to %d objects in the period; apart from them: %d no-op writes, %d subresource writes, %d failed attempts and %d dry runs.",
+		r.Summary.Changes, r.Summary.Objects, r.Summary.NoOp, r.Summary.SubresourceChanges, r.Summary.FailedAttempts, r.Summary.DryRuns), "", "L", false)
 }
 
 func (d *pdfDoc) summary() {
@@ -305,6 +305,7 @@ func (d *pdfDoc) summary() {
 		{"Subresource writes (status, binding, ...)", fmt.Sprint(s.SubresourceChanges)},
 		{"Failed attempts (refused writes)", fmt.Sprint(s.FailedAttempts)},
 		{"Dry runs (not changes)", fmt.Sprint(s.DryRuns)},
+		{"No-op writes (not changes)", fmt.Sprint(s.NoOp)},
 		{"Changes without a known earlier state", fmt.Sprint(s.UnknownBaseline)},
 		{"Changes logged without bodies", fmt.Sprint(s.NoDiff)},
 	}, nil)
@@ -331,9 +332,9 @@ func (d *pdfDoc) summary() {
 		d.subheading("Changes per kind")
 		var rows [][]string
 		for _, k := range s.Kinds {
-			rows = append(rows, []string{k.Kind, fmt.Sprint(k.Objects), fmt.Sprint(k.Created), fmt.Sprint(k.Modified), fmt.Sprint(k.Deleted), fmt.Sprint(k.SubresourceChanges), fmt.Sprint(k.FailedAttempts)})
+			rows = append(rows, []string{k.Kind, fmt.Sprint(k.Objects), fmt.Sprint(k.Created), fmt.Sprint(k.Modified), fmt.Sprint(k.DeletionRequested), fmt.Sprint(k.Deleted), fmt.Sprint(k.NoOp), fmt.Sprint(k.SubresourceChanges), fmt.Sprint(k.FailedAttempts)})
 		}
-		d.table([]col{{"Kind", 0.25, "L"}, {"Objects", 0.12, "R"}, {"Created", 0.12, "R"}, {"Modified", 0.12, "R"}, {"Deleted", 0.12, "R"}, {"Subresource", 0.14, "R"}, {"Failed", 0.13, "R"}}, rows, nil)
+		d.table([]col{{"Kind", 0.19, "L"}, {"Objects", 0.09, "R"}, {"Created", 0.09, "R"}, {"Modified", 0.1, "R"}, {"Deletion requested", 0.11, "R"}, {"Deleted", 0.09, "R"}, {"No-op", 0.09, "R"}, {"Subresource", 0.13, "R"}, {"Failed", 0.11, "R"}}, rows, nil)
 	}
 	if len(s.Actors) > 0 {
 		d.subheading("Top actors")
@@ -342,9 +343,9 @@ func (d *pdfDoc) summary() {
 			if i == 10 {
 				break
 			}
-			rows = append(rows, []string{a.User, fmt.Sprint(a.Changes), fmt.Sprint(a.SubresourceChanges), fmt.Sprint(a.FailedAttempts)})
+			rows = append(rows, []string{a.User, fmt.Sprint(a.Changes), fmt.Sprint(a.NoOp), fmt.Sprint(a.SubresourceChanges), fmt.Sprint(a.FailedAttempts)})
 		}
-		d.table([]col{{"User", 0.55, "L"}, {"Changes", 0.15, "R"}, {"Subresource", 0.15, "R"}, {"Failed", 0.15, "R"}}, rows, nil)
+		d.table([]col{{"User", 0.48, "L"}, {"Changes", 0.13, "R"}, {"No-op", 0.13, "R"}, {"Subresource", 0.13, "R"}, {"Failed", 0.13, "R"}}, rows, nil)
 	}
 }
 

@@ -151,14 +151,14 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 		}
 	}
 	s := r.Summary
-	fmt.Fprintf(w, "\n%s\n%d configuration changes to %d objects, %d subresource writes, %d failed attempts, %d dry runs.\n",
-		st.bold("Changes in the period"), s.Changes, s.Objects, s.SubresourceChanges, s.FailedAttempts, s.DryRuns)
+	fmt.Fprintf(w, "\n%s\n%d configuration changes to %d objects; apart from them: %d no-op writes, %d subresource writes, %d failed attempts, %d dry runs.\n",
+		st.bold("Changes in the period"), s.Changes, s.Objects, s.NoOp, s.SubresourceChanges, s.FailedAttempts, s.DryRuns)
 	if len(s.Kinds) > 0 {
 		var rows [][]string
 		for _, k := range s.Kinds {
-			rows = append(rows, []string{k.Kind, fmt.Sprint(k.Objects), fmt.Sprint(k.Created), fmt.Sprint(k.Modified), fmt.Sprint(k.Deleted), fmt.Sprint(k.SubresourceChanges), fmt.Sprint(k.FailedAttempts)})
+			rows = append(rows, []string{k.Kind, fmt.Sprint(k.Objects), fmt.Sprint(k.Created), fmt.Sprint(k.Modified), fmt.Sprint(k.DeletionRequested), fmt.Sprint(k.Deleted), fmt.Sprint(k.NoOp), fmt.Sprint(k.SubresourceChanges), fmt.Sprint(k.FailedAttempts)})
 		}
-		if err := t.table(w, []string{"Kind", "Objects", "Created", "Modified", "Deleted", "Subresource", "Failed"}, rows, nil); err != nil {
+		if err := t.table(w, []string{"Kind", "Objects", "Created", "Modified", "Deletion requested", "Deleted", "No-op", "Subresource", "Failed"}, rows, nil); err != nil {
 			return err
 		}
 	}
@@ -172,9 +172,9 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 			if i == 10 {
 				break
 			}
-			rows = append(rows, []string{a.User, fmt.Sprint(a.Changes), fmt.Sprint(a.SubresourceChanges), fmt.Sprint(a.FailedAttempts)})
+			rows = append(rows, []string{a.User, fmt.Sprint(a.Changes), fmt.Sprint(a.NoOp), fmt.Sprint(a.SubresourceChanges), fmt.Sprint(a.FailedAttempts)})
 		}
-		if err := t.table(w, []string{"User", "Changes", "Subresource", "Failed"}, rows, nil); err != nil {
+		if err := t.table(w, []string{"User", "Changes", "No-op", "Subresource", "Failed"}, rows, nil); err != nil {
 			return err
 		}
 	}

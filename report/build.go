@@ -176,6 +176,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	s := &rep.Summary
 	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects = hist.Changes, hist.SubresourceChanges, hist.FailedAttempts, hist.Objects
 	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = hist.DryRuns, hist.UnknownBaseline, hist.NoDiff, hist.Kinds, hist.Actors
+	settle(s, rep.Resources)
 	inputs := rd.Inputs()
 	holes := opts.Holes
 	if holes.Min <= 0 {

@@ -389,7 +389,7 @@ func cover(ci coverageInput) {
 	for _, res := range r.Resources {
 		k := audit.Kind{Group: res.Group, Resource: res.Resource}
 		for _, c := range res.History {
-			if c.Class == ClassConfiguration {
+			if c.Class == ClassConfiguration && !c.NoOp() {
 				changes[k]++
 			}
 			if c.Baseline == BaselineUnknown {

@@ -3,6 +3,7 @@
 package report
 
 import (
+	"strings"
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
@@ -134,6 +135,17 @@ func (c *Change) addNote(s string) {
 	c.Note += "; " + s
 }
 
+// NoOp reports whether a configuration write took effect but changed no field: the state
+// before and after it are both known and equal (noise such as managedFields aside). Such a
+// write is counted apart (Summary.NoOp), not as a change.
+func (c *Change) NoOp() bool {
+	return c.Class == ClassConfiguration && c.Action == ActionModified && c.Baseline == BaselineKnown &&
+		len(c.Diff) == 0 && strings.Contains(c.Note, noFieldChanged)
+}
+
+// noFieldChanged is the note the histories give a write that changed nothing.
+const noFieldChanged = "no field changed"
+
 // Actor returns who the change is attributed to: the impersonated user when there is one.
 func (c *Change) Actor() string {
 	if c.ImpersonatedUser != "" {
@@ -258,6 +270,9 @@ type Summary struct {
 	// NoDiff counts changes logged without the bodies a diff needs (level Metadata, or
 	// bodies dropped).
 	NoDiff int64 `json:"noDiff"`
+	// NoOp counts configuration writes in the period that took effect but changed no field
+	// (a patch that set what was already there): listed in the histories, not in Changes.
+	NoOp int64 `json:"noOp"`
 
 	Kinds  []KindSummary  `json:"kinds"`
 	Actors []ActorSummary `json:"actors"`
@@ -265,22 +280,27 @@ type Summary struct {
 
 // KindSummary counts changes to one kind.
 type KindSummary struct {
-	Kind               string `json:"kind"`
-	Group              string `json:"group"`
-	Resource           string `json:"resource"`
-	Objects            int64  `json:"objects"`
-	Created            int64  `json:"created"`
-	Modified           int64  `json:"modified"`
-	Deleted            int64  `json:"deleted"`
-	Changes            int64  `json:"changes"`
-	SubresourceChanges int64  `json:"subresourceChanges"`
-	FailedAttempts     int64  `json:"failedAttempts"`
+	Kind     string `json:"kind"`
+	Group    string `json:"group"`
+	Resource string `json:"resource"`
+	Objects  int64  `json:"objects"`
+	Created  int64  `json:"created"`
+	Modified int64  `json:"modified"`
+	Deleted  int64  `json:"deleted"`
+	// DeletionRequested counts deletions that set deletionTimestamp (graceful, or held by
+	// finalizers): Created, Modified, Deleted and DeletionRequested sum to Changes.
+	DeletionRequested  int64 `json:"deletionRequested"`
+	Changes            int64 `json:"changes"`
+	NoOp               int64 `json:"noOp"`
+	SubresourceChanges int64 `json:"subresourceChanges"`
+	FailedAttempts     int64 `json:"failedAttempts"`
 }
 
 // ActorSummary counts what one user did, attributed to the impersonated user when there is one.
 type ActorSummary struct {
 	User               string `json:"user"`
 	Changes            int64  `json:"changes"`
+	NoOp               int64  `json:"noOp"`
 	SubresourceChanges int64  `json:"subresourceChanges"`
 	FailedAttempts     int64  `json:"failedAttempts"`
 }

@@ -1,0 +1,84 @@
+package report
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// Every golden report's tables add up: per kind and per actor, each column sums to the total
+// of the same name; a kind's created, modified, deleted and deletion-requested sum to its
+// changes; and the histories hold exactly the changes, no-ops and subresource writes counted.
+func TestGoldenReportsAddUp(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "reports", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden reports: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r Report
+			if err := json.Unmarshal(b, &r); err != nil {
+				t.Fatal(err)
+			}
+			checkSums(t, &r)
+		})
+	}
+}
+
+func checkSums(t *testing.T, r *Report) {
+	t.Helper()
+	s := r.Summary
+	var k, a Summary
+	for _, ks := range s.Kinds {
+		k.Changes += ks.Changes
+		k.NoOp += ks.NoOp
+		k.SubresourceChanges += ks.SubresourceChanges
+		k.FailedAttempts += ks.FailedAttempts
+		if n := ks.Created + ks.Modified + ks.Deleted + ks.DeletionRequested; n != ks.Changes {
+			t.Errorf("%s: created %d + modified %d + deleted %d + deletion requested %d = %d, not its %d changes",
+				ks.Kind, ks.Created, ks.Modified, ks.Deleted, ks.DeletionRequested, n, ks.Changes)
+		}
+	}
+	for _, as := range s.Actors {
+		a.Changes += as.Changes
+		a.NoOp += as.NoOp
+		a.SubresourceChanges += as.SubresourceChanges
+		a.FailedAttempts += as.FailedAttempts
+	}
+	var h Summary
+	for _, res := range r.Resources {
+		for i := range res.History {
+			c := &res.History[i]
+			switch {
+			case c.NoOp():
+				h.NoOp++
+			case c.Class == ClassConfiguration:
+				h.Changes++
+			default:
+				h.SubresourceChanges++
+			}
+		}
+	}
+	h.FailedAttempts = int64(len(r.FailedAttempts))
+	for _, got := range []struct {
+		table string
+		sum   Summary
+	}{{"kinds", k}, {"actors", a}, {"histories", h}} {
+		if got.sum.Changes != s.Changes || got.sum.NoOp != s.NoOp || got.sum.SubresourceChanges != s.SubresourceChanges || got.sum.FailedAttempts != s.FailedAttempts {
+			t.Errorf("%s sum to changes %d, no-ops %d, subresource %d, failed %d; the summary says %d, %d, %d, %d", got.table,
+				got.sum.Changes, got.sum.NoOp, got.sum.SubresourceChanges, got.sum.FailedAttempts, s.Changes, s.NoOp, s.SubresourceChanges, s.FailedAttempts)
+		}
+	}
+	var cov int64
+	for _, c := range r.Coverage {
+		cov += c.Changes
+	}
+	if cov > s.Changes {
+		t.Errorf("coverage rows count %d changes, the summary %d", cov, s.Changes)
+	}
+}
