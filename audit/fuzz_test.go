@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	stdjson "encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -113,4 +114,46 @@ func TestDecoderAgreesOnRealData(t *testing.T) {
 	if n < 500 {
 		t.Fatalf("only %d lines compared", n)
 	}
+}
+
+// FuzzFastPath checks the fast path against encoding/json: the validator accepts exactly what
+// encoding/json.Valid does, and a line the scan and the validator accept decodes with
+// encoding/json to the same kind, verb, level and time.
+func FuzzFastPath(f *testing.F) {
+	seedCorpus(f)
+	for _, p := range []string{"../testdata/logs/ha-3-nodes/kube-apiserver-1-audit.log", "../testdata/logs/broken/kube-audit.log"} {
+		b, _ := os.ReadFile(p)
+		lines := bytes.Split(b, []byte("\n"))
+		for i, l := range lines {
+			if i < 40 && len(l) > 0 {
+				f.Add(l)
+			}
+		}
+		// Two lines spliced where a writer was cut off mid-line.
+		if len(lines) > 3 {
+			f.Add(append(append([]byte{}, lines[1][:len(lines[1])/2]...), lines[2]...))
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if got, want := validJSON(data), stdjson.Valid(data); got != want {
+			t.Fatalf("validJSON %v, encoding/json.Valid %v", got, want)
+		}
+		l, ok := scanLight(data, interner{})
+		if !ok || !validJSON(data) {
+			return
+		}
+		var w wire
+		if err := stdjson.Unmarshal(data, &w); err != nil {
+			return // valid JSON of the wrong types: decoded whole, not scanned (see line)
+		}
+		ev, derr := fromWire(&w, nopSink{}, 1)
+		if derr != nil {
+			t.Fatalf("the scan takes a line encoding/json finds no event in: %v", derr)
+		}
+		got := fmt.Sprintf("%s %s %s %s %s", l.kind, l.subresource, l.verb, l.level, l.time)
+		want := fmt.Sprintf("%s %s %s %s %s", Kind{ev.Group(), ev.Resource()}, ev.Subresource(), ev.Verb, ev.Level, ev.Time())
+		if got != want {
+			t.Fatalf("scan %q, decode %q", got, want)
+		}
+	})
 }

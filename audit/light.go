@@ -143,8 +143,8 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 	if v < 0 {
 		return l, false
 	}
-	if l.verb, ok = stringAt(rest[v:], in); !ok {
-		return l, false
+	if l.verb, ok = stringAt(rest[v:], in); !ok || l.verb == "" {
+		return l, false // an event without a verb is no event: decoded, it says so
 	}
 	rest = rest[v:]
 	if u := rest[len(l.verb):]; bytes.HasPrefix(u, keyUser) {

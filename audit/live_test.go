@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	stdjson "encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -542,5 +543,25 @@ func TestLiveWriter(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSplicedLines: a line two writers spliced together (one cut off mid-line, the next
+// appended) is never counted as an event unless encoding/json would take it.
+func TestSplicedLines(t *testing.T) {
+	var b strings.Builder
+	valid := 0
+	for i := 0; i < 16; i++ {
+		a, c := eventLine(2*i), eventLine(2*i+1)
+		spliced := a[:len(a)*(i+1)/18] + c
+		b.WriteString(spliced)
+		if stdjson.Valid([]byte(strings.TrimSpace(spliced))) {
+			valid++
+		}
+	}
+	_, inputs, _ := readAll(t, Options{}, ReaderSource("spliced.log", strings.NewReader(b.String())))
+	in := inputs[0]
+	if in.Events != int64(valid) || in.Lost() != int64(16-valid) {
+		t.Errorf("%d events and %d lost of 16 spliced lines, %d of them valid JSON", in.Events, in.Lost(), valid)
 	}
 }

@@ -402,6 +402,9 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 	}
 	if b[0] == '{' {
 		l, ok := scanLight(b, r.names)
+		// Only a valid line is counted from the scan or given to the fast decoder; any
+		// other goes to encoding/json, which says what is wrong with it.
+		ok = ok && validJSON(b)
 		if ok && !r.wants(l.kind, l.verb) {
 			r.live.seen.count(eventKey(&r.hash, l.auditID, l.stage, []byte(l.verb), l.uri, l.user, l.time, l.stageTime), true)
 			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, "", false, r.opts)
