@@ -57,6 +57,11 @@ type tracker struct {
 	collections map[objKey]*Resource
 	failed      []FailedAttempt
 	sum         Summary
+	// observer, when set, is told after each event every object it touched, with the change
+	// recorded for it (nil before the period): the posture follows the states through it.
+	observer  func(o *object, ae *audit.Event, c *Change)
+	touched   []touch
+	touchedAt map[*object]int
 }
 
 func newTracker(period Period, noise, redact bool) *tracker {
@@ -141,6 +146,44 @@ func dryRunOf(ae *audit.Event) int {
 // before the period only update state; events in it are recorded. Events after it are not
 // given to the tracker.
 func (t *tracker) add(ae *audit.Event, resp any, inPeriod bool) {
+	t.apply(ae, resp, inPeriod)
+	if t.observer != nil && len(t.touched) > 0 {
+		t.flush(ae)
+	}
+}
+
+// touch is an object an event touched, and the change recorded for it, if any.
+type touch struct {
+	o *object
+	c *Change
+}
+
+// touch notes an object an event reads or changes, for the observer.
+func (t *tracker) touch(o *object) {
+	if t.observer == nil {
+		return
+	}
+	if _, ok := t.touchedAt[o]; ok {
+		return
+	}
+	if t.touchedAt == nil {
+		t.touchedAt = map[*object]int{}
+	}
+	t.touchedAt[o] = len(t.touched)
+	t.touched = append(t.touched, touch{o: o})
+}
+
+// flush tells the observer each object the event touched, in the order touched.
+func (t *tracker) flush(ae *audit.Event) {
+	for _, tc := range t.touched {
+		t.observer(tc.o, ae, tc.c)
+	}
+	clear(t.touched)
+	clear(t.touchedAt)
+	t.touched = t.touched[:0]
+}
+
+func (t *tracker) apply(ae *audit.Event, resp any, inPeriod bool) {
 	ref := ae.ObjectRef
 	if ref == nil || ref.Resource == "" {
 		return
@@ -210,6 +253,13 @@ func (t *tracker) failedAttempt(e *event) {
 
 // lookup returns the tracked object, making an unknown one when it is new.
 func (t *tracker) lookup(k objKey) *object {
+	o := t.lookupQuiet(k)
+	t.touch(o)
+	return o
+}
+
+// lookupQuiet is lookup without telling the observer.
+func (t *tracker) lookupQuiet(k objKey) *object {
 	o := t.objects[k]
 	if o == nil {
 		o = &object{key: k, kind: kindName(k.resource)}
@@ -304,6 +354,10 @@ func (t *tracker) record(e *event, o *object, c Change) {
 	}
 	o.out.Kind, o.out.UID = o.kind, o.uid
 	o.out.History = append(o.out.History, c)
+	if t.observer != nil {
+		t.touch(o)
+		t.touched[t.touchedAt[o]].c = &o.out.History[len(o.out.History)-1]
+	}
 }
 
 // levelText names the event's level for a note.
@@ -562,6 +616,7 @@ func (t *tracker) delete(e *event) {
 
 // removed marks an object gone.
 func (t *tracker) removed(o *object) {
+	t.touch(o)
 	o.state, o.known, o.exists, o.deleting = nil, true, false, false
 	t.forget(o)
 }

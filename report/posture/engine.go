@@ -1,0 +1,862 @@
+package posture
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Update is a change of an in-scope object's state, given to the Engine in the trail's order.
+type Update struct {
+	Time                             time.Time
+	Group, Resource, Namespace, Name string
+	// Exists is false once the object is gone.
+	Exists bool
+	// Object is the object's JSON when the trail shows it; nil when its content is not known.
+	Object []byte
+	// Cause is the write that made the update.
+	Cause Cause
+}
+
+// Cause is the write behind an update.
+type Cause struct {
+	User, Verb, AuditID string
+	// Action is the history's action (created, modified, deleted, ...), empty for writes
+	// before the period.
+	Action string
+	// Diff gives the change's field diff as JSON, on demand.
+	Diff func() json.RawMessage
+}
+
+// Options say what posture to compute.
+type Options struct {
+	// Start and End bound the period; zero Start is the first update, zero End the last.
+	Start, End time.Time
+	Scope      Scope
+}
+
+// Engine follows the objects network policy depends on through the trail and accounts for
+// each pod's protection over the period. A change re-evaluates only the pods it can affect:
+// a pod's, that pod; a policy's, the pods of its namespace; a non-evaluated policy kind's,
+// the pods of its namespace (or all, for cluster-wide kinds).
+type Engine struct {
+	opts  Options
+	nets  *networks
+	scope compiledScope
+
+	opened  bool
+	start   time.Time
+	last    time.Time
+	nsLabel map[string]map[string]string // nil value: labels not known
+	nsKnown map[string]bool
+	pods    map[string]*pod            // namespace/name
+	byNS    map[string]map[string]*pod // namespace -> name -> pod
+	npol    map[string]map[string]*policy
+	others  map[string]PolicyRef // non-evaluated policy objects that exist, by key
+	// othersNS counts non-evaluated namespaced policies per namespace; othersGlobal the
+	// cluster-wide ones.
+	othersNS     map[string]int
+	othersGlobal int
+	services     map[string]map[string]bool // pod key -> services
+	saSeen       map[string]bool
+	unknownPols  map[string]PolicyRef
+	notEvaluated map[string]PolicyRef
+	sum          Summary
+}
+
+type compiledScope struct {
+	namespaces map[string]bool
+	nsSel      labels.Selector
+	sel        labels.Selector
+	sas        map[string]bool
+	saSel      labels.Selector
+	saLabels   map[string]map[string]string // namespace/name -> labels
+}
+
+// New checks the scope and returns an engine.
+func New(opts Options) (*Engine, error) {
+	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, nsKnown: map[string]bool{}, pods: map[string]*pod{},
+		byNS: map[string]map[string]*pod{}, npol: map[string]map[string]*policy{}, others: map[string]PolicyRef{},
+		othersNS: map[string]int{}, services: map[string]map[string]bool{}, saSeen: map[string]bool{},
+		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}}
+	var cluster []netip.Prefix
+	for _, c := range opts.Scope.ClusterCIDRs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return nil, fmt.Errorf("cluster CIDR %q: %w", c, err)
+		}
+		cluster = append(cluster, p)
+	}
+	e.nets = newNetworks(cluster)
+	parse := func(flag, s string) (labels.Selector, error) {
+		if s == "" {
+			return nil, nil
+		}
+		sel, err := labels.Parse(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s %q: %w", flag, s, err)
+		}
+		return sel, nil
+	}
+	var err error
+	sc := &e.scope
+	if sc.nsSel, err = parse("namespace selector", opts.Scope.NamespaceSelector); err != nil {
+		return nil, err
+	}
+	if sc.sel, err = parse("selector", opts.Scope.Selector); err != nil {
+		return nil, err
+	}
+	if sc.saSel, err = parse("service account selector", opts.Scope.ServiceAccountSelector); err != nil {
+		return nil, err
+	}
+	if len(opts.Scope.Namespaces) > 0 {
+		sc.namespaces = map[string]bool{}
+		for _, n := range opts.Scope.Namespaces {
+			sc.namespaces[n] = true
+		}
+	}
+	if len(opts.Scope.ServiceAccounts) > 0 {
+		sc.sas = map[string]bool{}
+		for _, n := range opts.Scope.ServiceAccounts {
+			sc.sas[n] = true
+		}
+	}
+	sc.saLabels = map[string]map[string]string{}
+	return e, nil
+}
+
+// pod is one pod's state and its account over the period.
+type pod struct {
+	ns, name    string
+	labels      map[string]string
+	labelsKnown bool
+	sa          string
+	envoy       Tri
+	alive       bool
+	inScope     bool
+	cur         verdict
+	since       time.Time // when the account was last brought up to date
+	from, to    time.Time
+	lived       bool
+	acc         account
+	applied     map[string]bool
+	transitions []Transition
+	unknownWhy  map[string]bool
+	unprotSince [2]*time.Time
+}
+
+// verdict is a pod's protection and exposure at one moment, per direction (0 ingress,
+// 1 egress).
+type verdict struct {
+	protected, internet, otherNS [2]Tri
+}
+
+type account struct {
+	unprotected, unknown   [2]time.Duration
+	everFalse, everUnknown [2]bool
+	internet, otherNS      [2]Tri // over the period: true if ever true, else unknown if ever unknown
+}
+
+var directions = [2]string{"ingress", "egress"}
+
+// policyKinds are the kinds whose writes the policy audit counts.
+var policyKinds = map[string]bool{
+	"networking.k8s.io/networkpolicies": true, "extensions/networkpolicies": true,
+	"projectcalico.org/networkpolicies": true, "projectcalico.org/globalnetworkpolicies": true,
+	"projectcalico.org/stagednetworkpolicies": true, "projectcalico.org/stagedglobalnetworkpolicies": true,
+	"projectcalico.org/stagedkubernetesnetworkpolicies": true,
+	"crd.projectcalico.org/networkpolicies":             true, "crd.projectcalico.org/globalnetworkpolicies": true,
+	"crd.projectcalico.org/stagednetworkpolicies": true, "crd.projectcalico.org/stagedglobalnetworkpolicies": true,
+	"crd.projectcalico.org/stagedkubernetesnetworkpolicies": true,
+	"policy.networking.k8s.io/adminnetworkpolicies":         true, "policy.networking.k8s.io/baselineadminnetworkpolicies": true,
+}
+
+// enforcing are the non-evaluated kinds that can protect or expose a pod: Calico's enforced
+// policies and the admin network policies. Staged policies enforce nothing, and network sets
+// and tiers only take effect through policies.
+var enforcing = map[string]string{
+	"projectcalico.org/networkpolicies": "NetworkPolicy", "crd.projectcalico.org/networkpolicies": "NetworkPolicy",
+	"projectcalico.org/globalnetworkpolicies": "GlobalNetworkPolicy", "crd.projectcalico.org/globalnetworkpolicies": "GlobalNetworkPolicy",
+	"policy.networking.k8s.io/adminnetworkpolicies": "AdminNetworkPolicy", "policy.networking.k8s.io/baselineadminnetworkpolicies": "BaselineAdminNetworkPolicy",
+}
+
+// Observe applies one update.
+func (e *Engine) Observe(u Update) {
+	if !e.opened && !u.Time.Before(e.opts.Start) && (e.opts.End.IsZero() || u.Time.Before(e.opts.End)) {
+		start := e.opts.Start
+		if start.IsZero() {
+			start = u.Time
+		}
+		e.open(start)
+	}
+	if e.opened && !e.opts.End.IsZero() && !u.Time.Before(e.opts.End) {
+		return
+	}
+	if u.Time.After(e.last) {
+		e.last = u.Time
+	}
+	kind := u.Group + "/" + u.Resource
+	if e.opened && u.Cause.Action != "" && policyKinds[kind] {
+		switch u.Cause.Action {
+		case "created":
+			e.sum.NumCreatedPolicies++
+		case "modified":
+			e.sum.NumModifiedPolicies++
+		case "deleted", "finalized", "deleted-by-collection", "deleted-with-namespace":
+			e.sum.NumDeletedPolicies++
+		}
+	}
+	switch {
+	case kind == "/pods":
+		e.pod(u)
+	case kind == "/namespaces":
+		if u.Exists && u.Object != nil {
+			var o struct {
+				Metadata metav1.ObjectMeta `json:"metadata"`
+			}
+			if json.Unmarshal(u.Object, &o) == nil {
+				e.nsLabel[u.Name], e.nsKnown[u.Name] = o.Metadata.Labels, true
+			}
+		} else {
+			delete(e.nsLabel, u.Name)
+			e.nsKnown[u.Name] = u.Exists && u.Object != nil
+		}
+		e.reevaluate(u, e.byNS[u.Name])
+	case kind == "/serviceaccounts":
+		key := u.Namespace + "/" + u.Name
+		if u.Exists && u.Object != nil {
+			var o struct {
+				Metadata metav1.ObjectMeta `json:"metadata"`
+			}
+			if json.Unmarshal(u.Object, &o) == nil {
+				e.scope.saLabels[key] = o.Metadata.Labels
+			}
+		}
+	case kind == "/endpoints":
+		e.endpoints(u)
+	case kind == "networking.k8s.io/networkpolicies" || kind == "extensions/networkpolicies":
+		e.networkPolicy(u)
+	default:
+		if k, ok := enforcing[kind]; ok {
+			e.otherPolicy(u, k)
+		}
+	}
+}
+
+func (e *Engine) open(start time.Time) {
+	e.opened, e.start = true, start
+	for _, p := range sortedPods(e.pods) {
+		if !p.alive {
+			continue
+		}
+		p.since = start
+		e.begin(p, start, nil)
+	}
+}
+
+// begin starts a pod's life in the period at t; u is the write that created it, nil at the
+// start of the period.
+func (e *Engine) begin(p *pod, t time.Time, u *Update) {
+	if !p.lived {
+		p.from, p.lived = t, true
+	}
+	p.since = t
+	p.cur = e.evaluate(p)
+	p.inScope = p.inScope || e.inScope(p)
+	e.noteApplied(p)
+	for d := range 2 {
+		p.acc.internet[d] = maxTri(p.acc.internet[d], p.cur.internet[d])
+		p.acc.otherNS[d] = maxTri(p.acc.otherNS[d], p.cur.otherNS[d])
+		if p.cur.protected[d] != True {
+			what := "unprotected"
+			if p.cur.protected[d] == Unknown {
+				what = "unknown"
+			} else {
+				tt := t
+				p.unprotSince[d] = &tt
+			}
+			tr := Transition{Time: t, Direction: directions[d], What: what}
+			if u != nil {
+				tr.Object, tr.User, tr.Verb, tr.AuditID = objectName(*u), u.Cause.User, u.Cause.Verb, u.Cause.AuditID
+			}
+			p.transitions = append(p.transitions, tr)
+		}
+	}
+}
+
+// advance brings a pod's account up to t.
+func (e *Engine) advance(p *pod, t time.Time) {
+	if !e.opened || !p.alive || !t.After(p.since) {
+		return
+	}
+	dt := t.Sub(p.since)
+	for d := range 2 {
+		switch p.cur.protected[d] {
+		case False:
+			p.acc.unprotected[d] += dt
+			p.acc.everFalse[d] = true
+		case Unknown:
+			p.acc.unknown[d] += dt
+			p.acc.everUnknown[d] = true
+		}
+	}
+	p.since, p.to = t, t
+}
+
+func (e *Engine) pod(u Update) {
+	key := u.Namespace + "/" + u.Name
+	p := e.pods[key]
+	if p == nil {
+		if !u.Exists {
+			return
+		}
+		p = &pod{ns: u.Namespace, name: u.Name, applied: map[string]bool{}, unknownWhy: map[string]bool{}}
+		e.pods[key] = p
+		if e.byNS[u.Namespace] == nil {
+			e.byNS[u.Namespace] = map[string]*pod{}
+		}
+		e.byNS[u.Namespace][u.Name] = p
+	}
+	e.advance(p, u.Time)
+	if !u.Exists {
+		p.alive = false
+		return
+	}
+	if u.Object != nil {
+		var o struct {
+			Metadata metav1.ObjectMeta `json:"metadata"`
+			Spec     struct {
+				ServiceAccountName string `json:"serviceAccountName"`
+				Containers         []struct {
+					Name, Image string
+				} `json:"containers"`
+			} `json:"spec"`
+		}
+		if json.Unmarshal(u.Object, &o) == nil {
+			p.labels, p.labelsKnown, p.sa = o.Metadata.Labels, true, o.Spec.ServiceAccountName
+			p.envoy = False
+			for _, c := range o.Spec.Containers {
+				if c.Name == "istio-proxy" || strings.Contains(c.Image, "envoy") {
+					p.envoy = True
+				}
+			}
+		} else {
+			p.labelsKnown, p.envoy = false, Unknown
+		}
+	} else {
+		p.labelsKnown, p.envoy = false, Unknown
+		p.unknownWhy["its labels are not in the trail"] = true
+	}
+	if !p.alive {
+		p.alive = true
+		if e.opened {
+			e.begin(p, u.Time, &u)
+			return
+		}
+	}
+	e.update(p, u)
+}
+
+// reevaluate brings the pods a change can affect up to its time and evaluates them again.
+func (e *Engine) reevaluate(u Update, pods map[string]*pod) {
+	for _, name := range sortedNames(pods) {
+		p := pods[name]
+		if !p.alive {
+			continue
+		}
+		e.advance(p, u.Time)
+		e.update(p, u)
+	}
+}
+
+// update evaluates a pod again after a change and records what changed.
+func (e *Engine) update(p *pod, u Update) {
+	old := p.cur
+	p.cur = e.evaluate(p)
+	if !e.opened {
+		return
+	}
+	p.inScope = p.inScope || e.inScope(p)
+	e.noteApplied(p)
+	for d := range 2 {
+		p.acc.internet[d] = maxTri(p.acc.internet[d], p.cur.internet[d])
+		p.acc.otherNS[d] = maxTri(p.acc.otherNS[d], p.cur.otherNS[d])
+		add := func(what string) {
+			tr := Transition{Time: u.Time, Direction: directions[d], What: what, User: u.Cause.User, Verb: u.Cause.Verb, AuditID: u.Cause.AuditID,
+				Object: objectName(u)}
+			if u.Cause.Diff != nil {
+				tr.Diff = u.Cause.Diff()
+			}
+			p.transitions = append(p.transitions, tr)
+		}
+		if old.protected[d] != p.cur.protected[d] {
+			switch p.cur.protected[d] {
+			case True:
+				add("protected")
+				p.unprotSince[d] = nil
+			case False:
+				add("unprotected")
+				t := u.Time
+				p.unprotSince[d] = &t
+			default:
+				add("unknown")
+			}
+		}
+		if old.internet[d] != True && p.cur.internet[d] == True {
+			add(map[int]string{0: "exposed-to-internet", 1: "open-to-internet"}[d])
+		}
+		if old.otherNS[d] != True && p.cur.otherNS[d] == True {
+			add(map[int]string{0: "exposed-to-other-namespaces", 1: "open-to-other-namespaces"}[d])
+		}
+	}
+}
+
+func objectName(u Update) string {
+	kind := kindOf(u.Group, u.Resource)
+	if u.Namespace == "" {
+		return kind + " " + u.Name
+	}
+	return kind + " " + u.Namespace + "/" + u.Name
+}
+
+func kindOf(group, resource string) string {
+	switch resource {
+	case "pods":
+		return "Pod"
+	case "namespaces":
+		return "Namespace"
+	case "networkpolicies":
+		return "NetworkPolicy"
+	case "endpoints":
+		return "Endpoints"
+	case "serviceaccounts":
+		return "ServiceAccount"
+	}
+	if k, ok := enforcing[group+"/"+resource]; ok {
+		return k
+	}
+	return resource
+}
+
+func (e *Engine) networkPolicy(u Update) {
+	m := e.npol[u.Namespace]
+	if m == nil {
+		m = map[string]*policy{}
+		e.npol[u.Namespace] = m
+	}
+	if !u.Exists {
+		delete(m, u.Name)
+	} else {
+		p := decodePolicy(u.Namespace, u.Name, u.Object, e.nets)
+		m[u.Name] = p
+		if !p.known && e.opened {
+			e.unknownPols[u.Namespace+"/"+u.Name] = PolicyRef{Kind: "NetworkPolicy", Group: u.Group, Namespace: u.Namespace, Name: u.Name,
+				Reason: "its spec is not in the trail from " + u.Time.UTC().Format(time.RFC3339)}
+		}
+	}
+	e.reevaluate(u, e.byNS[u.Namespace])
+}
+
+func (e *Engine) otherPolicy(u Update, kind string) {
+	key := u.Group + "/" + u.Resource + "/" + u.Namespace + "/" + u.Name
+	_, had := e.others[key]
+	switch {
+	case u.Exists && !had:
+		ref := PolicyRef{Kind: kind, Group: u.Group, Namespace: u.Namespace, Name: u.Name, Reason: "its semantics are not evaluated"}
+		e.others[key] = ref
+		if u.Namespace != "" {
+			e.othersNS[u.Namespace]++
+		} else {
+			e.othersGlobal++
+		}
+	case !u.Exists && had:
+		delete(e.others, key)
+		if u.Namespace != "" {
+			e.othersNS[u.Namespace]--
+		} else {
+			e.othersGlobal--
+		}
+	default:
+		return
+	}
+	if e.opened || u.Exists {
+		e.notEvaluated[key] = PolicyRef{Kind: kind, Group: u.Group, Namespace: u.Namespace, Name: u.Name, Reason: "present, not evaluated: it may protect or expose pods"}
+	}
+	if u.Namespace != "" {
+		e.reevaluate(u, e.byNS[u.Namespace])
+		return
+	}
+	for _, ns := range sortedNames(e.byNS) {
+		e.reevaluate(u, e.byNS[ns])
+	}
+}
+
+func (e *Engine) endpoints(u Update) {
+	if !u.Exists || u.Object == nil {
+		return
+	}
+	var o struct {
+		Subsets []struct {
+			Addresses, NotReadyAddresses []struct {
+				TargetRef *struct{ Kind, Namespace, Name string } `json:"targetRef"`
+			}
+		} `json:"subsets"`
+	}
+	if json.Unmarshal(u.Object, &o) != nil {
+		return
+	}
+	svc := u.Namespace + "/" + u.Name
+	for _, ss := range o.Subsets {
+		for _, a := range append(ss.Addresses, ss.NotReadyAddresses...) {
+			if a.TargetRef == nil || a.TargetRef.Kind != "Pod" {
+				continue
+			}
+			ns := a.TargetRef.Namespace
+			if ns == "" {
+				ns = u.Namespace
+			}
+			key := ns + "/" + a.TargetRef.Name
+			if e.services[key] == nil {
+				e.services[key] = map[string]bool{}
+			}
+			e.services[key][svc] = true
+		}
+	}
+}
+
+// evaluate gives a pod's verdict now.
+func (e *Engine) evaluate(p *pod) verdict {
+	var v verdict
+	for d := range 2 {
+		v.protected[d], v.internet[d], v.otherNS[d] = False, False, False
+	}
+	for _, name := range sortedNames(e.npol[p.ns]) {
+		pol := e.npol[p.ns][name]
+		sel := Unknown
+		switch {
+		case !pol.known:
+		case pol.selector.Empty():
+			sel = True
+		case p.labelsKnown:
+			sel = tri(pol.selector.Matches(labels.Set(p.labels)))
+		}
+		if sel == False {
+			continue
+		}
+		has := [2]bool{pol.ingress, pol.egress}
+		internet := [2]bool{pol.ingressInternet, pol.egressInternet}
+		otherNS := [2]bool{pol.ingressOtherNS, pol.egressOtherNS}
+		for d := range 2 {
+			if pol.known && !has[d] {
+				continue
+			}
+			contrib := sel
+			v.protected[d] = maxTri(v.protected[d], contrib)
+			if !pol.known {
+				v.internet[d] = maxTri(v.internet[d], Unknown)
+				v.otherNS[d] = maxTri(v.otherNS[d], Unknown)
+				continue
+			}
+			if internet[d] {
+				v.internet[d] = maxTri(v.internet[d], contrib)
+			}
+			if otherNS[d] {
+				v.otherNS[d] = maxTri(v.otherNS[d], contrib)
+			}
+		}
+	}
+	if e.othersNS[p.ns] > 0 || e.othersGlobal > 0 {
+		// A Calico or admin network policy may select the pod: what the Kubernetes
+		// policies leave open or unprotected may be otherwise.
+		for d := range 2 {
+			v.protected[d] = maxTri(v.protected[d], Unknown)
+			v.internet[d] = maxTri(v.internet[d], Unknown)
+			v.otherNS[d] = maxTri(v.otherNS[d], Unknown)
+		}
+	}
+	return v
+}
+
+// maxTri orders False < Unknown < True: the strongest evidence wins.
+func maxTri(a, b Tri) Tri {
+	rank := func(t Tri) int {
+		switch t {
+		case True:
+			return 2
+		case Unknown:
+			return 1
+		case False:
+			return 0
+		}
+		return -1
+	}
+	if rank(b) > rank(a) {
+		return b
+	}
+	return a
+}
+
+// noteApplied records the policies that select the pod now.
+func (e *Engine) noteApplied(p *pod) {
+	for _, name := range sortedNames(e.npol[p.ns]) {
+		pol := e.npol[p.ns][name]
+		if !pol.known {
+			continue
+		}
+		if pol.selector.Empty() || (p.labelsKnown && pol.selector.Matches(labels.Set(p.labels))) {
+			p.applied[name] = true
+		}
+	}
+}
+
+// inScope reports whether the pod is in the report's scope now.
+func (e *Engine) inScope(p *pod) bool {
+	sc := &e.scope
+	if sc.namespaces != nil && !sc.namespaces[p.ns] {
+		return false
+	}
+	if sc.nsSel != nil && !sc.nsSel.Matches(labels.Set(e.nsLabel[p.ns])) {
+		return false
+	}
+	if sc.sel != nil && (!p.labelsKnown || !sc.sel.Matches(labels.Set(p.labels))) {
+		return false
+	}
+	sa := p.sa
+	if sa == "" {
+		sa = "default"
+	}
+	if sc.sas != nil && !sc.sas[sa] {
+		return false
+	}
+	if sc.saSel != nil && !sc.saSel.Matches(labels.Set(sc.saLabels[p.ns+"/"+sa])) {
+		return false
+	}
+	return true
+}
+
+// Finish closes the period at end (zero: the last update) and returns the posture.
+func (e *Engine) Finish() *Posture {
+	end := e.opts.End
+	if end.IsZero() {
+		end = e.last
+	}
+	if !e.opened {
+		e.open(e.opts.Start)
+	}
+	out := &Posture{Scope: e.opts.Scope, Endpoints: []Endpoint{}, Namespaces: []Namespace{}, Services: []Service{}}
+	type group struct {
+		in, eg      Tri
+		n, inU, egU int
+	}
+	nsRows := map[string]*group{}
+	svcRows := map[string]*group{}
+	and := func(a, b Tri) Tri {
+		switch {
+		case a == False || b == False:
+			return False
+		case a == Unknown || b == Unknown:
+			return Unknown
+		}
+		return True
+	}
+	sas := map[string]bool{}
+	for _, p := range sortedPods(e.pods) {
+		if p.alive {
+			e.advance(p, end)
+			p.to = end
+		}
+		if !p.lived || !p.inScope {
+			continue
+		}
+		row := Endpoint{Endpoint: p.ns + "/" + p.name, Namespace: p.ns, Name: p.name, ServiceAccount: p.sa, EnvoyEnabled: p.envoy,
+			From: p.from.UTC(), To: p.to.UTC(), AppliedPolicies: sortedSet(p.applied), Services: sortedSet(e.services[p.ns+"/"+p.name]),
+			Transitions: p.transitions}
+		if row.EnvoyEnabled == "" {
+			row.EnvoyEnabled = Unknown
+		}
+		prot := [2]Tri{}
+		for d := range 2 {
+			switch {
+			case p.acc.everFalse[d]:
+				prot[d] = False
+			case p.acc.everUnknown[d]:
+				prot[d] = Unknown
+			default:
+				prot[d] = True
+			}
+			if p.unprotSince[d] != nil && p.cur.protected[d] == False {
+				t := p.unprotSince[d].UTC()
+				if d == 0 {
+					row.IngressUnprotectedSince = &t
+				} else {
+					row.EgressUnprotectedSince = &t
+				}
+			}
+		}
+		row.IngressProtected, row.EgressProtected = prot[0], prot[1]
+		row.IngressFromInternet, row.EgressToInternet = orFalse(p.acc.internet[0]), orFalse(p.acc.internet[1])
+		row.IngressFromOtherNamespace, row.EgressToOtherNamespace = orFalse(p.acc.otherNS[0]), orFalse(p.acc.otherNS[1])
+		row.IngressUnprotectedSeconds, row.EgressUnprotectedSeconds = p.acc.unprotected[0].Seconds(), p.acc.unprotected[1].Seconds()
+		row.IngressUnknownSeconds, row.EgressUnknownSeconds = p.acc.unknown[0].Seconds(), p.acc.unknown[1].Seconds()
+		for why := range p.unknownWhy {
+			row.Unknown = append(row.Unknown, why)
+		}
+		if prot[0] == Unknown || prot[1] == Unknown {
+			if e.othersNS[p.ns] > 0 || e.othersGlobal > 0 || len(e.notEvaluated) > 0 {
+				row.Unknown = append(row.Unknown, "Calico or admin network policies are present and not evaluated")
+			}
+			for _, ref := range e.unknownPols {
+				if ref.Namespace == p.ns {
+					row.Unknown = append(row.Unknown, "the spec of NetworkPolicy "+ref.Namespace+"/"+ref.Name+" is not in the trail")
+				}
+			}
+		}
+		sort.Strings(row.Unknown)
+		row.Unknown = dedupe(row.Unknown)
+		out.Endpoints = append(out.Endpoints, row)
+		s := &out.Summary
+		s.EndpointsNumInScope++
+		count := func(t Tri, n *int) {
+			if t == True {
+				*n++
+			}
+		}
+		count(row.IngressProtected, &s.EndpointsNumIngressProtected)
+		count(row.EgressProtected, &s.EndpointsNumEgressProtected)
+		count(row.IngressFromInternet, &s.EndpointsNumIngressFromInternet)
+		count(row.EgressToInternet, &s.EndpointsNumEgressToInternet)
+		count(row.IngressFromOtherNamespace, &s.EndpointsNumIngressFromOtherNamespace)
+		count(row.EgressToOtherNamespace, &s.EndpointsNumEgressToOtherNamespace)
+		if row.IngressProtected == False {
+			s.EndpointsNumIngressUnprotected++
+		}
+		if row.EgressProtected == False {
+			s.EndpointsNumEgressUnprotected++
+		}
+		if row.IngressProtected == Unknown {
+			s.EndpointsNumIngressUnknown++
+		}
+		if row.EgressProtected == Unknown {
+			s.EndpointsNumEgressUnknown++
+		}
+		sa := p.sa
+		if sa == "" {
+			sa = "default"
+		}
+		sas[p.ns+"/"+sa] = true
+		g := nsRows[p.ns]
+		if g == nil {
+			g = &group{in: True, eg: True}
+			nsRows[p.ns] = g
+		}
+		g.in, g.eg, g.n = and(g.in, row.IngressProtected), and(g.eg, row.EgressProtected), g.n+1
+		if row.IngressProtected == False {
+			g.inU++
+		}
+		if row.EgressProtected == False {
+			g.egU++
+		}
+		for _, svc := range row.Services {
+			sg := svcRows[svc]
+			if sg == nil {
+				sg = &group{in: True, eg: True}
+				svcRows[svc] = sg
+			}
+			sg.in, sg.eg, sg.n = and(sg.in, row.IngressProtected), and(sg.eg, row.EgressProtected), sg.n+1
+		}
+	}
+	for _, ns := range sortedNames(nsRows) {
+		g := nsRows[ns]
+		out.Namespaces = append(out.Namespaces, Namespace{Namespace: ns, IngressProtected: g.in, EgressProtected: g.eg, Endpoints: g.n,
+			IngressUnprotected: g.inU, EgressUnprotected: g.egU})
+		out.Summary.NamespacesNumInScope++
+		if g.in == True {
+			out.Summary.NamespacesNumIngressProtected++
+		}
+		if g.eg == True {
+			out.Summary.NamespacesNumEgressProtected++
+		}
+	}
+	for _, svc := range sortedNames(svcRows) {
+		g := svcRows[svc]
+		out.Services = append(out.Services, Service{Service: svc, IngressProtected: g.in, EgressProtected: g.eg, Endpoints: g.n})
+		out.Summary.ServicesNumInScope++
+		if g.in == True {
+			out.Summary.ServicesNumIngressProtected++
+		}
+		if g.eg == True {
+			out.Summary.ServicesNumEgressProtected++
+		}
+	}
+	out.Summary.ServiceAccountsNumInScope = len(sas)
+	out.Summary.NumCreatedPolicies, out.Summary.NumModifiedPolicies, out.Summary.NumDeletedPolicies = e.sum.NumCreatedPolicies, e.sum.NumModifiedPolicies, e.sum.NumDeletedPolicies
+	for _, k := range sortedNames(e.notEvaluated) {
+		out.NotEvaluated = append(out.NotEvaluated, e.notEvaluated[k])
+	}
+	for _, k := range sortedNames(e.unknownPols) {
+		out.UnknownPolicies = append(out.UnknownPolicies, e.unknownPols[k])
+	}
+	// Unprotected and exposed first, then unknown, then by name.
+	rank := func(r Endpoint) int {
+		switch {
+		case r.IngressProtected == False || r.EgressProtected == False:
+			return 0
+		case r.IngressFromInternet == True || r.EgressToInternet == True:
+			return 1
+		case r.IngressProtected == Unknown || r.EgressProtected == Unknown:
+			return 2
+		}
+		return 3
+	}
+	sort.SliceStable(out.Endpoints, func(i, j int) bool { return rank(out.Endpoints[i]) < rank(out.Endpoints[j]) })
+	return out
+}
+
+func orFalse(t Tri) Tri {
+	if t == "" {
+		return False
+	}
+	return t
+}
+
+func dedupe(s []string) []string {
+	var out []string
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedPods(m map[string]*pod) []*pod {
+	out := make([]*pod, 0, len(m))
+	for _, k := range sortedNames(m) {
+		out = append(out, m[k])
+	}
+	return out
+}

@@ -1,0 +1,255 @@
+package posture
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+
+func at(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
+
+func podU(min int, ns, name, labels string) Update {
+	return Update{Time: at(min), Resource: "pods", Namespace: ns, Name: name, Exists: true,
+		Object: []byte(fmt.Sprintf(`{"metadata":{"name":%q,"namespace":%q,"labels":{%s}},"spec":{"serviceAccountName":"web","containers":[{"name":"app","image":"web:1"}]}}`, name, ns, labels)),
+		Cause:  Cause{User: "bob", Verb: "create", AuditID: fmt.Sprintf("a-%d", min), Action: "created"}}
+}
+
+func gone(u Update, min int, who string) Update {
+	u.Time, u.Exists, u.Object = at(min), false, nil
+	u.Cause = Cause{User: who, Verb: "delete", AuditID: fmt.Sprintf("d-%d", min), Action: "deleted"}
+	return u
+}
+
+func npU(min int, ns, name, spec string) Update {
+	return Update{Time: at(min), Group: "networking.k8s.io", Resource: "networkpolicies", Namespace: ns, Name: name, Exists: true,
+		Object: []byte(fmt.Sprintf(`{"metadata":{"name":%q,"namespace":%q},"spec":%s}`, name, ns, spec)),
+		Cause:  Cause{User: "alice", Verb: "patch", AuditID: fmt.Sprintf("np-%d", min), Action: "modified"}}
+}
+
+func nsU(min int, name, labels string) Update {
+	return Update{Time: at(min), Resource: "namespaces", Name: name, Exists: true,
+		Object: []byte(fmt.Sprintf(`{"metadata":{"name":%q,"labels":{%s}}}`, name, labels))}
+}
+
+const (
+	denyAll     = `{"podSelector":{},"policyTypes":["Ingress","Egress"]}`
+	denyIngress = `{"podSelector":{}}`
+)
+
+func run(t *testing.T, opts Options, ups ...Update) *Posture {
+	t.Helper()
+	if opts.Start.IsZero() {
+		opts.Start = at(10)
+	}
+	if opts.End.IsZero() {
+		opts.End = at(70)
+	}
+	e, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range ups {
+		e.Observe(u)
+	}
+	return e.Finish()
+}
+
+func endpoint(t *testing.T, p *Posture, name string) Endpoint {
+	t.Helper()
+	for _, e := range p.Endpoints {
+		if e.Endpoint == name {
+			return e
+		}
+	}
+	t.Fatalf("no endpoint %s in %+v", name, p.Endpoints)
+	return Endpoint{}
+}
+
+func TestRules(t *testing.T) {
+	type want struct {
+		in, eg, inNet, egNet, inNS, egNS Tri
+		inUnprotectedMin                 float64
+	}
+	tests := []struct {
+		name string
+		why  string
+		ups  []Update
+		want want
+	}{{
+		name: "no policy",
+		why:  "nothing selects the pod: unprotected both ways for all of its life",
+		ups:  []Update{podU(0, "shop", "web", `"app":"web"`)},
+		want: want{False, False, False, False, False, False, 60},
+	}, {
+		name: "empty podSelector, policyTypes omitted",
+		why:  "the API server defaults policyTypes to Ingress only (no egress rules): ingress protected, egress not",
+		ups:  []Update{npU(0, "shop", "deny", denyIngress), podU(0, "shop", "web", `"app":"web"`)},
+		want: want{True, False, False, False, False, False, 0},
+	}, {
+		name: "egress rules make Egress a default type",
+		why:  "policyTypes omitted with egress rules: both types; the egress rule has no peers, so egress is open to everything",
+		ups:  []Update{npU(0, "shop", "p", `{"podSelector":{},"egress":[{"ports":[{"port":53}]}]}`), podU(0, "shop", "web", `"app":"web"`)},
+		want: want{True, True, False, True, False, True, 0},
+	}, {
+		name: "egress-only policy",
+		why:  "policyTypes [Egress]: the pod has no ingress policy",
+		ups:  []Update{npU(0, "shop", "p", `{"podSelector":{},"policyTypes":["Egress"]}`), podU(0, "shop", "web", `"app":"web"`)},
+		want: want{False, True, False, False, False, False, 60},
+	}, {
+		name: "a rule with only ports",
+		why:  "no from: any source, the internet and other namespaces included",
+		ups:  []Update{npU(0, "shop", "p", `{"podSelector":{"matchLabels":{"app":"web"}},"ingress":[{"ports":[{"port":80}]}]}`), podU(0, "shop", "web", `"app":"web"`)},
+		want: want{True, False, True, False, True, False, 0},
+	}, {
+		name: "namespaceSelector with podSelector",
+		why:  "a namespaceSelector peer admits pods of other namespaces; no ipBlock: not the internet",
+		ups: []Update{npU(0, "shop", "p", `{"podSelector":{},"ingress":[{"from":[{"namespaceSelector":{"matchLabels":{"team":"x"}},"podSelector":{"matchLabels":{"app":"fe"}}}]}]}`),
+			podU(0, "shop", "web", `"app":"web"`)},
+		want: want{True, False, False, False, True, False, 0},
+	}, {
+		name: "podSelector peer only",
+		why:  "a podSelector peer alone means pods of the policy's own namespace",
+		ups:  []Update{npU(0, "shop", "p", `{"podSelector":{},"ingress":[{"from":[{"podSelector":{}}]}]}`), podU(0, "shop", "web", `"app":"web"`)},
+		want: want{True, False, False, False, False, False, 0},
+	}, {
+		name: "ipBlock of the internet with a private except",
+		why:  "0.0.0.0/0 less 10.0.0.0/8 still reaches public addresses",
+		ups: []Update{npU(0, "shop", "p", `{"podSelector":{},"ingress":[{"from":[{"ipBlock":{"cidr":"0.0.0.0/0","except":["10.0.0.0/8"]}}]}]}`),
+			podU(0, "shop", "web", `"app":"web"`)},
+		want: want{True, False, True, False, False, False, 0},
+	}, {
+		name: "ipBlock inside the private ranges",
+		why:  "10.1.0.0/16 is private: not the internet",
+		ups:  []Update{npU(0, "shop", "p", `{"podSelector":{},"ingress":[{"from":[{"ipBlock":{"cidr":"10.1.0.0/16"}}]}]}`), podU(0, "shop", "web", `"app":"web"`)},
+		want: want{True, False, False, False, False, False, 0},
+	}, {
+		name: "ipBlock public range fully excepted",
+		why:  "203.0.113.0/24 less 203.0.113.0/25 and 203.0.113.128/25 is empty",
+		ups: []Update{npU(0, "shop", "p", `{"podSelector":{},"ingress":[{"from":[{"ipBlock":{"cidr":"203.0.113.0/24","except":["203.0.113.0/25","203.0.113.128/25"]}}]}]}`),
+			podU(0, "shop", "web", `"app":"web"`)},
+		want: want{True, False, False, False, False, False, 0},
+	}, {
+		name: "a policy created before the pods it selects",
+		why:  "the pod is protected from its first moment",
+		ups:  []Update{npU(0, "shop", "p", denyAll), podU(30, "shop", "web", `"app":"web"`)},
+		want: want{True, True, False, False, False, False, 0},
+	}, {
+		name: "a pod relabelled out of the selector and back",
+		why:  "unprotected for the 15 minutes its labels did not match: false over the period",
+		ups: []Update{npU(0, "shop", "p", `{"podSelector":{"matchLabels":{"app":"web"}},"policyTypes":["Ingress","Egress"]}`),
+			podU(0, "shop", "web", `"app":"web"`), podU(20, "shop", "web", `"app":"other"`), podU(35, "shop", "web", `"app":"web"`)},
+		want: want{False, False, False, False, False, False, 15},
+	}, {
+		name: "a default deny removed and restored inside the period",
+		why:  "deleted at minute 30, re-created at 50: unprotected for 20 minutes",
+		ups: []Update{npU(0, "shop", "deny", denyAll), podU(0, "shop", "web", `"app":"web"`),
+			gone(npU(0, "shop", "deny", denyAll), 30, "mallory"), npU(50, "shop", "deny", denyAll)},
+		want: want{False, False, False, False, False, False, 20},
+	}, {
+		name: "pods created and deleted inside the period",
+		why:  "its life is minutes 20 to 40; no policy then: unprotected for 20 minutes",
+		ups:  []Update{podU(20, "shop", "web", `"app":"web"`), gone(podU(20, "shop", "web", ``), 40, "bob")},
+		want: want{False, False, False, False, False, False, 20},
+	}, {
+		name: "a policy in another namespace",
+		why:  "policies select pods of their own namespace only",
+		ups:  []Update{npU(0, "other", "deny", denyAll), podU(0, "shop", "web", `"app":"web"`)},
+		want: want{False, False, False, False, False, False, 60},
+	}, {
+		name: "a policy whose spec the trail does not show",
+		why:  "it may select the pod or not: unknown, not unprotected",
+		ups: []Update{{Time: at(0), Group: "networking.k8s.io", Resource: "networkpolicies", Namespace: "shop", Name: "old", Exists: true},
+			podU(0, "shop", "web", `"app":"web"`)},
+		want: want{Unknown, Unknown, Unknown, Unknown, Unknown, Unknown, 0},
+	}, {
+		name: "a pod whose labels the trail does not show",
+		why:  "a selector on labels cannot be judged; an empty podSelector can",
+		ups: []Update{npU(0, "shop", "all", denyIngress), npU(0, "shop", "web-eg", `{"podSelector":{"matchLabels":{"app":"web"}},"policyTypes":["Egress"]}`),
+			{Time: at(0), Resource: "pods", Namespace: "shop", Name: "web", Exists: true}},
+		want: want{True, Unknown, False, False, False, False, 0},
+	}, {
+		name: "a Calico GlobalNetworkPolicy is present",
+		why:  "not evaluated: it may protect the pod, so unprotected becomes unknown",
+		ups: []Update{{Time: at(0), Group: "projectcalico.org", Resource: "globalnetworkpolicies", Name: "allow-all-egress", Exists: true, Object: []byte(`{}`)},
+			npU(0, "shop", "deny", denyIngress), podU(0, "shop", "web", `"app":"web"`)},
+		want: want{True, Unknown, Unknown, Unknown, Unknown, Unknown, 0},
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := run(t, Options{}, tc.ups...)
+			e := endpoint(t, p, "shop/web")
+			got := want{e.IngressProtected, e.EgressProtected, e.IngressFromInternet, e.EgressToInternet, e.IngressFromOtherNamespace, e.EgressToOtherNamespace,
+				e.IngressUnprotectedSeconds / 60}
+			if got != tc.want {
+				t.Errorf("%s\n got  %+v\n want %+v", tc.why, got, tc.want)
+			}
+		})
+	}
+}
+
+// The change that removed protection is named, with who made it, so a false can be traced.
+func TestTransitionsNameTheChange(t *testing.T) {
+	p := run(t, Options{}, npU(0, "shop", "deny", denyAll), podU(0, "shop", "web", `"app":"web"`),
+		gone(npU(0, "shop", "deny", denyAll), 30, "mallory"), npU(50, "shop", "deny", denyAll))
+	e := endpoint(t, p, "shop/web")
+	var lost *Transition
+	for i, tr := range e.Transitions {
+		if tr.What == "unprotected" && tr.Direction == "ingress" {
+			lost = &e.Transitions[i]
+		}
+	}
+	if lost == nil || lost.User != "mallory" || !lost.Time.Equal(at(30)) || lost.Object != "NetworkPolicy shop/deny" {
+		t.Fatalf("transitions %+v: want ingress lost at minute 30 by mallory deleting shop/deny", e.Transitions)
+	}
+	if e.IngressUnprotectedSince != nil {
+		t.Errorf("protected again at the end, but unprotected since %v", e.IngressUnprotectedSince)
+	}
+}
+
+// Namespaces and services are protected only if all their pods were.
+func TestNamespacesAndServices(t *testing.T) {
+	ep := Update{Time: at(1), Resource: "endpoints", Namespace: "shop", Name: "web", Exists: true,
+		Object: []byte(`{"subsets":[{"addresses":[{"ip":"10.0.0.1","targetRef":{"kind":"Pod","name":"web-1","namespace":"shop"}},{"ip":"10.0.0.2","targetRef":{"kind":"Pod","name":"web-2","namespace":"shop"}}]}]}`)}
+	p := run(t, Options{},
+		npU(0, "shop", "web-only", `{"podSelector":{"matchLabels":{"v":"1"}}}`),
+		podU(0, "shop", "web-1", `"app":"web","v":"1"`), podU(0, "shop", "web-2", `"app":"web","v":"2"`), ep,
+		npU(0, "safe", "deny", denyAll), podU(0, "safe", "db", `"app":"db"`))
+	if len(p.Namespaces) != 2 || p.Namespaces[0].Namespace != "safe" || p.Namespaces[0].IngressProtected != True || p.Namespaces[1].IngressProtected != False {
+		t.Errorf("namespaces %+v", p.Namespaces)
+	}
+	if len(p.Services) != 1 || p.Services[0].Service != "shop/web" || p.Services[0].IngressProtected != False || p.Services[0].Endpoints != 2 {
+		t.Errorf("services %+v", p.Services)
+	}
+	if s := p.Summary; s.EndpointsNumInScope != 3 || s.EndpointsNumIngressProtected != 2 || s.NamespacesNumIngressProtected != 1 || s.ServicesNumInScope != 1 {
+		t.Errorf("summary %+v", s)
+	}
+	if e := endpoint(t, p, "shop/web-1"); len(e.Services) != 1 || len(e.AppliedPolicies) != 1 {
+		t.Errorf("web-1: services %v policies %v", e.Services, e.AppliedPolicies)
+	}
+}
+
+func TestScope(t *testing.T) {
+	ups := []Update{nsU(0, "shop", `"env":"prod"`), nsU(0, "dev", `"env":"dev"`), podU(0, "shop", "web", `"app":"web"`), podU(0, "dev", "web", `"app":"web"`),
+		podU(0, "shop", "db", `"app":"db"`)}
+	for _, tc := range []struct {
+		scope Scope
+		want  int
+	}{
+		{Scope{}, 3},
+		{Scope{Namespaces: []string{"shop"}}, 2},
+		{Scope{NamespaceSelector: "env=prod"}, 2},
+		{Scope{Selector: "app in (web)"}, 2},
+		{Scope{NamespaceSelector: "env=prod", Selector: "app=web"}, 1},
+		{Scope{ServiceAccounts: []string{"other"}}, 0},
+	} {
+		p := run(t, Options{Scope: tc.scope}, ups...)
+		if p.Summary.EndpointsNumInScope != tc.want {
+			t.Errorf("scope %+v: %d endpoints, want %d", tc.scope, p.Summary.EndpointsNumInScope, tc.want)
+		}
+	}
+	if _, err := New(Options{Scope: Scope{Selector: "app in (("}}); err == nil {
+		t.Error("a bad selector is accepted")
+	}
+}

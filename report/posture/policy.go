@@ -1,0 +1,174 @@
+package posture
+
+import (
+	"encoding/json"
+	"net/netip"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// policy is a NetworkPolicy as the posture needs it: what it selects and what it allows.
+type policy struct {
+	namespace, name string
+	// known is false when the trail does not show the spec: it may select any pod of its
+	// namespace and allow anything.
+	known    bool
+	selector labels.Selector
+	ingress  bool // Ingress among its effective policyTypes
+	egress   bool
+	// What its rules allow, for the pods it selects.
+	ingressInternet, ingressOtherNS bool
+	egressInternet, egressOtherNS   bool
+}
+
+// decodePolicy reads a networking.k8s.io NetworkPolicy. A spec that does not decode, or a
+// selector the API server would not have accepted, makes the policy unknown rather than
+// wrongly empty.
+func decodePolicy(ns, name string, raw []byte, nets *networks) *policy {
+	p := &policy{namespace: ns, name: name}
+	if raw == nil {
+		return p
+	}
+	var np networkingv1.NetworkPolicy
+	if err := json.Unmarshal(raw, &np); err != nil {
+		return p
+	}
+	sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
+	if err != nil {
+		return p
+	}
+	p.known, p.selector = true, sel
+	// The API server defaults policyTypes when they are omitted: Ingress always, Egress when
+	// the policy has egress rules.
+	types := np.Spec.PolicyTypes
+	if len(types) == 0 {
+		types = []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}
+		if len(np.Spec.Egress) > 0 {
+			types = append(types, networkingv1.PolicyTypeEgress)
+		}
+	}
+	for _, t := range types {
+		switch t {
+		case networkingv1.PolicyTypeIngress:
+			p.ingress = true
+		case networkingv1.PolicyTypeEgress:
+			p.egress = true
+		}
+	}
+	if p.ingress {
+		for _, r := range np.Spec.Ingress {
+			internet, otherNS := peersReach(r.From, nets)
+			p.ingressInternet = p.ingressInternet || internet
+			p.ingressOtherNS = p.ingressOtherNS || otherNS
+		}
+	}
+	if p.egress {
+		for _, r := range np.Spec.Egress {
+			internet, otherNS := peersReach(r.To, nets)
+			p.egressInternet = p.egressInternet || internet
+			p.egressOtherNS = p.egressOtherNS || otherNS
+		}
+	}
+	return p
+}
+
+// peersReach says whether a rule's peers reach the internet and other namespaces. A rule
+// without peers allows every source (or destination): both.
+func peersReach(peers []networkingv1.NetworkPolicyPeer, nets *networks) (internet, otherNS bool) {
+	if len(peers) == 0 {
+		return true, true
+	}
+	for _, p := range peers {
+		switch {
+		case p.IPBlock != nil:
+			if nets.reachesPublic(p.IPBlock.CIDR, p.IPBlock.Except) {
+				internet = true
+			}
+		case p.NamespaceSelector != nil:
+			// A namespaceSelector, with or without a podSelector, selects pods in the
+			// namespaces it matches, which may be any but the policy's own.
+			otherNS = true
+		}
+	}
+	return internet, otherNS
+}
+
+// networks are the address ranges that are not the internet: private, shared, loopback and
+// link-local ranges, and the cluster's own (pod and service CIDRs) when given.
+type networks struct {
+	private []netip.Prefix
+}
+
+// defaultPrivate are RFC 1918, RFC 6598 (shared, CGNAT), loopback, link-local, and IPv6
+// unique-local, link-local and loopback ranges.
+var defaultPrivate = []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+	"fc00::/7", "fe80::/10", "::1/128"}
+
+func newNetworks(cluster []netip.Prefix) *networks {
+	n := &networks{}
+	for _, s := range defaultPrivate {
+		n.private = append(n.private, netip.MustParsePrefix(s))
+	}
+	n.private = append(n.private, cluster...)
+	return n
+}
+
+// span is an inclusive range of addresses of one family.
+type span struct{ lo, hi netip.Addr }
+
+func prefixSpan(p netip.Prefix) span {
+	p = p.Masked()
+	lo := p.Addr()
+	hi := lo
+	bits := lo.BitLen()
+	b := hi.AsSlice()
+	for i := p.Bits(); i < bits; i++ {
+		b[i/8] |= 1 << (7 - uint(i%8))
+	}
+	hi, _ = netip.AddrFromSlice(b)
+	return span{lo, hi}
+}
+
+// reachesPublic reports whether cidr, less except and the private ranges, holds any address.
+// An unparsable CIDR is taken as reaching everywhere: the trail cannot show otherwise, and
+// the API server validates CIDRs, so this happens only with hand-made input.
+func (n *networks) reachesPublic(cidr string, except []string) bool {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return true
+	}
+	p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits())
+	left := []span{prefixSpan(p)}
+	cut := func(q netip.Prefix) {
+		q = netip.PrefixFrom(q.Addr().Unmap(), q.Bits())
+		if q.Addr().Is4() != p.Addr().Is4() {
+			return
+		}
+		c := prefixSpan(q)
+		var next []span
+		for _, s := range left {
+			if c.hi.Less(s.lo) || s.hi.Less(c.lo) {
+				next = append(next, s)
+				continue
+			}
+			if s.lo.Less(c.lo) {
+				next = append(next, span{s.lo, c.lo.Prev()})
+			}
+			if c.hi.Less(s.hi) {
+				next = append(next, span{c.hi.Next(), s.hi})
+			}
+		}
+		left = next
+	}
+	for _, e := range except {
+		if q, err := netip.ParsePrefix(e); err == nil {
+			cut(q)
+		}
+	}
+	for _, q := range n.private {
+		cut(q)
+	}
+	return len(left) > 0
+}

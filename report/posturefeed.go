@@ -1,0 +1,97 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/klauspost/compress/s2"
+
+	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/posture"
+)
+
+// Gaps the posture raises. GapUnprotectedWorkloads: pods in the posture's scope without an
+// ingress or egress NetworkPolicy at some time in the period. GapPostureUnknown: pods whose
+// protection the trail cannot tell.
+const (
+	GapUnprotectedWorkloads = "unprotected-workloads"
+	GapPostureUnknown       = "posture-unknown"
+)
+
+// postureKinds are the resources whose states the posture follows.
+var postureKinds = map[string]bool{"pods": true, "namespaces": true, "serviceaccounts": true, "endpoints": true, "networkpolicies": true,
+	"globalnetworkpolicies": true, "adminnetworkpolicies": true, "baselineadminnetworkpolicies": true}
+
+// feedPosture makes the tracker tell the engine every state change of the kinds it follows:
+// one reconstruction serves the histories, state --at and the posture.
+func (t *tracker) feedPosture(eng *posture.Engine) {
+	t.observer = func(o *object, ae *audit.Event, c *Change) {
+		if !postureKinds[o.key.resource] {
+			return
+		}
+		u := posture.Update{Group: o.key.group, Resource: o.key.resource, Namespace: o.key.namespace, Name: o.key.name, Exists: o.exists}
+		if ae != nil {
+			u.Time = ae.Time()
+			u.Cause = posture.Cause{User: ae.User.Username, Verb: ae.Verb, AuditID: ae.AuditID}
+			if ae.ImpersonatedUser != nil && ae.ImpersonatedUser.Username != "" {
+				u.Cause.User = ae.ImpersonatedUser.Username
+			}
+		}
+		if o.exists && o.known && o.state != nil {
+			if b, err := s2.Decode(nil, o.state); err == nil {
+				u.Object = b
+			}
+		}
+		if c != nil {
+			u.Cause.Action = c.Action
+			diff := c.Diff
+			u.Cause.Diff = func() json.RawMessage {
+				if len(diff) == 0 {
+					return nil
+				}
+				b, _ := json.Marshal(diff)
+				return b
+			}
+		}
+		eng.Observe(u)
+	}
+}
+
+// postureGaps turn what the posture found into gaps, so that --fail-on and --exit-code apply
+// to lost protection as to holes in the trail.
+func postureGaps(p *posture.Posture) []Gap {
+	var out []Gap
+	var unprotected, unknown int
+	var first *time.Time
+	for _, e := range p.Endpoints {
+		if e.IngressProtected == posture.False || e.EgressProtected == posture.False {
+			unprotected++
+			if first == nil {
+				first = new(time.Time)
+				*first = e.From
+			}
+		}
+		if e.IngressProtected == posture.Unknown || e.EgressProtected == posture.Unknown {
+			unknown++
+		}
+	}
+	if unprotected > 0 {
+		out = append(out, Gap{Type: GapUnprotectedWorkloads, Severity: SeverityWarning, Group: "", Resource: "pods", Count: int64(unprotected),
+			Message:     fmt.Sprintf("%d of %d pod(s) in scope were without an ingress or egress NetworkPolicy at some time in the period (posture.endpoints says since when and by whose change)", unprotected, len(p.Endpoints)),
+			Remediation: "apply a default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress) in each namespace, and allow what each workload needs"})
+	}
+	if unknown > 0 {
+		why := "the trail does not show every label and policy they depend on"
+		switch {
+		case len(p.NotEvaluated) > 0:
+			why = fmt.Sprintf("%d Calico or admin network polic(ies) are present and not evaluated", len(p.NotEvaluated))
+		case len(p.UnknownPolicies) > 0:
+			why = fmt.Sprintf("the spec of %d NetworkPolic(ies) is not in the trail", len(p.UnknownPolicies))
+		}
+		out = append(out, Gap{Type: GapPostureUnknown, Severity: SeverityInfo, Resource: "pods", Count: int64(unknown),
+			Message:     fmt.Sprintf("whether %d pod(s) were protected is unknown: %s", unknown, why),
+			Remediation: "give --snapshot (kubectl get pods,namespaces,serviceaccounts,networkpolicies,endpoints -A -o json, taken before the logs begin) and log NetworkPolicies and Pods at RequestResponse (auditreport policy generate)"})
+	}
+	return out
+}
