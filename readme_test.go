@@ -55,7 +55,7 @@ func TestReadmeCommands(t *testing.T) {
 					t.Errorf("the README's first command should write report.pdf with no gap: %s", stderr)
 				}
 			case 1: // the same logs on the terminal
-				for _, want := range []string{"Verdict:   PASS", "Network policy changes", "ha-3-nodes/kube-apiserver-1-audit.log"} {
+				for _, want := range []string{"Verdict:   TRAIL COMPLETE", "Network policy changes", "ha-3-nodes/kube-apiserver-1-audit.log"} {
 					if !strings.Contains(stdout, want) {
 						t.Errorf("the README's second command: the table lacks %q", want)
 					}

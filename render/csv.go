@@ -199,7 +199,7 @@ func csvCoverage(r *report.Report, write csvWrite) error {
 }
 
 func csvGaps(r *report.Report, write csvWrite) error {
-	header := []string{"severity", "type", "group", "resource", "source", "from", "to", "count", "message", "remediation"}
+	header := []string{"severity", "type", "group", "resource", "source", "from", "to", "count", "message", "remediation", "rule"}
 	if err := write("", nil, header...); err != nil {
 		return err
 	}
@@ -208,7 +208,7 @@ func csvGaps(r *report.Report, write csvWrite) error {
 		if g.Count != 0 {
 			count = fmt.Sprint(g.Count)
 		}
-		if err := write(fmt.Sprintf("gaps[%d]", i), header, g.Severity, g.Type, g.Group, g.Resource, g.Source, when(g.From, ""), when(g.To, ""), count, g.Message, g.Remediation); err != nil {
+		if err := write(fmt.Sprintf("gaps[%d]", i), header, g.Severity, g.Type, g.Group, g.Resource, g.Source, when(g.From, ""), when(g.To, ""), count, g.Message, g.Remediation, g.Rule); err != nil {
 			return err
 		}
 	}

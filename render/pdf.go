@@ -145,8 +145,8 @@ func (p *PDF) Render(w io.Writer, r *report.Report) error {
 	d.summary()
 	d.gaps()
 	d.coverage()
-	d.changesSection("Policy audit: network policy changes", "Every configuration change to a NetworkPolicy (and Calico's policy kinds) in the period, with who made it and what it changed.", []Section{v.PolicyChanges})
-	d.changesSection("Changes per kind", "Configuration changes in the period. Subresource writes (status, binding, finalize) are counted in the summary and listed in the JSON and CSV outputs.", v.Changes)
+	d.changesSection("Policy audit: network policy changes", "Every configuration change to a NetworkPolicy (and Calico's policy kinds) in the period, with who made it and what it changed.", []Section{v.PolicyChanges}, v.PolicyChanges.Empty)
+	d.changesSection("Changes per kind", "Configuration changes in the period. Subresource writes (status, binding, finalize) are counted in the summary and listed in the JSON and CSV outputs.", v.Changes, v.NoChangesText())
 	d.failed()
 	d.appendix()
 	if err := f.Error(); err != nil {
@@ -269,12 +269,12 @@ func (d *pdfDoc) cover() {
 		d.MultiCell(d.width-30, 6.5, kv[1], "", "L", false)
 	}
 	d.Ln(10)
-	c, label := colOK, "PASS"
+	c, label := colOK, strings.ToUpper(d.v.VerdictText())
 	if r.Verdict != report.VerdictPass {
-		c, label = colError, "GAPS"
+		c = colError
 	}
 	d.SetFillColor(c.r, c.g, c.b)
-	d.font("sans", "B", 20, rgb{255, 255, 255})
+	d.font("sans", "B", 11, rgb{255, 255, 255})
 	d.CellFormat(40, 14, label, "", 0, "C", true, 0, "")
 	d.SetX(pdfMargin + 45)
 	d.font("sans", "", 10.5, colText)
@@ -411,7 +411,7 @@ func (d *pdfDoc) gaps() {
 	r := d.v.Report
 	d.heading("Gaps in the audit trail")
 	if len(r.Gaps) == 0 {
-		d.para("No gaps: every required kind was audited with bodies on every API server, over the whole period.", colOK)
+		d.para(d.v.NoGapsText(), colOK)
 		return
 	}
 	d.para("Every way in which the logs read are an incomplete record, most severe first, with what to do about it.", colMuted)
@@ -436,6 +436,10 @@ func (d *pdfDoc) gaps() {
 			d.font("sans", "", 8.5, colMuted)
 			d.MultiCell(d.width, pdfLine, "Fix: "+g.Remediation, "", "L", false)
 		}
+		if g.Rule != "" {
+			d.font("sans", "", 8.5, colMuted)
+			d.MultiCell(d.width, pdfLine, "Decided by: "+g.Rule, "", "L", false)
+		}
 		d.Ln(2)
 	}
 }
@@ -443,7 +447,7 @@ func (d *pdfDoc) gaps() {
 func (d *pdfDoc) coverage() {
 	r := d.v.Report
 	d.heading("Coverage")
-	d.para("Writes logged per required kind and verb, with the highest audit level seen. ✗ marks a verb never logged in the period; a level below RequestResponse means the change cannot be reconstructed.", colMuted)
+	d.para("Writes logged per required kind and verb, with the highest audit level seen. A dash is a verb with no write in the period, which is no fault; ✗ marks a level below RequestResponse: those changes cannot be reconstructed.", colMuted)
 	cols := []col{{"Kind", 0.15, "L"}, {"Status", 0.13, "L"}}
 	for _, v := range coverageVerbs {
 		cols = append(cols, col{v, 0.155, "L"})
@@ -454,10 +458,13 @@ func (d *pdfDoc) coverage() {
 	for _, c := range r.Coverage {
 		row := []string{c.Kind, c.Status}
 		for _, v := range coverageVerbs {
-			if n := c.Verbs[v]; n > 0 {
+			switch n := c.Verbs[v]; {
+			case n == 0:
+				row = append(row, "–")
+			case c.Levels[v] != "RequestResponse":
+				row = append(row, fmt.Sprintf("%d\n✗ %s", n, c.Levels[v]))
+			default:
 				row = append(row, fmt.Sprintf("%d\n%s", n, c.Levels[v]))
-			} else {
-				row = append(row, "✗ none")
 			}
 		}
 		row = append(row, fmt.Sprintf("%d / %d", c.WritesWithBodies, c.Writes))
@@ -520,7 +527,7 @@ func (d *pdfDoc) coverage() {
 	}
 }
 
-func (d *pdfDoc) changesSection(title, intro string, sections []Section) {
+func (d *pdfDoc) changesSection(title, intro string, sections []Section, empty string) {
 	d.heading(title)
 	d.para(intro, colMuted)
 	any := false
@@ -555,7 +562,7 @@ func (d *pdfDoc) changesSection(title, intro string, sections []Section) {
 		}
 	}
 	if !any {
-		d.para("No change in the period.", colText)
+		d.para(empty, colText)
 	}
 }
 

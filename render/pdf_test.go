@@ -68,9 +68,9 @@ func TestPDFText(t *testing.T) {
 	r := loadReport(t, "with-gaps")
 	text := pdfText(t, renderPDF(t, r, 0))
 	must := []string{
-		"Kubernetes audit report", "staging-eks", "GAPS", r.Score.Text[:40],
+		"Kubernetes audit report", "staging-eks", "TRAIL INCOMPLETE", r.Score.Text[:40],
 		"Executive summary", "Gaps in the audit trail", "node-missing-kind", "Fix: deploy the same --audit-policy-file",
-		"Coverage", "✗ none", "Policy audit: network policy changes", "allow-web-r77m", `spec.ingress[0].ports[0].port: "8080" → "9090"`,
+		"Coverage", "A dash is a verb with no write", "Policy audit: network policy changes", "allow-web-r77m", `spec.ingress[0].ports[0].port: "8080" → "9090"`,
 		"Failed attempts", "attacker@example.com", "malicious-pod",
 		"Appendix: inputs and provenance", r.Inputs[0].SHA256[:24], "auditreport --from logs/ --format json",
 		"Page 1 of", fmt.Sprintf("%d configuration changes to %d objects", r.Summary.Changes, r.Summary.Objects),

@@ -48,9 +48,9 @@ func (t *Table) render(w io.Writer, r *report.Report) error {
 	fmt.Fprintf(w, "Scope:     %s\n\n", strings.Join(r.Scope, ", "))
 
 	st := styler{color: t.Color}
-	verdict := st.green("PASS")
+	verdict := st.green(strings.ToUpper(VerdictText(r.Verdict)))
 	if r.Verdict != report.VerdictPass {
-		verdict = st.red("GAPS")
+		verdict = st.red(strings.ToUpper(VerdictText(r.Verdict)))
 	}
 	fmt.Fprintf(w, "Verdict:   %s  %s\n\n", verdict, r.Score.Text)
 
@@ -147,6 +147,9 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 			fmt.Fprintf(w, "  %s %s: %s\n", sev, g.Type, g.Message)
 			if g.Remediation != "" {
 				fmt.Fprintf(w, "           fix: %s\n", g.Remediation)
+			}
+			if g.Rule != "" {
+				fmt.Fprintf(w, "           rule: %s\n", g.Rule)
 			}
 		}
 	}

@@ -46,6 +46,9 @@ type Section struct {
 	// Total is how many changes there are; More how many are not shown.
 	Total int
 	More  int
+	// Empty is what to say when there is no change: "none" only where the trail could
+	// have shown one.
+	Empty string
 }
 
 // ChangeRow is one change as a table row.
@@ -167,6 +170,7 @@ func NewView(r *report.Report, maxRows int) *View {
 		return s
 	}
 	v.PolicyChanges = section("Network policy changes", "NetworkPolicy", policy)
+	v.PolicyChanges.Empty = v.noneText("networkpolicies", "a network policy")
 	sort.Strings(kinds)
 	for _, k := range kinds {
 		v.Changes = append(v.Changes, section(k+" changes", k, byKind[k]))
@@ -180,6 +184,64 @@ func NewView(r *report.Report, maxRows int) *View {
 	}
 	v.Chart = chart(r, kinds)
 	return v
+}
+
+// VerdictText names what the verdict judges, the completeness of the audit trail, so that
+// it is not read as the verdict on the control the trail is evidence for.
+func VerdictText(verdict string) string {
+	if verdict == report.VerdictPass {
+		return "Trail complete"
+	}
+	return "Trail incomplete"
+}
+
+// VerdictText is the report's verdict in words.
+func (v *View) VerdictText() string { return VerdictText(v.Verdict) }
+
+// NoGapsText is what a report without gaps says: over which span, on which API servers.
+func (v *View) NoGapsText() string {
+	servers := 0
+	if len(v.Coverage) > 0 {
+		servers = len(v.Coverage[0].Sources)
+	}
+	span := "over the whole period"
+	switch {
+	case v.Period.Start == nil && v.Period.End == nil:
+		span = "over the span of the logs themselves (no period was given: from the first event to the last)"
+	case v.Period.Start == nil:
+		span = "from the first event to the end of the period (no start was given)"
+	case v.Period.End == nil:
+		span = "from the start of the period to the last event (no end was given)"
+	}
+	return fmt.Sprintf("No gaps: every required kind was audited with bodies on each of the %d API server(s) in the inputs, %s.", servers, span)
+}
+
+// NoChangesText is what to say when the period has no configuration change at all.
+func (v *View) NoChangesText() string {
+	return v.noneText("", "an object in scope")
+}
+
+// noneText says that no change to what (a required resource, or "" for every kind) was
+// found, in words that hold: unknown when the kind was not audited in the period, and
+// qualified when the trail is incomplete.
+func (v *View) noneText(resource, what string) string {
+	for _, c := range v.Coverage {
+		if resource != "" && c.Resource != resource || resource == "" && c.Status != report.StatusNeverAudited && c.Status != report.StatusUnknown {
+			continue
+		}
+		switch c.Status {
+		case report.StatusNeverAudited, report.StatusUnknown:
+			return fmt.Sprintf("Unknown: no input has any event of %s in the period (see the gaps), so whether any changed cannot be told.", c.Kind)
+		case report.StatusNoWrites:
+			if resource != "" {
+				return fmt.Sprintf("No change to %s was logged in the period; with no write of %s to judge by, the logs cannot show that writes would have been logged (see the gaps).", what, c.Kind)
+			}
+		}
+	}
+	if v.Verdict != report.VerdictPass {
+		return fmt.Sprintf("No change to %s in the logs read; the trail is incomplete (see the gaps), so changes may be missing.", what)
+	}
+	return fmt.Sprintf("No change to %s in the period.", what)
 }
 
 // isPolicyKind tells the kinds whose changes make the policy audit.

@@ -362,6 +362,31 @@ func ruleFor(req Requirement) string {
 	return fmt.Sprintf(`add a rule with level RequestResponse for group %q, resources [%q] to the audit policy, before any rule that matches them at a lower level (auditreport policy generate prints a complete policy)`, k.Group, k.Resource)
 }
 
+// bodiesFix is the remedy for writes of a kind logged without bodies. When every write
+// was logged at RequestResponse and the inputs hold at least as many events whose bodies
+// the backend dropped for size as writes without bodies, the size limit is the cause, and
+// a policy rule would change nothing.
+func bodiesFix(row Coverage, req Requirement, inputs []audit.Input) string {
+	var dropped int64
+	for i := range inputs {
+		dropped += inputs[i].Problems[audit.ProblemBodyTruncated] + inputs[i].Problems[audit.ProblemBodySkipped]
+	}
+	below := false
+	for v, l := range row.Levels {
+		if !strings.Contains(v, "/") && l != "RequestResponse" {
+			below = true
+		}
+	}
+	if !below && dropped >= row.Writes-row.WritesWithBodies {
+		return "the writes were logged at RequestResponse but their bodies were dropped for size (see the truncated gaps): raise --audit-log-truncate-max-event-size / --audit-webhook-truncate-max-event-size, or the size limit of the export; the audit policy is not the cause"
+	}
+	fix := ruleFor(req)
+	if dropped > 0 {
+		fix += "; bodies dropped for size (the truncated gaps) need a higher --audit-log-truncate-max-event-size instead"
+	}
+	return fix
+}
+
 // coverageInput is what coverage is computed from.
 type coverageInput struct {
 	inputs []audit.Input
@@ -449,7 +474,9 @@ func cover(ci coverageInput) {
 				cells++
 				covered++
 			case sc.Status == StatusNoWrites:
-			case sc.Status == StatusNeverAudited && expectedEvents(row.Events, s.events, total) < minExpected:
+			// A kind never audited anywhere counts against every server; one absent only
+			// here is left out when its absence can be chance.
+			case sc.Status == StatusNeverAudited && row.Events > 0 && expectedEvents(row.Events, s.events, total) < minExpected:
 			default:
 				cells++
 				allOK = false
@@ -502,8 +529,11 @@ func cover(ci coverageInput) {
 	if cells > 0 {
 		r.Score.Percent = covered * 100 / cells
 	}
-	r.Score.Text = fmt.Sprintf("%d of %d required kinds audited with bodies on every API server; %d of %d kind-server pairs with writes had bodies (%d%%)",
+	r.Score.Text = fmt.Sprintf("%d of %d required kinds audited with bodies on every API server; %d of %d kind-server pairs audited with bodies (%d%%; a kind never audited counts against every server, pairs without writes in the period are left out)",
 		kindsOK, len(ci.reqs), covered, cells, r.Score.Percent)
+	if pres.outside {
+		r.Score.Text = "unknown: no input has any event in the period, so no kind's coverage can be judged"
+	}
 	r.Verdict = VerdictPass
 	for _, g := range r.Gaps {
 		if SeverityRank(g.Severity) >= SeverityRank(SeverityWarning) {
@@ -536,7 +566,7 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 		out = append(out, Gap{Type: GapPartial, Severity: SeverityWarning, Group: k.Group, Resource: k.Resource, Count: row.Writes - row.WritesWithBodies,
 			Message: fmt.Sprintf("of %d write(s) to %s, %d carried bodies (highest level %s): some changes cannot be diffed",
 				row.Writes, name, row.WritesWithBodies, row.MaxLevel),
-			Remediation: ruleFor(req)})
+			Remediation: bodiesFix(row, req, ci.inputs)})
 	}
 	if len(servers) < 2 || row.Events == 0 {
 		return out

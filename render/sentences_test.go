@@ -1,0 +1,115 @@
+package render
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/auditreport/auditreport/report"
+)
+
+// Each sentence template of the document formats, in a case where its old wording was false,
+// says what the data supports, in every format.
+func TestSentencesHold(t *testing.T) {
+	clean := func(t *testing.T) *report.Report { return loadReport(t, "ha-3-nodes") }
+	tests := []struct {
+		name string
+		edit func(r *report.Report)
+		// want is in every format's output; not in none.
+		want, not []string
+	}{
+		{name: "the verdict is named for what it judges",
+			want: []string{"TRAIL COMPLETE"}, not: []string{"PASS"}},
+		{name: "an incomplete trail",
+			edit: func(r *report.Report) {
+				r.Verdict = report.VerdictGaps
+				r.Gaps = []report.Gap{{Type: report.GapTimeHole, Severity: report.SeverityWarning, Message: "a hole"}}
+			},
+			want: []string{"TRAIL INCOMPLETE"}},
+		{name: "no period: the span of the logs, not the whole period",
+			edit: func(r *report.Report) { r.Period = report.Period{} },
+			want: []string{"over the span of the logs themselves"}, not: []string{"over the whole period"}},
+		{name: "a period given: the whole period",
+			want: []string{"on each of the 3 API server(s) in the inputs, over the whole period"}},
+		{name: "network policies never audited: unknown, not no change",
+			edit: func(r *report.Report) {
+				r.Verdict = report.VerdictGaps
+				r.Gaps = []report.Gap{{Type: report.GapNeverAudited, Severity: report.SeverityError, Resource: "networkpolicies", Message: "never"}}
+				for i := range r.Coverage {
+					if r.Coverage[i].Resource == "networkpolicies" {
+						r.Coverage[i].Status = report.StatusNeverAudited
+					}
+				}
+				var keep []report.Resource
+				for _, res := range r.Resources {
+					if res.Resource != "networkpolicies" {
+						keep = append(keep, res)
+					}
+				}
+				r.Resources = keep
+			},
+			want: []string{"Unknown: no input has any event of NetworkPolicy in the period"}, not: []string{"No change to a network policy in the period"}},
+		{name: "no change in an incomplete trail may hide changes",
+			edit: func(r *report.Report) {
+				r.Verdict = report.VerdictGaps
+				r.Gaps = []report.Gap{{Type: report.GapPeriodNotCovered, Severity: report.SeverityError, Message: "late"}}
+				r.Resources = nil
+			},
+			want: []string{"No change to a network policy in the logs read; the trail is incomplete"}},
+	}
+	formats := map[string]Renderer{"md": &Markdown{}, "html": &HTML{}, "pdf": &PDF{}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := clean(t)
+			if tc.edit != nil {
+				tc.edit(r)
+			}
+			for name, f := range formats {
+				var buf bytes.Buffer
+				if err := f.Render(&buf, r); err != nil {
+					t.Fatal(err)
+				}
+				text := buf.String()
+				if name == "pdf" {
+					text = pdfText(t, buf.Bytes())
+				}
+				text = strings.Join(strings.Fields(text), " ")
+				for _, w := range tc.want {
+					if !has(text, w) {
+						t.Errorf("%s lacks %q", name, w)
+					}
+				}
+				for _, w := range tc.not {
+					if regexp.MustCompile(`\b` + regexp.QuoteMeta(w) + `\b`).MatchString(text) {
+						t.Errorf("%s says %q", name, w)
+					}
+				}
+			}
+		})
+	}
+}
+
+// A verb without writes in a clean cluster is no fault: no ✗ in the coverage of a report
+// without gaps.
+func TestCoverageOfACleanClusterHasNoFailureMark(t *testing.T) {
+	r := loadReport(t, "ha-3-nodes")
+	for name, f := range map[string]Renderer{"html": &HTML{}, "pdf": &PDF{}} {
+		var buf bytes.Buffer
+		if err := f.Render(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		text := buf.String()
+		if name == "pdf" {
+			text = pdfText(t, buf.Bytes())
+		}
+		// From the coverage table on, past the legend that explains the mark.
+		text = text[strings.Index(text, "cannot be reconstructed"):]
+		if i := strings.Index(text, "Changes per kind"); i > 0 {
+			text = text[:i]
+		}
+		if strings.Contains(strings.ReplaceAll(text, "(✗)", ""), "✗") {
+			t.Errorf("%s: a ✗ in the coverage of a clean cluster", name)
+		}
+	}
+}

@@ -1,0 +1,30 @@
+package report
+
+import (
+	"strings"
+	"testing"
+)
+
+// Sentences of the report that a reader takes literally, in the cases where they used to be
+// false.
+func TestCoverageSentencesHold(t *testing.T) {
+	t.Run("bodies dropped for size are not fixed by a policy rule", func(t *testing.T) {
+		r := buildFiles(t, Options{}, dirFiles("logs/gaps/truncated", 3)...)
+		g := hasGap(r, GapPartial, SeverityWarning)
+		if g == nil {
+			t.Fatalf("gaps: %s", gapTypes(r))
+		}
+		if !strings.Contains(g.Remediation, "truncate-max-event-size") || strings.Contains(g.Remediation, "add a rule") {
+			t.Errorf("fix %q for bodies dropped for size", g.Remediation)
+		}
+	})
+	t.Run("a kind never audited counts against the score", func(t *testing.T) {
+		r := buildFiles(t, Options{}, dirFiles("logs/gaps/never-audited", 3)...)
+		if r.Score.Percent == 100 || r.Score.Cells != r.Score.Covered+3 {
+			t.Errorf("score %+v with NetworkPolicies never audited on three servers", r.Score)
+		}
+		if !strings.Contains(r.Score.Text, "never audited counts against") {
+			t.Errorf("score text %q", r.Score.Text)
+		}
+	})
+}
