@@ -163,6 +163,17 @@ type account struct {
 	internet, otherNS      [2]Tri // over the period: true if ever true, else unknown if ever unknown
 }
 
+// note records that the pod was, if only for an instant, unprotected or of unknown
+// protection: a pod that lived no longer than that is not protected throughout.
+func (a *account) note(d int, t Tri) {
+	switch t {
+	case False:
+		a.everFalse[d] = true
+	case Unknown:
+		a.everUnknown[d] = true
+	}
+}
+
 var directions = [2]string{"ingress", "egress"}
 
 // policyKinds are the kinds whose writes the policy audit counts.
@@ -195,7 +206,7 @@ func (e *Engine) Observe(u Update) {
 		}
 		e.open(start)
 	}
-	if e.opened && !e.opts.End.IsZero() && !u.Time.Before(e.opts.End) {
+	if !e.opts.End.IsZero() && !u.Time.Before(e.opts.End) {
 		return
 	}
 	if u.Time.After(e.last) {
@@ -273,6 +284,7 @@ func (e *Engine) begin(p *pod, t time.Time, u *Update) {
 	for d := range 2 {
 		p.acc.internet[d] = maxTri(p.acc.internet[d], p.cur.internet[d])
 		p.acc.otherNS[d] = maxTri(p.acc.otherNS[d], p.cur.otherNS[d])
+		p.acc.note(d, p.cur.protected[d])
 		if p.cur.protected[d] != True {
 			what := "unprotected"
 			if p.cur.protected[d] == Unknown {
@@ -395,6 +407,7 @@ func (e *Engine) update(p *pod, u Update) {
 			}
 			p.transitions = append(p.transitions, tr)
 		}
+		p.acc.note(d, p.cur.protected[d])
 		if old.protected[d] != p.cur.protected[d] {
 			switch p.cur.protected[d] {
 			case True:

@@ -2,6 +2,7 @@ package posture
 
 import (
 	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -153,6 +154,11 @@ func TestRules(t *testing.T) {
 		ups:  []Update{podU(20, "shop", "web", `"app":"web"`), gone(podU(20, "shop", "web", ``), 40, "bob")},
 		want: want{False, False, False, False, False, False, 20},
 	}, {
+		name: "a pod created at the last instant of the period",
+		why:  "a life of no length without a policy is not protected throughout it",
+		ups:  []Update{{Time: at(70).Add(-time.Nanosecond), Resource: "pods", Namespace: "shop", Name: "web", Exists: true, Object: []byte(`{"metadata":{"labels":{"app":"web"}}}`)}},
+		want: want{False, False, False, False, False, False, 0},
+	}, {
 		name: "a policy in another namespace",
 		why:  "policies select pods of their own namespace only",
 		ups:  []Update{npU(0, "other", "deny", denyAll), podU(0, "shop", "web", `"app":"web"`)},
@@ -181,7 +187,7 @@ func TestRules(t *testing.T) {
 			p := run(t, Options{}, tc.ups...)
 			e := endpoint(t, p, "shop/web")
 			got := want{e.IngressProtected, e.EgressProtected, e.IngressFromInternet, e.EgressToInternet, e.IngressFromOtherNamespace, e.EgressToOtherNamespace,
-				e.IngressUnprotectedSeconds / 60}
+				math.Round(e.IngressUnprotectedSeconds / 60)}
 			if got != tc.want {
 				t.Errorf("%s\n got  %+v\n want %+v", tc.why, got, tc.want)
 			}
@@ -251,5 +257,20 @@ func TestScope(t *testing.T) {
 	}
 	if _, err := New(Options{Scope: Scope{Selector: "app in (("}}); err == nil {
 		t.Error("a bad selector is accepted")
+	}
+}
+
+// With no period given, the period ends at the last event: a pod created by it lived no
+// time, and without a policy it was not protected.
+func TestPodOfTheLastEvent(t *testing.T) {
+	e, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Observe(npU(0, "shop", "web-only", `{"podSelector":{"matchLabels":{"app":"web"}}}`))
+	e.Observe(podU(5, "shop", "db", `"app":"db"`))
+	p := e.Finish()
+	if got := endpoint(t, p, "shop/db"); got.IngressProtected != False {
+		t.Errorf("ingress protected %s, want false", got.IngressProtected)
 	}
 }
