@@ -285,22 +285,32 @@ func (e *Engine) begin(p *pod, t time.Time, u *Update) {
 		p.acc.internet[d] = maxTri(p.acc.internet[d], p.cur.internet[d])
 		p.acc.otherNS[d] = maxTri(p.acc.otherNS[d], p.cur.otherNS[d])
 		p.acc.note(d, p.cur.protected[d])
-		if p.cur.protected[d] != True {
-			what := "unprotected"
-			if p.cur.protected[d] == Unknown {
-				what = "unknown"
-			} else {
-				tt := t
-				p.unprotSince[d] = &tt
-			}
+		add := func(what string) {
 			tr := Transition{Time: t, Direction: directions[d], What: what}
 			if u != nil {
 				tr.Object, tr.User, tr.Verb, tr.AuditID = objectName(*u), u.Cause.User, u.Cause.Verb, u.Cause.AuditID
 			}
 			p.transitions = append(p.transitions, tr)
 		}
+		switch p.cur.protected[d] {
+		case False:
+			tt := t
+			p.unprotSince[d] = &tt
+			add("unprotected")
+		case Unknown:
+			add("unknown")
+		}
+		if p.cur.internet[d] == True {
+			add(exposedTo[d][0])
+		}
+		if p.cur.otherNS[d] == True {
+			add(exposedTo[d][1])
+		}
 	}
 }
+
+// exposedTo names the exposures per direction: to the internet, to other namespaces.
+var exposedTo = [2][2]string{{"exposed-to-internet", "exposed-to-other-namespaces"}, {"open-to-internet", "open-to-other-namespaces"}}
 
 // advance brings a pod's account up to t.
 func (e *Engine) advance(p *pod, t time.Time) {
@@ -422,10 +432,10 @@ func (e *Engine) update(p *pod, u Update) {
 			}
 		}
 		if old.internet[d] != True && p.cur.internet[d] == True {
-			add(map[int]string{0: "exposed-to-internet", 1: "open-to-internet"}[d])
+			add(exposedTo[d][0])
 		}
 		if old.otherNS[d] != True && p.cur.otherNS[d] == True {
-			add(map[int]string{0: "exposed-to-other-namespaces", 1: "open-to-other-namespaces"}[d])
+			add(exposedTo[d][1])
 		}
 	}
 }

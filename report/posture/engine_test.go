@@ -274,3 +274,17 @@ func TestPodOfTheLastEvent(t *testing.T) {
 		t.Errorf("ingress protected %s, want false", got.IngressProtected)
 	}
 }
+
+// A pod created under a policy that exposes it says so from its first moment, naming its
+// creation as the change.
+func TestExposedFromCreation(t *testing.T) {
+	p := run(t, Options{}, npU(0, "shop", "open", `{"podSelector":{},"ingress":[{"from":[{"ipBlock":{"cidr":"0.0.0.0/0"}}]}]}`),
+		podU(20, "shop", "web", `"app":"web"`))
+	e := endpoint(t, p, "shop/web")
+	for _, tr := range e.Transitions {
+		if tr.What == "exposed-to-internet" && tr.Time.Equal(at(20)) && tr.Object == "Pod shop/web" && tr.User == "bob" {
+			return
+		}
+	}
+	t.Errorf("transitions %+v: want exposed-to-internet at its creation", e.Transitions)
+}
