@@ -128,7 +128,8 @@ func (p *Policy) DecideOn(k Kind, verb, ns, name string, u PolicyUser) Decision 
 }
 
 // ClusterScoped lists the cluster-scoped resources among the kinds auditreport knows.
-var ClusterScoped = map[string]bool{"namespaces": true, "globalnetworkpolicies": true, "globalnetworksets": true, "tiers": true, "stagedglobalnetworkpolicies": true}
+var ClusterScoped = map[string]bool{"namespaces": true, "globalnetworkpolicies": true, "globalnetworksets": true, "tiers": true, "stagedglobalnetworkpolicies": true,
+	"adminnetworkpolicies": true, "baselineadminnetworkpolicies": true}
 
 func requestPath(k Kind, ns, name string) string {
 	p := "/api/v1"

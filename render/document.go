@@ -21,6 +21,7 @@ func funcs() map[string]any {
 		"timep":  func(t *time.Time) string { return when2(t) },
 		"period": PeriodText,
 		"upper":  strings.ToUpper,
+		"kind":   KindLabel,
 		"join":   strings.Join,
 		"bytes":  humanBytes,
 		"md":     mdCell,

@@ -332,7 +332,7 @@ func (d *pdfDoc) summary() {
 		d.subheading("Changes per kind")
 		var rows [][]string
 		for _, k := range s.Kinds {
-			rows = append(rows, []string{k.Kind, fmt.Sprint(k.Objects), fmt.Sprint(k.Created), fmt.Sprint(k.Modified), fmt.Sprint(k.DeletionRequested), fmt.Sprint(k.Deleted), fmt.Sprint(k.NoOp), fmt.Sprint(k.SubresourceChanges), fmt.Sprint(k.FailedAttempts)})
+			rows = append(rows, []string{KindLabel(k.Kind, k.Group), fmt.Sprint(k.Objects), fmt.Sprint(k.Created), fmt.Sprint(k.Modified), fmt.Sprint(k.DeletionRequested), fmt.Sprint(k.Deleted), fmt.Sprint(k.NoOp), fmt.Sprint(k.SubresourceChanges), fmt.Sprint(k.FailedAttempts)})
 		}
 		d.table([]col{{"Kind", 0.19, "L"}, {"Objects", 0.09, "R"}, {"Created", 0.09, "R"}, {"Modified", 0.1, "R"}, {"Deletion requested", 0.11, "R"}, {"Deleted", 0.09, "R"}, {"No-op", 0.09, "R"}, {"Subresource", 0.13, "R"}, {"Failed", 0.11, "R"}}, rows, nil)
 	}

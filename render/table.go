@@ -159,7 +159,7 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 	if len(s.Kinds) > 0 {
 		var rows [][]string
 		for _, k := range s.Kinds {
-			rows = append(rows, []string{k.Kind, fmt.Sprint(k.Objects), fmt.Sprint(k.Created), fmt.Sprint(k.Modified), fmt.Sprint(k.DeletionRequested), fmt.Sprint(k.Deleted), fmt.Sprint(k.NoOp), fmt.Sprint(k.SubresourceChanges), fmt.Sprint(k.FailedAttempts)})
+			rows = append(rows, []string{KindLabel(k.Kind, k.Group), fmt.Sprint(k.Objects), fmt.Sprint(k.Created), fmt.Sprint(k.Modified), fmt.Sprint(k.DeletionRequested), fmt.Sprint(k.Deleted), fmt.Sprint(k.NoOp), fmt.Sprint(k.SubresourceChanges), fmt.Sprint(k.FailedAttempts)})
 		}
 		if err := t.table(w, []string{"Kind", "Objects", "Created", "Modified", "Deletion requested", "Deleted", "No-op", "Subresource", "Failed"}, rows, nil); err != nil {
 			return err

@@ -139,7 +139,7 @@ func NewView(r *report.Report, maxRows int) *View {
 			if c.Class != report.ClassConfiguration {
 				continue
 			}
-			k := res.Kind
+			k := KindLabel(res.Kind, res.Group)
 			if _, ok := byKind[k]; !ok {
 				kinds = append(kinds, k)
 			}
@@ -244,10 +244,20 @@ func (v *View) noneText(resource, what string) string {
 	return fmt.Sprintf("No change to %s in the period.", what)
 }
 
+// KindLabel names a kind for a reader: Calico's kinds share names with Kubernetes' own
+// (NetworkPolicy), so they are called Calico's.
+func KindLabel(kind, group string) string {
+	if strings.HasSuffix(group, "projectcalico.org") && !strings.HasPrefix(kind, "Calico ") {
+		return "Calico " + kind
+	}
+	return kind
+}
+
 // isPolicyKind tells the kinds whose changes make the policy audit.
 func isPolicyKind(res *report.Resource) bool {
 	switch res.Resource {
-	case "networkpolicies", "globalnetworkpolicies", "stagednetworkpolicies", "stagedglobalnetworkpolicies", "networksets", "globalnetworksets":
+	case "networkpolicies", "globalnetworkpolicies", "stagednetworkpolicies", "stagedglobalnetworkpolicies", "networksets", "globalnetworksets",
+		"tiers", "adminnetworkpolicies", "baselineadminnetworkpolicies":
 		return !res.Collection
 	}
 	return false
@@ -272,7 +282,7 @@ func row(res *report.Resource, c *report.Change) ChangeRow {
 	if c.Subresource != "" {
 		verb += " " + c.Subresource
 	}
-	r := ChangeRow{Time: Time(c.Time), Action: c.Action, Kind: res.Kind, Namespace: res.Namespace, Name: res.Name, Object: obj,
+	r := ChangeRow{Time: Time(c.Time), Action: c.Action, Kind: KindLabel(res.Kind, res.Group), Namespace: res.Namespace, Name: res.Name, Object: obj,
 		User: user, Verb: verb, SourceIP: strings.Join(c.SourceIPs, ", "), UserAgent: c.UserAgent, Baseline: c.Baseline,
 		Note: c.Note, AuditID: c.AuditID, Source: c.Source}
 	if c.Code != 0 {

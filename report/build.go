@@ -11,14 +11,16 @@ import (
 
 // DefaultKinds are the kinds network policy depends on. NetworkPolicy is listed in both
 // groups: the extensions one was removed in Kubernetes 1.16, and either covers the kind.
-var DefaultKinds = []audit.Kind{
+// The policy kinds of Calico and of the AdminNetworkPolicy API are in scope too (see
+// ConditionalRequirements): a change to them is never read and then dropped.
+var DefaultKinds = append([]audit.Kind{
 	{Group: "", Resource: "pods"},
 	{Group: "", Resource: "namespaces"},
 	{Group: "", Resource: "serviceaccounts"},
 	{Group: "", Resource: "endpoints"},
 	{Group: "networking.k8s.io", Resource: "networkpolicies"},
 	{Group: "extensions", Resource: "networkpolicies"},
-}
+}, conditionalKinds()...)
 
 // Options say what report to build.
 type Options struct {
@@ -81,7 +83,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 		kinds = DefaultKinds
 	}
 	reqs := RequirementsFor(opts.Require)
-	for _, r := range reqs {
+	for _, r := range withConditional(reqs) {
 		kinds = append(kinds, r.Kinds...)
 	}
 	scope := audit.NewScope(kinds...)
@@ -196,7 +198,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	if window <= 0 {
 		window = audit.DefaultWindow
 	}
-	cover(coverageInput{inputs: inputs, reqs: reqs, period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder, window: window,
+	cover(coverageInput{inputs: inputs, reqs: withConditional(reqs), period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder, window: window,
 		expected: opts.APIServers, expectedN: opts.APIServerCount})
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
 	// Events read, each once: a rotated copy and the current file, or two exports, may

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -72,6 +73,57 @@ const (
 type Requirement struct {
 	Kind  string
 	Kinds []audit.Kind
+	// Conditional requirements bind only when the trail shows the kind in use.
+	Conditional bool
+}
+
+// ConditionalRequirements are policy kinds the trail must cover only where it shows that the
+// cluster uses them (any event of the kind, reads included): Calico's, through its API server
+// (projectcalico.org) or its CRDs (crd.projectcalico.org), either covering the kind, and the
+// AdminNetworkPolicy API. A cluster without Calico has no such event, and owes none. --require
+// makes one required everywhere; the policy check asks for them only then.
+var ConditionalRequirements = []Requirement{
+	calico("Calico NetworkPolicy", "networkpolicies"),
+	calico("Calico GlobalNetworkPolicy", "globalnetworkpolicies"),
+	calico("Calico StagedNetworkPolicy", "stagednetworkpolicies"),
+	calico("Calico StagedGlobalNetworkPolicy", "stagedglobalnetworkpolicies"),
+	calico("Calico NetworkSet", "networksets"),
+	calico("Calico GlobalNetworkSet", "globalnetworksets"),
+	calico("Calico Tier", "tiers"),
+	{Kind: "AdminNetworkPolicy", Kinds: []audit.Kind{{Group: "policy.networking.k8s.io", Resource: "adminnetworkpolicies"}}, Conditional: true},
+	{Kind: "BaselineAdminNetworkPolicy", Kinds: []audit.Kind{{Group: "policy.networking.k8s.io", Resource: "baselineadminnetworkpolicies"}}, Conditional: true},
+}
+
+func calico(kind, resource string) Requirement {
+	return Requirement{Kind: kind, Conditional: true,
+		Kinds: []audit.Kind{{Group: "projectcalico.org", Resource: resource}, {Group: "crd.projectcalico.org", Resource: resource}}}
+}
+
+// conditionalKinds are the kinds of ConditionalRequirements.
+func conditionalKinds() []audit.Kind {
+	var out []audit.Kind
+	for _, r := range ConditionalRequirements {
+		out = append(out, r.Kinds...)
+	}
+	return out
+}
+
+// withConditional adds to reqs the conditional requirements none of whose kinds reqs
+// already holds (--require made those required everywhere).
+func withConditional(reqs []Requirement) []Requirement {
+	out := append([]Requirement(nil), reqs...)
+	for _, c := range ConditionalRequirements {
+		held := false
+		for _, r := range reqs {
+			for _, k := range r.Kinds {
+				held = held || slices.Contains(c.Kinds, k)
+			}
+		}
+		if !held {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // DefaultRequirements are the kinds network policy depends on.
@@ -457,8 +509,14 @@ func cover(ci coverageInput) {
 	for _, s := range servers {
 		addKinds(all, s.kinds)
 	}
+	var reqs []Requirement
 	for _, req := range ci.reqs {
 		row := Coverage{Kind: req.Kind, Group: req.Kinds[0].Group, Resource: req.Kinds[0].Resource, CoverageCounts: counts(all, req)}
+		if req.Conditional && row.Events == 0 {
+			// Nothing shows the cluster uses the kind: not required of it.
+			continue
+		}
+		reqs = append(reqs, req)
 		for _, k := range req.Kinds {
 			row.Changes += changes[k]
 		}
@@ -518,19 +576,26 @@ func cover(ci coverageInput) {
 			Remediation: "give each API server's log as written, sort an export by time first (jq -c -s 'sort_by(.requestReceivedTimestamp)[]'), or widen --reorder-window to cover how far it is out of order"})
 	}
 	if ci.policy != nil {
-		r.Gaps = append(r.Gaps, policyGaps(ci.policy, r.Coverage, ci.reqs)...)
+		// The policy check asks for the required kinds only, which come first, row for row.
+		var checked []Requirement
+		for _, req := range reqs {
+			if !req.Conditional {
+				checked = append(checked, req)
+			}
+		}
+		r.Gaps = append(r.Gaps, policyGaps(ci.policy, r.Coverage, checked)...)
 	}
 	sortGaps(r.Gaps)
 	if r.Gaps == nil {
 		r.Gaps = []Gap{}
 	}
 
-	r.Score = Score{Covered: covered, Cells: cells, KindsOK: kindsOK, Kinds: len(ci.reqs)}
+	r.Score = Score{Covered: covered, Cells: cells, KindsOK: kindsOK, Kinds: len(reqs)}
 	if cells > 0 {
 		r.Score.Percent = covered * 100 / cells
 	}
 	r.Score.Text = fmt.Sprintf("%d of %d required kinds audited with bodies on every API server; %d of %d kind-server pairs audited with bodies (%d%%; a kind never audited counts against every server, pairs without writes in the period are left out)",
-		kindsOK, len(ci.reqs), covered, cells, r.Score.Percent)
+		kindsOK, len(reqs), covered, cells, r.Score.Percent)
 	if pres.outside {
 		r.Score.Text = "unknown: no input has any event in the period, so no kind's coverage can be judged"
 	}

@@ -164,6 +164,7 @@ var kindNames = map[string]string{
 	"services": "Service", "globalnetworkpolicies": "GlobalNetworkPolicy", "networksets": "NetworkSet",
 	"globalnetworksets": "GlobalNetworkSet", "stagednetworkpolicies": "StagedNetworkPolicy",
 	"stagedglobalnetworkpolicies": "StagedGlobalNetworkPolicy", "tiers": "Tier",
+	"adminnetworkpolicies": "AdminNetworkPolicy", "baselineadminnetworkpolicies": "BaselineAdminNetworkPolicy",
 }
 
 // kindName guesses a kind from a resource name when no body says it.

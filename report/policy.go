@@ -261,9 +261,18 @@ func RequirementsFor(extra []audit.Kind) []Requirement {
 				}
 			}
 		}
-		if !dup {
-			reqs = append(reqs, Requirement{Kind: kindName(k.Resource), Kinds: []audit.Kind{k}})
+		if dup {
+			continue
 		}
+		req := Requirement{Kind: kindName(k.Resource), Kinds: []audit.Kind{k}}
+		for _, c := range ConditionalRequirements {
+			if slices.Contains(c.Kinds, k) {
+				// Required everywhere now, under its own name, either group covering it.
+				req = c
+				req.Conditional = false
+			}
+		}
+		reqs = append(reqs, req)
 	}
 	return reqs
 }
