@@ -43,22 +43,26 @@ func main() {
 	policy := flag.String("policy", "", "the audit policy for the first part (auditreport policy generate)")
 	deploy := flag.String("deploy", "", "the repository's deploy/ folder: check its manifests against the API server")
 	keep := flag.Bool("keep", false, "keep the control plane's working folder")
+	scenario := flag.String("scenario", "histories", "histories (every kind of write, then a weak policy) or posture (protection lost and regained)")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *bin, *out, *policy, *deploy, *keep); err != nil {
+	if err := run(ctx, *bin, *out, *policy, *deploy, *scenario, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "record:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, bin, out, policy, deploy string, keep bool) error {
+func run(ctx context.Context, bin, out, policy, deploy, scenario string, keep bool) error {
 	bin, _ = filepath.Abs(bin)
 	if out != "" {
 		if policy == "" {
 			return fmt.Errorf("-policy is needed with -out")
 		}
-		if err := record(ctx, bin, out, policy, keep); err != nil {
+		if scenario != "histories" && scenario != "posture" {
+			return fmt.Errorf("-scenario %q: want histories or posture", scenario)
+		}
+		if err := record(ctx, bin, out, policy, scenario, keep); err != nil {
 			return err
 		}
 	}
@@ -68,7 +72,7 @@ func run(ctx context.Context, bin, out, policy, deploy string, keep bool) error 
 	return nil
 }
 
-func record(ctx context.Context, bin, out, policy string, keep bool) error {
+func record(ctx context.Context, bin, out, policy, scenario string, keep bool) error {
 	work, err := os.MkdirTemp("", "auditreport-e2e-")
 	if err != nil {
 		return err
@@ -100,15 +104,21 @@ func record(ctx context.Context, bin, out, policy string, keep bool) error {
 		return err
 	}
 	start := time.Now()
-	if err := sc.Run(ctx); err != nil {
-		return fmt.Errorf("scenario: %w", err)
-	}
-	// The same API server, restarted with a weaker policy: the trail goes on without bodies.
-	if err := cp.StartAPIServer(ctx, weak, cp.AuditLog, 1); err != nil {
-		return err
-	}
-	if err := sc.RunWeak(ctx); err != nil {
-		return fmt.Errorf("scenario under the weak policy: %w", err)
+	if scenario == "posture" {
+		if err := sc.RunPosture(ctx, 3*time.Second); err != nil {
+			return fmt.Errorf("posture scenario: %w", err)
+		}
+	} else {
+		if err := sc.Run(ctx); err != nil {
+			return fmt.Errorf("scenario: %w", err)
+		}
+		// The same API server, restarted with a weaker policy: the trail goes on without bodies.
+		if err := cp.StartAPIServer(ctx, weak, cp.AuditLog, 1); err != nil {
+			return err
+		}
+		if err := sc.RunWeak(ctx); err != nil {
+			return fmt.Errorf("scenario under the weak policy: %w", err)
+		}
 	}
 	// Let the webhook's batches and the log flush before stopping.
 	time.Sleep(2 * time.Second)
