@@ -95,6 +95,7 @@ type fileRecord struct {
 	sum    [sha256.Size]byte
 	plain  bool
 	lost   bool // part of it was lost to a truncation
+	mtime  time.Time // when read: as long as read and unchanged since, it is not looked at again
 	gone   bool // removed before it could be read
 	reused bool // its inode was found given to another file, which was taken up
 	state  *sourceState
@@ -112,7 +113,11 @@ func contentHead(path string, n int) (head []byte, compressed bool, err error) {
 }
 
 func readHead(f io.Reader, n int) (head []byte, compressed bool, err error) {
-	buf := make([]byte, n)
+	return readHeadInto(f, make([]byte, n))
+}
+
+// readHeadInto is readHead into buf, which the head then shares.
+func readHeadInto(f io.Reader, buf []byte) (head []byte, compressed bool, err error) {
 	m, err := io.ReadFull(f, buf[:2])
 	if err != nil {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -383,7 +388,7 @@ func (g *registry) findCopy(origins []string, self fileID, n int64, sum [sha256.
 // peek looks at the first bytes of a file: the time of its first event, what identifies its
 // content, and whether it is no audit log at all (a tar archive, binary data, JSON that is no
 // audit event), which is then skipped with the reason.
-func peek(src *Source) (first time.Time, head headID, skip string) {
+func peek(src *Source, buf []byte) (first time.Time, head headID, skip string) {
 	head = src.head
 	f, err := os.Open(src.path)
 	if err != nil {
@@ -394,7 +399,7 @@ func peek(src *Source) (first time.Time, head headID, skip string) {
 	if err != nil || !fi.Mode().IsRegular() || (src.id != fileID{} && idOf(fi) != src.id) {
 		return // another file by now: it is looked for when its turn comes
 	}
-	content, _, err := readHead(f, 64<<10)
+	content, _, err := readHeadInto(f, buf)
 	if err != nil {
 		return
 	}

@@ -1,9 +1,11 @@
 package audit
 
 import (
+	"bufio"
 	"errors"
 	"hash"
 	"io"
+	"sync"
 	"sync/atomic"
 )
 
@@ -31,7 +33,7 @@ const (
 func newPrefetch(r io.Reader, h hash.Hash, total *atomic.Int64, stop <-chan struct{}, truncated func(int64, []byte) io.Reader) *prefetch {
 	p := &prefetch{truncated: truncated, chunks: make(chan []byte, prefetchDepth), free: make(chan []byte, prefetchDepth+1), done: make(chan struct{})}
 	for i := 0; i < prefetchDepth+1; i++ {
-		p.free <- make([]byte, prefetchChunk)
+		p.free <- chunkPool.Get().([]byte)
 	}
 	go func() {
 		defer close(p.chunks)
@@ -97,6 +99,36 @@ func (p *prefetch) Read(b []byte) (int, error) {
 	n := copy(b, p.cur)
 	p.cur = p.cur[n:]
 	return n, nil
+}
+
+// chunkPool and readerPool keep the buffers of sources read one after the other (rotated
+// files), so that thousands of files do not allocate a megabyte each.
+var (
+	chunkPool  = sync.Pool{New: func() any { return make([]byte, prefetchChunk) }}
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+)
+
+func getReader(r io.Reader) *bufio.Reader {
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
+}
+
+func putReader(br *bufio.Reader) {
+	br.Reset(nil)
+	readerPool.Put(br)
+}
+
+// release gives the chunks back to the pool once drain has returned.
+func (p *prefetch) release() {
+	for {
+		select {
+		case b := <-p.free:
+			chunkPool.Put(b[:cap(b)]) //nolint:staticcheck // a slice header is small
+		default:
+			return
+		}
+	}
 }
 
 // drain reads the rest of the source, so that the digest covers every stored byte, and

@@ -185,6 +185,7 @@ func (r *sourceReader) read() error {
 	defer func() {
 		// The digest covers the whole stored file, also where reading stopped early.
 		n, err := pf.drain()
+		pf.release()
 		for _, c := range copies {
 			c.Close()
 		}
@@ -209,14 +210,15 @@ func (r *sourceReader) read() error {
 			rec := &fileRecord{name: r.src.Name, path: r.src.path, origin: r.src.origin, id: r.src.id, head: content,
 				read: n, plain: !r.in.Compressed, lost: len(r.in.LostBytes) > 0, state: r.state}
 			if fi, err := osf.Stat(); err == nil {
-				rec.id = idOf(fi)
+				rec.id, rec.mtime = idOf(fi), fi.ModTime()
 			}
 			copy(rec.sum[:], h.Sum(nil))
 			r.live.record(rec)
 		}
 	}()
 
-	br := bufio.NewReaderSize(pf, readBufferSize)
+	br := getReader(pf)
+	defer putReader(br)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		r.in.Compressed = true
 		zr, err := gzip.NewReader(br)
@@ -225,7 +227,8 @@ func (r *sourceReader) read() error {
 			return r.fatal
 		}
 		defer zr.Close()
-		br = bufio.NewReaderSize(zr, readBufferSize)
+		br = getReader(zr)
+		defer putReader(br)
 	}
 	if hb, _ := br.Peek(headSize); len(hb) > 0 {
 		content = headOf(hb)

@@ -68,6 +68,7 @@ type Reader struct {
 	live    *registry
 	origins []string
 	rounds  int
+	peekBuf []byte
 
 	pending   eventHeap
 	byID      map[string]*entry
@@ -149,7 +150,10 @@ func (r *Reader) take(sources []Source) {
 		}
 		if src.Skipped == "" && src.path != "" {
 			var skip string
-			st.first, st.head, skip = peek(&src)
+			if r.peekBuf == nil {
+				r.peekBuf = make([]byte, 64<<10)
+			}
+			st.first, st.head, skip = peek(&src, r.peekBuf)
 			st.src.head = st.head
 			if skip != "" {
 				src.Skipped = skip
@@ -252,6 +256,11 @@ func (r *Reader) head(st *sourceState) *Event {
 	return st.batch[0]
 }
 
+// openAhead is how many sources are kept open while more wait: enough that the next rotated
+// file is being read while this one is merged, few enough that thousands of files take the
+// memory and descriptors of a handful.
+const openAhead = 4
+
 // maxRounds bounds how many times the folders are listed again at the end: a writer that
 // never stops must not keep a run going forever.
 const maxRounds = 3
@@ -290,8 +299,9 @@ func (r *Reader) Next() (*Event, error) {
 				minState, minTime = st, t
 			}
 		}
-		// A source whose first event may come before every open head is opened now.
-		if len(r.queue) > 0 && (minState == nil || !r.queue[0].first.After(minTime)) {
+		// A source whose first event may come before every open head is opened now, and a
+		// few more ahead of need, so that reading the next file overlaps merging this one.
+		if len(r.queue) > 0 && (minState == nil || !r.queue[0].first.After(minTime) || len(r.active) < openAhead) {
 			st := r.queue[0]
 			r.queue = r.queue[1:]
 			r.open(st)
@@ -548,6 +558,9 @@ func (r *Reader) relist() bool {
 		fi, err := os.Stat(p)
 		if err != nil || idOf(fi) != rec.id || !fi.Mode().IsRegular() {
 			continue
+		}
+		if fi.Size() == rec.read && fi.ModTime().Equal(rec.mtime) {
+			continue // as long as what was read, and untouched since
 		}
 		h, _, err := contentHead(p, headSize)
 		if err != nil {

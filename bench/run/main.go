@@ -2,9 +2,11 @@
 // on generated logs: throughput as ratios to cat and jq measured in the same run (machines
 // here are noisy; ratios are what can be compared across runs), and peak memory. With
 // -growth, it also reads a larger log with about as many changes, to show that memory follows
-// the changes kept, not the bytes read. Reading alone is measured by go test ./audit -bench.
+// the changes kept, not the bytes read. With -files, it reads the log split into that many
+// rotated files and compares with the one file. Reading alone is measured by go test ./audit -bench.
 //
 //	go run ./bench/run -size 1GB -growth 4GB
+//	go run ./bench/run -size 400MB -files 2000
 package main
 
 import (
@@ -36,8 +38,15 @@ func main() {
 	bin := flag.String("bin", "./auditreport", "the auditreport binary to measure")
 	runs := flag.Int("runs", 3, "runs of each command; the median is reported")
 	nojq := flag.Bool("no-jq", false, "skip jq (slow: about 70 MB/s)")
+	files := flag.Int("files", 0, "instead: compare the log split into this many rotated files with the same log as one file")
 	flag.Parse()
-	if err := run(*size, *growth, *dir, *bin, *runs, *nojq); err != nil {
+	var err error
+	if *files > 0 {
+		err = runFiles(*size, *dir, *bin, *runs, *files)
+	} else {
+		err = run(*size, *growth, *dir, *bin, *runs, *nojq)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}

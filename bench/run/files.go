@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// filesGoal is how much more time and memory reading a log as many rotated files may take
+// than reading the same bytes as one file.
+const filesGoal = 1.5
+
+// runFiles measures a whole run on a log split into n rotated files against the same log as
+// one file: opening files lazily in time order must keep both time and peak memory within
+// filesGoal of the single file.
+func runFiles(size, dir, bin string, runs, n int) error {
+	path, bytes, err := logFile(dir, size, 2, 10)
+	if err != nil {
+		return err
+	}
+	split := filepath.Join(filepath.Dir(path), fmt.Sprintf("files-%d", n))
+	if err := splitLog(path, split, bytes, n); err != nil {
+		return err
+	}
+	mb := float64(bytes) / 1e6
+	fmt.Printf("input: %s, %.0f MB, as one file and as %d rotated files in %s; %d runs each (median time, largest peak RSS)\n\n", path, mb, n, split, runs)
+	one, err := measure("auditreport, one file", runs, bin, "--from", path, "--format", "json", "--log-format", "json")
+	if err != nil {
+		return err
+	}
+	many, err := measure(fmt.Sprintf("auditreport, %d files", n), runs, bin, "--from", split, "--format", "json", "--log-format", "json")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-45s %9s %10s %12s\n", "command", "seconds", "MB/s", "peak RSS")
+	for _, r := range []result{one, many} {
+		fmt.Printf("%-45s %9.2f %10.0f %9.1f MiB\n", r.name, r.secs, mb/r.secs, float64(r.rssKB)/1024)
+	}
+	t, m := many.secs/one.secs, float64(many.rssKB)/float64(one.rssKB)
+	verdict := "within"
+	if t > filesGoal || m > filesGoal {
+		verdict = "OVER"
+	}
+	fmt.Printf("\n%d files / one file: %.2fx the time, %.2fx the peak memory (%s the goal of %.1fx)\n", n, t, m, verdict, filesGoal)
+	if one.changes != many.changes {
+		return fmt.Errorf("%d changes from one file, %d from %d files: the same log must give the same report", one.changes, many.changes, n)
+	}
+	return nil
+}
+
+// splitLog writes the lines of path into n files of about equal size, named as
+// kube-apiserver names its rotated files, once.
+func splitLog(path, dir string, bytes int64, n int) error {
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) == n {
+		return nil
+	}
+	fmt.Fprintf(os.Stderr, "splitting %s into %d files in %s ...\n", path, n, dir)
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	in, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 256<<20)
+	per := bytes / int64(n)
+	var out *os.File
+	var w *bufio.Writer
+	var written int64
+	closeOut := func() error {
+		if out == nil {
+			return nil
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+		return out.Close()
+	}
+	for i := 0; sc.Scan(); {
+		if out == nil || (written >= per*int64(i) && i < n) {
+			if err := closeOut(); err != nil {
+				return err
+			}
+			i++
+			if out, err = os.Create(filepath.Join(dir, fmt.Sprintf("kube-audit-%05d.log", i))); err != nil {
+				return err
+			}
+			w = bufio.NewWriter(out)
+		}
+		w.Write(sc.Bytes())
+		w.WriteByte('\n')
+		written += int64(len(sc.Bytes())) + 1
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	return closeOut()
+}
