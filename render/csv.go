@@ -127,7 +127,7 @@ func csvTableName(t string) string {
 func csvChanges(r *report.Report, write csvWrite) error {
 	header := []string{"time", "kind", "group", "resource", "namespace", "name", "uid", "action", "class", "verb", "subresource",
 		"user", "impersonatedUser", "groups", "sourceIPs", "userAgent", "code", "level", "baseline", "diff", "note",
-		"auditID", "source", "line"}
+		"auditID", "source", "line", "id"}
 	if err := write("", nil, header...); err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func csvChanges(r *report.Report, write csvWrite) error {
 			if err := write(fmt.Sprintf("resources[%d].history[%d]", i, j), header, c.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), res.Kind, res.Group, res.Resource, res.Namespace, res.Name, res.UID,
 				c.Action, c.Class, c.Verb, c.Subresource, c.User, c.ImpersonatedUser, strings.Join(c.Groups, " "),
 				strings.Join(c.SourceIPs, " "), c.UserAgent, code, c.Level, c.Baseline, strings.Join(diff, "\n"), c.Note,
-				c.AuditID, c.Source, lineText(c.Line)); err != nil {
+				c.AuditID, c.Source, lineText(c.Line), rowID(c.ID, c.AuditID)); err != nil {
 				return err
 			}
 		}
@@ -161,14 +161,14 @@ func lineText(n int) string {
 
 func csvFailed(r *report.Report, write csvWrite) error {
 	header := []string{"time", "verb", "group", "resource", "subresource", "namespace", "name", "user", "impersonatedUser",
-		"sourceIPs", "userAgent", "code", "reason", "message", "decision", "auditID", "source", "line"}
+		"sourceIPs", "userAgent", "code", "reason", "message", "decision", "auditID", "source", "line", "id"}
 	if err := write("", nil, header...); err != nil {
 		return err
 	}
 	for i, f := range r.FailedAttempts {
 		if err := write(fmt.Sprintf("failedAttempts[%d]", i), header, f.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), f.Verb, f.Group, f.Resource, f.Subresource, f.Namespace, f.Name,
 			f.User, f.ImpersonatedUser, strings.Join(f.SourceIPs, " "), f.UserAgent, fmt.Sprint(f.Code), f.Reason, f.Message,
-			f.Decision, f.AuditID, f.Source, lineText(f.Line)); err != nil {
+			f.Decision, f.AuditID, f.Source, lineText(f.Line), rowID(f.ID, f.AuditID)); err != nil {
 			return err
 		}
 	}

@@ -554,7 +554,7 @@ func (d *pdfDoc) changesSection(title, intro string, sections []Section, empty s
 			if c.Baseline == report.BaselineUnknown {
 				what = append(what, "(earlier state unknown)")
 			}
-			rows = append(rows, []string{c.Time, c.Action + "\n" + c.Verb + " " + c.Code, c.Object, c.User + "\n" + c.SourceIP, strings.Join(what, "\n")})
+			rows = append(rows, []string{c.Time + "\nID " + c.ID, c.Action + "\n" + c.Verb + " " + c.Code, c.Object, c.User + "\n" + c.SourceIP, strings.Join(what, "\n")})
 		}
 		d.table([]col{{"Time (UTC)", 0.13, "L"}, {"Action", 0.13, "L"}, {"Object", 0.17, "L"}, {"User, from", 0.19, "L"}, {"What changed", 0.38, "L"}}, rows, nil)
 		if s.More > 0 {
@@ -584,7 +584,7 @@ func (d *pdfDoc) failed() {
 		if f.Message != "" {
 			reason = strings.TrimSpace(reason + "\n" + f.Message)
 		}
-		rows = append(rows, []string{Time(f.Time), user + "\n" + strings.Join(f.SourceIPs, ", "), f.Verb, obj, fmt.Sprint(f.Code), reason})
+		rows = append(rows, []string{Time(f.Time) + "\nID " + f.ID, user + "\n" + strings.Join(f.SourceIPs, ", "), f.Verb, obj, fmt.Sprint(f.Code), reason})
 	}
 	d.table([]col{{"Time (UTC)", 0.13, "L"}, {"User, from", 0.22, "L"}, {"Verb", 0.08, "L"}, {"Object", 0.2, "L"}, {"Code", 0.06, "R"}, {"Reason", 0.31, "L"}}, rows, nil)
 	if d.v.FailedMore > 0 {

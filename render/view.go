@@ -70,7 +70,9 @@ type ChangeRow struct {
 	Diff      []DiffLine
 	DiffMore  int
 	AuditID   string
-	Source    string
+	// ID is the row's short name, which finds it in the JSON (id) and CSV outputs.
+	ID     string
+	Source string
 }
 
 // DiffLine is one changed field, as text.
@@ -180,6 +182,7 @@ func NewView(r *report.Report, maxRows int) *View {
 			v.FailedMore = len(r.FailedAttempts) - maxRows
 			break
 		}
+		f.ID = rowID(f.ID, f.AuditID)
 		v.Failed = append(v.Failed, f)
 	}
 	v.Chart = chart(r, kinds)
@@ -244,6 +247,15 @@ func (v *View) noneText(resource, what string) string {
 	return fmt.Sprintf("No change to %s in the period.", what)
 }
 
+// rowID is a row's ID, or, in a report saved before rows had IDs, the short form of its
+// auditID.
+func rowID(id, auditID string) string {
+	if id != "" {
+		return id
+	}
+	return report.ShortID(auditID, 8)
+}
+
 // KindLabel names a kind for a reader: Calico's kinds share names with Kubernetes' own
 // (NetworkPolicy), so they are called Calico's.
 func KindLabel(kind, group string) string {
@@ -284,7 +296,7 @@ func row(res *report.Resource, c *report.Change) ChangeRow {
 	}
 	r := ChangeRow{Time: Time(c.Time), Action: c.Action, Kind: KindLabel(res.Kind, res.Group), Namespace: res.Namespace, Name: res.Name, Object: obj,
 		User: user, Verb: verb, SourceIP: strings.Join(c.SourceIPs, ", "), UserAgent: c.UserAgent, Baseline: c.Baseline,
-		Note: c.Note, AuditID: c.AuditID, Source: c.Source}
+		Note: c.Note, AuditID: c.AuditID, ID: rowID(c.ID, c.AuditID), Source: c.Source}
 	if c.Code != 0 {
 		r.Code = fmt.Sprint(c.Code)
 	}

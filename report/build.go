@@ -179,6 +179,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects = hist.Changes, hist.SubresourceChanges, hist.FailedAttempts, hist.Objects
 	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = hist.DryRuns, hist.UnknownBaseline, hist.NoDiff, hist.Kinds, hist.Actors
 	settle(s, rep.Resources)
+	RowIDs(rep)
 	inputs := rd.Inputs()
 	holes := opts.Holes
 	if holes.Min <= 0 {

@@ -113,10 +113,13 @@ type Change struct {
 	SourceIPs        []string  `json:"sourceIPs,omitempty"`
 	UserAgent        string    `json:"userAgent,omitempty"`
 	AuditID          string    `json:"auditID"`
-	Code             int32     `json:"code,omitempty"`
-	Level            string    `json:"level"`
-	Source           string    `json:"source"`
-	Line             int       `json:"line,omitempty"`
+	// ID is a short name of the row, from the auditID, that the documents print and the JSON
+	// and CSV carry, so a row sampled from the PDF is found in them (see RowIDs).
+	ID     string `json:"id,omitempty"`
+	Code   int32  `json:"code,omitempty"`
+	Level  string `json:"level"`
+	Source string `json:"source"`
+	Line   int    `json:"line,omitempty"`
 	// Baseline says whether the state before the change was known; Diff compares with it.
 	// With an unknown baseline Diff lists what the request set (op "set"), never a guess.
 	Baseline string        `json:"baseline"`
@@ -169,9 +172,11 @@ type FailedAttempt struct {
 	SourceIPs        []string  `json:"sourceIPs,omitempty"`
 	UserAgent        string    `json:"userAgent,omitempty"`
 	AuditID          string    `json:"auditID"`
-	Code             int32     `json:"code"`
-	Reason           string    `json:"reason,omitempty"`
-	Message          string    `json:"message,omitempty"`
+	// ID is the row's short name, as for a Change.
+	ID      string `json:"id,omitempty"`
+	Code    int32  `json:"code"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
 	// Decision is the authorization.k8s.io/decision annotation, when logged.
 	Decision string `json:"decision,omitempty"`
 	Source   string `json:"source"`

@@ -82,3 +82,30 @@ func checkSums(t *testing.T, r *Report) {
 		t.Errorf("coverage rows count %d changes, the summary %d", cov, s.Changes)
 	}
 }
+
+// Every row of a report has an ID of its own.
+func TestRowIDsAreUnique(t *testing.T) {
+	r := buildFiles(t, Options{}, "logs/gaps/node-missing-kind/kube-apiserver-1-audit.log", "logs/gaps/node-missing-kind/kube-apiserver-2-audit.log",
+		"realdata/panther/panther-eks-audit-testlogs.jsonl")
+	seen := map[string]bool{}
+	n := 0
+	for _, res := range r.Resources {
+		for _, c := range res.History {
+			n++
+			if c.ID == "" || seen[c.ID] {
+				t.Errorf("row ID %q of %s is empty or repeated", c.ID, c.AuditID)
+			}
+			seen[c.ID] = true
+		}
+	}
+	for _, f := range r.FailedAttempts {
+		n++
+		if f.ID == "" || seen[f.ID] {
+			t.Errorf("row ID %q of %s is empty or repeated", f.ID, f.AuditID)
+		}
+		seen[f.ID] = true
+	}
+	if n < 20 {
+		t.Errorf("%d rows", n)
+	}
+}
