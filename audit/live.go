@@ -296,7 +296,19 @@ type registry struct {
 	gone    []*fileRecord
 	openNow atomic.Int64
 	maxOpen atomic.Int64
+	// reading counts the sources being read: each may hold a descriptor.
+	reading atomic.Int64
 	seen    eventSet
+}
+
+// fdBudget is how many files a Reader reads at once at most: half the process's limit on
+// open descriptors (the rest is for outputs, snapshots, the runtime), 16 to 4096.
+func fdBudget() int64 {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 256
+	}
+	return int64(min(max(lim.Cur/2, 16), 4096))
 }
 
 func newRegistry() *registry {

@@ -202,6 +202,43 @@ func TestManyFilesFewOpen(t *testing.T) {
 	}
 }
 
+// TestOverlappingFilesUnderLimit: hundreds of files that all cover the same hours (an export
+// split by something other than time) are read under a low descriptor limit: they wait for
+// each other instead of failing with "too many open files".
+func TestOverlappingFilesUnderLimit(t *testing.T) {
+	dir := t.TempDir()
+	const files, per = 80, 800 // more events a file than its reader holds ahead: each keeps its file open
+	for i := 0; i < files; i++ {
+		var b strings.Builder
+		for k := 0; k < per; k++ {
+			b.WriteString(eventLine(k*files + i))
+		}
+		write(t, filepath.Join(dir, fmt.Sprintf("export-%03d.json", i)), b.String())
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Fatal(err)
+	}
+	low := lim
+	low.Cur = 40
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	evs, inputs, r := readDir(t, dir)
+	if diff := cmp.Diff(seqRange(0, files*per), seqs(t, evs)); diff != "" {
+		t.Fatalf("events (-want +got)\n%s", diff)
+	}
+	for _, in := range inputs {
+		if in.Err != "" {
+			t.Fatalf("%s: %s", in.Source, in.Err)
+		}
+	}
+	if m := r.live.maxOpen.Load(); m > 20 {
+		t.Errorf("%d files open at once under a limit of 40", m)
+	}
+}
+
 // TestContentCheck: a tar archive, binary data and JSON that is no audit event are skipped
 // with why, not mined for events.
 func TestContentCheck(t *testing.T) {
