@@ -95,3 +95,20 @@ func postureGaps(p *posture.Posture) []Gap {
 	}
 	return out
 }
+
+// IsPostureGap tells the gaps the posture raises from those of the trail: only the latter
+// judge whether the trail is complete.
+func IsPostureGap(typ string) bool {
+	return typ == GapUnprotectedWorkloads || typ == GapPostureUnknown
+}
+
+// TrailGaps counts the gaps of the trail itself, leaving out the posture's.
+func (r *Report) TrailGaps() int {
+	n := 0
+	for _, g := range r.Gaps {
+		if !IsPostureGap(g.Type) {
+			n++
+		}
+	}
+	return n
+}
