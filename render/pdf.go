@@ -256,17 +256,13 @@ func (d *pdfDoc) cover() {
 		d.MultiCell(d.width, 9, r.Cluster, "", "L", false)
 	}
 	d.Ln(6)
-	d.font("sans", "", 11, colText)
-	for _, kv := range [][2]string{
-		{"Period", PeriodText(r.Period)},
-		{"Generated", Time(r.GeneratedAt)},
-		{"Scope", strings.Join(r.Scope, ", ")},
-		{"Inputs", fmt.Sprintf("%d file(s), %d events", len(r.Inputs), r.Summary.Events)},
-	} {
-		d.font("sans", "B", 11, colText)
-		d.CellFormat(30, 6.5, kv[0], "", 0, "L", false, 0, "")
-		d.font("sans", "", 11, colText)
-		d.MultiCell(d.width-30, 6.5, kv[1], "", "L", false)
+	d.font("sans", "", 10, colText)
+	lines := append([]report.ScopeLine{{Label: "Generated", Text: Time(r.GeneratedAt)}}, d.v.Statement()...)
+	for _, l := range lines {
+		d.font("sans", "B", 10, colText)
+		d.CellFormat(30, 5.5, l.Label, "", 0, "L", false, 0, "")
+		d.font("sans", "", 10, colText)
+		d.MultiCell(d.width-30, 5.5, l.Text, "", "L", false)
 	}
 	d.Ln(10)
 	c, label := colOK, strings.ToUpper(d.v.VerdictText())

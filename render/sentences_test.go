@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"html"
 	"regexp"
 	"strings"
 	"testing"
@@ -110,6 +111,33 @@ func TestCoverageOfACleanClusterHasNoFailureMark(t *testing.T) {
 		}
 		if strings.Contains(strings.ReplaceAll(text, "(✗)", ""), "✗") {
 			t.Errorf("%s: a ✗ in the coverage of a clean cluster", name)
+		}
+	}
+}
+
+// The scope statement is on the cover and in every format.
+func TestScopeStatementInEveryFormat(t *testing.T) {
+	r := loadReport(t, "ha-3-nodes")
+	if len(r.Statement) == 0 {
+		t.Fatal("the golden report has no statement")
+	}
+	for name, f := range map[string]Renderer{"txt": &Table{}, "md": &Markdown{}, "html": &HTML{}, "pdf": &PDF{}, "json": &JSON{}} {
+		var buf bytes.Buffer
+		if err := f.Render(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		text := buf.String()
+		switch name {
+		case "pdf":
+			text = pdfText(t, buf.Bytes())
+			text = text[:strings.Index(text, "\f")] // the cover
+		case "html":
+			text = html.UnescapeString(text)
+		}
+		for _, l := range r.Statement {
+			if !has(text, l.Label) || !has(text, l.Text) {
+				t.Errorf("%s lacks the scope line %s: %s", name, l.Label, l.Text)
+			}
 		}
 	}
 }

@@ -40,12 +40,11 @@ func (t *Table) Render(w io.Writer, r *report.Report) error {
 
 func (t *Table) render(w io.Writer, r *report.Report) error {
 	fmt.Fprintf(w, "%s\n", t.bold("Audit log report"))
-	if r.Cluster != "" {
-		fmt.Fprintf(w, "Cluster:   %s\n", r.Cluster)
+	fmt.Fprintf(w, "%-13s %s\n", "Generated:", r.GeneratedAt.Format(time.RFC3339))
+	for _, l := range Statement(r) {
+		fmt.Fprintf(w, "%-13s %s\n", l.Label+":", l.Text)
 	}
-	fmt.Fprintf(w, "Period:    %s to %s\n", when(r.Period.Start, "first event"), when(r.Period.End, "last event"))
-	fmt.Fprintf(w, "Generated: %s\n", r.GeneratedAt.Format(time.RFC3339))
-	fmt.Fprintf(w, "Scope:     %s\n\n", strings.Join(r.Scope, ", "))
+	fmt.Fprintln(w)
 
 	st := styler{color: t.Color}
 	verdict := st.green(strings.ToUpper(VerdictText(r.Verdict)))

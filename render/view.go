@@ -198,6 +198,18 @@ func VerdictText(verdict string) string {
 	return "Trail incomplete"
 }
 
+// Statement is what the report covers, as every format shows it (computed for a report
+// saved before it carried one).
+func (v *View) Statement() []report.ScopeLine { return Statement(v.Report) }
+
+// Statement is r's scope statement.
+func Statement(r *report.Report) []report.ScopeLine {
+	if len(r.Statement) > 0 {
+		return r.Statement
+	}
+	return report.ScopeStatement(r)
+}
+
 // VerdictText is the report's verdict in words.
 func (v *View) VerdictText() string { return VerdictText(v.Verdict) }
 

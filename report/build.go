@@ -219,5 +219,6 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: skipped: %s", ri.Source, ri.Skipped))
 		}
 	}
+	rep.Statement = ScopeStatement(rep)
 	return rep, nil
 }

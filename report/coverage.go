@@ -500,8 +500,10 @@ func cover(ci coverageInput) {
 	}
 
 	var total int64
+	r.APIServers = &APIServers{Expected: ci.expectedN, Named: ci.expected, Seen: []string{}}
 	for _, s := range apiServers {
 		total += s.events
+		r.APIServers.Seen = append(r.APIServers.Seen, s.key)
 	}
 	pres := presenceGaps(present, ci)
 	cells, covered, kindsOK := 0, 0, 0

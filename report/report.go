@@ -46,7 +46,11 @@ type Report struct {
 	Resources []Resource `json:"resources"`
 	// FailedAttempts are writes the API server refused: evidence, not changes.
 	FailedAttempts []FailedAttempt `json:"failedAttempts"`
-	Warnings       []string        `json:"warnings,omitempty"`
+	// APIServers are the API servers expected and seen.
+	APIServers *APIServers `json:"apiServers,omitempty"`
+	// Statement says what the report covers (ScopeStatement), as every format shows it.
+	Statement []ScopeLine `json:"statement,omitempty"`
+	Warnings  []string    `json:"warnings,omitempty"`
 }
 
 // Tool names the program and command line that made a report.
@@ -188,6 +192,8 @@ type FailedAttempt struct {
 type Period struct {
 	Start *time.Time `json:"start,omitempty"`
 	End   *time.Time `json:"end,omitempty"`
+	// TimeZone is the IANA time zone the period was given in (--timezone), when known.
+	TimeZone string `json:"timeZone,omitempty"`
 }
 
 // Contains reports whether t falls in the period (start inclusive, end exclusive).

@@ -1,0 +1,114 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// APIServers is what the report knows of the cluster's API servers: those the user said
+// exist (--api-servers), and those seen in the inputs (with events of a required kind).
+type APIServers struct {
+	Expected int      `json:"expected,omitempty"`
+	Named    []string `json:"named,omitempty"`
+	Seen     []string `json:"seen"`
+}
+
+// ScopeLine is one line of the scope statement: what the report covers, as given or as
+// found, so that no verdict is read beyond it.
+type ScopeLine struct {
+	Label string `json:"label"`
+	Text  string `json:"text"`
+}
+
+// ScopeStatement says what the report is about: the period (as given, with its time zone,
+// or the logs' own span when none was), the cluster, the API servers expected and seen, the
+// kinds in scope, the inputs, and the policy files checked.
+func ScopeStatement(r *Report) []ScopeLine {
+	stamp := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") }
+	var first, last time.Time
+	for _, in := range r.Inputs {
+		if in.FirstEvent != nil && (first.IsZero() || in.FirstEvent.Before(first)) {
+			first = *in.FirstEvent
+		}
+		if in.LastEvent != nil && in.LastEvent.After(last) {
+			last = *in.LastEvent
+		}
+	}
+	logs := "no event"
+	if !first.IsZero() {
+		logs = stamp(first) + " to " + stamp(last)
+	}
+	tz := ""
+	if r.Period.TimeZone != "" {
+		tz = ", dates in " + r.Period.TimeZone
+	}
+	var period string
+	switch p := r.Period; {
+	case p.Start != nil && p.End != nil:
+		period = fmt.Sprintf("%s to %s (end exclusive), as given%s; the logs read run from %s", stamp(*p.Start), stamp(*p.End), tz, logs)
+	case p.Start != nil:
+		period = fmt.Sprintf("from %s, as given%s, with no end: to the last event (%s)", stamp(*p.Start), tz, logs)
+	case p.End != nil:
+		period = fmt.Sprintf("to %s, as given%s, with no start: from the first event (%s)", stamp(*p.End), tz, logs)
+	default:
+		period = "none given: the logs' own span, " + logs + "; the verdict says nothing of the time before or after it"
+	}
+	cluster := r.Cluster
+	if cluster == "" {
+		cluster = "not named (--cluster)"
+	}
+	servers := "none seen"
+	if a := r.APIServers; a != nil {
+		seen := fmt.Sprintf("%d seen in the inputs", len(a.Seen))
+		if len(a.Seen) > 0 {
+			seen += " (" + strings.Join(a.Seen, ", ") + ")"
+		}
+		switch {
+		case len(a.Named) > 0:
+			servers = fmt.Sprintf("%d expected (%s); %s", len(a.Named), strings.Join(a.Named, ", "), seen)
+		case a.Expected > 0:
+			servers = fmt.Sprintf("%d expected; %s", a.Expected, seen)
+		default:
+			servers = seen + "; how many the cluster has was not stated (--api-servers), so only a server that stops or starts against the others can be found missing"
+		}
+	}
+	var req []string
+	for _, c := range r.Coverage {
+		req = append(req, c.Kind)
+	}
+	// Calico's kinds are many and come in two groups: one item, counted.
+	var scope []string
+	calico := map[string]bool{}
+	for _, k := range r.Scope {
+		res, group, _ := strings.Cut(k, ".")
+		if strings.HasSuffix(group, "projectcalico.org") {
+			calico[res] = true
+			continue
+		}
+		scope = append(scope, k)
+	}
+	if len(calico) > 0 {
+		scope = append(scope, fmt.Sprintf("Calico's %d policy kinds (projectcalico.org, crd.projectcalico.org)", len(calico)))
+	}
+	kinds := strings.Join(scope, ", ")
+	if len(req) > 0 {
+		kinds += "; required of the trail: " + strings.Join(req, ", ")
+	}
+	policies := "none (--policy)"
+	if r.Policy != nil {
+		var files []string
+		for _, f := range r.Policy.Files {
+			files = append(files, f.Source)
+		}
+		policies = strings.Join(files, ", ")
+	}
+	return []ScopeLine{
+		{"Period", period},
+		{"Cluster", cluster},
+		{"API servers", servers},
+		{"Kinds", kinds},
+		{"Inputs", fmt.Sprintf("%d file(s), %d events; each file's SHA-256 is listed with the inputs", len(r.Inputs), r.Summary.Events)},
+		{"Policy files", policies},
+	}
+}
