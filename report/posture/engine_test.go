@@ -288,3 +288,21 @@ func TestExposedFromCreation(t *testing.T) {
 	}
 	t.Errorf("transitions %+v: want exposed-to-internet at its creation", e.Transitions)
 }
+
+// The timeline counts, at each instant, the pods protected both ways and those not.
+func TestTimeline(t *testing.T) {
+	p := run(t, Options{}, npU(0, "shop", "deny", denyAll), podU(0, "shop", "web", `"app":"web"`), podU(0, "shop", "db", `"app":"db"`),
+		gone(npU(0, "shop", "deny", denyAll), 30, "mallory"), npU(50, "shop", "deny", denyAll))
+	tl := p.Timeline(at(10), at(70), 7) // every 10 minutes
+	var got []int
+	for _, pt := range tl {
+		got = append(got, pt.Unprotected)
+	}
+	want := []int{0, 0, 2, 2, 0, 0, 0} // minutes 10..70: unprotected from 30 to 50
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("unprotected over time %v, want %v", got, want)
+	}
+	if tl[0].Protected != 2 {
+		t.Errorf("at the start %+v", tl[0])
+	}
+}
