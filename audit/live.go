@@ -348,6 +348,17 @@ func (g *registry) record(rec *fileRecord) {
 	g.records[rec.id] = rec
 }
 
+// readSet returns the files read (not gone), by identity.
+func (g *registry) readSet() map[fileID]bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make(map[fileID]bool, len(g.records))
+	for id := range g.records {
+		out[id] = true
+	}
+	return out
+}
+
 // all returns the records of files read, then those of files gone.
 func (g *registry) all() []*fileRecord {
 	g.mu.Lock()

@@ -539,13 +539,9 @@ func (r *Reader) relist() bool {
 				continue // taken up already
 			}
 			rec.reused = true
+			// Whether its content is read in the end is settled by settle.
 			if rec.head.starts(h) {
 				src.notes = []string{"holds the content of " + rec.name + ", which rotation renamed before it could be read"}
-				rec.gone = false
-				if st := rec.state; st != nil {
-					st.input.Notes = append(st.input.Notes, "its content was read from "+p)
-					st.gone = false
-				}
 			} else {
 				src.notes = []string{"appeared while the run read its folder (rotation)"}
 			}
@@ -602,10 +598,6 @@ func (r *Reader) relist() bool {
 			f.notes = []string{"appeared while the run read its folder (rotation)"}
 		case match.gone:
 			f.notes = []string{"holds the content of " + match.name + ", which rotation moved before it could be read"}
-			if st := match.state; st != nil {
-				st.input.Notes = append(st.input.Notes, "its content was read from "+f.Name)
-				st.gone = false
-			}
 		case !match.plain:
 			f.Skipped = "a copy of " + match.name + " (rotation), read already"
 		default:
@@ -637,7 +629,7 @@ func (r *Reader) relist() bool {
 // no later listing found, is an input that could not be read.
 func (r *Reader) settle() {
 	var where map[fileID]string
-	known := r.live.knownSet()
+	read := r.live.readSet()
 	for _, st := range r.states {
 		if !st.gone {
 			continue
@@ -646,7 +638,7 @@ func (r *Reader) settle() {
 		if where == nil {
 			_, where = relist(r.origins, nil)
 		}
-		if p := readElsewhere(st.head, where, known); p != "" {
+		if p := readElsewhere(st.head, where, read); p != "" {
 			st.input.Notes = append(st.input.Notes, "its content was read from "+p)
 			continue
 		}
@@ -662,13 +654,13 @@ func (r *Reader) settle() {
 
 // readElsewhere returns a file read in the run whose content starts with head: where a file
 // that rotation moved before its turn was read from.
-func readElsewhere(head headID, where map[fileID]string, known map[fileID]bool) string {
+func readElsewhere(head headID, where map[fileID]string, read map[fileID]bool) string {
 	if head.n == 0 {
 		return ""
 	}
 	var paths []string
 	for id, p := range where {
-		if known[id] {
+		if read[id] {
 			paths = append(paths, p)
 		}
 	}
