@@ -820,27 +820,131 @@ func presenceGaps(servers []*server, ci coverageInput) presence {
 	}
 	// Each server against the span the trail covers as a whole.
 	from, to := maxTime(start, first), minTime(end, last)
+	moves := memberships(ci.rep.Resources)
 	for _, s := range servers {
 		limit, why := presenceLimit(s, ci.holes)
 		serverRule := "period-not-covered per API server: silent longer than " + why + " at the start or end of the span the other API servers cover"
-		verdict := "the trail does not show whether it left the cluster or its log was lost, so the events count as lost"
+		lost := "the trail does not show it leaving the cluster (the default/kubernetes Endpoints kept their addresses), so the events count as lost"
 		if d := s.first.Sub(from); d > limit {
-			out.gaps = append(out.gaps, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: s.key, From: ptime(from), To: ptime(minTime(s.first, to)),
+			g := Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: s.key, From: ptime(from), To: ptime(minTime(s.first, to)),
 				Count: missingAt(s, d), Rule: serverRule,
 				Message: fmt.Sprintf("%s logged nothing from %s, when the trail starts, to %s (%s): about %d event(s) missing at its own rate; %s",
-					s.key, fmtTime(from), fmtTime(s.first), round(d), missingAt(s, d), verdict),
-				Remediation: "give this API server's older log files (rotated and compressed ones included); if it joined the cluster then, the gap is expected"})
+					s.key, fmtTime(from), fmtTime(s.first), round(d), missingAt(s, d), strings.Replace(lost, "leaving", "joining", 1)),
+				Remediation: "give this API server's older log files (rotated and compressed ones included); if it joined the cluster then, the gap is expected"}
+			if m, ok := moveNear(moves, s.first, +1); ok {
+				moved(&g, m, fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)), "gained", "first")
+			}
+			out.gaps = append(out.gaps, g)
 		}
 		if d := to.Sub(s.last); d > limit {
-			out.gaps = append(out.gaps, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: s.key, From: ptime(maxTime(s.last, from)), To: ptime(to),
+			g := Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: s.key, From: ptime(maxTime(s.last, from)), To: ptime(to),
 				Count: missingAt(s, d), Rule: serverRule,
 				Message: fmt.Sprintf("%s logged nothing from %s to %s, when the trail ends (%s): about %d event(s) missing at its own rate; %s",
-					s.key, fmtTime(s.last), fmtTime(to), round(d), missingAt(s, d), verdict),
-				Remediation: "give this API server's newer log files; check that its audit log was not rotated away (--audit-log-maxbackup, --audit-log-maxage) or its disk full; if it left the cluster then, the gap is expected"})
+					s.key, fmtTime(s.last), fmtTime(to), round(d), missingAt(s, d), lost),
+				Remediation: "give this API server's newer log files; check that its audit log was not rotated away (--audit-log-maxbackup, --audit-log-maxage) or its disk full; if it left the cluster then, the gap is expected"}
+			if m, ok := moveNear(moves, s.last, -1); ok {
+				moved(&g, m, fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)), "lost", "last")
+			}
+			out.gaps = append(out.gaps, g)
 		}
+	}
+	if len(ci.expected) == 0 && ci.expectedN == 0 {
+		out.gaps = append(out.gaps, listedServerGaps(servers, moves)...)
 	}
 	out.gaps = append(out.gaps, expectedServerGaps(servers, ci)...)
 	return out
+}
+
+// membership is a change the trail shows in the set of API servers: every API server's
+// endpoint reconciler keeps the addresses of the default/kubernetes Endpoints to the servers
+// that are up, so one joining adds an address and one leaving removes one within seconds.
+type membership struct {
+	at  time.Time
+	id  string
+	net int // addresses added less addresses removed, where the diff tells
+	// count is how many addresses the write set, where it sent them all (a create, or a
+	// write whose earlier state is not known); 0 when not known.
+	count int
+}
+
+// membershipWindow is how near a server's first or last event an address must come or go
+// for the one to explain the other: the reconciler's lease lasts 15 s by default.
+const membershipWindow = 10 * time.Minute
+
+// addressIP matches an address of the Endpoints in a diff: the element, or its ip.
+var addressIP = regexp.MustCompile(`^subsets\[\d+\]\.addresses\[\d+\](\.ip)?$`)
+
+// memberships lists the writes to the default/kubernetes Endpoints that changed its
+// addresses, in time order.
+func memberships(resources []Resource) []membership {
+	var out []membership
+	for _, res := range resources {
+		if res.Group != "" || res.Resource != "endpoints" || res.Namespace != "default" || res.Name != "kubernetes" {
+			continue
+		}
+		for _, c := range res.History {
+			m := membership{at: c.Time, id: c.ID}
+			seen := false
+			for _, d := range c.Diff {
+				if !addressIP.MatchString(d.Path) {
+					continue
+				}
+				seen = true
+				switch d.Op {
+				case OpAdded:
+					m.net++
+				case OpRemoved:
+					m.net--
+				}
+				if d.Op == OpSet || c.Action == ActionCreated {
+					m.count++
+				}
+			}
+			if seen {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+// moved makes a presence gap a note: the trail shows the server joining or leaving, so its
+// load was the others' and nothing is missing.
+func moved(g *Gap, m membership, what, change, end string) {
+	g.Severity, g.Count, g.Remediation = SeverityInfo, 0, ""
+	g.Rule += fmt.Sprintf("; membership: the default/kubernetes Endpoints %s an address within %s of its %s event", change, round(membershipWindow), end)
+	g.Message = fmt.Sprintf("%s, and the default/kubernetes Endpoints %s an API server address at %s (row %s): the others served its share, nothing is missing",
+		what, change, fmtTime(m.at), m.id)
+}
+
+// moveNear finds an address gained (sign +1) or lost (-1) within membershipWindow of t.
+func moveNear(moves []membership, t time.Time, sign int) (membership, bool) {
+	for _, m := range moves {
+		if m.net*sign > 0 && m.at.Sub(t) <= membershipWindow && t.Sub(m.at) <= membershipWindow {
+			return m, true
+		}
+	}
+	return membership{}, false
+}
+
+// listedServerGaps compares the number of API servers the default/kubernetes Endpoints last
+// listed with the number in the inputs, when no one said how many there are.
+func listedServerGaps(servers []*server, moves []membership) []Gap {
+	for i := len(moves) - 1; i >= 0; i-- {
+		m := moves[i]
+		if m.count == 0 {
+			continue
+		}
+		if n := m.count - len(servers); n > 0 {
+			return []Gap{{Type: GapPeriodNotCovered, Severity: SeverityError, Count: int64(n),
+				Rule: "period-not-covered per API server: the default/kubernetes Endpoints list more API server addresses than the inputs hold logs of",
+				Message: fmt.Sprintf("the default/kubernetes Endpoints listed %d API server address(es) at %s (row %s), but the inputs hold the logs of %d: the requests served by %d server(s) are missing",
+					m.count, fmtTime(m.at), m.id, len(servers), n),
+				Remediation: "give the audit log of every API server (each request is in exactly one of them); --api-servers names the ones expected"}}
+		}
+		return nil
+	}
+	return nil
 }
 
 // expectedServerGaps are the API servers the user said exist (--api-servers) with no input.

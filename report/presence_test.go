@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,5 +165,70 @@ func TestNamesServer(t *testing.T) {
 		if got := namesServer(tc.key, tc.name); got != tc.want {
 			t.Errorf("namesServer(%q, %q) = %v", tc.key, tc.name, got)
 		}
+	}
+}
+
+// Where the trail shows the set of API servers change (the default/kubernetes Endpoints,
+// whose addresses the API servers keep to those that are up), a server that stops as its
+// address goes has left, and nothing is missing; one that stops while the addresses stay has
+// lost its log. The same addresses tell how many servers there are when no one said.
+func TestAPIServerLeavingOrLost(t *testing.T) {
+	endpoints := func(ips ...string) any {
+		var addrs []string
+		for _, ip := range ips {
+			addrs = append(addrs, `{"ip":"`+ip+`"}`)
+		}
+		return j(`{"apiVersion":"v1","kind":"Endpoints","metadata":{"name":"kubernetes","namespace":"default"},"subsets":[{"addresses":[` +
+			strings.Join(addrs, ",") + `],"ports":[{"name":"https","port":6443,"protocol":"TCP"}]}]}`)
+	}
+	update := func(minute int, ips ...string) ev {
+		return ev{minute: minute, verb: "update", user: "system:apiserver", res: "endpoints", ns: "default", name: "kubernetes", req: endpoints(ips...), resp: endpoints(ips...)}
+	}
+	logs := func(servers int, stop int, extra ...ev) []audit.Source {
+		bufs := make([]strings.Builder, servers)
+		for m := 0; m < 600; m++ {
+			for i := range bufs {
+				if i == servers-1 && m >= stop {
+					continue
+				}
+				bufs[i].WriteString(ev{minute: m, verb: "get", res: "pods", ns: "shop", name: "web-1", level: "Metadata"}.line() + "\n")
+			}
+		}
+		for _, e := range extra {
+			bufs[0].WriteString(e.line() + "\n")
+		}
+		var srcs []audit.Source
+		for i := range bufs {
+			srcs = append(srcs, audit.ReaderSource(fmt.Sprintf("node-%d/kube-audit.log", i+1), strings.NewReader(bufs[i].String())))
+		}
+		return srcs
+	}
+	tests := []struct {
+		name     string
+		srcs     []audit.Source
+		severity string
+		says     string
+	}{
+		{"stops as its address goes: it left", logs(3, 300, update(1, "10.0.0.1", "10.0.0.2", "10.0.0.3"), update(300, "10.0.0.1", "10.0.0.2")),
+			SeverityInfo, "node-3/kube-audit.log left the cluster"},
+		{"stops while the addresses stay: its log is lost", logs(3, 300, update(1, "10.0.0.1", "10.0.0.2", "10.0.0.3")),
+			SeverityError, "the default/kubernetes Endpoints kept their addresses"},
+		{"three addresses, two logs", logs(2, 600, update(1, "10.0.0.1", "10.0.0.2", "10.0.0.3")),
+			SeverityError, "listed 3 API server address(es)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := Build(context.Background(), tc.srcs, Options{Now: t0.Add(30 * 24 * time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := hasGap(r, GapPeriodNotCovered, tc.severity)
+			if g == nil || !strings.Contains(g.Message, tc.says) {
+				t.Fatalf("want a %s period-not-covered gap saying %q; gaps: %s (%+v)", tc.severity, tc.says, gapTypes(r), r.Gaps)
+			}
+			if tc.severity == SeverityInfo && hasGap(r, GapPeriodNotCovered, SeverityError) != nil {
+				t.Errorf("a server that left is also counted as lost: %s", gapTypes(r))
+			}
+		})
 	}
 }
