@@ -267,6 +267,9 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 			if in.Error != "" {
 				streams.Log(slog.LevelWarn, fmt.Sprintf("%s: stopped reading: %s", in.Source, in.Error), "source", in.Source)
 			}
+			if in.Skipped != "" {
+				streams.Log(slog.LevelWarn, fmt.Sprintf("%s: skipped: %s", in.Source, in.Skipped), "source", in.Source)
+			}
 		}
 		logSummary(streams, rep, time.Since(start), written)
 	}

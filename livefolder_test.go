@@ -1,0 +1,90 @@
+package main
+
+import (
+	"archive/tar"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestLiveFolderThroughBinary: a log folder built from symlinks, with a FIFO, a dangling link
+// and a tar archive in it, is read whole, and what was not read is said on stderr and in the
+// report's inputs.
+func TestLiveFolderThroughBinary(t *testing.T) {
+	root := t.TempDir()
+	logs, elsewhere := filepath.Join(root, "logs"), filepath.Join(root, "elsewhere")
+	for _, d := range []string{logs, filepath.Join(elsewhere, "sub")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile := func(from, to string) {
+		b, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFile("testdata/logs/ha-3-nodes/kube-apiserver-1-audit.log", filepath.Join(logs, "audit.log"))
+	copyFile("testdata/logs/ha-3-nodes/kube-apiserver-2-audit.log", filepath.Join(elsewhere, "one.log"))
+	copyFile("testdata/logs/ha-3-nodes/kube-apiserver-3-audit.log", filepath.Join(elsewhere, "sub", "three.log"))
+	for _, l := range [][2]string{{filepath.Join(elsewhere, "one.log"), "linked.log"}, {filepath.Join(elsewhere, "sub"), "linkdir"}, {filepath.Join(root, "gone.log"), "dangling.log"}} {
+		if err := os.Symlink(l[0], filepath.Join(logs, l[1])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := syscall.Mkfifo(filepath.Join(logs, "pipe.log"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(logs, "backup-audit.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw := tar.NewWriter(f)
+	b, _ := os.ReadFile(filepath.Join(elsewhere, "one.log"))
+	tw.WriteHeader(&tar.Header{Name: "one.log", Mode: 0o644, Size: int64(len(b))})
+	tw.Write(b)
+	tw.Close()
+	f.Close()
+
+	out := filepath.Join(root, "report.json")
+	cmd := exec.Command(bin, "--from", logs, "--format", "json", "-o", out)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	var rep struct {
+		Summary struct{ Events int64 }
+		Inputs  []struct {
+			Source  string
+			Events  int64
+			Skipped string
+		}
+	}
+	b, _ = os.ReadFile(out)
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Events != 549 {
+		t.Errorf("%d events, want the 549 of the three logs", rep.Summary.Events)
+	}
+	skipped := 0
+	for _, in := range rep.Inputs {
+		if in.Skipped != "" {
+			skipped++
+			if !strings.Contains(stderr.String(), filepath.Base(in.Source)+": skipped: ") {
+				t.Errorf("stderr does not say %s was skipped:\n%s", in.Source, stderr.String())
+			}
+		}
+	}
+	if skipped != 3 {
+		t.Errorf("%d inputs skipped, want the FIFO, the dangling link and the tar: %+v", skipped, rep.Inputs)
+	}
+}
