@@ -146,7 +146,7 @@ func (p *PDF) Render(w io.Writer, r *report.Report) error {
 	d.gaps()
 	d.coverage()
 	d.changesSection("Policy audit: network policy changes", "Every configuration change to a NetworkPolicy (and Calico's policy kinds) in the period, with who made it and what it changed.", []Section{v.PolicyChanges}, v.PolicyChanges.Empty)
-	d.changesSection("Changes per kind", "Configuration changes in the period. Subresource writes (status, binding, finalize) are counted in the summary and listed in the JSON and CSV outputs.", v.Changes, v.NoChangesText())
+	d.changesSection("Changes per kind", "Configuration changes in the period. Subresource writes (status, binding, finalize) and no-op writes (which changed no field) are counted in the summary and listed in the JSON and CSV outputs.", v.Changes, v.NoChangesText())
 	d.failed()
 	d.appendix()
 	if err := f.Error(); err != nil {

@@ -138,7 +138,7 @@ func NewView(r *report.Report, maxRows int) *View {
 		res := &r.Resources[i]
 		for j := range res.History {
 			c := &res.History[j]
-			if c.Class != report.ClassConfiguration {
+			if c.Class != report.ClassConfiguration || c.NoOp() {
 				continue
 			}
 			k := KindLabel(res.Kind, res.Group)
@@ -371,7 +371,7 @@ func chart(r *report.Report, kinds []string) Chart {
 	var first, last time.Time
 	for _, res := range r.Resources {
 		for _, c := range res.History {
-			if c.Class != report.ClassConfiguration {
+			if c.Class != report.ClassConfiguration || c.NoOp() {
 				continue
 			}
 			if first.IsZero() || c.Time.Before(first) {
@@ -410,7 +410,7 @@ func chart(r *report.Report, kinds []string) Chart {
 	}
 	for _, res := range r.Resources {
 		for _, c := range res.History {
-			if c.Class != report.ClassConfiguration {
+			if c.Class != report.ClassConfiguration || c.NoOp() {
 				continue
 			}
 			b := int(c.Time.Sub(start) / ch.Step)

@@ -109,3 +109,20 @@ func TestRowIDsAreUnique(t *testing.T) {
 		t.Errorf("%d rows", n)
 	}
 }
+
+// A patch that sets what is already there is a no-op: listed, counted apart, not a change.
+func TestNoOpWriteIsNotAChange(t *testing.T) {
+	r := build(t, Options{},
+		ev{minute: 0, verb: "create", res: "pods", ns: "shop", name: "web-1", resp: pod("web-1", "shop", `,"labels":{"a":"b"}`, "", "")},
+		ev{minute: 1, verb: "patch", res: "pods", ns: "shop", name: "web-1", req: j(`{"metadata":{"labels":{"a":"b"}}}`), resp: pod("web-1", "shop", `,"labels":{"a":"b"}`, "", "")},
+		ev{minute: 2, verb: "patch", res: "pods", ns: "shop", name: "web-1", req: j(`{"metadata":{"labels":{"a":"c"}}}`), resp: pod("web-1", "shop", `,"labels":{"a":"c"}`, "", "")},
+	)
+	s := r.Summary
+	if s.Changes != 2 || s.NoOp != 1 || len(s.Kinds) != 1 || s.Kinds[0].NoOp != 1 || s.Kinds[0].Modified != 1 || s.Actors[0].NoOp != 1 || r.Coverage[0].Changes != 2 {
+		t.Errorf("changes %d, no-ops %d, kinds %+v, actors %+v, coverage changes %d", s.Changes, s.NoOp, s.Kinds, s.Actors, r.Coverage[0].Changes)
+	}
+	if h := r.Resources[0].History; len(h) != 3 || !h[1].NoOp() || h[2].NoOp() {
+		t.Errorf("history %+v", h)
+	}
+	checkSums(t, r)
+}
