@@ -54,7 +54,7 @@ func TestLiveFolderThroughBinary(t *testing.T) {
 	f.Close()
 
 	out := filepath.Join(root, "report.json")
-	cmd := exec.Command(bin, "--from", logs, "--format", "json", "-o", out)
+	cmd := exec.Command(bin, "--from", logs, "--format", "json", "-o", out, "--evidence", filepath.Join(root, "evidence.json"))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -86,5 +86,10 @@ func TestLiveFolderThroughBinary(t *testing.T) {
 	}
 	if skipped != 3 {
 		t.Errorf("%d inputs skipped, want the FIFO, the dangling link and the tar: %+v", skipped, rep.Inputs)
+	}
+	// The manifest lists what was read: verify neither hangs on the FIFO nor misses the link.
+	verify := exec.Command(bin, "verify", filepath.Join(root, "evidence.json"))
+	if b, err := verify.CombinedOutput(); err != nil {
+		t.Errorf("verify: %v\n%s", err, b)
 	}
 }

@@ -84,6 +84,9 @@ func writeManifest(set *outputSet, path string, rep *report.Report, targets []ta
 	m := &Manifest{APIVersion: report.APIVersion, Kind: ManifestKind, GeneratedAt: rep.GeneratedAt, Tool: rep.Tool,
 		Cluster: rep.Cluster, Period: rep.Period, ReportDigest: rep.Digest, Inputs: []FileDigest{}, Outputs: []FileDigest{}}
 	for _, in := range rep.Inputs {
+		if in.Skipped != "" {
+			continue // not read: no digest to check later (and a FIFO cannot be read again)
+		}
 		m.Inputs = append(m.Inputs, FileDigest{Path: in.Source, SHA256: in.SHA256, Bytes: in.Bytes})
 	}
 	base := filepath.Dir(path)
