@@ -824,7 +824,7 @@ func presenceGaps(servers []*server, ci coverageInput) presence {
 	for _, s := range servers {
 		limit, why := presenceLimit(s, ci.holes)
 		serverRule := "period-not-covered per API server: silent longer than " + why + " at the start or end of the span the other API servers cover"
-		lost := "the trail does not show it leaving the cluster (the default/kubernetes Endpoints kept their addresses), so the events count as lost"
+		lost := "nothing in the trail shows it leaving the cluster (no write to the default/kubernetes Endpoints took an address away then), so the events count as lost"
 		if d := s.first.Sub(from); d > limit {
 			g := Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: s.key, From: ptime(from), To: ptime(minTime(s.first, to)),
 				Count: missingAt(s, d), Rule: serverRule,

@@ -89,6 +89,12 @@ func TestGapScenarios(t *testing.T) {
 				}
 			}},
 		{name: "truncated", files: dirFiles("logs/gaps/truncated", 3), gap: GapTruncated, severity: SeverityWarning},
+		{name: "server-stops-early", files: dirFiles("logs/gaps/server-stops-early", 3), gap: GapPeriodNotCovered, severity: SeverityError,
+			check: func(t *testing.T, r *Report, g *Gap) {
+				if !strings.HasSuffix(g.Source, "kube-apiserver-3-audit.log") || g.From.After(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)) || g.Count == 0 || len(r.Gaps) != 1 {
+					t.Errorf("gap %+v; gaps %s", g, gapTypes(r))
+				}
+			}},
 		{name: "unknown-baseline", files: dirFiles("logs/gaps/unknown-baseline", 3), opts: Options{Period: Period{Start: at("2026-11-01T10:00:00Z")}},
 			gap: GapUnknownBaseline, severity: SeverityInfo},
 		{name: "period-not-covered", files: dirFiles("logs/ha-3-nodes", 3), opts: Options{Period: Period{Start: at("2026-10-31T00:00:00Z"), End: at("2026-11-03T00:00:00Z")}},
