@@ -94,10 +94,10 @@ type fileRecord struct {
 	read   int64  // stored bytes read
 	sum    [sha256.Size]byte
 	plain  bool
-	lost   bool // part of it was lost to a truncation
+	lost   bool      // part of it was lost to a truncation
 	mtime  time.Time // when read: as long as read and unchanged since, it is not looked at again
-	gone   bool // removed before it could be read
-	reused bool // its inode was found given to another file, which was taken up
+	gone   bool      // removed before it could be read
+	reused bool      // its inode was found given to another file, which was taken up
 	state  *sourceState
 }
 
