@@ -21,7 +21,7 @@ const (
 
 // postureKinds are the resources whose states the posture follows.
 var postureKinds = map[string]bool{"pods": true, "namespaces": true, "serviceaccounts": true, "endpoints": true, "networkpolicies": true,
-	"globalnetworkpolicies": true, "adminnetworkpolicies": true, "baselineadminnetworkpolicies": true}
+	"globalnetworkpolicies": true, "adminnetworkpolicies": true, "baselineadminnetworkpolicies": true, "endpointslices": true}
 
 // feedPosture makes the tracker tell the engine every state change of the kinds it follows:
 // one reconstruction serves the histories, state --at and the posture.

@@ -251,6 +251,8 @@ func (e *Engine) Observe(u Update) {
 		}
 	case kind == "/endpoints":
 		e.endpoints(u)
+	case kind == "discovery.k8s.io/endpointslices":
+		e.endpointSlice(u)
 	case kind == "networking.k8s.io/networkpolicies" || kind == "extensions/networkpolicies":
 		e.networkPolicy(u)
 	default:
@@ -550,6 +552,42 @@ func (e *Engine) endpoints(u Update) {
 			}
 			e.services[key][svc] = true
 		}
+	}
+}
+
+// endpointSlice reads the pods a discovery.k8s.io EndpointSlice names for its service (the
+// label kubernetes.io/service-name).
+func (e *Engine) endpointSlice(u Update) {
+	if !u.Exists || u.Object == nil {
+		return
+	}
+	var o struct {
+		Metadata  metav1.ObjectMeta `json:"metadata"`
+		Endpoints []struct {
+			TargetRef *struct{ Kind, Namespace, Name string } `json:"targetRef"`
+		} `json:"endpoints"`
+	}
+	if json.Unmarshal(u.Object, &o) != nil {
+		return
+	}
+	svcName := o.Metadata.Labels["kubernetes.io/service-name"]
+	if svcName == "" {
+		return
+	}
+	svc := u.Namespace + "/" + svcName
+	for _, ep := range o.Endpoints {
+		if ep.TargetRef == nil || ep.TargetRef.Kind != "Pod" {
+			continue
+		}
+		ns := ep.TargetRef.Namespace
+		if ns == "" {
+			ns = u.Namespace
+		}
+		key := ns + "/" + ep.TargetRef.Name
+		if e.services[key] == nil {
+			e.services[key] = map[string]bool{}
+		}
+		e.services[key][svc] = true
 	}
 }
 

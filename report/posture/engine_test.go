@@ -306,3 +306,30 @@ func TestTimeline(t *testing.T) {
 		t.Errorf("at the start %+v", tl[0])
 	}
 }
+
+// Services come from EndpointSlices too, when they are in scope.
+func TestServicesFromEndpointSlices(t *testing.T) {
+	slice := Update{Time: at(1), Group: "discovery.k8s.io", Resource: "endpointslices", Namespace: "shop", Name: "web-abc12", Exists: true,
+		Object: []byte(`{"metadata":{"labels":{"kubernetes.io/service-name":"web"}},"endpoints":[{"addresses":["10.0.0.1"],"targetRef":{"kind":"Pod","name":"web","namespace":"shop"}}]}`)}
+	p := run(t, Options{}, podU(0, "shop", "web", `"app":"web"`), slice)
+	if e := endpoint(t, p, "shop/web"); fmt.Sprint(e.Services) != "[shop/web]" {
+		t.Errorf("services %v", e.Services)
+	}
+}
+
+// A namespace deleted with its pods inside ends their lives; a namespace relabelled into a
+// --namespace-selector brings its pods into scope from then on.
+func TestNamespaceDeletionAndRelabel(t *testing.T) {
+	p := run(t, Options{}, nsU(0, "tmp", ``), npU(0, "tmp", "deny", denyAll), podU(0, "tmp", "web", `"app":"web"`),
+		gone(podU(0, "tmp", "web", ``), 40, "system:serviceaccount:kube-system:namespace-controller"),
+		gone(npU(0, "tmp", "deny", denyAll), 40, "system:serviceaccount:kube-system:namespace-controller"))
+	e := endpoint(t, p, "tmp/web")
+	if !e.To.Equal(at(40)) || e.IngressProtected != True || e.IngressUnprotectedSeconds != 0 {
+		t.Errorf("a pod removed with its namespace: to %v, ingress %s, unprotected %.0f s", e.To, e.IngressProtected, e.IngressUnprotectedSeconds)
+	}
+	p = run(t, Options{Scope: Scope{NamespaceSelector: "env=prod"}}, nsU(0, "shop", `"env":"dev"`), podU(0, "shop", "web", `"app":"web"`),
+		nsU(30, "shop", `"env":"prod"`))
+	if p.Summary.EndpointsNumInScope != 1 {
+		t.Errorf("a namespace relabelled into the selector: %d pods in scope", p.Summary.EndpointsNumInScope)
+	}
+}
