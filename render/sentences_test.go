@@ -59,7 +59,7 @@ func TestSentencesHold(t *testing.T) {
 			},
 			want: []string{"No change to a network policy in the logs read; the trail is incomplete"}},
 	}
-	formats := map[string]Renderer{"md": &Markdown{}, "html": &HTML{}, "pdf": &PDF{}}
+	formats := map[string]Renderer{"md": &Markdown{}, "html": &HTML{}, "pdf": &PDF{}, "txt": &Table{}}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := clean(t)

@@ -132,6 +132,9 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 	if err := t.table(w, []string{"Kind", "Status", "Events", "Writes", "With bodies", "Highest level", "Changes"}, rows, nil); err != nil {
 		return err
 	}
+	if len(r.Gaps) == 0 {
+		fmt.Fprintf(w, "\n%s\n", noGapsText(r))
+	}
 	if len(r.Gaps) > 0 {
 		fmt.Fprintf(w, "\n%s\n", st.bold(fmt.Sprintf("Gaps (%d)", len(r.Gaps))))
 		for _, g := range r.Gaps {
@@ -192,6 +195,7 @@ func (t *Table) policyChanges(w io.Writer, r *report.Report, st styler) error {
 	v := NewView(r, maxTablePolicyChanges)
 	sec := v.PolicyChanges
 	if sec.Total == 0 {
+		fmt.Fprintf(w, "\n%s\n%s\n", st.bold("Network policy changes"), sec.Empty)
 		return nil
 	}
 	fmt.Fprintf(w, "\n%s\n", st.bold(fmt.Sprintf("Network policy changes (%d)", sec.Total)))

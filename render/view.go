@@ -214,7 +214,9 @@ func Statement(r *report.Report) []report.ScopeLine {
 func (v *View) VerdictText() string { return VerdictText(v.Verdict) }
 
 // NoGapsText is what a report without gaps says: over which span, on which API servers.
-func (v *View) NoGapsText() string {
+func (v *View) NoGapsText() string { return noGapsText(v.Report) }
+
+func noGapsText(v *report.Report) string {
 	servers := 0
 	if len(v.Coverage) > 0 {
 		servers = len(v.Coverage[0].Sources)

@@ -503,6 +503,8 @@ func cover(ci coverageInput) {
 	r.APIServers = &APIServers{Expected: ci.expectedN, Named: ci.expected, Seen: []string{}}
 	for _, s := range apiServers {
 		total += s.events
+	}
+	for _, s := range present {
 		r.APIServers.Seen = append(r.APIServers.Seen, s.key)
 	}
 	pres := presenceGaps(present, ci)
@@ -802,7 +804,8 @@ func presenceGaps(servers []*server, ci coverageInput) presence {
 			from = first
 		}
 		if ci.period.End == nil {
-			to = last
+			// An open end is now, when the run knows it.
+			to = maxTime(from, ci.now)
 		}
 		out.outside = true
 		out.gaps = append(out.gaps, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(from), To: ptime(to), Rule: rule,

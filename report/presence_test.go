@@ -142,8 +142,11 @@ func TestPeriodTheLogsDoNotReach(t *testing.T) {
 	if len(r.Gaps) != 1 || r.Gaps[0].Type != GapPeriodNotCovered || r.Gaps[0].Severity != SeverityError || r.Gaps[0].Source != "" {
 		t.Fatalf("want one period-not-covered error; gaps: %s", gapTypes(r))
 	}
-	if !strings.Contains(r.Gaps[0].Message, "no input has any event in the period") {
-		t.Errorf("message %q", r.Gaps[0].Message)
+	if g := r.Gaps[0]; !strings.Contains(g.Message, "no input has any event in the period") || !g.From.Equal(start) || !g.To.After(start) {
+		t.Errorf("gap %+v from %s to %s", g, g.From, g.To)
+	}
+	if r.APIServers == nil || len(r.APIServers.Seen) != 3 {
+		t.Errorf("API servers %+v: the three logs are there, only not in the period", r.APIServers)
 	}
 	for _, c := range r.Coverage {
 		if c.Status != StatusUnknown {

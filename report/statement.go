@@ -48,9 +48,9 @@ func ScopeStatement(r *Report) []ScopeLine {
 	case p.Start != nil && p.End != nil:
 		period = fmt.Sprintf("%s to %s (end exclusive), as given%s; the logs read run from %s", stamp(*p.Start), stamp(*p.End), tz, logs)
 	case p.Start != nil:
-		period = fmt.Sprintf("from %s, as given%s, with no end: to the last event (%s)", stamp(*p.Start), tz, logs)
+		period = fmt.Sprintf("from %s, as given%s, with no end; the logs read run from %s", stamp(*p.Start), tz, logs)
 	case p.End != nil:
-		period = fmt.Sprintf("to %s, as given%s, with no start: from the first event (%s)", stamp(*p.End), tz, logs)
+		period = fmt.Sprintf("to %s, as given%s, with no start; the logs read run from %s", stamp(*p.End), tz, logs)
 	default:
 		period = "none given: the logs' own span, " + logs + "; the verdict says nothing of the time before or after it"
 	}
