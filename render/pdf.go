@@ -565,7 +565,7 @@ func (d *pdfDoc) changesSection(title, intro string, sections []Section, empty s
 func (d *pdfDoc) failed() {
 	d.heading("Failed attempts")
 	if len(d.v.Failed) == 0 {
-		d.para("No write was refused in the period.", colText)
+		d.para(d.v.NoFailedText(), colText)
 		return
 	}
 	d.para("Writes the API server refused: nothing changed, but each is evidence of an attempt.", colMuted)

@@ -58,6 +58,12 @@ func TestSentencesHold(t *testing.T) {
 				r.Resources = nil
 			},
 			want: []string{"No change to a network policy in the logs read; the trail is incomplete"}},
+		{name: "no refused write in an incomplete trail may hide some",
+			edit: func(r *report.Report) {
+				r.Verdict = report.VerdictGaps
+				r.Gaps = []report.Gap{{Type: report.GapTimeHole, Severity: report.SeverityWarning, Message: "a hole"}}
+			},
+			want: []string{"No refused write in the logs read; the trail is incomplete"}, not: []string{"No write was refused in the period"}},
 	}
 	formats := map[string]Renderer{"md": &Markdown{}, "html": &HTML{}, "pdf": &PDF{}, "txt": &Table{}}
 	for _, tc := range tests {

@@ -158,6 +158,9 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 	s := r.Summary
 	fmt.Fprintf(w, "\n%s\n%d configuration changes to %d objects; apart from them: %d no-op writes, %d subresource writes, %d failed attempts, %d dry runs.\n",
 		st.bold("Changes in the period"), s.Changes, s.Objects, s.NoOp, s.SubresourceChanges, s.FailedAttempts, s.DryRuns)
+	if s.FailedAttempts == 0 {
+		fmt.Fprintln(w, (&View{Report: r}).NoFailedText())
+	}
 	if len(s.Kinds) > 0 {
 		var rows [][]string
 		for _, k := range s.Kinds {

@@ -233,6 +233,15 @@ func noGapsText(v *report.Report) string {
 	return fmt.Sprintf("No gaps: every required kind was audited with bodies on each of the %d API server(s) in the inputs, %s.", servers, span)
 }
 
+// NoFailedText is what to say when no refused write was read: that none was refused only
+// where the trail is complete.
+func (v *View) NoFailedText() string {
+	if v.Verdict != report.VerdictPass {
+		return "No refused write in the logs read; the trail is incomplete (see the gaps), so some may be missing."
+	}
+	return "No write was refused in the period."
+}
+
 // NoChangesText is what to say when the period has no configuration change at all.
 func (v *View) NoChangesText() string {
 	return v.noneText("", "an object in scope")
