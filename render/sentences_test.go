@@ -73,15 +73,7 @@ func TestSentencesHold(t *testing.T) {
 				tc.edit(r)
 			}
 			for name, f := range formats {
-				var buf bytes.Buffer
-				if err := f.Render(&buf, r); err != nil {
-					t.Fatal(err)
-				}
-				text := buf.String()
-				if name == "pdf" {
-					text = pdfText(t, buf.Bytes())
-				}
-				text = strings.Join(strings.Fields(text), " ")
+				text := strings.Join(strings.Fields(readable(t, f, r)), " ")
 				for _, w := range tc.want {
 					if !has(text, w) {
 						t.Errorf("%s lacks %q", name, w)
@@ -102,14 +94,7 @@ func TestSentencesHold(t *testing.T) {
 func TestCoverageOfACleanClusterHasNoFailureMark(t *testing.T) {
 	r := loadReport(t, "ha-3-nodes")
 	for name, f := range map[string]Renderer{"html": &HTML{}, "pdf": &PDF{}} {
-		var buf bytes.Buffer
-		if err := f.Render(&buf, r); err != nil {
-			t.Fatal(err)
-		}
-		text := buf.String()
-		if name == "pdf" {
-			text = pdfText(t, buf.Bytes())
-		}
+		text := readable(t, f, r)
 		// From the coverage table on, past the legend that explains the mark.
 		text = text[strings.Index(text, "cannot be reconstructed"):]
 		if i := strings.Index(text, "Changes per kind"); i > 0 {
@@ -128,17 +113,9 @@ func TestScopeStatementInEveryFormat(t *testing.T) {
 		t.Fatal("the golden report has no statement")
 	}
 	for name, f := range map[string]Renderer{"txt": &Table{}, "md": &Markdown{}, "html": &HTML{}, "pdf": &PDF{}, "json": &JSON{}} {
-		var buf bytes.Buffer
-		if err := f.Render(&buf, r); err != nil {
-			t.Fatal(err)
-		}
-		text := buf.String()
-		switch name {
-		case "pdf":
-			text = pdfText(t, buf.Bytes())
+		text := readable(t, f, r)
+		if name == "pdf" {
 			text = text[:strings.Index(text, "\f")] // the cover
-		case "html":
-			text = html.UnescapeString(text)
 		}
 		for _, l := range r.Statement {
 			if !has(text, l.Label) || !has(text, l.Text) {
@@ -146,4 +123,20 @@ func TestScopeStatementInEveryFormat(t *testing.T) {
 			}
 		}
 	}
+}
+
+// readable is r in format f as a reader sees it: a PDF's text, HTML without its escapes.
+func readable(t *testing.T, f Renderer, r *report.Report) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := f.Render(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	switch f.(type) {
+	case *PDF:
+		return pdfText(t, buf.Bytes())
+	case *HTML:
+		return html.UnescapeString(buf.String())
+	}
+	return buf.String()
 }
