@@ -6,8 +6,10 @@ import (
 	"bytes"
 	"context"
 	stdjson "encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -600,5 +602,19 @@ func TestSplicedLines(t *testing.T) {
 	in := inputs[0]
 	if in.Events != int64(valid) || in.Lost() != int64(16-valid) {
 		t.Errorf("%d events and %d lost of 16 spliced lines, %d of them valid JSON", in.Events, in.Lost(), valid)
+	}
+}
+
+// TestGlobMatchRotatedAway: a file a glob matched that is gone by the time it is looked at
+// (rotation renamed or removed it) is no error: the run goes on with the others.
+func TestGlobMatchRotatedAway(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "kube-audit.log"), eventLines(0, 5))
+	var l lister
+	if err := l.addPath(filepath.Join(dir, "kube-audit-gone.log"), filepath.Join(dir, "*.log")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a vanished match: %v, want not-exist", err)
+	}
+	if _, err := Resolve([]string{filepath.Join(dir, "*.log")}, nil); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -102,6 +102,9 @@ func Resolve(specs []string, stdin io.Reader) ([]Source, error) {
 			}
 			for _, m := range matches {
 				if err := l.addPath(m, spec); err != nil {
+					if errors.Is(err, fs.ErrNotExist) {
+						continue // rotated away since the glob matched it: the end's listing finds it
+					}
 					return nil, err
 				}
 			}
@@ -210,6 +213,9 @@ func walk(root string, rootInfo fs.FileInfo, visit func(string, fs.FileInfo), sk
 		defer delete(ancestors, id)
 		entries, err := os.ReadDir(path)
 		if err != nil {
+			if path != root && errors.Is(err, fs.ErrNotExist) {
+				return nil // removed since its parent was listed
+			}
 			return &SourceError{Source: path, Err: unwrapPathError(err)}
 		}
 		for _, e := range entries {
