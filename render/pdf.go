@@ -270,9 +270,16 @@ func (d *pdfDoc) cover() {
 		c = colError
 	}
 	d.SetFillColor(c.r, c.g, c.b)
+	// Two lines, "TRAIL" over "COMPLETE" or "INCOMPLETE", in the badge's width.
+	bx, by := d.GetXY()
+	d.Rect(bx, by, 40, 14, "F")
 	d.font("sans", "B", 11, rgb{255, 255, 255})
-	d.CellFormat(40, 14, label, "", 0, "C", true, 0, "")
-	d.SetX(pdfMargin + 45)
+	first, rest, _ := strings.Cut(label, " ")
+	d.SetXY(bx, by+1.5)
+	d.CellFormat(40, 5.5, first, "", 0, "C", false, 0, "")
+	d.SetXY(bx, by+7)
+	d.CellFormat(40, 5.5, rest, "", 0, "C", false, 0, "")
+	d.SetXY(pdfMargin+45, by)
 	d.font("sans", "", 10.5, colText)
 	y := d.GetY()
 	d.MultiCell(d.width-45, 5, r.Score.Text, "", "L", false)
