@@ -337,7 +337,7 @@ func (d *pdfDoc) summary() {
 		for _, k := range s.Kinds {
 			rows = append(rows, []string{KindLabel(k.Kind, k.Group), fmt.Sprint(k.Objects), fmt.Sprint(k.Created), fmt.Sprint(k.Modified), fmt.Sprint(k.DeletionRequested), fmt.Sprint(k.Deleted), fmt.Sprint(k.NoOp), fmt.Sprint(k.SubresourceChanges), fmt.Sprint(k.FailedAttempts)})
 		}
-		d.table([]col{{"Kind", 0.19, "L"}, {"Objects", 0.09, "R"}, {"Created", 0.09, "R"}, {"Modified", 0.1, "R"}, {"Deletion requested", 0.11, "R"}, {"Deleted", 0.09, "R"}, {"No-op", 0.09, "R"}, {"Subresource", 0.13, "R"}, {"Failed", 0.11, "R"}}, rows, nil)
+		d.table([]col{{"Kind", 0.18, "L"}, {"Objects", 0.08, "R"}, {"Created", 0.08, "R"}, {"Modified", 0.1, "R"}, {"Deletion requested", 0.18, "R"}, {"Deleted", 0.08, "R"}, {"No-op", 0.08, "R"}, {"Subresource", 0.14, "R"}, {"Failed", 0.08, "R"}}, rows, nil)
 	}
 	if len(s.Actors) > 0 {
 		d.subheading("Top actors")
