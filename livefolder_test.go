@@ -2,13 +2,17 @@ package main
 
 import (
 	"archive/tar"
+	"bufio"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestLiveFolderThroughBinary: a log folder built from symlinks, with a FIFO, a dangling link
@@ -91,5 +95,73 @@ func TestLiveFolderThroughBinary(t *testing.T) {
 	verify := exec.Command(bin, "verify", filepath.Join(root, "evidence.json"))
 	if b, err := verify.CombinedOutput(); err != nil {
 		t.Errorf("verify: %v\n%s", err, b)
+	}
+}
+
+// TestReportWhileRotating runs the report on a folder that another process writes and rotates
+// meanwhile (lumberjack-style rename and gzip, or copytruncate; the writer is the audit
+// package's TestWriterProcess): the run succeeds, counts every event written before it began,
+// counts none twice, and finds nothing unreadable.
+func TestReportWhileRotating(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a writer process")
+	}
+	writer := filepath.Join(t.TempDir(), "audit.test")
+	if b, err := exec.Command("go", "test", "-c", "-o", writer, "./audit").CombinedOutput(); err != nil {
+		t.Fatalf("building the writer: %v\n%s", err, b)
+	}
+	for _, mode := range []string{"lumberjack", "copytruncate"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			w := exec.Command(writer, "-test.run=^TestWriterProcess$")
+			w.Env = append(os.Environ(), "AUDIT_TEST_WRITER_DIR="+dir, "AUDIT_TEST_WRITER_MODE="+mode)
+			progress, err := w.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer w.Wait()
+			defer w.Process.Kill()
+			// written is how many events the writer has written, to within the 4 it prints by.
+			var written atomic.Int64
+			go func() {
+				lines := bufio.NewScanner(progress)
+				for lines.Scan() {
+					n, _ := strconv.Atoi(lines.Text())
+					written.Store(int64(n))
+				}
+			}()
+			for written.Load() < 6000 {
+				time.Sleep(10 * time.Millisecond)
+			}
+			before := int(written.Load())
+			out := filepath.Join(t.TempDir(), "report.json")
+			cmd := exec.Command(bin, "--from", dir, "--format", "json", "-o", out)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("%v\n%s", err, stderr.String())
+			}
+			after := int(written.Load()) + 4
+			var rep struct {
+				Summary struct{ Events int }
+				Gaps    []struct{ Type, Severity, Message string }
+			}
+			b, _ := os.ReadFile(out)
+			if err := json.Unmarshal(b, &rep); err != nil {
+				t.Fatal(err)
+			}
+			if rep.Summary.Events < before || rep.Summary.Events > after {
+				t.Errorf("%d events counted; %d were written before the run, %d by its end", rep.Summary.Events, before, after)
+			}
+			for _, g := range rep.Gaps {
+				if g.Type == "unreadable" && g.Severity != "info" {
+					t.Errorf("gap: %s", g.Message)
+				}
+			}
+			t.Logf("%s: %d written before the run, %d counted, %d written by its end", mode, before, rep.Summary.Events, after)
+		})
 	}
 }
