@@ -59,6 +59,8 @@ type Options struct {
 	// APIServerCount says how many. A server expected with no input is a period-not-covered gap.
 	APIServers     []string
 	APIServerCount int
+	// Evidence names the evidence manifest the run writes with the report (--evidence).
+	Evidence *EvidenceRef
 }
 
 // decoded is an event with its response body decoded, on its way to the tracker.
@@ -219,6 +221,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: skipped: %s", ri.Source, ri.Skipped))
 		}
 	}
+	rep.Evidence = opts.Evidence
 	rep.Statement = ScopeStatement(rep)
 	return rep, nil
 }

@@ -50,7 +50,9 @@ type Report struct {
 	APIServers *APIServers `json:"apiServers,omitempty"`
 	// Statement says what the report covers (ScopeStatement), as every format shows it.
 	Statement []ScopeLine `json:"statement,omitempty"`
-	Warnings  []string    `json:"warnings,omitempty"`
+	// Evidence names the evidence manifest written with the report, when one is.
+	Evidence *EvidenceRef `json:"evidence,omitempty"`
+	Warnings []string     `json:"warnings,omitempty"`
 }
 
 // Tool names the program and command line that made a report.

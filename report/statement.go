@@ -14,6 +14,15 @@ type APIServers struct {
 	Seen     []string `json:"seen"`
 }
 
+// EvidenceRef names the evidence manifest written with the report (--evidence): it records
+// the SHA-256 of every input and output, and this report's digest, so it cannot be inside
+// the report; the report names it and the key that signs it.
+type EvidenceRef struct {
+	Manifest string `json:"manifest"`
+	// KeyID identifies the ed25519 key that signs the manifest; empty when unsigned.
+	KeyID string `json:"keyID,omitempty"`
+}
+
 // ScopeLine is one line of the scope statement: what the report covers, as given or as
 // found, so that no verdict is read beyond it.
 type ScopeLine struct {
@@ -103,6 +112,15 @@ func ScopeStatement(r *Report) []ScopeLine {
 		}
 		policies = strings.Join(files, ", ")
 	}
+	evidence := "no evidence manifest (--evidence)"
+	if e := r.Evidence; e != nil {
+		evidence = e.Manifest + ", which records the SHA-256 of every input and output and this report's digest; "
+		if e.KeyID != "" {
+			evidence += "signed with the ed25519 key " + e.KeyID
+		} else {
+			evidence += "not signed (--sign-key)"
+		}
+	}
 	return []ScopeLine{
 		{"Period", period},
 		{"Cluster", cluster},
@@ -110,5 +128,6 @@ func ScopeStatement(r *Report) []ScopeLine {
 		{"Kinds", kinds},
 		{"Inputs", fmt.Sprintf("%d file(s), %d events; each file's SHA-256 is listed with the inputs", len(r.Inputs), r.Summary.Events)},
 		{"Policy files", policies},
+		{"Evidence", evidence},
 	}
 }

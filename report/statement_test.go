@@ -26,7 +26,10 @@ func TestScopeStatement(t *testing.T) {
 		{name: "a number of servers, a policy checked",
 			opts: Options{APIServerCount: 3, Policies: []string{"../testdata/policies/generated.yaml"}},
 			want: map[string]string{"API servers": "3 expected; 3 seen", "Policy files": "generated.yaml",
-				"Kinds": "Calico's 7 policy kinds"}},
+				"Kinds": "Calico's 7 policy kinds", "Evidence": "no evidence manifest"}},
+		{name: "an evidence manifest, signed",
+			opts: Options{Evidence: &EvidenceRef{Manifest: "reports/prod.evidence.json", KeyID: "ed25519:3f2a"}},
+			want: map[string]string{"Evidence": "reports/prod.evidence.json, which records the SHA-256 of every input and output and this report's digest; signed with the ed25519 key ed25519:3f2a"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
