@@ -145,7 +145,7 @@ func (p *PDF) Render(w io.Writer, r *report.Report) error {
 	d.summary()
 	d.gaps()
 	d.coverage()
-	d.changesSection("Policy audit: network policy changes", "Every configuration change to a NetworkPolicy (and Calico's policy kinds) in the period, with who made it and what it changed.", []Section{v.PolicyChanges}, v.PolicyChanges.Empty)
+	d.changesSection("Policy audit: network policy changes", "Every configuration change in the period to a NetworkPolicy, to Calico's policy kinds and to the AdminNetworkPolicy API, with who made it and what it changed.", []Section{v.PolicyChanges}, v.PolicyChanges.Empty)
 	d.changesSection("Changes per kind", "Configuration changes in the period. Subresource writes (status, binding, finalize) and no-op writes (which changed no field) are counted in the summary and listed in the JSON and CSV outputs.", v.Changes, v.NoChangesText())
 	d.failed()
 	d.appendix()
@@ -557,7 +557,12 @@ func (d *pdfDoc) changesSection(title, intro string, sections []Section, empty s
 			if c.Baseline == report.BaselineUnknown {
 				what = append(what, "(earlier state unknown)")
 			}
-			rows = append(rows, []string{c.Time + "\nID " + c.ID, c.Action + "\n" + c.Verb + " " + c.Code, c.Object, c.User + "\n" + c.SourceIP, strings.Join(what, "\n")})
+			obj := c.Object
+			if c.Kind != s.Kind {
+				// The policy audit holds Calico's kinds and AdminNetworkPolicies too.
+				obj = c.Kind + "\n" + obj
+			}
+			rows = append(rows, []string{c.Time + "\nID " + c.ID, c.Action + "\n" + c.Verb + " " + c.Code, obj, c.User + "\n" + c.SourceIP, strings.Join(what, "\n")})
 		}
 		d.table([]col{{"Time (UTC)", 0.13, "L"}, {"Action", 0.13, "L"}, {"Object", 0.17, "L"}, {"User, from", 0.19, "L"}, {"What changed", 0.38, "L"}}, rows, nil)
 		if s.More > 0 {

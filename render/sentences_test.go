@@ -140,3 +140,18 @@ func readable(t *testing.T, f Renderer, r *report.Report) string {
 	}
 	return buf.String()
 }
+
+// The policy audit lists the changes to Calico's policy kinds under their own names.
+func TestPolicyAuditListsCalicoKinds(t *testing.T) {
+	r := loadReport(t, "ha-3-nodes")
+	c := r.Resources[0].History[0]
+	c.AuditID, c.ID, c.Diff, c.Note = "calico-1", "c0ffee00", nil, ""
+	r.Resources = append(r.Resources, report.Resource{Kind: "GlobalNetworkPolicy", Group: "projectcalico.org", Resource: "globalnetworkpolicies",
+		Name: "allow-all-egress", History: []report.Change{c}})
+	for name, f := range map[string]Renderer{"md": &Markdown{}, "html": &HTML{}, "pdf": &PDF{}, "txt": &Table{}} {
+		text := readable(t, f, r)
+		if !has(text, "Calico GlobalNetworkPolicy allow-all-egress") {
+			t.Errorf("%s: the policy audit does not list the Calico GlobalNetworkPolicy", name)
+		}
+	}
+}
