@@ -124,6 +124,7 @@ func TestGapScenarios(t *testing.T) {
 			if tc.check != nil {
 				tc.check(t, r, g)
 			}
+			checkSums(t, r)
 		})
 	}
 
