@@ -22,6 +22,9 @@ type Update struct {
 	Object []byte
 	// Cause is the write that made the update.
 	Cause Cause
+	// Untimed marks an update from an event without a usable time: it cannot be placed in
+	// the period, so the posture leaves it out rather than guess when it happened.
+	Untimed bool
 }
 
 // Cause is the write behind an update.
@@ -199,6 +202,14 @@ var enforcing = map[string]string{
 
 // Observe applies one update.
 func (e *Engine) Observe(u Update) {
+	if u.Untimed {
+		return
+	}
+	if u.Resource == "pods" && u.Name == "" {
+		// Creates whose name was never logged share one history entry; they are no pod
+		// the posture can follow.
+		return
+	}
 	if !e.opened && !u.Time.Before(e.opts.Start) && (e.opts.End.IsZero() || u.Time.Before(e.opts.End)) {
 		start := e.opts.Start
 		if start.IsZero() {

@@ -333,3 +333,15 @@ func TestNamespaceDeletionAndRelabel(t *testing.T) {
 		t.Errorf("a namespace relabelled into the selector: %d pods in scope", p.Summary.EndpointsNumInScope)
 	}
 }
+
+// Updates the trail cannot place in time, and pods whose name was never logged, are left
+// out rather than given a life the trail does not show.
+func TestUntimedAndNamelessPods(t *testing.T) {
+	untimed := podU(0, "shop", "ghost", `"app":"web"`)
+	untimed.Time, untimed.Untimed = time.Time{}, true
+	nameless := podU(20, "shop", "", `"app":"web"`)
+	p := run(t, Options{}, untimed, nameless, podU(20, "shop", "web", `"app":"web"`))
+	if len(p.Endpoints) != 1 || p.Endpoints[0].Endpoint != "shop/web" {
+		t.Errorf("endpoints %+v", p.Endpoints)
+	}
+}
