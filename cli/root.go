@@ -17,6 +17,7 @@ import (
 	"github.com/auditreport/auditreport/audit"
 	"github.com/auditreport/auditreport/render"
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/posture"
 )
 
 // BuildInfo is stamped into the binary at build time.
@@ -55,6 +56,8 @@ type reportOptions struct {
 	SignKey    string
 	Info       BuildInfo
 	Now        func() time.Time
+	// Posture scopes the network-policy posture.
+	Posture postureOptions
 }
 
 // AddFlags registers the report flags.
@@ -82,6 +85,7 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&o.HoleFactor, "hole-factor", report.DefaultHoleRule.Factor, "a time hole is longer than this many times the source's median gap between events")
 	fs.DurationVar(&o.Window, "reorder-window", audit.DefaultWindow, "how far behind the others an event may arrive and still be put in time order (exports not sorted by time need more; memory grows with it)")
 	fs.IntVar(&o.MaxLine, "max-line-bytes", audit.DefaultMaxLineBytes, "longest input line to read; longer lines are counted as too-long and skipped")
+	o.Posture.AddFlags(fs)
 }
 
 // NewRootCommand returns the auditreport command tree.
@@ -105,6 +109,12 @@ writes with bodies, and lists every gap in the trail (never-audited, metadata-on
 no-writes-seen, node-missing-kind, no-required-kind, time-hole, period-not-covered,
 out-of-order, truncated, unreadable, unknown-baseline, policy-insufficient,
 policy-not-deployed), most severe first, with a verdict: pass, or gaps.
+
+Posture: which pods NetworkPolicies protected over the period, which were exposed to the
+internet or to other namespaces, since when and by whose change (Calico's inventory and
+network-access columns); pods unprotected at some time raise an unprotected-workloads warning,
+verdicts the trail cannot give a posture-unknown note. --namespace, --namespace-selector,
+--selector, --service-account, --service-account-selector or --global-report scope it.
 
 Exit codes:
   0  the report was written (and, with --exit-code, has no gap at or above --fail-on)
@@ -219,7 +229,7 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	}
 	start := time.Now()
 	rep, err := report.Build(ctx, sources, report.Options{Period: st.period, Cluster: o.Cluster, Kinds: st.kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Window: o.Window, Now: st.now, Progress: prog,
-		Snapshots: o.Snapshots, Noise: o.DiffNoise, ShowSecrets: o.ShowSecrets, Require: st.require, Policies: o.Policies,
+		Snapshots: o.Snapshots, Noise: o.DiffNoise, ShowSecrets: o.ShowSecrets, Require: st.require, Policies: o.Policies, Posture: st.posture,
 		Holes: report.HoleRule{Min: o.HoleMin, Factor: o.HoleFactor}, Tool: report.Tool{Name: "auditreport", Version: o.Info.Version, Commit: o.Info.Commit, Command: argv}})
 	// The progress line is cleared before anything else is written to the terminal.
 	stopProgress()
@@ -293,6 +303,7 @@ type settings struct {
 	kinds   []audit.Kind
 	require []audit.Kind
 	targets []target
+	posture posture.Scope
 }
 
 // check reads and checks the flags, and plans the outputs: every mistake the command line can
@@ -318,6 +329,9 @@ func (o *reportOptions) check(streams *IOStreams, formatSet bool) (*settings, er
 	}
 	st.kinds = append(append([]audit.Kind(nil), report.DefaultKinds...), extra...)
 	if st.require, err = parseKinds("--require", o.Require); err != nil {
+		return nil, err
+	}
+	if st.posture, err = o.Posture.scope(); err != nil {
 		return nil, err
 	}
 	o.FailOn = strings.ToLower(o.FailOn)
@@ -453,7 +467,11 @@ func summaryLine(r *report.Report, took time.Duration, output string) string {
 		bytes += in.Bytes
 	}
 	s := fmt.Sprintf("auditreport: read %d events from %d inputs (%s) in %s; %d changes to %d objects, %d subresource writes, %d failed attempts in the period; verdict %s (%d gaps)",
-		r.Summary.Events, len(r.Inputs), mib(bytes), took.Round(time.Millisecond), r.Summary.Changes, r.Summary.Objects, r.Summary.SubresourceChanges, r.Summary.FailedAttempts, r.Verdict, len(r.Gaps))
+		r.Summary.Events, len(r.Inputs), mib(bytes), took.Round(time.Millisecond), r.Summary.Changes, r.Summary.Objects, r.Summary.SubresourceChanges, r.Summary.FailedAttempts, r.Verdict, r.TrailGaps())
+	if p := r.Posture; p != nil && p.Summary.EndpointsNumInScope > 0 {
+		s += fmt.Sprintf("; posture: %d of %d pods ingress-protected and %d egress-protected throughout", p.Summary.EndpointsNumIngressProtected,
+			p.Summary.EndpointsNumInScope, p.Summary.EndpointsNumEgressProtected)
+	}
 	if r.Summary.Malformed > 0 {
 		s += fmt.Sprintf("; %d unreadable values (see the report's inputs)", r.Summary.Malformed)
 	}

@@ -19,7 +19,7 @@ const (
 )
 
 // CSVTables lists the tables the csv format can write.
-var CSVTables = []string{CSVChanges, CSVFailed, CSVCoverage, CSVGaps}
+var CSVTables = []string{CSVChanges, CSVFailed, CSVCoverage, CSVGaps, CSVEndpoints, CSVNamespaces, CSVServices, CSVPostureSummary}
 
 // CSV writes one table of the report as CSV: every change (one row each, subresource writes
 // included and marked by class), the failed attempts, the coverage rows, or the gaps.
@@ -60,6 +60,14 @@ func (c *CSV) Render(w io.Writer, r *report.Report) error {
 		}
 	case CSVGaps:
 		fill, rows = csvGaps, len(r.Gaps)
+	case CSVEndpoints:
+		fill, rows = csvEndpoints, len(postureOf(r).Endpoints)
+	case CSVNamespaces:
+		fill, rows = csvNamespaces, len(postureOf(r).Namespaces)
+	case CSVServices:
+		fill, rows = csvServices, len(postureOf(r).Services)
+	case CSVPostureSummary:
+		fill, rows = csvPostureSummary, 1
 	default:
 		return fmt.Errorf("unknown CSV table %q (want one of %s)", c.Table, strings.Join(CSVTables, ", "))
 	}

@@ -46,9 +46,10 @@ func funcs() map[string]any {
 			}
 			return ""
 		},
-		"count": func(c report.Coverage, verb string) int64 { return c.Verbs[verb] },
-		"chart": chartSVG,
-		"pct":   func(a, b int64) string { return pct(a, b) },
+		"count":        func(c report.Coverage, verb string) int64 { return c.Verbs[verb] },
+		"chart":        chartSVG,
+		"postureChart": postureSVG,
+		"pct":          func(a, b int64) string { return pct(a, b) },
 	}
 }
 
@@ -88,7 +89,7 @@ var _ Renderer = (*Markdown)(nil)
 
 // Render writes r.
 func (m *Markdown) Render(w io.Writer, r *report.Report) error {
-	t, err := template.New("report.md.tmpl").Funcs(funcs()).ParseFS(templates.FS, "report.md.tmpl")
+	t, err := template.New("report.md.tmpl").Funcs(funcs()).ParseFS(templates.FS, "report.md.tmpl", "posture.md.tmpl")
 	if err != nil {
 		return err
 	}
@@ -103,7 +104,7 @@ var _ Renderer = (*HTML)(nil)
 
 // Render writes r.
 func (h *HTML) Render(w io.Writer, r *report.Report) error {
-	t, err := htmltemplate.New("report.html.tmpl").Funcs(funcs()).ParseFS(templates.FS, "report.html.tmpl")
+	t, err := htmltemplate.New("report.html.tmpl").Funcs(funcs()).ParseFS(templates.FS, "report.html.tmpl", "posture.html.tmpl")
 	if err != nil {
 		return err
 	}

@@ -144,6 +144,7 @@ func (p *PDF) Render(w io.Writer, r *report.Report) error {
 	d.cover()
 	d.summary()
 	d.gaps()
+	d.posture()
 	d.coverage()
 	d.changesSection("Policy audit: network policy changes", "Every configuration change in the period to a NetworkPolicy, to Calico's policy kinds and to the AdminNetworkPolicy API, with who made it and what it changed.", []Section{v.PolicyChanges}, v.PolicyChanges.Empty)
 	d.changesSection("Changes per kind", "Configuration changes in the period. Subresource writes (status, binding, finalize) and no-op writes (which changed no field) are counted in the summary and listed in the JSON and CSV outputs.", v.Changes, v.NoChangesText())
@@ -413,8 +414,10 @@ func hexColor(s string) rgb {
 func (d *pdfDoc) gaps() {
 	r := d.v.Report
 	d.heading("Gaps in the audit trail")
-	if len(r.Gaps) == 0 {
+	if r.TrailGaps() == 0 {
 		d.para(d.v.NoGapsText(), colOK)
+	}
+	if len(r.Gaps) == 0 {
 		return
 	}
 	d.para("Every way in which the logs read are an incomplete record, most severe first, with what to do about it.", colMuted)

@@ -110,7 +110,10 @@ func (t *Table) render(w io.Writer, r *report.Report) error {
 	if len(problems) > 0 {
 		fmt.Fprintf(w, "\n%s\n%s\n", t.bold("Input problems"), strings.Join(problems, "\n"))
 	}
-	return t.coverage(w, r, st)
+	if err := t.coverage(w, r, st); err != nil {
+		return err
+	}
+	return t.posture(w, newPostureView(r, 10))
 }
 
 // coverage writes the coverage matrix, the gaps, and the changes per kind and actor.
@@ -132,7 +135,7 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 	if err := t.table(w, []string{"Kind", "Status", "Events", "Writes", "With bodies", "Highest level", "Changes"}, rows, nil); err != nil {
 		return err
 	}
-	if len(r.Gaps) == 0 {
+	if r.TrailGaps() == 0 {
 		fmt.Fprintf(w, "\n%s\n", noGapsText(r))
 	}
 	if len(r.Gaps) > 0 {

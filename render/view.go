@@ -36,6 +36,8 @@ type View struct {
 	Chart Chart
 	// Errors, Warnings and Infos count gaps by severity.
 	Errors, Warnings, Infos int
+	// Protection is the network-policy posture, bounded; nil without one.
+	Protection *PostureView
 }
 
 // Section is a bounded list of changes.
@@ -186,6 +188,7 @@ func NewView(r *report.Report, maxRows int) *View {
 		v.Failed = append(v.Failed, f)
 	}
 	v.Chart = chart(r, kinds)
+	v.Protection = newPostureView(r, maxRows)
 	return v
 }
 
@@ -230,7 +233,7 @@ func noGapsText(v *report.Report) string {
 	case v.Period.End == nil:
 		span = "from the start of the period to the last event (no end was given)"
 	}
-	return fmt.Sprintf("No gaps: every required kind was audited with bodies on each of the %d API server(s) in the inputs, %s.", servers, span)
+	return fmt.Sprintf("No gaps in the trail: every required kind was audited with bodies on each of the %d API server(s) in the inputs, %s.", servers, span)
 }
 
 // NoFailedText is what to say when no refused write was read: that none was refused only

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/posture"
 )
 
 // DefaultKinds are the kinds network policy depends on. NetworkPolicy is listed in both
@@ -55,6 +56,8 @@ type Options struct {
 	Policies []string
 	// Tool is recorded in the report as what made it.
 	Tool Tool
+	// Posture is the scope of the network-policy posture (empty: every pod).
+	Posture posture.Scope
 	// APIServers names the API servers the cluster has (nodes, or parts of their log paths);
 	// APIServerCount says how many. A server expected with no input is a period-not-covered gap.
 	APIServers     []string
@@ -107,6 +110,11 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 		rep.Scope = append(rep.Scope, k.String())
 	}
 	t := newTracker(opts.Period, opts.Noise, !opts.ShowSecrets)
+	eng, err := posture.New(posture.Options{Start: timeOr(opts.Period.Start), End: timeOr(opts.Period.End), Scope: opts.Posture})
+	if err != nil {
+		return nil, err
+	}
+	t.feedPosture(eng)
 	for _, path := range opts.Snapshots {
 		snap, objs, err := readSnapshot(path, scope)
 		if err != nil {
@@ -116,6 +124,9 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 			t.snapshot(so.key, so.obj)
 		}
 		rep.Snapshots = append(rep.Snapshots, snap)
+	}
+	if len(t.touched) > 0 {
+		t.flush(nil)
 	}
 	// Reading and decoding bodies run on their own goroutine, ahead of the tracker, which
 	// must see events in order: the two halves of the work overlap on two cores.
@@ -177,6 +188,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	}
 	var hist Summary
 	rep.Resources, rep.FailedAttempts, hist = t.finish()
+	rep.Posture = eng.Finish()
 	s := &rep.Summary
 	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects = hist.Changes, hist.SubresourceChanges, hist.FailedAttempts, hist.Objects
 	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = hist.DryRuns, hist.UnknownBaseline, hist.NoDiff, hist.Kinds, hist.Actors
@@ -223,5 +235,14 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	}
 	rep.Evidence = opts.Evidence
 	rep.Statement = ScopeStatement(rep)
+	addPosture(rep)
 	return rep, nil
+}
+
+// timeOr is the time, or zero for nil.
+func timeOr(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }

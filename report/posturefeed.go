@@ -112,3 +112,25 @@ func (r *Report) TrailGaps() int {
 	}
 	return n
 }
+
+// addPosture raises the posture's gaps. When no input has an event in the period, the
+// posture is dropped: the trail shows nothing of the period, so no pod's protection over it
+// can be judged, and the period-not-covered gap says why.
+func addPosture(rep *Report) {
+	if rep.Posture == nil {
+		return
+	}
+	reached := false
+	for _, in := range rep.Inputs {
+		if in.FirstEvent != nil && in.LastEvent != nil && (rep.Period.End == nil || in.FirstEvent.Before(*rep.Period.End)) &&
+			(rep.Period.Start == nil || !in.LastEvent.Before(*rep.Period.Start)) {
+			reached = true
+		}
+	}
+	if !reached {
+		rep.Posture = nil
+		return
+	}
+	rep.Gaps = append(rep.Gaps, postureGaps(rep.Posture)...)
+	sortGaps(rep.Gaps)
+}

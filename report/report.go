@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/posture"
 )
 
 // APIVersion and Kind identify the JSON document.
@@ -46,6 +47,8 @@ type Report struct {
 	Resources []Resource `json:"resources"`
 	// FailedAttempts are writes the API server refused: evidence, not changes.
 	FailedAttempts []FailedAttempt `json:"failedAttempts"`
+	// Posture says what the changes did to network-policy protection over the period.
+	Posture *posture.Posture `json:"posture,omitempty"`
 	// APIServers are the API servers expected and seen.
 	APIServers *APIServers `json:"apiServers,omitempty"`
 	// Statement says what the report covers (ScopeStatement), as every format shows it.

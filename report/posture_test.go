@@ -1,0 +1,124 @@
+package report
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/posture"
+)
+
+// The posture scenario a real API server wrote (testdata/logs/posture/README.md says what
+// happened): the report must say what its README says.
+func TestPostureOfTheRealScenario(t *testing.T) {
+	src, err := audit.Resolve([]string{"../testdata/logs/posture/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Build(context.Background(), src, Options{Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Posture == nil {
+		t.Fatal("no posture")
+	}
+	rows := map[string]posture.Endpoint{}
+	for _, e := range r.Posture.Endpoints {
+		rows[e.Endpoint] = e
+	}
+	db, api, web1, web2 := rows["payments/db-1"], rows["payments/api-1"], rows["frontend/web-1"], rows["frontend/web-2"]
+	for _, c := range []struct {
+		what      string
+		got, want posture.Tri
+	}{
+		{"db-1 ingress protected throughout (its default deny was deleted for a while)", db.IngressProtected, posture.False},
+		{"db-1 egress protected throughout", db.EgressProtected, posture.False},
+		{"api-1 ingress protected throughout (its own policy stayed)", api.IngressProtected, posture.True},
+		{"api-1 open to another namespace (namespaceSelector peer)", api.IngressFromOtherNamespace, posture.True},
+		{"api-1 from the internet", api.IngressFromInternet, posture.False},
+		{"web-1 from the internet (ipBlock 0.0.0.0/0)", web1.IngressFromInternet, posture.True},
+		{"web-1 ingress protected throughout", web1.IngressProtected, posture.True},
+		{"web-1 egress protected (no egress policy in frontend)", web1.EgressProtected, posture.False},
+		{"web-2 ingress protected throughout (relabelled out of its policy)", web2.IngressProtected, posture.False},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: %s, want %s", c.what, c.got, c.want)
+		}
+	}
+	if s := db.IngressUnprotectedSeconds; s < 2 || s > 10 {
+		t.Errorf("db-1 unprotected for %.1f s, want the ~3 s between ci-bot's deletion and alice's re-creation", s)
+	}
+	var lost, regained bool
+	for _, tr := range db.Transitions {
+		if tr.What == "unprotected" && tr.User == "ci-bot" && tr.Object == "NetworkPolicy payments/default-deny" && tr.Verb == "delete" {
+			lost = true
+		}
+		if tr.What == "protected" && tr.User == "alice@example.com" && tr.Verb == "create" {
+			regained = true
+		}
+	}
+	if !lost || !regained {
+		t.Errorf("db-1 transitions %+v: want lost by ci-bot's delete and regained by alice's create", db.Transitions)
+	}
+	if web2.IngressUnprotectedSince == nil {
+		t.Error("web-2: no 'unprotected since' for the relabel that left it unprotected")
+	}
+	if s := r.Posture.Summary; s.EndpointsNumInScope != 4 || s.NumCreatedPolicies != 4 || s.NumDeletedPolicies != 1 || s.ServicesNumInScope != 1 {
+		t.Errorf("summary %+v", s)
+	}
+	var gap *Gap
+	for i := range r.Gaps {
+		if r.Gaps[i].Type == GapUnprotectedWorkloads {
+			gap = &r.Gaps[i]
+		}
+	}
+	if gap == nil || gap.Severity != SeverityWarning || gap.Count != 4 || !strings.Contains(gap.Message, "4 of 4 pod(s)") {
+		t.Errorf("gap %+v", gap)
+	}
+	if r.Verdict != VerdictPass || r.TrailGaps() != 0 {
+		t.Errorf("verdict %s with %d trail gaps: the posture's finding must not make the trail incomplete", r.Verdict, r.TrailGaps())
+	}
+}
+
+// A scope narrows the posture to the pods it selects.
+func TestPostureScope(t *testing.T) {
+	src, err := audit.Resolve([]string{"../testdata/logs/posture/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Build(context.Background(), src, Options{Now: time.Now(), Posture: posture.Scope{NamespaceSelector: "team=payments", Selector: "app=api"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := r.Posture.Summary.EndpointsNumInScope; n != 1 || r.Posture.Endpoints[0].Endpoint != "payments/api-1" {
+		t.Errorf("%d endpoints in scope: %+v", n, r.Posture.Endpoints)
+	}
+	for _, g := range r.Gaps {
+		if g.Type == GapUnprotectedWorkloads && g.Count != 1 {
+			t.Errorf("the gap counts %d pods outside the scope too", g.Count)
+		}
+	}
+}
+
+// When no input reaches the period, the posture is not judged at all.
+func TestNoPostureWithoutThePeriod(t *testing.T) {
+	src, err := audit.Resolve([]string{"../testdata/logs/posture/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	r, err := Build(context.Background(), src, Options{Now: start.Add(time.Hour), Period: Period{Start: &start}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Posture != nil {
+		t.Errorf("a posture over a period no log reaches: %+v", r.Posture.Summary)
+	}
+	for _, g := range r.Gaps {
+		if IsPostureGap(g.Type) {
+			t.Errorf("posture gap %s", g.Type)
+		}
+	}
+}
