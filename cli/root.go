@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -54,6 +55,7 @@ type reportOptions struct {
 	Window     time.Duration
 	Evidence   string
 	SignKey    string
+	APIServers string
 	Info       BuildInfo
 	Now        func() time.Time
 	// Posture scopes the network-policy posture.
@@ -70,6 +72,7 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	o.outputOptions.AddFlags(fs)
 	fs.StringVar(&o.Cluster, "cluster", "", "cluster name to put in the report")
 	fs.StringVar(&o.Evidence, "evidence", "", "write an evidence manifest here: inputs and outputs with SHA-256, tool version, command line, period (auditreport verify checks it)")
+	fs.StringVar(&o.APIServers, "api-servers", "", "the API servers the cluster has: a count (3) or their names (node-1,node-2,node-3); one with no input, or silent for part of the period, is an error gap")
 	fs.StringVar(&o.SignKey, "sign-key", "", "sign the evidence manifest with this ed25519 private key (PEM; auditreport keygen makes one)")
 	fs.StringSliceVar(&o.Kinds, "kinds", nil, "extra kinds to cover, as resource.group (for example endpointslices.discovery.k8s.io)")
 	fs.BoolVar(&o.Strict, "strict", false, "fail on the first malformed input line instead of counting it")
@@ -230,6 +233,7 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	start := time.Now()
 	rep, err := report.Build(ctx, sources, report.Options{Period: st.period, Cluster: o.Cluster, Kinds: st.kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Window: o.Window, Now: st.now, Progress: prog,
 		Snapshots: o.Snapshots, Noise: o.DiffNoise, ShowSecrets: o.ShowSecrets, Require: st.require, Policies: o.Policies, Posture: st.posture,
+		Evidence: st.evidence, APIServers: st.apiServers, APIServerCount: st.apiServerCount,
 		Holes: report.HoleRule{Min: o.HoleMin, Factor: o.HoleFactor}, Tool: report.Tool{Name: "auditreport", Version: o.Info.Version, Commit: o.Info.Commit, Command: argv}})
 	// The progress line is cleared before anything else is written to the terminal.
 	stopProgress()
@@ -304,6 +308,11 @@ type settings struct {
 	require []audit.Kind
 	targets []target
 	posture posture.Scope
+	// evidence names the manifest and signing key for the scope statement.
+	evidence *report.EvidenceRef
+	// apiServers and apiServerCount are what --api-servers says.
+	apiServers     []string
+	apiServerCount int
 }
 
 // check reads and checks the flags, and plans the outputs: every mistake the command line can
@@ -375,15 +384,47 @@ func (o *reportOptions) check(streams *IOStreams, formatSet bool) (*settings, er
 			return nil, err
 		}
 	}
+	if o.Evidence != "" {
+		st.evidence = &report.EvidenceRef{Manifest: o.Evidence}
+	}
 	if o.SignKey != "" {
 		if o.Evidence == "" {
 			return nil, &UsageError{Err: errors.New("--sign-key signs the evidence manifest: give --evidence FILE too")}
 		}
-		if _, err := readPrivateKey(o.SignKey); err != nil {
+		key, err := readPrivateKey(o.SignKey)
+		if err != nil {
+			return nil, err
+		}
+		if st.evidence.KeyID, err = keyID(key.Public().(ed25519.PublicKey)); err != nil {
 			return nil, err
 		}
 	}
+	if st.apiServers, st.apiServerCount, err = parseAPIServers(o.APIServers); err != nil {
+		return nil, err
+	}
 	return st, nil
+}
+
+// parseAPIServers reads --api-servers: how many API servers the cluster has, or their names
+// (nodes, or parts of their log paths), comma-separated.
+func parseAPIServers(v string) ([]string, int, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, 0, nil
+	}
+	if n, err := strconv.Atoi(v); err == nil {
+		if n < 1 || n > 1000 {
+			return nil, 0, &UsageError{Err: fmt.Errorf("--api-servers %d: want a count from 1 to 1000, or names", n)}
+		}
+		return nil, n, nil
+	}
+	var names []string
+	for _, n := range strings.Split(v, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			names = append(names, n)
+		}
+	}
+	return names, len(names), nil
 }
 
 // failOnGaps ends a run that wrote its report with --exit-code when a gap is at or above
@@ -424,7 +465,7 @@ func (o *reportOptions) period() (report.Period, error) {
 			return p, &UsageError{Err: err}
 		}
 		s, e := start.UTC(), end.UTC()
-		return report.Period{Start: &s, End: &e}, nil
+		return report.Period{Start: &s, End: &e, TimeZone: o.Timezone}, nil
 	}
 	if o.Since != "" {
 		t, err := parseTimeFlag(o.Since, o.Now(), loc)
@@ -439,6 +480,9 @@ func (o *reportOptions) period() (report.Period, error) {
 			return p, &UsageError{Err: fmt.Errorf("--until %w", err)}
 		}
 		p.End = &t
+	}
+	if p.Start != nil || p.End != nil {
+		p.TimeZone = o.Timezone
 	}
 	return p, nil
 }
