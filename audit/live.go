@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+	"sigs.k8s.io/yaml"
 )
 
 // Reading a log folder while the API server writes and rotates it. Files are known by device
@@ -433,7 +434,11 @@ func peek(src *Source, buf []byte) (first time.Time, head headID, skip string) {
 		return first, head, why
 	}
 	content = bytes.TrimPrefix(content, []byte{0xEF, 0xBB, 0xBF})
-	if detectHead(content) != FormatLines {
+	switch detectHead(content) {
+	case FormatYAML:
+		return first, head, yamlNotALog(content, len(content) < len(buf))
+	case FormatLines:
+	default:
 		return
 	}
 	for len(content) > 0 {
@@ -576,4 +581,26 @@ func copyHolds(path string, n int64, sum [sha256.Size]byte) int {
 		return copyLonger
 	}
 	return copySame
+}
+
+// yamlNotALog tells a YAML file that is no audit log (an audit policy, a manifest) by its first
+// document: one that is JSON once converted but no audit event. whole says the content is the
+// whole file; otherwise only a document that ends within it is judged.
+func yamlNotALog(content []byte, whole bool) string {
+	doc := content
+	if i := bytes.Index(content, []byte("\n---")); i >= 0 {
+		doc = content[:i]
+	} else if !whole {
+		return ""
+	}
+	j, err := yaml.YAMLToJSON(doc)
+	if err != nil || len(bytes.TrimSpace(j)) == 0 || j[0] != '{' {
+		return ""
+	}
+	var c collect
+	dispatch(j, 1, "", 0, &c)
+	if c.events == 0 && c.notEvent && !c.other {
+		return "not an audit log: its first YAML document is no audit event (" + c.why + ")"
+	}
+	return ""
 }

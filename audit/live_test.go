@@ -255,11 +255,12 @@ func TestContentCheck(t *testing.T) {
 	write(t, filepath.Join(dir, "backup-audit.tar"), tb.String())
 	write(t, filepath.Join(dir, "core.audit"), "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00"+strings.Repeat("\x00", 100))
 	write(t, filepath.Join(dir, "package.json"), `{"name":"x","version":"1.0.0"}`+"\n"+eventLine(200))
+	write(t, filepath.Join(dir, "audit-policy.yaml"), "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n")
 	evs, inputs, _ := readDir(t, dir)
 	if diff := cmp.Diff(seqRange(0, 5), seqs(t, evs)); diff != "" {
 		t.Errorf("events (-want +got)\n%s", diff)
 	}
-	want := map[string]string{"backup-audit.tar": "tar archive", "core.audit": "binary", "package.json": "no audit event"}
+	want := map[string]string{"backup-audit.tar": "tar archive", "core.audit": "binary", "package.json": "no audit event", "audit-policy.yaml": "no audit event"}
 	for _, in := range inputs {
 		name := filepath.Base(in.Source)
 		if w, ok := want[name]; ok && !strings.Contains(in.Skipped, w) {
