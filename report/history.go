@@ -62,7 +62,12 @@ type tracker struct {
 	observer  func(o *object, ae *audit.Event, c *Change)
 	touched   []touch
 	touchedAt map[*object]int
+	// dryRuns counts the period's dry runs per kind and actor, for the summary's tables.
+	dryRuns map[dryRunKey]int64
 }
+
+// dryRunKey is the kind a dry run wrote and who asked for it.
+type dryRunKey struct{ group, resource, actor string }
 
 func newTracker(period Period, noise, redact bool) *tracker {
 	return &tracker{period: period, noise: noise, d: differ{redact: redact, paths: map[string]string{}},
@@ -192,6 +197,14 @@ func (t *tracker) apply(ae *audit.Event, resp any, inPeriod bool) {
 	if dry == dryRunYes {
 		if inPeriod {
 			t.sum.DryRuns++
+			if t.dryRuns == nil {
+				t.dryRuns = map[dryRunKey]int64{}
+			}
+			actor := ae.User.Username
+			if ae.ImpersonatedUser != nil && ae.ImpersonatedUser.Username != "" {
+				actor = ae.ImpersonatedUser.Username
+			}
+			t.dryRuns[dryRunKey{group: ref.APIGroup, resource: ref.Resource, actor: actor}]++
 		}
 		return
 	}
@@ -959,6 +972,10 @@ func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary) {
 			name = f.ImpersonatedUser
 		}
 		actor(name).FailedAttempts++
+	}
+	for k, n := range t.dryRuns {
+		kindOfKey(k.group, k.resource, kindName(k.resource)).DryRuns += n
+		actor(k.actor).DryRuns += n
 	}
 	for _, ks := range kinds {
 		s.Kinds = append(s.Kinds, *ks)

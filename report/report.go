@@ -310,6 +310,9 @@ type KindSummary struct {
 	NoOp               int64 `json:"noOp"`
 	SubresourceChanges int64 `json:"subresourceChanges"`
 	FailedAttempts     int64 `json:"failedAttempts"`
+	// DryRuns counts dry-run writes: nothing was stored, so they are neither changes nor
+	// failed attempts.
+	DryRuns int64 `json:"dryRuns"`
 }
 
 // ActorSummary counts what one user did, attributed to the impersonated user when there is one.
@@ -319,6 +322,7 @@ type ActorSummary struct {
 	NoOp               int64  `json:"noOp"`
 	SubresourceChanges int64  `json:"subresourceChanges"`
 	FailedAttempts     int64  `json:"failedAttempts"`
+	DryRuns            int64  `json:"dryRuns"`
 }
 
 func ptime(t time.Time) *time.Time {

@@ -39,6 +39,7 @@ func checkSums(t *testing.T, r *Report) {
 		k.NoOp += ks.NoOp
 		k.SubresourceChanges += ks.SubresourceChanges
 		k.FailedAttempts += ks.FailedAttempts
+		k.DryRuns += ks.DryRuns
 		if n := ks.Created + ks.Modified + ks.Deleted + ks.DeletionRequested; n != ks.Changes {
 			t.Errorf("%s: created %d + modified %d + deleted %d + deletion requested %d = %d, not its %d changes",
 				ks.Kind, ks.Created, ks.Modified, ks.Deleted, ks.DeletionRequested, n, ks.Changes)
@@ -49,6 +50,7 @@ func checkSums(t *testing.T, r *Report) {
 		a.NoOp += as.NoOp
 		a.SubresourceChanges += as.SubresourceChanges
 		a.FailedAttempts += as.FailedAttempts
+		a.DryRuns += as.DryRuns
 	}
 	var h Summary
 	for _, res := range r.Resources {
@@ -69,6 +71,9 @@ func checkSums(t *testing.T, r *Report) {
 		table string
 		sum   Summary
 	}{{"kinds", k}, {"actors", a}, {"histories", h}} {
+		if got.table != "histories" && got.sum.DryRuns != s.DryRuns {
+			t.Errorf("%s sum to %d dry runs; the summary says %d", got.table, got.sum.DryRuns, s.DryRuns)
+		}
 		if got.sum.Changes != s.Changes || got.sum.NoOp != s.NoOp || got.sum.SubresourceChanges != s.SubresourceChanges || got.sum.FailedAttempts != s.FailedAttempts {
 			t.Errorf("%s sum to changes %d, no-ops %d, subresource %d, failed %d; the summary says %d, %d, %d, %d", got.table,
 				got.sum.Changes, got.sum.NoOp, got.sum.SubresourceChanges, got.sum.FailedAttempts, s.Changes, s.NoOp, s.SubresourceChanges, s.FailedAttempts)
