@@ -87,19 +87,21 @@ func (l *liveFile) sameHead() bool {
 // fileRecord is what the reader remembers of a file it read, to recognise copies and
 // growth of it later: a few dozen bytes, whatever the file's size.
 type fileRecord struct {
-	name   string
-	path   string
-	origin string
-	id     fileID
-	head   headID // of the content
-	read   int64  // stored bytes read
-	sum    [sha256.Size]byte
-	plain  bool
-	lost   bool      // part of it was lost to a truncation
-	mtime  time.Time // when read: as long as read and unchanged since, it is not looked at again
-	gone   bool      // removed before it could be read
-	reused bool      // its inode was found given to another file, which was taken up
-	state  *sourceState
+	name      string
+	path      string
+	origin    string
+	id        fileID
+	head      headID // of the content
+	read      int64  // stored bytes read
+	sum       [sha256.Size]byte
+	plain     bool
+	lost      bool      // part of it was lost to a truncation
+	mtime     time.Time // when read: as long as read and unchanged since, it is not looked at again
+	gone      bool      // removed before it could be read
+	reused    bool      // its inode was found given to another file, which was taken up
+	continued bool      // truncated while read, and read on from its copy
+	copied    bool      // a copy of it was found at a later listing
+	state     *sourceState
 }
 
 // contentHead reads the first bytes of a file's content, through gzip when compressed, and

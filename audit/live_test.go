@@ -619,3 +619,50 @@ func TestGlobMatchRotatedAway(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCopytruncateAfterReading: a file read to its end, then written to and truncated into a
+// copy: the copy's part beyond what was read is read when the copy is among the inputs, and
+// named as lost when it is not.
+func TestCopytruncateAfterReading(t *testing.T) {
+	for _, withCopy := range []bool{true, false} {
+		t.Run(fmt.Sprintf("copy=%v", withCopy), func(t *testing.T) {
+			dir := t.TempDir()
+			cur := filepath.Join(dir, "kube-audit.log")
+			write(t, cur, eventLines(0, 50))
+			r := readerOver(t, dir)
+			defer r.Close()
+			ev, err := r.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			evs := []*Event{ev}
+			for r.live.reading.Load() > 0 {
+				time.Sleep(time.Millisecond)
+			}
+			old := eventLines(0, 60) // ten more lines written after the read, then copytruncate
+			copyPath := filepath.Join(dir, "kube-audit.log.1")
+			if !withCopy {
+				copyPath = filepath.Join(t.TempDir(), "kube-audit.log.1")
+			}
+			write(t, copyPath, old)
+			write(t, cur, eventLines(60, 70))
+			evs = append(evs, drain(t, r)...)
+			lost := r.Inputs()[0].LostBytes
+			if withCopy {
+				if diff := cmp.Diff(seqRange(0, 70), seqs(t, evs)); diff != "" {
+					t.Errorf("events (-want +got)\n%s", diff)
+				}
+				if len(lost) != 0 {
+					t.Errorf("lost %+v, but the copy held it", lost)
+				}
+				return
+			}
+			if diff := cmp.Diff(append(seqRange(0, 50), seqRange(60, 70)...), seqs(t, evs)); diff != "" {
+				t.Errorf("events (-want +got)\n%s", diff)
+			}
+			if want := int64(len(eventLines(0, 50))); len(lost) != 1 || lost[0].From != want {
+				t.Errorf("lost %+v, want from byte %d", lost, want)
+			}
+		})
+	}
+}

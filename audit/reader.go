@@ -208,7 +208,7 @@ func (r *sourceReader) read() error {
 		}
 		if osf != nil && lf != nil {
 			rec := &fileRecord{name: r.src.Name, path: r.src.path, origin: r.src.origin, id: r.src.id, head: content,
-				read: n, plain: !r.in.Compressed, lost: len(r.in.LostBytes) > 0, state: r.state}
+				read: n, plain: !r.in.Compressed, lost: len(r.in.LostBytes) > 0, continued: len(copies) > 0, state: r.state}
 			if fi, err := osf.Stat(); err == nil {
 				rec.id, rec.mtime = idOf(fi), fi.ModTime()
 			}

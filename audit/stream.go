@@ -70,6 +70,9 @@ type Reader struct {
 	rounds  int
 	peekBuf []byte
 	fds     int64 // how many sources may be read at once
+	// rewritten are the files read that were truncated and written again later in the
+	// run: the end of their old content is in a copy, or lost.
+	rewritten []*fileRecord
 
 	pending   eventHeap
 	byID      map[string]*entry
@@ -573,6 +576,11 @@ func (r *Reader) relist() bool {
 		switch {
 		case rec.head.n > 0 && !rec.head.starts(h):
 			src.notes = []string{"truncated and written again after it was read (copytruncate): its new content"}
+			if !rec.continued && !rec.lost {
+				// What was written to it between the read and the truncation is only in
+				// the copy it was truncated into, if an input folder holds one.
+				r.rewritten = append(r.rewritten, rec)
+			}
 		case rec.head.n == 0 && fi.Size() > 0 || fi.Size() > rec.read && !rec.lost:
 			src.resume = rec.read
 			src.notes = []string{fmt.Sprintf("grew while the run read it: read on from byte %d", rec.read)}
@@ -587,7 +595,7 @@ func (r *Reader) relist() bool {
 			continue
 		}
 		var match *fileRecord
-		for _, rec := range recs {
+		for _, rec := range append(recs, r.rewritten...) {
 			if rec.head.starts(h) {
 				match = rec
 				break
@@ -600,11 +608,14 @@ func (r *Reader) relist() bool {
 			f.notes = []string{"holds the content of " + match.name + ", which rotation moved before it could be read"}
 		case !match.plain:
 			f.Skipped = "a copy of " + match.name + " (rotation), read already"
+			match.copied = true
 		default:
 			switch holds := copyHolds(f.path, match.read, match.sum); holds {
 			case copyShorter, copySame:
 				f.Skipped = "a copy of " + match.name + " (rotation), read already"
+				match.copied = true
 			case copyLonger:
+				match.copied = true
 				f.resume = match.read
 				f.notes = []string{fmt.Sprintf("a copy of %s (rotation): read from byte %d of its content, beyond what %s held when it was read", match.name, match.read, match.name)}
 				if match.lost && match.state != nil {
@@ -628,6 +639,12 @@ func (r *Reader) relist() bool {
 // settle ends the run: a file that rotation moved before it could be read, and whose content
 // no later listing found, is an input that could not be read.
 func (r *Reader) settle() {
+	for _, rec := range r.rewritten {
+		if !rec.copied && rec.state != nil {
+			rec.state.input.LostBytes = append(rec.state.input.LostBytes, ByteRange{From: rec.read, To: -1,
+				Why: fmt.Sprintf("truncated after it was read (copytruncate), and no copy of it is among the inputs: what was written to it after byte %d, before the truncation, was not read", rec.read)})
+		}
+	}
 	var where map[fileID]string
 	read := r.live.readSet()
 	for _, st := range r.states {
