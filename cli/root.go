@@ -126,6 +126,7 @@ Exit codes:
   3  an input, or a file given to a flag, is missing, unreadable or unusable; or, with
      --strict, an input is malformed
   N  the value of --exit-code: the report was written and has a gap at or above --fail-on
+  130, 143  stopped by SIGINT or SIGTERM: no output was written (all of a run's outputs, or none)
 
 Run on a schedule: --period yesterday (or last-week, last-month) in --timezone gives
 consecutive, non-overlapping periods; -o can name files after the report
