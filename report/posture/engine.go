@@ -200,6 +200,14 @@ var enforcing = map[string]string{
 	"policy.networking.k8s.io/adminnetworkpolicies": "AdminNetworkPolicy", "policy.networking.k8s.io/baselineadminnetworkpolicies": "BaselineAdminNetworkPolicy",
 }
 
+// slimMeta is the part of an object's metadata the posture reads: decoding the whole
+// ObjectMeta (managedFields and all) on every write was most of its cost.
+type slimMeta struct {
+	Metadata struct {
+		Labels map[string]string `json:"labels"`
+	} `json:"metadata"`
+}
+
 // Observe applies one update.
 func (e *Engine) Observe(u Update) {
 	if u.Untimed {
@@ -239,9 +247,7 @@ func (e *Engine) Observe(u Update) {
 		e.pod(u)
 	case kind == "/namespaces":
 		if u.Exists && u.Object != nil {
-			var o struct {
-				Metadata metav1.ObjectMeta `json:"metadata"`
-			}
+			var o slimMeta
 			if json.Unmarshal(u.Object, &o) == nil {
 				e.nsLabel[u.Name], e.nsKnown[u.Name] = o.Metadata.Labels, true
 			}
@@ -253,9 +259,7 @@ func (e *Engine) Observe(u Update) {
 	case kind == "/serviceaccounts":
 		key := u.Namespace + "/" + u.Name
 		if u.Exists && u.Object != nil {
-			var o struct {
-				Metadata metav1.ObjectMeta `json:"metadata"`
-			}
+			var o slimMeta
 			if json.Unmarshal(u.Object, &o) == nil {
 				e.scope.saLabels[key] = o.Metadata.Labels
 			}
@@ -293,7 +297,6 @@ func (e *Engine) begin(p *pod, t time.Time, u *Update) {
 	p.since = t
 	p.cur = e.evaluate(p)
 	p.inScope = p.inScope || e.inScope(p)
-	e.noteApplied(p)
 	for d := range 2 {
 		p.acc.internet[d] = maxTri(p.acc.internet[d], p.cur.internet[d])
 		p.acc.otherNS[d] = maxTri(p.acc.otherNS[d], p.cur.otherNS[d])
@@ -365,8 +368,10 @@ func (e *Engine) pod(u Update) {
 	}
 	if u.Object != nil {
 		var o struct {
-			Metadata metav1.ObjectMeta `json:"metadata"`
-			Spec     struct {
+			Metadata struct {
+				Labels map[string]string `json:"labels"`
+			} `json:"metadata"`
+			Spec struct {
 				ServiceAccountName string `json:"serviceAccountName"`
 				Containers         []struct {
 					Name, Image string
@@ -400,9 +405,14 @@ func (e *Engine) pod(u Update) {
 
 // reevaluate brings the pods a change can affect up to its time and evaluates them again.
 func (e *Engine) reevaluate(u Update, pods map[string]*pod) {
-	for _, name := range sortedNames(pods) {
-		p := pods[name]
-		if !p.alive {
+	e.reevaluateIf(u, pods, nil)
+}
+
+// reevaluateIf is reevaluate for the pods affected says a change can affect (nil: all).
+func (e *Engine) reevaluateIf(u Update, pods map[string]*pod, affected func(*pod) bool) {
+	// Each pod's account is its own: the order they are brought up to date in cannot show.
+	for _, p := range pods {
+		if !p.alive || affected != nil && !affected(p) {
 			continue
 		}
 		e.advance(p, u.Time)
@@ -418,7 +428,6 @@ func (e *Engine) update(p *pod, u Update) {
 		return
 	}
 	p.inScope = p.inScope || e.inScope(p)
-	e.noteApplied(p)
 	for d := range 2 {
 		p.acc.internet[d] = maxTri(p.acc.internet[d], p.cur.internet[d])
 		p.acc.otherNS[d] = maxTri(p.acc.otherNS[d], p.cur.otherNS[d])
@@ -486,17 +495,28 @@ func (e *Engine) networkPolicy(u Update) {
 		m = map[string]*policy{}
 		e.npol[u.Namespace] = m
 	}
+	old := m[u.Name]
+	var cur *policy
 	if !u.Exists {
 		delete(m, u.Name)
 	} else {
-		p := decodePolicy(u.Namespace, u.Name, u.Object, e.nets)
-		m[u.Name] = p
-		if !p.known && e.opened {
+		cur = decodePolicy(u.Namespace, u.Name, u.Object, e.nets)
+		m[u.Name] = cur
+		if !cur.known && e.opened {
 			e.unknownPols[u.Namespace+"/"+u.Name] = PolicyRef{Kind: "NetworkPolicy", Group: u.Group, Namespace: u.Namespace, Name: u.Name,
 				Reason: "its spec is not in the trail from " + u.Time.UTC().Format(time.RFC3339)}
 		}
 	}
-	e.reevaluate(u, e.byNS[u.Namespace])
+	// Only the pods the policy selected before or selects now can change: those its old or
+	// new selector matches, and those whose labels (or whose selector) are not known.
+	e.reevaluateIf(u, e.byNS[u.Namespace], func(p *pod) bool {
+		for _, pol := range [2]*policy{old, cur} {
+			if pol != nil && (!pol.known || pol.selector.Empty() || !p.labelsKnown || pol.selector.Matches(labels.Set(p.labels))) {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 func (e *Engine) otherPolicy(u Update, kind string) {
@@ -528,8 +548,8 @@ func (e *Engine) otherPolicy(u Update, kind string) {
 		e.reevaluate(u, e.byNS[u.Namespace])
 		return
 	}
-	for _, ns := range sortedNames(e.byNS) {
-		e.reevaluate(u, e.byNS[ns])
+	for _, pods := range e.byNS {
+		e.reevaluate(u, pods)
 	}
 }
 
@@ -608,8 +628,8 @@ func (e *Engine) evaluate(p *pod) verdict {
 	for d := range 2 {
 		v.protected[d], v.internet[d], v.otherNS[d] = False, False, False
 	}
-	for _, name := range sortedNames(e.npol[p.ns]) {
-		pol := e.npol[p.ns][name]
+	// The verdict takes the strongest evidence of all the policies: their order cannot show.
+	for name, pol := range e.npol[p.ns] {
 		sel := Unknown
 		switch {
 		case !pol.known:
@@ -620,6 +640,10 @@ func (e *Engine) evaluate(p *pod) verdict {
 		}
 		if sel == False {
 			continue
+		}
+		if sel == True && e.opened {
+			// The policies that selected the pod at some time in the period.
+			p.applied[name] = true
 		}
 		has := [2]bool{pol.ingress, pol.egress}
 		internet := [2]bool{pol.ingressInternet, pol.egressInternet}
@@ -672,19 +696,6 @@ func maxTri(a, b Tri) Tri {
 		return b
 	}
 	return a
-}
-
-// noteApplied records the policies that select the pod now.
-func (e *Engine) noteApplied(p *pod) {
-	for _, name := range sortedNames(e.npol[p.ns]) {
-		pol := e.npol[p.ns][name]
-		if !pol.known {
-			continue
-		}
-		if pol.selector.Empty() || (p.labelsKnown && pol.selector.Matches(labels.Set(p.labels))) {
-			p.applied[name] = true
-		}
-	}
 }
 
 // inScope reports whether the pod is in the report's scope now.
