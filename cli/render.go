@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -82,8 +83,8 @@ func readReport(path string, streams *IOStreams) (*report.Report, error) {
 	if r.Kind != report.Kind || !strings.HasPrefix(r.APIVersion, "auditreport/") {
 		return nil, &FileError{Flag: "render", Path: path, Err: fmt.Errorf("not an auditreport JSON report (apiVersion %q, kind %q)", r.APIVersion, r.Kind)}
 	}
-	if r.APIVersion != report.APIVersion {
-		return nil, &FileError{Flag: "render", Path: path, Err: fmt.Errorf("report version %s: this auditreport reads %s", r.APIVersion, report.APIVersion)}
+	if !slices.Contains(report.ReadableVersions, r.APIVersion) {
+		return nil, &FileError{Flag: "render", Path: path, Err: fmt.Errorf("report version %s: this auditreport reads %s", r.APIVersion, strings.Join(report.ReadableVersions, " and "))}
 	}
 	return &r, nil
 }

@@ -42,7 +42,7 @@ func TestReportJSON(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	r := decode(t, out)
-	if r.APIVersion != "auditreport/v1" || r.Kind != "ComplianceReport" || r.Cluster != "prod-eu" || len(r.Inputs) != 3 {
+	if r.APIVersion != "auditreport/v2" || r.Kind != "ComplianceReport" || r.Cluster != "prod-eu" || len(r.Inputs) != 3 {
 		t.Errorf("header wrong: %s %s %q, %d inputs", r.APIVersion, r.Kind, r.Cluster, len(r.Inputs))
 	}
 	if got := r.GeneratedAt.Format(time.RFC3339); got != "2026-11-01T00:00:00Z" {

@@ -12,9 +12,14 @@ import (
 
 // APIVersion and Kind identify the JSON document.
 const (
-	APIVersion = "auditreport/v1"
+	APIVersion = "auditreport/v2"
 	Kind       = "ComplianceReport"
 )
+
+// ReadableVersions are the versions of the JSON document this version reads (auditreport
+// render): v2 changed what some fields count (no-op writes are no changes; gaps hold the
+// posture's findings) and added others, so a v1 report reads as it was written.
+var ReadableVersions = []string{"auditreport/v1", APIVersion}
 
 // Report is what auditreport found in a set of audit logs.
 type Report struct {
