@@ -26,8 +26,12 @@ func TestGoldenOutputs(t *testing.T) {
 		{"failed-attempts.csv", &CSV{Table: CSVFailed}},
 		{"coverage.csv", &CSV{Table: CSVCoverage}},
 		{"gaps.csv", &CSV{Table: CSVGaps}},
+		{"endpoints.csv", &CSV{Table: CSVEndpoints}},
+		{"namespaces.csv", &CSV{Table: CSVNamespaces}},
+		{"services.csv", &CSV{Table: CSVServices}},
+		{"summary.csv", &CSV{Table: CSVPostureSummary}},
 	}
-	for _, model := range []string{"ha-3-nodes", "with-gaps"} {
+	for _, model := range []string{"ha-3-nodes", "with-gaps", "posture"} {
 		r := loadReport(t, model)
 		for _, o := range outputs {
 			t.Run(model+"."+o.name, func(t *testing.T) {

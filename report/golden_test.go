@@ -26,6 +26,8 @@ func TestGoldenReports(t *testing.T) {
 			[]string{"logs/ha-3-nodes/kube-apiserver-1-audit.log", "logs/ha-3-nodes/kube-apiserver-2-audit.log", "logs/ha-3-nodes/kube-apiserver-3-audit.log"}},
 		// Gaps, failed attempts and impersonation: one API server without NetworkPolicies,
 		// and Panther's EKS test events (denied creates, execs, tokens).
+		// Written by a real API server: protection lost and regained, exposures, a relabel.
+		{"posture", Options{Cluster: "posture-demo"}, []string{"logs/posture/kube-audit.log"}},
 		{"with-gaps", Options{Cluster: "staging-eks",
 			Tool: Tool{Name: "auditreport", Version: "v1.0.0-test", Command: []string{"auditreport", "--from", "logs/", "--format", "json"}}},
 			[]string{"logs/gaps/node-missing-kind/kube-apiserver-1-audit.log", "logs/gaps/node-missing-kind/kube-apiserver-2-audit.log",
