@@ -13,7 +13,10 @@
 package audit
 
 import (
+	"bytes"
 	"encoding/json"
+	"net/url"
+	"strings"
 	"time"
 )
 
@@ -93,6 +96,25 @@ func (e *Event) Code() int32 {
 		return 0
 	}
 	return e.ResponseStatus.Code
+}
+
+// DryRun reports whether the request asked for a dry run: dryRun in its URI (create, update,
+// patch, and delete when asked so), or in the DeleteOptions body of a delete, where kubectl
+// delete --dry-run=server and client-go put it. A delete logged without its body cannot
+// tell, and counts as no dry run.
+func (e *Event) DryRun() bool {
+	if _, q, ok := strings.Cut(e.RequestURI, "?"); ok {
+		if v, err := url.ParseQuery(q); err == nil && v.Get("dryRun") != "" {
+			return true
+		}
+	}
+	if (e.Verb != "delete" && e.Verb != "deletecollection") || !bytes.Contains(e.RequestObject, []byte(`"dryRun"`)) {
+		return false
+	}
+	var opts struct {
+		DryRun []string `json:"dryRun"`
+	}
+	return json.Unmarshal(e.RequestObject, &opts) == nil && len(opts.DryRun) > 0
 }
 
 // Resource and the other accessors below return the objectRef field, or "" without one.

@@ -10,6 +10,7 @@ import (
 	"hash/maphash"
 	"io"
 	"os"
+	"sort"
 	"sync/atomic"
 	"time"
 
@@ -64,12 +65,65 @@ type sourceReader struct {
 	fatal error
 	long  []byte // a line longer than the read buffer, assembled
 	names interner
+	// pending holds write requests seen at an earlier stage whose final stage has not come.
+	pending map[string]pendingWrite
 	// live is shared with the Reader: which files are known and what was read of each;
 	// origins are the folders and globs to look in for a copy of a truncated file.
 	live    *registry
 	origins []string
 	state   *sourceState
 	hash    maphash.Hash
+}
+
+// pendingWrite is a write request seen only at an earlier stage so far.
+type pendingWrite struct {
+	k                              Kind
+	subresource, verb, level, node string
+	bodies                         bool
+}
+
+// countAs says how an in-scope write counts for coverage: once per request, dry runs and
+// refusals apart. Earlier stages wait for their request's final one in this source.
+func (r *sourceReader) countAs(ev *Event, k Kind, bodies bool) countAs {
+	if !IsWrite(ev.Verb) || !r.opts.Scope.Has(k) {
+		return asRequest
+	}
+	switch ev.Stage {
+	case StageRequestReceived, StageResponseStarted:
+		if ev.AuditID == "" {
+			return asRequest
+		}
+		if r.pending == nil {
+			r.pending = map[string]pendingWrite{}
+		}
+		if _, ok := r.pending[ev.AuditID]; !ok {
+			r.pending[ev.AuditID] = pendingWrite{k: k, subresource: ev.Subresource(), verb: ev.Verb, level: ev.Level, node: ev.Node, bodies: bodies}
+		}
+		return asStage
+	}
+	delete(r.pending, ev.AuditID)
+	switch {
+	case ev.DryRun():
+		return asDryRun
+	case ev.Code() >= 300:
+		return asRefused
+	}
+	return asRequest
+}
+
+// countPending counts, at the end of the source, the write requests whose final stage it
+// does not hold: their outcome is not logged, so they count as writes.
+func (r *sourceReader) countPending() {
+	ids := make([]string, 0, len(r.pending))
+	for id := range r.pending {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		p := r.pending[id]
+		r.in.observe(time.Time{}, p.k, p.subresource, p.verb, p.level, p.node, p.bodies, asLateWrite, r.opts)
+	}
+	r.pending = nil
 }
 
 func (r *sourceReader) event(ev *Event) {
@@ -79,7 +133,7 @@ func (r *sourceReader) event(ev *Event) {
 	r.in.addNode(ev.Node)
 	k := Kind{Group: ev.Group(), Resource: ev.Resource()}
 	bodies := ev.RequestObject != nil || ev.ResponseObject != nil
-	r.in.observe(ev.Time(), k, ev.Subresource(), ev.Verb, ev.Level, ev.Node, bodies, r.opts)
+	r.in.observe(ev.Time(), k, ev.Subresource(), ev.Verb, ev.Level, ev.Node, bodies, r.countAs(ev, k, bodies), r.opts)
 	if r.opts.Progress != nil {
 		r.opts.Progress.Events.Add(1)
 	}
@@ -183,6 +237,7 @@ func (r *sourceReader) read() error {
 	pf := newPrefetch(rd, h, total, r.ctx.Done(), onTruncate)
 	var content headID
 	defer func() {
+		r.countPending()
 		// The digest covers the whole stored file, also where reading stopped early.
 		n, err := pf.drain()
 		pf.release()
@@ -410,7 +465,7 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 		ok = ok && validJSON(b)
 		if ok && !r.wants(l.kind, l.verb) {
 			r.live.seen.count(eventKey(&r.hash, l.auditID, l.stage, []byte(l.verb), l.uri, l.user, l.time, l.stageTime), true)
-			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, "", false, r.opts)
+			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, "", false, asRequest, r.opts)
 			if r.opts.Progress != nil {
 				r.opts.Progress.Events.Add(1)
 			}

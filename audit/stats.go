@@ -148,7 +148,24 @@ type KindStats struct {
 	// Bodies has the same per key of Writes.
 	WritesWithBodies int64
 	Bodies           map[string]int64
+	// DryRuns and Refused count write requests that asked for a dry run, or that the API
+	// server refused (a code of 300 or more): they changed nothing, so they are not writes,
+	// but their level still shows how the kind is audited.
+	DryRuns, Refused int64
 }
+
+// countAs says how an event counts for its kind's coverage. A request is counted once: by
+// its final stage (ResponseComplete or Panic), or, when the source holds no final stage for
+// it, by its RequestReceived or ResponseStarted event at the end of the source.
+type countAs int
+
+const (
+	asRequest   countAs = iota // a write request that took effect (or whose outcome is not logged)
+	asStage                    // an earlier stage of a request its final stage will count
+	asDryRun                   // a write that asked for a dry run
+	asRefused                  // a write the API server refused
+	asLateWrite                // a request counted at the end of its source, its event counted already
+)
 
 func (in *Input) problem(line int, kind string, err error) {
 	if in.Problems == nil {
@@ -248,7 +265,11 @@ type NodeStats struct {
 
 // observe counts one event of the source, decoded or only scanned. node is the API server
 // the input says wrote it, "" when it does not say.
-func (in *Input) observe(t time.Time, k Kind, subresource, verb, level, node string, bodies bool, opts *Options) {
+func (in *Input) observe(t time.Time, k Kind, subresource, verb, level, node string, bodies bool, as countAs, opts *Options) {
+	if as == asLateWrite {
+		in.countLate(k, subresource, verb, level, node, bodies)
+		return
+	}
 	in.Events++
 	kinds := &in.Kinds
 	var ns *NodeStats
@@ -277,9 +298,18 @@ func (in *Input) observe(t time.Time, k Kind, subresource, verb, level, node str
 	if k.Resource == "" || !opts.Scope.Has(k) {
 		return
 	}
-	countKind(kinds, k, subresource, verb, level, bodies)
+	countKind(kinds, k, subresource, verb, level, bodies, as)
 	if ns != nil {
-		countKind(&ns.Kinds, k, subresource, verb, level, bodies)
+		countKind(&ns.Kinds, k, subresource, verb, level, bodies, as)
+	}
+}
+
+// countLate counts a write request whose only events were earlier stages, at the end of its
+// source: the events themselves were counted when read.
+func (in *Input) countLate(k Kind, subresource, verb, level, node string, bodies bool) {
+	countWrite(&in.Kinds, k, subresource, verb, level, bodies)
+	if ns := in.PerNode[node]; node != "" && ns != nil {
+		countWrite(&ns.Kinds, k, subresource, verb, level, bodies)
 	}
 }
 
@@ -293,7 +323,28 @@ func span(first, last *time.Time, t time.Time) {
 }
 
 // countKind counts one event of an in-scope kind.
-func countKind(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level string, bodies bool) {
+func countKind(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level string, bodies bool, as countAs) {
+	ks := kindStats(kinds, k)
+	ks.Events++
+	if !IsWrite(verb) {
+		return
+	}
+	switch as {
+	case asStage:
+		return
+	case asDryRun, asRefused:
+		if as == asDryRun {
+			ks.DryRuns++
+		} else {
+			ks.Refused++
+		}
+		noteLevel(ks, writeKey(verb, subresource), level)
+		return
+	}
+	countWrite(kinds, k, subresource, verb, level, bodies)
+}
+
+func kindStats(kinds *map[Kind]*KindStats, k Kind) *KindStats {
 	if *kinds == nil {
 		*kinds = map[Kind]*KindStats{}
 	}
@@ -302,15 +353,18 @@ func countKind(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level stri
 		ks = &KindStats{Writes: map[string]int64{}}
 		(*kinds)[k] = ks
 	}
-	ks.Events++
-	if !IsWrite(verb) {
-		return
-	}
-	key := verb
+	return ks
+}
+
+func writeKey(verb, subresource string) string {
 	if subresource != "" {
-		key = verb + "/" + subresource
+		return verb + "/" + subresource
 	}
-	ks.Writes[key]++
+	return verb
+}
+
+// noteLevel records the level a write of this key was logged at.
+func noteLevel(ks *KindStats, key, level string) {
 	if LevelRank(level) > LevelRank(ks.MaxLevel) {
 		ks.MaxLevel = level
 	}
@@ -320,6 +374,14 @@ func countKind(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level stri
 	if LevelRank(level) > LevelRank(ks.Levels[key]) {
 		ks.Levels[key] = level
 	}
+}
+
+// countWrite counts one write request that took effect.
+func countWrite(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level string, bodies bool) {
+	ks := kindStats(kinds, k)
+	key := writeKey(verb, subresource)
+	ks.Writes[key]++
+	noteLevel(ks, key, level)
 	if bodies {
 		ks.WritesWithBodies++
 		if ks.Bodies == nil {

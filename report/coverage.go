@@ -150,9 +150,14 @@ type Coverage struct {
 type CoverageCounts struct {
 	// Events counts events of the kind in the period, reads included.
 	Events int64 `json:"events"`
-	// Writes counts write events; Verbs splits them by verb ("patch", "update/status").
-	Writes int64            `json:"writes"`
-	Verbs  map[string]int64 `json:"verbs"`
+	// Writes counts write requests that took effect, once each (by their final stage); Verbs
+	// splits them by verb ("patch", "update/status"). DryRuns and Refused count the write
+	// requests that asked for a dry run or that the API server refused, apart: they changed
+	// nothing.
+	Writes  int64            `json:"writes"`
+	Verbs   map[string]int64 `json:"verbs"`
+	DryRuns int64            `json:"dryRuns"`
+	Refused int64            `json:"refused"`
 	// MaxLevel is the highest level a write was logged at; Levels has it per key of Verbs.
 	// Writes, WritesWithBodies and MaxLevel count configuration writes only: subresource
 	// writes are in Verbs and Levels, and do not decide the status.
@@ -342,6 +347,8 @@ func addKinds(dst, src map[audit.Kind]*audit.KindStats) {
 func mergeKindStats(a, b *audit.KindStats) {
 	a.Events += b.Events
 	a.WritesWithBodies += b.WritesWithBodies
+	a.DryRuns += b.DryRuns
+	a.Refused += b.Refused
 	for v, n := range b.Writes {
 		a.Writes[v] += n
 	}
@@ -373,6 +380,8 @@ func counts(kinds map[audit.Kind]*audit.KindStats, req Requirement) CoverageCoun
 			continue
 		}
 		c.Events += ks.Events
+		c.DryRuns += ks.DryRuns
+		c.Refused += ks.Refused
 		// Writes to subresources (pods/status, pods/binding, ...) are listed in Verbs but
 		// judged apart: a policy may well log kubelet status churn without bodies.
 		for v, n := range ks.Writes {
