@@ -203,6 +203,20 @@ func positionalInputs(cmd *cobra.Command, args []string) error {
 	return nil
 }
 
+// resolveInputs finds the sources the inputs name; a missing or unusable one is a --from
+// file error, as for every flag that takes a file.
+func resolveInputs(from []string, streams *IOStreams) ([]audit.Source, error) {
+	sources, err := audit.Resolve(from, streams.In)
+	if err != nil {
+		var se *audit.SourceError
+		if errors.As(err, &se) {
+			return nil, &FileError{Flag: "--from", Path: se.Source, Err: se.Err}
+		}
+		return nil, err
+	}
+	return sources, nil
+}
+
 // runReport builds the report and writes it.
 func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv []string, formatSet bool) error {
 	st, err := o.check(streams, formatSet)
@@ -210,12 +224,8 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 		return err
 	}
 
-	sources, err := audit.Resolve(o.From, streams.In)
+	sources, err := resolveInputs(o.From, streams)
 	if err != nil {
-		var se *audit.SourceError
-		if errors.As(err, &se) {
-			return &FileError{Flag: "--from", Path: se.Source, Err: se.Err}
-		}
 		return err
 	}
 	var total int64

@@ -104,12 +104,8 @@ func runState(ctx context.Context, o *stateOptions, streams *IOStreams) error {
 	if err != nil {
 		return err
 	}
-	sources, err := audit.Resolve(o.From, streams.In)
+	sources, err := resolveInputs(o.From, streams)
 	if err != nil {
-		var se *audit.SourceError
-		if errors.As(err, &se) {
-			return &FileError{Flag: "--from", Path: se.Source, Err: se.Err}
-		}
 		return err
 	}
 	st, err := report.StateAt(ctx, sources, report.Options{Kinds: append(append([]audit.Kind(nil), report.DefaultKinds...), extra...),

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -308,19 +307,8 @@ func (s *Scenario) impersonationAndLabels(ctx context.Context) {
 	must("label serviceaccount web", err)
 }
 
-// bind schedules a pod on node-1 as the scheduler does, then reports it running and ready
-// as the node's kubelet does.
-func (s *Scenario) bind(ctx context.Context, name, ip string) {
-	must("bind "+name, s.Scheduler.CoreV1().Pods("shop").Bind(ctx, &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: name},
-		Target: corev1.ObjectReference{Kind: "Node", Name: "node-1"}}, metav1.CreateOptions{}))
-	now := metav1.Now()
-	status := map[string]any{"status": map[string]any{"phase": "Running", "podIP": ip, "podIPs": []any{map[string]any{"ip": ip}},
-		"hostIP": "192.0.2.10", "startTime": now.UTC().Format(time.RFC3339),
-		"conditions": []any{map[string]any{"type": "Ready", "status": "True", "lastTransitionTime": now.UTC().Format(time.RFC3339)}}}}
-	b, _ := json.Marshal(status)
-	_, err := s.Node.CoreV1().Pods("shop").Patch(ctx, name, types.StrategicMergePatchType, b, metav1.PatchOptions{}, "status")
-	must("node reports "+name+" running", err)
-}
+// bind schedules a pod of shop on node-1 and reports it running and ready (bindIn).
+func (s *Scenario) bind(ctx context.Context, name, ip string) { s.bindIn(ctx, "shop", name, ip) }
 
 func (s *Scenario) service(ctx context.Context) {
 	s.Rec.Step("service-and-endpoints")

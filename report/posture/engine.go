@@ -577,13 +577,17 @@ func (e *Engine) endpoints(u Update) {
 			if ns == "" {
 				ns = u.Namespace
 			}
-			key := ns + "/" + a.TargetRef.Name
-			if e.services[key] == nil {
-				e.services[key] = map[string]bool{}
-			}
-			e.services[key][svc] = true
+			e.addService(ns+"/"+a.TargetRef.Name, svc)
 		}
 	}
+}
+
+// addService notes that a pod served a service at some time.
+func (e *Engine) addService(pod, svc string) {
+	if e.services[pod] == nil {
+		e.services[pod] = map[string]bool{}
+	}
+	e.services[pod][svc] = true
 }
 
 // endpointSlice reads the pods a discovery.k8s.io EndpointSlice names for its service (the
@@ -614,11 +618,7 @@ func (e *Engine) endpointSlice(u Update) {
 		if ns == "" {
 			ns = u.Namespace
 		}
-		key := ns + "/" + ep.TargetRef.Name
-		if e.services[key] == nil {
-			e.services[key] = map[string]bool{}
-		}
-		e.services[key][svc] = true
+		e.addService(ns+"/"+ep.TargetRef.Name, svc)
 	}
 }
 
