@@ -98,6 +98,14 @@ func (e *Event) Code() int32 {
 	return e.ResponseStatus.Code
 }
 
+// Actor is the user the request acted as: the impersonated user when there is one.
+func (e *Event) Actor() string {
+	if e.ImpersonatedUser != nil && e.ImpersonatedUser.Username != "" {
+		return e.ImpersonatedUser.Username
+	}
+	return e.User.Username
+}
+
 // DryRun reports whether the request asked for a dry run: dryRun in its URI (create, update,
 // patch, and delete when asked so), or in the DeleteOptions body of a delete, where kubectl
 // delete --dry-run=server and client-go put it. A delete logged without its body cannot

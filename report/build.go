@@ -115,15 +115,8 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 		return nil, err
 	}
 	t.feedPosture(eng)
-	for _, path := range opts.Snapshots {
-		snap, objs, err := readSnapshot(path, scope)
-		if err != nil {
-			return nil, err
-		}
-		for _, so := range objs {
-			t.snapshot(so.key, so.obj)
-		}
-		rep.Snapshots = append(rep.Snapshots, snap)
+	if rep.Snapshots, err = t.loadSnapshots(opts.Snapshots, scope); err != nil {
+		return nil, err
 	}
 	if len(t.touched) > 0 {
 		t.flush(nil)

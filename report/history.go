@@ -123,27 +123,14 @@ const (
 // delete may) and from a delete's DeleteOptions body (where kubectl delete --dry-run=server
 // and client-go put it).
 func dryRunOf(ae *audit.Event) int {
-	if _, q, ok := strings.Cut(ae.RequestURI, "?"); ok {
-		if v, err := url.ParseQuery(q); err == nil && v.Get("dryRun") != "" {
-			return dryRunYes
-		}
-	}
-	if ae.Verb != "delete" && ae.Verb != "deletecollection" {
-		return dryRunNo
-	}
-	if len(ae.RequestObject) == 0 {
-		if ae.BodiesDropped || ae.Level == "" || ae.Level == "Metadata" || ae.Level == "None" {
-			return dryRunUnknown
-		}
-		// Logged at Request level or above: a delete sent without a body.
-		return dryRunNo
-	}
-	var opts struct {
-		DryRun []string `json:"dryRun"`
-	}
-	if err := json.Unmarshal(ae.RequestObject, &opts); err == nil && len(opts.DryRun) > 0 {
+	switch {
+	case ae.DryRun():
 		return dryRunYes
+	case (ae.Verb == "delete" || ae.Verb == "deletecollection") && len(ae.RequestObject) == 0 &&
+		(ae.BodiesDropped || ae.Level == "" || ae.Level == "Metadata" || ae.Level == "None"):
+		return dryRunUnknown
 	}
+	// Logged at Request level or above, a delete without a body was sent without one.
 	return dryRunNo
 }
 
@@ -200,11 +187,7 @@ func (t *tracker) apply(ae *audit.Event, resp any, inPeriod bool) {
 			if t.dryRuns == nil {
 				t.dryRuns = map[dryRunKey]int64{}
 			}
-			actor := ae.User.Username
-			if ae.ImpersonatedUser != nil && ae.ImpersonatedUser.Username != "" {
-				actor = ae.ImpersonatedUser.Username
-			}
-			t.dryRuns[dryRunKey{group: ref.APIGroup, resource: ref.Resource, actor: actor}]++
+			t.dryRuns[dryRunKey{group: ref.APIGroup, resource: ref.Resource, actor: ae.Actor()}]++
 		}
 		return
 	}
@@ -213,17 +196,9 @@ func (t *tracker) apply(ae *audit.Event, resp any, inPeriod bool) {
 	if ref.APIGroup != "" && ref.APIVersion != "" {
 		e.apiVersion = ref.APIGroup + "/" + ref.APIVersion
 	}
-	e.key = objKey{group: ref.APIGroup, resource: ref.Resource, namespace: ref.Namespace, name: ref.Name}
+	e.key = objectKey(ref, e.respObj())
 	if e.key.name == "" && ae.Verb != "deletecollection" {
-		// A create with generateName (and older servers' creates): the name is known only
-		// from the stored object, or from the request when it names one.
-		e.key.name = str(e.respObj(), "metadata", "name")
-		if e.key.name == "" {
-			e.key.name = str(e.reqObj(), "metadata", "name")
-		}
-	}
-	if e.key.group == "" && e.key.resource == "namespaces" {
-		e.key.namespace = ""
+		e.key.name = str(e.reqObj(), "metadata", "name")
 	}
 	if code := ae.Code(); code >= 300 {
 		// 1xx is success too: pods/exec and pods/attach answer 101 Switching Protocols.
@@ -266,13 +241,6 @@ func (t *tracker) failedAttempt(e *event) {
 
 // lookup returns the tracked object, making an unknown one when it is new.
 func (t *tracker) lookup(k objKey) *object {
-	o := t.lookupQuiet(k)
-	t.touch(o)
-	return o
-}
-
-// lookupQuiet is lookup without telling the observer.
-func (t *tracker) lookupQuiet(k objKey) *object {
 	o := t.objects[k]
 	if o == nil {
 		o = &object{key: k, kind: kindName(k.resource)}
@@ -286,6 +254,7 @@ func (t *tracker) lookupQuiet(k objKey) *object {
 			ns[k] = o
 		}
 	}
+	t.touch(o)
 	return o
 }
 
@@ -302,6 +271,20 @@ func (t *tracker) forget(o *object) {
 			delete(t.byNamespace, o.key.namespace)
 		}
 	}
+}
+
+// objectKey names the object an event writes. A create with generateName (and older
+// servers' creates) names it only in the stored object, when that was logged. Namespaces are
+// cluster-scoped, even where the objectRef repeats the name as the namespace.
+func objectKey(ref *audit.ObjectRef, stored obj) objKey {
+	k := objKey{group: ref.APIGroup, resource: ref.Resource, namespace: ref.Namespace, name: ref.Name}
+	if k.name == "" {
+		k.name = str(stored, "metadata", "name")
+	}
+	if k.group == "" && k.resource == "namespaces" {
+		k.namespace = ""
+	}
+	return k
 }
 
 // objectFor returns the tracked object an event writes, noting the version it was written in.

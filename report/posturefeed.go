@@ -33,10 +33,7 @@ func (t *tracker) feedPosture(eng *posture.Engine) {
 		u := posture.Update{Group: o.key.group, Resource: o.key.resource, Namespace: o.key.namespace, Name: o.key.name, Exists: o.exists}
 		if ae != nil {
 			u.Time, u.Untimed = ae.Time(), ae.Time().IsZero()
-			u.Cause = posture.Cause{User: ae.User.Username, Verb: ae.Verb, AuditID: ae.AuditID}
-			if ae.ImpersonatedUser != nil && ae.ImpersonatedUser.Username != "" {
-				u.Cause.User = ae.ImpersonatedUser.Username
-			}
+			u.Cause = posture.Cause{User: ae.Actor(), Verb: ae.Verb, AuditID: ae.AuditID}
 		}
 		if o.exists && o.known && o.state != nil {
 			if b, err := s2.Decode(nil, o.state); err == nil {

@@ -30,6 +30,22 @@ type snapshotObject struct {
 	obj obj
 }
 
+// loadSnapshots sets the state of every object the snapshot files list.
+func (t *tracker) loadSnapshots(paths []string, scope *audit.Scope) ([]Snapshot, error) {
+	var out []Snapshot
+	for _, path := range paths {
+		snap, objs, err := readSnapshot(path, scope)
+		if err != nil {
+			return nil, err
+		}
+		for _, so := range objs {
+			t.snapshot(so.key, so.obj)
+		}
+		out = append(out, snap)
+	}
+	return out, nil
+}
+
 // readSnapshot reads a v1 List (or any *List, or a single object), as JSON or YAML.
 func readSnapshot(path string, scope *audit.Scope) (Snapshot, []snapshotObject, error) {
 	snap := Snapshot{Source: path}

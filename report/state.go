@@ -64,14 +64,8 @@ func StateAt(ctx context.Context, sources []audit.Source, opts Options, at time.
 	defer rd.Close()
 	// Noise is kept: a state is the whole object, not the part a diff shows.
 	t := newTracker(Period{}, true, !opts.ShowSecrets)
-	for _, path := range opts.Snapshots {
-		_, objs, err := readSnapshot(path, scope)
-		if err != nil {
-			return nil, err
-		}
-		for _, so := range objs {
-			t.snapshot(so.key, so.obj)
-		}
+	if _, err := t.loadSnapshots(opts.Snapshots, scope); err != nil {
+		return nil, err
 	}
 	st := &State{At: at.UTC()}
 	var tq ties

@@ -67,15 +67,8 @@ func orderByResourceVersion(run []decoded) {
 
 // eventKey names the object an event writes.
 func eventKey(d decoded) objKey {
-	ref := d.ev.ObjectRef
-	k := objKey{group: ref.APIGroup, resource: ref.Resource, namespace: ref.Namespace, name: ref.Name}
-	if r, ok := d.resp.(map[string]any); ok && k.name == "" {
-		k.name = str(r, "metadata", "name")
-	}
-	if k.group == "" && k.resource == "namespaces" {
-		k.namespace = ""
-	}
-	return k
+	r, _ := d.resp.(map[string]any)
+	return objectKey(d.ev.ObjectRef, r)
 }
 
 // resourceVersion is the numeric resourceVersion of the stored object an event's response
