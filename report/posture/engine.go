@@ -57,9 +57,8 @@ type Engine struct {
 	start   time.Time
 	last    time.Time
 	nsLabel map[string]map[string]string // nil value: labels not known
-	nsKnown map[string]bool
-	pods    map[string]*pod            // namespace/name
-	byNS    map[string]map[string]*pod // namespace -> name -> pod
+	pods    map[string]*pod              // namespace/name
+	byNS    map[string]map[string]*pod   // namespace -> name -> pod
 	npol    map[string]map[string]*policy
 	others  map[string]PolicyRef // non-evaluated policy objects that exist, by key
 	// othersNS counts non-evaluated namespaced policies per namespace; othersGlobal the
@@ -67,7 +66,6 @@ type Engine struct {
 	othersNS     map[string]int
 	othersGlobal int
 	services     map[string]map[string]bool // pod key -> services
-	saSeen       map[string]bool
 	unknownPols  map[string]PolicyRef
 	notEvaluated map[string]PolicyRef
 	sum          Summary
@@ -84,9 +82,9 @@ type compiledScope struct {
 
 // New checks the scope and returns an engine.
 func New(opts Options) (*Engine, error) {
-	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, nsKnown: map[string]bool{}, pods: map[string]*pod{},
+	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, pods: map[string]*pod{},
 		byNS: map[string]map[string]*pod{}, npol: map[string]map[string]*policy{}, others: map[string]PolicyRef{},
-		othersNS: map[string]int{}, services: map[string]map[string]bool{}, saSeen: map[string]bool{},
+		othersNS: map[string]int{}, services: map[string]map[string]bool{},
 		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}}
 	var cluster []netip.Prefix
 	for _, c := range opts.Scope.ClusterCIDRs {
@@ -249,11 +247,10 @@ func (e *Engine) Observe(u Update) {
 		if u.Exists && u.Object != nil {
 			var o slimMeta
 			if json.Unmarshal(u.Object, &o) == nil {
-				e.nsLabel[u.Name], e.nsKnown[u.Name] = o.Metadata.Labels, true
+				e.nsLabel[u.Name] = o.Metadata.Labels
 			}
 		} else {
 			delete(e.nsLabel, u.Name)
-			e.nsKnown[u.Name] = u.Exists && u.Object != nil
 		}
 		e.reevaluate(u, e.byNS[u.Name])
 	case kind == "/serviceaccounts":
@@ -297,32 +294,9 @@ func (e *Engine) begin(p *pod, t time.Time, u *Update) {
 	p.since = t
 	p.cur = e.evaluate(p)
 	p.inScope = p.inScope || e.inScope(p)
-	for d := range 2 {
-		p.acc.internet[d] = maxTri(p.acc.internet[d], p.cur.internet[d])
-		p.acc.otherNS[d] = maxTri(p.acc.otherNS[d], p.cur.otherNS[d])
-		p.acc.note(d, p.cur.protected[d])
-		add := func(what string) {
-			tr := Transition{Time: t, Direction: directions[d], What: what}
-			if u != nil {
-				tr.Object, tr.User, tr.Verb, tr.AuditID = objectName(*u), u.Cause.User, u.Cause.Verb, u.Cause.AuditID
-			}
-			p.transitions = append(p.transitions, tr)
-		}
-		switch p.cur.protected[d] {
-		case False:
-			tt := t
-			p.unprotSince[d] = &tt
-			add("unprotected")
-		case Unknown:
-			add("unknown")
-		}
-		if p.cur.internet[d] == True {
-			add(exposedTo[d][0])
-		}
-		if p.cur.otherNS[d] == True {
-			add(exposedTo[d][1])
-		}
-	}
+	// A life starts as if protected and closed: what it lacks from its first moment is a
+	// transition then, caused by its creation (u), or by nothing at the start of the period.
+	e.account(p, verdict{protected: [2]Tri{True, True}}, t, u, false)
 }
 
 // exposedTo names the exposures per direction: to the internet, to other namespaces.
@@ -428,18 +402,27 @@ func (e *Engine) update(p *pod, u Update) {
 		return
 	}
 	p.inScope = p.inScope || e.inScope(p)
+	e.account(p, old, u.Time, &u, true)
+}
+
+// account records a pod's new verdict against the one before it, at t: the exposures it
+// has held, the moments it was not protected, and a transition for each change, naming the
+// write u that caused it (with its diff when withDiff).
+func (e *Engine) account(p *pod, old verdict, t time.Time, u *Update, withDiff bool) {
 	for d := range 2 {
 		p.acc.internet[d] = maxTri(p.acc.internet[d], p.cur.internet[d])
 		p.acc.otherNS[d] = maxTri(p.acc.otherNS[d], p.cur.otherNS[d])
+		p.acc.note(d, p.cur.protected[d])
 		add := func(what string) {
-			tr := Transition{Time: u.Time, Direction: directions[d], What: what, User: u.Cause.User, Verb: u.Cause.Verb, AuditID: u.Cause.AuditID,
-				Object: objectName(u)}
-			if u.Cause.Diff != nil {
-				tr.Diff = u.Cause.Diff()
+			tr := Transition{Time: t, Direction: directions[d], What: what}
+			if u != nil {
+				tr.Object, tr.User, tr.Verb, tr.AuditID = objectName(*u), u.Cause.User, u.Cause.Verb, u.Cause.AuditID
+				if withDiff && u.Cause.Diff != nil {
+					tr.Diff = u.Cause.Diff()
+				}
 			}
 			p.transitions = append(p.transitions, tr)
 		}
-		p.acc.note(d, p.cur.protected[d])
 		if old.protected[d] != p.cur.protected[d] {
 			switch p.cur.protected[d] {
 			case True:
@@ -447,8 +430,8 @@ func (e *Engine) update(p *pod, u Update) {
 				p.unprotSince[d] = nil
 			case False:
 				add("unprotected")
-				t := u.Time
-				p.unprotSince[d] = &t
+				at := t
+				p.unprotSince[d] = &at
 			default:
 				add("unknown")
 			}

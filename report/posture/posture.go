@@ -50,13 +50,12 @@ type Posture struct {
 // Scope selects the pods the posture is about, as Calico's GlobalReport did; empty fields
 // select everything.
 type Scope struct {
-	Namespaces              []string `json:"namespaces,omitempty"`
-	NamespaceSelector       string   `json:"namespaceSelector,omitempty"`
-	Selector                string   `json:"selector,omitempty"`
-	ServiceAccounts         []string `json:"serviceAccounts,omitempty"`
-	ServiceAccountSelector  string   `json:"serviceAccountSelector,omitempty"`
-	ClusterCIDRs            []string `json:"clusterCIDRs,omitempty"`
-	ServiceAccountsResolved int      `json:"-"`
+	Namespaces             []string `json:"namespaces,omitempty"`
+	NamespaceSelector      string   `json:"namespaceSelector,omitempty"`
+	Selector               string   `json:"selector,omitempty"`
+	ServiceAccounts        []string `json:"serviceAccounts,omitempty"`
+	ServiceAccountSelector string   `json:"serviceAccountSelector,omitempty"`
+	ClusterCIDRs           []string `json:"clusterCIDRs,omitempty"`
 }
 
 // Summary counts as Calico's reports named them, and what they lacked.
