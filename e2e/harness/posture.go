@@ -15,15 +15,7 @@ import (
 // the only policy that selected it. Pauses between steps give the periods of protection a
 // length the report can show.
 func (s *Scenario) RunPosture(ctx context.Context, pause time.Duration) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			f, ok := r.(failure)
-			if !ok {
-				panic(r)
-			}
-			err = f
-		}
-	}()
+	defer recoverFailure(&err)
 	s.setup(ctx)
 	s.Rec.Step("posture")
 	for _, ns := range []*corev1.Namespace{

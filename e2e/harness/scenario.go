@@ -76,6 +76,18 @@ func must(what string, err error) {
 	}
 }
 
+// recoverFailure ends a scenario run that must or refused stopped, with its failure as the
+// run's error; any other panic goes on.
+func recoverFailure(err *error) {
+	if r := recover(); r != nil {
+		f, ok := r.(failure)
+		if !ok {
+			panic(r)
+		}
+		*err = f
+	}
+}
+
 // refused fails the scenario unless err is the API error with this code.
 func refused(what string, code int32, err error) {
 	var st apierrors.APIStatus
@@ -86,15 +98,7 @@ func refused(what string, code int32, err error) {
 
 // Run runs the scenario's first part, under the policy the control plane was started with.
 func (s *Scenario) Run(ctx context.Context) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			f, ok := r.(failure)
-			if !ok {
-				panic(r)
-			}
-			err = f
-		}
-	}()
+	defer recoverFailure(&err)
 	s.setup(ctx)
 	s.networkPolicies(ctx)
 	s.serverSideApply(ctx)
@@ -115,15 +119,7 @@ func (s *Scenario) Run(ctx context.Context) (err error) {
 
 // RunWeak runs the part under a weaker policy: writes the trail records without bodies.
 func (s *Scenario) RunWeak(ctx context.Context) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			f, ok := r.(failure)
-			if !ok {
-				panic(r)
-			}
-			err = f
-		}
-	}()
+	defer recoverFailure(&err)
 	s.Rec.Step("weak-policy")
 	np := s.Alice.NetworkingV1().NetworkPolicies("shop")
 	_, err = np.Patch(ctx, "default-deny", types.MergePatchType, []byte(`{"metadata":{"labels":{"reviewed":"no"}}}`), metav1.PatchOptions{})
