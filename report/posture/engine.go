@@ -3,6 +3,7 @@ package posture
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"sort"
 	"strings"
@@ -340,6 +341,7 @@ func (e *Engine) pod(u Update) {
 		p.alive = false
 		return
 	}
+	oldLabels, oldKnown := p.labels, p.labelsKnown
 	if u.Object != nil {
 		var o struct {
 			Metadata struct {
@@ -373,6 +375,14 @@ func (e *Engine) pod(u Update) {
 			e.begin(p, u.Time, &u)
 			return
 		}
+	}
+	if p.labelsKnown && oldKnown && maps.Equal(p.labels, oldLabels) {
+		// Most pod writes (status, images, annotations) leave the labels as they were: the
+		// policies select the pod as before, and only its scope can have changed.
+		if e.opened {
+			p.inScope = p.inScope || e.inScope(p)
+		}
+		return
 	}
 	e.update(p, u)
 }
@@ -489,6 +499,9 @@ func (e *Engine) networkPolicy(u Update) {
 			e.unknownPols[u.Namespace+"/"+u.Name] = PolicyRef{Kind: "NetworkPolicy", Group: u.Group, Namespace: u.Namespace, Name: u.Name,
 				Reason: "its spec is not in the trail from " + u.Time.UTC().Format(time.RFC3339)}
 		}
+	}
+	if old.sameEffect(cur) {
+		return
 	}
 	// Only the pods the policy selected before or selects now can change: those its old or
 	// new selector matches, and those whose labels (or whose selector) are not known.

@@ -23,6 +23,23 @@ type policy struct {
 	egressInternet, egressOtherNS   bool
 }
 
+// sameEffect reports whether two states of a policy select the same pods and allow the
+// same: a write that changes only what the posture does not read (its ports, its
+// annotations) cannot change any pod's verdict. Selectors are compared in their canonical
+// form (requirements sorted by key, values sorted).
+func (p *policy) sameEffect(q *policy) bool {
+	if p == nil || q == nil || p.known != q.known {
+		return false
+	}
+	if !p.known {
+		return true
+	}
+	return p.ingress == q.ingress && p.egress == q.egress &&
+		p.ingressInternet == q.ingressInternet && p.ingressOtherNS == q.ingressOtherNS &&
+		p.egressInternet == q.egressInternet && p.egressOtherNS == q.egressOtherNS &&
+		p.selector.String() == q.selector.String()
+}
+
 // decodePolicy reads a networking.k8s.io NetworkPolicy. A spec that does not decode, or a
 // selector the API server would not have accepted, makes the policy unknown rather than
 // wrongly empty.
