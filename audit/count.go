@@ -9,10 +9,13 @@ import (
 
 // Counting events truly: the same request and stage read from two files (a rotated copy, an
 // export that overlaps another) is one event. Every event read, decoded or only scanned,
-// leaves a 64-bit key in a set shared by the sources; the set's size is the count.
+// leaves a 64-bit key in a set shared by the sources; the set's size is the count. Each key
+// also names the source that holds the event and comes first (by name, then by the order the
+// sources were taken up): that source counts the event in its coverage counts, every other
+// one counts it among its repeats (Input.Repeats), whatever order the sources were read in.
 
-// eventSet is a set of event keys: open addressing in shards, 8 bytes a slot, at most 3/4
-// full, so a million events take about 11 to 21 MiB.
+// eventSet is a set of event keys: open addressing in shards, 12 bytes a slot, at most 3/4
+// full, so a million events take about 16 to 32 MiB.
 type eventSet struct {
 	shards [64]keyShard
 	n      atomic.Int64
@@ -20,22 +23,24 @@ type eventSet struct {
 
 type keyShard struct {
 	sync.Mutex
-	slots []uint64
-	n     int
+	slots  []uint64
+	owners []int32 // the source that holds the key and comes first
+	n      int
 }
 
-// count counts an event once per key; an event without an auditID or a time cannot be told
-// from another with certainty and is always counted.
-func (s *eventSet) count(k uint64, certain bool) {
+// noOwner is what claim returns when no other source's counts must give the event up.
+const noOwner = -1
+
+// claim counts an event once per key, for source seq. repeat says the event is counted by
+// another source that comes first (or by an earlier line of this one); overtaken names the
+// source that counted it so far and must now count it as a repeat, since seq comes first
+// (noOwner when none). first tells whether source a comes before b. An event without an
+// auditID or a time cannot be told from another with certainty and is always counted.
+func (s *eventSet) claim(k uint64, certain bool, seq int32, first func(a, b int32) bool) (repeat bool, overtaken int32) {
 	if !certain {
 		s.n.Add(1)
-		return
+		return false, noOwner
 	}
-	s.add(k)
-}
-
-// add puts k in the set and reports whether it was new.
-func (s *eventSet) add(k uint64) bool {
 	if k == 0 {
 		k = 1 // 0 marks an empty slot
 	}
@@ -49,21 +54,26 @@ func (s *eventSet) add(k uint64) bool {
 	for i := k & mask; ; i = (i + 1) & mask {
 		switch sh.slots[i] {
 		case 0:
-			sh.slots[i] = k
+			sh.slots[i], sh.owners[i] = k, seq
 			sh.n++
 			s.n.Add(1)
-			return true
+			return false, noOwner
 		case k:
-			return false
+			if o := sh.owners[i]; o != seq && first(seq, o) {
+				sh.owners[i] = seq
+				return false, o
+			}
+			return true, noOwner
 		}
 	}
 }
 
 func (sh *keyShard) grow() {
-	old := sh.slots
+	old, oldOwners := sh.slots, sh.owners
 	sh.slots = make([]uint64, max(1024, 2*len(old)))
+	sh.owners = make([]int32, len(sh.slots))
 	mask := uint64(len(sh.slots) - 1)
-	for _, k := range old {
+	for j, k := range old {
 		if k == 0 {
 			continue
 		}
@@ -71,7 +81,7 @@ func (sh *keyShard) grow() {
 		for sh.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		sh.slots[i] = k
+		sh.slots[i], sh.owners[i] = k, oldOwners[j]
 	}
 }
 

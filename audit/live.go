@@ -302,6 +302,45 @@ type registry struct {
 	// reading counts the sources being read: each may hold a descriptor.
 	reading atomic.Int64
 	seen    eventSet
+
+	// names are the sources' names by seq, and repeats what each source must count as
+	// repeats because a source that comes first holds the same events (see eventSet).
+	nmu     sync.RWMutex
+	names   []string
+	repeats map[int32]*Counts
+}
+
+// add gives a source its seq.
+func (g *registry) add(name string) int32 {
+	g.nmu.Lock()
+	defer g.nmu.Unlock()
+	g.names = append(g.names, name)
+	return int32(len(g.names) - 1)
+}
+
+// first tells whether source a comes before source b: by name, then by seq.
+func (g *registry) first(a, b int32) bool {
+	g.nmu.RLock()
+	defer g.nmu.RUnlock()
+	if g.names[a] != g.names[b] {
+		return g.names[a] < g.names[b]
+	}
+	return a < b
+}
+
+// repeated counts, through count, an event among the repeats of source seq.
+func (g *registry) repeated(seq int32, count func(*Counts)) {
+	g.nmu.Lock()
+	defer g.nmu.Unlock()
+	if g.repeats == nil {
+		g.repeats = map[int32]*Counts{}
+	}
+	c := g.repeats[seq]
+	if c == nil {
+		c = &Counts{}
+		g.repeats[seq] = c
+	}
+	count(c)
 }
 
 // fdBudget is how many files a Reader reads at once at most: half the process's limit on

@@ -73,6 +73,9 @@ type sourceReader struct {
 	origins []string
 	state   *sourceState
 	hash    maphash.Hash
+	// seq is the source's place among those the Reader took up: with its name, what decides
+	// which of two inputs holding one event counts it (see eventSet).
+	seq int32
 }
 
 // pendingWrite is a write request seen only at an earlier stage so far.
@@ -80,11 +83,12 @@ type pendingWrite struct {
 	k                              Kind
 	subresource, verb, level, node string
 	bodies                         bool
+	repeat                         bool // its event is another input's, or an earlier line's
 }
 
 // countAs says how an in-scope write counts for coverage: once per request, dry runs and
 // refusals apart. Earlier stages wait for their request's final one in this source.
-func (r *sourceReader) countAs(ev *Event, k Kind, bodies bool) countAs {
+func (r *sourceReader) countAs(ev *Event, k Kind, bodies, repeat bool) countAs {
 	if !IsWrite(ev.Verb) || !r.opts.Scope.Has(k) {
 		return asRequest
 	}
@@ -97,7 +101,7 @@ func (r *sourceReader) countAs(ev *Event, k Kind, bodies bool) countAs {
 			r.pending = map[string]pendingWrite{}
 		}
 		if _, ok := r.pending[ev.AuditID]; !ok {
-			r.pending[ev.AuditID] = pendingWrite{k: k, subresource: ev.Subresource(), verb: ev.Verb, level: ev.Level, node: ev.Node, bodies: bodies}
+			r.pending[ev.AuditID] = pendingWrite{k: k, subresource: ev.Subresource(), verb: ev.Verb, level: ev.Level, node: ev.Node, bodies: bodies, repeat: repeat}
 		}
 		return asStage
 	}
@@ -122,18 +126,44 @@ func (r *sourceReader) countPending() {
 	for _, id := range ids {
 		p := r.pending[id]
 		r.in.observe(time.Time{}, p.k, p.subresource, p.verb, p.level, p.node, p.bodies, asLateWrite, r.opts)
+		if p.repeat {
+			r.repeats().add(time.Time{}, p.k, p.subresource, p.verb, p.level, p.node, p.bodies, asLateWrite, r.opts)
+		}
 	}
 	r.pending = nil
 }
 
+// repeated counts an event among the repeats of this source (repeat: another input, or an
+// earlier line of this one, counts it), or of the source that counted it so far (overtaken:
+// this source comes first and counts it now).
+func (r *sourceReader) repeated(repeat bool, overtaken int32, t time.Time, kind Kind, subresource, verb, level, node string, bodies bool, as countAs) {
+	switch {
+	case repeat:
+		r.repeats().add(t, kind, subresource, verb, level, node, bodies, as, r.opts)
+	case overtaken != noOwner:
+		r.live.repeated(overtaken, func(c *Counts) { c.add(t, kind, subresource, verb, level, node, bodies, as, r.opts) })
+	}
+}
+
+func (r *sourceReader) repeats() *Counts {
+	if r.in.Repeats == nil {
+		r.in.Repeats = &Counts{}
+	}
+	return r.in.Repeats
+}
+
 func (r *sourceReader) event(ev *Event) {
 	ev.Source = r.src.Name
-	r.live.seen.count(eventKey(&r.hash, []byte(ev.AuditID), []byte(ev.Stage), []byte(ev.Verb), []byte(ev.RequestURI), []byte(ev.User.Username), ev.RequestReceived, ev.StageTime),
-		ev.AuditID != "" && !ev.RequestReceived.IsZero() && !ev.StageTime.IsZero())
 	r.in.addNode(ev.Node)
 	k := Kind{Group: ev.Group(), Resource: ev.Resource()}
 	bodies := ev.RequestObject != nil || ev.ResponseObject != nil
-	r.in.observe(ev.Time(), k, ev.Subresource(), ev.Verb, ev.Level, ev.Node, bodies, r.countAs(ev, k, bodies), r.opts)
+	key := eventKey(&r.hash, []byte(ev.AuditID), []byte(ev.Stage), []byte(ev.Verb), []byte(ev.RequestURI), []byte(ev.User.Username), ev.RequestReceived, ev.StageTime)
+	certain := ev.AuditID != "" && !ev.RequestReceived.IsZero() && !ev.StageTime.IsZero()
+	repeat, overtaken := r.live.seen.claim(key, certain, r.seq, r.live.first)
+	as := r.countAs(ev, k, bodies, repeat)
+	t, sub := ev.Time(), ev.Subresource()
+	r.in.observe(t, k, sub, ev.Verb, ev.Level, ev.Node, bodies, as, r.opts)
+	r.repeated(repeat, overtaken, t, k, sub, ev.Verb, ev.Level, ev.Node, bodies, as)
 	if r.opts.Progress != nil {
 		r.opts.Progress.Events.Add(1)
 	}
@@ -464,8 +494,9 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 		// other goes to encoding/json, which says what is wrong with it.
 		ok = ok && validJSON(b)
 		if ok && !r.wants(l.kind, l.verb) {
-			r.live.seen.count(eventKey(&r.hash, l.auditID, l.stage, []byte(l.verb), l.uri, l.user, l.time, l.stageTime), true)
+			repeat, overtaken := r.live.seen.claim(eventKey(&r.hash, l.auditID, l.stage, []byte(l.verb), l.uri, l.user, l.time, l.stageTime), true, r.seq, r.live.first)
 			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, "", false, asRequest, r.opts)
+			r.repeated(repeat, overtaken, l.time, l.kind, l.subresource, l.verb, l.level, "", false, asRequest)
 			if r.opts.Progress != nil {
 				r.opts.Progress.Events.Add(1)
 			}

@@ -113,6 +113,129 @@ type Input struct {
 	// LostBytes are stretches of the file's content that could not be read: the part of a
 	// file truncated under the reader that no input holds a copy of.
 	LostBytes []ByteRange
+	// Repeats is the part of Events, Kinds and PerNode that counts events another input
+	// holds too (a rotated copy and the file copytruncate emptied, two exports), or that
+	// this input holds twice: the input that comes first by name counts each such event,
+	// the others count it here. Less its Repeats, every input together counts each event
+	// once. Nil when the input repeats nothing.
+	Repeats *Counts
+}
+
+// Counts is a part of an input's counts: Events, Kinds, and the same per API server the
+// input names on its events.
+type Counts struct {
+	Events  int64
+	Kinds   map[Kind]*KindStats
+	PerNode map[string]*Counts
+}
+
+// node returns the counts of one API server, made on first use.
+func (c *Counts) node(name string) *Counts {
+	if c.PerNode == nil {
+		c.PerNode = map[string]*Counts{}
+	}
+	n := c.PerNode[name]
+	if n == nil {
+		n = &Counts{}
+		c.PerNode[name] = n
+	}
+	return n
+}
+
+// add counts one event as observe does, without the times.
+func (c *Counts) add(t time.Time, k Kind, subresource, verb, level, node string, bodies bool, as countAs, opts *Options) {
+	if as == asLateWrite {
+		countWrite(&c.Kinds, k, subresource, verb, level, bodies)
+		if node != "" {
+			countWrite(&c.node(node).Kinds, k, subresource, verb, level, bodies)
+		}
+		return
+	}
+	c.Events++
+	if node != "" {
+		c.node(node).Events++
+	}
+	if !inScope(t, k, opts) {
+		return
+	}
+	countKind(&c.Kinds, k, subresource, verb, level, bodies, as)
+	if node != "" {
+		countKind(&c.node(node).Kinds, k, subresource, verb, level, bodies, as)
+	}
+}
+
+// merge adds b's counts to c.
+func (c *Counts) merge(b *Counts) {
+	c.Events += b.Events
+	for k, ks := range b.Kinds {
+		MergeKindStats(kindStats(&c.Kinds, k), ks)
+	}
+	for name, n := range b.PerNode {
+		c.node(name).merge(n)
+	}
+}
+
+// MergeKindStats adds b's counts to a: the counts are summed, the levels are the higher.
+func MergeKindStats(a, b *KindStats) {
+	a.Events += b.Events
+	a.WritesWithBodies += b.WritesWithBodies
+	a.DryRuns += b.DryRuns
+	a.Refused += b.Refused
+	if a.Writes == nil {
+		a.Writes = map[string]int64{}
+	}
+	for v, n := range b.Writes {
+		a.Writes[v] += n
+	}
+	if LevelRank(b.MaxLevel) > LevelRank(a.MaxLevel) {
+		a.MaxLevel = b.MaxLevel
+	}
+	if a.Levels == nil {
+		a.Levels = map[string]string{}
+	}
+	if a.Bodies == nil {
+		a.Bodies = map[string]int64{}
+	}
+	for v, n := range b.Bodies {
+		a.Bodies[v] += n
+	}
+	for v, l := range b.Levels {
+		if LevelRank(l) > LevelRank(a.Levels[v]) {
+			a.Levels[v] = l
+		}
+	}
+}
+
+// Less returns the counts of kinds less those of repeats, which they include: what is left
+// counts each event once. The levels stay: a repeat was logged at the level its first copy
+// was. kinds is returned as it is when repeats is empty.
+func Less(kinds, repeats map[Kind]*KindStats) map[Kind]*KindStats {
+	if len(repeats) == 0 {
+		return kinds
+	}
+	out := make(map[Kind]*KindStats, len(kinds))
+	for k, ks := range kinds {
+		c := &KindStats{}
+		MergeKindStats(c, ks)
+		if r := repeats[k]; r != nil {
+			c.Events -= r.Events
+			c.WritesWithBodies -= r.WritesWithBodies
+			c.DryRuns -= r.DryRuns
+			c.Refused -= r.Refused
+			for v, n := range r.Writes {
+				if c.Writes[v] -= n; c.Writes[v] <= 0 {
+					delete(c.Writes, v)
+				}
+			}
+			for v, n := range r.Bodies {
+				if c.Bodies[v] -= n; c.Bodies[v] <= 0 {
+					delete(c.Bodies, v)
+				}
+			}
+		}
+		out[k] = c
+	}
+	return out
 }
 
 // Sample is one problem, where it was found.
@@ -291,17 +414,23 @@ func (in *Input) observe(t time.Time, k Kind, subresource, verb, level, node str
 			span(&ns.FirstEvent, &ns.LastEvent, t)
 			ns.Activity.see(t)
 		}
-		if (!opts.From.IsZero() && t.Before(opts.From)) || (!opts.To.IsZero() && !t.Before(opts.To)) {
-			return
-		}
 	}
-	if k.Resource == "" || !opts.Scope.Has(k) {
+	if !inScope(t, k, opts) {
 		return
 	}
 	countKind(kinds, k, subresource, verb, level, bodies, as)
 	if ns != nil {
 		countKind(&ns.Kinds, k, subresource, verb, level, bodies, as)
 	}
+}
+
+// inScope reports whether an event of kind k at t counts in Kinds: a kind in scope, within
+// Options.From and Options.To (events without a time count).
+func inScope(t time.Time, k Kind, opts *Options) bool {
+	if !t.IsZero() && ((!opts.From.IsZero() && t.Before(opts.From)) || (!opts.To.IsZero() && !t.Before(opts.To))) {
+		return false
+	}
+	return k.Resource != "" && opts.Scope.Has(k)
 }
 
 // countLate counts a write request whose only events were earlier stages, at the end of its

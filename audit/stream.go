@@ -86,6 +86,7 @@ type Reader struct {
 
 type sourceState struct {
 	src   Source
+	seq   int32 // its place in the registry's names
 	first time.Time // the first event's time, from a look at the file; zero: unknown
 	head  headID
 	ch    chan []*Event
@@ -147,7 +148,7 @@ func (r *Reader) start() {
 // their first event.
 func (r *Reader) take(sources []Source) {
 	for _, src := range sources {
-		st := &sourceState{src: src}
+		st := &sourceState{src: src, seq: r.live.add(src.Name)}
 		r.states = append(r.states, st)
 		if src.id != (fileID{}) {
 			r.live.know(src.id)
@@ -212,7 +213,7 @@ func (r *Reader) open(st *sourceState) {
 	go func() {
 		defer close(st.fin)
 		defer r.live.reading.Add(-1)
-		sr := &sourceReader{ctx: r.ctx, src: st.src, opts: &r.opts, out: st.ch, batch: make([]*Event, 0, batchSize), names: interner{}, live: r.live, origins: r.origins, state: st}
+		sr := &sourceReader{ctx: r.ctx, src: st.src, opts: &r.opts, out: st.ch, batch: make([]*Event, 0, batchSize), names: interner{}, live: r.live, origins: r.origins, state: st, seq: st.seq}
 		st.err = sr.read()
 		if errors.Is(st.err, errGone) {
 			st.err, st.gone = nil, true
@@ -639,6 +640,18 @@ func (r *Reader) relist() bool {
 // settle ends the run: a file that rotation moved before it could be read, and whose content
 // no later listing found, is an input that could not be read.
 func (r *Reader) settle() {
+	// What sources that come first took over from others is counted in the others' repeats.
+	for _, st := range r.states {
+		c := r.live.repeats[st.seq]
+		if c == nil {
+			continue
+		}
+		if st.input.Repeats == nil {
+			st.input.Repeats = &Counts{}
+		}
+		st.input.Repeats.merge(c)
+	}
+	r.live.repeats = nil
 	for _, rec := range r.rewritten {
 		if !rec.copied && rec.state != nil {
 			rec.state.input.LostBytes = append(rec.state.input.LostBytes, ByteRange{From: rec.read, To: -1,

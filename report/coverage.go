@@ -269,8 +269,13 @@ type part struct {
 }
 
 // parts splits an input by API server when every event in it names one and it names more
-// than one; otherwise the input is one part.
+// than one; otherwise the input is one part. Events another input holds too (Repeats) are
+// left out of the counts, so that each event counts once over all inputs.
 func parts(in *audit.Input) []part {
+	rep := in.Repeats
+	if rep == nil {
+		rep = &audit.Counts{}
+	}
 	if len(in.PerNode) > 1 {
 		var n int64
 		for _, ns := range in.PerNode {
@@ -279,13 +284,17 @@ func parts(in *audit.Input) []part {
 		if n == in.Events {
 			var out []part
 			for node, ns := range in.PerNode {
-				out = append(out, part{key: node, events: ns.Events, kinds: ns.Kinds, activity: &ns.Activity, first: ns.FirstEvent, last: ns.LastEvent})
+				nr := rep.PerNode[node]
+				if nr == nil {
+					nr = &audit.Counts{}
+				}
+				out = append(out, part{key: node, events: ns.Events - nr.Events, kinds: audit.Less(ns.Kinds, nr.Kinds), activity: &ns.Activity, first: ns.FirstEvent, last: ns.LastEvent})
 			}
 			sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 			return out
 		}
 	}
-	return []part{{key: sourceKey(in), events: in.Events, kinds: in.Kinds, activity: &in.Activity, first: in.FirstEvent, last: in.LastEvent}}
+	return []part{{key: sourceKey(in), events: in.Events - rep.Events, kinds: audit.Less(in.Kinds, rep.Kinds), activity: &in.Activity, first: in.FirstEvent, last: in.LastEvent}}
 }
 
 func groupServers(inputs []audit.Input) []*server {
@@ -339,35 +348,7 @@ func addKinds(dst, src map[audit.Kind]*audit.KindStats) {
 			t = &audit.KindStats{Writes: map[string]int64{}}
 			dst[k] = t
 		}
-		mergeKindStats(t, ks)
-	}
-}
-
-// mergeKindStats adds b's counts to a.
-func mergeKindStats(a, b *audit.KindStats) {
-	a.Events += b.Events
-	a.WritesWithBodies += b.WritesWithBodies
-	a.DryRuns += b.DryRuns
-	a.Refused += b.Refused
-	for v, n := range b.Writes {
-		a.Writes[v] += n
-	}
-	if audit.LevelRank(b.MaxLevel) > audit.LevelRank(a.MaxLevel) {
-		a.MaxLevel = b.MaxLevel
-	}
-	if a.Levels == nil {
-		a.Levels = map[string]string{}
-	}
-	if a.Bodies == nil {
-		a.Bodies = map[string]int64{}
-	}
-	for v, n := range b.Bodies {
-		a.Bodies[v] += n
-	}
-	for v, l := range b.Levels {
-		if audit.LevelRank(l) > audit.LevelRank(a.Levels[v]) {
-			a.Levels[v] = l
-		}
+		audit.MergeKindStats(t, ks)
 	}
 }
 

@@ -280,3 +280,71 @@ func TestStatusChurnWithoutBodiesIsNotAGap(t *testing.T) {
 		t.Errorf("coverage %+v", c)
 	}
 }
+
+// Lines that two inputs hold (copytruncate's copy and the file it emptied, two exports of one
+// log) count once in every coverage count, as in summary.events: the rows equal those of the
+// logs without the copy, and the per-server rows still add up to the row.
+func TestCoverageCountsEachEventOnce(t *testing.T) {
+	plain := haSources(t, nil)
+	want, err := Build(context.Background(), plain, Options{Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A copy of the last half of server 2's log, named as logrotate names it: the same
+	// server, its lines in two inputs.
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "logs/ha-3-nodes/kube-apiserver-2-audit.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	copied := bytes.Join(lines[len(lines)/2:], nil)
+	// And the whole of server 3's log exported twice under two names of one server.
+	c, err := os.ReadFile(filepath.Join("..", "testdata", "logs/ha-3-nodes/kube-apiserver-3-audit.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, order := range []bool{false, true} {
+		srcs := append(haSources(t, nil),
+			audit.ReaderSource("logs/ha-3-nodes/kube-apiserver-2-audit.log.1", bytes.NewReader(copied)),
+			audit.ReaderSource("logs/ha-3-nodes/kube-apiserver-3-audit.log.gz", bytes.NewReader(c)))
+		if order {
+			for i, j := 0, len(srcs)-1; i < j; i, j = i+1, j-1 {
+				srcs[i], srcs[j] = srcs[j], srcs[i]
+			}
+		}
+		got, err := Build(context.Background(), srcs, Options{Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Summary.Events != want.Summary.Events {
+			t.Errorf("summary.events %d, want %d", got.Summary.Events, want.Summary.Events)
+		}
+		if len(got.Coverage) != len(want.Coverage) {
+			t.Fatalf("%d coverage rows, want %d", len(got.Coverage), len(want.Coverage))
+		}
+		for i := range want.Coverage {
+			w, g := want.Coverage[i], got.Coverage[i]
+			if g.Events != w.Events || g.Writes != w.Writes || g.WritesWithBodies != w.WritesWithBodies || g.DryRuns != w.DryRuns || g.Refused != w.Refused || fmt.Sprint(g.Verbs) != fmt.Sprint(w.Verbs) {
+				t.Errorf("reversed %v: %s counts %+v, want %+v (the copied lines counted twice?)", order, w.Kind, g.CoverageCounts, w.CoverageCounts)
+			}
+			if len(g.Sources) != len(w.Sources) {
+				t.Errorf("%s: %d servers, want %d", w.Kind, len(g.Sources), len(w.Sources))
+				continue
+			}
+			var events, writes int64
+			for j, s := range g.Sources {
+				events += s.Events
+				writes += s.Writes
+				if s.Events != w.Sources[j].Events || s.Writes != w.Sources[j].Writes {
+					t.Errorf("%s on %s: %d events %d writes, want %d and %d", w.Kind, s.Source, s.Events, s.Writes, w.Sources[j].Events, w.Sources[j].Writes)
+				}
+			}
+			if events != g.Events || writes != g.Writes {
+				t.Errorf("%s: servers sum to %d events %d writes, the row says %d and %d", w.Kind, events, writes, g.Events, g.Writes)
+			}
+		}
+		if got.Verdict != want.Verdict {
+			t.Errorf("verdict %s, want %s; gaps %s", got.Verdict, want.Verdict, gapTypes(got))
+		}
+	}
+}
