@@ -631,14 +631,7 @@ func TestCopytruncateAfterReading(t *testing.T) {
 			write(t, cur, eventLines(0, 50))
 			r := readerOver(t, dir)
 			defer r.Close()
-			ev, err := r.Next()
-			if err != nil {
-				t.Fatal(err)
-			}
-			evs := []*Event{ev}
-			for r.live.reading.Load() > 0 {
-				time.Sleep(time.Millisecond)
-			}
+			evs := firstEvent(t, r)
 			old := eventLines(0, 60) // ten more lines written after the read, then copytruncate
 			copyPath := filepath.Join(dir, "kube-audit.log.1")
 			if !withCopy {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -130,19 +131,36 @@ type lister struct {
 	out    []Source
 	byID   map[fileID]bool
 	byPath map[string]bool
+	// at is where in out each file is, by identity, to note the other names it was given.
+	at map[fileID]int
 }
 
 func (l *lister) add(path string, fi fs.FileInfo, origin string) {
 	if l.byID == nil {
 		l.byID, l.byPath = map[fileID]bool{}, map[string]bool{}
 	}
+	if l.at == nil {
+		l.at = map[fileID]int{}
+	}
 	clean := filepath.Clean(path)
 	id := idOf(fi)
 	if l.byPath[clean] || (id != fileID{} && l.byID[id]) {
+		if i, ok := l.at[id]; ok && id != (fileID{}) {
+			// Given again (the same path twice, a folder and a file in it, a symlink and its
+			// target): read once, and the input says so.
+			note := "named again as " + path + ": read once (the same file, by device and inode)"
+			if path == l.out[i].Name {
+				note = "named more than once: read once"
+			}
+			if !slices.Contains(l.out[i].notes, note) {
+				l.out[i].notes = append(l.out[i].notes, note)
+			}
+		}
 		return
 	}
 	l.byPath[clean] = true
 	l.byID[id] = true
+	l.at[id] = len(l.out)
 	src := Source{Name: path, Size: fi.Size(), id: id, origin: origin, path: path,
 		open: func() (io.ReadCloser, error) { return os.Open(path) }}
 	if fi.Mode().IsRegular() {

@@ -447,13 +447,111 @@ func sameRequest(a, b *Event) bool {
 }
 
 // Inputs returns the evidence of every source, in source order. It is complete once Next
-// has returned io.EOF.
+// has returned io.EOF. A file read in parts under one name (it grew, or was truncated and
+// written again, after it was read) is one input: the counts of every part, the digest and
+// size of the file as last read, what happened in the notes.
 func (r *Reader) Inputs() []Input {
-	out := make([]Input, len(r.states))
-	for i, st := range r.states {
-		out[i] = st.input
+	out := make([]Input, 0, len(r.states))
+	at := map[fileID]int{}
+	for _, st := range r.states {
+		id := st.src.id
+		if i, ok := at[id]; ok && id != (fileID{}) && out[i].Source == st.input.Source && st.input.Skipped == "" {
+			out[i] = folded(out[i], st.input)
+			continue
+		}
+		if id != (fileID{}) && st.input.Skipped == "" {
+			at[id] = len(out)
+		}
+		out = append(out, st.input)
 	}
 	return out
+}
+
+// folded is one input made of a and b, two reads of one file, b the later: counts added up,
+// the digest and size of the later read (which covers the whole file as it then stood). a's
+// maps are not changed.
+func folded(a, b Input) Input {
+	c := a
+	c.SHA256, c.Bytes, c.Compressed = b.SHA256, b.Bytes, b.Compressed
+	c.Lines += b.Lines
+	c.Events += b.Events
+	if c.Format == "" {
+		c.Format = b.Format
+	}
+	c.FirstEvent, c.LastEvent = minNonZero(a.FirstEvent, b.FirstEvent), maxTime(a.LastEvent, b.LastEvent)
+	c.Problems = map[string]int64{}
+	for _, p := range []map[string]int64{a.Problems, b.Problems} {
+		for k, n := range p {
+			c.Problems[k] += n
+		}
+	}
+	if len(c.Problems) == 0 {
+		c.Problems = nil
+	}
+	c.Samples = append(append([]Sample(nil), a.Samples...), b.Samples...)
+	if len(c.Samples) > MaxSamples {
+		c.Samples = c.Samples[:MaxSamples]
+	}
+	c.Nodes = append([]string(nil), a.Nodes...)
+	for _, n := range b.Nodes {
+		c.addNode(n)
+	}
+	c.Kinds = nil
+	for _, kinds := range []map[Kind]*KindStats{a.Kinds, b.Kinds} {
+		for k, ks := range kinds {
+			MergeKindStats(kindStats(&c.Kinds, k), ks)
+		}
+	}
+	c.Activity = Activity{}
+	c.Activity.Merge(&a.Activity)
+	c.Activity.Merge(&b.Activity)
+	c.PerNode = nil
+	for _, pn := range []map[string]*NodeStats{a.PerNode, b.PerNode} {
+		for name, ns := range pn {
+			if c.PerNode == nil {
+				c.PerNode = map[string]*NodeStats{}
+			}
+			t := c.PerNode[name]
+			if t == nil {
+				t = &NodeStats{}
+				c.PerNode[name] = t
+			}
+			t.Events += ns.Events
+			t.FirstEvent, t.LastEvent = minNonZero(t.FirstEvent, ns.FirstEvent), maxTime(t.LastEvent, ns.LastEvent)
+			for k, ks := range ns.Kinds {
+				MergeKindStats(kindStats(&t.Kinds, k), ks)
+			}
+			t.Activity.Merge(&ns.Activity)
+		}
+	}
+	if a.Repeats != nil || b.Repeats != nil {
+		c.Repeats = &Counts{}
+		for _, rp := range []*Counts{a.Repeats, b.Repeats} {
+			if rp != nil {
+				c.Repeats.merge(rp)
+			}
+		}
+	}
+	if c.Err == "" {
+		c.Err = b.Err
+	}
+	c.Notes = append(append([]string(nil), a.Notes...), b.Notes...)
+	c.LostBytes = append(append([]ByteRange(nil), a.LostBytes...), b.LostBytes...)
+	return c
+}
+
+func minNonZero(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // Merged returns the merge counters.
