@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+
+	"github.com/auditreport/auditreport/internal/jsonany"
 )
 
 // obj is a decoded Kubernetes object (or any JSON object an audit event carries).
@@ -18,10 +20,8 @@ func decodeObject(raw json.RawMessage) any {
 	if len(raw) == 0 || (raw[0] != '{' && raw[0] != '[') {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := jsonany.Decode(raw)
+	if err != nil {
 		return nil
 	}
 	return v
