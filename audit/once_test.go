@@ -96,3 +96,59 @@ func firstEvent(t *testing.T, r *Reader) []*Event {
 	}
 	return []*Event{ev}
 }
+
+// A writer that never stops does not keep the run going: the folder is listed again until a
+// listing finds nothing new or for as long as the first reading took (at least minFollow),
+// and the file still growing then says how far it was read.
+func TestFollowsAWriterForABoundedTime(t *testing.T) {
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "kube-audit.log")
+	write(t, cur, eventLines(0, 100))
+	stop := make(chan struct{})
+	done := make(chan int)
+	go func() {
+		f, _ := os.OpenFile(cur, os.O_APPEND|os.O_WRONLY, 0)
+		defer f.Close()
+		n := 100
+		for {
+			select {
+			case <-stop:
+				done <- n
+				return
+			case <-time.After(2 * time.Millisecond):
+				f.WriteString(eventLine(n))
+				n++
+			}
+		}
+	}()
+	for fi, _ := os.Stat(cur); fi.Size() < int64(len(eventLines(0, 110))); fi, _ = os.Stat(cur) {
+		time.Sleep(time.Millisecond) // until the writer is at it
+	}
+	start := time.Now()
+	r := readerOver(t, dir)
+	defer r.Close()
+	evs := drain(t, r)
+	took := time.Since(start)
+	close(stop)
+	written := <-done
+	if took > minFollow+5*time.Second {
+		t.Errorf("the run took %s following a writer; want about %s", took, minFollow)
+	}
+	got := seqs(t, evs)
+	if len(got) < 300 || len(got) > written {
+		t.Errorf("read %d events of %d written: the listings should have followed the writer for %s", len(got), written, minFollow)
+	}
+	if diff := cmp.Diff(seqRange(0, len(got)), got); diff != "" {
+		t.Errorf("a hole in what was read (-want +got)\n%s", diff)
+	}
+	in := r.Inputs()
+	if len(in) != 1 || in[0].Unfollowed == nil {
+		t.Fatalf("inputs %+v: want one, saying it was still being written", in)
+	}
+	if u := in[0].Unfollowed; u.To <= u.From || !strings.Contains(u.Why, "still being written") {
+		t.Errorf("unfollowed %+v", u)
+	}
+	if r.rounds < 3 {
+		t.Errorf("%d listings in %s: more than the three it used to stop at were expected", r.rounds, took)
+	}
+}

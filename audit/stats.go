@@ -113,6 +113,10 @@ type Input struct {
 	// LostBytes are stretches of the file's content that could not be read: the part of a
 	// file truncated under the reader that no input holds a copy of.
 	LostBytes []ByteRange
+	// Unfollowed is set when the file was still growing when the run stopped listing its
+	// folder again: From is how far it was read, To its size then. What lies beyond was
+	// written while the run ended; the next run reads it.
+	Unfollowed *ByteRange
 	// Repeats is the part of Events, Kinds and PerNode that counts events another input
 	// holds too (a rotated copy and the file copytruncate emptied, two exports), or that
 	// this input holds twice: the input that comes first by name counts each such event,

@@ -68,6 +68,14 @@ type Reader struct {
 	live    *registry
 	origins []string
 	rounds  int
+	// begun is when reading began; followFrom when the end's listings began, and followFor
+	// how long they may go on; gaveUp is set when they stopped with files still growing.
+	begun      time.Time
+	followFrom time.Time
+	followFor  time.Duration
+	gaveUp     bool
+	found      int  // listings that found something
+	listed     bool // the listings at the end are over
 	peekBuf []byte
 	fds     int64 // how many sources may be read at once
 	// rewritten are the files read that were truncated and written again later in the
@@ -133,6 +141,7 @@ func NewReader(ctx context.Context, sources []Source, opts Options) *Reader {
 
 func (r *Reader) start() {
 	r.started = true
+	r.begun = time.Now()
 	seen := map[string]bool{}
 	for _, src := range r.sources {
 		if src.origin != "" && !seen[src.origin] {
@@ -268,9 +277,32 @@ func (r *Reader) head(st *sourceState) *Event {
 // memory and descriptors of a handful.
 const openAhead = 4
 
-// maxRounds bounds how many times the folders are listed again at the end: a writer that
-// never stops must not keep a run going forever.
-const maxRounds = 3
+// The folders are listed again at the end until a listing finds nothing new. A writer that
+// never stops must not keep a run going forever: the listings go on for as long as the first
+// reading took, at least minFollow and at most maxFollow; a file still growing then is
+// named in its input (Input.Unfollowed).
+const (
+	minFollow = 2 * time.Second
+	maxFollow = 5 * time.Minute
+)
+
+// following reports whether the folders may be listed again: the context is not done and
+// the time for listing is not over. Once it is over, what was left is noted at the end.
+func (r *Reader) following() bool {
+	if r.ctx.Err() != nil {
+		return false
+	}
+	now := time.Now()
+	if r.followFrom.IsZero() {
+		r.followFrom = now
+		r.followFor = min(max(now.Sub(r.begun), minFollow), maxFollow)
+	}
+	if now.Sub(r.followFrom) > r.followFor {
+		r.gaveUp = true
+		return false
+	}
+	return true
+}
 
 // Next returns the next event of the merged stream, or io.EOF after the last one. With
 // Options.Strict, the first problem in any source ends the stream with a *ParseError.
@@ -318,13 +350,18 @@ func (r *Reader) Next() (*Event, error) {
 			r.open(st)
 			continue
 		}
-		if minState == nil && len(r.active) == 0 && r.rounds < maxRounds && r.relist() {
-			continue
-		}
 		if e := r.ready(minState == nil, minTime); e != nil {
 			return e, nil
 		}
 		if minState == nil {
+			// Everything listed is read and delivered: list the folders again for what
+			// rotation did meanwhile, until a listing finds nothing new.
+			if len(r.active) == 0 && !r.listed {
+				if r.following() && (r.relist() || r.settled()) {
+					continue
+				}
+				r.listed = true // nothing new, or no more time: not listed again
+			}
 			r.settle()
 			return nil, io.EOF
 		}
@@ -535,6 +572,9 @@ func folded(a, b Input) Input {
 	if c.Err == "" {
 		c.Err = b.Err
 	}
+	if b.Unfollowed != nil {
+		c.Unfollowed = b.Unfollowed
+	}
 	c.Notes = append(append([]string(nil), a.Notes...), b.Notes...)
 	c.LostBytes = append(append([]ByteRange(nil), a.LostBytes...), b.LostBytes...)
 	return c
@@ -730,6 +770,7 @@ func (r *Reader) relist() bool {
 	if len(add) == 0 {
 		return false
 	}
+	r.found++
 	r.take(add)
 	r.pairTwins()
 	return true
@@ -750,6 +791,9 @@ func (r *Reader) settle() {
 		st.input.Repeats.merge(c)
 	}
 	r.live.repeats = nil
+	if r.gaveUp {
+		r.unfollowed()
+	}
 	for _, rec := range r.rewritten {
 		if !rec.copied && rec.state != nil {
 			rec.state.input.LostBytes = append(rec.state.input.LostBytes, ByteRange{From: rec.read, To: -1,
@@ -777,6 +821,76 @@ func (r *Reader) settle() {
 			continue
 		}
 		st.input.Err = "removed or renamed before it could be read, and no file in its folder holds its content"
+	}
+}
+
+// quiet is how long a listing that found nothing waits before it looks once more: a file a
+// busy API server writes to grows every few milliseconds, and one listing can fall between
+// two writes.
+const quiet = 250 * time.Millisecond
+
+// settled waits quiet and lists again, when a listing found something before or a file read
+// was written to as the run read it (the folder is being written: a listing that found
+// nothing may have fallen between two writes); it reports whether that listing found
+// something.
+func (r *Reader) settled() bool {
+	if r.found == 0 && !r.beingWritten() {
+		return false // nothing was written to the folder while all of it was read
+	}
+	select {
+	case <-time.After(quiet):
+	case <-r.ctx.Done():
+		return false
+	}
+	return r.relist()
+}
+
+// beingWritten reports whether a file read was written to shortly before the run or while
+// it read it.
+func (r *Reader) beingWritten() bool {
+	for _, rec := range r.live.all() {
+		if !rec.gone && rec.mtime.After(r.begun.Add(-quiet)) {
+			return true
+		}
+	}
+	return false
+}
+
+// unfollowed notes, once the listings at the end stopped for time, the files read that have
+// grown since and the files that have appeared since: their new content is not in the run.
+func (r *Reader) unfollowed() {
+	// As for a listing: a file being written may be between two writes.
+	select {
+	case <-time.After(quiet):
+	case <-r.ctx.Done():
+	}
+	fresh, where := relist(r.origins, r.live.knownSet())
+	why := fmt.Sprintf("still being written when the run stopped listing its folder again (%d listings in %s, the time the first reading took, %s to %s)",
+		r.rounds, time.Since(r.followFrom).Round(time.Millisecond), minFollow, maxFollow)
+	last := map[fileID]*sourceState{}
+	for _, st := range r.states {
+		if st.src.id != (fileID{}) && st.input.Skipped == "" {
+			last[st.src.id] = st
+		}
+	}
+	for _, rec := range r.live.all() {
+		st := last[rec.id]
+		if rec.gone || !rec.plain || st == nil {
+			continue
+		}
+		p, ok := where[rec.id]
+		if !ok {
+			p = rec.path
+		}
+		fi, err := os.Stat(p)
+		if err != nil || idOf(fi) != rec.id || fi.Size() <= rec.read {
+			continue
+		}
+		st.input.Unfollowed = &ByteRange{From: rec.read, To: fi.Size(), Why: why}
+	}
+	for _, f := range fresh {
+		r.states = append(r.states, &sourceState{src: f, done: true, input: Input{Source: f.Name,
+			Skipped: "appeared after the run stopped listing its folder again: " + why}})
 	}
 }
 

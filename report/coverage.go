@@ -1040,6 +1040,10 @@ func inputGaps(inputs []audit.Input) []Gap {
 				Message:     fmt.Sprintf("%s: bytes %d to %s were not read: %s", in.Source, b.From, end, b.Why),
 				Remediation: "give the copy the file was rotated into (logrotate copytruncate: the .1 file) as an input too, or prefer rename-based rotation"})
 		}
+		if u := in.Unfollowed; u != nil {
+			out = append(out, Gap{Type: GapUnreadable, Severity: SeverityInfo, Source: in.Source,
+				Message: fmt.Sprintf("%s: bytes %d to %d, written while the run ended, are not in this report: %s; the next run reads them", in.Source, u.From, u.To, u.Why)})
+		}
 		var lost int64
 		var kinds []string
 		for k, n := range in.Problems {

@@ -348,3 +348,12 @@ func TestCoverageCountsEachEventOnce(t *testing.T) {
 		}
 	}
 }
+
+// A file still being written when the run stopped following its folder is an info gap that
+// says how far it was read: what lies beyond was written as the run ended.
+func TestUnfollowedFileIsANote(t *testing.T) {
+	gaps := inputGaps([]audit.Input{{Source: "logs/kube-audit.log", Unfollowed: &audit.ByteRange{From: 100, To: 250, Why: "still being written when the run stopped listing its folder again"}}})
+	if len(gaps) != 1 || gaps[0].Type != GapUnreadable || gaps[0].Severity != SeverityInfo || !strings.Contains(gaps[0].Message, "bytes 100 to 250") || !strings.Contains(gaps[0].Message, "still being written") {
+		t.Errorf("gaps %+v: want one info gap naming bytes 100 to 250", gaps)
+	}
+}
