@@ -53,15 +53,10 @@ type FileDigest struct {
 }
 
 // reportDigest is the SHA-256 of the report as JSON without its digest field, written the
-// way --format json writes it: anyone can recompute it from a saved JSON report.
+// way --format json writes it: anyone can recompute it from a saved JSON report. A run that
+// writes a JSON file takes it from that file's bytes instead (writeReport).
 func reportDigest(r *report.Report) (string, error) {
-	c := *r
-	c.Digest = ""
-	h := sha256.New()
-	if err := (render.JSON{}).Render(h, &c); err != nil {
-		return "", err
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+	return render.JSON{}.Digest(r)
 }
 
 func hashFile(path string) (string, int64, error) {

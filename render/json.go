@@ -1,11 +1,13 @@
 package render
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
-	"fmt"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"hash"
 	"io"
+	"reflect"
+	"strings"
 
 	"github.com/auditreport/auditreport/report"
 )
@@ -15,86 +17,64 @@ type JSON struct{}
 
 var _ Renderer = (*JSON)(nil)
 
-// Render writes r as indented JSON. The histories and failed attempts are written one
-// element at a time: a busy cluster's report is hundreds of megabytes, and encoding it whole
-// would hold it in memory twice.
+// Render writes r as encoding/json's Encoder does with two-space indentation and without
+// escaping <, > and & (the report is read by people, and "<redacted>" should read as such),
+// byte for byte, but as it goes: a busy cluster's report is hundreds of megabytes, and
+// encoding it whole would hold it in memory twice.
 func (JSON) Render(w io.Writer, r *report.Report) error {
-	shell := *r
-	shell.Resources, shell.FailedAttempts = []report.Resource{}, []report.FailedAttempt{}
-	head, err := marshal(&shell, "")
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(w, 256<<10)
-	el := newElemWriter(bw)
-	rest := head
-	for _, part := range []struct {
-		key   string
-		n     int
-		write func(i int) error
-	}{
-		{"resources", len(r.Resources), func(i int) error { return el.write(&r.Resources[i]) }},
-		{"failedAttempts", len(r.FailedAttempts), func(i int) error { return el.write(&r.FailedAttempts[i]) }},
-	} {
-		marker := []byte("\n  \"" + part.key + "\": [")
-		at := bytes.Index(rest, marker)
-		if at < 0 || !bytes.HasPrefix(rest[at+len(marker):], []byte("]")) {
-			return fmt.Errorf("json: %s not found in the report's layout", part.key)
-		}
-		bw.Write(rest[:at+len(marker)])
-		for i := 0; i < part.n; i++ {
-			if i > 0 {
-				bw.WriteString(",")
-			}
-			bw.WriteString("\n    ")
-			if err := part.write(i); err != nil {
-				return err
-			}
-		}
-		if part.n > 0 {
-			bw.WriteString("\n  ")
-		}
-		rest = rest[at+len(marker):]
-	}
-	bw.Write(rest)
-	bw.WriteString("\n")
-	return bw.Flush()
+	return newJSONEncoder(w).encode(r)
 }
 
-// elemWriter encodes list elements through one reused buffer, so that writing a large
-// report makes little garbage.
-type elemWriter struct {
-	w   *bufio.Writer
-	buf bytes.Buffer
-	enc *json.Encoder
-}
-
-func newElemWriter(w *bufio.Writer) *elemWriter {
-	e := &elemWriter{w: w}
-	e.enc = json.NewEncoder(&e.buf)
-	e.enc.SetEscapeHTML(false)
-	e.enc.SetIndent("    ", "  ")
-	return e
-}
-
-func (e *elemWriter) write(v any) error {
-	e.buf.Reset()
-	if err := e.enc.Encode(v); err != nil {
-		return err
+// Digest returns the report's digest (report.Report.Digest): "sha256:" and the hex SHA-256
+// of r's JSON without the digest field.
+func (JSON) Digest(r *report.Report) (string, error) {
+	c := *r
+	c.Digest = ""
+	h := sha256.New()
+	if err := newJSONEncoder(h).encode(&c); err != nil {
+		return "", err
 	}
-	_, err := e.w.Write(bytes.TrimRight(e.buf.Bytes(), "\n"))
-	return err
+	return digestOf(h), nil
 }
 
-// marshal indents v without escaping <, > and &: the report is read by people, and
-// "<redacted>" should read as such.
-func marshal(v any, prefix string) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent(prefix, "  ")
-	if err := enc.Encode(v); err != nil {
-		return nil, err
+// WriterAt is a file written from its start.
+type WriterAt interface {
+	io.Writer
+	io.WriterAt
+}
+
+// RenderDigest writes r as Render does, with its digest, and returns the digest: the JSON is
+// encoded once, hashed as it is written but for the digest field, whose room is filled in
+// at the end. r itself is not changed.
+func (JSON) RenderDigest(f WriterAt, r *report.Report) (string, error) {
+	c := *r
+	c.Digest = digestRoom
+	h := sha256.New()
+	e := newJSONEncoder(f)
+	e.hash, e.slot = h, digestField
+	if err := e.encode(&c); err != nil {
+		return "", err
 	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+	if e.slotAt < 0 {
+		return "", errors.New("json: no digest field in the report")
+	}
+	d := digestOf(h)
+	if _, err := f.WriteAt(appendJSONString(nil, d), e.slotAt); err != nil {
+		return "", err
+	}
+	return d, nil
+}
+
+// digestRoom holds the digest's place while the report is written: a digest is as long.
+var digestRoom = "sha256:" + strings.Repeat("0", 2*sha256.Size)
+
+// digestField is the digest's name in the JSON.
+var digestField = func() string {
+	f, _ := reflect.TypeFor[report.Report]().FieldByName("Digest")
+	name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	return name
+}()
+
+func digestOf(h hash.Hash) string {
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

@@ -19,12 +19,7 @@ var PolicyFormats = []Format{FormatTable, FormatJSON, FormatMarkdown}
 func RenderPolicyCheck(w io.Writer, pc *report.PolicyCheck, f Format, color bool) error {
 	switch f {
 	case FormatJSON:
-		b, err := marshal(pc, "")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
+		return newJSONEncoder(w).encode(pc)
 	case FormatTable, FormatMarkdown:
 	default:
 		return fmt.Errorf("unknown format %q for a policy check (want one of table, json, markdown)", f)

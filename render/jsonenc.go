@@ -1,0 +1,582 @@
+package render
+
+import (
+	"bytes"
+	"encoding"
+	"encoding/json"
+	"hash"
+	"io"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// jsonEncoder writes a value as encoding/json's Encoder does with SetIndent("", "  ") and
+// SetEscapeHTML(false), byte for byte, but in one pass: indentation is written as the value
+// is walked instead of marshalling and then indenting, and the buffer goes to the writer
+// whenever it fills, so a report of hundreds of megabytes is never held whole. Types it does
+// not write itself (marshalers other than time.Time and json.RawMessage, embedded fields,
+// maps whose keys are not strings, ...) are handed to encoding/json, value by value.
+type jsonEncoder struct {
+	w   io.Writer
+	buf []byte
+	err error
+	// n counts the bytes given to w.
+	n int64
+	// hash, when set, gets every byte given to w but those of the top-level field named
+	// slot, which go to w only; slotAt is where that field's value starts in w.
+	hash   hash.Hash
+	slot   string
+	slotAt int64
+	// fallback encodes what jsonEncoder leaves to encoding/json.
+	fallback      *json.Encoder
+	fallbackBuf   bytes.Buffer
+	fallbackDepth int
+}
+
+// flushAt is how much the buffer holds before it is written out.
+const flushAt = 128 << 10
+
+func newJSONEncoder(w io.Writer) *jsonEncoder {
+	return &jsonEncoder{w: w, buf: make([]byte, 0, flushAt+flushAt/4), slotAt: -1}
+}
+
+// encode writes v and a newline, as Encoder.Encode does, and flushes.
+func (e *jsonEncoder) encode(v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.IsValid() {
+		encoderFor(rv.Type())(e, rv, 0)
+	} else {
+		e.buf = append(e.buf, "null"...)
+	}
+	e.buf = append(e.buf, '\n')
+	e.flush(true)
+	return e.err
+}
+
+func (e *jsonEncoder) flush(hashed bool) {
+	if e.err != nil || len(e.buf) == 0 {
+		e.buf = e.buf[:0]
+		return
+	}
+	if e.hash != nil && hashed {
+		e.hash.Write(e.buf)
+	}
+	n, err := e.w.Write(e.buf)
+	e.n += int64(n)
+	e.err = err
+	e.buf = e.buf[:0]
+}
+
+func (e *jsonEncoder) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
+}
+
+const spaces = "                                                                "
+
+// newline starts a line indented for depth.
+func (e *jsonEncoder) newline(depth int) { e.buf = appendNewline(e.buf, depth) }
+
+// encFunc writes v, which starts on a line indented for depth.
+type encFunc func(e *jsonEncoder, v reflect.Value, depth int)
+
+var (
+	encMu    sync.Mutex
+	encCache = map[reflect.Type]encFunc{}
+)
+
+// encoderFor returns the encFunc of t, made once.
+func encoderFor(t reflect.Type) encFunc {
+	encMu.Lock()
+	defer encMu.Unlock()
+	return encoderLocked(t)
+}
+
+func encoderLocked(t reflect.Type) encFunc {
+	if f, ok := encCache[t]; ok {
+		return f
+	}
+	// A type that contains itself finds this forwarder while its encoder is being made.
+	var made encFunc
+	encCache[t] = func(e *jsonEncoder, v reflect.Value, depth int) { made(e, v, depth) }
+	made = newEncFunc(t)
+	encCache[t] = made
+	return made
+}
+
+var (
+	timeType        = reflect.TypeFor[time.Time]()
+	rawType         = reflect.TypeFor[json.RawMessage]()
+	marshalerType   = reflect.TypeFor[json.Marshaler]()
+	textMarshalType = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// marshals reports whether encoding/json writes t through a method of t or *t.
+func marshals(t reflect.Type) bool {
+	return t.Implements(marshalerType) || t.Implements(textMarshalType) ||
+		t.Kind() != reflect.Pointer && (reflect.PointerTo(t).Implements(marshalerType) || reflect.PointerTo(t).Implements(textMarshalType))
+}
+
+func newEncFunc(t reflect.Type) encFunc {
+	switch {
+	case t == timeType:
+		return encodeTime
+	case t == rawType:
+		return encodeRaw
+	case marshals(t):
+		return encodeFallback
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return func(e *jsonEncoder, v reflect.Value, _ int) { e.buf = strconv.AppendBool(e.buf, v.Bool()) }
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return func(e *jsonEncoder, v reflect.Value, _ int) { e.buf = strconv.AppendInt(e.buf, v.Int(), 10) }
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return func(e *jsonEncoder, v reflect.Value, _ int) { e.buf = strconv.AppendUint(e.buf, v.Uint(), 10) }
+	case reflect.Float32, reflect.Float64:
+		return floatEncoder(t.Bits())
+	case reflect.String:
+		return func(e *jsonEncoder, v reflect.Value, _ int) { e.buf = appendJSONString(e.buf, v.String()) }
+	case reflect.Struct:
+		return newStructEnc(t)
+	case reflect.Map:
+		if t.Key().Kind() != reflect.String {
+			return encodeFallback
+		}
+		return newMapEnc(t)
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return encodeFallback // base64, or a marshaler's bytes
+		}
+		return newSliceEnc(t)
+	case reflect.Pointer:
+		elem := encoderLocked(t.Elem())
+		return func(e *jsonEncoder, v reflect.Value, depth int) {
+			if v.IsNil() {
+				e.buf = append(e.buf, "null"...)
+				return
+			}
+			elem(e, v.Elem(), depth)
+		}
+	case reflect.Interface:
+		return func(e *jsonEncoder, v reflect.Value, depth int) {
+			if v.IsNil() {
+				e.buf = append(e.buf, "null"...)
+				return
+			}
+			encoderFor(v.Elem().Type())(e, v.Elem(), depth)
+		}
+	}
+	return encodeFallback // arrays, and what encoding/json refuses (its error is the one given)
+}
+
+// encodeFallback has encoding/json write v, indented for where it stands.
+func encodeFallback(e *jsonEncoder, v reflect.Value, depth int) {
+	if e.fallback == nil {
+		e.fallback = json.NewEncoder(&e.fallbackBuf)
+		e.fallback.SetEscapeHTML(false)
+		e.fallbackDepth = -1
+	}
+	if e.fallbackDepth != depth {
+		e.fallback.SetIndent(strings.Repeat("  ", depth), "  ")
+		e.fallbackDepth = depth
+	}
+	e.fallbackBuf.Reset()
+	x := v.Interface()
+	if v.CanAddr() && v.Kind() != reflect.Pointer {
+		x = v.Addr().Interface() // as encoding/json: methods on the pointer apply to addressable values
+	}
+	if err := e.fallback.Encode(x); err != nil {
+		e.fail(err)
+		return
+	}
+	e.buf = append(e.buf, bytes.TrimSuffix(e.fallbackBuf.Bytes(), []byte("\n"))...)
+}
+
+// encodeTime writes what time.Time.MarshalJSON does, without its allocation; a time that
+// has no RFC 3339 form gets MarshalJSON's error.
+func encodeTime(e *jsonEncoder, v reflect.Value, depth int) {
+	t, _ := reflect.TypeAssert[time.Time](v)
+	if y := t.Year(); y < 0 || y > 9999 {
+		encodeFallback(e, v, depth)
+		return
+	}
+	if _, off := t.Zone(); off <= -24*3600 || off >= 24*3600 {
+		encodeFallback(e, v, depth)
+		return
+	}
+	e.buf = append(e.buf, '"')
+	e.buf = t.AppendFormat(e.buf, time.RFC3339Nano)
+	e.buf = append(e.buf, '"')
+}
+
+// encodeRaw writes a json.RawMessage as encoding/json does, compacted and then indented;
+// an invalid one gets encoding/json's error.
+func encodeRaw(e *jsonEncoder, v reflect.Value, depth int) {
+	raw := v.Bytes()
+	if raw == nil {
+		e.buf = append(e.buf, "null"...)
+		return
+	}
+	if !json.Valid(raw) {
+		encodeFallback(e, v, depth)
+		return
+	}
+	e.buf = appendIndentedRaw(e.buf, raw, depth)
+}
+
+// appendIndentedRaw appends valid JSON compacted and indented as if it stood at depth: the
+// result of encoding/json's compact and then appendIndent.
+func appendIndentedRaw(dst, src []byte, depth int) []byte {
+	open := false // a { or [ was written, and its first element not yet
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		if open && c != '}' && c != ']' {
+			open = false
+			depth++
+			dst = appendNewline(dst, depth)
+		}
+		switch c {
+		case '"':
+			j := i + 1
+			for ; src[j] != '"'; j++ {
+				if src[j] == '\\' {
+					j++
+				}
+			}
+			dst = append(dst, src[i:j+1]...)
+			i = j
+		case '{', '[':
+			open = true
+			dst = append(dst, c)
+		case ',':
+			dst = append(dst, c)
+			dst = appendNewline(dst, depth)
+		case ':':
+			dst = append(dst, ':', ' ')
+		case '}', ']':
+			if open {
+				open = false
+			} else {
+				depth--
+				dst = appendNewline(dst, depth)
+			}
+			dst = append(dst, c)
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+func appendNewline(dst []byte, depth int) []byte {
+	dst = append(dst, '\n')
+	for n := 2 * depth; n > 0; n -= len(spaces) {
+		dst = append(dst, spaces[:min(n, len(spaces))]...)
+	}
+	return dst
+}
+
+// floatEncoder writes floats as encoding/json does: the shortest form, in exponent form
+// only for very small or large numbers. NaN and infinities get encoding/json's error.
+func floatEncoder(bits int) encFunc {
+	return func(e *jsonEncoder, v reflect.Value, depth int) {
+		f := v.Float()
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			encodeFallback(e, v, depth)
+			return
+		}
+		abs := math.Abs(f)
+		format := byte('f')
+		if abs != 0 {
+			if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
+				format = 'e'
+			}
+		}
+		b := strconv.AppendFloat(e.buf, f, format, -1, bits)
+		if format == 'e' {
+			// clean up e-09 to e-9
+			n := len(b)
+			if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+				b[n-2] = b[n-1]
+				b = b[:n-1]
+			}
+		}
+		e.buf = b
+	}
+}
+
+// field is one member of a struct as encoding/json writes it.
+type field struct {
+	name      string
+	key       string // the quoted name, a colon and a space
+	index     int
+	omitEmpty bool
+	enc       encFunc
+}
+
+// newStructEnc writes a struct's exported fields in order under their JSON names. A struct
+// whose layout needs encoding/json's rules for embedded or conflicting fields, or options
+// other than omitempty, is left to encoding/json.
+func newStructEnc(t reflect.Type) encFunc {
+	var fields []field
+	seen := map[string]bool{}
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if sf.Anonymous {
+			return encodeFallback
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		tag := sf.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if !validTag(name) {
+			name = sf.Name
+		}
+		f := field{name: name, index: i}
+		for opts != "" {
+			var o string
+			o, opts, _ = strings.Cut(opts, ",")
+			switch o {
+			case "omitempty":
+				f.omitEmpty = true
+			case "string", "omitzero":
+				return encodeFallback
+			}
+		}
+		if seen[name] {
+			return encodeFallback
+		}
+		seen[name] = true
+		f.key = string(appendJSONString(nil, name)) + ": "
+		f.enc = encoderLocked(sf.Type)
+		fields = append(fields, f)
+	}
+	return func(e *jsonEncoder, v reflect.Value, depth int) {
+		first := true
+		for i := range fields {
+			f := &fields[i]
+			fv := v.Field(f.index)
+			if f.omitEmpty && emptyValue(fv) {
+				continue
+			}
+			if depth == 0 && e.slot != "" && f.name == e.slot {
+				e.writeSlot(f, fv, first)
+				first = false
+				continue
+			}
+			if first {
+				e.buf = append(e.buf, '{')
+				first = false
+			} else {
+				e.buf = append(e.buf, ',')
+			}
+			e.newline(depth + 1)
+			e.buf = append(e.buf, f.key...)
+			f.enc(e, fv, depth+1)
+		}
+		if first {
+			e.buf = append(e.buf, "{}"...)
+			return
+		}
+		e.newline(depth)
+		e.buf = append(e.buf, '}')
+	}
+}
+
+// writeSlot writes the slot field to w but not to the hash: the hash gets the document as
+// it would be without the field.
+func (e *jsonEncoder) writeSlot(f *field, v reflect.Value, first bool) {
+	if first {
+		e.fail(errSlotFirst)
+		return
+	}
+	e.flush(true)
+	e.buf = append(e.buf, ',')
+	e.newline(1)
+	e.buf = append(e.buf, f.key...)
+	e.slotAt = e.n + int64(len(e.buf))
+	f.enc(e, v, 1)
+	e.flush(false)
+}
+
+type jsonError string
+
+func (e jsonError) Error() string { return string(e) }
+
+const errSlotFirst = jsonError("json: the digest cannot be the report's first field")
+
+// emptyValue is encoding/json's test for omitempty.
+func emptyValue(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+		return v.Len() == 0
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return v.IsZero()
+	}
+	return false
+}
+
+// validTag is encoding/json's test of a name given in a tag.
+func validTag(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		switch {
+		case strings.ContainsRune("!#$%&()*+-./:;<=>?@[]^_{|}~ ", c):
+		case !unicode.IsLetter(c) && !unicode.IsDigit(c):
+			return false
+		}
+	}
+	return true
+}
+
+// newSliceEnc writes a slice one element a line, flushing between elements: the histories
+// and failed attempts are most of a report.
+func newSliceEnc(t reflect.Type) encFunc {
+	elem := encoderLocked(t.Elem())
+	return func(e *jsonEncoder, v reflect.Value, depth int) {
+		if v.IsNil() {
+			e.buf = append(e.buf, "null"...)
+			return
+		}
+		n := v.Len()
+		if n == 0 {
+			e.buf = append(e.buf, "[]"...)
+			return
+		}
+		e.buf = append(e.buf, '[')
+		for i := range n {
+			if i > 0 {
+				e.buf = append(e.buf, ',')
+			}
+			e.newline(depth + 1)
+			elem(e, v.Index(i), depth+1)
+			if len(e.buf) >= flushAt {
+				if e.err != nil {
+					return
+				}
+				e.flush(true)
+			}
+		}
+		e.newline(depth)
+		e.buf = append(e.buf, ']')
+	}
+}
+
+// newMapEnc writes a map with string keys in the order of its keys.
+func newMapEnc(t reflect.Type) encFunc {
+	elem := encoderLocked(t.Elem())
+	type entry struct {
+		k string
+		v reflect.Value
+	}
+	return func(e *jsonEncoder, v reflect.Value, depth int) {
+		if v.IsNil() {
+			e.buf = append(e.buf, "null"...)
+			return
+		}
+		if v.Len() == 0 {
+			e.buf = append(e.buf, "{}"...)
+			return
+		}
+		entries := make([]entry, 0, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			entries = append(entries, entry{it.Key().String(), it.Value()})
+		}
+		slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.k, b.k) })
+		e.buf = append(e.buf, '{')
+		for i, en := range entries {
+			if i > 0 {
+				e.buf = append(e.buf, ',')
+			}
+			e.newline(depth + 1)
+			e.buf = appendJSONString(e.buf, en.k)
+			e.buf = append(e.buf, ':', ' ')
+			elem(e, en.v, depth+1)
+		}
+		e.newline(depth)
+		e.buf = append(e.buf, '}')
+	}
+}
+
+// safeJSON marks the ASCII bytes a JSON string holds as they are.
+var safeJSON = func() (s [utf8.RuneSelf]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		s[b] = b != '"' && b != '\\'
+	}
+	return s
+}()
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString quotes s as encoding/json does without HTML escaping: invalid UTF-8
+// becomes U+FFFD, and U+2028 and U+2029 are escaped.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if safeJSON[b] {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
