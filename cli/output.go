@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -291,22 +292,80 @@ func templateExt(path string) string {
 }
 
 // write renders the report to every target: to stdout at once, and each file to a
-// temporary in set, which the caller commits with the evidence manifest. A stopped run
-// stops between formats.
+// temporary in set, which the caller commits with the evidence manifest. The formats are
+// rendered at the same time, as many as there are CPUs; a stopped run starts no more.
 func write(ctx context.Context, set *outputSet, targets []target, rep *report.Report, streams *IOStreams) ([]string, error) {
-	var written []string
-	for _, t := range targets {
-		if err := ctx.Err(); err != nil {
+	err := set.addAll(ctx, targets, streams, func(t target, w io.Writer) error { return t.renderer.Render(w, rep) })
+	if err != nil {
+		return nil, err
+	}
+	return paths(targets), nil
+}
+
+// writeReport gives the report its digest (the SHA-256 of its JSON without the digest) and
+// writes it to every target. A JSON file among them is rendered once: the digest is taken
+// from its bytes as they are written, with the CSV tables beside it, which do not show the
+// digest; the formats that show it follow. Outputs named after what is on disk are compared
+// with the finished report, so they wait for the digest.
+func writeReport(ctx context.Context, set *outputSet, targets []target, rep *report.Report, name string, streams *IOStreams) ([]string, error) {
+	j := slices.IndexFunc(targets, func(t target) bool { _, ok := t.renderer.(*render.JSON); return ok && t.path != "" })
+	if j < 0 || slices.ContainsFunc(targets, func(t target) bool { return t.auto }) {
+		d, err := reportDigest(rep)
+		if err != nil {
 			return nil, err
 		}
-		if err := set.add(t.path, streams, func(w io.Writer) error { return t.renderer.Render(w, rep) }); err != nil {
+		rep.Digest = d
+		if err := nameOutputs(targets, rep, name); err != nil {
 			return nil, err
 		}
-		if t.path != "" {
-			written = append(written, t.path)
+		return write(ctx, set, targets, rep, streams)
+	}
+	first := []target{targets[j]}
+	var then []target
+	for i, t := range targets {
+		switch {
+		case i == j:
+		case showsDigest(t):
+			then = append(then, t)
+		default:
+			first = append(first, t)
 		}
 	}
-	return written, nil
+	var digest string
+	err := set.addAll(ctx, first, streams, func(t target, w io.Writer) error {
+		if _, ok := t.renderer.(*render.JSON); !ok {
+			return t.renderer.Render(w, rep)
+		}
+		var err error
+		digest, err = render.JSON{}.RenderDigest(w.(render.WriterAt), rep)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	rep.Digest = digest
+	if _, err := write(ctx, set, then, rep, streams); err != nil {
+		return nil, err
+	}
+	return paths(targets), nil
+}
+
+// showsDigest reports whether a target's output shows the report's digest: the CSV tables
+// do not (TestCSVShowsNoDigest).
+func showsDigest(t target) bool {
+	_, csv := t.renderer.(*render.CSV)
+	return !csv
+}
+
+// paths lists the files of targets, in order.
+func paths(targets []target) []string {
+	var out []string
+	for _, t := range targets {
+		if t.path != "" {
+			out = append(out, t.path)
+		}
+	}
+	return out
 }
 
 // outputSet is the files of one run. Each is written to a temporary beside its place and
@@ -324,12 +383,70 @@ func (s *outputSet) add(path string, streams *IOStreams, write func(io.Writer) e
 	if path == "" {
 		return write(streams.Out)
 	}
+	tmp, err := s.stage(path)
+	if err != nil {
+		return err
+	}
+	return finish(tmp, path, write(tmp))
+}
+
+// addAll writes the outputs of targets as add does, at the same time, at most as many as
+// there are CPUs. Each output's temporary is made first, in order; the error returned is
+// that of the first target to fail.
+func (s *outputSet) addAll(ctx context.Context, targets []target, streams *IOStreams, write func(target, io.Writer) error) error {
+	files := make([]*os.File, len(targets))
+	for i, t := range targets {
+		if t.path == "" {
+			continue
+		}
+		f, err := s.stage(t.path)
+		if err != nil {
+			closeAll(files)
+			return err
+		}
+		files[i] = f
+	}
+	errs := make([]error, len(targets))
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		slots <- struct{}{}
+		if errs[i] = ctx.Err(); errs[i] != nil {
+			break
+		}
+		f := files[i]
+		files[i] = nil
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if f == nil {
+				errs[i] = write(t, streams.Out)
+				return
+			}
+			errs[i] = finish(f, t.path, write(t, f))
+		})
+	}
+	wg.Wait()
+	closeAll(files) // those a stopped run did not start
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// stage makes the temporary for path.
+func (s *outputSet) stage(path string) (*os.File, error) {
 	tmp, err := temporaries.create(path)
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return nil, fmt.Errorf("writing %s: %w", path, err)
 	}
 	s.files = append(s.files, stagedFile{tmp: tmp.Name(), path: path})
-	err = write(tmp)
+	return tmp, nil
+}
+
+// finish makes a temporary written without err readable, syncs it to disk and closes it.
+func finish(tmp *os.File, path string, err error) error {
 	if err == nil {
 		err = tmp.Chmod(0o644)
 	}
@@ -343,6 +460,14 @@ func (s *outputSet) add(path string, streams *IOStreams, write func(io.Writer) e
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		if f != nil {
+			f.Close()
+		}
+	}
 }
 
 // staged returns the file that holds path's content until the set is committed.

@@ -252,17 +252,11 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 		return snapshotError(err, o.Snapshots)
 	}
 	pdfFonts(st.targets, rep, streams, o.Quiet, true)
-	if rep.Digest, err = reportDigest(rep); err != nil {
-		return err
-	}
-	if err := nameOutputs(st.targets, rep, reportName(o.Cluster, o.From)); err != nil {
-		return err
-	}
 	// Every output and the manifest are written to temporaries, and renamed into place
 	// together only when all were written.
 	set := &outputSet{}
 	defer set.abort()
-	written, err := write(ctx, set, st.targets, rep, streams)
+	written, err := writeReport(ctx, set, st.targets, rep, reportName(o.Cluster, o.From), streams)
 	if err != nil {
 		return err
 	}

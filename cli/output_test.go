@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/auditreport/auditreport/render"
+)
+
+// The CSV tables are written while the JSON's digest is still being computed: they must not
+// show it.
+func TestCSVShowsNoDigest(t *testing.T) {
+	for _, model := range []string{"ha-3-nodes", "posture"} {
+		r, err := readReport("../testdata/reports/"+model+".json", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, table := range render.CSVTables {
+			var without, with bytes.Buffer
+			c := *r
+			c.Digest = ""
+			if err := (&render.CSV{Table: table}).Render(&without, &c); err != nil {
+				t.Fatal(err)
+			}
+			c.Digest = "sha256:" + strings.Repeat("ab", 32)
+			(&render.CSV{Table: table}).Render(&with, &c)
+			if with.String() != without.String() {
+				t.Errorf("%s: the %s table shows the digest; writeReport must write it after the JSON", model, table)
+			}
+		}
+	}
+}
+
+var digestLine = regexp.MustCompile(`,\n  "digest": "(sha256:[0-9a-f]{64})"`)
+
+// All formats written at once, at the same time, are byte for byte what each format
+// written alone is, whatever the number of CPUs; the JSON's digest is that of its own bytes
+// without the digest field, and the other formats show the same digest.
+func TestAllFormatsAtOnce(t *testing.T) {
+	t.Setenv("SOURCE_DATE_EPOCH", "1793491200")
+	dir := t.TempDir()
+	from := "../testdata/logs/ha-3-nodes"
+	formats := []string{"pdf", "html", "markdown", "csv", "json"}
+	common := []string{"--from", from, "--cluster", "prod", "-q", "-o"}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, procs := range []int{1, 4} {
+		runtime.GOMAXPROCS(procs)
+		out := filepath.Join(dir, "all", string(rune('0'+procs)), "r")
+		if _, errOut, code := run(t, "", append(common, out, "--format", strings.Join(formats, ","))...); code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+	}
+	// Each alone, and JSON to stdout (the digest from a pass of its own).
+	stdout, errOut, code := run(t, "", append(common[:len(common)-1], "--format", "json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, f := range formats {
+		ext := render.Format(f).Ext()
+		alone := filepath.Join(dir, "alone", "r."+ext)
+		if _, errOut, code := run(t, "", append(common, alone, "--format", f)...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", f, code, errOut)
+		}
+		want, _ := os.ReadFile(alone)
+		for _, procs := range []string{"1", "4"} {
+			got, _ := os.ReadFile(filepath.Join(dir, "all", procs, "r."+ext))
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s written with the others (GOMAXPROCS=%s) differs from %s written alone", ext, procs, ext)
+			}
+		}
+	}
+	file, _ := os.ReadFile(filepath.Join(dir, "alone", "r.json"))
+	if stdout != string(file) {
+		t.Errorf("the JSON on stdout differs from the JSON file")
+	}
+	m := digestLine.FindSubmatch(file)
+	if m == nil {
+		t.Fatalf("no digest in the JSON")
+	}
+	sum := sha256.Sum256(bytes.Replace(file, m[0], nil, 1))
+	if d := string(m[1]); d != "sha256:"+hex.EncodeToString(sum[:]) {
+		t.Errorf("digest %s is not the SHA-256 of the JSON without it", d)
+	}
+	for _, ext := range []string{"html", "md"} {
+		b, _ := os.ReadFile(filepath.Join(dir, "all", "4", "r."+ext))
+		if !bytes.Contains(b, m[1]) {
+			t.Errorf("r.%s does not show the digest %s", ext, m[1])
+		}
+	}
+}
