@@ -114,7 +114,8 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	if err != nil {
 		return nil, err
 	}
-	t.feedPosture(eng)
+	finishPosture := t.feedPosture(eng)
+	defer finishPosture() // on an early return, the engine's goroutine ends too
 	if rep.Snapshots, err = t.loadSnapshots(opts.Snapshots, scope); err != nil {
 		return nil, err
 	}
@@ -181,7 +182,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	}
 	var hist Summary
 	rep.Resources, rep.FailedAttempts, hist = t.finish()
-	rep.Posture = eng.Finish()
+	rep.Posture = finishPosture()
 	s := &rep.Summary
 	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects = hist.Changes, hist.SubresourceChanges, hist.FailedAttempts, hist.Objects
 	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = hist.DryRuns, hist.UnknownBaseline, hist.NoDiff, hist.Kinds, hist.Actors

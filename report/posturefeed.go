@@ -24,8 +24,23 @@ var postureKinds = map[string]bool{"pods": true, "namespaces": true, "serviceacc
 	"globalnetworkpolicies": true, "adminnetworkpolicies": true, "baselineadminnetworkpolicies": true, "endpointslices": true}
 
 // feedPosture makes the tracker tell the engine every state change of the kinds it follows:
-// one reconstruction serves the histories, state --at and the posture.
-func (t *tracker) feedPosture(eng *posture.Engine) {
+// one reconstruction serves the histories, state --at and the posture. The engine runs on
+// a goroutine of its own, a batch of updates behind the tracker: it gets the same updates
+// in the same order, so its result does not depend on scheduling, and the two halves of
+// the work share the cores. finish waits for it; calling it again returns the same result.
+func (t *tracker) feedPosture(eng *posture.Engine) (finish func() *posture.Posture) {
+	const batchSize = 256
+	batches := make(chan []pendingUpdate, 16)
+	done := make(chan *posture.Posture)
+	go func() {
+		for batch := range batches {
+			for i := range batch {
+				eng.Observe(batch[i].update())
+			}
+		}
+		done <- eng.Finish()
+	}()
+	batch := make([]pendingUpdate, 0, batchSize)
 	t.observer = func(o *object, ae *audit.Event, c *Change) {
 		if !postureKinds[o.key.resource] {
 			return
@@ -35,15 +50,16 @@ func (t *tracker) feedPosture(eng *posture.Engine) {
 			u.Time, u.Untimed = ae.Time(), ae.Time().IsZero()
 			u.Cause = posture.Cause{User: ae.Actor(), Verb: ae.Verb, AuditID: ae.AuditID}
 		}
-		if o.exists && o.known && o.state != nil {
-			if b, err := s2.Decode(nil, o.state); err == nil {
-				u.Object = b
-			}
+		p := pendingUpdate{u: u}
+		if o.exists && o.known {
+			// The tracker replaces a state, never changes it in place: the engine may
+			// decompress it later.
+			p.state = o.state
 		}
 		if c != nil {
-			u.Cause.Action = c.Action
+			p.u.Cause.Action = c.Action
 			diff := c.Diff
-			u.Cause.Diff = func() json.RawMessage {
+			p.u.Cause.Diff = func() json.RawMessage {
 				if len(diff) == 0 {
 					return nil
 				}
@@ -51,8 +67,40 @@ func (t *tracker) feedPosture(eng *posture.Engine) {
 				return b
 			}
 		}
-		eng.Observe(u)
+		batch = append(batch, p)
+		if len(batch) == batchSize {
+			batches <- batch
+			batch = make([]pendingUpdate, 0, batchSize)
+		}
 	}
+	var result *posture.Posture
+	finished := false
+	return func() *posture.Posture {
+		if !finished {
+			finished = true
+			if len(batch) > 0 {
+				batches <- batch
+			}
+			close(batches)
+			result = <-done
+		}
+		return result
+	}
+}
+
+// pendingUpdate is an update on its way to the engine, its object's state still compressed.
+type pendingUpdate struct {
+	u     posture.Update
+	state []byte
+}
+
+func (p *pendingUpdate) update() posture.Update {
+	if p.state != nil {
+		if b, err := s2.Decode(nil, p.state); err == nil {
+			p.u.Object = b
+		}
+	}
+	return p.u
 }
 
 // postureGaps turn what the posture found into gaps, so that --fail-on and --exit-code apply
