@@ -170,6 +170,9 @@ func (r *sourceReader) event(ev *Event) {
 	if !r.opts.Scope.Has(k) || (r.opts.WritesOnly && !IsWrite(ev.Verb)) {
 		return
 	}
+	if r.batch == nil {
+		r.batch = make([]*Event, 0, batchSize)
+	}
 	r.batch = append(r.batch, ev)
 	if len(r.batch) >= batchSize {
 		r.flush()
@@ -192,7 +195,7 @@ func (r *sourceReader) flush() {
 	case <-r.ctx.Done():
 		r.fatal = r.ctx.Err()
 	}
-	r.batch = make([]*Event, 0, batchSize)
+	r.batch = nil // the next event makes a new one: a source that ends here keeps none
 }
 
 func (r *sourceReader) stopped() bool { return r.fatal != nil }

@@ -308,8 +308,9 @@ func (in *Input) problem(line int, kind string, err error) {
 // consecutive events are, and where the longest ones are.
 type Activity struct {
 	// Gaps counts the gaps between consecutive events by length: bucket 0 holds gaps under
-	// a second, bucket i those from 2^(i-1) to 2^i seconds.
-	Gaps [GapBuckets]int64
+	// a second, bucket i those from 2^(i-1) to 2^i seconds, up to GapBuckets; it ends at
+	// its last bucket that counts any (a busy source's gaps are all short: a few buckets).
+	Gaps []int64
 	// Longest holds the longest gaps, longest first, at most MaxLongGaps.
 	Longest []Gap
 	last    time.Time
@@ -342,8 +343,16 @@ func GapBucket(d time.Duration) int {
 
 // Add records a gap.
 func (a *Activity) Add(g Gap) {
-	a.Gaps[GapBucket(g.Length())]++
+	a.count(GapBucket(g.Length()), 1)
 	a.keep(g)
+}
+
+// count adds n gaps to bucket b.
+func (a *Activity) count(b int, n int64) {
+	for len(a.Gaps) <= b {
+		a.Gaps = append(a.Gaps, 0)
+	}
+	a.Gaps[b] += n
 }
 
 // keep holds g among the longest gaps when it is long enough.
@@ -363,7 +372,7 @@ func (a *Activity) keep(g Gap) {
 // Merge adds another source's gaps (a rotated file of the same API server).
 func (a *Activity) Merge(b *Activity) {
 	for i, n := range b.Gaps {
-		a.Gaps[i] += n
+		a.count(i, n)
 	}
 	for _, g := range b.Longest {
 		a.keep(g)
@@ -483,7 +492,7 @@ func kindStats(kinds *map[Kind]*KindStats, k Kind) *KindStats {
 	}
 	ks := (*kinds)[k]
 	if ks == nil {
-		ks = &KindStats{Writes: map[string]int64{}}
+		ks = &KindStats{}
 		(*kinds)[k] = ks
 	}
 	return ks
@@ -513,6 +522,9 @@ func noteLevel(ks *KindStats, key, level string) {
 func countWrite(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level string, bodies bool) {
 	ks := kindStats(kinds, k)
 	key := writeKey(verb, subresource)
+	if ks.Writes == nil {
+		ks.Writes = map[string]int64{}
+	}
 	ks.Writes[key]++
 	noteLevel(ks, key, level)
 	if bodies {

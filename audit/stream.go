@@ -150,6 +150,7 @@ func (r *Reader) start() {
 		}
 	}
 	r.take(r.sources)
+	r.sources = nil // each state holds its source
 	r.pairTwins()
 }
 
@@ -222,7 +223,7 @@ func (r *Reader) open(st *sourceState) {
 	go func() {
 		defer close(st.fin)
 		defer r.live.reading.Add(-1)
-		sr := &sourceReader{ctx: r.ctx, src: st.src, opts: &r.opts, out: st.ch, batch: make([]*Event, 0, batchSize), names: interner{}, live: r.live, origins: r.origins, state: st, seq: st.seq}
+		sr := &sourceReader{ctx: r.ctx, src: st.src, opts: &r.opts, out: st.ch, names: interner{}, live: r.live, origins: r.origins, state: st, seq: st.seq}
 		st.err = sr.read()
 		if errors.Is(st.err, errGone) {
 			st.err, st.gone = nil, true
@@ -251,7 +252,7 @@ func (r *Reader) head(st *sourceState) *Event {
 			return nil
 		}
 		if !ok {
-			st.done = true
+			st.done, st.ch, st.batch = true, nil, nil
 			if st.err != nil && r.err == nil {
 				r.err = st.err
 			}
@@ -368,6 +369,9 @@ func (r *Reader) Next() (*Event, error) {
 		ev := minState.batch[0]
 		minState.batch[0] = nil
 		minState.batch = minState.batch[1:]
+		if len(minState.batch) == 0 {
+			minState.batch = nil // its array is the sender's no more: let it go
+		}
 		r.add(ev)
 	}
 }
