@@ -59,7 +59,7 @@ type Engine struct {
 	last    time.Time
 	nsLabel map[string]map[string]string // nil value: labels not known
 	pods    map[string]*pod              // namespace/name
-	byNS    map[string]map[string]*pod   // namespace -> name -> pod
+	live    map[string]*livePods         // namespace -> the pods alive in it
 	npol    map[string]map[string]*policy
 	others  map[string]PolicyRef // non-evaluated policy objects that exist, by key
 	// othersNS counts non-evaluated namespaced policies per namespace; othersGlobal the
@@ -84,7 +84,7 @@ type compiledScope struct {
 // New checks the scope and returns an engine.
 func New(opts Options) (*Engine, error) {
 	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, pods: map[string]*pod{},
-		byNS: map[string]map[string]*pod{}, npol: map[string]map[string]*policy{}, others: map[string]PolicyRef{},
+		live: map[string]*livePods{}, npol: map[string]map[string]*policy{}, others: map[string]PolicyRef{},
 		othersNS: map[string]int{}, services: map[string]map[string]bool{},
 		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}}
 	var cluster []netip.Prefix
@@ -253,7 +253,7 @@ func (e *Engine) Observe(u Update) {
 		} else {
 			delete(e.nsLabel, u.Name)
 		}
-		e.reevaluate(u, e.byNS[u.Name])
+		e.reevaluate(u, e.live[u.Name].everyPod())
 	case kind == "/serviceaccounts":
 		key := u.Namespace + "/" + u.Name
 		if u.Exists && u.Object != nil {
@@ -331,16 +331,21 @@ func (e *Engine) pod(u Update) {
 		}
 		p = &pod{ns: u.Namespace, name: u.Name, applied: map[string]bool{}, unknownWhy: map[string]bool{}}
 		e.pods[key] = p
-		if e.byNS[u.Namespace] == nil {
-			e.byNS[u.Namespace] = map[string]*pod{}
-		}
-		e.byNS[u.Namespace][u.Name] = p
 	}
 	e.advance(p, u.Time)
+	lp := e.live[u.Namespace]
+	if lp == nil {
+		lp = newLivePods()
+		e.live[u.Namespace] = lp
+	}
+	if p.alive {
+		lp.remove(p)
+	}
 	if !u.Exists {
 		p.alive = false
 		return
 	}
+	defer lp.add(p) // with the labels it has now
 	oldLabels, oldKnown := p.labels, p.labelsKnown
 	if u.Object != nil {
 		var o struct {
@@ -388,14 +393,14 @@ func (e *Engine) pod(u Update) {
 }
 
 // reevaluate brings the pods a change can affect up to its time and evaluates them again.
-func (e *Engine) reevaluate(u Update, pods map[string]*pod) {
+func (e *Engine) reevaluate(u Update, pods map[*pod]struct{}) {
 	e.reevaluateIf(u, pods, nil)
 }
 
 // reevaluateIf is reevaluate for the pods affected says a change can affect (nil: all).
-func (e *Engine) reevaluateIf(u Update, pods map[string]*pod, affected func(*pod) bool) {
+func (e *Engine) reevaluateIf(u Update, pods map[*pod]struct{}, affected func(*pod) bool) {
 	// Each pod's account is its own: the order they are brought up to date in cannot show.
-	for _, p := range pods {
+	for p := range pods {
 		if !p.alive || affected != nil && !affected(p) {
 			continue
 		}
@@ -505,7 +510,7 @@ func (e *Engine) networkPolicy(u Update) {
 	}
 	// Only the pods the policy selected before or selects now can change: those its old or
 	// new selector matches, and those whose labels (or whose selector) are not known.
-	e.reevaluateIf(u, e.byNS[u.Namespace], func(p *pod) bool {
+	e.reevaluateIf(u, e.live[u.Namespace].selectedBy(old, cur), func(p *pod) bool {
 		for _, pol := range [2]*policy{old, cur} {
 			if pol != nil && (!pol.known || pol.selector.Empty() || !p.labelsKnown || pol.selector.Matches(labels.Set(p.labels))) {
 				return true
@@ -541,11 +546,11 @@ func (e *Engine) otherPolicy(u Update, kind string) {
 		e.notEvaluated[key] = PolicyRef{Kind: kind, Group: u.Group, Namespace: u.Namespace, Name: u.Name, Reason: "present, not evaluated: it may protect or expose pods"}
 	}
 	if u.Namespace != "" {
-		e.reevaluate(u, e.byNS[u.Namespace])
+		e.reevaluate(u, e.live[u.Namespace].everyPod())
 		return
 	}
-	for _, pods := range e.byNS {
-		e.reevaluate(u, pods)
+	for _, lp := range e.live {
+		e.reevaluate(u, lp.all)
 	}
 }
 
