@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"golang.org/x/image/font/sfnt"
 
@@ -163,51 +165,110 @@ func UndrawnText(fc []FieldCount) string {
 		total, strings.Join(fields, ", "))
 }
 
-// walkText calls fn with every string in v and its path in the JSON form of the report.
+// walkText calls fn with every string in v that is not all ASCII, and its path in the JSON
+// form of the report. Its callers look for characters DejaVu lacks, which are never ASCII;
+// a report is hundreds of megabytes of mostly ASCII, so the walk neither spells out paths
+// nor copies raw values but for the strings passed on.
 func walkText(v reflect.Value, path string, fn func(path, s string)) {
+	w := textWalk{fn: fn, path: []string{path}}
+	w.walk(v)
+}
+
+// textWalk holds the path being walked as its parts, joined only for a string passed on.
+type textWalk struct {
+	fn   func(path, s string)
+	path []string
+}
+
+func (w *textWalk) found(s string) {
+	p := strings.Join(w.path, "")
+	w.fn(strings.TrimPrefix(p, "."), s)
+}
+
+func (w *textWalk) under(part string, v reflect.Value) {
+	w.path = append(w.path, part)
+	w.walk(v)
+	w.path = w.path[:len(w.path)-1]
+}
+
+func (w *textWalk) walk(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			walkText(v.Elem(), path, fn)
+			w.walk(v.Elem())
 		}
 	case reflect.String:
-		fn(path, v.String())
+		if s := v.String(); !isASCII(s) {
+			w.found(s)
+		}
 	case reflect.Slice, reflect.Array:
 		if v.Type().Elem().Kind() == reflect.Uint8 {
-			fn(path, string(v.Bytes())) // json.RawMessage: a value of a diff
+			if b := v.Bytes(); !isASCII(b) {
+				w.found(string(b)) // json.RawMessage: a value of a diff
+			}
 			return
 		}
 		for i := 0; i < v.Len(); i++ {
-			walkText(v.Index(i), path+"[]", fn)
+			w.under("[]", v.Index(i))
 		}
 	case reflect.Map:
 		iter := v.MapRange()
 		for iter.Next() {
-			walkText(iter.Key(), path, fn)
-			walkText(iter.Value(), path+"{}", fn)
+			w.walk(iter.Key())
+			w.under("{}", iter.Value())
 		}
 	case reflect.Struct:
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
+		for _, f := range textFieldsOf(v.Type()) {
+			if f.inline {
+				w.walk(v.Field(f.index))
 				continue
 			}
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			switch {
-			case name == "-":
-				continue
-			case f.Anonymous && name == "":
-				walkText(v.Field(i), path, fn)
-				continue
-			case name == "":
-				name = f.Name
-			}
-			p := name
-			if path != "" {
-				p = path + "." + name
-			}
-			walkText(v.Field(i), p, fn)
+			w.under(f.key, v.Field(f.index))
 		}
 	}
+}
+
+// textField is a field walkText follows: its JSON name, or inline for an embedded struct
+// without one.
+type textField struct {
+	index  int
+	key    string // "." and the name
+	inline bool
+}
+
+var textFields sync.Map // reflect.Type -> []textField
+
+func textFieldsOf(t reflect.Type) []textField {
+	if fs, ok := textFields.Load(t); ok {
+		return fs.([]textField)
+	}
+	var fs []textField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-":
+			continue
+		case f.Anonymous && name == "":
+			fs = append(fs, textField{index: i, inline: true})
+			continue
+		case name == "":
+			name = f.Name
+		}
+		fs = append(fs, textField{index: i, key: "." + name})
+	}
+	textFields.Store(t, fs)
+	return fs
+}
+
+func isASCII[T string | []byte](s T) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
