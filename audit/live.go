@@ -93,6 +93,7 @@ type fileRecord struct {
 	id        fileID
 	head      headID // of the content
 	read      int64  // stored bytes read
+	complete  int64  // where the last whole line ended, when before read (plain files)
 	sum       [sha256.Size]byte
 	plain     bool
 	lost      bool      // part of it was lost to a truncation

@@ -152,3 +152,26 @@ func TestFollowsAWriterForABoundedTime(t *testing.T) {
 		t.Errorf("%d listings in %s: more than the three it used to stop at were expected", r.rounds, took)
 	}
 }
+
+// A file whose last line was being written when it was read, and that grew, is read on from
+// the start of that line: the line is counted once, whole, and not as a line cut off.
+func TestGrownMidLine(t *testing.T) {
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "kube-audit.log")
+	half := eventLine(50)[:100]
+	write(t, cur, eventLines(0, 50)+half)
+	r := readerOver(t, dir)
+	defer r.Close()
+	evs := firstEvent(t, r)
+	f, _ := os.OpenFile(cur, os.O_APPEND|os.O_WRONLY, 0)
+	f.WriteString(eventLine(50)[100:] + eventLines(51, 60))
+	f.Close()
+	evs = append(evs, drain(t, r)...)
+	if diff := cmp.Diff(seqRange(0, 60), seqs(t, evs)); diff != "" {
+		t.Errorf("events (-want +got)\n%s", diff)
+	}
+	in := r.Inputs()
+	if len(in) != 1 || in[0].Lines != 60 || len(in[0].Problems) != 0 || len(in[0].Samples) != 0 {
+		t.Errorf("inputs %d: lines %d problems %v samples %v; want one input of 60 lines, no problem", len(in), in[0].Lines, in[0].Problems, in[0].Samples)
+	}
+}

@@ -76,6 +76,9 @@ type sourceReader struct {
 	// seq is the source's place among those the Reader took up: with its name, what decides
 	// which of two inputs holding one event counts it (see eventSet).
 	seq int32
+	// pos is how far the content was read by lines, complete where the last whole line
+	// ended: a file that grows is read on from there, not from the middle of a line.
+	pos, complete int64
 }
 
 // pendingWrite is a write request seen only at an earlier stage so far.
@@ -297,6 +300,9 @@ func (r *sourceReader) read() error {
 		if osf != nil && lf != nil {
 			rec := &fileRecord{name: r.src.Name, path: r.src.path, origin: r.src.origin, id: r.src.id, head: content,
 				read: n, plain: !r.in.Compressed, lost: len(r.in.LostBytes) > 0, continued: len(copies) > 0, state: r.state}
+			if r.in.Format != FormatValues && len(copies) == 0 && r.complete < n {
+				rec.complete = r.complete // a last line without its end: read it again whole
+			}
 			if fi, err := osf.Stat(); err == nil {
 				rec.id, rec.mtime = idOf(fi), fi.ModTime()
 			}
@@ -329,9 +335,12 @@ func (r *sourceReader) read() error {
 			break
 		}
 	}
+	r.pos = r.src.resume
 	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte{0xEF, 0xBB, 0xBF}) {
 		br.Discard(3)
+		r.pos += 3
 	}
+	r.complete = r.pos
 	r.in.Format = detect(br)
 	switch r.in.Format {
 	case FormatValues:
@@ -446,7 +455,9 @@ func (r *sourceReader) readLines(br *bufio.Reader) {
 // the end of the input instead of a newline. The slice is valid until the next call.
 func (r *sourceReader) nextLine(br *bufio.Reader) (b []byte, last, tooLong bool, err error) {
 	b, err = br.ReadSlice('\n')
+	r.pos += int64(len(b))
 	if err == nil {
+		r.complete = r.pos
 		return b[:len(b)-1], false, false, nil
 	}
 	if err != bufio.ErrBufferFull {
@@ -457,6 +468,10 @@ func (r *sourceReader) nextLine(br *bufio.Reader) (b []byte, last, tooLong bool,
 	max := r.opts.maxLine()
 	for {
 		b, err = br.ReadSlice('\n')
+		r.pos += int64(len(b))
+		if err == nil {
+			r.complete = r.pos
+		}
 		if !tooLong {
 			if len(r.long)+len(b) > max {
 				tooLong = true

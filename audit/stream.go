@@ -726,7 +726,25 @@ func (r *Reader) relist() bool {
 			}
 		case rec.head.n == 0 && fi.Size() > 0 || fi.Size() > rec.read && !rec.lost:
 			src.resume = rec.read
-			src.notes = []string{fmt.Sprintf("grew while the run read it: read on from byte %d", rec.read)}
+			if rec.complete > 0 && rec.complete < rec.read && rec.state != nil {
+				// Its last line was being written when read: read it again, whole, and it
+				// is no longer a line cut off.
+				src.resume = rec.complete
+				in := &rec.state.input
+				if in.Problems[ProblemTruncatedLine] > 0 {
+					if in.Problems[ProblemTruncatedLine]--; in.Problems[ProblemTruncatedLine] == 0 {
+						delete(in.Problems, ProblemTruncatedLine)
+					}
+					in.Lines--
+					for i := len(in.Samples) - 1; i >= 0; i-- {
+						if in.Samples[i].Kind == ProblemTruncatedLine {
+							in.Samples = append(in.Samples[:i], in.Samples[i+1:]...)
+							break
+						}
+					}
+				}
+			}
+			src.notes = []string{fmt.Sprintf("grew while the run read it: read on from byte %d", src.resume)}
 		default:
 			continue
 		}

@@ -681,7 +681,7 @@ func holeGaps(s *server, ci coverageInput) []Gap {
 	}
 	limit := max(ci.holes.Min, time.Duration(ci.holes.Factor*float64(median)))
 	var out []Gap
-	for _, g := range s.activity.Longest {
+	for _, g := range s.activity.Longest() {
 		if g.Length() <= limit {
 			break
 		}
