@@ -9,6 +9,10 @@ import (
 	"strings"
 	"time"
 
+	// The states of pods and namespaces are decoded on every write that touches them:
+	// goccy/go-json reads them in half the time, and audit/ holds it to encoding/json's
+	// results (TestDecoderAgreesOnRealData).
+	fastjson "github.com/goccy/go-json"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -247,7 +251,7 @@ func (e *Engine) Observe(u Update) {
 	case kind == "/namespaces":
 		if u.Exists && u.Object != nil {
 			var o slimMeta
-			if json.Unmarshal(u.Object, &o) == nil {
+			if fastjson.Unmarshal(u.Object, &o) == nil {
 				e.nsLabel[u.Name] = o.Metadata.Labels
 			}
 		} else {
@@ -258,7 +262,7 @@ func (e *Engine) Observe(u Update) {
 		key := u.Namespace + "/" + u.Name
 		if u.Exists && u.Object != nil {
 			var o slimMeta
-			if json.Unmarshal(u.Object, &o) == nil {
+			if fastjson.Unmarshal(u.Object, &o) == nil {
 				e.scope.saLabels[key] = o.Metadata.Labels
 			}
 		}
@@ -359,7 +363,7 @@ func (e *Engine) pod(u Update) {
 				} `json:"containers"`
 			} `json:"spec"`
 		}
-		if json.Unmarshal(u.Object, &o) == nil {
+		if fastjson.Unmarshal(u.Object, &o) == nil {
 			p.labels, p.labelsKnown, p.sa = o.Metadata.Labels, true, o.Spec.ServiceAccountName
 			p.envoy = False
 			for _, c := range o.Spec.Containers {
@@ -565,7 +569,7 @@ func (e *Engine) endpoints(u Update) {
 			}
 		} `json:"subsets"`
 	}
-	if json.Unmarshal(u.Object, &o) != nil {
+	if fastjson.Unmarshal(u.Object, &o) != nil {
 		return
 	}
 	svc := u.Namespace + "/" + u.Name
@@ -603,7 +607,7 @@ func (e *Engine) endpointSlice(u Update) {
 			TargetRef *struct{ Kind, Namespace, Name string } `json:"targetRef"`
 		} `json:"endpoints"`
 	}
-	if json.Unmarshal(u.Object, &o) != nil {
+	if fastjson.Unmarshal(u.Object, &o) != nil {
 		return
 	}
 	svcName := o.Metadata.Labels["kubernetes.io/service-name"]
