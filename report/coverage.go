@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -826,6 +827,8 @@ func presenceGaps(servers []*server, ci coverageInput) presence {
 				Remediation: "give this API server's older log files (rotated and compressed ones included); if it joined the cluster then, the gap is expected"}
 			if m, ok := moveNear(moves, s.first, +1); ok {
 				moved(&g, m, fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)), "gained", "first")
+			} else {
+				byRate(&g, rates(s, servers, s.first, from, to, false), fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)))
 			}
 			out.gaps = append(out.gaps, g)
 		}
@@ -837,6 +840,8 @@ func presenceGaps(servers []*server, ci coverageInput) presence {
 				Remediation: "give this API server's newer log files; check that its audit log was not rotated away (--audit-log-maxbackup, --audit-log-maxage) or its disk full; if it left the cluster then, the gap is expected"}
 			if m, ok := moveNear(moves, s.last, -1); ok {
 				moved(&g, m, fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)), "lost", "last")
+			} else {
+				byRate(&g, rates(s, servers, s.last, from, to, true), fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)))
 			}
 			out.gaps = append(out.gaps, g)
 		}
@@ -918,6 +923,99 @@ func moveNear(moves []membership, t time.Time, sign int) (membership, bool) {
 		}
 	}
 	return membership{}, false
+}
+
+// rateWindow is how far on either side of a server's first or last event the rate rule
+// compares the event rates: long enough to hold many events, short enough that the day's
+// rhythm changes the load little.
+const rateWindow = 2 * time.Hour
+
+// minRateEvents is how many events the rate rule needs in each of its windows: the noise of
+// a count of 20 is a quarter of it.
+const minRateEvents = 20
+
+// rateCall is what the event rates say about a server that starts late or stops early.
+type rateCall struct {
+	verdict string // "moved", "lost" or "unclear"
+	// others is the other servers' rate, before and after; share the server's own rate
+	// where it logged (events a minute).
+	othersBefore, othersAfter, share float64
+	why                              string
+}
+
+// rates compares, at a server's last event (leaving: at its first, joining), the other API
+// servers' event rate before and after: when a server leaves, its load moves to the others,
+// whose rate rises by about its share; when its log is lost, the others go on as before, so
+// the cluster's total rate falls by its share. A server that joins takes its share from the
+// others. Where the difference lies near neither, or the windows hold too few events to
+// tell, the call is unclear. Rates count every event, reads included; a window is cut at the
+// span the trail covers.
+func rates(s *server, servers []*server, at, from, to time.Time, leaving bool) rateCall {
+	lo, hi := maxTime(from, at.Add(-rateWindow)), minTime(to, at.Add(rateWindow))
+	before, after := at.Sub(lo).Minutes(), hi.Sub(at).Minutes()
+	var ob, oa float64
+	for _, o := range servers {
+		if o != s {
+			ob += o.activity.Rate.Between(lo, at)
+			oa += o.activity.Rate.Between(at, hi)
+		}
+	}
+	c := rateCall{}
+	var own, ownMin float64
+	if leaving {
+		own, ownMin = s.activity.Rate.Between(lo, at), before
+	} else {
+		own, ownMin = s.activity.Rate.Between(at, hi), after
+	}
+	if before < 1 || after < 1 || ownMin < 1 {
+		c.verdict, c.why = "unclear", "the trail holds too little time on one side"
+		return c
+	}
+	c.othersBefore, c.othersAfter, c.share = ob/before, oa/after, own/ownMin
+	if own < minRateEvents || ob < minRateEvents || oa < minRateEvents {
+		c.verdict = "unclear"
+		c.why = fmt.Sprintf("too few events to compare rates: %.0f of its own, %.0f and %.0f of the others before and after, within %s of it; %d needed of each", own, ob, oa, round(rateWindow), minRateEvents)
+		return c
+	}
+	// The change in the others' rate: up when a server leaves and its load moves to them,
+	// down when one joins and takes its share.
+	d := c.othersAfter - c.othersBefore
+	if !leaving {
+		d = -d
+	}
+	// Counts of events are about Poisson: the noise of a rate over m minutes from n events
+	// is sqrt(n)/m. Three times the noise, and never less than a quarter of the share.
+	noise := math.Sqrt(ob/(before*before) + oa/(after*after) + own/(ownMin*ownMin))
+	tol := max(3*noise, c.share/4)
+	nearMoved, nearLost := math.Abs(d-c.share) <= tol, math.Abs(d) <= tol
+	rule := fmt.Sprintf("the others' %.1f events/min before, %.1f after, its own share %.1f/min (tolerance %.1f)", c.othersBefore, c.othersAfter, c.share, tol)
+	switch {
+	case nearMoved && !nearLost:
+		c.verdict, c.why = "moved", rule
+	case nearLost && !nearMoved:
+		c.verdict, c.why = "lost", rule
+	default:
+		c.verdict, c.why = "unclear", rule
+	}
+	return c
+}
+
+// byRate decides a presence gap that no membership change explains by the event rates.
+func byRate(g *Gap, c rateCall, what string) {
+	switch c.verdict {
+	case "moved":
+		g.Severity, g.Count, g.Remediation = SeverityInfo, 0, ""
+		g.Rule += "; rate: its load moved to the other API servers (" + c.why + ")"
+		g.Message = fmt.Sprintf("%s: the other API servers' event rate went from %.1f to %.1f a minute, about its share of %.1f, so its load moved to them and nothing is missing",
+			what, c.othersBefore, c.othersAfter, c.share)
+	case "lost":
+		g.Rule += "; rate: the others' event rate did not change, so the cluster's total rate lacks its share where its log is missing (" + c.why + "): its events are lost"
+		g.Message += fmt.Sprintf("; the other API servers' event rate stayed at about %.1f a minute (%.1f before, %.1f after) while it logged %.1f: its events were lost, not moved",
+			(c.othersBefore+c.othersAfter)/2, c.othersBefore, c.othersAfter, c.share)
+	default:
+		g.Rule += "; rate: could not tell a server that left or joined from a lost log (" + c.why + "), so the events count as lost"
+		g.Message += "; the event rates cannot tell whether it left or joined the cluster or its log is lost"
+	}
 }
 
 // listedServerGaps compares the number of API servers the default/kubernetes Endpoints last

@@ -188,23 +188,12 @@ func TestAPIServerLeavingOrLost(t *testing.T) {
 		return ev{minute: minute, verb: "update", user: "system:apiserver", res: "endpoints", ns: "default", name: "kubernetes", req: endpoints(ips...), resp: endpoints(ips...)}
 	}
 	logs := func(servers int, stop int, extra ...ev) []audit.Source {
-		bufs := make([]strings.Builder, servers)
-		for m := 0; m < 600; m++ {
-			for i := range bufs {
-				if i == servers-1 && m >= stop {
-					continue
-				}
-				bufs[i].WriteString(ev{minute: m, verb: "get", res: "pods", ns: "shop", name: "web-1", level: "Metadata"}.line() + "\n")
+		return serverLogs(servers, func(i, m int) int {
+			if i == servers-1 && m >= stop {
+				return 0
 			}
-		}
-		for _, e := range extra {
-			bufs[0].WriteString(e.line() + "\n")
-		}
-		var srcs []audit.Source
-		for i := range bufs {
-			srcs = append(srcs, audit.ReaderSource(fmt.Sprintf("node-%d/kube-audit.log", i+1), strings.NewReader(bufs[i].String())))
-		}
-		return srcs
+			return 1
+		}, extra...)
 	}
 	tests := []struct {
 		name     string
@@ -234,4 +223,89 @@ func TestAPIServerLeavingOrLost(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Where no membership change shows, the event rates tell a server that left or joined from a
+// lost log: when one leaves, its load moves to the others, whose rate rises by about its
+// share (a note); when its log is lost, the others go on as before and the cluster's total
+// falls by its share (an error). A change near neither keeps the error and says the rule
+// could not tell. The gap's rule names the rule that decided.
+func TestAPIServerLeavingOrLostByRate(t *testing.T) {
+	// logs: three servers, 4 events a minute each for 600 minutes; the third logs only
+	// before minute 300 (leaving) or only from it (joining), and the others log
+	// othersThen events a minute while it does not.
+	logs := func(leaving bool, othersThen int) []audit.Source {
+		return serverLogs(3, func(i, m int) int {
+			absent := m >= 300 == leaving
+			switch {
+			case i == 2 && absent:
+				return 0
+			case i < 2 && absent:
+				return othersThen
+			}
+			return 4
+		})
+	}
+	tests := []struct {
+		name     string
+		srcs     []audit.Source
+		severity string
+		says     string
+		rule     string
+	}{
+		{"leaves, its load moves to the others", logs(true, 6), SeverityInfo, "so its load moved to them and nothing is missing", "rate: its load moved"},
+		{"stops, the others go on as before: its log is lost", logs(true, 4), SeverityError, "its events were lost, not moved", "rate: the others' event rate did not change"},
+		{"stops, the others rise by half its share: cannot tell", logs(true, 5), SeverityError, "the event rates cannot tell", "rate: could not tell"},
+		{"joins, taking its share from the others", logs(false, 6), SeverityInfo, "joined the cluster", "rate: its load moved"},
+		{"starts late, the others as before: its older log is lost", logs(false, 4), SeverityError, "its events were lost, not moved", "rate: the others' event rate did not change"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := Build(context.Background(), tc.srcs, Options{Now: t0.Add(30 * 24 * time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g *Gap
+			for i := range r.Gaps {
+				if r.Gaps[i].Type == GapPeriodNotCovered && r.Gaps[i].Source == "node-3/kube-audit.log" {
+					g = &r.Gaps[i]
+				}
+			}
+			if g == nil {
+				t.Fatalf("no period-not-covered gap on node-3; gaps: %s", gapTypes(r))
+			}
+			if g.Severity != tc.severity || !strings.Contains(g.Message, tc.says) || !strings.Contains(g.Rule, tc.rule) {
+				t.Errorf("gap %s: %s (rule: %s); want %s saying %q, rule %q", g.Severity, g.Message, g.Rule, tc.severity, tc.says, tc.rule)
+			}
+			if tc.severity == SeverityInfo && (g.Count != 0 || hasGap(r, GapPeriodNotCovered, SeverityError) != nil) {
+				t.Errorf("a server that left counts %d events missing; gaps %s", g.Count, gapTypes(r))
+			}
+			for _, h := range r.Gaps {
+				if h.Type == GapPeriodNotCovered && h.Source != "node-3/kube-audit.log" {
+					t.Errorf("another gap: %+v", h)
+				}
+			}
+		})
+	}
+}
+
+// serverLogs writes the logs of servers API servers over 600 minutes, server i logging
+// perMinute(i, m) reads in minute m; extra events go to the first.
+func serverLogs(servers int, perMinute func(i, m int) int, extra ...ev) []audit.Source {
+	bufs := make([]strings.Builder, servers)
+	for m := 0; m < 600; m++ {
+		for i := range bufs {
+			for k := perMinute(i, m); k > 0; k-- {
+				bufs[i].WriteString(ev{minute: m, verb: "get", res: "pods", ns: "shop", name: "web-1", level: "Metadata"}.line() + "\n")
+			}
+		}
+	}
+	for _, e := range extra {
+		bufs[0].WriteString(e.line() + "\n")
+	}
+	var srcs []audit.Source
+	for i := range bufs {
+		srcs = append(srcs, audit.ReaderSource(fmt.Sprintf("node-%d/kube-audit.log", i+1), strings.NewReader(bufs[i].String())))
+	}
+	return srcs
 }
