@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/auditreport/auditreport/internal/jsonany"
 )
 
 // Operations of a FieldChange.
@@ -221,19 +223,19 @@ func (d differ) value(steps []step, v any) json.RawMessage {
 // their size: a report holds hundreds of thousands of them, and a buffer's spare capacity
 // would stay allocated for as long as the report lives.
 func (d differ) values(steps []step, old, new any, hasOld, hasNew bool) (json.RawMessage, json.RawMessage) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
+	var buf [256]byte
+	b := buf[:0]
 	encode := func(v any) int {
 		if d.redact {
 			v = redact(steps, v)
 		}
-		if err := enc.Encode(v); err != nil {
+		var err error
+		start := len(b)
+		if b, err = jsonany.Append(b, v); err != nil {
 			// Decoded JSON always encodes; keep the report honest if it ever does not.
-			buf.WriteString(strconv.Quote("<unencodable value>"))
+			b = append(b[:start], strconv.Quote("<unencodable value>")...)
 		}
-		buf.Truncate(len(bytes.TrimRight(buf.Bytes(), "\n")))
-		return buf.Len()
+		return len(b)
 	}
 	split := 0
 	if hasOld {
@@ -242,7 +244,7 @@ func (d differ) values(steps []step, old, new any, hasOld, hasNew bool) (json.Ra
 	if hasNew {
 		encode(new)
 	}
-	all := bytes.Clone(buf.Bytes())
+	all := bytes.Clone(b)
 	var o, n json.RawMessage
 	if hasOld {
 		o = all[:split:split]

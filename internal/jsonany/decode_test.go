@@ -125,3 +125,50 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+// encoded is what the differ wrote values with before: an Encoder that does not escape HTML.
+func encoded(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
+}
+
+func sameEncoding(t *testing.T, v any) {
+	t.Helper()
+	want, werr := encoded(v)
+	got, gerr := Append(nil, v)
+	if (werr != nil) != (gerr != nil) || werr == nil && !bytes.Equal(got, want) {
+		t.Fatalf("%#v:\nencoding/json %s (%v)\njsonany       %s (%v)", v, want, werr, got, gerr)
+	}
+}
+
+func TestAppendAgreesWithEncodingJSON(t *testing.T) {
+	for _, v := range []any{
+		nil, true, false, "", "plain", "<a href=\"x\">&amp;</a>", "tab\there\nnew\r\b\f\x00\x1f\x7f",
+		"\u2028\u2029 é 😀", "bad \xff\xfe utf8 \xe2\x82", `back\slash`,
+		json.Number("12"), json.Number("-0.5e+10"), json.Number("01"), json.Number("1."), json.Number(""), json.Number("-"),
+		map[string]any{"b": 1.5, "a": []any{}, "c": map[string]any{}, "\xff": "k"}, []any{nil, "x", json.Number("3")},
+		map[string]any(nil), []any(nil), 3, 2.5, []string{"x"},
+	} {
+		sameEncoding(t, v)
+	}
+	for _, c := range cases {
+		if v, err := Decode([]byte(c)); err == nil {
+			sameEncoding(t, v)
+		}
+	}
+}
+
+func FuzzAppend(f *testing.F) {
+	for _, c := range cases {
+		f.Add([]byte(c))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if v, err := Decode(in); err == nil {
+			sameEncoding(t, v)
+		}
+		sameEncoding(t, string(in))
+	})
+}
