@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	goccy "github.com/goccy/go-json"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -104,6 +105,15 @@ func benchBody() []byte {
 	return b
 }
 
+// goccyDecode is goccy/go-json, which audit/ decodes events with, on the same task.
+func goccyDecode(b []byte) (any, error) {
+	dec := goccy.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
+}
+
 func BenchmarkDecode(b *testing.B) {
 	lines := bytes.Split(benchBody(), []byte("\n"))
 	var n int64
@@ -113,7 +123,7 @@ func BenchmarkDecode(b *testing.B) {
 	for _, impl := range []struct {
 		name string
 		f    func([]byte) (any, error)
-	}{{"encoding-json", standard}, {"jsonany", Decode}} {
+	}{{"encoding-json", standard}, {"goccy", goccyDecode}, {"jsonany", Decode}} {
 		b.Run(impl.name, func(b *testing.B) {
 			b.SetBytes(n)
 			b.ReportAllocs()
