@@ -20,6 +20,8 @@ type light struct {
 	stageTime time.Time
 	uri       []byte // unescaped
 	user      []byte
+	// ns and name are read for leases only (see Input.Leases).
+	ns, name string
 }
 
 // apiServerPrefix is how kube-apiserver (log backend, audit.k8s.io/v1, FormatJson) starts
@@ -43,6 +45,8 @@ var (
 	keyResource    = []byte(`resource":"`)
 	keyAPIGroup    = []byte(`apiGroup":"`)
 	keySubresource = []byte(`subresource":"`)
+	keyNamespace   = []byte(`namespace":"`)
+	keyName        = []byte(`name":"`)
 )
 
 // indexKey returns the index just past key (given without its opening quote) where it follows
@@ -170,6 +174,10 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 		l.kind.Resource = stringAfter(ref, keyResource, in)
 		l.kind.Group = stringAfter(ref, keyAPIGroup, in)
 		l.subresource = stringAfter(ref, keySubresource, in)
+		if l.kind.Resource == "leases" {
+			l.ns = stringAfter(ref, keyNamespace, in)
+			l.name = stringAfter(ref, keyName, in)
+		}
 	}
 	// The top-level timestamps come after the bodies: the last occurrence is the real one.
 	// Without bodies, the first after objectRef is the last, and a forward search is faster.

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -117,12 +118,91 @@ type Input struct {
 	// folder again: From is how far it was read, To its size then. What lies beyond was
 	// written while the run ended; the next run reads it.
 	Unfollowed *ByteRange
+	// Leases is what the input recorded of the API servers' identity leases
+	// (kube-system/apiserver-*, which each kube-apiserver creates, renews every 10 s and
+	// deletes at a clean shutdown, and which the others delete once expired): at most
+	// MaxLeases, in the order first seen.
+	Leases []Lease
 	// Repeats is the part of Events, Kinds and PerNode that counts events another input
 	// holds too (a rotated copy and the file copytruncate emptied, two exports), or that
 	// this input holds twice: the input that comes first by name counts each such event,
 	// the others count it here. Less its Repeats, every input together counts each event
 	// once. Nil when the input repeats nothing.
 	Repeats *Counts
+}
+
+// MaxLeases bounds how many identity leases an input keeps: a cluster has a few API servers.
+const MaxLeases = 64
+
+// Lease is what one input recorded of one API server identity lease.
+type Lease struct {
+	Name string
+	// Node is the API server the input says wrote the events, "" when it does not say.
+	Node string
+	// Hostname is the lease's kubernetes.io/hostname label, where an event carried it (an
+	// event logged at Request level or above).
+	Hostname string
+	// Writes counts its creates, updates and patches; FirstWrite and LastWrite are the first
+	// and last of them, Created the last create.
+	Writes                         int64
+	FirstWrite, LastWrite, Created time.Time
+	// Deleted is the last delete that took effect, by DeletedBy; zero when none.
+	Deleted   time.Time
+	DeletedBy string
+}
+
+// IsIdentityLease reports whether an object is an API server's identity lease.
+func IsIdentityLease(k Kind, namespace, name string) bool {
+	return k.Resource == "leases" && k.Group == "coordination.k8s.io" && namespace == "kube-system" && strings.HasPrefix(name, "apiserver-")
+}
+
+// lease records one write to an identity lease.
+func (in *Input) lease(name, node, hostname, verb, user string, t time.Time, code int) {
+	if !IsWrite(verb) || code >= 300 || t.IsZero() {
+		return
+	}
+	var l *Lease
+	for i := range in.Leases {
+		if in.Leases[i].Name == name && in.Leases[i].Node == node {
+			l = &in.Leases[i]
+		}
+	}
+	if l == nil {
+		if len(in.Leases) >= MaxLeases {
+			return
+		}
+		in.Leases = append(in.Leases, Lease{Name: name, Node: node})
+		l = &in.Leases[len(in.Leases)-1]
+	}
+	if hostname != "" {
+		l.Hostname = hostname
+	}
+	switch verb {
+	case "delete":
+		if t.After(l.Deleted) {
+			l.Deleted, l.DeletedBy = t, user
+		}
+	default:
+		l.Writes++
+		l.FirstWrite = minNonZero(l.FirstWrite, t)
+		l.LastWrite = maxTime(l.LastWrite, t)
+		if verb == "create" && t.After(l.Created) {
+			l.Created = t
+		}
+	}
+}
+
+// hostnameLabel finds the kubernetes.io/hostname label in an object's JSON.
+func hostnameLabel(b []byte) string {
+	i := bytes.Index(b, []byte(`"kubernetes.io/hostname":"`))
+	if i < 0 {
+		return ""
+	}
+	v := b[i+len(`"kubernetes.io/hostname":"`):]
+	if j := bytes.IndexByte(v, '"'); j > 0 && bytes.IndexByte(v[:j], '\\') < 0 {
+		return string(v[:j])
+	}
+	return ""
 }
 
 // Counts is a part of an input's counts: Events, Kinds, and the same per API server the

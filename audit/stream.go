@@ -581,6 +581,7 @@ func folded(a, b Input) Input {
 	}
 	c.Notes = append(append([]string(nil), a.Notes...), b.Notes...)
 	c.LostBytes = append(append([]ByteRange(nil), a.LostBytes...), b.LostBytes...)
+	c.Leases = append(append([]Lease(nil), a.Leases...), b.Leases...)
 	return c
 }
 

@@ -257,6 +257,8 @@ type server struct {
 	activity audit.Activity
 	first    time.Time
 	last     time.Time
+	// leases are the identity leases its inputs recorded, by name.
+	leases map[string]*audit.Lease
 }
 
 // part is one input's events of one API server: the whole input, or, for an input that names
@@ -267,6 +269,7 @@ type part struct {
 	kinds       map[audit.Kind]*audit.KindStats
 	activity    *audit.Activity
 	first, last time.Time
+	leases      []audit.Lease
 }
 
 // parts splits an input by API server when every event in it names one and it names more
@@ -289,13 +292,19 @@ func parts(in *audit.Input) []part {
 				if nr == nil {
 					nr = &audit.Counts{}
 				}
-				out = append(out, part{key: node, events: ns.Events - nr.Events, kinds: audit.Less(ns.Kinds, nr.Kinds), activity: &ns.Activity, first: ns.FirstEvent, last: ns.LastEvent})
+				var leases []audit.Lease
+				for _, l := range in.Leases {
+					if l.Node == node {
+						leases = append(leases, l)
+					}
+				}
+				out = append(out, part{key: node, events: ns.Events - nr.Events, kinds: audit.Less(ns.Kinds, nr.Kinds), activity: &ns.Activity, first: ns.FirstEvent, last: ns.LastEvent, leases: leases})
 			}
 			sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 			return out
 		}
 	}
-	return []part{{key: sourceKey(in), events: in.Events - rep.Events, kinds: audit.Less(in.Kinds, rep.Kinds), activity: &in.Activity, first: in.FirstEvent, last: in.LastEvent}}
+	return []part{{key: sourceKey(in), events: in.Events - rep.Events, kinds: audit.Less(in.Kinds, rep.Kinds), activity: &in.Activity, first: in.FirstEvent, last: in.LastEvent, leases: in.Leases}}
 }
 
 func groupServers(inputs []audit.Input) []*server {
@@ -318,6 +327,7 @@ func groupServers(inputs []audit.Input) []*server {
 		for _, p := range s.parts {
 			s.events += p.events
 			addKinds(s.kinds, p.kinds)
+			s.addLeases(p.leases)
 			s.activity.Merge(p.activity)
 			if p.first.IsZero() {
 				continue
@@ -339,6 +349,31 @@ func groupServers(inputs []audit.Input) []*server {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out
+}
+
+// addLeases adds what a part recorded of identity leases.
+func (s *server) addLeases(leases []audit.Lease) {
+	for _, l := range leases {
+		if s.leases == nil {
+			s.leases = map[string]*audit.Lease{}
+		}
+		t := s.leases[l.Name]
+		if t == nil {
+			t = &audit.Lease{Name: l.Name}
+			s.leases[l.Name] = t
+		}
+		t.Writes += l.Writes
+		if l.Hostname != "" {
+			t.Hostname = l.Hostname
+		}
+		if t.FirstWrite.IsZero() || (!l.FirstWrite.IsZero() && l.FirstWrite.Before(t.FirstWrite)) {
+			t.FirstWrite = l.FirstWrite
+		}
+		t.LastWrite, t.Created = maxTime(t.LastWrite, l.LastWrite), maxTime(t.Created, l.Created)
+		if l.Deleted.After(t.Deleted) {
+			t.Deleted, t.DeletedBy = l.Deleted, l.DeletedBy
+		}
+	}
 }
 
 // addKinds adds every kind's counts in src to dst.
@@ -827,6 +862,8 @@ func presenceGaps(servers []*server, ci coverageInput) presence {
 				Remediation: "give this API server's older log files (rotated and compressed ones included); if it joined the cluster then, the gap is expected"}
 			if m, ok := moveNear(moves, s.first, +1); ok {
 				moved(&g, m, fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)), "gained", "first")
+			} else if ev, ok := leaseEvidence(s, servers, false); ok {
+				byLease(&g, ev, fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)))
 			} else {
 				byRate(&g, rates(s, servers, s.first, from, to, false), fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)))
 			}
@@ -840,6 +877,8 @@ func presenceGaps(servers []*server, ci coverageInput) presence {
 				Remediation: "give this API server's newer log files; check that its audit log was not rotated away (--audit-log-maxbackup, --audit-log-maxage) or its disk full; if it left the cluster then, the gap is expected"}
 			if m, ok := moveNear(moves, s.last, -1); ok {
 				moved(&g, m, fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)), "lost", "last")
+			} else if ev, ok := leaseEvidence(s, servers, true); ok {
+				byLease(&g, ev, fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)))
 			} else {
 				byRate(&g, rates(s, servers, s.last, from, to, true), fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)))
 			}
@@ -923,6 +962,84 @@ func moveNear(moves []membership, t time.Time, sign int) (membership, bool) {
 		}
 	}
 	return membership{}, false
+}
+
+// leaseExpiry is how long after its last renewal an API server's identity lease expires, by
+// default (kube-apiserver --identity-lease-duration-seconds 3600); another API server's
+// garbage collector deletes it some time after that.
+const leaseExpiry = time.Hour
+
+// leaseEvidence looks for what the identity leases say of a server that stops early
+// (leaving) or starts late. Each kube-apiserver creates its own lease apiserver-<hash> when
+// it starts, renews it every 10 s and deletes it at a clean shutdown, all in its own log
+// (measured against kube-apiserver v1.37), so the server a lease belongs to is the one in
+// whose log its writes are. A lease deleted by its own server near its last event, or by
+// another server's garbage collector after it expired, says the server stopped then; a
+// lease created near its first event says it started then. A lost log shows none of these:
+// the server goes on renewing its lease where no input has its log.
+func leaseEvidence(s *server, servers []*server, leaving bool) (string, bool) {
+	names := make([]string, 0, len(s.leases))
+	for name := range s.leases {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		own := s.leases[name]
+		owner := true
+		var latest time.Time // its last write anywhere
+		var del *audit.Lease
+		var by *server
+		for _, o := range servers {
+			l := o.leases[name]
+			if l == nil {
+				continue
+			}
+			if o != s && l.Writes > own.Writes {
+				owner = false
+			}
+			latest = maxTime(latest, l.LastWrite)
+			if l.Deleted.After(timeOf(del)) {
+				del, by = l, o
+			}
+		}
+		if !owner || own.Writes == 0 {
+			continue
+		}
+		node := ""
+		if own.Hostname != "" {
+			node = " (node " + own.Hostname + ")"
+		}
+		if !leaving {
+			if d := own.Created.Sub(s.first); !own.Created.IsZero() && d <= membershipWindow && d >= -membershipWindow {
+				return fmt.Sprintf("it created its identity lease kube-system/%s%s at %s, as a kube-apiserver does when it starts", name, node, fmtTime(own.Created)), true
+			}
+			continue
+		}
+		if del == nil || latest.After(del.Deleted) {
+			continue // never deleted, or written again after: it is still up
+		}
+		switch d := del.Deleted.Sub(s.last); {
+		case by == s && d <= membershipWindow && d >= -membershipWindow:
+			return fmt.Sprintf("it deleted its own identity lease kube-system/%s%s at %s, as a kube-apiserver does at a clean shutdown", name, node, fmtTime(del.Deleted)), true
+		case by != s && d >= -membershipWindow && d <= leaseExpiry+membershipWindow:
+			return fmt.Sprintf("%s deleted its identity lease kube-system/%s%s at %s (as %s), as the lease garbage collector does once a lease has expired: it had stopped renewing it", by.key, name, node, fmtTime(del.Deleted), del.DeletedBy), true
+		}
+	}
+	return "", false
+}
+
+func timeOf(l *audit.Lease) time.Time {
+	if l == nil {
+		return time.Time{}
+	}
+	return l.Deleted
+}
+
+// byLease makes a presence gap a note on the identity lease's evidence.
+func byLease(g *Gap, evidence, what string) {
+	g.Severity, g.Count, g.Remediation = SeverityInfo, 0, ""
+	g.Rule += fmt.Sprintf("; identity lease: a lease deleted within %s of its last event by itself or within %s by another API server, or created within %s of its first", round(membershipWindow), round(leaseExpiry+membershipWindow), round(membershipWindow))
+	g.Message = fmt.Sprintf("%s, and %s: nothing is missing", what, evidence)
 }
 
 // rateWindow is how far on either side of a server's first or last event the rate rule

@@ -261,19 +261,7 @@ func TestAPIServerLeavingOrLostByRate(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := Build(context.Background(), tc.srcs, Options{Now: t0.Add(30 * 24 * time.Hour)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var g *Gap
-			for i := range r.Gaps {
-				if r.Gaps[i].Type == GapPeriodNotCovered && r.Gaps[i].Source == "node-3/kube-audit.log" {
-					g = &r.Gaps[i]
-				}
-			}
-			if g == nil {
-				t.Fatalf("no period-not-covered gap on node-3; gaps: %s", gapTypes(r))
-			}
+			r, g := node3Gap(t, tc.srcs)
 			if g.Severity != tc.severity || !strings.Contains(g.Message, tc.says) || !strings.Contains(g.Rule, tc.rule) {
 				t.Errorf("gap %s: %s (rule: %s); want %s saying %q, rule %q", g.Severity, g.Message, g.Rule, tc.severity, tc.says, tc.rule)
 			}
@@ -308,4 +296,20 @@ func serverLogs(servers int, perMinute func(i, m int) int, extra ...ev) []audit.
 		srcs = append(srcs, audit.ReaderSource(fmt.Sprintf("node-%d/kube-audit.log", i+1), strings.NewReader(bufs[i].String())))
 	}
 	return srcs
+}
+
+// node3Gap builds the report of srcs and returns its period-not-covered gap on node-3.
+func node3Gap(t *testing.T, srcs []audit.Source) (*Report, *Gap) {
+	t.Helper()
+	r, err := Build(context.Background(), srcs, Options{Now: t0.Add(30 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range r.Gaps {
+		if r.Gaps[i].Type == GapPeriodNotCovered && r.Gaps[i].Source == "node-3/kube-audit.log" {
+			return r, &r.Gaps[i]
+		}
+	}
+	t.Fatalf("no period-not-covered gap on node-3; gaps: %s", gapTypes(r))
+	return nil, nil
 }
