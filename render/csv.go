@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -77,7 +78,8 @@ func (c *CSV) Render(w io.Writer, r *report.Report) error {
 	cw := csv.NewWriter(w)
 	write := func(at string, header []string, cells ...string) error {
 		for i, s := range cells {
-			if n := utf8.RuneCountInString(s); n > CSVMaxCell {
+			if n := len(s); n > CSVMaxCell && utf8.RuneCountInString(s) > CSVMaxCell {
+				n = utf8.RuneCountInString(s)
 				field := ""
 				if at != "" && i < len(header) {
 					field = at + "." + header[i]
@@ -139,19 +141,25 @@ func csvChanges(r *report.Report, write csvWrite) error {
 	if err := write("", nil, header...); err != nil {
 		return err
 	}
+	var diff []byte
 	for i, res := range r.Resources {
 		for j, c := range res.History {
-			var diff []string
-			for _, d := range c.Diff {
-				diff = append(diff, DiffLine{Path: d.Path, Op: d.Op, Old: string(d.Old), New: string(d.New)}.Text())
+			// The diff in one buffer, a line a field: its values are most of the table.
+			diff = diff[:0]
+			for k, d := range c.Diff {
+				if k > 0 {
+					diff = append(diff, '\n')
+				}
+				diff = appendDiffLine(diff, d.Path, d.Op, d.Old, d.New)
 			}
 			code := ""
 			if c.Code != 0 {
-				code = fmt.Sprint(c.Code)
+				code = strconv.Itoa(int(c.Code))
 			}
-			if err := write(fmt.Sprintf("resources[%d].history[%d]", i, j), header, c.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), res.Kind, res.Group, res.Resource, res.Namespace, res.Name, res.UID,
+			at := "resources[" + strconv.Itoa(i) + "].history[" + strconv.Itoa(j) + "]"
+			if err := write(at, header, c.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), res.Kind, res.Group, res.Resource, res.Namespace, res.Name, res.UID,
 				c.Action, c.Class, c.Verb, c.Subresource, c.User, c.ImpersonatedUser, strings.Join(c.Groups, " "),
-				strings.Join(c.SourceIPs, " "), c.UserAgent, code, c.Level, c.Baseline, strings.Join(diff, "\n"), c.Note,
+				strings.Join(c.SourceIPs, " "), c.UserAgent, code, c.Level, c.Baseline, string(diff), c.Note,
 				c.AuditID, c.Source, lineText(c.Line), rowID(c.ID, c.AuditID)); err != nil {
 				return err
 			}
@@ -164,7 +172,7 @@ func lineText(n int) string {
 	if n == 0 {
 		return ""
 	}
-	return fmt.Sprint(n)
+	return strconv.Itoa(n)
 }
 
 func csvFailed(r *report.Report, write csvWrite) error {

@@ -86,14 +86,20 @@ type DiffLine struct {
 }
 
 // Text writes a diff line for reading: "spec.x: 80 → 443".
-func (d DiffLine) Text() string {
-	switch d.Op {
+func (d DiffLine) Text() string { return string(appendDiffLine(nil, d.Path, d.Op, d.Old, d.New)) }
+
+// appendDiffLine appends what DiffLine.Text writes, from a field change's raw values too.
+func appendDiffLine[T ~string | ~[]byte](b []byte, path, op string, old, new T) []byte {
+	b = append(b, path...)
+	switch op {
 	case report.OpAdded, report.OpSet:
-		return d.Path + ": " + d.New
+		return append(append(b, ": "...), new...)
 	case report.OpRemoved:
-		return d.Path + ": removed (was " + d.Old + ")"
+		b = append(append(b, ": removed (was "...), old...)
+		return append(b, ')')
 	}
-	return d.Path + ": " + d.Old + " → " + d.New
+	b = append(append(append(b, ": "...), old...), " → "...)
+	return append(b, new...)
 }
 
 // Chart is changes per time bucket, stacked by kind.
