@@ -122,12 +122,26 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	if len(t.touched) > 0 {
 		t.flush(nil)
 	}
-	// Reading and decoding bodies run on their own goroutine, ahead of the tracker, which
-	// must see events in order: the two halves of the work overlap on two cores.
+	// Reading, decoding bodies and the tracker each run on a goroutine of their own, in a
+	// pipeline of batches (the tracker must see events in order, and does: each stage
+	// keeps it), so that the stages overlap on the cores whichever is the slowest.
+	read := make(chan []decoded, 8)
 	batches := make(chan []decoded, 8)
-	var readErr error
 	go func() {
 		defer close(batches)
+		for batch := range read {
+			for i := range batch {
+				d := &batch[i]
+				if d.phase != phaseAfter && !d.ev.BodiesDropped {
+					d.resp = decodeObject(d.ev.ResponseObject)
+				}
+			}
+			batches <- batch
+		}
+	}()
+	var readErr error
+	go func() {
+		defer close(read)
 		batch := make([]decoded, 0, 64)
 		for {
 			ev, err := rd.Next()
@@ -144,17 +158,14 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 			case opts.Period.End != nil && !d.at.Before(*opts.Period.End):
 				d.phase = phaseAfter
 			}
-			if d.phase != phaseAfter && !ev.BodiesDropped {
-				d.resp = decodeObject(ev.ResponseObject)
-			}
 			batch = append(batch, d)
 			if len(batch) == cap(batch) {
-				batches <- batch
+				read <- batch
 				batch = make([]decoded, 0, 64)
 			}
 		}
 		if len(batch) > 0 {
-			batches <- batch
+			read <- batch
 		}
 	}()
 	apply := func(d decoded) {
