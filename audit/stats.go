@@ -456,7 +456,7 @@ func (r *Rate) Merge(b *Rate) {
 		return
 	}
 	if b.Width > r.Width && len(r.Counts) > 0 {
-		r.rebuild(b.Width, r.Start.Truncate(b.Width), int((r.end().Sub(r.Start.Truncate(b.Width))+b.Width-1)/b.Width))
+		*r = r.Coarsened(b.Width)
 	} else if len(r.Counts) == 0 {
 		r.Width = b.Width
 		r.Start = b.Start
@@ -468,6 +468,17 @@ func (r *Rate) Merge(b *Rate) {
 			r.add(at, c)
 		}
 	}
+}
+
+// Coarsened returns a copy of r in buckets of width w, when w is wider than r's (w from
+// another Rate, so on the same grid); r itself otherwise.
+func (r *Rate) Coarsened(w time.Duration) Rate {
+	c := Rate{Width: r.Width, Start: r.Start, Counts: append([]int64(nil), r.Counts...)}
+	if w > c.Width && len(c.Counts) > 0 {
+		start := c.Start.Truncate(w)
+		c.rebuild(w, start, int((c.end().Sub(start)+w-1)/w))
+	}
+	return c
 }
 
 // Between is about how many events fell from from to to: the buckets inside, and the part of

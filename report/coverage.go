@@ -850,6 +850,10 @@ func presenceGaps(servers []*server, ci coverageInput) presence {
 	// Each server against the span the trail covers as a whole.
 	from, to := maxTime(start, first), minTime(end, last)
 	moves := memberships(ci.rep.Resources)
+	var all audit.Rate // every server's events over time, for the rate rule
+	for _, s := range servers {
+		all.Merge(&s.activity.Rate)
+	}
 	for _, s := range servers {
 		limit, why := presenceLimit(s, ci.holes)
 		serverRule := "period-not-covered per API server: silent longer than " + why + " at the start or end of the span the other API servers cover"
@@ -865,7 +869,7 @@ func presenceGaps(servers []*server, ci coverageInput) presence {
 			} else if ev, ok := leaseEvidence(s, servers, false); ok {
 				byLease(&g, ev, fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)))
 			} else {
-				byRate(&g, rates(s, servers, s.first, from, to, false), fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)))
+				byRate(&g, rates(s, &all, s.first, from, to, false), fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)))
 			}
 			out.gaps = append(out.gaps, g)
 		}
@@ -880,7 +884,7 @@ func presenceGaps(servers []*server, ci coverageInput) presence {
 			} else if ev, ok := leaseEvidence(s, servers, true); ok {
 				byLease(&g, ev, fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)))
 			} else {
-				byRate(&g, rates(s, servers, s.last, from, to, true), fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)))
+				byRate(&g, rates(s, &all, s.last, from, to, true), fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)))
 			}
 			out.gaps = append(out.gaps, g)
 		}
@@ -1067,22 +1071,19 @@ type rateCall struct {
 // others. Where the difference lies near neither, or the windows hold too few events to
 // tell, the call is unclear. Rates count every event, reads included; a window is cut at the
 // span the trail covers.
-func rates(s *server, servers []*server, at, from, to time.Time, leaving bool) rateCall {
+func rates(s *server, all *audit.Rate, at, from, to time.Time, leaving bool) rateCall {
 	lo, hi := maxTime(from, at.Add(-rateWindow)), minTime(to, at.Add(rateWindow))
 	before, after := at.Sub(lo).Minutes(), hi.Sub(at).Minutes()
-	var ob, oa float64
-	for _, o := range servers {
-		if o != s {
-			ob += o.activity.Rate.Between(lo, at)
-			oa += o.activity.Rate.Between(at, hi)
-		}
-	}
+	// The others are all less this one, on the same buckets: one sum, not one per server.
+	mine := s.activity.Rate.Coarsened(all.Width)
+	ob := all.Between(lo, at) - mine.Between(lo, at)
+	oa := all.Between(at, hi) - mine.Between(at, hi)
 	c := rateCall{}
 	var own, ownMin float64
 	if leaving {
-		own, ownMin = s.activity.Rate.Between(lo, at), before
+		own, ownMin = mine.Between(lo, at), before
 	} else {
-		own, ownMin = s.activity.Rate.Between(at, hi), after
+		own, ownMin = mine.Between(at, hi), after
 	}
 	if before < 1 || after < 1 || ownMin < 1 {
 		c.verdict, c.why = "unclear", "the trail holds too little time on one side"
