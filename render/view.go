@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -119,6 +120,30 @@ type ChartBucket struct {
 	Total  int
 }
 
+// firstStable returns the first n of items in the order a stable sort by cmp gives them,
+// without sorting the rest: a section shows a few rows of tens of thousands of changes.
+func firstStable[T any](items []T, n int, cmp func(a, b T) int) []T {
+	top := make([]T, 0, min(n, len(items)))
+	for _, it := range items {
+		if len(top) == n && (n == 0 || cmp(it, top[n-1]) >= 0) {
+			continue // not before the last kept: an equal one came first
+		}
+		// After every kept one that is not after it, as a stable sort puts it.
+		at, _ := slices.BinarySearchFunc(top, it, func(kept, it T) int {
+			if cmp(kept, it) <= 0 {
+				return -1
+			}
+			return 1
+		})
+		if len(top) < n {
+			top = append(top, it)
+		}
+		copy(top[at+1:], top[at:len(top)-1])
+		top[at] = it
+	}
+	return top
+}
+
 // NewView builds the view of r with sections of at most maxRows rows (0: DefaultMaxRows).
 func NewView(r *report.Report, maxRows int) *View {
 	if maxRows <= 0 {
@@ -159,22 +184,18 @@ func NewView(r *report.Report, maxRows int) *View {
 			}
 		}
 	}
-	sortItems := func(items []item) {
-		sort.SliceStable(items, func(i, j int) bool {
-			if !items[i].c.Time.Equal(items[j].c.Time) {
-				return items[i].c.Time.Before(items[j].c.Time)
-			}
-			return items[i].c.AuditID < items[j].c.AuditID
-		})
+	byTime := func(a, b item) int {
+		if c := a.c.Time.Compare(b.c.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.c.AuditID, b.c.AuditID)
 	}
 	section := func(title, kind string, items []item) Section {
-		sortItems(items)
 		s := Section{Title: title, Kind: kind, Total: len(items)}
-		for i, it := range items {
-			if i == maxRows {
-				s.More = len(items) - maxRows
-				break
-			}
+		if len(items) > maxRows {
+			s.More = len(items) - maxRows
+		}
+		for _, it := range firstStable(items, maxRows, byTime) {
 			s.Rows = append(s.Rows, row(it.res, it.c))
 		}
 		return s
