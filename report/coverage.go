@@ -1182,7 +1182,9 @@ func expectedServerGaps(servers []*server, ci coverageInput) []Gap {
 				Remediation: remedy})
 		}
 	}
-	if n := ci.expectedN - len(servers); ci.expectedN > 0 && n > 0 {
+	// Servers named and missing are gaps of their own already: the count says only how many
+	// more are missing than those.
+	if n := ci.expectedN - len(servers) - len(out); ci.expectedN > 0 && n > 0 {
 		out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Count: usual * int64(n), Rule: "period-not-covered per API server: fewer API servers in the inputs than --api-servers says",
 			Message:     fmt.Sprintf("%d API server(s) expected, %d found in the inputs: the requests served by %d are missing (about %d events at the others' average)", ci.expectedN, len(servers), n, usual*int64(n)),
 			Remediation: remedy})

@@ -313,3 +313,23 @@ func node3Gap(t *testing.T, srcs []audit.Source) (*Report, *Gap) {
 	t.Fatalf("no period-not-covered gap on node-3; gaps: %s", gapTypes(r))
 	return nil, nil
 }
+
+// A server named by --api-servers and missing is one gap, not two: the count the names give
+// (the CLI sets both) adds a gap only for servers missing beyond those named.
+func TestMissingNamedServerIsOneGap(t *testing.T) {
+	names := []string{"kube-apiserver-1", "kube-apiserver-2", "kube-apiserver-3"}
+	srcs := haSources(t, func(i int, b []byte) []byte { return map[bool][]byte{true: nil, false: b}[i == 2] })
+	r, err := Build(context.Background(), srcs, Options{Now: t0.Add(30 * 24 * time.Hour), APIServers: names, APIServerCount: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gaps []Gap
+	for _, g := range r.Gaps {
+		if g.Type == GapPeriodNotCovered {
+			gaps = append(gaps, g)
+		}
+	}
+	if len(gaps) != 1 || gaps[0].Source != "kube-apiserver-2" || gaps[0].Severity != SeverityError {
+		t.Errorf("want one error naming kube-apiserver-2; got %+v", gaps)
+	}
+}
