@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,6 +65,55 @@ type tracker struct {
 	touchedAt map[*object]int
 	// dryRuns counts the period's dry runs per kind and actor, for the summary's tables.
 	dryRuns map[dryRunKey]int64
+	// strs and lists share the who-and-from-where of the rows kept: a busy cluster's
+	// changes come from a few users, agents, groups and addresses, and each event decoded
+	// brings its own copies of them.
+	strs  map[string]string
+	lists map[string][]string
+}
+
+// maxShared bounds what strs and lists keep: beyond it, strings are kept as they come.
+const maxShared = 1 << 16
+
+func (t *tracker) shared(s string) string {
+	if v, ok := t.strs[s]; ok {
+		return v
+	}
+	if t.strs == nil {
+		t.strs = map[string]string{}
+	}
+	if len(t.strs) < maxShared {
+		t.strs[s] = s
+	}
+	return s
+}
+
+func (t *tracker) sharedList(l []string) []string {
+	if len(l) == 0 {
+		return l
+	}
+	var kb strings.Builder
+	for _, s := range l {
+		// Each element's length first: no two lists give one key, whatever they hold.
+		kb.WriteString(strconv.Itoa(len(s)))
+		kb.WriteByte(':')
+		kb.WriteString(s)
+	}
+	k := kb.String()
+	if v, ok := t.lists[k]; ok {
+		return v
+	}
+	if t.lists == nil {
+		t.lists = map[string][]string{}
+	}
+	v := make([]string, len(l))
+	for i, s := range l {
+		v[i] = t.shared(s)
+	}
+	if len(t.lists) < maxShared {
+		t.lists[k] = v
+	}
+	return v
 }
 
 // dryRunKey is the kind a dry run wrote and who asked for it.
@@ -227,11 +277,11 @@ func (t *tracker) apply(ae *audit.Event, resp any, inPeriod bool) {
 
 func (t *tracker) failedAttempt(e *event) {
 	f := FailedAttempt{Time: e.Time(), Verb: e.Verb, Group: e.key.group, Resource: e.key.resource,
-		Subresource: e.Subresource(), Namespace: e.key.namespace, Name: e.key.name, User: e.User.Username,
-		SourceIPs: e.SourceIPs, UserAgent: e.UserAgent, AuditID: e.AuditID, Code: e.Code(),
-		Decision: e.Annotations["authorization.k8s.io/decision"], Source: e.Source, Line: e.Line}
+		Subresource: e.Subresource(), Namespace: e.key.namespace, Name: e.key.name, User: t.shared(e.User.Username),
+		SourceIPs: t.sharedList(e.SourceIPs), UserAgent: t.shared(e.UserAgent), AuditID: e.AuditID, Code: e.Code(),
+		Decision: e.Annotations["authorization.k8s.io/decision"], Source: t.shared(e.Source), Line: e.Line}
 	if e.ImpersonatedUser != nil {
-		f.ImpersonatedUser = e.ImpersonatedUser.Username
+		f.ImpersonatedUser = t.shared(e.ImpersonatedUser.Username)
 	}
 	if e.ResponseStatus != nil {
 		f.Reason, f.Message = e.ResponseStatus.Reason, e.ResponseStatus.Message
@@ -318,11 +368,11 @@ func actorOf(e *event) string {
 
 // change starts a Change from the event.
 func (t *tracker) change(e *event, action, class string) Change {
-	c := Change{Time: e.Time(), Action: action, Class: class, Verb: e.Verb, Subresource: e.Subresource(),
-		User: e.User.Username, Groups: e.User.Groups, SourceIPs: e.SourceIPs, UserAgent: e.UserAgent,
-		AuditID: e.AuditID, Code: e.Code(), Level: e.Level, Source: e.Source, Line: e.Line, Baseline: BaselineKnown}
+	c := Change{Time: e.Time(), Action: action, Class: class, Verb: t.shared(e.Verb), Subresource: t.shared(e.Subresource()),
+		User: t.shared(e.User.Username), Groups: t.sharedList(e.User.Groups), SourceIPs: t.sharedList(e.SourceIPs), UserAgent: t.shared(e.UserAgent),
+		AuditID: e.AuditID, Code: e.Code(), Level: t.shared(e.Level), Source: t.shared(e.Source), Line: e.Line, Baseline: BaselineKnown}
 	if e.ImpersonatedUser != nil {
-		c.ImpersonatedUser = e.ImpersonatedUser.Username
+		c.ImpersonatedUser = t.shared(e.ImpersonatedUser.Username)
 	}
 	if e.key.name == "" && e.Verb != "deletecollection" {
 		if g := str(e.reqObj(), "metadata", "generateName"); g != "" {
