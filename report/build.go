@@ -125,8 +125,10 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	// Reading, decoding bodies and the tracker each run on a goroutine of their own, in a
 	// pipeline of batches (the tracker must see events in order, and does: each stage
 	// keeps it), so that the stages overlap on the cores whichever is the slowest.
-	read := make(chan []decoded, 8)
-	batches := make(chan []decoded, 8)
+	// A few batches in flight are enough to keep the stages busy; each holds decoded
+	// bodies, so more would only hold memory.
+	read := make(chan []decoded, 4)
+	batches := make(chan []decoded, 4)
 	go func() {
 		defer close(batches)
 		for batch := range read {
