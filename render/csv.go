@@ -142,6 +142,7 @@ func csvChanges(r *report.Report, write csvWrite) error {
 		return err
 	}
 	var diff []byte
+	row := make([]string, 0, len(header)) // one for every row: the cells are copied as written
 	for i, res := range r.Resources {
 		for j, c := range res.History {
 			// The diff in one buffer, a line a field: its values are most of the table.
@@ -157,10 +158,11 @@ func csvChanges(r *report.Report, write csvWrite) error {
 				code = strconv.Itoa(int(c.Code))
 			}
 			at := "resources[" + strconv.Itoa(i) + "].history[" + strconv.Itoa(j) + "]"
-			if err := write(at, header, c.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), res.Kind, res.Group, res.Resource, res.Namespace, res.Name, res.UID,
+			row = append(row[:0], c.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), res.Kind, res.Group, res.Resource, res.Namespace, res.Name, res.UID,
 				c.Action, c.Class, c.Verb, c.Subresource, c.User, c.ImpersonatedUser, strings.Join(c.Groups, " "),
 				strings.Join(c.SourceIPs, " "), c.UserAgent, code, c.Level, c.Baseline, string(diff), c.Note,
-				c.AuditID, c.Source, lineText(c.Line), rowID(c.ID, c.AuditID)); err != nil {
+				c.AuditID, c.Source, lineText(c.Line), rowID(c.ID, c.AuditID))
+			if err := write(at, header, row...); err != nil {
 				return err
 			}
 		}
