@@ -325,8 +325,7 @@ func TestRenderDigest(t *testing.T) {
 }
 
 // BenchmarkJSON renders a report of about 40 MB, the golden HA model's histories many times
-// over, and compares with encoding/json writing the same as the renderer once did (each row
-// marshalled, then indented).
+// over, beside encoding/json's Encoder writing the same bytes (marshal, then indent).
 func BenchmarkJSON(b *testing.B) {
 	r := bigReport(b, 40<<20)
 	b.Run("render", func(b *testing.B) {
