@@ -131,6 +131,16 @@ func newEncFunc(t reflect.Type) encFunc {
 		return encodeTime
 	case t == rawType:
 		return encodeRaw
+	case t.Kind() == reflect.Pointer:
+		// nil, or what its element writes, whichever of them has the method (*time.Time).
+		elem := encoderLocked(t.Elem())
+		return func(e *jsonEncoder, v reflect.Value, depth int) {
+			if v.IsNil() {
+				e.buf = append(e.buf, "null"...)
+				return
+			}
+			elem(e, v.Elem(), depth)
+		}
 	case marshals(t):
 		return encodeFallback
 	}
@@ -157,15 +167,6 @@ func newEncFunc(t reflect.Type) encFunc {
 			return encodeFallback // base64, or a marshaler's bytes
 		}
 		return newSliceEnc(t)
-	case reflect.Pointer:
-		elem := encoderLocked(t.Elem())
-		return func(e *jsonEncoder, v reflect.Value, depth int) {
-			if v.IsNil() {
-				e.buf = append(e.buf, "null"...)
-				return
-			}
-			elem(e, v.Elem(), depth)
-		}
 	case reflect.Interface:
 		return func(e *jsonEncoder, v reflect.Value, depth int) {
 			if v.IsNil() {

@@ -263,11 +263,18 @@ func TestJSONEncoderFallbacks(t *testing.T) {
 		Text     textKey
 		Any      any
 		Nested   map[string][]map[string]*inner
+		PtrM     *ptrMarshaler
+		NilPtrM  *ptrMarshaler
+		TextPtr  *textKey
+		Times    []*time.Time
+		Raws     []*json.RawMessage
 	}
 	v := all{Embedded: embedded{inner{"a", "<b>"}, "c"}, Options: options{N: 7, Bad: "x", Skip: "no", Dash: "yes", priv: "no"},
 		Bytes: []byte("bytes\xff"), Array: [2]int{1, 2}, IntKeys: map[int]string{10: "x", 9: "y"}, TextKeys: map[textKey]int{"b": 1, "a": 2},
 		PtrList: []ptrMarshaler{{1}}, Text: "t", Any: map[string]any{"z": 1.5, "a": []any{"x", nil}},
-		Nested: map[string][]map[string]*inner{"k": {{"p": {A: "1"}, "q": nil}, {}}, "e": {}}}
+		Nested: map[string][]map[string]*inner{"k": {{"p": {A: "1"}, "q": nil}, {}}, "e": {}},
+		PtrM:   &ptrMarshaler{2}, TextPtr: ptr(textKey("p")), Times: []*time.Time{nil, ptr(time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC))},
+		Raws: []*json.RawMessage{nil, ptr(json.RawMessage(`{"a": [1, {}]}`))}}
 	sameAsStd(t, &v)
 	sameAsStd(t, v) // not addressable: the pointer's MarshalJSON does not apply
 	for name, bad := range map[string]any{
