@@ -696,6 +696,9 @@ func (r *Reader) relist() bool {
 			continue
 		}
 		if !rec.plain {
+			if src, ok := recompressed(rec, where); ok {
+				add = append(add, src)
+			}
 			continue
 		}
 		p, ok := where[rec.id]
@@ -797,6 +800,31 @@ func (r *Reader) relist() bool {
 	r.take(add)
 	r.pairTwins()
 	return true
+}
+
+// recompressed returns, for a gzip file read while lumberjack was still writing it, the
+// source to read it again whole once it has grown: what was not yet compressed then may be
+// nowhere else by now (the file it was compressed from removed). Its first read counts as
+// in progress no more; the events read twice are exact repeats, counted once.
+func recompressed(rec *fileRecord, where map[fileID]string) (Source, bool) {
+	st := rec.state
+	if st == nil || st.input.Problems[ProblemInProgress] == 0 {
+		return Source{}, false
+	}
+	p, ok := where[rec.id]
+	if !ok {
+		p = rec.path
+	}
+	fi, err := os.Stat(p)
+	if err != nil || idOf(fi) != rec.id || fi.Size() <= rec.read {
+		return Source{}, false
+	}
+	in := &st.input
+	if in.Problems[ProblemInProgress]--; in.Problems[ProblemInProgress] == 0 {
+		delete(in.Problems, ProblemInProgress)
+	}
+	return Source{Name: rec.name, Size: fi.Size(), id: rec.id, origin: rec.origin, path: p,
+		notes: []string{"compressed further after it was read: read again whole"}}, true
 }
 
 // settle ends the run: a file that rotation moved before it could be read, and whose content
