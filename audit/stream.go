@@ -76,8 +76,8 @@ type Reader struct {
 	gaveUp     bool
 	found      int  // listings that found something
 	listed     bool // the listings at the end are over
-	peekBuf []byte
-	fds     int64 // how many sources may be read at once
+	peekBuf    []byte
+	fds        int64 // how many sources may be read at once
 	// rewritten are the files read that were truncated and written again later in the
 	// run: the end of their old content is in a copy, or lost.
 	rewritten []*fileRecord
@@ -94,7 +94,7 @@ type Reader struct {
 
 type sourceState struct {
 	src   Source
-	seq   int32 // its place in the registry's names
+	seq   int32     // its place in the registry's names
 	first time.Time // the first event's time, from a look at the file; zero: unknown
 	head  headID
 	ch    chan []*Event
