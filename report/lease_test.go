@@ -1,9 +1,12 @@
 package report
 
 import (
+	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/auditreport/auditreport/audit"
 )
@@ -83,5 +86,43 @@ func TestAPIServerLeavingOrLostByLease(t *testing.T) {
 				t.Errorf("rule %q, count %d: want the identity lease named as the rule that decided, nothing missing", g.Rule, g.Count)
 			}
 		})
+	}
+}
+
+// On a real kube-apiserver's log (v1.37, the posture recording: the server stopped cleanly,
+// restarted under another policy and stopped again), the identity lease it deleted at its
+// shutdown says it left when another server's log goes on for hours: a note, not a lost log.
+func TestRealServerLeavesByItsLease(t *testing.T) {
+	real, err := os.ReadFile("../testdata/logs/posture/kube-audit.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first time.Time
+	for _, l := range strings.Split(string(real), "\n") {
+		if i := strings.Index(l, `"requestReceivedTimestamp":"`); i >= 0 {
+			at, err := time.Parse(time.RFC3339Nano, l[i+28:i+28+strings.IndexByte(l[i+28:], '"')])
+			if err == nil && (first.IsZero() || at.Before(first)) {
+				first = at
+			}
+		}
+	}
+	var other strings.Builder
+	for at := first; at.Before(first.Add(3 * time.Hour)); at = at.Add(10 * time.Second) {
+		ts := at.UTC().Format(time.RFC3339Nano)
+		fmt.Fprintf(&other, `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"other-%s","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods","verb":"list","user":{"username":"alice"},"sourceIPs":["10.0.0.2"],"userAgent":"kubectl","objectRef":{"resource":"pods","namespace":"shop","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"%s","stageTimestamp":"%s"}`+"\n", ts, ts, ts)
+	}
+	srcs := []audit.Source{audit.ReaderSource("node-1/kube-audit.log", strings.NewReader(string(real))), audit.ReaderSource("node-2/kube-audit.log", strings.NewReader(other.String()))}
+	r, err := Build(context.Background(), srcs, Options{Now: first.Add(24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g *Gap
+	for i := range r.Gaps {
+		if r.Gaps[i].Type == GapPeriodNotCovered && r.Gaps[i].Source == "node-1/kube-audit.log" {
+			g = &r.Gaps[i]
+		}
+	}
+	if g == nil || g.Severity != SeverityInfo || !strings.Contains(g.Message, "it deleted its own identity lease kube-system/apiserver-") || !strings.Contains(g.Rule, "identity lease") {
+		t.Fatalf("want an info gap on node-1 decided by its identity lease; got %+v (gaps %s)", g, gapTypes(r))
 	}
 }
