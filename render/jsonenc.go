@@ -227,59 +227,190 @@ func encodeRaw(e *jsonEncoder, v reflect.Value, depth int) {
 		e.buf = append(e.buf, "null"...)
 		return
 	}
-	if !json.Valid(raw) {
+	out, ok := appendIndentedRaw(e.buf, raw, depth)
+	if !ok {
 		encodeFallback(e, v, depth)
 		return
 	}
-	e.buf = appendIndentedRaw(e.buf, raw, depth)
+	e.buf = out
 }
 
-// appendIndentedRaw appends valid JSON compacted and indented as if it stood at depth: the
-// result of encoding/json's compact and then appendIndent.
-func appendIndentedRaw(dst, src []byte, depth int) []byte {
-	open := false // a { or [ was written, and its first element not yet
-	for i := 0; i < len(src); i++ {
-		c := src[i]
-		switch c {
+// appendIndentedRaw appends src compacted and indented as if it stood at depth, as
+// encoding/json's compact and then appendIndent write it, checking in the same pass that src
+// is one JSON value as encoding/json's scanner accepts it (strings may hold invalid UTF-8);
+// false when it is not.
+func appendIndentedRaw(dst, src []byte, depth int) ([]byte, bool) {
+	p := rawIndenter{src: src, dst: dst}
+	if !p.value(depth) {
+		return dst, false
+	}
+	p.space()
+	return p.dst, p.i == len(src)
+}
+
+// maxNesting is how deep encoding/json's scanner lets values nest.
+const maxNesting = 10000
+
+type rawIndenter struct {
+	src, dst []byte
+	i, nest  int
+}
+
+func (p *rawIndenter) space() {
+	for p.i < len(p.src) {
+		switch p.src[p.i] {
 		case ' ', '\t', '\n', '\r':
-			continue
-		}
-		if open && c != '}' && c != ']' {
-			open = false
-			depth++
-			dst = appendNewline(dst, depth)
-		}
-		switch c {
-		case '"':
-			j := i + 1
-			for ; src[j] != '"'; j++ {
-				if src[j] == '\\' {
-					j++
-				}
-			}
-			dst = append(dst, src[i:j+1]...)
-			i = j
-		case '{', '[':
-			open = true
-			dst = append(dst, c)
-		case ',':
-			dst = append(dst, c)
-			dst = appendNewline(dst, depth)
-		case ':':
-			dst = append(dst, ':', ' ')
-		case '}', ']':
-			if open {
-				open = false
-			} else {
-				depth--
-				dst = appendNewline(dst, depth)
-			}
-			dst = append(dst, c)
+			p.i++
 		default:
-			dst = append(dst, c)
+			return
 		}
 	}
-	return dst
+}
+
+// next skips white space and reports whether c comes next, taking it if so.
+func (p *rawIndenter) next(c byte) bool {
+	p.space()
+	if p.i < len(p.src) && p.src[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *rawIndenter) value(depth int) bool {
+	p.space()
+	if p.i >= len(p.src) {
+		return false
+	}
+	switch c := p.src[p.i]; {
+	case c == '{' || c == '[':
+		return p.container(depth)
+	case c == '"':
+		return p.str()
+	case c == '-' || '0' <= c && c <= '9':
+		return p.num()
+	}
+	for _, lit := range [...]string{"true", "false", "null"} {
+		if bytes.HasPrefix(p.src[p.i:], []byte(lit)) {
+			p.dst = append(p.dst, lit...)
+			p.i += len(lit)
+			return true
+		}
+	}
+	return false
+}
+
+// container writes an object or array, an element a line; empty, as {} or [].
+func (p *rawIndenter) container(depth int) bool {
+	open := p.src[p.i]
+	end := open + 2 // } and ] follow { and [ in ASCII
+	p.i++
+	if p.nest++; p.nest > maxNesting {
+		return false
+	}
+	defer func() { p.nest-- }()
+	if p.next(end) {
+		p.dst = append(p.dst, open, end)
+		return true
+	}
+	p.dst = append(p.dst, open)
+	for {
+		p.dst = appendNewline(p.dst, depth+1)
+		if open == '{' {
+			p.space()
+			if p.i >= len(p.src) || p.src[p.i] != '"' || !p.str() || !p.next(':') {
+				return false
+			}
+			p.dst = append(p.dst, ':', ' ')
+		}
+		if !p.value(depth + 1) {
+			return false
+		}
+		if p.next(',') {
+			p.dst = append(p.dst, ',')
+			continue
+		}
+		if !p.next(end) {
+			return false
+		}
+		p.dst = appendNewline(p.dst, depth)
+		p.dst = append(p.dst, end)
+		return true
+	}
+}
+
+// str copies a string: no control characters, only JSON's escapes.
+func (p *rawIndenter) str() bool {
+	start := p.i
+	for p.i++; p.i < len(p.src); p.i++ {
+		switch c := p.src[p.i]; {
+		case c == '"':
+			p.i++
+			p.dst = append(p.dst, p.src[start:p.i]...)
+			return true
+		case c < 0x20:
+			return false
+		case c == '\\':
+			p.i++
+			if p.i >= len(p.src) {
+				return false
+			}
+			switch p.src[p.i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if p.i+4 >= len(p.src) {
+					return false
+				}
+				for _, h := range p.src[p.i+1 : p.i+5] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return false
+					}
+				}
+				p.i += 4
+			default:
+				return false
+			}
+		}
+	}
+	return false
+}
+
+// num copies a number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func (p *rawIndenter) num() bool {
+	start := p.i
+	digits := func() int {
+		n := 0
+		for p.i < len(p.src) && '0' <= p.src[p.i] && p.src[p.i] <= '9' {
+			p.i++
+			n++
+		}
+		return n
+	}
+	if p.src[p.i] == '-' {
+		p.i++
+	}
+	if p.i < len(p.src) && p.src[p.i] == '0' {
+		p.i++
+	} else if digits() == 0 {
+		return false
+	}
+	if p.i < len(p.src) && p.src[p.i] == '.' {
+		p.i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if p.i < len(p.src) && (p.src[p.i] == 'e' || p.src[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.src) && (p.src[p.i] == '+' || p.src[p.i] == '-') {
+			p.i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	p.dst = append(p.dst, p.src[start:p.i]...)
+	return true
 }
 
 func appendNewline(dst []byte, depth int) []byte {

@@ -384,3 +384,48 @@ func bigReport(tb testing.TB, size int) *report.Report {
 type countWriter int
 
 func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
+
+// stdRaw is what encoding/json makes of a raw value at depth: compacted, then indented.
+func stdRaw(src []byte, depth int) ([]byte, bool) {
+	var c, out bytes.Buffer
+	if err := json.Compact(&c, src); err != nil {
+		return nil, false
+	}
+	if err := json.Indent(&out, c.Bytes(), strings.Repeat("  ", depth), "  "); err != nil {
+		return nil, false
+	}
+	return out.Bytes(), true
+}
+
+var rawSeeds = []string{
+	`"plain"`, ` { "a" : [ 1 , -2.5e+3, true, false, null, {}, [ ] ] , "b":{"c":"\u00e9\"\\\/\b\f\n\r\t"} } `,
+	`[[[]]]`, `{"a":{}}`, "\"bad \xff utf-8\"", `0`, `-0`, `01`, `1.`, `.5`, `1e`, `1E+`, `-`, `tru`, `truex`, `nul`,
+	`"\x"`, `"\u12G4"`, `"\u123"`, "\"ctl \x01\"", `{"a" 1}`, `{"a":1,}`, `[1,]`, `[1 2]`, `{1:2}`, `"unterminated`,
+	``, ` `, `[`, `]`, `{}}`, `"a"  "b"`, "\t[\r\n1\n]\t", `{"a":[{"b":[]}],"c":""}`, "\"\u2028<>&\"",
+}
+
+// The raw-value indenter accepts exactly what encoding/json does, and writes what it writes.
+func TestIndentedRaw(t *testing.T) {
+	for _, s := range rawSeeds {
+		for depth := range 3 {
+			sameRaw(t, []byte(s), depth)
+		}
+	}
+}
+
+func sameRaw(t *testing.T, src []byte, depth int) {
+	t.Helper()
+	want, wok := stdRaw(src, depth)
+	got, gok := appendIndentedRaw([]byte("x"), src, depth)
+	if wok != gok || wok && !bytes.Equal(got[1:], want) {
+		t.Fatalf("%.80q at depth %d: encoding/json %v %.200q, ours %v %.200q", src, depth, wok, want, gok, got)
+	}
+}
+
+// FuzzIndentedRaw: go test ./render -run '^$' -fuzz FuzzIndentedRaw
+func FuzzIndentedRaw(f *testing.F) {
+	for _, s := range rawSeeds {
+		f.Add([]byte(s), uint8(1))
+	}
+	f.Fuzz(func(t *testing.T, src []byte, depth uint8) { sameRaw(t, src, int(depth%4)) })
+}
