@@ -624,8 +624,14 @@ func cover(ci coverageInput) {
 	if cells > 0 {
 		r.Score.Percent = covered * 100 / cells
 	}
-	r.Score.Text = fmt.Sprintf("%d of %d required kinds audited with bodies on every API server; %d of %d kind-server pairs audited with bodies (%d%%; a kind never audited counts against every server, pairs without writes in the period are left out)",
-		kindsOK, len(reqs), covered, cells, r.Score.Percent)
+	// "Every API server" only where the user said which there are: otherwise the score can
+	// speak of the servers whose logs were given, and a server given no log is not among them.
+	where := "on every API server"
+	if len(ci.expected) == 0 && ci.expectedN == 0 {
+		where = fmt.Sprintf("on each of the %d API server(s) in the inputs (how many the cluster has was not stated)", len(r.APIServers.Seen))
+	}
+	r.Score.Text = fmt.Sprintf("%d of %d required kinds audited with bodies %s; %d of %d kind-server pairs audited with bodies (%d%%; a kind never audited counts against every server, pairs without writes in the period are left out)",
+		kindsOK, len(reqs), where, covered, cells, r.Score.Percent)
 	if pres.outside {
 		r.Score.Text = "unknown: no input has any event in the period, so no kind's coverage can be judged"
 	}

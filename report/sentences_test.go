@@ -27,4 +27,15 @@ func TestCoverageSentencesHold(t *testing.T) {
 			t.Errorf("score text %q", r.Score.Text)
 		}
 	})
+	t.Run("every API server only where the user said which there are", func(t *testing.T) {
+		two := dirFiles("logs/ha-3-nodes", 3)[:2]
+		r := buildFiles(t, Options{}, two...)
+		if strings.Contains(r.Score.Text, "every API server") || !strings.Contains(r.Score.Text, "each of the 2 API server(s) in the inputs") {
+			t.Errorf("two logs, no --api-servers: score %q", r.Score.Text)
+		}
+		r = buildFiles(t, Options{APIServerCount: 2}, two...)
+		if !strings.Contains(r.Score.Text, "on every API server;") {
+			t.Errorf("two logs of two servers: score %q", r.Score.Text)
+		}
+	})
 }
