@@ -247,6 +247,153 @@ func sourceKey(in *audit.Input) string {
 	return filepath.Join(filepath.Dir(in.Source), base)
 }
 
+// Numbered files. A log shipper's or an export's split of one API server's log
+// (kube-audit-00001.log, kube-audit-00002.log, ...) carries no rotation suffix, and node names
+// carry numbers too (ip-10-0-1-123.log, ip-10-0-1-124.log): the names alone cannot tell one
+// server's split from several servers. The times can: one server's files follow one another,
+// while servers running side by side log at the same time.
+
+// digitRun matches a run of digits in a file name.
+var digitRun = regexp.MustCompile(`\d+`)
+
+// chainNumbered joins, into one API server, files of one folder whose names differ only in one
+// run of digits and whose events follow one another: each file's first event at or after the
+// last event of the one before it, less window (events may stand that far out of order).
+// Their parts get one key, the name with that run written first..last. Files named alike whose
+// events overlap stay apart, in as few servers as the overlap allows, as do files whose
+// identity leases show two API servers. Files keyed by a node name, and files without events,
+// are left as they are. It returns, by input, the note that says which rule joined it.
+func chainNumbered(inputs []audit.Input, all [][]part, window time.Duration) map[int][]string {
+	type file struct {
+		key         string
+		first, last time.Time
+		lease       string // the identity lease it renews most, "" when none
+		inputs      []int
+	}
+	files := map[string]*file{}
+	var keys []string
+	for i, ps := range all {
+		if len(ps) != 1 || !ps[0].named || ps[0].first.IsZero() {
+			continue
+		}
+		p := ps[0]
+		f := files[p.key]
+		if f == nil {
+			f = &file{key: p.key, first: p.first, last: p.last}
+			files[p.key] = f
+			keys = append(keys, p.key)
+		}
+		f.first, f.last = minTime(f.first, p.first), maxTime(f.last, p.last)
+		f.inputs = append(f.inputs, i)
+		var most int64
+		for _, l := range p.leases {
+			if l.Writes > most {
+				f.lease, most = l.Name, l.Writes
+			}
+		}
+	}
+	type member struct {
+		f      *file
+		digits string
+	}
+	families := map[string][]member{}
+	var patterns []string
+	sort.Strings(keys)
+	for _, k := range keys {
+		dir, base := filepath.Split(k)
+		for _, at := range digitRun.FindAllStringIndex(base, -1) {
+			pat := dir + base[:at[0]] + "\x00" + base[at[1]:]
+			if families[pat] == nil {
+				patterns = append(patterns, pat)
+			}
+			families[pat] = append(families[pat], member{f: files[k], digits: base[at[0]:at[1]]})
+		}
+	}
+	// A name with several runs of digits goes with the family in which most names differ
+	// from it in one.
+	sort.SliceStable(patterns, func(i, j int) bool { return len(families[patterns[i]]) > len(families[patterns[j]]) })
+	taken := map[string]bool{}
+	rekey := map[string]string{}
+	notes := map[int][]string{}
+	for _, pat := range patterns {
+		var ms []member
+		for _, m := range families[pat] {
+			if !taken[m.f.key] {
+				ms = append(ms, m)
+			}
+		}
+		if len(ms) < 2 {
+			continue
+		}
+		sort.SliceStable(ms, func(i, j int) bool {
+			a, b := ms[i].f, ms[j].f
+			if !a.first.Equal(b.first) {
+				return a.first.Before(b.first)
+			}
+			return a.last.Before(b.last)
+		})
+		// Each file follows the chain that ended last before it began (with the same identity
+		// lease, where both show one); one that began before every chain ended is another server.
+		type chain struct {
+			end   time.Time
+			lease string
+			ms    []member
+		}
+		var chains []*chain
+		for _, m := range ms {
+			var best *chain
+			for _, c := range chains {
+				if m.f.first.Before(c.end.Add(-window)) || (c.lease != "" && m.f.lease != "" && c.lease != m.f.lease) {
+					continue
+				}
+				if best == nil || c.end.After(best.end) {
+					best = c
+				}
+			}
+			if best == nil {
+				best = &chain{}
+				chains = append(chains, best)
+			}
+			best.ms = append(best.ms, m)
+			best.end = maxTime(best.end, m.f.last)
+			if best.lease == "" {
+				best.lease = m.f.lease
+			}
+		}
+		prefix, suffix, _ := strings.Cut(pat, "\x00")
+		for _, c := range chains {
+			if len(c.ms) < 2 {
+				continue
+			}
+			key := prefix + c.ms[0].digits + ".." + c.ms[len(c.ms)-1].digits + suffix
+			note := fmt.Sprintf("read as one API server's log, %s, with %d other file(s): their names differ only in one run of digits and each file's events begin after those of the one before end (numbered files whose events follow one another, within the %s merge window)",
+				key, len(c.ms)-1, round(window))
+			if len(chains) > 1 {
+				note += fmt.Sprintf("; files named alike whose events overlap these are other API servers (%d in all)", len(chains))
+			}
+			for _, m := range c.ms {
+				taken[m.f.key] = true
+				rekey[m.f.key] = key
+				for _, i := range m.f.inputs {
+					notes[i] = append(notes[i], note)
+				}
+			}
+		}
+	}
+	for i, ps := range all {
+		for j := range ps {
+			if k, ok := rekey[ps[j].key]; ok && ps[j].named {
+				all[i][j].key = k
+				if _, ok := notes[i]; !ok {
+					// An input without events of a joined file (an empty rotated copy).
+					notes[i] = []string{"read as part of API server " + k}
+				}
+			}
+		}
+	}
+	return notes
+}
+
 // server is what one API server recorded, over the inputs (or the parts of inputs) that
 // hold its events.
 type server struct {
@@ -264,7 +411,10 @@ type server struct {
 // part is one input's events of one API server: the whole input, or, for an input that names
 // several API servers on its events, the events of one of them.
 type part struct {
-	key         string
+	key string
+	// named is a part keyed by its file's name (no node names it), which chainNumbered may
+	// join with others.
+	named       bool
 	events      int64
 	kinds       map[audit.Kind]*audit.KindStats
 	activity    *audit.Activity
@@ -304,14 +454,23 @@ func parts(in *audit.Input) []part {
 			return out
 		}
 	}
-	return []part{{key: sourceKey(in), events: in.Events - rep.Events, kinds: audit.Less(in.Kinds, rep.Kinds), activity: &in.Activity, first: in.FirstEvent, last: in.LastEvent, leases: in.Leases}}
+	named := len(in.Nodes) == 0 && in.Source != "-"
+	return []part{{key: sourceKey(in), named: named, events: in.Events - rep.Events, kinds: audit.Less(in.Kinds, rep.Kinds), activity: &in.Activity, first: in.FirstEvent, last: in.LastEvent, leases: in.Leases}}
 }
 
-func groupServers(inputs []audit.Input) []*server {
+// groupServers groups the inputs' parts by API server. It returns, by input, the notes that
+// say which rule joined an input with others of numbered names, or kept it apart from them
+// (see chainNumbered).
+func groupServers(inputs []audit.Input, window time.Duration) ([]*server, map[int][]string) {
+	all := make([][]part, len(inputs))
+	for i := range inputs {
+		all[i] = parts(&inputs[i])
+	}
+	notes := chainNumbered(inputs, all, window)
 	byKey := map[string]*server{}
 	var out []*server
 	for i := range inputs {
-		for _, p := range parts(&inputs[i]) {
+		for _, p := range all[i] {
 			s := byKey[p.key]
 			if s == nil {
 				s = &server{key: p.key, kinds: map[audit.Kind]*audit.KindStats{}}
@@ -348,7 +507,7 @@ func groupServers(inputs []audit.Input) []*server {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
-	return out
+	return out, notes
 }
 
 // addLeases adds what a part recorded of identity leases.
@@ -483,10 +642,16 @@ type coverageInput struct {
 	expectedN int
 }
 
-// cover fills the report's coverage, gaps, score and verdict.
+// cover fills the report's coverage, gaps, score and verdict, and notes on ci.inputs which
+// files it took for one API server by their numbered names and times.
 func cover(ci coverageInput) {
 	r := ci.rep
-	servers := groupServers(ci.inputs)
+	servers, notes := groupServers(ci.inputs, ci.window)
+	for i, n := range notes {
+		// The inputs' notes become the report's: each says which rule grouped the file.
+		in := &ci.inputs[i]
+		in.Notes = append(slices.Clip(in.Notes), n...)
+	}
 	changes := map[audit.Kind]int64{}
 	unknown := map[audit.Kind]int64{}
 	for _, res := range r.Resources {

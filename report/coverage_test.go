@@ -357,3 +357,100 @@ func TestUnfollowedFileIsANote(t *testing.T) {
 		t.Errorf("gaps %+v: want one info gap naming bytes 100 to 250", gaps)
 	}
 }
+
+// Numbered files in one folder (a shipper's or an export's split) are one API server when
+// their events follow one another, and stay apart when they overlap in time: the names alone
+// cannot tell kube-audit-00001.log from ip-10-0-1-123.log.
+func TestNumberedFilesByTime(t *testing.T) {
+	type file struct {
+		name     string
+		from, to int // minutes after t0, an event each minute
+		lease    string
+	}
+	tests := []struct {
+		name  string
+		files []file
+		// servers are the API servers seen; joined says whether the inputs are noted as
+		// joined by the numbered-files rule; hole is the time hole expected, in minutes.
+		servers []string
+		joined  bool
+		hole    [2]int
+		// lost says the servers' logs stop or start apart: period-not-covered gaps.
+		lost bool
+	}{
+		{name: "a numbered split of one server",
+			files:   []file{{"export/kube-audit-00001.log", 0, 99, ""}, {"export/kube-audit-00002.log", 100, 199, ""}, {"export/kube-audit-00003.log", 200, 299, ""}},
+			servers: []string{"export/kube-audit-00001..00003.log"}, joined: true},
+		{name: "out of order across a file boundary, within the merge window",
+			files:   []file{{"export/kube-audit-1.log", 0, 101, ""}, {"export/kube-audit-2.log", 99, 199, ""}},
+			servers: []string{"export/kube-audit-1..2.log"}, joined: true},
+		{name: "numbered files of two servers, interleaved in time",
+			files: []file{{"export/kube-audit-00001.log", 0, 99, ""}, {"export/kube-audit-00002.log", 0, 149, ""},
+				{"export/kube-audit-00003.log", 100, 199, ""}, {"export/kube-audit-00004.log", 150, 199, ""}},
+			servers: []string{"export/kube-audit-00001..00003.log", "export/kube-audit-00002..00004.log"}, joined: true},
+		{name: "node names that differ in one number, overlapping",
+			files:   []file{{"logs/ip-10-0-1-123.log", 0, 299, ""}, {"logs/ip-10-0-1-124.log", 10, 299, ""}},
+			servers: []string{"logs/ip-10-0-1-123.log", "logs/ip-10-0-1-124.log"}},
+		{name: "names alike in two folders: two servers, one stopping as the other starts",
+			files:   []file{{"a/kube-audit-1.log", 0, 99, ""}, {"b/kube-audit-2.log", 100, 199, ""}},
+			servers: []string{"a/kube-audit-1.log", "b/kube-audit-2.log"}, lost: true},
+		{name: "names alike, one stopping as the other starts, with their own identity leases",
+			files:   []file{{"logs/kube-apiserver-1-audit.log", 0, 99, "apiserver-aaa"}, {"logs/kube-apiserver-2-audit.log", 100, 199, "apiserver-bbb"}},
+			servers: []string{"logs/kube-apiserver-1-audit.log", "logs/kube-apiserver-2-audit.log"}, lost: true},
+		{name: "a numbered split renewing one identity lease",
+			files:   []file{{"export/kube-audit-1.log", 0, 99, "apiserver-aaa"}, {"export/kube-audit-2.log", 100, 199, "apiserver-aaa"}},
+			servers: []string{"export/kube-audit-1..2.log"}, joined: true},
+		{name: "a gap between consecutive numbered files is a hole of that server",
+			files:   []file{{"export/kube-audit-00001.log", 0, 299, ""}, {"export/kube-audit-00002.log", 420, 719, ""}},
+			servers: []string{"export/kube-audit-00001..00002.log"}, joined: true, hole: [2]int{299, 420}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var srcs []audit.Source
+			for _, f := range tc.files {
+				var b strings.Builder
+				for m := f.from; m <= f.to; m++ {
+					b.WriteString(ev{minute: m, verb: "get", res: "pods", ns: "shop", name: "web-1", level: "Metadata"}.line() + "\n")
+					if f.lease != "" {
+						b.WriteString(ev{minute: m, verb: "update", user: "system:apiserver", res: "leases", group: "coordination.k8s.io", ns: "kube-system", name: f.lease, level: "Metadata"}.line() + "\n")
+					}
+				}
+				srcs = append(srcs, audit.ReaderSource(f.name, strings.NewReader(b.String())))
+			}
+			r, err := Build(context.Background(), srcs, Options{Now: t0.Add(30 * 24 * time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(r.APIServers.Seen, " "); got != strings.Join(tc.servers, " ") {
+				t.Errorf("API servers %q, want %q", got, tc.servers)
+			}
+			for _, in := range r.Inputs {
+				noted := strings.Contains(strings.Join(in.Notes, " "), "numbered files whose events follow one another")
+				if noted != tc.joined {
+					t.Errorf("%s: notes %q, want the numbered-files rule named: %v", in.Source, in.Notes, tc.joined)
+				}
+			}
+			var holes []string
+			for _, g := range r.Gaps {
+				switch g.Type {
+				case GapTimeHole:
+					holes = append(holes, fmt.Sprintf("%s %d-%d", g.Source, int(g.From.Sub(t0).Minutes()), int(g.To.Sub(t0).Minutes())))
+				case GapPeriodNotCovered:
+					if !tc.lost {
+						t.Errorf("gap %s: %s", g.Type, g.Message)
+					}
+				}
+			}
+			if tc.lost && hasGap(r, GapPeriodNotCovered, SeverityError) == nil {
+				t.Errorf("no period-not-covered gap; gaps: %s", gapTypes(r))
+			}
+			want := ""
+			if tc.hole != [2]int{} {
+				want = fmt.Sprintf("%s %d-%d", tc.servers[0], tc.hole[0], tc.hole[1])
+			}
+			if got := strings.Join(holes, ", "); got != want {
+				t.Errorf("time holes %q, want %q", got, want)
+			}
+		})
+	}
+}
