@@ -152,6 +152,7 @@ type pod struct {
 	lived       bool
 	acc         account
 	applied     map[string]bool
+	tally       tallies // the policies' contributions to cur
 	transitions []Transition
 	unknownWhy  map[string]bool
 	unprotSince [2]*time.Time
@@ -513,15 +514,24 @@ func (e *Engine) networkPolicy(u Update) {
 		return
 	}
 	// Only the pods the policy selected before or selects now can change: those its old or
-	// new selector matches, and those whose labels (or whose selector) are not known.
-	e.reevaluateIf(u, e.live[u.Namespace].selectedBy(old, cur), func(p *pod) bool {
-		for _, pol := range [2]*policy{old, cur} {
-			if pol != nil && (!pol.known || pol.selector.Empty() || !p.labelsKnown || pol.selector.Matches(labels.Set(p.labels))) {
-				return true
-			}
+	// new selector can match, and those whose labels are not known. Each takes the old
+	// policy's contribution away and adds the new one's, without counting the others again.
+	for p := range e.live[u.Namespace].selectedBy(old, cur) {
+		e.advance(p, u.Time)
+		was := p.cur
+		if old != nil {
+			e.contribute(p, old, -1)
 		}
-		return false
-	})
+		if cur != nil {
+			e.contribute(p, cur, 1)
+		}
+		p.cur = e.verdictOf(p)
+		if !e.opened {
+			continue
+		}
+		p.inScope = p.inScope || e.inScope(p)
+		e.account(p, was, u.Time, &u, true)
+	}
 }
 
 func (e *Engine) otherPolicy(u Update, kind string) {
@@ -627,50 +637,88 @@ func (e *Engine) endpointSlice(u Update) {
 	}
 }
 
-// evaluate gives a pod's verdict now.
-func (e *Engine) evaluate(p *pod) verdict {
-	var v verdict
-	for d := range 2 {
-		v.protected[d], v.internet[d], v.otherNS[d] = False, False, False
+// tally counts the policies whose contribution to one part of a pod's verdict is true, and
+// those whose contribution is unknown: the verdict is the strongest evidence of all of them,
+// and a count, unlike a maximum, can take one policy's contribution away again.
+type tally struct{ t, u int32 }
+
+func (c *tally) add(v Tri, n int32) {
+	switch v {
+	case True:
+		c.t += n
+	case Unknown:
+		c.u += n
 	}
-	// The verdict takes the strongest evidence of all the policies: their order cannot show.
-	for name, pol := range e.npol[p.ns] {
-		sel := Unknown
-		switch {
-		case !pol.known:
-		case pol.selector.Empty():
-			sel = True
-		case p.labelsKnown:
-			sel = tri(pol.selector.Matches(labels.Set(p.labels)))
-		}
-		if sel == False {
+}
+
+func (c tally) tri() Tri {
+	switch {
+	case c.t > 0:
+		return True
+	case c.u > 0:
+		return Unknown
+	}
+	return False
+}
+
+// tallies are a pod's counts per part of its verdict and direction.
+type tallies struct{ protected, internet, otherNS [2]tally }
+
+// evaluate gives a pod's verdict now, counting every policy of its namespace again.
+func (e *Engine) evaluate(p *pod) verdict {
+	p.tally = tallies{}
+	for _, pol := range e.npol[p.ns] {
+		e.contribute(p, pol, 1)
+	}
+	return e.verdictOf(p)
+}
+
+// contribute adds (n = 1) or takes away (n = -1) what one policy gives a pod's verdict. The
+// pod's labels must be those it had when the policy was added: a change of labels counts
+// every policy again (evaluate).
+func (e *Engine) contribute(p *pod, pol *policy, n int32) {
+	sel := Unknown
+	switch {
+	case !pol.known:
+	case pol.selector.Empty():
+		sel = True
+	case p.labelsKnown:
+		sel = tri(pol.selector.Matches(labels.Set(p.labels)))
+	}
+	if sel == False {
+		return
+	}
+	if n > 0 && sel == True && e.opened {
+		// The policies that selected the pod at some time in the period.
+		p.applied[pol.name] = true
+	}
+	has := [2]bool{pol.ingress, pol.egress}
+	internet := [2]bool{pol.ingressInternet, pol.egressInternet}
+	otherNS := [2]bool{pol.ingressOtherNS, pol.egressOtherNS}
+	for d := range 2 {
+		if pol.known && !has[d] {
 			continue
 		}
-		if sel == True && e.opened {
-			// The policies that selected the pod at some time in the period.
-			p.applied[name] = true
+		p.tally.protected[d].add(sel, n)
+		if !pol.known {
+			p.tally.internet[d].add(Unknown, n)
+			p.tally.otherNS[d].add(Unknown, n)
+			continue
 		}
-		has := [2]bool{pol.ingress, pol.egress}
-		internet := [2]bool{pol.ingressInternet, pol.egressInternet}
-		otherNS := [2]bool{pol.ingressOtherNS, pol.egressOtherNS}
-		for d := range 2 {
-			if pol.known && !has[d] {
-				continue
-			}
-			contrib := sel
-			v.protected[d] = maxTri(v.protected[d], contrib)
-			if !pol.known {
-				v.internet[d] = maxTri(v.internet[d], Unknown)
-				v.otherNS[d] = maxTri(v.otherNS[d], Unknown)
-				continue
-			}
-			if internet[d] {
-				v.internet[d] = maxTri(v.internet[d], contrib)
-			}
-			if otherNS[d] {
-				v.otherNS[d] = maxTri(v.otherNS[d], contrib)
-			}
+		if internet[d] {
+			p.tally.internet[d].add(sel, n)
 		}
+		if otherNS[d] {
+			p.tally.otherNS[d].add(sel, n)
+		}
+	}
+}
+
+// verdictOf is a pod's verdict from its tallies.
+func (e *Engine) verdictOf(p *pod) verdict {
+	var v verdict
+	for d := range 2 {
+		v.protected[d], v.internet[d], v.otherNS[d] = p.tally.protected[d].tri(), p.tally.internet[d].tri(), p.tally.otherNS[d].tri()
 	}
 	if e.othersNS[p.ns] > 0 || e.othersGlobal > 0 {
 		// A Calico or admin network policy may select the pod: what the Kubernetes
