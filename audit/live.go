@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +26,9 @@ import (
 // headSize is how many bytes of content identify a file's content: enough to hold several
 // events, each with its own auditID and time.
 const headSize = 4 << 10
+
+// peekSize is how many bytes of content a look at a file's start reads (see look).
+const peekSize = 64 << 10
 
 // errTruncated is a file that shrank, or whose first bytes changed, under the reader: it was
 // truncated (copytruncate) and perhaps written again since.
@@ -179,13 +181,20 @@ func prefixMatches(path string, n int64, sum [sha256.Size]byte, head []byte) (*o
 // holds another file (rotation renamed the listed one) is looked for again by identity in
 // the folders the file was found in.
 func openFile(ctx context.Context, src *Source) (f *os.File, renamed string, err error) {
-	f, err = openCancellable(ctx, src.path)
+	if src.seen != nil {
+		// Listed as a regular file.
+		if f, err = openRegular(src.path); err == errNotRegular {
+			f, err = openCancellable(ctx, src.path)
+		}
+	} else {
+		f, err = openCancellable(ctx, src.path)
+	}
 	if err == nil && src.id == (fileID{}) {
 		return f, "", nil
 	}
 	if err == nil {
 		fi, serr := f.Stat()
-		if serr == nil && idOf(fi) == src.id && sameHead(f, src.head) {
+		if serr == nil && idOf(fi) == src.id && (src.seen.same(fi) || sameHead(f, src.head)) {
 			return f, "", nil
 		}
 		f.Close()
@@ -212,6 +221,29 @@ func openFile(ctx context.Context, src *Source) (f *os.File, renamed string, err
 		f.Close()
 	}
 	return nil, "", errGone
+}
+
+// errNotRegular is a file listed as a regular one that is something else by the time it is
+// opened.
+var errNotRegular = errors.New("no longer a regular file")
+
+// openRegular opens a file that was listed as a regular one. os.Open costs a stat first where
+// a FIFO must be told apart (see openCancellable) and four fcntl calls and an epoll_ctl to try
+// the poller, which regular files never use: for thousands of small files those are a good
+// part of the time. O_NONBLOCK keeps the open from waiting should the name hold a FIFO by
+// now: anything but a regular file is closed and errNotRegular returned.
+func openRegular(path string) (*os.File, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		syscall.Close(fd)
+		return nil, errNotRegular
+	}
+	// Reads of a regular file block whatever O_NONBLOCK says.
+	return os.NewFile(uintptr(fd), path), nil
 }
 
 // sameHead reports whether an open file's content starts as first seen (or nothing was seen).
@@ -472,13 +504,59 @@ func peek(src *Source, buf []byte) (first time.Time, head headID, skip string) {
 	if !head.starts(content) {
 		head = headOf(content)
 	}
+	first, skip = look(content, len(content) < len(buf))
+	return first, head, skip
+}
+
+// peeked is what a look at a file's first bytes found when it was listed (see look), and the
+// file's size and modification time then: while they are unchanged, so is what it found.
+type peeked struct {
+	first time.Time
+	skip  string
+	size  int64
+	mtime time.Time
+}
+
+// peekOpen looks at the first bytes of an open file, the one the listing found (id), through
+// buf: what identifies its content, and what look finds in them.
+func peekOpen(f *os.File, id fileID, buf []byte) (headID, *peeked) {
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() || idOf(fi) != id {
+		return headID{}, nil
+	}
+	p := &peeked{size: fi.Size(), mtime: fi.ModTime()}
+	content, _, err := readHeadInto(f, buf)
+	if err != nil {
+		return headID{}, p // a damaged gzip: nothing to find, as peek finds nothing
+	}
+	p.first, p.skip = look(content, len(content) < len(buf))
+	return headOf(content), p
+}
+
+// unchanged reports whether the file at path is still the one looked at, as it was then.
+func (p *peeked) unchanged(path string, id fileID) bool {
+	fi, err := os.Stat(path)
+	return err == nil && idOf(fi) == id && p.same(fi)
+}
+
+// same reports whether a file (known to be the one looked at, by identity) is as it was
+// then: the same size and modification time, so the same first bytes. A file truncated and
+// written again (copytruncate) changes both; the reader's relisting trusts them likewise.
+func (p *peeked) same(fi os.FileInfo) bool {
+	return p != nil && fi.Mode().IsRegular() && fi.Size() == p.size && fi.ModTime().Equal(p.mtime)
+}
+
+// look reads the first bytes of a file's content: the time of its first event, or why it is
+// no audit log at all (a tar archive, binary data, JSON that is no audit event). whole says
+// content is all the file holds.
+func look(content []byte, whole bool) (first time.Time, skip string) {
 	if why := notALog(content); why != "" {
-		return first, head, why
+		return first, why
 	}
 	content = bytes.TrimPrefix(content, []byte{0xEF, 0xBB, 0xBF})
 	switch detectHead(content) {
 	case FormatYAML:
-		return first, head, yamlNotALog(content, len(content) < len(buf))
+		return first, yamlNotALog(content, whole)
 	case FormatLines:
 	default:
 		return
@@ -503,11 +581,12 @@ func peek(src *Source, buf []byte) (first time.Time, head headID, skip string) {
 				line = bytes.TrimLeft(line[j:], " ")
 			}
 		}
-		if len(line) == 0 || line[0] != '{' || !stdjson.Valid(line) {
+		if len(line) == 0 || line[0] != '{' || !validJSON(line) {
 			return
 		}
 		var c collect
-		dispatch(line, 1, "", 0, &c)
+		// Valid, so the fast decoder may take it, as it takes the same line when read.
+		dispatchFast(line, 1, "", 0, &c, true)
 		switch {
 		case c.events > 0:
 			first = c.first

@@ -659,3 +659,37 @@ func TestCopytruncateAfterReading(t *testing.T) {
 		})
 	}
 }
+
+// TestLookedAtWhenListed: the listing looks at each file's first bytes once, and the reader
+// trusts that look only while the file is unchanged: a file written again in place between the
+// listing and its turn (copytruncate and a new start, a log replaced by junk) is looked at anew.
+func TestLookedAtWhenListed(t *testing.T) {
+	dir := t.TempDir()
+	cur, other := filepath.Join(dir, "kube-audit.log"), filepath.Join(dir, "backup-audit.log")
+	write(t, cur, eventLines(0, 50))
+	write(t, other, eventLines(100, 150))
+	srcs, err := Resolve([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In place (the same inode): a new start for one, junk for the other.
+	for path, content := range map[string]string{cur: eventLines(50, 60), other: "\x7fELF\x02\x01\x01" + strings.Repeat("\x00", 200)} {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(content)
+		f.Close()
+	}
+	r := NewReader(context.Background(), srcs, Options{})
+	defer r.Close()
+	evs := drain(t, r)
+	if diff := cmp.Diff(seqRange(50, 60), seqs(t, evs)); diff != "" {
+		t.Errorf("events (-want +got)\n%s", diff)
+	}
+	for _, in := range r.Inputs() {
+		if in.Source == other && !strings.Contains(in.Skipped, "binary") {
+			t.Errorf("%s: skipped %q, want binary data", in.Source, in.Skipped)
+		}
+	}
+}

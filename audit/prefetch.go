@@ -10,7 +10,8 @@ import (
 )
 
 // prefetch reads a source on its own goroutine, in chunks, hashing and counting them there,
-// so that reading and SHA-256 run beside decoding instead of before it.
+// so that reading and SHA-256 run beside decoding instead of before it. A source small enough
+// to fit in one chunk is read on the caller's goroutine instead (see newPrefetch).
 type prefetch struct {
 	chunks chan []byte
 	free   chan []byte
@@ -23,6 +24,13 @@ type prefetch struct {
 	// the reader at byte at (sum is the digest of the bytes before): a reader placed after
 	// those bytes in a copy, or nil to end there.
 	truncated func(at int64, sum []byte) io.Reader
+	r         io.Reader
+	h         hash.Hash
+	total     *atomic.Int64
+	stop      <-chan struct{}
+	// inline reads on the caller's goroutine; ended says the source has no more.
+	inline bool
+	ended  bool
 }
 
 const (
@@ -30,8 +38,16 @@ const (
 	prefetchDepth = 2
 )
 
-func newPrefetch(r io.Reader, h hash.Hash, total *atomic.Int64, stop <-chan struct{}, truncated func(int64, []byte) io.Reader) *prefetch {
-	p := &prefetch{truncated: truncated, chunks: make(chan []byte, prefetchDepth), free: make(chan []byte, prefetchDepth+1), done: make(chan struct{})}
+// newPrefetch starts reading r. size is what the source is expected to hold, -1 when not
+// known: a source expected to fit in one chunk (a small rotated or exported file) gains
+// nothing from a goroutine of its own, which would cost more than the read, and is read inline.
+func newPrefetch(r io.Reader, size int64, h hash.Hash, total *atomic.Int64, stop <-chan struct{}, truncated func(int64, []byte) io.Reader) *prefetch {
+	p := &prefetch{truncated: truncated, r: r, h: h, total: total, stop: stop}
+	if size >= 0 && size < prefetchChunk {
+		p.inline = true
+		return p
+	}
+	p.chunks, p.free, p.done = make(chan []byte, prefetchDepth), make(chan []byte, prefetchDepth+1), make(chan struct{})
 	for i := 0; i < prefetchDepth+1; i++ {
 		p.free <- chunkPool.Get().([]byte)
 	}
@@ -46,43 +62,71 @@ func newPrefetch(r io.Reader, h hash.Hash, total *atomic.Int64, stop <-chan stru
 			case <-p.done:
 				return
 			}
-			n, err := io.ReadFull(r, b)
-			if n > 0 {
-				h.Write(b[:n])
-				p.n += int64(n)
-				if total != nil {
-					total.Add(int64(n))
+			for {
+				c, more := p.next(b)
+				if len(c) > 0 {
+					select {
+					case p.chunks <- c:
+					case <-stop:
+						return
+					case <-p.done:
+						return
+					}
 				}
-				select {
-				case p.chunks <- b[:n]:
-				case <-stop:
+				if !more {
 					return
-				case <-p.done:
-					return
 				}
-			}
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				return
-			}
-			var te *errTruncated
-			if errors.As(err, &te) && p.truncated != nil {
-				if next := p.truncated(te.at, h.Sum(nil)); next != nil {
-					r = next
-					continue
+				if len(c) > 0 {
+					break
 				}
-				return
-			}
-			if err != nil {
-				p.err = err
-				return
+				// Nothing read before the source went on in a copy: b is still free.
 			}
 		}
 	}()
 	return p
 }
 
+// next reads the next chunk into b, hashing and counting it: the bytes read, and whether the
+// source may hold more (at the end, on an error kept in p.err, or truncated without a copy
+// to go on in, it does not).
+func (p *prefetch) next(b []byte) ([]byte, bool) {
+	n, err := io.ReadFull(p.r, b)
+	if n > 0 {
+		p.h.Write(b[:n])
+		p.n += int64(n)
+		if p.total != nil {
+			p.total.Add(int64(n))
+		}
+	}
+	if err == nil {
+		return b[:n], true
+	}
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return b[:n], false
+	}
+	var te *errTruncated
+	if errors.As(err, &te) && p.truncated != nil {
+		if next := p.truncated(te.at, p.h.Sum(nil)); next != nil {
+			p.r = next
+			return b[:n], true
+		}
+		return b[:n], false
+	}
+	p.err = err
+	return b[:n], false
+}
+
 func (p *prefetch) Read(b []byte) (int, error) {
 	for len(p.cur) == 0 {
+		if p.inline {
+			if !p.fill() {
+				if p.err != nil {
+					return 0, p.err
+				}
+				return 0, io.EOF
+			}
+			continue
+		}
 		if p.buf != nil {
 			p.free <- p.buf[:cap(p.buf)]
 			p.buf = nil
@@ -99,6 +143,28 @@ func (p *prefetch) Read(b []byte) (int, error) {
 	n := copy(b, p.cur)
 	p.cur = p.cur[n:]
 	return n, nil
+}
+
+// fill reads the next chunk inline; it reports false when there is none.
+func (p *prefetch) fill() bool {
+	for !p.ended {
+		select {
+		case <-p.stop:
+			p.ended = true
+			return false
+		default:
+		}
+		if p.buf == nil {
+			p.buf = chunkPool.Get().([]byte)
+		}
+		c, more := p.next(p.buf[:cap(p.buf)])
+		p.ended = !more
+		if len(c) > 0 {
+			p.cur = c
+			return true
+		}
+	}
+	return false
 }
 
 // chunkPool and readerPool keep the buffers of sources read one after the other (rotated
@@ -121,6 +187,13 @@ func putReader(br *bufio.Reader) {
 
 // release gives the chunks back to the pool once drain has returned.
 func (p *prefetch) release() {
+	if p.inline {
+		if p.buf != nil {
+			chunkPool.Put(p.buf[:cap(p.buf)]) //nolint:staticcheck // a slice header is small
+			p.buf, p.cur = nil, nil
+		}
+		return
+	}
 	for {
 		select {
 		case b := <-p.free:
@@ -134,6 +207,12 @@ func (p *prefetch) release() {
 // drain reads the rest of the source, so that the digest covers every stored byte, and
 // returns how many bytes were read in all.
 func (p *prefetch) drain() (int64, error) {
+	if p.inline {
+		for p.fill() {
+			p.cur = nil
+		}
+		return p.n, p.err
+	}
 	for {
 		if p.buf != nil {
 			p.free <- p.buf[:cap(p.buf)]

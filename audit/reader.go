@@ -218,6 +218,7 @@ func (r *sourceReader) read() error {
 	var rd io.Reader
 	var lf *liveFile
 	var osf *os.File
+	size := int64(-1) // what the file holds as opened; -1: not known (a FIFO, stdin)
 	if r.src.path != "" {
 		f, renamed, err := openFile(r.ctx, &r.src)
 		if err == errGone {
@@ -242,6 +243,7 @@ func (r *sourceReader) read() error {
 		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 			lf = newLiveFile(f, 0)
 			rd = lf
+			size = fi.Size()
 		} else {
 			// A FIFO: its reads go through the runtime poller, which a deadline ends.
 			stop := context.AfterFunc(r.ctx, func() { f.SetReadDeadline(time.Now()) })
@@ -277,7 +279,7 @@ func (r *sourceReader) read() error {
 			return c
 		}
 	}
-	pf := newPrefetch(rd, h, total, r.ctx.Done(), onTruncate)
+	pf := newPrefetch(rd, size, h, total, r.ctx.Done(), onTruncate)
 	var content headID
 	defer func() {
 		r.countPending()

@@ -38,6 +38,8 @@ type Source struct {
 	// head identifies the content as first seen: an inode freed and given to a new file
 	// between listing and opening is not the file listed.
 	head headID
+	// seen is what the listing's look at the first bytes found; nil when it did not look.
+	seen *peeked
 }
 
 // fileID names a file by device and inode, which a rename does not change.
@@ -81,7 +83,7 @@ func (e *SourceError) Unwrap() error { return e.Err }
 // names (a symlink, a path given twice) is read once. What a walk found and cannot read (a
 // FIFO, a device, a dangling or looping symlink) comes back as a source with Skipped set.
 func Resolve(specs []string, stdin io.Reader) ([]Source, error) {
-	var l lister
+	l := lister{look: make([]byte, peekSize)}
 	usedStdin := false
 	for _, spec := range specs {
 		switch {
@@ -133,6 +135,10 @@ type lister struct {
 	byPath map[string]bool
 	// at is where in out each file is, by identity, to note the other names it was given.
 	at map[fileID]int
+	// look, when set, is the buffer through which each file's first bytes are looked at once,
+	// as it is listed, for all the reader needs of them before reading it: what identifies its
+	// content, its first event's time, whether it is a log at all (see Reader.take).
+	look []byte
 }
 
 func (l *lister) add(path string, fi fs.FileInfo, origin string) {
@@ -163,7 +169,13 @@ func (l *lister) add(path string, fi fs.FileInfo, origin string) {
 	l.at[id] = len(l.out)
 	src := Source{Name: path, Size: fi.Size(), id: id, origin: origin, path: path,
 		open: func() (io.ReadCloser, error) { return os.Open(path) }}
-	if fi.Mode().IsRegular() {
+	switch {
+	case fi.Mode().IsRegular() && l.look != nil:
+		if f, err := openRegular(path); err == nil {
+			src.head, src.seen = peekOpen(f, id, l.look)
+			f.Close()
+		}
+	case fi.Mode().IsRegular():
 		// What identifies the content, taken now: rotation may move the file before it is read.
 		if h, _, err := contentHead(path, headSize); err == nil {
 			src.head = headOf(h)

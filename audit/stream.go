@@ -165,10 +165,16 @@ func (r *Reader) take(sources []Source) {
 		}
 		if src.Skipped == "" && src.path != "" {
 			var skip string
-			if r.peekBuf == nil {
-				r.peekBuf = make([]byte, 64<<10)
+			if src.seen != nil && src.seen.unchanged(src.path, src.id) {
+				// Looked at when listed, and untouched since: what the look found holds.
+				st.first, st.head, skip = src.seen.first, src.head, src.seen.skip
+			} else {
+				if r.peekBuf == nil {
+					r.peekBuf = make([]byte, peekSize)
+				}
+				st.first, st.head, skip = peek(&src, r.peekBuf)
+				st.src.seen = nil
 			}
-			st.first, st.head, skip = peek(&src, r.peekBuf)
 			st.src.head = st.head
 			if skip != "" {
 				src.Skipped = skip
