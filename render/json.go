@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/auditreport/auditreport/report"
+
+	"github.com/auditreport/auditreport/internal/jsonany"
 )
 
 // JSON writes the report model exactly as documented in docs/report-schema.md.
@@ -59,7 +61,7 @@ func (JSON) RenderDigest(f WriterAt, r *report.Report) (string, error) {
 		return "", errors.New("json: no digest field in the report")
 	}
 	d := digestOf(h)
-	if _, err := f.WriteAt(appendJSONString(nil, d), e.slotAt); err != nil {
+	if _, err := f.WriteAt(jsonany.AppendString(nil, d), e.slotAt); err != nil {
 		return "", err
 	}
 	return d, nil

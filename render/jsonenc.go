@@ -14,7 +14,8 @@ import (
 	"sync"
 	"time"
 	"unicode"
-	"unicode/utf8"
+
+	"github.com/auditreport/auditreport/internal/jsonany"
 )
 
 // jsonEncoder writes a value as encoding/json's Encoder does with SetIndent("", "  ") and
@@ -154,7 +155,7 @@ func newEncFunc(t reflect.Type) encFunc {
 	case reflect.Float32, reflect.Float64:
 		return floatEncoder(t.Bits())
 	case reflect.String:
-		return func(e *jsonEncoder, v reflect.Value, _ int) { e.buf = appendJSONString(e.buf, v.String()) }
+		return func(e *jsonEncoder, v reflect.Value, _ int) { e.buf = jsonany.AppendString(e.buf, v.String()) }
 	case reflect.Struct:
 		return newStructEnc(t)
 	case reflect.Map:
@@ -496,7 +497,7 @@ func newStructEnc(t reflect.Type) encFunc {
 			return encodeFallback
 		}
 		seen[name] = true
-		f.key = string(appendJSONString(nil, name)) + ": "
+		f.key = string(jsonany.AppendString(nil, name)) + ": "
 		f.enc = encoderLocked(sf.Type)
 		fields = append(fields, f)
 	}
@@ -642,73 +643,11 @@ func newMapEnc(t reflect.Type) encFunc {
 				e.buf = append(e.buf, ',')
 			}
 			e.newline(depth + 1)
-			e.buf = appendJSONString(e.buf, en.k)
+			e.buf = jsonany.AppendString(e.buf, en.k)
 			e.buf = append(e.buf, ':', ' ')
 			elem(e, en.v, depth+1)
 		}
 		e.newline(depth)
 		e.buf = append(e.buf, '}')
 	}
-}
-
-// safeJSON marks the ASCII bytes a JSON string holds as they are.
-var safeJSON = func() (s [utf8.RuneSelf]bool) {
-	for b := 0x20; b < utf8.RuneSelf; b++ {
-		s[b] = b != '"' && b != '\\'
-	}
-	return s
-}()
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString quotes s as encoding/json does without HTML escaping: invalid UTF-8
-// becomes U+FFFD, and U+2028 and U+2029 are escaped.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		b := s[i]
-		if b < utf8.RuneSelf {
-			if safeJSON[b] {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case c == utf8.RuneError && size == 1:
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-		case c == '\u2028' || c == '\u2029':
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -18,7 +18,7 @@ func Append(dst []byte, v any) ([]byte, error) {
 	case nil:
 		return append(dst, "null"...), nil
 	case string:
-		return appendString(dst, x), nil
+		return AppendString(dst, x), nil
 	case bool:
 		if x {
 			return append(dst, "true"...), nil
@@ -42,7 +42,7 @@ func Append(dst []byte, v any) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendString(dst, k)
+			dst = AppendString(dst, k)
 			dst = append(dst, ':')
 			var err error
 			if dst, err = Append(dst, x[k]); err != nil {
@@ -118,14 +118,24 @@ func validNumber(s string) bool {
 	return s == ""
 }
 
+// safe marks the ASCII bytes a JSON string holds as they are.
+var safe = func() (s [utf8.RuneSelf]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		s[b] = b != '"' && b != '\\'
+	}
+	return s
+}()
+
 const hexDigits = "0123456789abcdef"
 
-func appendString(dst []byte, s string) []byte {
+// AppendString quotes s as encoding/json does without HTML escaping: control characters,
+// quotes and backslashes escaped, invalid UTF-8 as U+FFFD, U+2028 and U+2029 escaped.
+func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
+			if safe[b] {
 				i++
 				continue
 			}
@@ -151,21 +161,19 @@ func appendString(dst []byte, s string) []byte {
 			continue
 		}
 		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
+		switch {
+		case c == utf8.RuneError && size == 1:
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
+		case c == '\u2028' || c == '\u2029':
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+		default:
 			i += size
-			start = i
 			continue
 		}
 		i += size
+		start = i
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
