@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	stdjson "encoding/json"
+	"sync"
 	"time"
 )
 
@@ -82,6 +83,11 @@ func lastIndexKey(b, key []byte) int {
 // interner returns one string per distinct byte sequence, so that scanning a line allocates
 // nothing for values that repeat on every line (verbs, levels, resources).
 type interner map[string]string
+
+// internerPool keeps interners from one source to the next: the names of one cluster's
+// events (verbs, resources, users) are the same in all of its files, and an interner holds
+// 4,096 at most.
+var internerPool = sync.Pool{New: func() any { return interner{} }}
 
 func (in interner) get(b []byte) string {
 	if s, ok := in[string(b)]; ok {

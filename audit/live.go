@@ -46,14 +46,40 @@ type liveFile struct {
 	off  int64
 	head []byte
 	buf  []byte
+	slab []byte // what head and buf share, from headPool
+	// atEnd says the last read reached the end of the file: the next one checks the file
+	// without reading it again.
+	atEnd bool
 }
 
 func newLiveFile(f *os.File, off int64) *liveFile {
-	return &liveFile{f: f, off: off}
+	// The head and the buffer to compare it with, in one piece from a pool: thousands of
+	// small files would otherwise allocate both, the head in steps, for each.
+	b := headPool.Get().([]byte)
+	return &liveFile{f: f, off: off, head: b[:0:headSize], buf: b[headSize:], slab: b}
+}
+
+var headPool = sync.Pool{New: func() any { return make([]byte, 2*headSize) }}
+
+// release gives the buffers back once reading is over (a copy found after a truncation
+// included).
+func (l *liveFile) release() {
+	if l.slab != nil {
+		headPool.Put(l.slab) //nolint:staticcheck // a slice header is small
+	}
+	l.head, l.buf, l.slab = nil, nil, nil
 }
 
 func (l *liveFile) Read(p []byte) (int, error) {
-	n, err := l.f.ReadAt(p, l.off)
+	var n int
+	var err error
+	if l.atEnd {
+		// The read before reached the end: what a read now would find, but for what was
+		// written in the microseconds since, which the listings at the end take up.
+		l.atEnd, err = false, io.EOF
+	} else {
+		n, err = l.f.ReadAt(p, l.off)
+	}
 	if n > 0 {
 		if len(l.head) < headSize && l.off <= int64(len(l.head)) {
 			// Still reading the first bytes: take them as the file's head.
@@ -63,6 +89,7 @@ func (l *liveFile) Read(p []byte) (int, error) {
 			return 0, &errTruncated{at: l.off}
 		}
 		l.off += int64(n)
+		l.atEnd = err == io.EOF
 		return n, nil
 	}
 	if err == io.EOF {

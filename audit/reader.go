@@ -286,6 +286,9 @@ func (r *sourceReader) read() error {
 		// The digest covers the whole stored file, also where reading stopped early.
 		n, err := pf.drain()
 		pf.release()
+		if lf != nil {
+			lf.release()
+		}
 		for _, c := range copies {
 			c.Close()
 		}

@@ -305,13 +305,21 @@ func walk(root string, rootInfo fs.FileInfo, visit func(string, fs.FileInfo), sk
 // by identity: files that rotation created or renamed since the first listing. renamed maps
 // a known identity to its current path when that changed.
 func relist(origins []string, known map[fileID]bool) (fresh []Source, where map[fileID]string) {
-	where = map[fileID]string{}
+	fresh, where, _ = relistInfo(origins, known)
+	return fresh, where
+}
+
+// relistInfo is relist that also returns what the listing found of each file where it found
+// it: a file read and untouched since needs no look of its own.
+func relistInfo(origins []string, known map[fileID]bool) (fresh []Source, where map[fileID]string, info map[fileID]fs.FileInfo) {
+	where, info = map[fileID]string{}, map[fileID]fs.FileInfo{}
 	l := lister{byID: map[fileID]bool{}, byPath: map[string]bool{}}
 	for _, origin := range origins {
 		visit := func(p string, fi fs.FileInfo) {
 			id := idOf(fi)
 			if _, ok := where[id]; !ok {
 				where[id] = p
+				info[id] = fi
 			}
 			if !known[id] {
 				l.add(p, fi, origin)
@@ -333,7 +341,7 @@ func relist(origins []string, known map[fileID]bool) (fresh []Source, where map[
 		_ = walk(origin, fi, visit, func(string, string) {})
 	}
 	sortSources(l.out)
-	return l.out, where
+	return l.out, where, info
 }
 
 // logSuffixes are the names a directory walk takes as audit logs, besides any name that

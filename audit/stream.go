@@ -229,7 +229,9 @@ func (r *Reader) open(st *sourceState) {
 	go func() {
 		defer close(st.fin)
 		defer r.live.reading.Add(-1)
-		sr := &sourceReader{ctx: r.ctx, src: st.src, opts: &r.opts, out: st.ch, names: interner{}, live: r.live, origins: r.origins, state: st, seq: st.seq}
+		names := internerPool.Get().(interner)
+		defer internerPool.Put(names)
+		sr := &sourceReader{ctx: r.ctx, src: st.src, opts: &r.opts, out: st.ch, names: names, live: r.live, origins: r.origins, state: st, seq: st.seq}
 		st.err = sr.read()
 		if errors.Is(st.err, errGone) {
 			st.err, st.gone = nil, true
@@ -673,7 +675,7 @@ func (r *Reader) relist() bool {
 	if len(r.origins) == 0 && len(recs) == 0 {
 		return false
 	}
-	fresh, where := relist(r.origins, r.live.knownSet())
+	fresh, where, info := relistInfo(r.origins, r.live.knownSet())
 	var add []Source
 	for _, rec := range recs {
 		if rec.gone {
@@ -714,7 +716,10 @@ func (r *Reader) relist() bool {
 			}
 			p = rec.path // given by name: look at the same name
 		}
-		fi, err := os.Stat(p)
+		fi, err := info[rec.id], error(nil)
+		if fi == nil || where[rec.id] != p {
+			fi, err = os.Stat(p)
+		}
 		if err != nil || idOf(fi) != rec.id || !fi.Mode().IsRegular() {
 			continue
 		}
