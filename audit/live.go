@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -151,27 +153,27 @@ func readHead(f io.Reader, n int) (head []byte, compressed bool, err error) {
 
 // readHeadInto is readHead into buf, which the head then shares.
 func readHeadInto(f io.Reader, buf []byte) (head []byte, compressed bool, err error) {
-	m, err := io.ReadFull(f, buf[:2])
-	if err != nil {
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			return buf[:m], false, nil
-		}
-		return nil, false, err
-	}
-	r := io.MultiReader(bytes.NewReader(buf[:2]), f)
-	if buf[0] == 0x1f && buf[1] == 0x8b {
-		compressed = true
-		zr, err := newGzip(r)
-		if err != nil {
-			return nil, true, err
-		}
-		r = zr
-	}
-	m, err = io.ReadFull(r, buf)
+	m, err := io.ReadFull(f, buf)
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		err = nil
 	}
-	return buf[:m], compressed, err
+	if m < 2 || buf[0] != 0x1f || buf[1] != 0x8b {
+		return buf[:m], false, err
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	// Compressed: buf holds the stored bytes read so far, the content goes in their place.
+	stored := append([]byte(nil), buf[:m]...)
+	zr, err := newGzip(io.MultiReader(bytes.NewReader(stored), f))
+	if err != nil {
+		return nil, true, err
+	}
+	m, err = io.ReadFull(zr, buf)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		err = nil
+	}
+	return buf[:m], true, err
 }
 
 // prefixMatches reports whether the file at path starts with n bytes whose digest is sum,
@@ -207,47 +209,50 @@ func prefixMatches(path string, n int64, sum [sha256.Size]byte, head []byte) (*o
 // openFile opens a listed file and checks that it is still the file listed. A name that now
 // holds another file (rotation renamed the listed one) is looked for again by identity in
 // the folders the file was found in.
-func openFile(ctx context.Context, src *Source) (f *os.File, renamed string, err error) {
+func openFile(ctx context.Context, src *Source) (f *os.File, fi fs.FileInfo, renamed string, err error) {
 	if src.seen != nil {
 		// Listed as a regular file.
-		if f, err = openRegular(src.path); err == errNotRegular {
+		if f, fi, err = openRegular(src.path); err == errNotRegular {
 			f, err = openCancellable(ctx, src.path)
 		}
 	} else {
 		f, err = openCancellable(ctx, src.path)
 	}
 	if err == nil && src.id == (fileID{}) {
-		return f, "", nil
+		return f, fi, "", nil
 	}
 	if err == nil {
-		fi, serr := f.Stat()
+		serr := error(nil)
+		if fi == nil {
+			fi, serr = f.Stat()
+		}
 		if serr == nil && idOf(fi) == src.id && (src.seen.same(fi) || sameHead(f, src.head)) {
-			return f, "", nil
+			return f, fi, "", nil
 		}
 		f.Close()
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	if src.origin == "" {
-		return nil, "", errGone
+		return nil, nil, "", errGone
 	}
 	// Rotation may rename it again while it is looked for: look a few times.
 	for try := 0; try < 3; try++ {
 		_, where := relist([]string{src.origin}, nil)
 		p, ok := where[src.id]
 		if !ok {
-			return nil, "", errGone
+			return nil, nil, "", errGone
 		}
 		f, err = os.Open(p)
 		if err != nil {
 			continue
 		}
 		if fi, err := f.Stat(); err == nil && idOf(fi) == src.id && sameHead(f, src.head) {
-			return f, p, nil
+			return f, fi, p, nil
 		}
 		f.Close()
 	}
-	return nil, "", errGone
+	return nil, nil, "", errGone
 }
 
 // errNotRegular is a file listed as a regular one that is something else by the time it is
@@ -259,19 +264,33 @@ var errNotRegular = errors.New("no longer a regular file")
 // the poller, which regular files never use: for thousands of small files those are a good
 // part of the time. O_NONBLOCK keeps the open from waiting should the name hold a FIFO by
 // now: anything but a regular file is closed and errNotRegular returned.
-func openRegular(path string) (*os.File, error) {
+func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	var st syscall.Stat_t
-	if err := syscall.Fstat(fd, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+	fi := &regularInfo{name: path}
+	if err := syscall.Fstat(fd, &fi.st); err != nil || fi.st.Mode&syscall.S_IFMT != syscall.S_IFREG {
 		syscall.Close(fd)
-		return nil, errNotRegular
+		return nil, nil, errNotRegular
 	}
 	// Reads of a regular file block whatever O_NONBLOCK says.
-	return os.NewFile(uintptr(fd), path), nil
+	return os.NewFile(uintptr(fd), path), fi, nil
 }
+
+// regularInfo is what the fstat after openRegular found, so that nothing stats the file again
+// for it.
+type regularInfo struct {
+	name string
+	st   syscall.Stat_t
+}
+
+func (r *regularInfo) Name() string       { return filepath.Base(r.name) }
+func (r *regularInfo) Size() int64        { return r.st.Size }
+func (r *regularInfo) Mode() fs.FileMode  { return fs.FileMode(r.st.Mode & 0o777) }
+func (r *regularInfo) ModTime() time.Time { return time.Unix(r.st.Mtim.Unix()) }
+func (r *regularInfo) IsDir() bool        { return false }
+func (r *regularInfo) Sys() any           { return &r.st }
 
 // sameHead reports whether an open file's content starts as first seen (or nothing was seen).
 func sameHead(f *os.File, h headID) bool {
@@ -546,13 +565,17 @@ type peeked struct {
 
 // peekOpen looks at the first bytes of an open file, the one the listing found (id), through
 // buf: what identifies its content, and what look finds in them.
-func peekOpen(f *os.File, id fileID, buf []byte) (headID, *peeked) {
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || idOf(fi) != id {
+func peekOpen(f *os.File, fi fs.FileInfo, id fileID, buf []byte) (headID, *peeked) {
+	if !fi.Mode().IsRegular() || idOf(fi) != id {
 		return headID{}, nil
 	}
 	p := &peeked{size: fi.Size(), mtime: fi.ModTime()}
-	content, _, err := readHeadInto(f, buf)
+	var r io.Reader = f
+	if fi.Size() < int64(len(buf)) {
+		// All of it fits: no read to find the end.
+		r = io.LimitReader(f, fi.Size())
+	}
+	content, _, err := readHeadInto(r, buf)
 	if err != nil {
 		return headID{}, p // a damaged gzip: nothing to find, as peek finds nothing
 	}

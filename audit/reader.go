@@ -220,7 +220,7 @@ func (r *sourceReader) read() error {
 	var osf *os.File
 	size := int64(-1) // what the file holds as opened; -1: not known (a FIFO, stdin)
 	if r.src.path != "" {
-		f, renamed, err := openFile(r.ctx, &r.src)
+		f, fi, renamed, err := openFile(r.ctx, &r.src)
 		if err == errGone {
 			r.in.Notes = append(r.in.Notes, "removed or renamed by rotation before it could be read")
 			return errGone
@@ -240,7 +240,10 @@ func (r *sourceReader) read() error {
 			r.src.path = renamed
 		}
 		rd = f
-		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		if fi == nil {
+			fi, _ = f.Stat()
+		}
+		if fi != nil && fi.Mode().IsRegular() {
 			lf = newLiveFile(f, 0)
 			rd = lf
 			size = fi.Size()

@@ -171,8 +171,8 @@ func (l *lister) add(path string, fi fs.FileInfo, origin string) {
 		open: func() (io.ReadCloser, error) { return os.Open(path) }}
 	switch {
 	case fi.Mode().IsRegular() && l.look != nil:
-		if f, err := openRegular(path); err == nil {
-			src.head, src.seen = peekOpen(f, id, l.look)
+		if f, ofi, err := openRegular(path); err == nil {
+			src.head, src.seen = peekOpen(f, ofi, id, l.look)
 			f.Close()
 		}
 	case fi.Mode().IsRegular():
