@@ -274,7 +274,12 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 		syscall.Close(fd)
 		return nil, nil, errNotRegular
 	}
-	// Reads of a regular file block whatever O_NONBLOCK says.
+	// Blocking again, as os.Open leaves a regular file: a network or FUSE file system may
+	// heed O_NONBLOCK on reads. NewFile then leaves it out of the poller at once.
+	if err := syscall.SetNonblock(fd, false); err != nil {
+		syscall.Close(fd)
+		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
 	return os.NewFile(uintptr(fd), path), fi, nil
 }
 
