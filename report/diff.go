@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,8 +37,24 @@ type step struct {
 	isIndex bool
 }
 
-// simpleKey matches keys written as .key in a path; others are quoted: ["app.kubernetes.io/name"].
-var simpleKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+// simpleKey reports whether a key is written as .key in a path, as [A-Za-z_][A-Za-z0-9_-]*
+// matches it; others are quoted: ["app.kubernetes.io/name"]. (A regular expression did
+// this once per step of every path, a tenth of the differ's time.)
+func simpleKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		switch {
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c == '_':
+		case i > 0 && (c >= '0' && c <= '9' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // formatPath writes steps as spec.ingress[0].ports[0].port.
 func formatPath(steps []step) string {
@@ -50,7 +65,7 @@ func formatPath(steps []step) string {
 			b.WriteByte('[')
 			b.WriteString(strconv.Itoa(s.index))
 			b.WriteByte(']')
-		case simpleKey.MatchString(s.key):
+		case simpleKey(s.key):
 			if b.Len() > 0 {
 				b.WriteByte('.')
 			}

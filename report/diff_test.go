@@ -2,6 +2,7 @@ package report
 
 import (
 	"reflect"
+	"regexp"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -116,4 +117,15 @@ func FuzzDiff(f *testing.F) {
 			t.Errorf("a value differs from itself")
 		}
 	})
+}
+
+// TestSimpleKey: the keys written as .key are those the regular expression of the path
+// syntax matches, and only those.
+func TestSimpleKey(t *testing.T) {
+	re := regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+	for _, k := range []string{"", "a", "A", "_", "-", "0", "a0", "a-b_c", "0a", "-a", "app.kubernetes.io/name", "a b", "é", "a\x00", "ports", "x-", "Z9"} {
+		if got, want := simpleKey(k), re.MatchString(k); got != want {
+			t.Errorf("simpleKey(%q) = %v, the path syntax says %v", k, got, want)
+		}
+	}
 }
