@@ -44,9 +44,9 @@ func agree(t *testing.T, in []byte) {
 var cases = []string{
 	`{}`, `[]`, `{"a":1}`, `[1,2,3]`, `{"a":{"b":[true,false,null]}}`,
 	`{"n":-0.5e+10,"m":0,"k":1E3,"j":-12.25}`,
-	`{"a":1,"a":2}`,                              // the last of a repeated key wins
+	`{"a":1,"a":2}`, // the last of a repeated key wins
 	`{"s":"caf\u00e9 \ud83d\ude00 \ud83d x \udc00"}`, // a pair, a lone high and a lone low surrogate
-	"{\"s\":\"\xff\xfe ok \xe2\x82\"}",             // invalid UTF-8 becomes U+FFFD per byte
+	"{\"s\":\"\xff\xfe ok \xe2\x82\"}",               // invalid UTF-8 becomes U+FFFD per byte
 	`{"s":"\"\\\/\b\f\n\r\t"}`, `{"s":"<>&\u2028"}`,
 	` { "a" : [ 1 , 2 ] } trailing`, `[1]x`, `{"a":1}{"b":2}`,
 	// Rejected by both.
