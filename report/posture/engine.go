@@ -65,7 +65,11 @@ type Engine struct {
 	pods    map[string]*pod              // namespace/name
 	live    map[string]*livePods         // namespace -> the pods alive in it
 	npol    map[string]map[string]*policy
-	others  map[string]PolicyRef // non-evaluated policy objects that exist, by key
+	// polIDs numbers the NetworkPolicy names of each namespace in the order first applied;
+	// polNames is the other way round. A number is never given to another name.
+	polIDs   map[string]map[string]int
+	polNames map[string][]string
+	others   map[string]PolicyRef // non-evaluated policy objects that exist, by key
 	// othersNS counts non-evaluated namespaced policies per namespace; othersGlobal the
 	// cluster-wide ones.
 	othersNS     map[string]int
@@ -151,7 +155,10 @@ type pod struct {
 	from, to    time.Time
 	lived       bool
 	acc         account
-	applied     map[string]bool
+	// applied holds, by their numbers in the namespace (Engine.polIDs), the policies that
+	// selected the pod at some time in the period: a bit a policy, where a set of names cost
+	// tens of bytes a policy and a pod of a busy namespace is selected by hundreds.
+	applied     []uint64
 	tally       tallies // the policies' contributions to cur
 	transitions []Transition
 	unknownWhy  map[string]bool
@@ -334,7 +341,7 @@ func (e *Engine) pod(u Update) {
 		if !u.Exists {
 			return
 		}
-		p = &pod{ns: u.Namespace, name: u.Name, applied: map[string]bool{}, unknownWhy: map[string]bool{}}
+		p = &pod{ns: u.Namespace, name: u.Name, unknownWhy: map[string]bool{}}
 		e.pods[key] = p
 	}
 	e.advance(p, u.Time)
@@ -637,6 +644,39 @@ func (e *Engine) endpointSlice(u Update) {
 	}
 }
 
+// policyID is the number of a NetworkPolicy name in its namespace.
+func (e *Engine) policyID(ns, name string) int {
+	if e.polIDs == nil {
+		e.polIDs, e.polNames = map[string]map[string]int{}, map[string][]string{}
+	}
+	ids := e.polIDs[ns]
+	if ids == nil {
+		ids = map[string]int{}
+		e.polIDs[ns] = ids
+	}
+	id, ok := ids[name]
+	if !ok {
+		id = len(e.polNames[ns])
+		ids[name] = id
+		e.polNames[ns] = append(e.polNames[ns], name)
+	}
+	return id
+}
+
+// appliedNames lists, sorted, the policies that selected a pod at some time in the period.
+func (e *Engine) appliedNames(p *pod) []string {
+	names := []string{}
+	for w, bits := range p.applied {
+		for b := range 64 {
+			if bits&(1<<b) != 0 {
+				names = append(names, e.polNames[p.ns][w*64+b])
+			}
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
 // tally counts the policies whose contribution to one part of a pod's verdict is true, and
 // those whose contribution is unknown: the verdict is the strongest evidence of all of them,
 // and a count, unlike a maximum, can take one policy's contribution away again.
@@ -690,7 +730,11 @@ func (e *Engine) contribute(p *pod, pol *policy, n int32) {
 	}
 	if n > 0 && sel == True && e.opened {
 		// The policies that selected the pod at some time in the period.
-		p.applied[pol.name] = true
+		id := e.policyID(p.ns, pol.name)
+		for len(p.applied) <= id/64 {
+			p.applied = append(p.applied, 0)
+		}
+		p.applied[id/64] |= 1 << (id % 64)
 	}
 	has := [2]bool{pol.ingress, pol.egress}
 	internet := [2]bool{pol.ingressInternet, pol.egressInternet}
@@ -811,7 +855,7 @@ func (e *Engine) Finish() *Posture {
 			continue
 		}
 		row := Endpoint{Endpoint: p.ns + "/" + p.name, Namespace: p.ns, Name: p.name, ServiceAccount: p.sa, EnvoyEnabled: p.envoy,
-			From: p.from.UTC(), To: p.to.UTC(), AppliedPolicies: sortedSet(p.applied), Services: sortedSet(e.services[p.ns+"/"+p.name]),
+			From: p.from.UTC(), To: p.to.UTC(), AppliedPolicies: e.appliedNames(p), Services: sortedSet(e.services[p.ns+"/"+p.name]),
 			Transitions: p.transitions}
 		if row.EnvoyEnabled == "" {
 			row.EnvoyEnabled = Unknown
