@@ -341,7 +341,7 @@ func (e *Engine) pod(u Update) {
 		if !u.Exists {
 			return
 		}
-		p = &pod{ns: u.Namespace, name: u.Name, unknownWhy: map[string]bool{}}
+		p = &pod{ns: u.Namespace, name: u.Name}
 		e.pods[key] = p
 	}
 	e.advance(p, u.Time)
@@ -384,6 +384,9 @@ func (e *Engine) pod(u Update) {
 		}
 	} else {
 		p.labelsKnown, p.envoy = false, Unknown
+		if p.unknownWhy == nil {
+			p.unknownWhy = map[string]bool{} // made for the few pods that need it
+		}
 		p.unknownWhy["its labels are not in the trail"] = true
 	}
 	if !p.alive {
