@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,7 +69,10 @@ func runFiles(size, dir, bin string, runs, n int) error {
 // reportVerdict runs the binary once more and returns the verdict and the number of gaps its log
 // line gives.
 func reportVerdict(bin, from string) (string, error) {
-	cmd := exec.Command(bin, "--from", from, "--format", "json", "--log-format", "json", "-o", os.DevNull)
+	// The report to standard output, thrown away: -o writes a temporary beside the path and
+	// renames it over it, which would put a regular file in place of /dev/null.
+	cmd := exec.Command(bin, "--from", from, "--format", "json", "--log-format", "json")
+	cmd.Stdout = io.Discard
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
