@@ -86,8 +86,8 @@ func writeManifest(set *outputSet, path string, rep *report.Report, targets []ta
 	}
 	base := filepath.Dir(path)
 	for _, t := range targets {
-		if t.path == "" {
-			continue
+		if t.path == "" || special(t.path) {
+			continue // not a file: nothing to check again later
 		}
 		sum, n, err := hashFile(set.staged(t.path))
 		if err != nil {

@@ -308,7 +308,10 @@ func write(ctx context.Context, set *outputSet, targets []target, rep *report.Re
 // digest; the formats that show it follow. Outputs named after what is on disk are compared
 // with the finished report, so they wait for the digest.
 func writeReport(ctx context.Context, set *outputSet, targets []target, rep *report.Report, name string, streams *IOStreams) ([]string, error) {
-	j := slices.IndexFunc(targets, func(t target) bool { _, ok := t.renderer.(*render.JSON); return ok && t.path != "" })
+	j := slices.IndexFunc(targets, func(t target) bool {
+		_, ok := t.renderer.(*render.JSON)
+		return ok && t.path != "" && !special(t.path) // a FIFO cannot be written at an offset
+	})
 	if j < 0 || slices.ContainsFunc(targets, func(t target) bool { return t.auto }) {
 		d, err := reportDigest(rep)
 		if err != nil {
@@ -376,7 +379,18 @@ type outputSet struct {
 	files []stagedFile
 }
 
+// stagedFile is an output's temporary, or, for a device or a FIFO, the output itself (tmp
+// empty): those are written in place, never renamed over.
 type stagedFile struct{ tmp, path string }
+
+// special reports whether path names something other than a file or a folder: a device
+// (-o /dev/null, /dev/stdout), a FIFO or a socket. Renaming a temporary over it would
+// replace it with a file (as root, /dev/null itself); it is written in place instead, and
+// is not among the outputs the evidence manifest can check again.
+func special(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && !fi.Mode().IsRegular() && !fi.IsDir()
+}
 
 // add writes one output: to stdout when path is "", else to a temporary for path.
 func (s *outputSet) add(path string, streams *IOStreams, write func(io.Writer) error) error {
@@ -435,8 +449,16 @@ func (s *outputSet) addAll(ctx context.Context, targets []target, streams *IOStr
 	return nil
 }
 
-// stage makes the temporary for path.
+// stage makes the temporary for path, or opens path itself when it is special.
 func (s *outputSet) stage(path string) (*os.File, error) {
+	if special(path) {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, fmt.Errorf("writing %s: %w", path, err)
+		}
+		s.files = append(s.files, stagedFile{path: path})
+		return f, nil
+	}
 	tmp, err := temporaries.create(path)
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)
@@ -447,11 +469,13 @@ func (s *outputSet) stage(path string) (*os.File, error) {
 
 // finish makes a temporary written without err readable, syncs it to disk and closes it.
 func finish(tmp *os.File, path string, err error) error {
-	if err == nil {
+	if fi, serr := tmp.Stat(); err == nil && serr == nil && fi.Mode().IsRegular() {
+		// Not a device or a FIFO written in place: those keep their mode, and have
+		// nothing to sync.
 		err = tmp.Chmod(0o644)
-	}
-	if err == nil {
-		err = tmp.Sync()
+		if err == nil {
+			err = tmp.Sync()
+		}
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
@@ -473,7 +497,7 @@ func closeAll(files []*os.File) {
 // staged returns the file that holds path's content until the set is committed.
 func (s *outputSet) staged(path string) string {
 	for _, f := range s.files {
-		if f.path == path {
+		if f.path == path && f.tmp != "" {
 			return f.tmp
 		}
 	}
@@ -489,6 +513,9 @@ func (s *outputSet) commit() error {
 	}
 	dirs := map[string]bool{}
 	for i, f := range s.files {
+		if f.tmp == "" {
+			continue // written in place
+		}
 		if err := os.Rename(f.tmp, f.path); err != nil {
 			s.files = s.files[i:]
 			return fmt.Errorf("writing %s: %w", f.path, err)
@@ -511,6 +538,9 @@ func (s *outputSet) abort() {
 	temporaries.Lock()
 	defer temporaries.Unlock()
 	for _, f := range s.files {
+		if f.tmp == "" {
+			continue
+		}
 		os.Remove(f.tmp)
 		delete(temporaries.files, f.tmp)
 	}
