@@ -118,13 +118,17 @@ func (l *liveFile) sameHead() bool {
 // fileRecord is what the reader remembers of a file it read, to recognise copies and
 // growth of it later: a few dozen bytes, whatever the file's size.
 type fileRecord struct {
-	name      string
-	path      string
-	origin    string
-	id        fileID
-	head      headID // of the content
-	read      int64  // stored bytes read
-	complete  int64  // where the last whole line ended, when before read (plain files)
+	name     string
+	path     string
+	origin   string
+	id       fileID
+	head     headID // of the content
+	read     int64  // stored bytes read
+	complete int64  // where the last whole line ended, when before read (plain files)
+	// content is, for a compressed file, where in its content the last whole line read
+	// ended: a gzip read while still being written is read on from there once it grew.
+	content   int64
+	cut       bool // the read ended in a line without its end (compressed files)
 	sum       [sha256.Size]byte
 	plain     bool
 	lost      bool      // part of it was lost to a truncation

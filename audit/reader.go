@@ -318,6 +318,9 @@ func (r *sourceReader) read() error {
 			if r.in.Format != FormatValues && len(copies) == 0 && r.complete < n {
 				rec.complete = r.complete // a last line without its end: read it again whole
 			}
+			if r.in.Compressed {
+				rec.content, rec.cut = r.complete, r.pos > r.complete
+			}
 			if fi, err := osf.Stat(); err == nil {
 				rec.id, rec.mtime = idOf(fi), fi.ModTime()
 			}

@@ -704,7 +704,7 @@ func (r *Reader) relist() bool {
 			continue
 		}
 		if !rec.plain {
-			if src, ok := recompressed(rec, where); ok {
+			if src, ok := recompressed(rec, where, recs); ok {
 				add = append(add, src)
 			}
 			continue
@@ -745,19 +745,7 @@ func (r *Reader) relist() bool {
 				// Its last line was being written when read: read it again, whole, and it
 				// is no longer a line cut off.
 				src.resume = rec.complete
-				in := &rec.state.input
-				if in.Problems[ProblemTruncatedLine] > 0 {
-					if in.Problems[ProblemTruncatedLine]--; in.Problems[ProblemTruncatedLine] == 0 {
-						delete(in.Problems, ProblemTruncatedLine)
-					}
-					in.Lines--
-					for i := len(in.Samples) - 1; i >= 0; i-- {
-						if in.Samples[i].Kind == ProblemTruncatedLine {
-							in.Samples = append(in.Samples[:i], in.Samples[i+1:]...)
-							break
-						}
-					}
-				}
+				uncut(&rec.state.input)
 			}
 			src.notes = []string{fmt.Sprintf("grew while the run read it: read on from byte %d", src.resume)}
 		default:
@@ -813,11 +801,32 @@ func (r *Reader) relist() bool {
 	return true
 }
 
+// uncut takes back the line an input's read found cut off at its end, which is read again
+// whole.
+func uncut(in *Input) {
+	if in.Problems[ProblemTruncatedLine] == 0 {
+		return
+	}
+	if in.Problems[ProblemTruncatedLine]--; in.Problems[ProblemTruncatedLine] == 0 {
+		delete(in.Problems, ProblemTruncatedLine)
+	}
+	in.Lines--
+	for i := len(in.Samples) - 1; i >= 0; i-- {
+		if in.Samples[i].Kind == ProblemTruncatedLine {
+			in.Samples = append(in.Samples[:i], in.Samples[i+1:]...)
+			break
+		}
+	}
+}
+
 // recompressed returns, for a gzip file read while lumberjack was still writing it, the
-// source to read it again whole once it has grown: what was not yet compressed then may be
-// nowhere else by now (the file it was compressed from removed). Its first read counts as
-// in progress no more; the events read twice are exact repeats, counted once.
-func recompressed(rec *fileRecord, where map[fileID]string) (Source, bool) {
+// source to read it on once it has grown: what was not yet compressed then may be nowhere
+// else by now (the file it was compressed from removed). It is read again from the start
+// of the stream, but delivered from where the first read's last whole line ended: read
+// whole, its first part came twice, and beyond the merge's window a repeat is not known as
+// one (TestLiveWriter under the race detector counted events twice). Its first read counts
+// as in progress no more.
+func recompressed(rec *fileRecord, where map[fileID]string, recs []*fileRecord) (Source, bool) {
 	st := rec.state
 	if st == nil || st.input.Problems[ProblemInProgress] == 0 {
 		return Source{}, false
@@ -834,8 +843,25 @@ func recompressed(rec *fileRecord, where map[fileID]string) (Source, bool) {
 	if in.Problems[ProblemInProgress]--; in.Problems[ProblemInProgress] == 0 {
 		delete(in.Problems, ProblemInProgress)
 	}
-	return Source{Name: rec.name, Size: fi.Size(), id: rec.id, origin: rec.origin, path: p,
-		notes: []string{"compressed further after it was read: read again whole"}}, true
+	if rec.cut {
+		uncut(in)
+	}
+	resume := rec.content
+	if h, _, err := contentHead(p, headSize); err == nil {
+		// lumberjack compresses the file it renamed: what of it was read under the
+		// current file's name before the rename is not delivered again.
+		for _, o := range recs {
+			if o != rec && o.plain && o.head.n > 0 && o.head.starts(h) {
+				done := o.read
+				if o.complete > 0 && o.complete < o.read {
+					done = o.complete
+				}
+				resume = max(resume, done)
+			}
+		}
+	}
+	return Source{Name: rec.name, Size: fi.Size(), id: rec.id, origin: rec.origin, path: p, resume: resume,
+		notes: []string{fmt.Sprintf("compressed further after it was read: read on from byte %d of its content", resume)}}, true
 }
 
 // settle ends the run: a file that rotation moved before it could be read, and whose content
