@@ -732,6 +732,15 @@ func (r *Reader) relist() bool {
 		}
 		src := Source{Name: rec.name, Size: fi.Size(), id: rec.id, origin: rec.origin, path: p}
 		switch {
+		case rec.head.n > 0 && !rec.head.starts(h) && p != rec.path:
+			// Another name and another content: the file read was removed (lumberjack
+			// removes a backup once compressed) and the file system gave its device and
+			// inode to a new file, which ext4 does at once. Not a truncation: a new file.
+			if rec.reused {
+				continue
+			}
+			rec.reused = true
+			src.notes = []string{"appeared while the run read its folder (rotation), with the device and inode of " + rec.name + ", read before and since removed"}
 		case rec.head.n > 0 && !rec.head.starts(h):
 			src.notes = []string{"truncated and written again after it was read (copytruncate): its new content"}
 			if !rec.continued && !rec.lost {
