@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/s2"
@@ -73,19 +74,13 @@ func (t *tracker) feedPosture(eng *posture.Engine) (finish func() *posture.Postu
 			batch = make([]pendingUpdate, 0, batchSize)
 		}
 	}
-	var result *posture.Posture
-	finished := false
-	return func() *posture.Posture {
-		if !finished {
-			finished = true
-			if len(batch) > 0 {
-				batches <- batch
-			}
-			close(batches)
-			result = <-done
+	return sync.OnceValue(func() *posture.Posture {
+		if len(batch) > 0 {
+			batches <- batch
 		}
-		return result
-	}
+		close(batches)
+		return <-done
+	})
 }
 
 // pendingUpdate is an update on its way to the engine, its object's state still compressed.

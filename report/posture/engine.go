@@ -51,7 +51,8 @@ type Options struct {
 
 // Engine follows the objects network policy depends on through the trail and accounts for
 // each pod's protection over the period. A change re-evaluates only the pods it can affect:
-// a pod's, that pod; a policy's, the pods of its namespace; a non-evaluated policy kind's,
+// a pod's, that pod; a policy's, the pods of its namespace its old or new selector can match
+// (their counts of contributing policies adjusted); a non-evaluated policy kind's,
 // the pods of its namespace (or all, for cluster-wide kinds).
 type Engine struct {
 	opts  Options
@@ -408,17 +409,10 @@ func (e *Engine) pod(u Update) {
 }
 
 // reevaluate brings the pods a change can affect up to its time and evaluates them again.
+// The pods are alive ones (livePods); each pod's account is its own: the order they are
+// brought up to date in cannot show.
 func (e *Engine) reevaluate(u Update, pods map[*pod]struct{}) {
-	e.reevaluateIf(u, pods, nil)
-}
-
-// reevaluateIf is reevaluate for the pods affected says a change can affect (nil: all).
-func (e *Engine) reevaluateIf(u Update, pods map[*pod]struct{}, affected func(*pod) bool) {
-	// Each pod's account is its own: the order they are brought up to date in cannot show.
 	for p := range pods {
-		if !p.alive || affected != nil && !affected(p) {
-			continue
-		}
 		e.advance(p, u.Time)
 		e.update(p, u)
 	}
@@ -426,13 +420,18 @@ func (e *Engine) reevaluateIf(u Update, pods map[*pod]struct{}, affected func(*p
 
 // update evaluates a pod again after a change and records what changed.
 func (e *Engine) update(p *pod, u Update) {
-	old := p.cur
+	was := p.cur
 	p.cur = e.evaluate(p)
+	e.changed(p, was, u)
+}
+
+// changed records, once the period is open, what the change u did to a pod's verdict.
+func (e *Engine) changed(p *pod, was verdict, u Update) {
 	if !e.opened {
 		return
 	}
 	p.inScope = p.inScope || e.inScope(p)
-	e.account(p, old, u.Time, &u, true)
+	e.account(p, was, u.Time, &u, true)
 }
 
 // account records a pod's new verdict against the one before it, at t: the exposures it
@@ -536,11 +535,7 @@ func (e *Engine) networkPolicy(u Update) {
 			e.contribute(p, cur, 1)
 		}
 		p.cur = e.verdictOf(p)
-		if !e.opened {
-			continue
-		}
-		p.inScope = p.inScope || e.inScope(p)
-		e.account(p, was, u.Time, &u, true)
+		e.changed(p, was, u)
 	}
 }
 
