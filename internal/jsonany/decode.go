@@ -319,6 +319,9 @@ func getu4(b []byte) rune {
 	return rune(r)
 }
 
+// controlEscapes are the characters of the one-letter escapes \b \f \n \r \t.
+var controlEscapes = map[byte]byte{'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
 // unquote is encoding/json's unquote for a string the scan above found well formed:
 // escapes resolved, a surrogate pair joined, a lone surrogate and each byte of invalid
 // UTF-8 replaced by U+FFFD.
@@ -329,24 +332,12 @@ func unquote(s []byte) string {
 		switch {
 		case c == '\\':
 			r++
-			switch s[r] {
+			switch e := s[r]; e {
 			case '"', '\\', '/', '\'':
-				out = append(out, s[r])
+				out = append(out, e)
 				r++
-			case 'b':
-				out = append(out, '\b')
-				r++
-			case 'f':
-				out = append(out, '\f')
-				r++
-			case 'n':
-				out = append(out, '\n')
-				r++
-			case 'r':
-				out = append(out, '\r')
-				r++
-			case 't':
-				out = append(out, '\t')
+			case 'b', 'f', 'n', 'r', 't':
+				out = append(out, controlEscapes[e])
 				r++
 			case 'u':
 				r--
