@@ -190,29 +190,40 @@ func (p *parser) array(depth int) (any, error) {
 
 // number checks a number's grammar as encoding/json's scanner does and keeps it as written.
 func (p *parser) number() (any, error) {
-	b, start := p.b, p.i
-	i := p.i
-	if b[i] == '-' {
+	end := endNumber(p.b, p.i)
+	if end < 0 {
+		return nil, errSyntax
+	}
+	n := json.Number(p.b[p.i:end])
+	p.i = end
+	return n, nil
+}
+
+// endNumber returns the index after the JSON number that starts at i, or -1 when what starts
+// there is not one: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
+func endNumber[T string | []byte](b T, i int) int {
+	digits := func() {
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(b) && b[i] == '-' {
 		i++
 	}
 	switch {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
+		digits()
 	default:
-		return nil, errSyntax
+		return -1
 	}
 	if i < len(b) && b[i] == '.' {
 		i++
 		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			return nil, errSyntax
+			return -1
 		}
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
+		digits()
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
 		i++
@@ -220,14 +231,11 @@ func (p *parser) number() (any, error) {
 			i++
 		}
 		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			return nil, errSyntax
+			return -1
 		}
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
+		digits()
 	}
-	p.i = i
-	return json.Number(b[start:i]), nil
+	return i
 }
 
 // str reads a string at p.i (its opening quote). Keys are shared through the decoder's
