@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzip"
+	"golang.org/x/sys/unix"
 	"sigs.k8s.io/yaml"
 )
 
@@ -228,7 +228,7 @@ func openFile(ctx context.Context, src *Source) (f *os.File, fi fs.FileInfo, ren
 	if err == nil {
 		serr := error(nil)
 		if fi == nil {
-			fi, serr = f.Stat()
+			fi, serr = fstat(f)
 		}
 		if serr == nil && idOf(fi) == src.id && (src.seen.same(fi) || sameHead(f, src.head)) {
 			return f, fi, "", nil
@@ -251,7 +251,7 @@ func openFile(ctx context.Context, src *Source) (f *os.File, fi fs.FileInfo, ren
 		if err != nil {
 			continue
 		}
-		if fi, err := f.Stat(); err == nil && idOf(fi) == src.id && sameHead(f, src.head) {
+		if fi, err := fstat(f); err == nil && idOf(fi) == src.id && sameHead(f, src.head) {
 			return f, fi, p, nil
 		}
 		f.Close()
@@ -273,8 +273,30 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 	if err != nil {
 		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	fi := &regularInfo{name: path}
-	if err := syscall.Fstat(fd, &fi.st); err != nil || fi.st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+	var fi fs.FileInfo
+	if !noStatx.Load() {
+		s := &statInfo{name: path}
+		switch err := statxFd(fd, &s.st); {
+		case err == nil:
+			fi = s
+		case err == unix.ENOSYS || err == unix.EPERM:
+			noStatx.Store(true)
+		default:
+			syscall.Close(fd)
+			return nil, nil, &os.PathError{Op: "stat", Path: path, Err: err}
+		}
+	}
+	if fi == nil {
+		var st syscall.Stat_t
+		if err := syscall.Fstat(fd, &st); err != nil {
+			syscall.Close(fd)
+			return nil, nil, &os.PathError{Op: "stat", Path: path, Err: err}
+		}
+		if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+			syscall.Close(fd)
+			return nil, nil, errNotRegular
+		}
+	} else if !fi.Mode().IsRegular() {
 		syscall.Close(fd)
 		return nil, nil, errNotRegular
 	}
@@ -284,22 +306,17 @@ func openRegular(path string) (*os.File, fs.FileInfo, error) {
 		syscall.Close(fd)
 		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	return os.NewFile(uintptr(fd), path), fi, nil
+	f := os.NewFile(uintptr(fd), path)
+	if fi == nil {
+		// Without statx: what os finds, device and inode without a birth time.
+		var err error
+		if fi, err = f.Stat(); err != nil {
+			f.Close()
+			return nil, nil, err
+		}
+	}
+	return f, fi, nil
 }
-
-// regularInfo is what the fstat after openRegular found, so that nothing stats the file again
-// for it.
-type regularInfo struct {
-	name string
-	st   syscall.Stat_t
-}
-
-func (r *regularInfo) Name() string       { return filepath.Base(r.name) }
-func (r *regularInfo) Size() int64        { return r.st.Size }
-func (r *regularInfo) Mode() fs.FileMode  { return fs.FileMode(r.st.Mode & 0o777) }
-func (r *regularInfo) ModTime() time.Time { return time.Unix(r.st.Mtim.Unix()) }
-func (r *regularInfo) IsDir() bool        { return false }
-func (r *regularInfo) Sys() any           { return &r.st }
 
 // sameHead reports whether an open file's content starts as first seen (or nothing was seen).
 func sameHead(f *os.File, h headID) bool {
@@ -548,7 +565,7 @@ func peek(src *Source, buf []byte) (first time.Time, head headID, skip string) {
 		return
 	}
 	defer f.Close()
-	fi, err := f.Stat()
+	fi, err := fstat(f)
 	if err != nil || !fi.Mode().IsRegular() || (src.id != fileID{} && idOf(fi) != src.id) {
 		return // another file by now: it is looked for when its turn comes
 	}
@@ -594,7 +611,7 @@ func peekOpen(f *os.File, fi fs.FileInfo, id fileID, buf []byte) (headID, *peeke
 
 // unchanged reports whether the file at path is still the one looked at, as it was then.
 func (p *peeked) unchanged(path string, id fileID) bool {
-	fi, err := os.Stat(path)
+	fi, err := stat(path)
 	return err == nil && idOf(fi) == id && p.same(fi)
 }
 

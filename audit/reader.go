@@ -321,7 +321,7 @@ func (r *sourceReader) read() error {
 			if r.in.Compressed {
 				rec.content, rec.cut = r.complete, r.pos > r.complete
 			}
-			if fi, err := osf.Stat(); err == nil {
+			if fi, err := fstat(osf); err == nil {
 				rec.id, rec.mtime = idOf(fi), fi.ModTime()
 			}
 			copy(rec.sum[:], h.Sum(nil))

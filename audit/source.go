@@ -10,7 +10,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Source is one input: a file, or standard input.
@@ -42,21 +46,129 @@ type Source struct {
 	seen *peeked
 }
 
-// fileID names a file by device and inode, which a rename does not change.
-type fileID struct{ dev, ino uint64 }
+// fileID names a file by device, inode and birth time, which a rename does not change. The
+// birth time tells a new file from the one it took its inode from: ext4 gives a freed inode
+// to the next file at once, so a log rotated, compressed and removed has its device and inode
+// taken by the next log created, often under the same name. It is zero where the file system
+// keeps none (or statx is refused): the device and inode alone, and what identifies the
+// content (headID), must then tell files apart.
+type fileID struct {
+	dev, ino uint64
+	born     int64 // nanoseconds since 1970, 0 when not known
+}
 
 func idOf(fi fs.FileInfo) fileID {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+	switch st := fi.Sys().(type) {
+	case *unix.Statx_t:
+		id := fileID{dev: unix.Mkdev(st.Dev_major, st.Dev_minor), ino: st.Ino}
+		if st.Mask&unix.STATX_BTIME != 0 {
+			id.born = st.Btime.Sec*1e9 + int64(st.Btime.Nsec)
+		}
+		return id
+	case *syscall.Stat_t:
 		return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}
 	}
 	return fileID{}
+}
+
+// noStatx is set once statx is found missing (an old kernel) or refused (an old seccomp
+// profile): from then on files are known by device and inode only.
+var noStatx atomic.Bool
+
+const statxMask = unix.STATX_BASIC_STATS | unix.STATX_BTIME
+
+// stat is os.Stat, following symlinks, with the file's birth time where the file system
+// keeps one (see fileID). Every identity the package compares comes from stat, fstat or
+// openRegular, so that all of them have a birth time or none has.
+func stat(path string) (fs.FileInfo, error) {
+	if !noStatx.Load() {
+		s := &statInfo{name: path}
+		err := unix.Statx(unix.AT_FDCWD, path, unix.AT_STATX_SYNC_AS_STAT, statxMask, &s.st)
+		if err == nil {
+			return s, nil
+		}
+		if err != unix.ENOSYS && err != unix.EPERM {
+			return nil, &os.PathError{Op: "stat", Path: path, Err: err}
+		}
+		noStatx.Store(true)
+	}
+	return os.Stat(path)
+}
+
+// fstat is stat for an open file.
+func fstat(f *os.File) (fs.FileInfo, error) {
+	if !noStatx.Load() {
+		s := &statInfo{name: f.Name()}
+		// Through the raw descriptor: Fd would make a FIFO's reads blocking, out of reach
+		// of the deadline that cancels them.
+		rc, err := f.SyscallConn()
+		if err != nil {
+			return nil, &os.PathError{Op: "stat", Path: f.Name(), Err: err}
+		}
+		if cerr := rc.Control(func(fd uintptr) { err = statxFd(int(fd), &s.st) }); cerr != nil {
+			err = cerr
+		}
+		if err == nil {
+			return s, nil
+		}
+		if err != unix.ENOSYS && err != unix.EPERM {
+			return nil, &os.PathError{Op: "stat", Path: f.Name(), Err: err}
+		}
+		noStatx.Store(true)
+	}
+	return f.Stat()
+}
+
+func statxFd(fd int, st *unix.Statx_t) error {
+	return unix.Statx(fd, "", unix.AT_EMPTY_PATH|unix.AT_STATX_SYNC_AS_STAT, statxMask, st)
+}
+
+// statInfo is what statx found of a file.
+type statInfo struct {
+	name string
+	st   unix.Statx_t
+}
+
+func (s *statInfo) Name() string       { return filepath.Base(s.name) }
+func (s *statInfo) Size() int64        { return int64(s.st.Size) }
+func (s *statInfo) ModTime() time.Time { return time.Unix(s.st.Mtime.Sec, int64(s.st.Mtime.Nsec)) }
+func (s *statInfo) IsDir() bool        { return s.Mode().IsDir() }
+func (s *statInfo) Sys() any           { return &s.st }
+
+// Mode is the file's mode as os.Stat gives it.
+func (s *statInfo) Mode() fs.FileMode {
+	m := fs.FileMode(s.st.Mode & 0o777)
+	switch uint32(s.st.Mode) & syscall.S_IFMT {
+	case syscall.S_IFBLK:
+		m |= fs.ModeDevice
+	case syscall.S_IFCHR:
+		m |= fs.ModeDevice | fs.ModeCharDevice
+	case syscall.S_IFDIR:
+		m |= fs.ModeDir
+	case syscall.S_IFIFO:
+		m |= fs.ModeNamedPipe
+	case syscall.S_IFLNK:
+		m |= fs.ModeSymlink
+	case syscall.S_IFSOCK:
+		m |= fs.ModeSocket
+	}
+	if s.st.Mode&syscall.S_ISGID != 0 {
+		m |= fs.ModeSetgid
+	}
+	if s.st.Mode&syscall.S_ISUID != 0 {
+		m |= fs.ModeSetuid
+	}
+	if s.st.Mode&syscall.S_ISVTX != 0 {
+		m |= fs.ModeSticky
+	}
+	return m
 }
 
 // FileSource returns the source for one file.
 func FileSource(path string) Source {
 	size := int64(-1)
 	var id fileID
-	if fi, err := os.Stat(path); err == nil {
+	if fi, err := stat(path); err == nil {
 		size = fi.Size()
 		id = idOf(fi)
 	}
@@ -199,7 +311,7 @@ func (l *lister) skip(path, reason string) {
 // addPath adds a file given by name (read whatever its name, a FIFO too) or walks a folder.
 // A symlink to a folder is a folder: "--from linkdir" and "--from linkdir/" read the same.
 func (l *lister) addPath(path, origin string) error {
-	fi, err := os.Stat(path)
+	fi, err := stat(path)
 	if err != nil {
 		return &SourceError{Source: path, Err: unwrapPathError(err)}
 	}
@@ -255,7 +367,7 @@ func walk(root string, rootInfo fs.FileInfo, visit func(string, fs.FileInfo), sk
 			}
 			p := filepath.Join(path, name)
 			link := e.Type()&fs.ModeSymlink != 0
-			fi, err := os.Stat(p)
+			fi, err := stat(p)
 			if err != nil {
 				if link {
 					reason := "dangling symlink"
@@ -328,13 +440,13 @@ func relistInfo(origins []string, known map[fileID]bool) (fresh []Source, where 
 		if strings.ContainsAny(origin, "*?[") {
 			matches, _ := filepath.Glob(origin)
 			for _, m := range matches {
-				if fi, err := os.Stat(m); err == nil && fi.Mode().IsRegular() {
+				if fi, err := stat(m); err == nil && fi.Mode().IsRegular() {
 					visit(m, fi)
 				}
 			}
 			continue
 		}
-		fi, err := os.Stat(origin)
+		fi, err := stat(origin)
 		if err != nil || !fi.IsDir() {
 			continue
 		}

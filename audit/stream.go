@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -685,7 +684,7 @@ func (r *Reader) relist() bool {
 				continue
 			}
 			h, _, err := contentHead(p, headSize)
-			fi, serr := os.Stat(p)
+			fi, serr := stat(p)
 			if err != nil || serr != nil {
 				continue
 			}
@@ -718,7 +717,7 @@ func (r *Reader) relist() bool {
 		}
 		fi, err := info[rec.id], error(nil)
 		if fi == nil || where[rec.id] != p {
-			fi, err = os.Stat(p)
+			fi, err = stat(p)
 		}
 		if err != nil || idOf(fi) != rec.id || !fi.Mode().IsRegular() {
 			continue
@@ -844,7 +843,7 @@ func recompressed(rec *fileRecord, where map[fileID]string, recs []*fileRecord) 
 	if !ok {
 		p = rec.path
 	}
-	fi, err := os.Stat(p)
+	fi, err := stat(p)
 	if err != nil || idOf(fi) != rec.id || fi.Size() <= rec.read {
 		return Source{}, false
 	}
@@ -979,7 +978,7 @@ func (r *Reader) unfollowed() {
 		if !ok {
 			p = rec.path
 		}
-		fi, err := os.Stat(p)
+		fi, err := stat(p)
 		if err != nil || idOf(fi) != rec.id || fi.Size() <= rec.read {
 			continue
 		}
