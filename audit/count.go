@@ -2,6 +2,7 @@ package audit
 
 import (
 	"hash/maphash"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -9,54 +10,184 @@ import (
 
 // Counting events truly: the same request and stage read from two files (a rotated copy, an
 // export that overlaps another) is one event. Every event read, decoded or only scanned,
-// leaves a 64-bit key in a set shared by the sources; the set's size is the count. Each key
-// also names the source that holds the event and comes first (by name, then by the order the
-// sources were taken up): that source counts the event in its coverage counts, every other
-// one counts it among its repeats (Input.Repeats), whatever order the sources were read in.
+// leaves a 64-bit key in a set shared by the sources; the keys that went in are the count.
+// Each key also names the source that holds the event and comes first (by name, then by the
+// order the sources were taken up): that source counts the event in its coverage counts,
+// every other one counts it among its repeats (Input.Repeats), whatever order the sources
+// were read in.
+//
+// The set forgets, so that its memory follows the events of a few minutes, not of the
+// period. The API server writes an event when its stage ends, so a source's stage times
+// grow as it is read, but for concurrent requests logged a little out of order; sources are
+// taken up in the order of their first event. A key whose stage time is more than the
+// merge window older than where every source being read, or waiting its turn, has come to
+// cannot be read again, and goes when its shard would otherwise grow. A source found going
+// back in time further than the window holds back all forgetting while it is read. An event
+// older than a key forgotten that is not in the set could be a repeat of that key: it is
+// counted as an event, and among the unchecked ones (Merged.Unchecked), so that a count
+// that may hold it twice says so.
 
-// eventSet is a set of event keys: open addressing in shards, 12 bytes a slot, at most 3/4
-// full, so a million events take about 16 to 32 MiB.
+// eventSet is a set of event keys: open addressing in shards, 16 bytes a slot, at most 3/4
+// full. Until a shard has keepSlots slots it forgets nothing: up to about 200,000 events
+// (4 MiB) are all kept, beyond that those of the last window or so.
 type eventSet struct {
 	shards [64]keyShard
 	n      atomic.Int64
+	// unchecked counts the events that were not in the set but older than a key it forgot.
+	unchecked atomic.Int64
+	// window is how far back a source's stage times may go (the merge window); 0 means
+	// DefaultWindow. keep, when not zero, stands in for keepSlots (tests).
+	window time.Duration
+	keep   int
+
+	mu      sync.Mutex
+	cursors map[int32]*cursor // the sources being read or waiting their turn
 }
 
 type keyShard struct {
 	sync.Mutex
-	slots  []uint64
-	owners []int32 // the source that holds the key and comes first
-	n      int
+	slots   []uint64
+	owners  []int32  // the source that holds the key and comes first
+	minutes []uint32 // the event's stage time in minutes since 1970, or timeless
+	n       int
+	// forgot is one past the latest minute of a key forgotten; 0 when none was.
+	forgot uint32
+}
+
+const (
+	keepSlots = 4096
+	// timeless marks a key whose stage time cannot be placed: never forgotten.
+	timeless = math.MaxUint32
+	// unknown is a cursor's time before anything is known of where its source stands.
+	unknown = math.MinInt64
+)
+
+// cursor is where one source stands. Only the goroutine reading the source moves it; bound
+// is what others read.
+type cursor struct {
+	hi         int64 // the latest stage time claimed (or the first event's, as looked at), Unix ns
+	disordered bool  // a stage time went back further than the window: bound is unknown
+	// bound is a time the source's events are not expected to go back from by more than the
+	// window: the latest stage time but one (a single line of a wrong clock does not carry
+	// it away), unknown while nothing is known or once the source went back in time.
+	bound atomic.Int64
+}
+
+// advance moves a source's cursor to a stage time it read.
+func (c *cursor) advance(t time.Time, window time.Duration) {
+	if c == nil || c.disordered || t.IsZero() {
+		return
+	}
+	ns := t.UnixNano()
+	switch {
+	case c.hi == unknown:
+		c.hi = ns
+	case ns > c.hi:
+		c.bound.Store(c.hi)
+		c.hi = ns
+	case ns < c.hi-int64(window):
+		c.disordered = true
+		c.bound.Store(unknown)
+	}
+}
+
+// expect tells the set of a source that is to be read, and returns its cursor (the one it
+// has, if the set knows it already). first is the time of its first event, zero when not
+// known: until it is read, the source holds back what the set forgets to that time.
+func (s *eventSet) expect(seq int32, first time.Time) *cursor {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.cursors[seq]; c != nil {
+		return c
+	}
+	if s.cursors == nil {
+		s.cursors = map[int32]*cursor{}
+	}
+	c := &cursor{hi: unknown}
+	c.bound.Store(unknown)
+	if !first.IsZero() {
+		c.hi = first.UnixNano()
+		c.bound.Store(c.hi)
+	}
+	s.cursors[seq] = c
+	return c
+}
+
+// finished tells the set that a source will claim no more events (read, or never to be).
+func (s *eventSet) finished(seq int32) {
+	s.mu.Lock()
+	delete(s.cursors, seq)
+	s.mu.Unlock()
+}
+
+// forgetBefore returns the minute before which keys may go: a window before the earliest
+// bound of the sources being read or waiting, 0 when nothing may.
+func (s *eventSet) forgetBefore() uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.cursors) == 0 {
+		return 0 // nothing being read: nothing to go by (a listing may yet add sources)
+	}
+	low := int64(math.MaxInt64)
+	for _, c := range s.cursors {
+		low = min(low, c.bound.Load())
+	}
+	w := s.slack()
+	if low == unknown || low-int64(w) <= 0 {
+		return 0
+	}
+	m := (low - int64(w)) / int64(time.Minute)
+	return uint32(min(m, timeless-1))
+}
+
+// minuteOf is where a key of stage time t stands for forgetting.
+func minuteOf(t time.Time) uint32 {
+	s := t.Unix()
+	if t.IsZero() || s < 0 || s/60 >= timeless {
+		return timeless
+	}
+	return uint32(s / 60)
 }
 
 // noOwner is what claim returns when no other source's counts must give the event up.
 const noOwner = -1
 
-// claim counts an event once per key, for source seq. repeat says the event is counted by
-// another source that comes first (or by an earlier line of this one); overtaken names the
-// source that counted it so far and must now count it as a repeat, since seq comes first
-// (noOwner when none). first tells whether source a comes before b. An event without an
-// auditID or a time cannot be told from another with certainty and is always counted.
-func (s *eventSet) claim(k uint64, certain bool, seq int32, first func(a, b int32) bool) (repeat bool, overtaken int32) {
+// claim counts an event once per key, for source seq, whose cursor c it moves to the event's
+// stage time. repeat says the event is counted by another source that comes first (or by an
+// earlier line of this one); overtaken names the source that counted it so far and must now
+// count it as a repeat, since seq comes first (noOwner when none). first tells whether source
+// a comes before b. An event without an auditID or a time cannot be told from another with
+// certainty and is always counted.
+func (s *eventSet) claim(k uint64, stage time.Time, certain bool, seq int32, c *cursor, first func(a, b int32) bool) (repeat bool, overtaken int32) {
 	if !certain {
 		s.n.Add(1)
 		return false, noOwner
 	}
+	c.advance(stage, s.slack())
 	if k == 0 {
 		k = 1 // 0 marks an empty slot
 	}
+	m := minuteOf(stage)
 	sh := &s.shards[k>>58]
 	sh.Lock()
 	defer sh.Unlock()
 	if (sh.n+1)*4 > len(sh.slots)*3 {
-		sh.grow()
+		var forget uint32
+		if len(sh.slots) >= s.keepSlots() {
+			forget = s.forgetBefore()
+		}
+		sh.rebuild(forget, s.keepSlots())
 	}
 	mask := uint64(len(sh.slots) - 1)
 	for i := k & mask; ; i = (i + 1) & mask {
 		switch sh.slots[i] {
 		case 0:
-			sh.slots[i], sh.owners[i] = k, seq
+			sh.slots[i], sh.owners[i], sh.minutes[i] = k, seq, m
 			sh.n++
 			s.n.Add(1)
+			if m < sh.forgot {
+				s.unchecked.Add(1)
+			}
 			return false, noOwner
 		case k:
 			if o := sh.owners[i]; o != seq && first(seq, o) {
@@ -68,20 +199,82 @@ func (s *eventSet) claim(k uint64, certain bool, seq int32, first func(a, b int3
 	}
 }
 
-func (sh *keyShard) grow() {
-	old, oldOwners := sh.slots, sh.owners
-	sh.slots = make([]uint64, max(1024, 2*len(old)))
-	sh.owners = make([]int32, len(sh.slots))
-	mask := uint64(len(sh.slots) - 1)
+func (s *eventSet) slack() time.Duration {
+	if s.window > 0 {
+		return s.window
+	}
+	return DefaultWindow
+}
+
+func (s *eventSet) keepSlots() int {
+	if s.keep > 0 {
+		return s.keep
+	}
+	return keepSlots
+}
+
+// forget drops, in every shard, the keys that may go now (tests).
+func (s *eventSet) forget() {
+	forget := s.forgetBefore()
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.Lock()
+		if len(sh.slots) > 0 {
+			sh.rebuild(forget, s.keepSlots())
+		}
+		sh.Unlock()
+	}
+}
+
+// slots is how many slots the set holds (tests).
+func (s *eventSet) slots() int {
+	n := 0
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.Lock()
+		n += len(sh.slots)
+		sh.Unlock()
+	}
+	return n
+}
+
+// rebuild places the keys again, without those of minutes before forget, in a table as large
+// as it was if they fill at most half of it, else in one twice as large.
+func (sh *keyShard) rebuild(forget uint32, keep int) {
+	kept := sh.n
+	if forget > 0 {
+		kept = 0
+		for j, k := range sh.slots {
+			if k != 0 && sh.minutes[j] >= forget {
+				kept++
+			}
+		}
+	}
+	size := len(sh.slots)
+	if size == 0 {
+		size = min(1024, keep)
+	} else if kept*2 > size {
+		size *= 2
+	}
+	old, oldOwners, oldMinutes := sh.slots, sh.owners, sh.minutes
+	sh.slots = make([]uint64, size)
+	sh.owners = make([]int32, size)
+	sh.minutes = make([]uint32, size)
+	sh.n = kept
+	mask := uint64(size - 1)
 	for j, k := range old {
 		if k == 0 {
+			continue
+		}
+		if m := oldMinutes[j]; m < forget {
+			sh.forgot = max(sh.forgot, m+1)
 			continue
 		}
 		i := k & mask
 		for sh.slots[i] != 0 {
 			i = (i + 1) & mask
 		}
-		sh.slots[i], sh.owners[i] = k, oldOwners[j]
+		sh.slots[i], sh.owners[i], sh.minutes[i] = k, oldOwners[j], oldMinutes[j]
 	}
 }
 

@@ -74,8 +74,10 @@ type sourceReader struct {
 	state   *sourceState
 	hash    maphash.Hash
 	// seq is the source's place among those the Reader took up: with its name, what decides
-	// which of two inputs holding one event counts it (see eventSet).
+	// which of two inputs holding one event counts it (see eventSet); at is where the source
+	// stands, which bounds what the set may forget.
 	seq int32
+	at  *cursor
 	// pos is how far the content was read by lines, complete where the last whole line
 	// ended: a file that grows is read on from there, not from the middle of a line.
 	pos, complete int64
@@ -148,6 +150,14 @@ func (r *sourceReader) repeated(repeat bool, overtaken int32, t time.Time, kind 
 	}
 }
 
+// claim counts an event once over all sources (see eventSet).
+func (r *sourceReader) claim(key uint64, stage time.Time, certain bool) (repeat bool, overtaken int32) {
+	if r.at == nil {
+		r.at = r.live.seen.expect(r.seq, time.Time{}) // the Reader made it when it opened the source
+	}
+	return r.live.seen.claim(key, stage, certain, r.seq, r.at, r.live.first)
+}
+
 func (r *sourceReader) repeats() *Counts {
 	if r.in.Repeats == nil {
 		r.in.Repeats = &Counts{}
@@ -162,7 +172,7 @@ func (r *sourceReader) event(ev *Event) {
 	bodies := ev.RequestObject != nil || ev.ResponseObject != nil
 	key := eventKey(&r.hash, []byte(ev.AuditID), []byte(ev.Stage), []byte(ev.Verb), []byte(ev.RequestURI), []byte(ev.User.Username), ev.RequestReceived, ev.StageTime)
 	certain := ev.AuditID != "" && !ev.RequestReceived.IsZero() && !ev.StageTime.IsZero()
-	repeat, overtaken := r.live.seen.claim(key, certain, r.seq, r.live.first)
+	repeat, overtaken := r.claim(key, ev.StageTime, certain)
 	as := r.countAs(ev, k, bodies, repeat)
 	t, sub := ev.Time(), ev.Subresource()
 	r.in.observe(t, k, sub, ev.Verb, ev.Level, ev.Node, bodies, as, r.opts)
@@ -542,7 +552,7 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 			r.in.lease(l.name, "", hostnameLabel(b), l.verb, string(l.user), l.time, 0)
 		}
 		if ok && !r.wants(l.kind, l.verb) {
-			repeat, overtaken := r.live.seen.claim(eventKey(&r.hash, l.auditID, l.stage, []byte(l.verb), l.uri, l.user, l.time, l.stageTime), true, r.seq, r.live.first)
+			repeat, overtaken := r.claim(eventKey(&r.hash, l.auditID, l.stage, []byte(l.verb), l.uri, l.user, l.time, l.stageTime), l.stageTime, true)
 			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, "", false, asRequest, r.opts)
 			r.repeated(repeat, overtaken, l.time, l.kind, l.subresource, l.verb, l.level, "", false, asRequest)
 			if r.opts.Progress != nil {

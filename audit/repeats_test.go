@@ -2,8 +2,13 @@ package audit
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -85,5 +90,212 @@ func TestRepeatsCountOnce(t *testing.T) {
 	_, inputs, _ := readAll(t, opts, ReaderSource("twice.log", bytes.NewReader(append(append([]byte{}, one...), one...))))
 	if n, kinds := sumKinds(inputs); n != wantN || cmp.Diff(wantKinds, kinds) != "" {
 		t.Errorf("a file holding its lines twice: %d events less repeats, want %d; kinds %s", n, wantN, cmp.Diff(wantKinds, kinds))
+	}
+}
+
+// The set of event keys forgets what no source can read again, and only that: steps of
+// claims by sources a (seq 0, first by name) and b (seq 1) at stage times, forgetting where
+// a case says, and what each claim must count. A claim older than a key forgotten that is
+// not found is counted as unchecked, never silently as new.
+func TestEventSetForgetsWhatCannotComeAgain(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	type step struct {
+		op     string // "expect" (src waits its turn, first event at), "claim", "forget", "finish"
+		src    int32
+		at     time.Duration // after t0; for expect, -1 says the first event is not known
+		key    uint64
+		repeat bool  // claim: counted by another source, or an earlier line
+		over   int32 // claim: the source that counted it so far and gives it up, else noOwner
+	}
+	claim := func(src int32, at time.Duration, key uint64) step {
+		return step{op: "claim", src: src, at: at, key: key, over: noOwner}
+	}
+	repeat := func(s step) step { s.repeat = true; return s }
+	overtakes := func(s step, o int32) step { s.over = o; return s }
+	forget := step{op: "forget"}
+	for _, tc := range []struct {
+		name      string
+		steps     []step
+		kept      int // keys the set holds at the end
+		unchecked int64
+	}{
+		{name: "a repeat in another source within the window",
+			steps: []step{{op: "expect", src: 0}, {op: "expect", src: 1, at: 0},
+				claim(0, 0, 1), claim(0, 10*time.Minute, 2), claim(0, 20*time.Minute, 3), forget,
+				repeat(claim(1, 0, 1))},
+			kept: 3},
+		{name: "a source waiting its turn holds the keys from a window before its first event",
+			steps: []step{{op: "expect", src: 0}, {op: "expect", src: 1, at: 30 * time.Minute},
+				claim(0, 0, 1), claim(0, 26*time.Minute, 2), claim(0, 31*time.Minute, 3), claim(0, 60*time.Minute, 4), claim(0, 61*time.Minute, 5), forget,
+				repeat(claim(1, 26*time.Minute, 2)), repeat(claim(1, 31*time.Minute, 3)), claim(1, 62*time.Minute, 6)},
+			kept: 5},
+		{name: "a source whose first event is not known holds every key",
+			steps: []step{{op: "expect", src: 0}, {op: "expect", src: 1, at: -1},
+				claim(0, 0, 1), claim(0, 60*time.Minute, 2), claim(0, 61*time.Minute, 3), forget,
+				repeat(claim(1, 0, 1))},
+			kept: 3},
+		{name: "keys a window behind every source go; one read again is unchecked",
+			steps: []step{{op: "expect", src: 0}, {op: "expect", src: 1, at: -1}, {op: "finish", src: 1},
+				claim(0, 0, 1), claim(0, 30*time.Minute, 2), claim(0, 56*time.Minute, 3), claim(0, 60*time.Minute, 4), claim(0, 61*time.Minute, 5), forget,
+				claim(0, 0, 1), repeat(claim(0, 56*time.Minute, 3))},
+			kept: 4, unchecked: 1},
+		{name: "the keys of the window before the latest time but one stay",
+			steps: []step{{op: "expect", src: 0},
+				claim(0, 0, 1), claim(0, 55*time.Minute, 2), claim(0, 60*time.Minute, 3), claim(0, 61*time.Minute, 4), forget,
+				repeat(claim(0, 55*time.Minute, 2))},
+			kept: 3},
+		{name: "a line of a wrong clock does not carry the bound away",
+			steps: []step{{op: "expect", src: 0},
+				claim(0, 0, 1), claim(0, 100*time.Hour, 2), forget,
+				repeat(claim(0, 0, 1)), claim(0, time.Minute, 3), claim(0, 101*time.Hour, 4), claim(0, 102*time.Hour, 5), forget,
+				repeat(claim(0, 0, 1))},
+			kept: 5},
+		{name: "a source that goes back in time holds back forgetting while it is read",
+			steps: []step{{op: "expect", src: 0}, {op: "expect", src: 1, at: 0},
+				claim(1, 60*time.Minute, 9), claim(1, 0, 8),
+				claim(0, 0, 1), claim(0, 60*time.Minute, 2), claim(0, 61*time.Minute, 3), forget,
+				repeat(claim(1, 0, 1))},
+			kept: 5},
+		{name: "the source first by name takes a key over from one that counted it",
+			steps: []step{{op: "expect", src: 0, at: 10 * time.Minute}, {op: "expect", src: 1},
+				claim(1, 10*time.Minute, 1), claim(1, 20*time.Minute, 2), claim(1, 30*time.Minute, 3), forget,
+				overtakes(claim(0, 10*time.Minute, 1), 1), repeat(claim(1, 10*time.Minute, 1)), overtakes(claim(0, 20*time.Minute, 2), 1)},
+			kept: 3},
+		{name: "a finished source holds nothing back",
+			steps: []step{{op: "expect", src: 0}, {op: "expect", src: 1, at: 0},
+				claim(1, 0, 7), {op: "finish", src: 1},
+				claim(0, 0, 1), claim(0, 60*time.Minute, 2), claim(0, 61*time.Minute, 3), forget},
+			kept: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &eventSet{keep: 16}
+			first := func(a, b int32) bool { return a < b }
+			cursors := map[int32]*cursor{}
+			for i, st := range tc.steps {
+				switch st.op {
+				case "expect":
+					at := t0.Add(st.at)
+					if st.at < 0 {
+						at = time.Time{}
+					}
+					cursors[st.src] = s.expect(st.src, at)
+				case "finish":
+					s.finished(st.src)
+				case "forget":
+					s.forget()
+				case "claim":
+					rep, over := s.claim(st.key, t0.Add(st.at), true, st.src, cursors[st.src], first)
+					if rep != st.repeat || over != st.over {
+						t.Errorf("step %d: claim of key %d by %d at %s: repeat %v, overtaken %d; want %v, %d", i, st.key, st.src, st.at, rep, over, st.repeat, st.over)
+					}
+				}
+			}
+			kept := 0
+			for i := range s.shards {
+				kept += s.shards[i].n
+			}
+			if kept != tc.kept || s.unchecked.Load() != tc.unchecked {
+				t.Errorf("%d keys kept, %d unchecked; want %d, %d", kept, s.unchecked.Load(), tc.kept, tc.unchecked)
+			}
+		})
+	}
+}
+
+// Repeats count once while the set of event keys forgets: files whose events overlap (by
+// more than the merge window, at the edges of rotated files, out of order within the
+// window) count each event once, and the set stays the size of a few windows. A file that
+// holds its lines twice, an hour apart, is what the set cannot check: the events it counts
+// twice are the ones it says are unchecked. Each case is read through the scan (kinds out of
+// scope) and through the decoder.
+func TestRepeatsCountOnceWhileForgetting(t *testing.T) {
+	lines := func(from, to int) string { return eventLines(from, to) }
+	// shuffled holds from..to with each minute's lines in reverse: stage times go back by
+	// up to 59 s, as concurrent requests do.
+	shuffled := func(from, to int) string {
+		var b strings.Builder
+		for i := from; i < to; i += 60 {
+			for j := min(i+60, to) - 1; j >= i; j-- {
+				b.WriteString(eventLine(j))
+			}
+		}
+		return b.String()
+	}
+	rotated := func() map[string]string {
+		files := map[string]string{}
+		for i := 0; i < 8; i++ {
+			// Each file repeats the last 30 lines of the one before (copytruncate).
+			files[fmt.Sprintf("kube-audit-%02d.log", i)] = lines(max(0, i*3000-30), (i+1)*3000)
+		}
+		return files
+	}()
+	for _, tc := range []struct {
+		name      string
+		files     map[string]string
+		events    int64 // counted once over all inputs
+		repeats   map[string]int64
+		unchecked bool // the set cannot check all: events counted twice are unchecked ones
+	}{
+		{name: "two files overlapping by an hour, the earlier first by name",
+			files:  map[string]string{"a.log": lines(0, 6000), "b.log": lines(2400, 9000)},
+			events: 9000, repeats: map[string]int64{"b.log": 3600}},
+		{name: "two files overlapping by an hour, the later first by name",
+			files:  map[string]string{"b.log": lines(0, 6000), "a.log": lines(2400, 9000)},
+			events: 9000, repeats: map[string]int64{"b.log": 3600}},
+		{name: "an export that begins two hours into another",
+			files:  map[string]string{"export-1.json": lines(0, 12000), "export-2.json": lines(7200, 14000)},
+			events: 14000, repeats: map[string]int64{"export-2.json": 4800}},
+		{name: "rotated files, each repeating the end of the one before",
+			files: rotated, events: 24000, repeats: map[string]int64{"kube-audit-01.log": 30, "kube-audit-02.log": 30, "kube-audit-03.log": 30,
+				"kube-audit-04.log": 30, "kube-audit-05.log": 30, "kube-audit-06.log": 30, "kube-audit-07.log": 30}},
+		{name: "events out of order within the window, and a copy",
+			files:  map[string]string{"a.log": shuffled(0, 6000), "b.log": shuffled(3000, 9000)},
+			events: 9000, repeats: map[string]int64{"b.log": 3000}},
+		{name: "a file holding its lines twice, an hour apart",
+			files:  map[string]string{"twice.log": lines(0, 3600) + lines(0, 3600)},
+			events: 3600, unchecked: true},
+	} {
+		for _, scope := range []string{"pods", "configmaps"} {
+			t.Run(tc.name+"/"+scope, func(t *testing.T) {
+				dir := t.TempDir()
+				for name, content := range tc.files {
+					write(t, filepath.Join(dir, name), content)
+				}
+				srcs, err := Resolve([]string{dir}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := NewReader(context.Background(), srcs, Options{Scope: NewScope(Kind{Resource: scope}), WritesOnly: true})
+				defer r.Close()
+				r.live.seen.keep = 16 // forget from a few hundred events on
+				drain(t, r)
+				inputs, m := r.Inputs(), r.Merged()
+				n, _ := sumKinds(inputs)
+				repeats := map[string]int64{}
+				for _, in := range inputs {
+					if in.Repeats != nil && in.Repeats.Events > 0 {
+						repeats[filepath.Base(in.Source)] = in.Repeats.Events
+					}
+				}
+				if n != m.Events {
+					t.Errorf("inputs count %d events less repeats, the merge %d", n, m.Events)
+				}
+				if !tc.unchecked {
+					if n != tc.events || m.Unchecked != 0 {
+						t.Errorf("%d events counted, %d unchecked; want %d, none", n, m.Unchecked, tc.events)
+					}
+					if d := cmp.Diff(tc.repeats, repeats); d != "" {
+						t.Errorf("repeats per input (-want +got)\n%s", d)
+					}
+					if s := r.live.seen.slots(); int64(s) >= n {
+						// Keeping every key takes at least 4/3 of a slot each.
+						t.Errorf("the set holds %d slots after %d events: it did not forget", s, n)
+					}
+					return
+				}
+				if m.Unchecked == 0 || n-tc.events != m.Unchecked {
+					t.Errorf("%d events counted, %d unchecked: want the %d counted more than %d among the unchecked", n, m.Unchecked, n-tc.events, tc.events)
+				}
+			})
+		}
 	}
 }

@@ -32,6 +32,10 @@ type Merged struct {
 	// repeat (the same request and stage in a rotated copy and the current file, or in two
 	// exports) once.
 	Events int64
+	// Unchecked counts the events among Events that could not be checked for being such a
+	// repeat: older than what the set of events read had forgotten (a source that went back
+	// in time further than the window). A repeat among them is counted twice in Events.
+	Unchecked int64
 }
 
 // Reader reads a set of sources as one stream: ordered by the time each request was
@@ -141,6 +145,7 @@ func NewReader(ctx context.Context, sources []Source, opts Options) *Reader {
 func (r *Reader) start() {
 	r.started = true
 	r.begun = time.Now()
+	r.live.seen.window = r.window
 	seen := map[string]bool{}
 	for _, src := range r.sources {
 		if src.origin != "" && !seen[src.origin] {
@@ -186,6 +191,7 @@ func (r *Reader) take(sources []Source) {
 			continue
 		}
 		r.queue = append(r.queue, st)
+		r.live.seen.expect(st.seq, st.first) // waiting its turn, it holds back what the set forgets
 	}
 	sort.SliceStable(r.queue, func(i, j int) bool {
 		a, b := r.queue[i], r.queue[j]
@@ -213,6 +219,7 @@ func (r *Reader) pairTwins() {
 		}
 		plain.twin = st
 		st.done = true
+		r.live.seen.finished(st.seq)
 		st.input = Input{Source: st.src.Name, Skipped: "a compressed copy of " + plain.src.Name + " (being written or just written): that file is read instead"}
 	}
 	r.queue = q
@@ -225,6 +232,7 @@ func (r *Reader) open(st *sourceState) {
 	st.fin = make(chan struct{})
 	r.active = append(r.active, st)
 	r.live.reading.Add(1)
+	r.live.seen.expect(st.seq, st.first)
 	go func() {
 		defer close(st.fin)
 		defer r.live.reading.Add(-1)
@@ -235,6 +243,9 @@ func (r *Reader) open(st *sourceState) {
 		if errors.Is(st.err, errGone) {
 			st.err, st.gone = nil, true
 			r.live.record(&fileRecord{name: st.src.Name, id: st.src.id, head: st.head, gone: true, state: st})
+		}
+		if !st.gone || st.twin == nil {
+			r.live.seen.finished(st.seq) // else once its twin, read instead, is open
 		}
 		st.input = sr.in
 		close(st.ch)
@@ -272,6 +283,7 @@ func (r *Reader) head(st *sourceState) *Event {
 				tw.done = false
 				tw.input = Input{}
 				r.open(tw)
+				r.live.seen.finished(st.seq)
 			}
 			return nil
 		}
@@ -610,6 +622,7 @@ func maxTime(a, b time.Time) time.Time {
 func (r *Reader) Merged() Merged {
 	m := r.merged
 	m.Events = r.live.seen.n.Load()
+	m.Unchecked = r.live.seen.unchecked.Load()
 	return m
 }
 
