@@ -53,6 +53,7 @@ type reportOptions struct {
 	HoleMin    time.Duration
 	HoleFactor float64
 	Window     time.Duration
+	TmpDir     string
 	Evidence   string
 	SignKey    string
 	APIServers string
@@ -86,6 +87,7 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.FailOn, "fail-on", report.SeverityError, "lowest gap severity that --exit-code fails on: error, warning or info")
 	fs.DurationVar(&o.HoleMin, "hole-min", report.DefaultHoleRule.Min, "shortest stretch without events that can be a time hole")
 	fs.Float64Var(&o.HoleFactor, "hole-factor", report.DefaultHoleRule.Factor, "a time hole is longer than this many times the source's median gap between events")
+	fs.StringVar(&o.TmpDir, "tmp-dir", "", "folder for the histories of a long period while the report is made (default $TMPDIR or /tmp); its file is removed as soon as it is made, so nothing is left behind")
 	fs.DurationVar(&o.Window, "reorder-window", audit.DefaultWindow, "how far behind the others an event may arrive and still be put in time order (exports not sorted by time need more; memory grows with it)")
 	fs.IntVar(&o.MaxLine, "max-line-bytes", audit.DefaultMaxLineBytes, "longest input line to read; longer lines are counted as too-long and skipped")
 	o.Posture.AddFlags(fs)
@@ -244,13 +246,14 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	start := time.Now()
 	rep, err := report.Build(ctx, sources, report.Options{Period: st.period, Cluster: o.Cluster, Kinds: st.kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Window: o.Window, Now: st.now, Progress: prog,
 		Snapshots: o.Snapshots, Noise: o.DiffNoise, ShowSecrets: o.ShowSecrets, Require: st.require, Policies: o.Policies, Posture: st.posture,
-		Evidence: st.evidence, APIServers: st.apiServers, APIServerCount: st.apiServerCount,
+		Evidence: st.evidence, APIServers: st.apiServers, APIServerCount: st.apiServerCount, TmpDir: o.TmpDir,
 		Holes: report.HoleRule{Min: o.HoleMin, Factor: o.HoleFactor}, Tool: report.Tool{Name: "auditreport", Version: o.Info.Version, Commit: o.Info.Commit, Command: argv}})
 	// The progress line is cleared before anything else is written to the terminal.
 	stopProgress()
 	if err != nil {
 		return snapshotError(err, o.Snapshots)
 	}
+	defer rep.Close()
 	pdfFonts(st.targets, rep, streams, o.Quiet, true)
 	// Every output and the manifest are written to temporaries, and renamed into place
 	// together only when all were written.
@@ -275,6 +278,11 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 		}
 	}
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// A history that could not be read back from the temporary folder makes every output
+	// that holds it incomplete: none is kept.
+	if err := rep.Err(); err != nil {
 		return err
 	}
 	if err := set.commit(); err != nil {
@@ -358,6 +366,13 @@ func (o *reportOptions) check(streams *IOStreams, formatSet bool) (*settings, er
 		return nil, &UsageError{Err: errors.New("--reorder-window must be positive")}
 	case o.HoleMin <= 0 || o.HoleFactor <= 0:
 		return nil, &UsageError{Err: errors.New("--hole-min and --hole-factor must be positive")}
+	}
+	if o.TmpDir != "" {
+		if fi, err := os.Stat(o.TmpDir); err != nil {
+			return nil, &FileError{Flag: "--tmp-dir", Path: o.TmpDir, Err: err}
+		} else if !fi.IsDir() {
+			return nil, &FileError{Flag: "--tmp-dir", Path: o.TmpDir, Err: errors.New("not a folder")}
+		}
 	}
 	for _, p := range o.Snapshots {
 		if err := checkFlagFile("--snapshot", p); err != nil {
@@ -506,7 +521,7 @@ func logSummary(streams *IOStreams, r *report.Report, took time.Duration, writte
 	streams.Log(slog.LevelInfo, strings.TrimPrefix(line, "auditreport: "), "events", r.Summary.Events, "inputs", len(r.Inputs), "bytes", bytes,
 		"seconds", took.Seconds(), "changes", r.Summary.Changes, "objects", r.Summary.Objects, "subresourceChanges", r.Summary.SubresourceChanges,
 		"failedAttempts", r.Summary.FailedAttempts, "unreadable", r.Summary.Malformed, "verdict", r.Verdict, "gaps", len(r.Gaps),
-		"digest", r.Digest, "outputs", written)
+		"digest", r.Digest, "outputs", written, "tmpBytes", r.SpilledBytes())
 }
 
 // summaryLine is the one line a run leaves on stderr.
@@ -523,6 +538,9 @@ func summaryLine(r *report.Report, took time.Duration, output string) string {
 	}
 	if r.Summary.Malformed > 0 {
 		s += fmt.Sprintf("; %d unreadable values (see the report's inputs)", r.Summary.Malformed)
+	}
+	if n := r.SpilledBytes(); n > 0 {
+		s += fmt.Sprintf("; histories kept in the temporary folder: %s", mib(n))
 	}
 	if output != "" {
 		s += "; wrote " + output

@@ -49,8 +49,8 @@ func (c *CSV) Render(w io.Writer, r *report.Report) error {
 	switch c.Table {
 	case CSVChanges, "":
 		fill = csvChanges
-		for _, res := range r.Resources {
-			rows += len(res.History)
+		for i := range r.Resources {
+			rows += r.Resources[i].Len()
 		}
 	case CSVFailed:
 		fill, rows = csvFailed, len(r.FailedAttempts)
@@ -143,8 +143,9 @@ func csvChanges(r *report.Report, write csvWrite) error {
 	}
 	var diff []byte
 	row := make([]string, 0, len(header)) // one for every row: the cells are copied as written
-	for i, res := range r.Resources {
-		for j, c := range res.History {
+	for i := range r.Resources {
+		res := &r.Resources[i]
+		for j, c := range res.Changes() {
 			// The diff in one buffer, a line a field: its values are most of the table.
 			diff = diff[:0]
 			for k, d := range c.Diff {

@@ -10,6 +10,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/auditreport/auditreport/internal/units"
 	"github.com/auditreport/auditreport/report"
 	"github.com/auditreport/auditreport/templates"
 )
@@ -23,7 +24,7 @@ func funcs() map[string]any {
 		"upper":  strings.ToUpper,
 		"kind":   KindLabel,
 		"join":   strings.Join,
-		"bytes":  humanBytes,
+		"bytes":  units.Bytes,
 		"md":     mdCell,
 		"mdcode": mdCode,
 		"first": func(n int, v any) any {

@@ -31,3 +31,13 @@ func TestFirstStable(t *testing.T) {
 		}
 	}
 }
+
+// firstStable returns the first n of items in the order a stable sort by cmp gives them,
+// as the views' sections keep them.
+func firstStable[T any](items []T, n int, cmp func(a, b T) int) []T {
+	f := firstN[T]{n: n, cmp: cmp}
+	for _, it := range items {
+		f.add(it)
+	}
+	return f.top
+}

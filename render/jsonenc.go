@@ -16,6 +16,7 @@ import (
 	"unicode"
 
 	"github.com/auditreport/auditreport/internal/jsonany"
+	"github.com/auditreport/auditreport/report"
 )
 
 // jsonEncoder writes a value as encoding/json's Encoder does with SetIndent("", "  ") and
@@ -458,6 +459,9 @@ type field struct {
 	index     int
 	omitEmpty bool
 	enc       encFunc
+	// whole, when set, writes the field from the whole struct: a resource's history,
+	// which may be on disk rather than in the field.
+	whole encFunc
 }
 
 // newStructEnc writes a struct's exported fields in order under their JSON names. A struct
@@ -499,6 +503,9 @@ func newStructEnc(t reflect.Type) encFunc {
 		seen[name] = true
 		f.key = string(jsonany.AppendString(nil, name)) + ": "
 		f.enc = encoderLocked(sf.Type)
+		if t == resourceType && sf.Name == "History" {
+			f.whole = historyEncoder(f.enc)
+		}
 		fields = append(fields, f)
 	}
 	return func(e *jsonEncoder, v reflect.Value, depth int) {
@@ -522,6 +529,10 @@ func newStructEnc(t reflect.Type) encFunc {
 			}
 			e.newline(depth + 1)
 			e.buf = append(e.buf, f.key...)
+			if f.whole != nil {
+				f.whole(e, v, depth+1)
+				continue
+			}
 			f.enc(e, fv, depth+1)
 		}
 		if first {
@@ -581,6 +592,46 @@ func validTag(s string) bool {
 		}
 	}
 	return true
+}
+
+var (
+	resourceType = reflect.TypeFor[report.Resource]()
+	changeType   = reflect.TypeFor[report.Change]()
+)
+
+// historyEncoder writes a resource's changes as the slice encoder writes its History,
+// reading them back from disk when they were spilled.
+func historyEncoder(slice encFunc) encFunc {
+	elem := encoderLocked(changeType)
+	return func(e *jsonEncoder, v reflect.Value, depth int) {
+		var res *report.Resource
+		if v.CanAddr() {
+			res = v.Addr().Interface().(*report.Resource)
+		} else {
+			r := v.Interface().(report.Resource)
+			res = &r
+		}
+		if res.History != nil || res.Len() == 0 {
+			slice(e, v.FieldByName("History"), depth)
+			return
+		}
+		e.buf = append(e.buf, '[')
+		for j, c := range res.Changes() {
+			if j > 0 {
+				e.buf = append(e.buf, ',')
+			}
+			e.newline(depth + 1)
+			elem(e, reflect.ValueOf(c).Elem(), depth+1)
+			if len(e.buf) >= flushAt {
+				if e.err != nil {
+					return
+				}
+				e.flush(true)
+			}
+		}
+		e.newline(depth)
+		e.buf = append(e.buf, ']')
+	}
 }
 
 // newSliceEnc writes a slice one element a line, flushing between elements: the histories

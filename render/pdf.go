@@ -9,6 +9,7 @@ import (
 
 	"codeberg.org/go-pdf/fpdf"
 
+	"github.com/auditreport/auditreport/internal/units"
 	"github.com/auditreport/auditreport/report"
 )
 
@@ -610,7 +611,7 @@ func (d *pdfDoc) appendix() {
 	d.para("Each input as read, with its SHA-256 digest: the report can be checked against the logs it came from.", colMuted)
 	var rows [][]string
 	for _, in := range r.Inputs {
-		rows = append(rows, []string{in.Source + "\n" + in.SHA256, humanBytes(in.Bytes), fmt.Sprint(in.Events), fmt.Sprint(in.Malformed), when2(in.FirstEvent) + "\n" + when2(in.LastEvent)})
+		rows = append(rows, []string{in.Source + "\n" + in.SHA256, units.Bytes(in.Bytes), fmt.Sprint(in.Events), fmt.Sprint(in.Malformed), when2(in.FirstEvent) + "\n" + when2(in.LastEvent)})
 	}
 	d.table([]col{{"Input, SHA-256", 0.46, "L"}, {"Size", 0.1, "R"}, {"Events", 0.1, "R"}, {"Unreadable", 0.13, "R"}, {"First, last event", 0.21, "L"}}, rows, nil)
 	if r.Digest != "" {

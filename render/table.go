@@ -12,6 +12,7 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 
+	"github.com/auditreport/auditreport/internal/units"
 	"github.com/auditreport/auditreport/report"
 )
 
@@ -77,7 +78,7 @@ func (t *Table) render(w io.Writer, r *report.Report) error {
 		if in.Compressed {
 			format += "+gzip"
 		}
-		rows = append(rows, []string{in.Source, format, humanBytes(in.Bytes), fmt.Sprint(in.Lines), fmt.Sprint(in.Events), bad,
+		rows = append(rows, []string{in.Source, format, units.Bytes(in.Bytes), fmt.Sprint(in.Lines), fmt.Sprint(in.Events), bad,
 			when(in.FirstEvent, "-"), when(in.LastEvent, "-")})
 	}
 	if quiet > 0 {
@@ -85,7 +86,7 @@ func (t *Table) render(w io.Writer, r *report.Report) error {
 		if quiet < int64(len(r.Inputs)) {
 			label = "… " + fmt.Sprintf("%d more", quiet) + label[len(fmt.Sprint(quiet)):]
 		}
-		rows = append(rows, []string{label, "", humanBytes(quietBytes), "", fmt.Sprint(quietEvents), "0", "", ""})
+		rows = append(rows, []string{label, "", units.Bytes(quietBytes), "", fmt.Sprint(quietEvents), "0", "", ""})
 	}
 	if err := t.table(w, []string{"Input", "Format", "Size", "Lines", "Events", "Unreadable", "First event", "Last event"}, rows, nil); err != nil {
 		return err
@@ -284,17 +285,4 @@ func when(t *time.Time, zero string) string {
 		return zero
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

@@ -120,28 +120,34 @@ type ChartBucket struct {
 	Total  int
 }
 
-// firstStable returns the first n of items in the order a stable sort by cmp gives them,
-// without sorting the rest: a section shows a few rows of tens of thousands of changes.
-func firstStable[T any](items []T, n int, cmp func(a, b T) int) []T {
-	top := make([]T, 0, min(n, len(items)))
-	for _, it := range items {
-		if len(top) == n && (n == 0 || cmp(it, top[n-1]) >= 0) {
-			continue // not before the last kept: an equal one came first
-		}
-		// After every kept one that is not after it, as a stable sort puts it.
-		at, _ := slices.BinarySearchFunc(top, it, func(kept, it T) int {
-			if cmp(kept, it) <= 0 {
-				return -1
-			}
-			return 1
-		})
-		if len(top) < n {
-			top = append(top, it)
-		}
-		copy(top[at+1:], top[at:len(top)-1])
-		top[at] = it
+// firstN keeps the first n of the items added in the order a stable sort by cmp gives
+// them, without keeping or sorting the rest: a section shows a few rows of tens of
+// thousands of changes.
+type firstN[T any] struct {
+	n     int
+	cmp   func(a, b T) int
+	top   []T
+	total int
+}
+
+func (f *firstN[T]) add(it T) {
+	f.total++
+	n := f.n
+	if len(f.top) == n && (n == 0 || f.cmp(it, f.top[n-1]) >= 0) {
+		return // not before the last kept: an equal one came first
 	}
-	return top
+	// After every kept one that is not after it, as a stable sort puts it.
+	at, _ := slices.BinarySearchFunc(f.top, it, func(kept, it T) int {
+		if f.cmp(kept, it) <= 0 {
+			return -1
+		}
+		return 1
+	})
+	if len(f.top) < n {
+		f.top = append(f.top, it)
+	}
+	copy(f.top[at+1:], f.top[at:len(f.top)-1])
+	f.top[at] = it
 }
 
 // NewView builds the view of r with sections of at most maxRows rows (0: DefaultMaxRows).
@@ -164,38 +170,39 @@ func NewView(r *report.Report, maxRows int) *View {
 		res *report.Resource
 		c   *report.Change
 	}
-	byKind := map[string][]item{}
-	var kinds []string
-	var policy []item
-	for i := range r.Resources {
-		res := &r.Resources[i]
-		for j := range res.History {
-			c := &res.History[j]
-			if c.Class != report.ClassConfiguration || c.NoOp() {
-				continue
-			}
-			k := KindLabel(res.Kind, res.Group)
-			if _, ok := byKind[k]; !ok {
-				kinds = append(kinds, k)
-			}
-			byKind[k] = append(byKind[k], item{res, c})
-			if isPolicyKind(res) {
-				policy = append(policy, item{res, c})
-			}
-		}
-	}
 	byTime := func(a, b item) int {
 		if c := a.c.Time.Compare(b.c.Time); c != 0 {
 			return c
 		}
 		return strings.Compare(a.c.AuditID, b.c.AuditID)
 	}
-	section := func(title, kind string, items []item) Section {
-		s := Section{Title: title, Kind: kind, Total: len(items)}
-		if len(items) > maxRows {
-			s.More = len(items) - maxRows
+	// The histories are read once, keeping each section's first rows: they may be on
+	// disk, and a section shows a few rows of tens of thousands.
+	byKind := map[string]*firstN[item]{}
+	var kinds []string
+	policy := &firstN[item]{n: maxRows, cmp: byTime}
+	for i := range r.Resources {
+		res := &r.Resources[i]
+		for _, c := range res.Changes() {
+			if c.Class != report.ClassConfiguration || c.NoOp() {
+				continue
+			}
+			k := KindLabel(res.Kind, res.Group)
+			top := byKind[k]
+			if top == nil {
+				top = &firstN[item]{n: maxRows, cmp: byTime}
+				byKind[k] = top
+				kinds = append(kinds, k)
+			}
+			top.add(item{res, c})
+			if isPolicyKind(res) {
+				policy.add(item{res, c})
+			}
 		}
-		for _, it := range firstStable(items, maxRows, byTime) {
+	}
+	section := func(title, kind string, top *firstN[item]) Section {
+		s := Section{Title: title, Kind: kind, Total: top.total, More: top.total - len(top.top)}
+		for _, it := range top.top {
 			s.Rows = append(s.Rows, row(it.res, it.c))
 		}
 		return s
@@ -410,8 +417,8 @@ func PeriodText(p report.Period) string {
 // chart buckets configuration changes by time and kind.
 func chart(r *report.Report, kinds []string) Chart {
 	var first, last time.Time
-	for _, res := range r.Resources {
-		for _, c := range res.History {
+	for i := range r.Resources {
+		for _, c := range r.Resources[i].Changes() {
 			if c.Class != report.ClassConfiguration || c.NoOp() {
 				continue
 			}
@@ -449,8 +456,9 @@ func chart(r *report.Report, kinds []string) Chart {
 	for i := range ch.Buckets {
 		ch.Buckets[i] = ChartBucket{Start: start.Add(time.Duration(i) * ch.Step), Counts: make([]int, len(kinds))}
 	}
-	for _, res := range r.Resources {
-		for _, c := range res.History {
+	for i := range r.Resources {
+		res := &r.Resources[i]
+		for _, c := range res.Changes() {
 			if c.Class != report.ClassConfiguration || c.NoOp() {
 				continue
 			}

@@ -1,12 +1,14 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/internal/spill"
 	"github.com/auditreport/auditreport/report/posture"
 )
 
@@ -64,6 +66,11 @@ type Options struct {
 	APIServerCount int
 	// Evidence names the evidence manifest the run writes with the report (--evidence).
 	Evidence *EvidenceRef
+	// TmpDir is where histories go once they pass SpillAbove bytes in memory ("": the
+	// system's temporary folder); a negative SpillAbove keeps them in memory, 0 means
+	// DefaultSpillAbove. The report's Close releases what was written.
+	TmpDir     string
+	SpillAbove int
 }
 
 // decoded is an event with its response body decoded, on its way to the tracker.
@@ -82,7 +89,7 @@ const (
 )
 
 // Build reads the sources and returns the report.
-func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, error) {
+func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report, err error) {
 	kinds := opts.Kinds
 	if len(kinds) == 0 {
 		kinds = DefaultKinds
@@ -99,6 +106,9 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	if opts.Period.End != nil {
 		ropts.To = *opts.Period.End
 	}
+	// A failure to keep the histories on disk stops the reading.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	rd := audit.NewReader(ctx, sources, ropts)
 	defer rd.Close()
 
@@ -110,6 +120,15 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 		rep.Scope = append(rep.Scope, k.String())
 	}
 	t := newTracker(opts.Period, opts.Noise, !opts.ShowSecrets)
+	if opts.SpillAbove >= 0 {
+		t.rows, t.spillAbove = &rowStore{store: spill.New(opts.TmpDir)}, cmp.Or(opts.SpillAbove, DefaultSpillAbove)
+		rep.rows = t.rows
+		defer func() {
+			if err != nil {
+				rep.Close()
+			}
+		}()
+	}
 	eng, err := posture.New(posture.Options{Start: timeOr(opts.Period.Start), End: timeOr(opts.Period.End), Scope: opts.Posture})
 	if err != nil {
 		return nil, err
@@ -188,19 +207,28 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 		for _, d := range batch {
 			tq.push(d, apply)
 		}
+		if t.rows != nil && t.rows.store.Err() != nil {
+			stop()
+		}
 	}
 	tq.flush(apply)
+	if t.rows != nil && t.rows.store.Err() != nil {
+		return nil, spillError(t.rows.store.Err(), opts.Progress, sources)
+	}
 	if readErr != nil {
 		return nil, readErr
 	}
 	var hist Summary
-	rep.Resources, rep.FailedAttempts, hist = t.finish()
+	if rep.Resources, rep.FailedAttempts, hist, err = t.finish(); err != nil {
+		return nil, spillError(err, opts.Progress, sources)
+	}
 	rep.Posture = finishPosture()
 	s := &rep.Summary
-	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects = hist.Changes, hist.SubresourceChanges, hist.FailedAttempts, hist.Objects
+	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects, s.NoOp = hist.Changes, hist.SubresourceChanges, hist.FailedAttempts, hist.Objects, hist.NoOp
 	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = hist.DryRuns, hist.UnknownBaseline, hist.NoDiff, hist.Kinds, hist.Actors
-	settle(s, rep.Resources)
-	RowIDs(rep)
+	if err := RowIDs(rep); err != nil {
+		return nil, err
+	}
 	inputs := rd.Inputs()
 	holes := opts.Holes
 	if holes.Min <= 0 {
@@ -220,7 +248,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (*Report, 
 	if window <= 0 {
 		window = audit.DefaultWindow
 	}
-	cover(coverageInput{inputs: inputs, reqs: withConditional(reqs), period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder, window: window,
+	cover(coverageInput{unknown: t.tally.unknown, inputs: inputs, reqs: withConditional(reqs), period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder, window: window,
 		expected: opts.APIServers, expectedN: opts.APIServerCount})
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
 	// Events read, each once: a rotated copy and the current file, or two exports, may

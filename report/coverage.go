@@ -640,6 +640,8 @@ type coverageInput struct {
 	// expected names the API servers the user says exist; expectedN says how many.
 	expected  []string
 	expectedN int
+	// unknown counts each kind's changes with an unknown baseline (tally.unknown).
+	unknown map[audit.Kind]int64
 }
 
 // cover fills the report's coverage, gaps, score and verdict, and notes on ci.inputs which
@@ -652,19 +654,12 @@ func cover(ci coverageInput) {
 		in := &ci.inputs[i]
 		in.Notes = append(slices.Clip(in.Notes), n...)
 	}
+	// The summary counts each kind's changes; no-ops are not among them.
 	changes := map[audit.Kind]int64{}
-	unknown := map[audit.Kind]int64{}
-	for _, res := range r.Resources {
-		k := audit.Kind{Group: res.Group, Resource: res.Resource}
-		for _, c := range res.History {
-			if c.Class == ClassConfiguration && !c.NoOp() {
-				changes[k]++
-			}
-			if c.Baseline == BaselineUnknown {
-				unknown[k]++
-			}
-		}
+	for _, ks := range r.Summary.Kinds {
+		changes[audit.Kind{Group: ks.Group, Resource: ks.Resource}] = ks.Changes
 	}
+	unknown := ci.unknown
 	// API servers that record none of the required kinds are other logs (OpenShift's
 	// oauth-server, an aggregated API server): they are not compared with the others.
 	// A server whose events all fall outside the period recorded nothing in it, of any kind:
@@ -1094,7 +1089,7 @@ func memberships(resources []Resource) []membership {
 		if res.Group != "" || res.Resource != "endpoints" || res.Namespace != "default" || res.Name != "kubernetes" {
 			continue
 		}
-		for _, c := range res.History {
+		for _, c := range res.Changes() {
 			m := membership{at: c.Time, id: c.ID}
 			seen := false
 			for _, d := range c.Diff {

@@ -70,6 +70,14 @@ type tracker struct {
 	// brings its own copies of them.
 	strs  map[string]string
 	lists map[string][]string
+	// tally counts the rows as they are recorded (the summary).
+	tally tally
+	// rows, when set, is where the histories go once the rows held pass spillAbove bytes;
+	// holding are the resources with rows in memory.
+	rows       *rowStore
+	spillAbove int
+	held       int
+	holding    []*Resource
 }
 
 // maxShared bounds what strs and lists keep: beyond it, strings are kept as they come.
@@ -191,6 +199,9 @@ func (t *tracker) add(ae *audit.Event, resp any, inPeriod bool) {
 	t.apply(ae, resp, inPeriod)
 	if t.observer != nil && len(t.touched) > 0 {
 		t.flush(ae)
+	}
+	if t.rows != nil && t.held > t.spillAbove {
+		t.spill() // a failure stays in the store, where Build finds it
 	}
 }
 
@@ -400,6 +411,7 @@ func (t *tracker) record(e *event, o *object, c Change) {
 	}
 	o.out.Kind, o.out.UID = o.kind, o.uid
 	o.out.History = append(o.out.History, c)
+	t.hold(o.out)
 	if t.observer != nil {
 		t.touch(o)
 		t.touched[t.touchedAt[o]].c = &o.out.History[len(o.out.History)-1]
@@ -792,6 +804,7 @@ func (t *tracker) deleteCollection(e *event) {
 			t.collections[ck] = r
 		}
 		r.History = append(r.History, c)
+		t.hold(r)
 	}
 }
 
@@ -912,7 +925,16 @@ func (t *tracker) snapshot(k objKey, s obj) {
 }
 
 // finish returns the histories, sorted, and the failed attempts, and completes the summary.
-func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary) {
+// Once any rows were spilled, all are: the resources then read theirs from the store.
+func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary, error) {
+	if t.rows != nil && t.rows.store.Size() > 0 {
+		if err := t.spill(); err != nil {
+			return nil, nil, Summary{}, err
+		}
+		if err := t.rows.store.Seal(); err != nil {
+			return nil, nil, Summary{}, err
+		}
+	}
 	var out []Resource
 	for _, o := range t.objects {
 		if o.out != nil {
@@ -939,99 +961,32 @@ func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary) {
 		}
 		return a.AuditID < b.AuditID
 	})
-	s := t.sum
-	kinds := map[objKey]*KindSummary{}
-	kindOfKey := func(group, resource, kind string) *KindSummary {
-		k := objKey{group: group, resource: resource}
-		ks := kinds[k]
-		if ks == nil {
-			ks = &KindSummary{Kind: kind, Group: group, Resource: resource}
-			kinds[k] = ks
-		}
-		if ks.Kind == "" {
-			ks.Kind = kind
-		}
-		return ks
-	}
-	actors := map[string]*ActorSummary{}
-	actor := func(name string) *ActorSummary {
-		if name == "" {
-			name = "(not logged)"
-		}
-		a := actors[name]
-		if a == nil {
-			a = &ActorSummary{User: name}
-			actors[name] = a
-		}
-		return a
-	}
+	tl := &t.tally
 	for i := range out {
 		r := &out[i]
-		ks := kindOfKey(r.Group, r.Resource, r.Kind)
+		ks := tl.kind(r.Group, r.Resource, r.Kind)
 		if !r.Collection {
-			s.Objects++
+			tl.sum.Objects++
 			ks.Objects++
-		}
-		for j := range r.History {
-			c := &r.History[j]
-			if c.Baseline == BaselineUnknown {
-				s.UnknownBaseline++
-			}
-			a := actor(c.Actor())
-			if c.Class == ClassSubresource {
-				s.SubresourceChanges++
-				ks.SubresourceChanges++
-				a.SubresourceChanges++
-				continue
-			}
-			s.Changes++
-			ks.Changes++
-			a.Changes++
-			switch c.Action {
-			case ActionCreated:
-				ks.Created++
-			case ActionModified:
-				ks.Modified++
-			case ActionDeleted, ActionFinalized, ActionCollection, ActionWithNamespace:
-				ks.Deleted++
-			}
 		}
 	}
 	for _, f := range t.failed {
-		s.FailedAttempts++
-		kindOfKey(f.Group, f.Resource, kindName(f.Resource)).FailedAttempts++
+		tl.sum.FailedAttempts++
+		tl.kind(f.Group, f.Resource, kindName(f.Resource)).FailedAttempts++
 		name := f.User
 		if f.ImpersonatedUser != "" {
 			name = f.ImpersonatedUser
 		}
-		actor(name).FailedAttempts++
+		tl.actor(name).FailedAttempts++
 	}
 	for k, n := range t.dryRuns {
-		kindOfKey(k.group, k.resource, kindName(k.resource)).DryRuns += n
-		actor(k.actor).DryRuns += n
+		tl.kind(k.group, k.resource, kindName(k.resource)).DryRuns += n
+		tl.actor(k.actor).DryRuns += n
 	}
-	for _, ks := range kinds {
-		s.Kinds = append(s.Kinds, *ks)
-	}
-	sort.Slice(s.Kinds, func(i, j int) bool {
-		return lessKey(objKey{group: s.Kinds[i].Group, resource: s.Kinds[i].Resource}, objKey{group: s.Kinds[j].Group, resource: s.Kinds[j].Resource})
-	})
-	for _, a := range actors {
-		s.Actors = append(s.Actors, *a)
-	}
-	sort.Slice(s.Actors, func(i, j int) bool {
-		a, b := s.Actors[i], s.Actors[j]
-		if a.Changes != b.Changes {
-			return a.Changes > b.Changes
-		}
-		if a.FailedAttempts != b.FailedAttempts {
-			return a.FailedAttempts > b.FailedAttempts
-		}
-		if a.SubresourceChanges != b.SubresourceChanges {
-			return a.SubresourceChanges > b.SubresourceChanges
-		}
-		return a.User < b.User
-	})
+	tl.tables()
+	s := t.sum
+	s.Changes, s.SubresourceChanges, s.NoOp, s.UnknownBaseline = tl.sum.Changes, tl.sum.SubresourceChanges, tl.sum.NoOp, tl.sum.UnknownBaseline
+	s.Objects, s.FailedAttempts, s.Kinds, s.Actors = tl.sum.Objects, tl.sum.FailedAttempts, tl.sum.Kinds, tl.sum.Actors
 	if out == nil {
 		out = []Resource{}
 	}
@@ -1039,5 +994,5 @@ func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary) {
 	if failed == nil {
 		failed = []FailedAttempt{}
 	}
-	return out, failed, s
+	return out, failed, s, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/internal/spill"
 	"github.com/auditreport/auditreport/report/posture"
 )
 
@@ -61,6 +62,8 @@ type Report struct {
 	// Evidence names the evidence manifest written with the report, when one is.
 	Evidence *EvidenceRef `json:"evidence,omitempty"`
 	Warnings []string     `json:"warnings,omitempty"`
+
+	rows *rowStore // the spilled histories, if any
 }
 
 // Tool names the program and command line that made a report.
@@ -103,14 +106,20 @@ const (
 // Resource is one object and its changes in the period. An entry with Collection set and
 // no name stands for a collection (deletecollection requests).
 type Resource struct {
-	Kind       string   `json:"kind"`
-	Group      string   `json:"group"`
-	Resource   string   `json:"resource"`
-	Namespace  string   `json:"namespace,omitempty"`
-	Name       string   `json:"name"`
-	UID        string   `json:"uid,omitempty"`
-	Collection bool     `json:"collection,omitempty"`
-	History    []Change `json:"history"`
+	Kind       string `json:"kind"`
+	Group      string `json:"group"`
+	Resource   string `json:"resource"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+	UID        string `json:"uid,omitempty"`
+	Collection bool   `json:"collection,omitempty"`
+	// History is the object's changes in order, unless they were spilled to disk: read
+	// them with Changes, which serves both.
+	History []Change `json:"history"`
+
+	rows  *rowStore   // the spilled histories, when History was spilled
+	list  *spill.List // this object's rows in them
+	index int         // the resource's place in Report.Resources
 }
 
 // Change is one write to an object that took effect, or one consequence of such a write

@@ -1,9 +1,12 @@
 package report
 
 import (
+	"cmp"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
-	"fmt"
+	"slices"
+	"strconv"
 )
 
 // rowIDLength is how many hex digits of the auditID's SHA-256 a row ID has: 8 are easy to
@@ -17,49 +20,117 @@ func ShortID(auditID string, digits int) string {
 	return hex.EncodeToString(sum[:])[:digits]
 }
 
+// rowKey is the first 64 bits of an auditID's SHA-256: its row ID's digits, and, for
+// telling requests apart, the request (two auditIDs share it with a chance of one in 2^64).
+func rowKey(auditID string) uint64 {
+	sum := sha256.Sum256([]byte(auditID))
+	return binary.BigEndian.Uint64(sum[:8])
+}
+
+// rowIDs is what a row's ID depends on beyond its auditID: whether another request of the
+// report shares its 8 digits, and its rank among the rows of a request that made several.
+type rowIDs struct {
+	long map[uint32]bool // the first 32 bits of keys two requests share
+	rank map[rowPos]int  // 2, 3, ... for the rows after a request's first
+}
+
+// rowPos is a row's place: its resource's index and its own; failed attempts have
+// resource -1.
+type rowPos struct{ res, row int }
+
+func (ids *rowIDs) id(auditID string, res, row int) string {
+	digits := rowIDLength
+	if ids.long[uint32(rowKey(auditID)>>32)] {
+		digits = 12
+	}
+	id := ShortID(auditID, digits)
+	if n := ids.rank[rowPos{res, row}]; n > 1 {
+		id += "." + strconv.Itoa(n)
+	}
+	return id
+}
+
 // RowIDs gives every change and failed attempt its row ID (Change.ID): the short form of its
 // auditID, 12 digits where two requests of the report share 8, and ".2", ".3", ... after the
 // first row of a request that made several (a deletecollection, a namespace's removal).
-// The same report gives the same IDs in every format.
-func RowIDs(r *Report) {
-	bases := map[string]map[string]bool{}
-	see := func(auditID string) {
-		b := ShortID(auditID, rowIDLength)
-		if bases[b] == nil {
-			bases[b] = map[string]bool{}
+// The same report gives the same IDs in every format. Spilled histories get theirs as they
+// are read back (Resource.Changes).
+func RowIDs(r *Report) error {
+	// Every row's key, in the report's order; sorted, they tell the shared digits and the
+	// requests of several rows without a map of every auditID.
+	var keys []uint64
+	for i := range r.Resources {
+		res := &r.Resources[i]
+		if res.rows == nil {
+			for j := range res.History {
+				keys = append(keys, rowKey(res.History[j].AuditID))
+			}
+			continue
 		}
-		bases[b][auditID] = true
-	}
-	for _, res := range r.Resources {
-		for _, c := range res.History {
-			see(c.AuditID)
+		var bad error
+		err := res.rows.store.Each(res.list, func(rec []byte) bool {
+			id, err := auditIDOf(rec)
+			bad = err
+			keys = append(keys, rowKey(id))
+			return err == nil
+		})
+		if err = cmp.Or(err, bad); err != nil {
+			return res.rows.store.Fail(err)
 		}
 	}
 	for _, f := range r.FailedAttempts {
-		see(f.AuditID)
+		keys = append(keys, rowKey(f.AuditID))
 	}
-	id := func(auditID string) string {
-		b := ShortID(auditID, rowIDLength)
-		if len(bases[b]) > 1 {
-			return ShortID(auditID, 12)
+	sorted := slices.Clone(keys)
+	slices.Sort(sorted)
+	ids := &rowIDs{long: map[uint32]bool{}, rank: map[rowPos]int{}}
+	several := map[uint64]int{}
+	for k := 1; k < len(sorted); k++ {
+		a, b := sorted[k-1], sorted[k]
+		switch {
+		case a == b:
+			several[a] = 0
+		case a>>32 == b>>32:
+			ids.long[uint32(a>>32)] = true
 		}
-		return b
 	}
-	rows := map[string]int{}
-	for i := range r.Resources {
-		for j := range r.Resources[i].History {
-			c := &r.Resources[i].History[j]
-			c.ID = id(c.AuditID)
-			if rows[c.AuditID]++; rows[c.AuditID] > 1 {
-				c.ID += fmt.Sprintf(".%d", rows[c.AuditID])
+	sorted = nil
+	at := 0
+	rank := func(pos rowPos) {
+		if n, ok := several[keys[at]]; ok {
+			several[keys[at]] = n + 1
+			if n > 0 {
+				ids.rank[pos] = n + 1
 			}
 		}
+		at++
 	}
-	for i := range r.FailedAttempts {
-		f := &r.FailedAttempts[i]
-		f.ID = id(f.AuditID)
-		if rows[f.AuditID]++; rows[f.AuditID] > 1 {
-			f.ID += fmt.Sprintf(".%d", rows[f.AuditID])
+	for i := range r.Resources {
+		res := &r.Resources[i]
+		for j := range res.Len() {
+			rank(rowPos{i, j})
 		}
 	}
+	for j := range r.FailedAttempts {
+		rank(rowPos{-1, j})
+	}
+	for i := range r.Resources {
+		res := &r.Resources[i]
+		res.index = i
+		if res.rows != nil {
+			continue
+		}
+		for j := range res.History {
+			c := &res.History[j]
+			c.ID = ids.id(c.AuditID, i, j)
+		}
+	}
+	for j := range r.FailedAttempts {
+		f := &r.FailedAttempts[j]
+		f.ID = ids.id(f.AuditID, -1, j)
+	}
+	if r.rows != nil {
+		r.rows.ids = ids
+	}
+	return nil
 }

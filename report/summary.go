@@ -4,56 +4,110 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+
+	"github.com/auditreport/auditreport/audit"
 )
 
-// settle makes the per-kind and per-actor counts add up to the totals as a reader reconciles
-// them: a write that changed no field is a no-op, not a change, and a deletion that only set
+// tally counts the rows as they are recorded, so that the summary needs no second look at
+// histories that may be on disk by the end. The counts add up as a reader reconciles them:
+// a write that changed no field is a no-op, not a change, and a deletion that only set
 // deletionTimestamp has its own column, so Created, Modified, Deleted and DeletionRequested
 // of a kind sum to its Changes, and every column sums to the total of the same name.
-func settle(s *Summary, resources []Resource) {
-	kinds := map[[2]string]*KindSummary{}
-	for i := range s.Kinds {
-		kinds[[2]string{s.Kinds[i].Group, s.Kinds[i].Resource}] = &s.Kinds[i]
-	}
-	actors := map[string]*ActorSummary{}
-	for i := range s.Actors {
-		actors[s.Actors[i].User] = &s.Actors[i]
-	}
-	actor := func(c *Change) *ActorSummary {
-		name := c.Actor()
-		if name == "" {
-			name = "(not logged)"
+type tally struct {
+	sum    Summary
+	kinds  map[objKey]*KindSummary
+	actors map[string]*ActorSummary
+	// unknown counts the rows of each kind whose earlier state was not known, for coverage.
+	unknown map[audit.Kind]int64
+}
+
+func (t *tally) kind(group, resource, kind string) *KindSummary {
+	k := objKey{group: group, resource: resource}
+	ks := t.kinds[k]
+	if ks == nil {
+		if t.kinds == nil {
+			t.kinds = map[objKey]*KindSummary{}
 		}
-		return actors[name]
+		ks = &KindSummary{Kind: kind, Group: group, Resource: resource}
+		t.kinds[k] = ks
 	}
-	for _, r := range resources {
-		ks := kinds[[2]string{r.Group, r.Resource}]
-		for j := range r.History {
-			c := &r.History[j]
-			switch {
-			case c.NoOp():
-				s.Changes--
-				s.NoOp++
-				if ks != nil {
-					ks.Changes--
-					ks.Modified--
-					ks.NoOp++
-				}
-				if a := actor(c); a != nil {
-					a.Changes--
-					a.NoOp++
-				}
-			case c.Class != ClassConfiguration:
-			case c.Action == ActionDeletionRequested && ks != nil:
-				ks.DeletionRequested++
-			case c.Action == ActionDeleteCollection && ks != nil:
-				// The request on a collection: a deletion, whichever objects it removed.
-				ks.Deleted++
-			}
+	if ks.Kind == "" {
+		ks.Kind = kind
+	}
+	return ks
+}
+
+func (t *tally) actor(name string) *ActorSummary {
+	if name == "" {
+		name = "(not logged)"
+	}
+	a := t.actors[name]
+	if a == nil {
+		if t.actors == nil {
+			t.actors = map[string]*ActorSummary{}
 		}
+		a = &ActorSummary{User: name}
+		t.actors[name] = a
 	}
-	// Most changes first, as before the no-ops were taken out.
-	slices.SortStableFunc(s.Actors, func(a, b ActorSummary) int {
+	return a
+}
+
+// row counts one change to an object of res's kind.
+func (t *tally) row(res *Resource, c *Change) {
+	s := &t.sum
+	ks := t.kind(res.Group, res.Resource, res.Kind)
+	a := t.actor(c.Actor())
+	if c.Baseline == BaselineUnknown {
+		s.UnknownBaseline++
+		if t.unknown == nil {
+			t.unknown = map[audit.Kind]int64{}
+		}
+		t.unknown[audit.Kind{Group: res.Group, Resource: res.Resource}]++
+	}
+	switch {
+	case c.Class == ClassSubresource:
+		s.SubresourceChanges++
+		ks.SubresourceChanges++
+		a.SubresourceChanges++
+		return
+	case c.NoOp():
+		s.NoOp++
+		ks.NoOp++
+		a.NoOp++
+		return
+	}
+	s.Changes++
+	ks.Changes++
+	a.Changes++
+	switch c.Action {
+	case ActionCreated:
+		ks.Created++
+	case ActionModified:
+		ks.Modified++
+	case ActionDeleted, ActionFinalized, ActionCollection, ActionWithNamespace:
+		ks.Deleted++
+	case ActionDeletionRequested:
+		ks.DeletionRequested++
+	case ActionDeleteCollection:
+		// The request on a collection: a deletion, whichever objects it removed.
+		ks.Deleted++
+	}
+}
+
+// tables puts the kinds and actors into the summary, in the order the reports show them:
+// kinds by group and resource, actors with the most changes first.
+func (t *tally) tables() {
+	s := &t.sum
+	for _, ks := range t.kinds {
+		s.Kinds = append(s.Kinds, *ks)
+	}
+	slices.SortFunc(s.Kinds, func(a, b KindSummary) int {
+		return cmp.Or(strings.Compare(a.Group, b.Group), strings.Compare(a.Resource, b.Resource))
+	})
+	for _, a := range t.actors {
+		s.Actors = append(s.Actors, *a)
+	}
+	slices.SortFunc(s.Actors, func(a, b ActorSummary) int {
 		return cmp.Or(cmp.Compare(b.Changes, a.Changes), cmp.Compare(b.FailedAttempts, a.FailedAttempts),
 			cmp.Compare(b.SubresourceChanges, a.SubresourceChanges), strings.Compare(a.User, b.User))
 	})

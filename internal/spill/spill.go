@@ -1,0 +1,262 @@
+// Package spill keeps lists of records in a temporary file, so that what a run collects
+// over a long period does not stay in memory: a report's histories.
+//
+// Records are appended to a list a block at a time; each block is S2-compressed and names
+// the block before it, so a list costs a few words of memory whatever it holds. The file is
+// removed as soon as it is made (where the system allows: it stays readable through the
+// open descriptor), so nothing is left behind whether the run ends, fails or is killed.
+package spill
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+
+	"github.com/klauspost/compress/s2"
+
+	"github.com/auditreport/auditreport/internal/units"
+)
+
+// Store is a temporary file of lists of records. Appending is for one goroutine; once
+// Seal is called, lists may be read from several at once.
+type Store struct {
+	dir  string
+	f    *os.File
+	path string // the file's name while it could not be removed; "" once removed
+	buf  []byte // blocks not yet written
+	off  int64  // the file's length, with buf
+	zbuf []byte
+
+	mu  sync.Mutex
+	err error // the first failure: every later call returns it
+}
+
+// List is a list of records in a Store: where its last block is and how many it holds.
+type List struct {
+	last int64 // the offset of the last block, -1 when none
+	n    int
+}
+
+// Len is how many records the list holds.
+func (l *List) Len() int {
+	if l == nil {
+		return 0
+	}
+	return l.n
+}
+
+// header is a block's: the previous block's offset (-1: none), its record count and its
+// compressed length.
+const headerSize = 16
+
+// flushAt is how much of written blocks is kept before it goes to the file.
+const flushAt = 1 << 20
+
+// New makes a store whose file will be in dir ("" for the system's temporary folder). The
+// file is made on the first append.
+func New(dir string) *Store {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	return &Store{dir: dir}
+}
+
+// Dir is the folder the store's file is in.
+func (s *Store) Dir() string { return s.dir }
+
+// Size is how many bytes the store's file holds (or will once written).
+func (s *Store) Size() int64 { return s.off }
+
+// Append adds records, each given whole in recs (lengths in ns), to l as one block.
+func (s *Store) Append(l *List, recs []byte, count int) error {
+	if err := s.Err(); err != nil {
+		return err
+	}
+	if s.f == nil {
+		if err := s.create(); err != nil {
+			return err
+		}
+	}
+	s.zbuf = s2.Encode(s.zbuf[:cap(s.zbuf)], recs)
+	if len(s.zbuf) > 1<<31-1 || count > 1<<31-1 {
+		return s.Fail(errors.New("spill: a block of more than 2 GiB"))
+	}
+	var h [headerSize]byte
+	prev := int64(-1)
+	if l.n > 0 {
+		prev = l.last
+	}
+	binary.LittleEndian.PutUint64(h[0:], uint64(prev))
+	binary.LittleEndian.PutUint32(h[8:], uint32(count))
+	binary.LittleEndian.PutUint32(h[12:], uint32(len(s.zbuf)))
+	l.last, l.n = s.off, l.n+count
+	s.buf = append(append(s.buf, h[:]...), s.zbuf...)
+	s.off += int64(headerSize + len(s.zbuf))
+	if len(s.buf) >= flushAt {
+		return s.flush()
+	}
+	return nil
+}
+
+func (s *Store) create() error {
+	f, err := os.CreateTemp(s.dir, "auditreport-spill-*")
+	if err != nil {
+		return s.Fail(&Error{Dir: s.dir, Op: "making a temporary file", Err: err})
+	}
+	s.f = f
+	if os.Remove(f.Name()) != nil {
+		s.path = f.Name() // removed on Close instead
+	}
+	return nil
+}
+
+func (s *Store) flush() error {
+	if err := s.Err(); len(s.buf) == 0 || err != nil {
+		return err
+	}
+	written := s.off - int64(len(s.buf))
+	if _, err := s.f.WriteAt(s.buf, written); err != nil {
+		return s.Fail(&Error{Dir: s.dir, Op: "writing", Err: err, Written: written})
+	}
+	s.buf = s.buf[:0]
+	return nil
+}
+
+// Seal writes what is buffered; the lists can then be read.
+func (s *Store) Seal() error {
+	if s.f == nil {
+		return s.Err()
+	}
+	err := s.flush()
+	s.buf, s.zbuf = nil, nil
+	return err
+}
+
+// Err is the first error the store met.
+func (s *Store) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// Fail records err as the store's failure, unless it has one, and returns the failure.
+func (s *Store) Fail(err error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		s.err = err
+	}
+	return s.err
+}
+
+// Each calls fn with every record of l in the order appended, until fn returns false. The
+// record's bytes are valid only during the call.
+func (s *Store) Each(l *List, fn func(rec []byte) bool) error {
+	if l == nil || l.n == 0 {
+		return nil
+	}
+	if err := s.Err(); err != nil {
+		return err
+	}
+	// The blocks name their predecessors: walk back to the first, then read forward.
+	type block struct {
+		off int64
+		n   uint32
+		z   uint32
+	}
+	var blocks []block
+	var h [headerSize]byte
+	for off := l.last; off >= 0; {
+		if _, err := s.f.ReadAt(h[:], off); err != nil {
+			return s.readErr(err)
+		}
+		blocks = append(blocks, block{off, binary.LittleEndian.Uint32(h[8:]), binary.LittleEndian.Uint32(h[12:])})
+		off = int64(binary.LittleEndian.Uint64(h[0:]))
+	}
+	bufs := bufPool.Get().(*buffers)
+	defer bufPool.Put(bufs)
+	for i := len(blocks) - 1; i >= 0; i-- {
+		b := blocks[i]
+		if cap(bufs.z) < int(b.z) {
+			bufs.z = make([]byte, b.z)
+		}
+		z := bufs.z[:b.z]
+		if _, err := s.f.ReadAt(z, b.off+headerSize); err != nil {
+			return s.readErr(err)
+		}
+		raw, err := s2.Decode(bufs.raw[:cap(bufs.raw)], z)
+		if err != nil {
+			return s.readErr(err)
+		}
+		bufs.raw = raw
+		for k := uint32(0); k < b.n; k++ {
+			size, w := binary.Uvarint(raw)
+			if w <= 0 || uint64(len(raw)-w) < size {
+				return s.readErr(errors.New("a record runs past its block"))
+			}
+			if !fn(raw[w : w+int(size)]) {
+				return nil
+			}
+			raw = raw[w+int(size):]
+		}
+	}
+	return nil
+}
+
+type buffers struct{ z, raw []byte }
+
+var bufPool = sync.Pool{New: func() any { return new(buffers) }}
+
+func (s *Store) readErr(err error) error {
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return &Error{Dir: s.dir, Op: "reading back", Err: err}
+}
+
+// Close releases the file (and removes it where it could not be removed when made).
+func (s *Store) Close() error {
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	if s.path != "" {
+		if rerr := os.Remove(s.path); err == nil {
+			err = rerr
+		}
+	}
+	s.f = nil
+	return err
+}
+
+// AppendRecord adds one record, length first, to a block being built.
+func AppendRecord(block, rec []byte) []byte {
+	return append(binary.AppendUvarint(block, uint64(len(rec))), rec...)
+}
+
+// Error is a failure of the store, naming its folder.
+type Error struct {
+	Dir     string
+	Op      string
+	Err     error
+	Written int64 // bytes written before a write failed
+}
+
+func (e *Error) Error() string {
+	msg := fmt.Sprintf("temporary folder %s: %s the histories: %v", e.Dir, e.Op, e.Err)
+	if e.Op == "writing" {
+		msg += fmt.Sprintf(" (%s written)", units.Bytes(e.Written))
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// NoSpace reports whether err is a full disk (or quota).
+func NoSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG)
+}
