@@ -33,6 +33,7 @@ fuzz:
 	$(GO) test ./report -run '^$$' -fuzz '^FuzzDiff$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report -run '^$$' -fuzz '^FuzzSnapshot$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report -run '^$$' -fuzz '^FuzzBuild$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./report -run '^$$' -fuzz '^FuzzRowCodec$$' -fuzztime $(FUZZTIME)
 
 # Throughput and memory on generated logs, as ratios to cat and jq measured in the same run;
 # then the same log as thousands of rotated files against one file (goal: within 1.5x).

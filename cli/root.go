@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/internal/units"
 	"github.com/auditreport/auditreport/render"
 	"github.com/auditreport/auditreport/report"
 	"github.com/auditreport/auditreport/report/posture"
@@ -54,6 +55,7 @@ type reportOptions struct {
 	HoleFactor float64
 	Window     time.Duration
 	TmpDir     string
+	SpillAbove int
 	Evidence   string
 	SignKey    string
 	APIServers string
@@ -88,6 +90,10 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.HoleMin, "hole-min", report.DefaultHoleRule.Min, "shortest stretch without events that can be a time hole")
 	fs.Float64Var(&o.HoleFactor, "hole-factor", report.DefaultHoleRule.Factor, "a time hole is longer than this many times the source's median gap between events")
 	fs.StringVar(&o.TmpDir, "tmp-dir", "", "folder for the histories of a long period while the report is made (default $TMPDIR or /tmp); its file is removed as soon as it is made, so nothing is left behind")
+	// How many bytes of histories stay in memory before they go to --tmp-dir: the tests
+	// lower it to spill small logs; users have no reason to.
+	fs.IntVar(&o.SpillAbove, "spill-above", 0, "bytes of histories held in memory before they go to --tmp-dir")
+	fs.MarkHidden("spill-above")
 	fs.DurationVar(&o.Window, "reorder-window", audit.DefaultWindow, "how far behind the others an event may arrive and still be put in time order (exports not sorted by time need more; memory grows with it)")
 	fs.IntVar(&o.MaxLine, "max-line-bytes", audit.DefaultMaxLineBytes, "longest input line to read; longer lines are counted as too-long and skipped")
 	o.Posture.AddFlags(fs)
@@ -246,7 +252,7 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	start := time.Now()
 	rep, err := report.Build(ctx, sources, report.Options{Period: st.period, Cluster: o.Cluster, Kinds: st.kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Window: o.Window, Now: st.now, Progress: prog,
 		Snapshots: o.Snapshots, Noise: o.DiffNoise, ShowSecrets: o.ShowSecrets, Require: st.require, Policies: o.Policies, Posture: st.posture,
-		Evidence: st.evidence, APIServers: st.apiServers, APIServerCount: st.apiServerCount, TmpDir: o.TmpDir,
+		Evidence: st.evidence, APIServers: st.apiServers, APIServerCount: st.apiServerCount, TmpDir: o.TmpDir, SpillAbove: o.SpillAbove,
 		Holes: report.HoleRule{Min: o.HoleMin, Factor: o.HoleFactor}, Tool: report.Tool{Name: "auditreport", Version: o.Info.Version, Commit: o.Info.Commit, Command: argv}})
 	// The progress line is cleared before anything else is written to the terminal.
 	stopProgress()
@@ -540,7 +546,7 @@ func summaryLine(r *report.Report, took time.Duration, output string) string {
 		s += fmt.Sprintf("; %d unreadable values (see the report's inputs)", r.Summary.Malformed)
 	}
 	if n := r.SpilledBytes(); n > 0 {
-		s += fmt.Sprintf("; histories kept in the temporary folder: %s", mib(n))
+		s += fmt.Sprintf("; histories kept in the temporary folder: %s", units.Bytes(n))
 	}
 	if output != "" {
 		s += "; wrote " + output

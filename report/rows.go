@@ -20,7 +20,7 @@ import (
 // field for field, so a report is the same whether its histories were spilled or not.
 
 // DefaultSpillAbove is how many bytes of rows a run holds in memory before they go to disk.
-const DefaultSpillAbove = 24 << 20
+const DefaultSpillAbove = 8 << 20
 
 // rowStore is a report's spilled histories and what gives their rows their IDs.
 type rowStore struct {
@@ -215,7 +215,7 @@ func (r *rowReader) raw() json.RawMessage {
 	if n == 0 {
 		return nil
 	}
-	return json.RawMessage(append([]byte(nil), r.bytes(n-1)...))
+	return append(json.RawMessage{}, r.bytes(n-1)...)
 }
 
 func decodeChange(b []byte) (Change, error) {
@@ -316,9 +316,9 @@ func spillError(err error, progress *audit.Progress, sources []audit.Source) err
 	if progress != nil {
 		read = progress.Bytes.Load()
 	}
+	need := se.Size
 	if total > 0 && read > 0 && read < total {
-		need := int64(float64(se.Written) * float64(total) / float64(read))
-		return fmt.Errorf("%w; the whole input needs about %s there: free space or name another folder with --tmp-dir", err, units.Bytes(need))
+		need = int64(float64(need) * float64(total) / float64(read))
 	}
-	return fmt.Errorf("%w: free space there or name another folder with --tmp-dir", err)
+	return fmt.Errorf("%w; the whole input needs about %s there: free space or name another folder with --tmp-dir", err, units.Bytes(need))
 }

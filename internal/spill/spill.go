@@ -120,7 +120,7 @@ func (s *Store) flush() error {
 	}
 	written := s.off - int64(len(s.buf))
 	if _, err := s.f.WriteAt(s.buf, written); err != nil {
-		return s.Fail(&Error{Dir: s.dir, Op: "writing", Err: err, Written: written})
+		return s.Fail(&Error{Dir: s.dir, Op: "writing", Err: err, Written: written, Size: s.off})
 	}
 	s.buf = s.buf[:0]
 	return nil
@@ -244,6 +244,7 @@ type Error struct {
 	Op      string
 	Err     error
 	Written int64 // bytes written before a write failed
+	Size    int64 // bytes the file was to hold then
 }
 
 func (e *Error) Error() string {

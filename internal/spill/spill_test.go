@@ -1,0 +1,100 @@
+package spill
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"testing"
+)
+
+// Lists appended a block at a time, interleaved, read back whole and in order.
+func TestListsReadBackInOrder(t *testing.T) {
+	s := New(t.TempDir())
+	defer s.Close()
+	lists := make([]List, 5)
+	want := make([][]string, len(lists))
+	for round := range 40 {
+		for i := range lists {
+			if (round+i)%3 == 0 {
+				continue // not every list gets a block every round
+			}
+			var block []byte
+			n := 1 + (round*7+i)%5
+			for k := range n {
+				rec := fmt.Sprintf("list %d round %d record %d %s", i, round, k, bytes.Repeat([]byte{'x'}, (round*31+k)%300))
+				want[i] = append(want[i], rec)
+				block = AppendRecord(block, []byte(rec))
+			}
+			if err := s.Append(&lists[i], block, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := s.Seal(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range lists {
+		var got []string
+		if err := s.Each(&lists[i], func(rec []byte) bool { got = append(got, string(rec)); return true }); err != nil {
+			t.Fatal(err)
+		}
+		if lists[i].Len() != len(want[i]) || len(got) != len(want[i]) {
+			t.Fatalf("list %d: %d records read, Len %d, want %d", i, len(got), lists[i].Len(), len(want[i]))
+		}
+		for k := range got {
+			if got[k] != want[i][k] {
+				t.Fatalf("list %d record %d: %q, want %q", i, k, got[k], want[i][k])
+			}
+		}
+	}
+	// Stopping early reads no further.
+	n := 0
+	s.Each(&lists[1], func([]byte) bool { n++; return n < 3 })
+	if n != 3 {
+		t.Errorf("read %d records after asking to stop at 3", n)
+	}
+}
+
+// The file is gone from the folder as soon as it is made, and a damaged block is an error
+// that names the folder, never a panic or a short list read as whole.
+func TestNothingLeftAndDamageFound(t *testing.T) {
+	dir := t.TempDir()
+	s := New(dir)
+	var l List
+	if err := s.Append(&l, AppendRecord(nil, bytes.Repeat([]byte("abc"), 1000)), 1); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("the folder holds %v", entries)
+	}
+	if err := s.Seal(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.f.WriteAt([]byte{0xff, 0xff, 0xff}, headerSize+2); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Each(&l, func([]byte) bool { return true })
+	var se *Error
+	if !errors.As(err, &se) || se.Dir != dir {
+		t.Errorf("reading a damaged block: %v, want an error naming %s", err, dir)
+	}
+	if err := s.Close(); err != nil {
+		t.Error(err)
+	}
+}
+
+// A folder the file cannot be made in fails the first append, naming the folder.
+func TestCannotCreate(t *testing.T) {
+	dir := t.TempDir() + "/missing"
+	s := New(dir)
+	var l List
+	err := s.Append(&l, AppendRecord(nil, []byte("x")), 1)
+	var se *Error
+	if !errors.As(err, &se) || se.Dir != dir || !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("append in a missing folder: %v", err)
+	}
+	if s.Err() == nil {
+		t.Error("the failure does not stick")
+	}
+}
