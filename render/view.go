@@ -181,11 +181,18 @@ func NewView(r *report.Report, maxRows int) *View {
 	byKind := map[string]*firstN[item]{}
 	var kinds []string
 	policy := &firstN[item]{n: maxRows, cmp: byTime}
+	var first, last time.Time // of the changes, for the chart
 	for i := range r.Resources {
 		res := &r.Resources[i]
 		for _, c := range res.Changes() {
 			if c.Class != report.ClassConfiguration || c.NoOp() {
 				continue
+			}
+			if first.IsZero() || c.Time.Before(first) {
+				first = c.Time
+			}
+			if c.Time.After(last) {
+				last = c.Time
 			}
 			k := KindLabel(res.Kind, res.Group)
 			top := byKind[k]
@@ -221,7 +228,7 @@ func NewView(r *report.Report, maxRows int) *View {
 		f.ID = rowID(f.ID, f.AuditID)
 		v.Failed = append(v.Failed, f)
 	}
-	v.Chart = chart(r, kinds)
+	v.Chart = chart(r, kinds, first, last)
 	v.Protection = newPostureView(r, maxRows)
 	return v
 }
@@ -414,22 +421,9 @@ func PeriodText(p report.Period) string {
 	return start + " to " + end
 }
 
-// chart buckets configuration changes by time and kind.
-func chart(r *report.Report, kinds []string) Chart {
-	var first, last time.Time
-	for i := range r.Resources {
-		for _, c := range r.Resources[i].Changes() {
-			if c.Class != report.ClassConfiguration || c.NoOp() {
-				continue
-			}
-			if first.IsZero() || c.Time.Before(first) {
-				first = c.Time
-			}
-			if c.Time.After(last) {
-				last = c.Time
-			}
-		}
-	}
+// chart buckets configuration changes by time and kind; first and last are the times of
+// the first and last of them (zero without any).
+func chart(r *report.Report, kinds []string, first, last time.Time) Chart {
 	if r.Period.Start != nil {
 		first = *r.Period.Start
 	}

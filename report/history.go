@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/internal/spill"
 )
 
 // objKey names an object. Namespaces are cluster-scoped: their key has no namespace, even
@@ -927,11 +928,9 @@ func (t *tracker) snapshot(k objKey, s obj) {
 // finish returns the histories, sorted, and the failed attempts, and completes the summary.
 // Once any rows were spilled, all are: the resources then read theirs from the store.
 func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary, error) {
-	if t.rows != nil && t.rows.store.Size() > 0 {
+	spilled := t.rows != nil && t.rows.store.Size() > 0
+	if spilled {
 		if err := t.spill(); err != nil {
-			return nil, nil, Summary{}, err
-		}
-		if err := t.rows.store.Seal(); err != nil {
 			return nil, nil, Summary{}, err
 		}
 	}
@@ -954,6 +953,16 @@ func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary, error) {
 		}
 		return !a.Collection && b.Collection
 	})
+	if spilled {
+		// Each history in one piece, in the order the renderers read them.
+		lists := make([]*spill.List, len(out))
+		for i := range out {
+			lists[i] = out[i].list
+		}
+		if err := t.rows.store.Compact(lists); err != nil {
+			return nil, nil, Summary{}, err
+		}
+	}
 	sort.SliceStable(t.failed, func(i, j int) bool {
 		a, b := t.failed[i], t.failed[j]
 		if !a.Time.Equal(b.Time) {

@@ -35,10 +35,12 @@ type Store struct {
 	err error // the first failure: every later call returns it
 }
 
-// List is a list of records in a Store: where its last block is and how many it holds.
+// List is a list of records in a Store: where its last block is, what the block holds,
+// where the one before it is, and how many records the list holds.
 type List struct {
-	last int64 // the offset of the last block, -1 when none
-	n    int
+	last, prev   int64 // prev is -1 when the last block is the first
+	lastN, lastZ uint32
+	n            int
 }
 
 // Len is how many records the list holds.
@@ -93,7 +95,7 @@ func (s *Store) Append(l *List, recs []byte, count int) error {
 	binary.LittleEndian.PutUint64(h[0:], uint64(prev))
 	binary.LittleEndian.PutUint32(h[8:], uint32(count))
 	binary.LittleEndian.PutUint32(h[12:], uint32(len(s.zbuf)))
-	l.last, l.n = s.off, l.n+count
+	l.last, l.prev, l.lastN, l.lastZ, l.n = s.off, prev, uint32(count), uint32(len(s.zbuf)), l.n+count
 	s.buf = append(append(s.buf, h[:]...), s.zbuf...)
 	s.off += int64(headerSize + len(s.zbuf))
 	if len(s.buf) >= flushAt {
@@ -136,6 +138,48 @@ func (s *Store) Seal() error {
 	return err
 }
 
+// Compact writes the lists again, each as one block, in the order given (the order they
+// will be read in), so that reading a list takes one read and reading them all in turn
+// reads the file from start to end. Lists not given are lost. It seals the store.
+func (s *Store) Compact(lists []*List) error {
+	if s.f == nil {
+		return s.Err()
+	}
+	if err := s.flush(); err != nil {
+		return err
+	}
+	old, oldPath := s.f, s.path
+	s.f, s.path, s.off = nil, "", 0
+	if err := s.create(); err != nil {
+		s.f, s.path = old, oldPath
+		return err
+	}
+	from := &Store{dir: s.dir, f: old}
+	var raw []byte
+	for _, l := range lists {
+		if l == nil {
+			continue
+		}
+		raw = raw[:0]
+		if err := from.Each(l, func(rec []byte) bool { raw = AppendRecord(raw, rec); return true }); err != nil {
+			return s.Fail(err)
+		}
+		n := l.n
+		*l = List{}
+		if n == 0 {
+			continue
+		}
+		if err := s.Append(l, raw, n); err != nil {
+			return err
+		}
+	}
+	old.Close()
+	if oldPath != "" {
+		os.Remove(oldPath)
+	}
+	return s.Seal()
+}
+
 // Err is the first error the store met.
 func (s *Store) Err() error {
 	s.mu.Lock()
@@ -162,15 +206,16 @@ func (s *Store) Each(l *List, fn func(rec []byte) bool) error {
 	if err := s.Err(); err != nil {
 		return err
 	}
-	// The blocks name their predecessors: walk back to the first, then read forward.
+	// The list knows its last block; the blocks name their predecessors: walk back to the
+	// first, then read forward.
 	type block struct {
-		off int64
-		n   uint32
-		z   uint32
+		off  int64
+		n, z uint32
 	}
-	var blocks []block
+	var stack [4]block
+	blocks := append(stack[:0], block{l.last, l.lastN, l.lastZ})
 	var h [headerSize]byte
-	for off := l.last; off >= 0; {
+	for off := l.prev; off >= 0; {
 		if _, err := s.f.ReadAt(h[:], off); err != nil {
 			return s.readErr(err)
 		}

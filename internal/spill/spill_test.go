@@ -48,6 +48,20 @@ func TestListsReadBackInOrder(t *testing.T) {
 			}
 		}
 	}
+	// Compacted, each list is one block and reads the same.
+	order := []*List{&lists[3], &lists[0], nil, &lists[4], &lists[1], &lists[2]}
+	if err := s.Compact(order); err != nil {
+		t.Fatal(err)
+	}
+	for i := range lists {
+		var got []string
+		if err := s.Each(&lists[i], func(rec []byte) bool { got = append(got, string(rec)); return true }); err != nil {
+			t.Fatal(err)
+		}
+		if lists[i].prev != -1 || fmt.Sprint(got) != fmt.Sprint(want[i]) {
+			t.Fatalf("list %d after compaction: %d records, prev block %d", i, len(got), lists[i].prev)
+		}
+	}
 	// Stopping early reads no further.
 	n := 0
 	s.Each(&lists[1], func([]byte) bool { n++; return n < 3 })
