@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -75,7 +76,7 @@ type Engine struct {
 	// cluster-wide ones.
 	othersNS     map[string]int
 	othersGlobal int
-	services     map[string]map[string]bool // pod key -> services
+	services     map[string][]string // pod key -> services, sorted (a pod serves one or two)
 	unknownPols  map[string]PolicyRef
 	notEvaluated map[string]PolicyRef
 	sum          Summary
@@ -94,7 +95,7 @@ type compiledScope struct {
 func New(opts Options) (*Engine, error) {
 	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, pods: map[string]*pod{},
 		live: map[string]*livePods{}, npol: map[string]map[string]*policy{}, others: map[string]PolicyRef{},
-		othersNS: map[string]int{}, services: map[string]map[string]bool{},
+		othersNS: map[string]int{}, services: map[string][]string{},
 		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}}
 	var cluster []netip.Prefix
 	for _, c := range opts.Scope.ClusterCIDRs {
@@ -604,10 +605,10 @@ func (e *Engine) endpoints(u Update) {
 
 // addService notes that a pod served a service at some time.
 func (e *Engine) addService(pod, svc string) {
-	if e.services[pod] == nil {
-		e.services[pod] = map[string]bool{}
+	l := e.services[pod]
+	if i, found := slices.BinarySearch(l, svc); !found {
+		e.services[pod] = slices.Insert(l, i, svc)
 	}
-	e.services[pod][svc] = true
 }
 
 // endpointSlice reads the pods a discovery.k8s.io EndpointSlice names for its service (the
@@ -853,7 +854,7 @@ func (e *Engine) Finish() *Posture {
 			continue
 		}
 		row := Endpoint{Endpoint: p.ns + "/" + p.name, Namespace: p.ns, Name: p.name, ServiceAccount: p.sa, EnvoyEnabled: p.envoy,
-			From: p.from.UTC(), To: p.to.UTC(), AppliedPolicies: e.appliedNames(p), Services: sortedSet(e.services[p.ns+"/"+p.name]),
+			From: p.from.UTC(), To: p.to.UTC(), AppliedPolicies: e.appliedNames(p), Services: append([]string{}, e.services[p.ns+"/"+p.name]...),
 			Transitions: p.transitions}
 		if row.EnvoyEnabled == "" {
 			row.EnvoyEnabled = Unknown
@@ -1010,15 +1011,6 @@ func dedupe(s []string) []string {
 			out = append(out, v)
 		}
 	}
-	return out
-}
-
-func sortedSet(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 
