@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -41,6 +42,25 @@ func stop(t *testing.T, cmd *exec.Cmd, sig syscall.Signal) (int, time.Duration) 
 		t.Fatalf("still running 5 s after %v", sig)
 	}
 	return cmd.ProcessState.ExitCode(), time.Since(at)
+}
+
+// waitOpening waits until a thread of process pid is blocked opening a file (openat), as a
+// run that reads a FIFO nobody writes to is, or 10 s have passed.
+func waitOpening(t *testing.T, pid int) {
+	t.Helper()
+	tasks := filepath.Join("/proc", strconv.Itoa(pid), "task")
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		ids, err := os.ReadDir(tasks)
+		if err != nil {
+			time.Sleep(300 * time.Millisecond) // no /proc: give it the time it used to get
+			return
+		}
+		for _, id := range ids {
+			if b, _ := os.ReadFile(filepath.Join(tasks, id.Name(), "syscall")); strings.HasPrefix(string(b), "257 ") {
+				return
+			}
+		}
+	}
 }
 
 // leftovers lists what is in dir.
@@ -82,7 +102,9 @@ func TestSignalWaitingForFIFO(t *testing.T) {
 	}
 	out := t.TempDir()
 	cmd, stderr := start(t, "--from", fifo, "--format", "json,markdown", "-o", filepath.Join(out, "report"))
-	time.Sleep(300 * time.Millisecond)
+	// Once the run waits on the FIFO it has its signal handlers: a signal before that, on
+	// a loaded machine, would find the process still starting.
+	waitOpening(t, cmd.Process.Pid)
 	code, took := stop(t, cmd, syscall.SIGTERM)
 	checkStopped(t, code, took, 143, out, stderr)
 }
