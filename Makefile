@@ -6,6 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BENCHSIZE ?= 1GB
+BENCHGROWTH ?= 8GB
 # The many-files benchmark: a log of BENCHFILESSIZE split into BENCHFILES rotated files.
 BENCHFILES     ?= 2000
 BENCHFILESSIZE ?= 400MB
@@ -39,7 +40,7 @@ fuzz:
 # then the same log as thousands of rotated files against one file (goal: within 1.5x).
 bench: build
 	@command -v jq >/dev/null || (apt-get update -qq && apt-get install -y -qq jq)
-	$(GO) run ./bench/run -size $(BENCHSIZE)
+	$(GO) run ./bench/run -size $(BENCHSIZE) -growth $(BENCHGROWTH) -runs 1
 	$(GO) run ./bench/run -size $(BENCHFILESSIZE) -files $(BENCHFILES) -runs 1
 
 bench-go:
