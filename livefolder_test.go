@@ -148,6 +148,11 @@ func TestReportWhileRotating(t *testing.T) {
 			var rep struct {
 				Summary struct{ Events int }
 				Gaps    []struct{ Type, Severity, Message string }
+				Inputs  []struct {
+					Source, Skipped, Error string
+					Events                 int
+					Notes                  []string
+				}
 			}
 			b, _ := os.ReadFile(out)
 			if err := json.Unmarshal(b, &rep); err != nil {
@@ -162,6 +167,11 @@ func TestReportWhileRotating(t *testing.T) {
 				}
 			}
 			t.Logf("%s: %d written before the run, %d counted, %d written by its end", mode, before, rep.Summary.Events, after)
+			if t.Failed() {
+				for _, in := range rep.Inputs {
+					t.Logf("%s: %d events, skipped %q, error %q, notes %q", filepath.Base(in.Source), in.Events, in.Skipped, in.Error, in.Notes)
+				}
+			}
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -790,6 +791,7 @@ func (r *Reader) relist() bool {
 		case match == nil:
 			f.notes = []string{"appeared while the run read its folder (rotation)"}
 		case match.gone:
+			match.copied = true
 			f.notes = []string{"holds the content of " + match.name + ", which rotation moved before it could be read"}
 		case !match.plain:
 			f.Skipped = "a copy of " + match.name + " (rotation), read already"
@@ -813,6 +815,7 @@ func (r *Reader) relist() bool {
 		}
 		add = append(add, f)
 	}
+	add = append(add, r.unreadCopies(recs, fresh, where)...)
 	if len(add) == 0 {
 		return false
 	}
@@ -820,6 +823,99 @@ func (r *Reader) relist() bool {
 	r.take(add)
 	r.pairTwins()
 	return true
+}
+
+// unreadCopies finds, among the files of a listing that were neither read nor are new in it,
+// the rest of a file whose content left it: one truncated after it was read (copytruncate),
+// or one removed or renamed before its turn. Such a file was listed before and skipped then,
+// as a copy of what was read or a gzip still being written, and holds more by now: the rest
+// is read from it. Without this, a writer that rotates several times between two listings
+// leaves the rest in a file the reader already knows, and reports it as lost.
+func (r *Reader) unreadCopies(recs []*fileRecord, fresh []Source, where map[fileID]string) []Source {
+	var pending []*fileRecord
+	for _, rec := range recs {
+		if rec.gone && !rec.copied && !rec.reused && rec.head.n > 0 && rec.state != nil {
+			pending = append(pending, rec)
+		}
+	}
+	for _, rec := range r.rewritten {
+		if !rec.copied && !rec.lost {
+			pending = append(pending, rec)
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	// Files read, or being taken up now, hold what they hold already.
+	skip := r.live.readSet()
+	for _, f := range fresh {
+		skip[f.id] = true
+	}
+	var add []Source
+	for _, rec := range pending {
+		p, id, holds := holder(rec, where, skip)
+		from := rec.read
+		if rec.gone {
+			from = rec.state.src.resume
+		}
+		switch {
+		case holds == copySame:
+			rec.copied = true
+		case holds == copyLonger:
+			rec.copied = true
+			skip[id] = true
+			r.live.know(id)
+			add = append(add, Source{Name: p, id: id, origin: rec.origin, path: p, resume: from,
+				notes: []string{fmt.Sprintf("holds the rest of %s (rotation), listed before as a copy of what was read: read from byte %d of its content", rec.name, from)}})
+		}
+	}
+	return add
+}
+
+// holder looks among the files of a listing, but for rec's own and those in skip, for one
+// whose content starts with what was read of rec (for a file gone before it was read, with
+// its first bytes): where its content went. It returns the one that holds the most, and how
+// much that is (copyLonger: more than was read).
+func holder(rec *fileRecord, where map[fileID]string, skip map[fileID]bool) (path string, id fileID, holds int) {
+	paths := make([]string, 0, len(where))
+	ids := make(map[string]fileID, len(where))
+	for i, p := range where {
+		if i != rec.id && !skip[i] {
+			paths = append(paths, p)
+			ids[p] = i
+		}
+	}
+	sort.Strings(paths)
+	holds = copyOther
+	for _, p := range paths {
+		h, _, err := contentHead(p, headSize)
+		if err != nil || !rec.head.starts(h) {
+			continue
+		}
+		got := copyLonger // a file gone before it was read: all it held is still to read
+		if !rec.gone {
+			got = copyHolds(p, rec.read, rec.sum)
+		}
+		if got > holds {
+			path, id, holds = p, ids[p], got
+		}
+		if holds == copyLonger {
+			break
+		}
+	}
+	return path, id, holds
+}
+
+// inProgressNoMore takes back, for a gzip read while still being written, that its read
+// ended in the middle of the stream (and of a line): it is read on, or said to be unfollowed.
+func (rec *fileRecord) inProgressNoMore() {
+	in := &rec.state.input
+	if in.Problems[ProblemInProgress]--; in.Problems[ProblemInProgress] == 0 {
+		delete(in.Problems, ProblemInProgress)
+	}
+	if rec.cut {
+		uncut(in)
+	}
 }
 
 // uncut takes back the line an input's read found cut off at its end, which is read again
@@ -860,13 +956,7 @@ func recompressed(rec *fileRecord, where map[fileID]string, recs []*fileRecord) 
 	if err != nil || idOf(fi) != rec.id || fi.Size() <= rec.read {
 		return Source{}, false
 	}
-	in := &st.input
-	if in.Problems[ProblemInProgress]--; in.Problems[ProblemInProgress] == 0 {
-		delete(in.Problems, ProblemInProgress)
-	}
-	if rec.cut {
-		uncut(in)
-	}
+	rec.inProgressNoMore()
 	resume := rec.content
 	if h, _, err := contentHead(p, headSize); err == nil {
 		// lumberjack compresses the file it renamed: what of it was read under the
@@ -903,23 +993,34 @@ func (r *Reader) settle() {
 	if r.gaveUp {
 		r.unfollowed()
 	}
-	for _, rec := range r.rewritten {
-		if !rec.copied && rec.state != nil {
-			rec.state.input.LostBytes = append(rec.state.input.LostBytes, ByteRange{From: rec.read, To: -1,
-				Why: fmt.Sprintf("truncated after it was read (copytruncate), and no copy of it is among the inputs: what was written to it after byte %d, before the truncation, was not read", rec.read)})
-		}
-	}
 	var where map[fileID]string
 	read := r.live.readSet()
+	listed := func() map[fileID]string {
+		if where == nil {
+			_, where = relist(r.origins, nil)
+		}
+		return where
+	}
+	for _, rec := range r.rewritten {
+		if rec.copied || rec.state == nil {
+			continue
+		}
+		switch p, _, holds := holder(rec, listed(), read); holds {
+		case copySame:
+			// Nothing was written to it between the read and the truncation.
+		case copyOther:
+			rec.state.input.LostBytes = append(rec.state.input.LostBytes, ByteRange{From: rec.read, To: -1,
+				Why: fmt.Sprintf("truncated after it was read (copytruncate), and no copy of it is among the inputs: what was written to it after byte %d, before the truncation, was not read", rec.read)})
+		default:
+			notRead(&rec.state.input, rec.read, p, "truncated after it was read (copytruncate)")
+		}
+	}
 	for _, st := range r.states {
 		if !st.gone {
 			continue
 		}
 		st.gone = false
-		if where == nil {
-			_, where = relist(r.origins, nil)
-		}
-		if p := readElsewhere(st.head, where, read); p != "" {
+		if p := readElsewhere(st.head, listed(), read); p != "" {
 			st.input.Notes = append(st.input.Notes, "its content was read from "+p)
 			continue
 		}
@@ -929,8 +1030,45 @@ func (r *Reader) settle() {
 			st.input.Notes = append(st.input.Notes, "empty when listed, and renamed or removed before it was read")
 			continue
 		}
+		if p, _, holds := holder(&fileRecord{id: st.src.id, head: st.head, gone: true}, listed(), read); holds != copyOther {
+			notRead(&st.input, st.src.resume, p, "removed or renamed by rotation before it could be read")
+			continue
+		}
 		st.input.Err = "removed or renamed before it could be read, and no file in its folder holds its content"
 	}
+}
+
+// notRead says of an input that the rest of its content, from byte from, is in the file at
+// path, which the run did not read: it appeared, or grew, after the last listing.
+func notRead(in *Input, from int64, path, what string) {
+	why := what + ": the rest of its content is in " + path + ", which appeared or grew as the run ended and was not read"
+	if in.Unfollowed != nil {
+		in.Notes = append(in.Notes, why)
+		return
+	}
+	in.Unfollowed = &ByteRange{From: from, To: max(from, contentSize(path)), Why: why}
+}
+
+// contentSize is how many bytes of content the file at path holds, through gzip when
+// compressed, as far as they can be read.
+func contentSize(path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	br := getReader(f)
+	defer putReader(br)
+	var r io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := newGzip(br)
+		if err != nil {
+			return 0
+		}
+		r = zr
+	}
+	n, _ := io.Copy(io.Discard, r)
+	return n
 }
 
 // quiet is how long a listing that found nothing waits before it looks once more: a file a
@@ -984,7 +1122,8 @@ func (r *Reader) unfollowed() {
 	}
 	for _, rec := range r.live.all() {
 		st := last[rec.id]
-		if rec.gone || !rec.plain || st == nil {
+		inProgress := !rec.plain && rec.state != nil && rec.state.input.Problems[ProblemInProgress] > 0
+		if rec.gone || (!rec.plain && !inProgress) || st == nil {
 			continue
 		}
 		p, ok := where[rec.id]
@@ -993,6 +1132,13 @@ func (r *Reader) unfollowed() {
 		}
 		fi, err := stat(p)
 		if err != nil || idOf(fi) != rec.id || fi.Size() <= rec.read {
+			continue
+		}
+		if inProgress {
+			// A gzip lumberjack went on writing after it was read: not damaged, but what
+			// it compressed since is not in the run.
+			rec.inProgressNoMore()
+			rec.state.input.Unfollowed = &ByteRange{From: rec.content, To: max(rec.content, contentSize(p)), Why: why}
 			continue
 		}
 		st.input.Unfollowed = &ByteRange{From: rec.read, To: fi.Size(), Why: why}
