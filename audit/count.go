@@ -117,6 +117,9 @@ func (s *eventSet) expect(seq int32, first time.Time) *cursor {
 func (s *eventSet) finished(seq int32) {
 	s.mu.Lock()
 	delete(s.cursors, seq)
+	if len(s.cursors) == 0 {
+		s.cursors = nil // a map keeps its room: thousands of files waited in it
+	}
 	s.mu.Unlock()
 }
 
