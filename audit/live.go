@@ -536,6 +536,17 @@ func (g *registry) opened(d int64) {
 // truncated into: a file other than it whose first n bytes are the n bytes read (digest
 // sum). It returns the copy opened after them.
 func (g *registry) findCopy(origins []string, self fileID, n int64, sum [sha256.Size]byte, head []byte) (*os.File, string, fileID) {
+	// A listing can miss a file that rotation renamed while it ran (logrotate renames every
+	// .N file at each rotation, and a busy writer rotates again soon): look a few times.
+	for try := 0; try < 3; try++ {
+		if f, p, id := g.findCopyOnce(origins, self, n, sum, head); f != nil {
+			return f, p, id
+		}
+	}
+	return nil, "", fileID{}
+}
+
+func (g *registry) findCopyOnce(origins []string, self fileID, n int64, sum [sha256.Size]byte, head []byte) (*os.File, string, fileID) {
 	_, where := relist(origins, nil)
 	paths := make([]string, 0, len(where))
 	ids := map[string]fileID{}

@@ -384,6 +384,7 @@ func (r *Reader) Next() (*Event, error) {
 				r.listed = true // nothing new, or no more time: not listed again
 			}
 			r.settle()
+			r.live.seen.release() // every source is read: no event can be claimed any more
 			return nil, io.EOF
 		}
 		ev := minState.batch[0]
@@ -847,23 +848,23 @@ func (r *Reader) unreadCopies(recs []*fileRecord, fresh []Source, where map[file
 		return nil
 	}
 	// Files read, or being taken up now, hold what they hold already.
-	skip := r.live.readSet()
+	read := r.live.readSet()
 	for _, f := range fresh {
-		skip[f.id] = true
+		read[f.id] = true
 	}
 	var add []Source
 	for _, rec := range pending {
-		p, id, holds := holder(rec, where, skip)
+		p, id, holds, covered := movedTo(rec, where, read)
 		from := rec.read
 		if rec.gone {
 			from = rec.state.src.resume
 		}
 		switch {
-		case holds == copySame:
+		case covered || holds == copySame:
 			rec.copied = true
 		case holds == copyLonger:
 			rec.copied = true
-			skip[id] = true
+			read[id] = true
 			r.live.know(id)
 			add = append(add, Source{Name: p, id: id, origin: rec.origin, path: p, resume: from,
 				notes: []string{fmt.Sprintf("holds the rest of %s (rotation), listed before as a copy of what was read: read from byte %d of its content", rec.name, from)}})
@@ -872,15 +873,25 @@ func (r *Reader) unreadCopies(recs []*fileRecord, fresh []Source, where map[file
 	return add
 }
 
-// holder looks among the files of a listing, but for rec's own and those in skip, for one
+// movedTo tells where what a file held beyond what was read of it went (see holder): into a
+// file read in the run (covered), or the file not read that holds the most of it.
+func movedTo(rec *fileRecord, where map[fileID]string, read map[fileID]bool) (path string, id fileID, holds int, covered bool) {
+	if p, i, h := holder(rec, where, func(id fileID) bool { return read[id] }); h >= copySame {
+		return p, i, h, true
+	}
+	path, id, holds = holder(rec, where, func(id fileID) bool { return !read[id] })
+	return path, id, holds, false
+}
+
+// holder looks among the files of a listing that consider takes, but for rec's own, for one
 // whose content starts with what was read of rec (for a file gone before it was read, with
 // its first bytes): where its content went. It returns the one that holds the most, and how
 // much that is (copyLonger: more than was read).
-func holder(rec *fileRecord, where map[fileID]string, skip map[fileID]bool) (path string, id fileID, holds int) {
+func holder(rec *fileRecord, where map[fileID]string, consider func(fileID) bool) (path string, id fileID, holds int) {
 	paths := make([]string, 0, len(where))
 	ids := make(map[string]fileID, len(where))
 	for i, p := range where {
-		if i != rec.id && !skip[i] {
+		if i != rec.id && consider(i) {
 			paths = append(paths, p)
 			ids[p] = i
 		}
@@ -995,20 +1006,36 @@ func (r *Reader) settle() {
 	}
 	var where map[fileID]string
 	read := r.live.readSet()
-	listed := func() map[fileID]string {
-		if where == nil {
-			_, where = relist(r.origins, nil)
+	relisted := 0
+	// moved is movedTo over a listing of the folders. A listing can miss a file that rotation
+	// renamed while it ran (logrotate renames every .N before it copies): one that finds its
+	// content nowhere is made again, a few times, before that is believed.
+	moved := func(rec *fileRecord) (string, int, bool) {
+		for {
+			if where == nil {
+				_, where = relist(r.origins, nil)
+			}
+			p, _, holds, covered := movedTo(rec, where, read)
+			if holds != copyOther || relisted == 3 {
+				return p, holds, covered
+			}
+			relisted++
+			where = nil
+			select {
+			case <-time.After(50 * time.Millisecond):
+			case <-r.ctx.Done():
+				relisted = 3
+			}
 		}
-		return where
 	}
 	for _, rec := range r.rewritten {
 		if rec.copied || rec.state == nil {
 			continue
 		}
-		switch p, _, holds := holder(rec, listed(), read); holds {
-		case copySame:
-			// Nothing was written to it between the read and the truncation.
-		case copyOther:
+		switch p, holds, covered := moved(rec); {
+		case covered, holds == copySame:
+			// Read from a copy, or nothing was written between the read and the truncation.
+		case holds == copyOther:
 			rec.state.input.LostBytes = append(rec.state.input.LostBytes, ByteRange{From: rec.read, To: -1,
 				Why: fmt.Sprintf("truncated after it was read (copytruncate), and no copy of it is among the inputs: what was written to it after byte %d, before the truncation, was not read", rec.read)})
 		default:
@@ -1020,21 +1047,20 @@ func (r *Reader) settle() {
 			continue
 		}
 		st.gone = false
-		if p := readElsewhere(st.head, listed(), read); p != "" {
-			st.input.Notes = append(st.input.Notes, "its content was read from "+p)
-			continue
-		}
 		if st.head.n == 0 {
 			// Empty when listed: whatever was written to it since is in the files that
 			// the listings at the end found and read.
 			st.input.Notes = append(st.input.Notes, "empty when listed, and renamed or removed before it was read")
 			continue
 		}
-		if p, _, holds := holder(&fileRecord{id: st.src.id, head: st.head, gone: true}, listed(), read); holds != copyOther {
+		switch p, holds, covered := moved(&fileRecord{id: st.src.id, head: st.head, gone: true}); {
+		case covered:
+			st.input.Notes = append(st.input.Notes, "its content was read from "+p)
+		case holds != copyOther:
 			notRead(&st.input, st.src.resume, p, "removed or renamed by rotation before it could be read")
-			continue
+		default:
+			st.input.Err = "removed or renamed before it could be read, and no file in its folder holds its content"
 		}
-		st.input.Err = "removed or renamed before it could be read, and no file in its folder holds its content"
 	}
 }
 
@@ -1147,25 +1173,4 @@ func (r *Reader) unfollowed() {
 		r.states = append(r.states, &sourceState{src: f, done: true, input: Input{Source: f.Name,
 			Skipped: "appeared after the run stopped listing its folder again: " + why}})
 	}
-}
-
-// readElsewhere returns a file read in the run whose content starts with head: where a file
-// that rotation moved before its turn was read from.
-func readElsewhere(head headID, where map[fileID]string, read map[fileID]bool) string {
-	if head.n == 0 {
-		return ""
-	}
-	var paths []string
-	for id, p := range where {
-		if read[id] {
-			paths = append(paths, p)
-		}
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		if h, _, err := contentHead(p, headSize); err == nil && head.starts(h) {
-			return p
-		}
-	}
-	return ""
 }
