@@ -39,6 +39,8 @@ type eventSet struct {
 	// DefaultWindow. keep, when not zero, stands in for keepSlots (tests).
 	window time.Duration
 	keep   int
+	// held is how many slots the shards hold, peak the most they held at once.
+	held, peak atomic.Int64
 
 	mu      sync.Mutex
 	cursors map[int32]*cursor // the sources being read or waiting their turn
@@ -179,7 +181,7 @@ func (s *eventSet) claim(k uint64, stage time.Time, certain bool, seq int32, c *
 		if len(sh.slots) >= s.keepSlots() {
 			forget = s.forgetBefore()
 		}
-		sh.rebuild(forget, s.keepSlots())
+		s.rebuild(sh, forget)
 	}
 	mask := uint64(len(sh.slots) - 1)
 	for i := k & mask; ; i = (i + 1) & mask {
@@ -216,6 +218,17 @@ func (s *eventSet) keepSlots() int {
 	return keepSlots
 }
 
+// release lets every key go once no source can claim an event any more: the end of the run.
+func (s *eventSet) release() {
+	for i := range s.shards {
+		sh := &s.shards[i]
+		sh.Lock()
+		s.held.Add(-int64(len(sh.slots)))
+		sh.slots, sh.owners, sh.minutes, sh.n = nil, nil, nil, 0
+		sh.Unlock()
+	}
+}
+
 // forget drops, in every shard, the keys that may go now (tests).
 func (s *eventSet) forget() {
 	forget := s.forgetBefore()
@@ -223,27 +236,15 @@ func (s *eventSet) forget() {
 		sh := &s.shards[i]
 		sh.Lock()
 		if len(sh.slots) > 0 {
-			sh.rebuild(forget, s.keepSlots())
+			s.rebuild(sh, forget)
 		}
 		sh.Unlock()
 	}
 }
 
-// slots is how many slots the set holds (tests).
-func (s *eventSet) slots() int {
-	n := 0
-	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.Lock()
-		n += len(sh.slots)
-		sh.Unlock()
-	}
-	return n
-}
-
 // rebuild places the keys again, without those of minutes before forget, in a table as large
 // as it was if they fill at most half of it, else in one twice as large.
-func (sh *keyShard) rebuild(forget uint32, keep int) {
+func (s *eventSet) rebuild(sh *keyShard, forget uint32) {
 	kept := sh.n
 	if forget > 0 {
 		kept = 0
@@ -255,9 +256,12 @@ func (sh *keyShard) rebuild(forget uint32, keep int) {
 	}
 	size := len(sh.slots)
 	if size == 0 {
-		size = min(1024, keep)
+		size = min(1024, s.keepSlots())
 	} else if kept*2 > size {
 		size *= 2
+	}
+	held := s.held.Add(int64(size - len(sh.slots)))
+	for p := s.peak.Load(); held > p && !s.peak.CompareAndSwap(p, held); p = s.peak.Load() {
 	}
 	old, oldOwners, oldMinutes := sh.slots, sh.owners, sh.minutes
 	sh.slots = make([]uint64, size)
