@@ -62,11 +62,12 @@ func TestMemoryPerInput(t *testing.T) {
 	t.Logf("%.0f bytes retained per input over 5,000 files", per)
 	// 6.5 KiB before the batch arrays of finished sources were released, the gap and write
 	// counts made to grow as needed and the longest gaps kept in 16 bytes each; about 3.5
-	// KiB now, with the event rate over time (at most 64 buckets). What is left is the
-	// input's own record (counts per kind, gaps, rate, digest, identity) and its copy for the
-	// report.
-	if per > 4096 {
-		t.Errorf("%.0f bytes retained per input; want at most 4 KiB", per)
+	// KiB then, with the event rate over time (at most 64 buckets); 3.7 to 4.1 KiB measured
+	// since the set of event keys names a source per slot (16 bytes a slot). What is left is
+	// the input's own record (counts per kind, gaps, rate, digest, identity) and its copy for
+	// the report. The bound leaves room for the collector's timing, not for a new field.
+	if per > 4608 {
+		t.Errorf("%.0f bytes retained per input; want at most 4.5 KiB", per)
 	}
 }
 

@@ -251,6 +251,9 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	cover(coverageInput{unknown: t.tally.unknown, inputs: inputs, reqs: withConditional(reqs), period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder, window: window,
 		expected: opts.APIServers, expectedN: opts.APIServerCount})
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
+	if rep.Summary.Unchecked = m.Unchecked; m.Unchecked > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d event(s) came more than the merge window (%s) behind events already read and forgotten: any among them that another input also holds is counted twice in summary.events and the inputs' counts", m.Unchecked, window))
+	}
 	// Events read, each once: a rotated copy and the current file, or two exports, may
 	// hold the same lines.
 	rep.Summary.Events = m.Events

@@ -284,6 +284,10 @@ type Summary struct {
 	Duplicates int64 `json:"duplicates"`
 	Superseded int64 `json:"superseded"`
 	OutOfOrder int64 `json:"outOfOrder"`
+	// Unchecked counts the events among Events that could not be checked against the
+	// events read long before (an input going back in time further than the merge window
+	// after the first 200,000 events): a repeat among them is counted twice.
+	Unchecked int64 `json:"unchecked,omitempty"`
 	// Malformed counts input that could not be read, over all inputs.
 	Malformed int64 `json:"malformed"`
 
