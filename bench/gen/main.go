@@ -35,6 +35,7 @@ func run() error {
 	out := flag.String("o", "bench/data", "output directory")
 	compress := flag.Bool("gzip", false, "gzip each log")
 	scoped := flag.Int("scoped", 10, "percent of events that are writes on the five in-scope kinds")
+	steady := flag.Int("steady", 0, "keep about this many live pods, service accounts and network policies each (0: the cluster grows with the period)")
 	flag.Parse()
 
 	bytes, err := parseSize(*size)
@@ -68,7 +69,7 @@ func run() error {
 			writers = append(writers, f)
 		}
 	}
-	g := gen.New(gen.Config{Bytes: bytes, Nodes: *nodes, Start: t0, Days: *days, Seed: *seed, ScopedPercent: *scoped})
+	g := gen.New(gen.Config{Bytes: bytes, Nodes: *nodes, Start: t0, Days: *days, Seed: *seed, ScopedPercent: *scoped, Steady: *steady})
 	counts, err := g.Run(writers)
 	if err != nil {
 		return err

@@ -19,7 +19,7 @@ const filesGoal = 1.5
 // one file: opening files lazily in time order must keep both time and peak memory within
 // filesGoal of the single file.
 func runFiles(size, dir, bin string, runs, n int) error {
-	path, bytes, err := logFile(dir, size, 2, 10)
+	path, bytes, err := logFile(dir, size, 2, 10, 0)
 	if err != nil {
 		return err
 	}

@@ -40,13 +40,14 @@ func main() {
 	bin := flag.String("bin", "./auditreport", "the auditreport binary to measure")
 	runs := flag.Int("runs", 3, "runs of each command; the median is reported")
 	nojq := flag.Bool("no-jq", false, "skip jq (slow: about 70 MB/s)")
+	steady := flag.Int("steady", 0, "generate a cluster that keeps about this many live pods, service accounts and network policies each, instead of one that grows with the period")
 	files := flag.Int("files", 0, "instead: compare the log split into this many rotated files with the same log as one file")
 	flag.Parse()
 	var err error
 	if *files > 0 {
 		err = runFiles(*size, *dir, *bin, *runs, *files)
 	} else {
-		err = run(*size, *growth, *dir, *bin, *runs, *nojq)
+		err = run(*size, *growth, *dir, *bin, *runs, *steady, *nojq)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -58,17 +59,20 @@ func main() {
 // grow with the size, so that a larger log is a longer period of the same cluster, not a
 // busier one: memory may depend on how many events arrive per minute (the merge window), and
 // must not depend on how many bytes are read.
-func logFile(dir, size string, days float64, scoped int) (string, int64, error) {
+func logFile(dir, size string, days float64, scoped, steady int) (string, int64, error) {
 	d := filepath.Join(dir, size)
 	if scoped != 10 {
 		d += fmt.Sprintf("-scoped%d", scoped)
+	}
+	if steady > 0 {
+		d += fmt.Sprintf("-steady%d", steady)
 	}
 	path := filepath.Join(d, "kube-apiserver-1-audit.log")
 	if fi, err := os.Stat(path); err == nil {
 		return path, fi.Size(), nil
 	}
 	fmt.Fprintf(os.Stderr, "generating %s log in %s ...\n", size, d)
-	cmd := exec.Command("go", "run", "./bench/gen", "-size", size, "-nodes", "1", "-days", fmt.Sprint(days), "-scoped", fmt.Sprint(scoped), "-o", d)
+	cmd := exec.Command("go", "run", "./bench/gen", "-size", size, "-nodes", "1", "-days", fmt.Sprint(days), "-scoped", fmt.Sprint(scoped), "-steady", fmt.Sprint(steady), "-o", d)
 	cmd.Stderr = nil
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", 0, fmt.Errorf("gen: %v\n%s", err, out)
@@ -115,8 +119,8 @@ func measure(name string, runs int, args ...string) (result, error) {
 	return result{name: name, secs: times[len(times)/2], rssKB: rss, changes: changes, objects: objects, tmp: tmp}, nil
 }
 
-func run(size, growth, dir, bin string, runs int, nojq bool) error {
-	path, bytes, err := logFile(dir, size, 2, 10)
+func run(size, growth, dir, bin string, runs, steady int, nojq bool) error {
+	path, bytes, err := logFile(dir, size, 2, 10, steady)
 	if err != nil {
 		return err
 	}
@@ -157,7 +161,7 @@ func run(size, growth, dir, bin string, runs int, nojq bool) error {
 	// The same cluster over a period as many times longer as the log is larger: as many times
 	// the changes. Memory may follow the objects the period touched, not the changes.
 	ratio := float64(sizeBytes(growth)) / float64(sizeBytes(size))
-	path2, bytes2, err := logFile(dir, growth, 2*ratio, 10)
+	path2, bytes2, err := logFile(dir, growth, 2*ratio, 10, steady)
 	if err != nil {
 		return err
 	}

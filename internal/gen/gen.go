@@ -29,6 +29,11 @@ type Config struct {
 	// ScopedPercent is the share of events that are writes on the five kinds, 1 to 100;
 	// 0 means 10, a busy cluster's share. The rest are reads and other writes.
 	ScopedPercent int
+	// Steady, when above 0, keeps about that many live pods, service accounts and network
+	// policies each, and makes no namespace past that many: a cluster that churns but does
+	// not grow, so a longer period has more changes, not more live objects. 0: the cluster
+	// grows with its period, as before.
+	Steady int
 }
 
 // Event is an audit event in the field order kube-apiserver writes.
@@ -333,6 +338,9 @@ func (g *Generator) scopedWrite(t time.Time) *Event {
 	case p < 30:
 		return g.podStatus(t)
 	case p < 45:
+		if g.full("pods") {
+			return g.deletePod(t)
+		}
 		return g.createPod(t)
 	case p < 55:
 		return g.deletePod(t)
@@ -341,8 +349,14 @@ func (g *Generator) scopedWrite(t time.Time) *Event {
 	case p < 80:
 		return g.netpol(t)
 	case p < 85:
+		if g.full("serviceaccounts") {
+			return g.deleteServiceAccount(t)
+		}
 		return g.serviceAccount(t)
 	case p < 90:
+		if g.cfg.Steady > 0 && g.counts.NamespacesMade >= int64(g.cfg.Steady) {
+			return g.netpol(t)
+		}
 		return g.namespace(t)
 	default:
 		return g.patchPod(t)
@@ -633,7 +647,7 @@ func (g *Generator) netpolSpec() map[string]any {
 func (g *Generator) netpol(t time.Time) *Event {
 	o := g.any("networkpolicies")
 	user := human(g.pick(humans))
-	if o == nil || g.rng.IntN(4) == 0 {
+	if o == nil || g.rng.IntN(4) == 0 && !g.full("networkpolicies") {
 		ns := g.pick(namespaces)
 		name := fmt.Sprintf("allow-%s-%s", g.pick([]string{"web", "api", "db", "metrics"}), g.padding(4))
 		o = &object{resource: "networkpolicies", group: "networking.k8s.io", version: "v1", ns: ns, name: name, uid: g.id()}
@@ -651,7 +665,7 @@ func (g *Generator) netpol(t time.Time) *Event {
 	}
 	ref := &ObjectRef{Resource: "networkpolicies", Namespace: o.ns, Name: o.name, APIGroup: "networking.k8s.io", APIVersion: "v1"}
 	uri := uriOf("networking.k8s.io", "v1", o.ns, "networkpolicies", o.name)
-	if g.rng.IntN(5) == 0 {
+	if g.rng.IntN(5) == 0 || g.full("networkpolicies") && g.rng.IntN(3) == 0 {
 		ev := g.base(t, "RequestResponse", "delete", uri, user, ref)
 		ev = g.finish(ev, o, map[string]any{"kind": "DeleteOptions", "apiVersion": "v1"})
 		ev.ResponseObject = map[string]any{"kind": "Status", "apiVersion": "v1", "status": "Success", "details": map[string]any{"name": o.name, "group": "networking.k8s.io", "kind": "networkpolicies", "uid": o.uid}}
@@ -691,6 +705,24 @@ func (g *Generator) serviceAccount(t time.Time) *Event {
 	ev = g.finish(ev, o, copyMap(o.body))
 	if ev.ResponseStatus.Code < 300 && !strings.Contains(ev.RequestURI, "dryRun") {
 		g.store(o)
+	}
+	return ev
+}
+
+// full reports whether a steady cluster has as many live objects of resource as it keeps.
+func (g *Generator) full(resource string) bool {
+	return g.cfg.Steady > 0 && len(g.names[resource]) >= g.cfg.Steady
+}
+
+// deleteServiceAccount removes a service account, as a steady cluster does as often as it
+// makes one.
+func (g *Generator) deleteServiceAccount(t time.Time) *Event {
+	o := g.any("serviceaccounts")
+	ref := &ObjectRef{Resource: "serviceaccounts", Namespace: o.ns, Name: o.name, APIVersion: "v1"}
+	ev := g.base(t, "RequestResponse", "delete", uriOf("", "v1", o.ns, "serviceaccounts", o.name), human(g.pick(humans)), ref)
+	ev = g.finish(ev, o, map[string]any{"kind": "DeleteOptions", "apiVersion": "v1"})
+	if ev.ResponseStatus.Code < 300 && !strings.Contains(ev.RequestURI, "dryRun") {
+		g.remove(o)
 	}
 	return ev
 }
