@@ -617,21 +617,30 @@ func historyEncoder(slice encFunc) encFunc {
 		}
 		e.buf = append(e.buf, '[')
 		for j, c := range res.Changes() {
-			if j > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			e.newline(depth + 1)
-			elem(e, reflect.ValueOf(c).Elem(), depth+1)
-			if len(e.buf) >= flushAt {
-				if e.err != nil {
-					return
-				}
-				e.flush(true)
+			if !e.element(j, depth, elem, reflect.ValueOf(c).Elem()) {
+				return
 			}
 		}
 		e.newline(depth)
 		e.buf = append(e.buf, ']')
 	}
+}
+
+// element writes the i-th element v of an array that starts at depth, on a line of its own,
+// and writes out a full buffer; false once writing failed.
+func (e *jsonEncoder) element(i, depth int, elem encFunc, v reflect.Value) bool {
+	if i > 0 {
+		e.buf = append(e.buf, ',')
+	}
+	e.newline(depth + 1)
+	elem(e, v, depth+1)
+	if len(e.buf) >= flushAt {
+		if e.err != nil {
+			return false
+		}
+		e.flush(true)
+	}
+	return true
 }
 
 // newSliceEnc writes a slice one element a line, flushing between elements: the histories
@@ -650,16 +659,8 @@ func newSliceEnc(t reflect.Type) encFunc {
 		}
 		e.buf = append(e.buf, '[')
 		for i := range n {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			e.newline(depth + 1)
-			elem(e, v.Index(i), depth+1)
-			if len(e.buf) >= flushAt {
-				if e.err != nil {
-					return
-				}
-				e.flush(true)
+			if !e.element(i, depth, elem, v.Index(i)) {
+				return
 			}
 		}
 		e.newline(depth)

@@ -176,14 +176,10 @@ func (r *rowReader) uvarint() uint64 {
 	return v
 }
 
+// varint reads a signed varint: the unsigned one binary.AppendVarint writes, zigzag-decoded.
 func (r *rowReader) varint() int64 {
-	v, n := binary.Varint(r.b)
-	if n <= 0 {
-		r.err, r.b = errShortRow, nil
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
+	u := r.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
 }
 
 func (r *rowReader) bytes(n uint64) []byte {
