@@ -194,9 +194,19 @@ func (r *rowReader) bytes(n uint64) []byte {
 
 func (r *rowReader) string() string { return string(r.bytes(r.uvarint())) }
 
-func (r *rowReader) strings() []string {
+// count reads how many elements follow; more than the bytes left is a row cut short.
+func (r *rowReader) count() uint64 {
 	n := r.uvarint()
-	if n == 0 || n > uint64(len(r.b)) {
+	if n > uint64(len(r.b)) {
+		r.err, r.b = errShortRow, nil
+		return 0
+	}
+	return n
+}
+
+func (r *rowReader) strings() []string {
+	n := r.count()
+	if n == 0 {
 		return nil
 	}
 	ss := make([]string, n)
@@ -235,7 +245,7 @@ func decodeChange(b []byte) (Change, error) {
 	c.Source = r.string()
 	c.Line = int(r.varint())
 	c.Baseline = r.string()
-	if n := r.uvarint(); n > 0 && n-1 <= uint64(len(r.b)) {
+	if n := r.count(); n > 0 {
 		c.Diff = make([]FieldChange, n-1)
 		for i := range c.Diff {
 			d := &c.Diff[i]

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"testing"
 	"time"
@@ -47,4 +48,26 @@ func FuzzRowCodec(f *testing.F) {
 		}
 		decodeChange([]byte(note + auditID))
 	})
+}
+
+// A count of elements that the row's bytes cannot hold is a damaged row, not an empty list,
+// even when what follows it reads as the rest of a row.
+func TestRowWithTooManyElements(t *testing.T) {
+	c := Change{AuditID: "id", Time: time.Unix(1764547200, 0).UTC(), Action: "created", User: "alice", Note: "n"}
+	row := encodeChange(nil, &c)
+	// The groups' count follows the auditID, the time and five strings.
+	prefix := appendString(nil, c.AuditID)
+	prefix = binary.AppendVarint(prefix, c.Time.Unix())
+	prefix = binary.AppendUvarint(prefix, 0)
+	prefix = binary.AppendVarint(prefix, 0)
+	for _, s := range []string{c.Action, c.Class, c.Verb, c.Subresource, c.User} {
+		prefix = appendString(prefix, s)
+	}
+	if row[len(prefix)] != 0 {
+		t.Fatalf("byte %d is not the empty groups' count", len(prefix))
+	}
+	bad := append(binary.AppendUvarint(append([]byte(nil), prefix...), 200), row[len(prefix)+1:]...)
+	if _, err := decodeChange(bad); err == nil {
+		t.Error("a row claiming 200 groups in fewer bytes read without an error")
+	}
 }
