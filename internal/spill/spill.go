@@ -67,13 +67,10 @@ func New(dir string) *Store {
 	return &Store{dir: dir}
 }
 
-// Dir is the folder the store's file is in.
-func (s *Store) Dir() string { return s.dir }
-
 // Size is how many bytes the store's file holds (or will once written).
 func (s *Store) Size() int64 { return s.off }
 
-// Append adds records, each given whole in recs (lengths in ns), to l as one block.
+// Append adds count records to l as one block; recs holds them as AppendRecord wrote them.
 func (s *Store) Append(l *List, recs []byte, count int) error {
 	if err := s.Err(); err != nil {
 		return err
@@ -148,13 +145,14 @@ func (s *Store) Compact(lists []*List) error {
 	if err := s.flush(); err != nil {
 		return err
 	}
-	old, oldPath := s.f, s.path
+	old, oldPath, oldOff := s.f, s.path, s.off
 	s.f, s.path, s.off = nil, "", 0
 	if err := s.create(); err != nil {
-		s.f, s.path = old, oldPath
+		s.f, s.path, s.off = old, oldPath, oldOff
 		return err
 	}
-	from := &Store{dir: s.dir, f: old}
+	from := &Store{dir: s.dir, f: old, path: oldPath}
+	defer from.Close() // the old file, whether the rewrite ends or fails
 	var raw []byte
 	for _, l := range lists {
 		if l == nil {
@@ -172,10 +170,6 @@ func (s *Store) Compact(lists []*List) error {
 		if err := s.Append(l, raw, n); err != nil {
 			return err
 		}
-	}
-	old.Close()
-	if oldPath != "" {
-		os.Remove(oldPath)
 	}
 	return s.Seal()
 }
