@@ -39,11 +39,12 @@ type rowIDs struct {
 type rowPos struct{ res, row int }
 
 func (ids *rowIDs) id(auditID string, res, row int) string {
+	sum := sha256.Sum256([]byte(auditID))
 	digits := rowIDLength
-	if ids.long[uint32(rowKey(auditID)>>32)] {
+	if ids.long[binary.BigEndian.Uint32(sum[:4])] {
 		digits = 12
 	}
-	id := ShortID(auditID, digits)
+	id := hex.EncodeToString(sum[:digits/2])
 	if n := ids.rank[rowPos{res, row}]; n > 1 {
 		id += "." + strconv.Itoa(n)
 	}
