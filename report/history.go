@@ -58,7 +58,6 @@ type tracker struct {
 	byNamespace map[string]map[objKey]*object
 	collections map[objKey]*Resource
 	failed      []FailedAttempt
-	sum         Summary
 	// observer, when set, is told after each event every object it touched, with the change
 	// recorded for it (nil before the period): the posture follows the states through it.
 	observer  func(o *object, ae *audit.Event, c *Change)
@@ -245,7 +244,7 @@ func (t *tracker) apply(ae *audit.Event, resp any, inPeriod bool) {
 	dry := dryRunOf(ae)
 	if dry == dryRunYes {
 		if inPeriod {
-			t.sum.DryRuns++
+			t.tally.sum.DryRuns++
 			if t.dryRuns == nil {
 				t.dryRuns = map[dryRunKey]int64{}
 			}
@@ -430,7 +429,7 @@ func levelText(e *event) string {
 // noBodies notes a change whose bodies were not logged.
 func (t *tracker) noBodies(c *Change, e *event) {
 	if e.inPeriod {
-		t.sum.NoDiff++
+		t.tally.sum.NoDiff++
 	}
 	if !e.BodiesDropped {
 		c.addNote("logged without bodies (" + levelText(e) + "): what changed is not known")
@@ -982,20 +981,13 @@ func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary, error) {
 	for _, f := range t.failed {
 		tl.sum.FailedAttempts++
 		tl.kind(f.Group, f.Resource, kindName(f.Resource)).FailedAttempts++
-		name := f.User
-		if f.ImpersonatedUser != "" {
-			name = f.ImpersonatedUser
-		}
-		tl.actor(name).FailedAttempts++
+		tl.actor(f.Actor()).FailedAttempts++
 	}
 	for k, n := range t.dryRuns {
 		tl.kind(k.group, k.resource, kindName(k.resource)).DryRuns += n
 		tl.actor(k.actor).DryRuns += n
 	}
 	tl.tables()
-	s := t.sum
-	s.Changes, s.SubresourceChanges, s.NoOp, s.UnknownBaseline = tl.sum.Changes, tl.sum.SubresourceChanges, tl.sum.NoOp, tl.sum.UnknownBaseline
-	s.Objects, s.FailedAttempts, s.Kinds, s.Actors = tl.sum.Objects, tl.sum.FailedAttempts, tl.sum.Kinds, tl.sum.Actors
 	if out == nil {
 		out = []Resource{}
 	}
@@ -1003,5 +995,5 @@ func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary, error) {
 	if failed == nil {
 		failed = []FailedAttempt{}
 	}
-	return out, failed, s, nil
+	return out, failed, tl.sum, nil
 }

@@ -180,6 +180,14 @@ func (c *Change) Actor() string {
 	return c.User
 }
 
+// Actor returns who the attempt is attributed to: the impersonated user when there is one.
+func (f *FailedAttempt) Actor() string {
+	if f.ImpersonatedUser != "" {
+		return f.ImpersonatedUser
+	}
+	return f.User
+}
+
 // FailedAttempt is a write the API server answered with an error: denied, invalid, or in
 // conflict. Nothing changed, but an auditor wants to see it.
 type FailedAttempt struct {

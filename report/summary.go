@@ -14,6 +14,7 @@ import (
 // deletionTimestamp has its own column, so Created, Modified, Deleted and DeletionRequested
 // of a kind sum to its Changes, and every column sums to the total of the same name.
 type tally struct {
+	// sum is the summary's counts of the histories (Build adds what the reading counted).
 	sum    Summary
 	kinds  map[objKey]*KindSummary
 	actors map[string]*ActorSummary
