@@ -164,6 +164,18 @@ func (s *statInfo) Mode() fs.FileMode {
 	return m
 }
 
+// TotalSize is the stored size of all the sources, 0 when one's is not known (stdin).
+func TotalSize(sources []Source) int64 {
+	var total int64
+	for _, src := range sources {
+		if src.Size < 0 {
+			return 0
+		}
+		total += src.Size
+	}
+	return total
+}
+
 // FileSource returns the source for one file.
 func FileSource(path string) Source {
 	size := int64(-1)

@@ -236,14 +236,7 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if err != nil {
 		return err
 	}
-	var total int64
-	for _, s := range sources {
-		if s.Size < 0 {
-			total = 0
-			break
-		}
-		total += s.Size
-	}
+	total := audit.TotalSize(sources)
 	prog := &audit.Progress{}
 	stopProgress := func() {}
 	if streams.StderrTTY && !o.Quiet {

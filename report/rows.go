@@ -311,14 +311,7 @@ func spillError(err error, progress *audit.Progress, sources []audit.Source) err
 	if !errors.As(err, &se) || !spill.NoSpace(err) {
 		return err
 	}
-	var total, read int64
-	for _, src := range sources {
-		if src.Size < 0 {
-			total = -1
-			break
-		}
-		total += src.Size
-	}
+	total, read := audit.TotalSize(sources), int64(0)
 	if progress != nil {
 		read = progress.Bytes.Load()
 	}
