@@ -31,10 +31,10 @@ fuzz:
 	$(GO) test ./audit -run '^$$' -fuzz '^FuzzFastPath$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/jsonany -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/jsonany -run '^$$' -fuzz '^FuzzAppend$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./report -run '^$$' -fuzz '^FuzzDiff$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./report -run '^$$' -fuzz '^FuzzSnapshot$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./report/history -run '^$$' -fuzz '^FuzzDiff$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./report/history -run '^$$' -fuzz '^FuzzSnapshot$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report -run '^$$' -fuzz '^FuzzBuild$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./report -run '^$$' -fuzz '^FuzzRowCodec$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./report/history -run '^$$' -fuzz '^FuzzRowCodec$$' -fuzztime $(FUZZTIME)
 
 # Throughput and memory on generated logs, as ratios to cat and jq measured in the same run;
 # then the same log as thousands of rotated files against one file (goal: within 1.5x).

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // A cell longer than a spreadsheet holds is cut, with a marker saying how much and where the
@@ -16,7 +16,7 @@ import (
 func TestCSVCutsLongCells(t *testing.T) {
 	r := loadReport(t, "with-gaps")
 	big := `"` + strings.Repeat("x", 2*CSVMaxCell) + `"`
-	r.Resources[1].History[0].Diff = []report.FieldChange{{Path: "metadata.annotations.big", Op: report.OpAdded, New: json.RawMessage(big)}}
+	r.Resources[1].History[0].Diff = []history.FieldChange{{Path: "metadata.annotations.big", Op: history.OpAdded, New: json.RawMessage(big)}}
 	var buf bytes.Buffer
 	if err := (&CSV{}).Render(&buf, r); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/auditreport/auditreport/internal/units"
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/history"
 	"github.com/auditreport/auditreport/templates"
 )
 
@@ -29,7 +30,7 @@ func funcs() map[string]any {
 		"mdcode": mdCode,
 		"first": func(n int, v any) any {
 			switch x := v.(type) {
-			case []report.ActorSummary:
+			case []history.ActorSummary:
 				if len(x) > n {
 					return x[:n]
 				}

@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // Undrawn names each field holding characters no font draws by its path in the JSON
@@ -18,8 +19,8 @@ func TestUndrawnFields(t *testing.T) {
 		Cluster:  "李",
 		Warnings: []string{"ascii only", "中文"},
 		Inputs:   []report.Input{{Source: "a.log", Problems: map[string]int64{"键": 1, "plain": 2}}},
-		Resources: []report.Resource{{Name: "n", History: []report.Change{
-			{User: "山田", Diff: []report.FieldChange{{Path: "x", New: json.RawMessage(`"日本"`)}}},
+		Resources: []history.Resource{{Name: "n", History: []history.Change{
+			{User: "山田", Diff: []history.FieldChange{{Path: "x", New: json.RawMessage(`"日本"`)}}},
 			{User: "plain"},
 		}}},
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // hostile is a report whose names, users and values try to break out of every format.
@@ -19,11 +20,11 @@ func hostile() *report.Report {
 	return &report.Report{APIVersion: report.APIVersion, Kind: report.Kind, GeneratedAt: t, Cluster: `prod <b>eu</b> | "Ελλάδα" Київ`,
 		Tool: report.Tool{Name: "auditreport"}, Verdict: report.VerdictGaps,
 		Gaps: []report.Gap{{Type: "time-hole", Severity: "warning", Message: "<img src=x onerror=alert(1)> | pipe", Remediation: "@SUM(1+1)"}},
-		Resources: []report.Resource{{Kind: "NetworkPolicy", Group: "networking.k8s.io", Resource: "networkpolicies", Namespace: "shop", Name: name,
-			History: []report.Change{{Time: t, Action: report.ActionModified, Class: report.ClassConfiguration, Verb: "patch", User: user,
+		Resources: []history.Resource{{Kind: "NetworkPolicy", Group: "networking.k8s.io", Resource: "networkpolicies", Namespace: "shop", Name: name,
+			History: []history.Change{{Time: t, Action: history.ActionModified, Class: history.ClassConfiguration, Verb: "patch", User: user,
 				SourceIPs: []string{"+1-555"}, UserAgent: "-agent", AuditID: "id", Code: 200, Level: "RequestResponse", Source: "s", Baseline: "known",
-				Diff: []report.FieldChange{{Path: `metadata.labels["a|b"]`, Op: report.OpChanged, Old: []byte(`"</td><td>"`), New: []byte(`"=HYPERLINK(\"http://x\")"`)}}}}}},
-		FailedAttempts: []report.FailedAttempt{{Time: t, Verb: "delete", Resource: "networkpolicies", Namespace: "shop", Name: name, User: "\tcmd", Code: 403, Reason: "Forbidden"}},
+				Diff: []history.FieldChange{{Path: `metadata.labels["a|b"]`, Op: history.OpChanged, Old: []byte(`"</td><td>"`), New: []byte(`"=HYPERLINK(\"http://x\")"`)}}}}}},
+		FailedAttempts: []history.FailedAttempt{{Time: t, Verb: "delete", Resource: "networkpolicies", Namespace: "shop", Name: name, User: "\tcmd", Code: 403, Reason: "Forbidden"}},
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // loadReport reads a golden report model (written by the report package's golden test).
@@ -32,7 +33,7 @@ func loadReport(t *testing.T, name string) *report.Report {
 func TestJSONIsTheModel(t *testing.T) {
 	full := loadReport(t, "ha-3-nodes")
 	empty := *full
-	empty.Resources, empty.FailedAttempts = []report.Resource{}, []report.FailedAttempt{}
+	empty.Resources, empty.FailedAttempts = []history.Resource{}, []history.FailedAttempt{}
 	for _, tc := range []struct {
 		name string
 		r    *report.Report
@@ -46,7 +47,7 @@ func TestJSONIsTheModel(t *testing.T) {
 			if err := json.Unmarshal(out.Bytes(), &back); err != nil {
 				t.Fatalf("not JSON: %v", err)
 			}
-			if d := cmp.Diff(*tc.r, back, cmpopts.IgnoreUnexported(report.Report{}, report.Resource{})); d != "" {
+			if d := cmp.Diff(*tc.r, back, cmpopts.IgnoreUnexported(report.Report{}, history.Resource{})); d != "" {
 				t.Errorf("decoded report differs (-want +got):\n%s", d)
 			}
 			var whole bytes.Buffer

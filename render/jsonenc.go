@@ -16,7 +16,7 @@ import (
 	"unicode"
 
 	"github.com/auditreport/auditreport/internal/jsonany"
-	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // jsonEncoder writes a value as encoding/json's Encoder does with SetIndent("", "  ") and
@@ -595,8 +595,8 @@ func validTag(s string) bool {
 }
 
 var (
-	resourceType = reflect.TypeFor[report.Resource]()
-	changeType   = reflect.TypeFor[report.Change]()
+	resourceType = reflect.TypeFor[history.Resource]()
+	changeType   = reflect.TypeFor[history.Change]()
 )
 
 // historyEncoder writes a resource's changes as the slice encoder writes its History,
@@ -604,11 +604,11 @@ var (
 func historyEncoder(slice encFunc) encFunc {
 	elem := encoderLocked(changeType)
 	return func(e *jsonEncoder, v reflect.Value, depth int) {
-		var res *report.Resource
+		var res *history.Resource
 		if v.CanAddr() {
-			res = v.Addr().Interface().(*report.Resource)
+			res = v.Addr().Interface().(*history.Resource)
 		} else {
-			r := v.Interface().(report.Resource)
+			r := v.Interface().(history.Resource)
 			res = &r
 		}
 		if res.History != nil || res.Len() == 0 {

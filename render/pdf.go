@@ -11,6 +11,7 @@ import (
 
 	"github.com/auditreport/auditreport/internal/units"
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // The fonts are DejaVu Sans (Bitstream Vera licence, render/fonts/LICENSE): they cover
@@ -558,7 +559,7 @@ func (d *pdfDoc) changesSection(title, intro string, sections []Section, empty s
 			if c.Note != "" {
 				what = append(what, c.Note)
 			}
-			if c.Baseline == report.BaselineUnknown {
+			if c.Baseline == history.BaselineUnknown {
 				what = append(what, "(earlier state unknown)")
 			}
 			obj := c.Object

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // pdfText extracts a PDF's text with pdftotext (Debian poppler-utils; .ci/run installs it),
@@ -110,11 +111,11 @@ func manyChanges(n int) *report.Report {
 	r := &report.Report{APIVersion: report.APIVersion, Kind: report.Kind, GeneratedAt: t0.Add(48 * time.Hour), Verdict: report.VerdictPass, Tool: report.Tool{Name: "auditreport"}}
 	for i := 0; i < n; i++ {
 		for _, k := range []struct{ kind, res, group string }{{"NetworkPolicy", "networkpolicies", "networking.k8s.io"}, {"Pod", "pods", ""}} {
-			r.Resources = append(r.Resources, report.Resource{Kind: k.kind, Group: k.group, Resource: k.res, Namespace: "shop", Name: fmt.Sprintf("obj-%05d", i),
-				History: []report.Change{{Time: t0.Add(time.Duration(i) * time.Minute), Action: report.ActionModified, Class: report.ClassConfiguration,
+			r.Resources = append(r.Resources, history.Resource{Kind: k.kind, Group: k.group, Resource: k.res, Namespace: "shop", Name: fmt.Sprintf("obj-%05d", i),
+				History: []history.Change{{Time: t0.Add(time.Duration(i) * time.Minute), Action: history.ActionModified, Class: history.ClassConfiguration,
 					Verb: "patch", User: "alice@example.com", SourceIPs: []string{"192.0.2.1"}, AuditID: fmt.Sprint(i), Code: 200, Level: "RequestResponse", Baseline: "known",
-					Diff: []report.FieldChange{{Path: "spec.ingress[0].ports[0].port", Op: report.OpChanged, Old: []byte("80"), New: []byte("443")},
-						{Path: `metadata.labels["app.kubernetes.io/name"]`, Op: report.OpAdded, New: []byte(`"web"`)}}}}})
+					Diff: []history.FieldChange{{Path: "spec.ingress[0].ports[0].port", Op: history.OpChanged, Old: []byte("80"), New: []byte("443")},
+						{Path: `metadata.labels["app.kubernetes.io/name"]`, Op: history.OpAdded, New: []byte(`"web"`)}}}}})
 		}
 	}
 	r.Summary.Changes = int64(2 * n)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // Each sentence template of the document formats, in a case where its old wording was false,
@@ -42,7 +43,7 @@ func TestSentencesHold(t *testing.T) {
 						r.Coverage[i].Status = report.StatusNeverAudited
 					}
 				}
-				var keep []report.Resource
+				var keep []history.Resource
 				for _, res := range r.Resources {
 					if res.Resource != "networkpolicies" {
 						keep = append(keep, res)
@@ -146,8 +147,8 @@ func TestPolicyAuditListsCalicoKinds(t *testing.T) {
 	r := loadReport(t, "ha-3-nodes")
 	c := r.Resources[0].History[0]
 	c.AuditID, c.ID, c.Diff, c.Note = "calico-1", "c0ffee00", nil, ""
-	r.Resources = append(r.Resources, report.Resource{Kind: "GlobalNetworkPolicy", Group: "projectcalico.org", Resource: "globalnetworkpolicies",
-		Name: "allow-all-egress", History: []report.Change{c}})
+	r.Resources = append(r.Resources, history.Resource{Kind: "GlobalNetworkPolicy", Group: "projectcalico.org", Resource: "globalnetworkpolicies",
+		Name: "allow-all-egress", History: []history.Change{c}})
 	for name, f := range map[string]Renderer{"md": &Markdown{}, "html": &HTML{}, "pdf": &PDF{}, "txt": &Table{}} {
 		text := readable(t, f, r)
 		if !has(text, "Calico GlobalNetworkPolicy allow-all-egress") {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // DefaultMaxRows bounds each detail section of the PDF, HTML and Markdown reports; the JSON
@@ -31,7 +32,7 @@ type View struct {
 	// Changes has a section per kind with configuration changes.
 	Changes []Section
 	// Failed is the failed attempts, bounded.
-	Failed     []report.FailedAttempt
+	Failed     []history.FailedAttempt
 	FailedMore int
 	// Chart counts configuration changes per time bucket and kind.
 	Chart Chart
@@ -93,9 +94,9 @@ func (d DiffLine) Text() string { return string(appendDiffLine(nil, d.Path, d.Op
 func appendDiffLine[T ~string | ~[]byte](b []byte, path, op string, old, new T) []byte {
 	b = append(b, path...)
 	switch op {
-	case report.OpAdded, report.OpSet:
+	case history.OpAdded, history.OpSet:
 		return append(append(b, ": "...), new...)
-	case report.OpRemoved:
+	case history.OpRemoved:
 		b = append(append(b, ": removed (was "...), old...)
 		return append(b, ')')
 	}
@@ -167,8 +168,8 @@ func NewView(r *report.Report, maxRows int) *View {
 		}
 	}
 	type item struct {
-		res *report.Resource
-		c   *report.Change
+		res *history.Resource
+		c   *history.Change
 	}
 	byTime := func(a, b item) int {
 		if c := a.c.Time.Compare(b.c.Time); c != 0 {
@@ -185,7 +186,7 @@ func NewView(r *report.Report, maxRows int) *View {
 	for i := range r.Resources {
 		res := &r.Resources[i]
 		for _, c := range res.Changes() {
-			if c.Class != report.ClassConfiguration || c.NoOp() {
+			if c.Class != history.ClassConfiguration || c.NoOp() {
 				continue
 			}
 			if first.IsZero() || c.Time.Before(first) {
@@ -320,7 +321,7 @@ func rowID(id, auditID string) string {
 	if id != "" {
 		return id
 	}
-	return report.ShortID(auditID, 8)
+	return history.ShortID(auditID, 8)
 }
 
 // KindLabel names a kind for a reader: Calico's kinds share names with Kubernetes' own
@@ -333,7 +334,7 @@ func KindLabel(kind, group string) string {
 }
 
 // isPolicyKind tells the kinds whose changes make the policy audit.
-func isPolicyKind(res *report.Resource) bool {
+func isPolicyKind(res *history.Resource) bool {
 	switch res.Resource {
 	case "networkpolicies", "globalnetworkpolicies", "stagednetworkpolicies", "stagedglobalnetworkpolicies", "networksets", "globalnetworksets",
 		"tiers", "adminnetworkpolicies", "baselineadminnetworkpolicies":
@@ -342,7 +343,7 @@ func isPolicyKind(res *report.Resource) bool {
 	return false
 }
 
-func row(res *report.Resource, c *report.Change) ChangeRow {
+func row(res *history.Resource, c *history.Change) ChangeRow {
 	obj := res.Name
 	if res.Namespace != "" {
 		obj = res.Namespace + "/" + res.Name
@@ -368,7 +369,7 @@ func row(res *report.Resource, c *report.Change) ChangeRow {
 		r.Code = fmt.Sprint(c.Code)
 	}
 	diff := c.Diff
-	if c.Action == report.ActionCreated {
+	if c.Action == history.ActionCreated {
 		// The row already names the object; its identity fields add nothing.
 		diff = nil
 		for _, d := range c.Diff {
@@ -453,7 +454,7 @@ func chart(r *report.Report, kinds []string, first, last time.Time) Chart {
 	for i := range r.Resources {
 		res := &r.Resources[i]
 		for _, c := range res.Changes() {
-			if c.Class != report.ClassConfiguration || c.NoOp() {
+			if c.Class != history.ClassConfiguration || c.NoOp() {
 				continue
 			}
 			b := int(c.Time.Sub(start) / ch.Step)

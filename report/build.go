@@ -1,14 +1,16 @@
 package report
 
 import (
-	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
 	"github.com/auditreport/auditreport/internal/spill"
+	"github.com/auditreport/auditreport/internal/units"
+	"github.com/auditreport/auditreport/report/history"
 	"github.com/auditreport/auditreport/report/posture"
 )
 
@@ -68,7 +70,7 @@ type Options struct {
 	Evidence *EvidenceRef
 	// TmpDir is where histories go once they pass SpillAbove bytes in memory ("": the
 	// system's temporary folder); a negative SpillAbove keeps them in memory, 0 means
-	// DefaultSpillAbove. The report's Close releases what was written.
+	// history.DefaultSpillAbove. The report's Close releases what was written.
 	TmpDir     string
 	SpillAbove int
 }
@@ -119,27 +121,20 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	for _, k := range scope.Kinds() {
 		rep.Scope = append(rep.Scope, k.String())
 	}
-	t := newTracker(opts.Period, opts.Noise, !opts.ShowSecrets)
-	if opts.SpillAbove >= 0 {
-		t.rows, t.spillAbove = &rowStore{store: spill.New(opts.TmpDir)}, cmp.Or(opts.SpillAbove, DefaultSpillAbove)
-		rep.rows = t.rows
-		defer func() {
-			if err != nil {
-				rep.Close()
-			}
-		}()
-	}
+	t := history.New(history.Options{Noise: opts.Noise, Redact: !opts.ShowSecrets, TmpDir: opts.TmpDir, SpillAbove: opts.SpillAbove})
+	defer func() {
+		if err != nil {
+			t.Close()
+		}
+	}()
 	eng, err := posture.New(posture.Options{Start: timeOr(opts.Period.Start), End: timeOr(opts.Period.End), Scope: opts.Posture})
 	if err != nil {
 		return nil, err
 	}
-	finishPosture := t.feedPosture(eng)
+	finishPosture := feedPosture(t, eng)
 	defer finishPosture() // on an early return, the engine's goroutine ends too
-	if rep.Snapshots, err = t.loadSnapshots(opts.Snapshots, scope); err != nil {
+	if rep.Snapshots, err = t.LoadSnapshots(opts.Snapshots, scope); err != nil {
 		return nil, err
-	}
-	if len(t.touched) > 0 {
-		t.flush(nil)
 	}
 	// Reading, decoding bodies and the tracker each run on a goroutine of their own, in a
 	// pipeline of batches (the tracker must see events in order, and does: each stage
@@ -154,7 +149,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 			for i := range batch {
 				d := &batch[i]
 				if d.phase != phaseAfter && !d.ev.BodiesDropped {
-					d.resp = decodeObject(d.ev.ResponseObject)
+					d.resp = history.Decode(d.ev.ResponseObject)
 				}
 			}
 			batches <- batch
@@ -194,12 +189,12 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 		switch d.phase {
 		case phaseBaseline:
 			rep.Summary.Baseline++
-			t.add(d.ev, d.resp, false)
+			t.Add(d.ev, d.resp, false)
 		case phaseAfter:
 			rep.Summary.After++
 		default:
 			rep.Summary.InPeriod++
-			t.add(d.ev, d.resp, true)
+			t.Add(d.ev, d.resp, true)
 		}
 	}
 	var tq ties
@@ -207,28 +202,27 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 		for _, d := range batch {
 			tq.push(d, apply)
 		}
-		if t.rows != nil && t.rows.store.Err() != nil {
+		if t.Err() != nil {
 			stop()
 		}
 	}
 	tq.flush(apply)
-	if t.rows != nil && t.rows.store.Err() != nil {
-		return nil, spillError(t.rows.store.Err(), opts.Progress, sources)
+	if err := t.Err(); err != nil {
+		return nil, spillError(err, opts.Progress, sources)
 	}
 	if readErr != nil {
 		return nil, readErr
 	}
-	var hist Summary
-	if rep.Resources, rep.FailedAttempts, hist, err = t.finish(); err != nil {
+	h, err := t.Finish()
+	if err != nil {
 		return nil, spillError(err, opts.Progress, sources)
 	}
+	// A failure from here on closes them with the tracker.
+	rep.Resources, rep.FailedAttempts, rep.rows = h.Resources, h.Failed, h.Rows
 	rep.Posture = finishPosture()
-	s := &rep.Summary
-	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects, s.NoOp = hist.Changes, hist.SubresourceChanges, hist.FailedAttempts, hist.Objects, hist.NoOp
-	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = hist.DryRuns, hist.UnknownBaseline, hist.NoDiff, hist.Kinds, hist.Actors
-	if err := RowIDs(rep); err != nil {
-		return nil, err
-	}
+	s, n := &rep.Summary, h.Counts
+	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects, s.NoOp = n.Changes, n.SubresourceChanges, n.FailedAttempts, n.Objects, n.NoOp
+	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = n.DryRuns, n.UnknownBaseline, n.NoDiff, n.Kinds, n.Actors
 	inputs := rd.Inputs()
 	holes := opts.Holes
 	if holes.Min <= 0 {
@@ -248,7 +242,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	if window <= 0 {
 		window = audit.DefaultWindow
 	}
-	cover(coverageInput{unknown: t.tally.unknown, inputs: inputs, reqs: withConditional(reqs), period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder, window: window,
+	cover(coverageInput{unknown: n.Unknown, inputs: inputs, reqs: withConditional(reqs), period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder, window: window,
 		expected: opts.APIServers, expectedN: opts.APIServerCount})
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
 	if rep.Summary.Unchecked = m.Unchecked; m.Unchecked > 0 {
@@ -283,4 +277,23 @@ func timeOr(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	return *t
+}
+
+// spillError says what the histories could not be kept on disk for and, when the disk was
+// full, about how much space the whole input needs there, from how much of it was read when
+// the disk filled.
+func spillError(err error, progress *audit.Progress, sources []audit.Source) error {
+	var se *spill.Error
+	if !errors.As(err, &se) || !spill.NoSpace(err) {
+		return err
+	}
+	total, read := audit.TotalSize(sources), int64(0)
+	if progress != nil {
+		read = progress.Bytes.Load()
+	}
+	need := se.Size
+	if total > 0 && read > 0 && read < total {
+		need = int64(float64(need) * float64(total) / float64(read))
+	}
+	return fmt.Errorf("%w; the whole input needs about %s there: free space or name another folder with --tmp-dir", err, units.Bytes(need))
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // Coverage statuses.
@@ -1083,7 +1084,7 @@ var addressIP = regexp.MustCompile(`^subsets\[\d+\]\.addresses\[\d+\](\.ip)?$`)
 
 // memberships lists the writes to the default/kubernetes Endpoints that changed its
 // addresses, in time order.
-func memberships(resources []Resource) []membership {
+func memberships(resources []history.Resource) []membership {
 	var out []membership
 	for _, res := range resources {
 		if res.Group != "" || res.Resource != "endpoints" || res.Namespace != "default" || res.Name != "kubernetes" {
@@ -1098,12 +1099,12 @@ func memberships(resources []Resource) []membership {
 				}
 				seen = true
 				switch d.Op {
-				case OpAdded:
+				case history.OpAdded:
 					m.net++
-				case OpRemoved:
+				case history.OpRemoved:
 					m.net--
 				}
-				if d.Op == OpSet || c.Action == ActionCreated {
+				if d.Op == history.OpSet || c.Action == history.ActionCreated {
 					m.count++
 				}
 			}

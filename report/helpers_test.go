@@ -10,6 +10,7 @@ import (
 
 	"github.com/auditreport/auditreport/audit"
 	"github.com/auditreport/auditreport/internal/gen"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // t0 is the start of every test scenario.
@@ -136,7 +137,7 @@ func build(t *testing.T, opts Options, events ...ev) *Report {
 }
 
 // find returns the history of one object, failing the test when it has none.
-func find(t *testing.T, r *Report, resource, ns, name string) []Change {
+func find(t *testing.T, r *Report, resource, ns, name string) []history.Change {
 	t.Helper()
 	for _, res := range r.Resources {
 		if res.Resource == resource && res.Namespace == ns && res.Name == name && !res.Collection {
@@ -156,7 +157,7 @@ func names(r *Report) string {
 }
 
 // diffText writes a diff as "path op old -> new" lines, the way a reader compares them.
-func diffText(d []FieldChange) string {
+func diffText(d []history.FieldChange) string {
 	var out []string
 	for _, f := range d {
 		s := f.Path + " " + f.Op
@@ -171,7 +172,7 @@ func diffText(d []FieldChange) string {
 	return strings.Join(out, "\n")
 }
 
-func actions(h []Change) string {
+func actions(h []history.Change) string {
 	var out []string
 	for _, c := range h {
 		out = append(out, c.Action)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // netpol is a NetworkPolicy as the API server returns it, with the noise a real one has.
@@ -37,7 +38,7 @@ func TestHistorySemantics(t *testing.T) {
 			resp: pod("web-x7k2p", "shop", `,"generateName":"web-"`, "", "")}},
 		check: func(t *testing.T, r *Report) {
 			h := find(t, r, "pods", "shop", "web-x7k2p")
-			if h[0].Action != ActionCreated || h[0].Baseline != BaselineKnown {
+			if h[0].Action != history.ActionCreated || h[0].Baseline != history.BaselineKnown {
 				t.Errorf("got %s baseline %s", h[0].Action, h[0].Baseline)
 			}
 		},
@@ -74,7 +75,7 @@ func TestHistorySemantics(t *testing.T) {
 		},
 		check: func(t *testing.T, r *Report) {
 			h := find(t, r, npRes.res, "shop", "allow-web")
-			if len(h) != 2 || h[1].Action != ActionDeleted || !strings.Contains(h[1].Note, "dry run cannot be told") {
+			if len(h) != 2 || h[1].Action != history.ActionDeleted || !strings.Contains(h[1].Note, "dry run cannot be told") {
 				t.Errorf("history %s, note %q", actions(h), h[len(h)-1].Note)
 			}
 		},
@@ -86,7 +87,7 @@ func TestHistorySemantics(t *testing.T) {
 			resp: netpol("80", "1", "")}},
 		check: func(t *testing.T, r *Report) {
 			h := find(t, r, npRes.res, "shop", "allow-web")
-			if len(h) != 1 || h[0].Action != ActionCreated || h[0].Baseline != BaselineKnown || h[0].Verb != "patch" {
+			if len(h) != 1 || h[0].Action != history.ActionCreated || h[0].Baseline != history.BaselineKnown || h[0].Verb != "patch" {
 				t.Fatalf("history %s baseline %s verb %s", actions(h), h[0].Baseline, h[0].Verb)
 			}
 			if r.Summary.UnknownBaseline != 0 {
@@ -106,7 +107,7 @@ func TestHistorySemantics(t *testing.T) {
 		check: func(t *testing.T, r *Report) {
 			h := find(t, r, "pods", "shop", "web-1")
 			last := h[len(h)-1]
-			if last.Baseline != BaselineKnown || diffText(last.Diff) != "metadata.labels.tier added -> \"front\"" {
+			if last.Baseline != history.BaselineKnown || diffText(last.Diff) != "metadata.labels.tier added -> \"front\"" {
 				t.Errorf("baseline %s diff %s", last.Baseline, diffText(last.Diff))
 			}
 		},
@@ -166,7 +167,7 @@ func TestHistorySemantics(t *testing.T) {
 			if got, want := diffText(h[0].Diff), `spec.ingress[0].ports[0].port changed 80 -> 443`; got != want {
 				t.Errorf("diff:\n%s\nwant:\n%s", got, want)
 			}
-			if h[0].Baseline != BaselineKnown || h[0].User != "bob" || h[0].Verb != "patch" || h[0].Code != 200 || h[0].Level != "RequestResponse" || h[0].Source != "node-1.log" {
+			if h[0].Baseline != history.BaselineKnown || h[0].User != "bob" || h[0].Verb != "patch" || h[0].Code != 200 || h[0].Level != "RequestResponse" || h[0].Source != "node-1.log" {
 				t.Errorf("change %+v", h[0])
 			}
 		},
@@ -192,7 +193,7 @@ func TestHistorySemantics(t *testing.T) {
 			req: j(`{"spec":{"ingress":[{"ports":[{"port":443}]}]}}`), resp: netpol("443", "7", "")}},
 		check: func(t *testing.T, r *Report) {
 			h := find(t, r, npRes.res, "shop", "allow-web")
-			if h[0].Baseline != BaselineUnknown || diffText(h[0].Diff) != `spec.ingress[0].ports[0].port set -> 443` {
+			if h[0].Baseline != history.BaselineUnknown || diffText(h[0].Diff) != `spec.ingress[0].ports[0].port set -> 443` {
 				t.Errorf("baseline %s diff\n%s", h[0].Baseline, diffText(h[0].Diff))
 			}
 			if r.Summary.UnknownBaseline != 1 {
@@ -221,7 +222,7 @@ func TestHistorySemantics(t *testing.T) {
 			if h[1].Diff != nil || !strings.Contains(h[1].Note, "logged without bodies (level Metadata)") || h[1].Level != "Metadata" {
 				t.Errorf("metadata change: %+v", h[1])
 			}
-			if h[2].Baseline != BaselineUnknown || diffText(h[2].Diff) != `spec.policyTypes[0] set -> "Ingress"` {
+			if h[2].Baseline != history.BaselineUnknown || diffText(h[2].Diff) != `spec.policyTypes[0] set -> "Ingress"` {
 				t.Errorf("after it: baseline %s diff %s", h[2].Baseline, diffText(h[2].Diff))
 			}
 			if r.Summary.NoDiff != 1 {
@@ -302,13 +303,13 @@ func TestHistorySemantics(t *testing.T) {
 			if got := actions(find(t, r, "pods", "shop", "db-1")); got != "created" {
 				t.Errorf("db-1 does not match the selector: %s", got)
 			}
-			var coll *Resource
+			var coll *history.Resource
 			for i := range r.Resources {
 				if r.Resources[i].Collection {
 					coll = &r.Resources[i]
 				}
 			}
-			if coll == nil || coll.History[0].User != "bob" || coll.History[0].Action != ActionDeleteCollection || !strings.Contains(coll.History[0].Note, "deleted 1 tracked object") {
+			if coll == nil || coll.History[0].User != "bob" || coll.History[0].Action != history.ActionDeleteCollection || !strings.Contains(coll.History[0].Note, "deleted 1 tracked object") {
 				t.Errorf("collection entry %+v", coll)
 			}
 		},
@@ -329,7 +330,7 @@ func TestHistorySemantics(t *testing.T) {
 			if got := actions(h); got != "created,subresource,subresource,modified" {
 				t.Fatalf("actions %s", got)
 			}
-			if h[1].Class != ClassSubresource || h[1].Subresource != "binding" || diffText(h[1].Diff) != `spec.nodeName added -> "node-2"` {
+			if h[1].Class != history.ClassSubresource || h[1].Subresource != "binding" || diffText(h[1].Diff) != `spec.nodeName added -> "node-2"` {
 				t.Errorf("binding: %s %s %s", h[1].Class, h[1].Subresource, diffText(h[1].Diff))
 			}
 			if got := diffText(h[2].Diff); got != `status.podIP added -> "10.244.1.7"` {

@@ -3,14 +3,15 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+	"testing"
 
-	"encoding/json"
 	"github.com/auditreport/auditreport/audit"
 	"github.com/auditreport/auditreport/internal/gen"
-	"testing"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // The same logs give the same histories whatever order the files are named in: each request
@@ -54,8 +55,8 @@ func TestHistoriesDoNotDependOnFileOrder(t *testing.T) {
 func histories(t *testing.T, r *Report) string {
 	t.Helper()
 	b, err := json.Marshal(struct {
-		R []Resource
-		F []FailedAttempt
+		R []history.Resource
+		F []history.FailedAttempt
 	}{r.Resources, r.FailedAttempts})
 	if err != nil {
 		t.Fatal(err)

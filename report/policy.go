@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // PolicyCheck is the result of evaluating audit policy files with the API server's own
@@ -67,7 +69,12 @@ func checkPolicy(path string, reqs []Requirement) PolicyFile {
 	f := PolicyFile{Source: path}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		f.Error = unwrapPath(err).Error()
+		// The file's name is in Source already.
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		f.Error = err.Error()
 		return f
 	}
 	sum := sha256.Sum256(data)
@@ -264,7 +271,7 @@ func RequirementsFor(extra []audit.Kind) []Requirement {
 		if dup {
 			continue
 		}
-		req := Requirement{Kind: kindName(k.Resource), Kinds: []audit.Kind{k}}
+		req := Requirement{Kind: history.KindName(k.Resource), Kinds: []audit.Kind{k}}
 		for _, c := range ConditionalRequirements {
 			if slices.Contains(c.Kinds, k) {
 				// Required everywhere now, under its own name, either group covering it.

@@ -9,6 +9,7 @@ import (
 	"github.com/klauspost/compress/s2"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/history"
 	"github.com/auditreport/auditreport/report/posture"
 )
 
@@ -29,7 +30,7 @@ var postureKinds = map[string]bool{"pods": true, "namespaces": true, "serviceacc
 // a goroutine of its own, a batch of updates behind the tracker: it gets the same updates
 // in the same order, so its result does not depend on scheduling, and the two halves of
 // the work share the cores. finish waits for it; calling it again returns the same result.
-func (t *tracker) feedPosture(eng *posture.Engine) (finish func() *posture.Posture) {
+func feedPosture(t *history.Tracker, eng *posture.Engine) (finish func() *posture.Posture) {
 	const batchSize = 256
 	batches := make(chan []pendingUpdate, 16)
 	done := make(chan *posture.Posture)
@@ -42,20 +43,20 @@ func (t *tracker) feedPosture(eng *posture.Engine) (finish func() *posture.Postu
 		done <- eng.Finish()
 	}()
 	batch := make([]pendingUpdate, 0, batchSize)
-	t.observer = func(o *object, ae *audit.Event, c *Change) {
-		if !postureKinds[o.key.resource] {
+	t.Observe(func(o *history.Object, ae *audit.Event, c *history.Change) {
+		k := o.Key()
+		if !postureKinds[k.Resource] {
 			return
 		}
-		u := posture.Update{Group: o.key.group, Resource: o.key.resource, Namespace: o.key.namespace, Name: o.key.name, Exists: o.exists}
+		u := posture.Update{Group: k.Group, Resource: k.Resource, Namespace: k.Namespace, Name: k.Name, Exists: o.Exists()}
 		if ae != nil {
 			u.Time, u.Untimed = ae.Time(), ae.Time().IsZero()
 			u.Cause = posture.Cause{User: ae.Actor(), Verb: ae.Verb, AuditID: ae.AuditID}
 		}
 		p := pendingUpdate{u: u}
-		if o.exists && o.known {
-			// The tracker replaces a state, never changes it in place: the engine may
-			// decompress it later.
-			p.state = o.state
+		if o.Exists() && o.Known() {
+			// The engine decompresses it later, on its own goroutine.
+			p.state = o.Compressed()
 		}
 		if c != nil {
 			p.u.Cause.Action = c.Action
@@ -73,7 +74,7 @@ func (t *tracker) feedPosture(eng *posture.Engine) (finish func() *posture.Postu
 			batches <- batch
 			batch = make([]pendingUpdate, 0, batchSize)
 		}
-	}
+	})
 	return sync.OnceValue(func() *posture.Posture {
 		if len(batch) > 0 {
 			batches <- batch

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // buildFiles runs the report over files in testdata.
@@ -33,7 +34,7 @@ func TestHistoriesFromRealEvents(t *testing.T) {
 		r := buildFiles(t, Options{}, "realdata/falco-k8s-audit/create_nginx_pod_unprivileged.json")
 		h := find(t, r, "pods", "default", "nginx-deployment-78f5d695bd-nxqz5")
 		c := h[0]
-		if c.Action != ActionCreated || c.User != "system:serviceaccount:kube-system:replicaset-controller" || c.Code != 201 {
+		if c.Action != history.ActionCreated || c.User != "system:serviceaccount:kube-system:replicaset-controller" || c.Code != 201 {
 			t.Errorf("change %+v", c)
 		}
 		if !strings.Contains(diffText(c.Diff), `spec.containers[0].image added -> "nginx"`) {
@@ -45,13 +46,13 @@ func TestHistoriesFromRealEvents(t *testing.T) {
 		if len(r.FailedAttempts) != 0 || r.Summary.SubresourceChanges != 1 || r.Summary.Changes != 0 {
 			t.Fatalf("failed %d, subresource %d, changes %d", len(r.FailedAttempts), r.Summary.SubresourceChanges, r.Summary.Changes)
 		}
-		if c := r.Resources[0].History[0]; c.Subresource != "exec" || c.Class != ClassSubresource || c.Code != 101 {
+		if c := r.Resources[0].History[0]; c.Subresource != "exec" || c.Class != history.ClassSubresource || c.Code != 101 {
 			t.Errorf("change %+v", c)
 		}
 	})
 	t.Run("falco: deleting namespace foo removes it", func(t *testing.T) {
 		r := buildFiles(t, Options{}, "realdata/falco-k8s-audit/delete_namespace_foo.json")
-		if got := actions(find(t, r, "namespaces", "", "foo")); got != ActionDeletionRequested && got != ActionDeleted {
+		if got := actions(find(t, r, "namespaces", "", "foo")); got != history.ActionDeletionRequested && got != history.ActionDeleted {
 			t.Errorf("actions %s", got)
 		}
 	})

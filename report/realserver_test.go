@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // The recording of a real control plane (kube-apiserver, kube-controller-manager and etcd
@@ -119,15 +120,15 @@ func TestRealAPIServerHistories(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			changes := map[string][]Change{}
-			var all []Change
+			changes := map[string][]history.Change{}
+			var all []history.Change
 			for _, r := range rep.Resources {
 				for _, c := range r.History {
 					changes[c.AuditID] = append(changes[c.AuditID], c)
 					all = append(all, c)
 				}
 			}
-			failed := map[string]FailedAttempt{}
+			failed := map[string]history.FailedAttempt{}
 			for _, f := range rep.FailedAttempts {
 				failed[f.AuditID] = f
 			}
@@ -160,7 +161,7 @@ func TestRealAPIServerHistories(t *testing.T) {
 				default:
 					own := 0
 					for _, c := range cs {
-						if c.Action != ActionCollection && c.Action != ActionWithNamespace {
+						if c.Action != history.ActionCollection && c.Action != history.ActionWithNamespace {
 							own++
 						}
 					}
@@ -175,7 +176,7 @@ func TestRealAPIServerHistories(t *testing.T) {
 					if r.Impersonate != "" && c.ImpersonatedUser != r.Impersonate {
 						t.Errorf("%s: impersonated user %q", r, c.ImpersonatedUser)
 					}
-					if r.Code == 201 && r.Subresource == "" && c.Action != ActionCreated {
+					if r.Code == 201 && r.Subresource == "" && c.Action != history.ActionCreated {
 						t.Errorf("%s: a write answered 201 Created is reported as %s", r, c.Action)
 					}
 				}
@@ -194,7 +195,7 @@ func TestRealAPIServerHistories(t *testing.T) {
 
 // The log and webhook backends recorded the same requests: the histories are the same.
 func TestRealAPIServerBackendsAgree(t *testing.T) {
-	hist := func(backend string) []Resource {
+	hist := func(backend string) []history.Resource {
 		rep, err := Build(context.Background(), realSources(t, backend), Options{Now: time.Now(), ShowSecrets: true})
 		if err != nil {
 			t.Fatal(err)
@@ -207,7 +208,7 @@ func TestRealAPIServerBackendsAgree(t *testing.T) {
 		}
 		return rep.Resources
 	}
-	if d := cmp.Diff(hist("log"), hist("webhook"), cmpopts.IgnoreUnexported(Resource{})); d != "" {
+	if d := cmp.Diff(hist("log"), hist("webhook"), cmpopts.IgnoreUnexported(history.Resource{})); d != "" {
 		t.Errorf("the two backends give different histories (-log +webhook):\n%s", d)
 	}
 }
@@ -266,7 +267,8 @@ func TestRealAPIServerStateAt(t *testing.T) {
 }
 
 func stateKey(o map[string]any) string {
-	return fmt.Sprintf("%v %v/%v", o["kind"], field(o, "metadata", "namespace"), field(o, "metadata", "name"))
+	meta, _ := o["metadata"].(map[string]any)
+	return fmt.Sprintf("%v %v/%v", o["kind"], meta["namespace"], meta["name"])
 }
 
 // normalise drops what a state cannot hold (managedFields) and marks, and what its state

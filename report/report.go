@@ -1,13 +1,15 @@
 // Package report holds the Report model, the one value every output format renders, and
-// builds it from audit events. Its JSON tags are the public schema (docs/report-schema.md).
+// builds it from audit events: the histories come from report/history, the network-policy
+// posture from report/posture, and the coverage, gaps and audit-policy check from here. Its
+// JSON tags, and those of the types it takes from those packages, are the public schema
+// (docs/report-schema.md).
 package report
 
 import (
-	"strings"
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
-	"github.com/auditreport/auditreport/internal/spill"
+	"github.com/auditreport/auditreport/report/history"
 	"github.com/auditreport/auditreport/report/posture"
 )
 
@@ -37,7 +39,7 @@ type Report struct {
 	Scope  []string `json:"scope"`
 	Inputs []Input  `json:"inputs"`
 	// Snapshots are the object files given as the state before the first event.
-	Snapshots []Snapshot `json:"snapshots,omitempty"`
+	Snapshots []history.Snapshot `json:"snapshots,omitempty"`
 	// Verdict is pass when no gap of severity warning or error was found, else gaps.
 	Verdict string `json:"verdict"`
 	// Score says how much of the required coverage the inputs show.
@@ -50,9 +52,9 @@ type Report struct {
 	// Policy is the check of the --policy files, when given.
 	Policy *PolicyCheck `json:"policy,omitempty"`
 	// Resources holds every object with a change in the period, and its history.
-	Resources []Resource `json:"resources"`
+	Resources []history.Resource `json:"resources"`
 	// FailedAttempts are writes the API server refused: evidence, not changes.
-	FailedAttempts []FailedAttempt `json:"failedAttempts"`
+	FailedAttempts []history.FailedAttempt `json:"failedAttempts"`
 	// Posture says what the changes did to network-policy protection over the period.
 	Posture *posture.Posture `json:"posture,omitempty"`
 	// APIServers are the API servers expected and seen.
@@ -63,7 +65,7 @@ type Report struct {
 	Evidence *EvidenceRef `json:"evidence,omitempty"`
 	Warnings []string     `json:"warnings,omitempty"`
 
-	rows *rowStore // the spilled histories, if any
+	rows *history.Rows // the spilled histories, if any
 }
 
 // Tool names the program and command line that made a report.
@@ -72,146 +74,6 @@ type Tool struct {
 	Version string   `json:"version,omitempty"`
 	Commit  string   `json:"commit,omitempty"`
 	Command []string `json:"command,omitempty"`
-}
-
-// Classes of a change.
-const (
-	// ClassConfiguration is a write to the object itself: what an auditor reviews.
-	ClassConfiguration = "configuration"
-	// ClassSubresource is a write to a subresource (pods/status, pods/binding,
-	// namespaces/finalize, ...): mostly kubelet and controller churn, kept apart.
-	ClassSubresource = "subresource"
-)
-
-// Actions of a change.
-const (
-	ActionCreated           = "created"
-	ActionModified          = "modified"
-	ActionDeletionRequested = "deletion-requested" // deletionTimestamp set: graceful, or held by finalizers
-	ActionDeleted           = "deleted"            // the object is gone
-	ActionFinalized         = "finalized"          // the last finalizer was removed, so the object is gone
-	ActionCollection        = "deleted-by-collection"
-	ActionWithNamespace     = "deleted-with-namespace"
-	ActionSubresource       = "subresource"
-	// ActionDeleteCollection is the deletecollection request itself, on a collection entry.
-	ActionDeleteCollection = "deletecollection"
-)
-
-// Baselines of a change: whether the state before it was known.
-const (
-	BaselineKnown   = "known"
-	BaselineUnknown = "unknown"
-)
-
-// Resource is one object and its changes in the period. An entry with Collection set and
-// no name stands for a collection (deletecollection requests).
-type Resource struct {
-	Kind       string `json:"kind"`
-	Group      string `json:"group"`
-	Resource   string `json:"resource"`
-	Namespace  string `json:"namespace,omitempty"`
-	Name       string `json:"name"`
-	UID        string `json:"uid,omitempty"`
-	Collection bool   `json:"collection,omitempty"`
-	// History is the object's changes in order, unless they were spilled to disk: read
-	// them with Changes, which serves both.
-	History []Change `json:"history"`
-
-	rows  *rowStore   // the spilled histories, when History was spilled
-	list  *spill.List // this object's rows in them
-	index int         // the resource's place in Report.Resources
-}
-
-// Change is one write to an object that took effect, or one consequence of such a write
-// (an object removed with its namespace).
-type Change struct {
-	Time             time.Time `json:"time"`
-	Action           string    `json:"action"`
-	Class            string    `json:"class"`
-	Verb             string    `json:"verb"`
-	Subresource      string    `json:"subresource,omitempty"`
-	User             string    `json:"user"`
-	Groups           []string  `json:"groups,omitempty"`
-	ImpersonatedUser string    `json:"impersonatedUser,omitempty"`
-	SourceIPs        []string  `json:"sourceIPs,omitempty"`
-	UserAgent        string    `json:"userAgent,omitempty"`
-	AuditID          string    `json:"auditID"`
-	// ID is a short name of the row, from the auditID, that the documents print and the JSON
-	// and CSV carry, so a row sampled from the PDF is found in them (see RowIDs).
-	ID     string `json:"id,omitempty"`
-	Code   int32  `json:"code,omitempty"`
-	Level  string `json:"level"`
-	Source string `json:"source"`
-	Line   int    `json:"line,omitempty"`
-	// Baseline says whether the state before the change was known; Diff compares with it.
-	// With an unknown baseline Diff lists what the request set (op "set"), never a guess.
-	Baseline string        `json:"baseline"`
-	Diff     []FieldChange `json:"diff,omitempty"`
-	// Note explains a change without a full diff (no bodies logged, bodies truncated) and
-	// other particulars, in one sentence.
-	Note string `json:"note,omitempty"`
-}
-
-// addNote adds a sentence to the change's note.
-func (c *Change) addNote(s string) {
-	if c.Note == "" {
-		c.Note = s
-		return
-	}
-	c.Note += "; " + s
-}
-
-// NoOp reports whether a configuration write took effect but changed no field: the state
-// before and after it are both known and equal (noise such as managedFields aside). Such a
-// write is counted apart (Summary.NoOp), not as a change.
-func (c *Change) NoOp() bool {
-	return c.Class == ClassConfiguration && c.Action == ActionModified && c.Baseline == BaselineKnown &&
-		len(c.Diff) == 0 && strings.Contains(c.Note, noFieldChanged)
-}
-
-// noFieldChanged is the note the histories give a write that changed nothing.
-const noFieldChanged = "no field changed"
-
-// Actor returns who the change is attributed to: the impersonated user when there is one.
-func (c *Change) Actor() string {
-	if c.ImpersonatedUser != "" {
-		return c.ImpersonatedUser
-	}
-	return c.User
-}
-
-// Actor returns who the attempt is attributed to: the impersonated user when there is one.
-func (f *FailedAttempt) Actor() string {
-	if f.ImpersonatedUser != "" {
-		return f.ImpersonatedUser
-	}
-	return f.User
-}
-
-// FailedAttempt is a write the API server answered with an error: denied, invalid, or in
-// conflict. Nothing changed, but an auditor wants to see it.
-type FailedAttempt struct {
-	Time             time.Time `json:"time"`
-	Verb             string    `json:"verb"`
-	Group            string    `json:"group"`
-	Resource         string    `json:"resource"`
-	Subresource      string    `json:"subresource,omitempty"`
-	Namespace        string    `json:"namespace,omitempty"`
-	Name             string    `json:"name,omitempty"`
-	User             string    `json:"user"`
-	ImpersonatedUser string    `json:"impersonatedUser,omitempty"`
-	SourceIPs        []string  `json:"sourceIPs,omitempty"`
-	UserAgent        string    `json:"userAgent,omitempty"`
-	AuditID          string    `json:"auditID"`
-	// ID is the row's short name, as for a Change.
-	ID      string `json:"id,omitempty"`
-	Code    int32  `json:"code"`
-	Reason  string `json:"reason,omitempty"`
-	Message string `json:"message,omitempty"`
-	// Decision is the authorization.k8s.io/decision annotation, when logged.
-	Decision string `json:"decision,omitempty"`
-	Source   string `json:"source"`
-	Line     int    `json:"line,omitempty"`
 }
 
 // Period is the interval the report is about. A zero Start means "from the first event", a
@@ -316,39 +178,8 @@ type Summary struct {
 	// (a patch that set what was already there): listed in the histories, not in Changes.
 	NoOp int64 `json:"noOp"`
 
-	Kinds  []KindSummary  `json:"kinds"`
-	Actors []ActorSummary `json:"actors"`
-}
-
-// KindSummary counts changes to one kind.
-type KindSummary struct {
-	Kind     string `json:"kind"`
-	Group    string `json:"group"`
-	Resource string `json:"resource"`
-	Objects  int64  `json:"objects"`
-	Created  int64  `json:"created"`
-	Modified int64  `json:"modified"`
-	Deleted  int64  `json:"deleted"`
-	// DeletionRequested counts deletions that set deletionTimestamp (graceful, or held by
-	// finalizers): Created, Modified, Deleted and DeletionRequested sum to Changes.
-	DeletionRequested  int64 `json:"deletionRequested"`
-	Changes            int64 `json:"changes"`
-	NoOp               int64 `json:"noOp"`
-	SubresourceChanges int64 `json:"subresourceChanges"`
-	FailedAttempts     int64 `json:"failedAttempts"`
-	// DryRuns counts dry-run writes: nothing was stored, so they are neither changes nor
-	// failed attempts.
-	DryRuns int64 `json:"dryRuns"`
-}
-
-// ActorSummary counts what one user did, attributed to the impersonated user when there is one.
-type ActorSummary struct {
-	User               string `json:"user"`
-	Changes            int64  `json:"changes"`
-	NoOp               int64  `json:"noOp"`
-	SubresourceChanges int64  `json:"subresourceChanges"`
-	FailedAttempts     int64  `json:"failedAttempts"`
-	DryRuns            int64  `json:"dryRuns"`
+	Kinds  []history.KindSummary  `json:"kinds"`
+	Actors []history.ActorSummary `json:"actors"`
 }
 
 func ptime(t time.Time) *time.Time {
@@ -374,3 +205,13 @@ func fromInput(in audit.Input) Input {
 	}
 	return out
 }
+
+// Err is the first error met reading the report's spilled histories back: a renderer
+// that read them must not be trusted when it is set.
+func (r *Report) Err() error { return r.rows.Err() }
+
+// SpilledBytes is how much of the temporary folder the histories took.
+func (r *Report) SpilledBytes() int64 { return r.rows.Size() }
+
+// Close releases the temporary file of the spilled histories, if any.
+func (r *Report) Close() error { return r.rows.Close() }

@@ -6,9 +6,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/klauspost/compress/s2"
-
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // Object states in a State.
@@ -63,15 +62,15 @@ func StateAt(ctx context.Context, sources []audit.Source, opts Options, at time.
 		MaxLineBytes: opts.MaxLineBytes, Progress: opts.Progress, Window: opts.Window})
 	defer rd.Close()
 	// Noise is kept: a state is the whole object, not the part a diff shows.
-	t := newTracker(Period{}, true, !opts.ShowSecrets)
-	if _, err := t.loadSnapshots(opts.Snapshots, scope); err != nil {
+	t := history.New(history.Options{Noise: true, Redact: !opts.ShowSecrets, SpillAbove: -1})
+	if _, err := t.LoadSnapshots(opts.Snapshots, scope); err != nil {
 		return nil, err
 	}
 	st := &State{At: at.UTC()}
 	var tq ties
 	apply := func(d decoded) {
 		st.Events++
-		t.add(d.ev, d.resp, false)
+		t.Add(d.ev, d.resp, false)
 	}
 	for {
 		ev, err := rd.Next()
@@ -86,32 +85,25 @@ func StateAt(ctx context.Context, sources []audit.Source, opts Options, at time.
 			continue
 		}
 		if !ev.BodiesDropped {
-			d.resp = decodeObject(ev.ResponseObject)
+			d.resp = history.Decode(ev.ResponseObject)
 		}
 		tq.push(d, apply)
 	}
 	tq.flush(apply)
-	for _, o := range sortedObjects(t.objects) {
-		if !o.exists {
-			continue
-		}
-		so := StateObject{Group: o.key.group, Resource: o.key.resource, Namespace: o.key.namespace, Name: o.key.name}
-		var body map[string]any
-		if o.known && o.state != nil {
-			if b, err := s2.Decode(nil, o.state); err == nil {
-				body, _ = decodeObject(b).(map[string]any)
-			}
-		}
+	for _, o := range t.Objects() {
+		k := o.Key()
+		so := StateObject{Group: k.Group, Resource: k.Resource, Namespace: k.Namespace, Name: k.Name}
+		body := o.Content()
 		switch {
 		case body == nil:
-			so.State, so.Reason = StateUnknown, o.unknown
+			so.State, so.Reason = StateUnknown, o.Unknown()
 			if so.Reason == "" {
 				so.Reason = "the trail does not show its content"
 			}
-			body = skeleton(o)
+			body = o.Skeleton()
 			st.Unknown++
-		case o.partial != "":
-			so.State, so.Reason = StatePartial, o.partial
+		case o.Partial() != "":
+			so.State, so.Reason = StatePartial, o.Partial()
 			st.Partial++
 		default:
 			so.State = StateKnown
@@ -120,8 +112,8 @@ func StateAt(ctx context.Context, sources []audit.Source, opts Options, at time.
 		if m, ok := body["metadata"].(map[string]any); ok {
 			delete(m, "managedFields")
 		}
-		if t.d.redact {
-			body, _ = redact(nil, body).(map[string]any)
+		if !opts.ShowSecrets {
+			body, _ = history.Redact(body).(map[string]any)
 		}
 		if so.State != StateKnown {
 			body = withStateAnnotations(body, so.State, so.Reason)
@@ -130,25 +122,6 @@ func StateAt(ctx context.Context, sources []audit.Source, opts Options, at time.
 		st.Objects = append(st.Objects, so)
 	}
 	return st, nil
-}
-
-// skeleton is what identifies an object whose content is not known.
-func skeleton(o *object) map[string]any {
-	meta := map[string]any{"name": o.key.name}
-	if o.key.namespace != "" {
-		meta["namespace"] = o.key.namespace
-	}
-	if o.uid != "" {
-		meta["uid"] = o.uid
-	}
-	apiVersion := o.apiVersion
-	if apiVersion == "" {
-		apiVersion = "v1"
-		if o.key.group != "" {
-			apiVersion = o.key.group + "/v1"
-		}
-	}
-	return map[string]any{"apiVersion": apiVersion, "kind": o.kind, "metadata": meta}
 }
 
 // withStateAnnotations returns body with the state annotations set, copying what it changes.

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // Every golden report's tables add up: per kind and per actor, each column sums to the total
@@ -59,7 +61,7 @@ func checkSums(t *testing.T, r *Report) {
 			switch {
 			case c.NoOp():
 				h.NoOp++
-			case c.Class == ClassConfiguration:
+			case c.Class == history.ClassConfiguration:
 				h.Changes++
 			default:
 				h.SubresourceChanges++

@@ -2,6 +2,8 @@ package report
 
 import (
 	"strconv"
+
+	"github.com/auditreport/auditreport/report/history"
 )
 
 // ties holds back the events of one timestamp, so that the events among them that write one
@@ -37,7 +39,7 @@ func (t *ties) flush(emit func(decoded)) {
 // a numeric resourceVersion keep their place: resource versions are opaque outside etcd, and
 // where they cannot be compared the merge's order stands.
 func orderByResourceVersion(run []decoded) {
-	byObject := map[objKey][]int{}
+	byObject := map[history.Key][]int{}
 	for i, d := range run {
 		if resourceVersion(d) == 0 {
 			continue
@@ -66,9 +68,9 @@ func orderByResourceVersion(run []decoded) {
 }
 
 // eventKey names the object an event writes.
-func eventKey(d decoded) objKey {
+func eventKey(d decoded) history.Key {
 	r, _ := d.resp.(map[string]any)
-	return objectKey(d.ev.ObjectRef, r)
+	return history.KeyOf(d.ev.ObjectRef, r)
 }
 
 // resourceVersion is the numeric resourceVersion of the stored object an event's response
@@ -78,7 +80,9 @@ func resourceVersion(d decoded) uint64 {
 	if !ok || d.ev.ObjectRef == nil {
 		return 0
 	}
-	n, err := strconv.ParseUint(str(r, "metadata", "resourceVersion"), 10, 64)
+	meta, _ := r["metadata"].(map[string]any)
+	rv, _ := meta["resourceVersion"].(string)
+	n, err := strconv.ParseUint(rv, 10, 64)
 	if err != nil {
 		return 0
 	}

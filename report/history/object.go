@@ -1,4 +1,4 @@
-package report
+package history
 
 import (
 	"bytes"
@@ -12,10 +12,10 @@ import (
 // obj is a decoded Kubernetes object (or any JSON object an audit event carries).
 type obj = map[string]any
 
-// decodeObject decodes an event body. Numbers stay json.Number so that they print as
-// written. It returns nil for an absent body, JSON null, or anything but an object or a
+// Decode decodes an event body, as Tracker.Add wants the response given. Numbers stay
+// json.Number so that they print as written. It returns nil for an absent body, JSON null, or anything but an object or a
 // list (an AKS "skipped-too-big-size-object" placeholder is a string).
-func decodeObject(raw json.RawMessage) any {
+func Decode(raw json.RawMessage) any {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || (raw[0] != '{' && raw[0] != '[') {
 		return nil
@@ -167,8 +167,8 @@ var kindNames = map[string]string{
 	"adminnetworkpolicies": "AdminNetworkPolicy", "baselineadminnetworkpolicies": "BaselineAdminNetworkPolicy",
 }
 
-// kindName guesses a kind from a resource name when no body says it.
-func kindName(resource string) string {
+// KindName guesses a kind from a resource name when no body says it.
+func KindName(resource string) string {
 	if k, ok := kindNames[resource]; ok {
 		return k
 	}

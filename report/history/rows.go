@@ -1,16 +1,13 @@
-package report
+package history
 
 import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"iter"
 	"time"
 
-	"github.com/auditreport/auditreport/audit"
 	"github.com/auditreport/auditreport/internal/spill"
-	"github.com/auditreport/auditreport/internal/units"
 )
 
 // A long period's histories do not stay in memory: once the rows held pass a budget
@@ -22,8 +19,8 @@ import (
 // DefaultSpillAbove is how many bytes of rows a run holds in memory before they go to disk.
 const DefaultSpillAbove = 8 << 20
 
-// rowStore is a report's spilled histories and what gives their rows their IDs.
-type rowStore struct {
+// Rows are the histories spilled to disk, and what gives their rows their IDs.
+type Rows struct {
 	store *spill.Store
 	ids   *rowIDs
 }
@@ -67,29 +64,29 @@ func (r *Resource) Len() int {
 	return r.list.Len()
 }
 
-// Err is the first error met reading the report's spilled histories back: a renderer
-// that read them must not be trusted when it is set.
-func (r *Report) Err() error {
-	if r.rows == nil {
+// Err is the first error met writing the rows or reading them back: a renderer that read
+// them must not be trusted when it is set.
+func (r *Rows) Err() error {
+	if r == nil {
 		return nil
 	}
-	return r.rows.store.Err()
+	return r.store.Err()
 }
 
-// SpilledBytes is how much of the temporary folder the histories took.
-func (r *Report) SpilledBytes() int64 {
-	if r.rows == nil {
+// Size is how much of the temporary folder the rows took.
+func (r *Rows) Size() int64 {
+	if r == nil {
 		return 0
 	}
-	return r.rows.store.Size()
+	return r.store.Size()
 }
 
-// Close releases the temporary file of the spilled histories, if any.
-func (r *Report) Close() error {
-	if r.rows == nil {
+// Close releases the temporary file of the rows, if any.
+func (r *Rows) Close() error {
+	if r == nil {
 		return nil
 	}
-	return r.rows.store.Close()
+	return r.store.Close()
 }
 
 // The row format: every field of a Change but its ID, in order; strings and raw values as
@@ -269,7 +266,7 @@ func auditIDOf(b []byte) (string, error) {
 
 // hold counts a row just appended to res's history and, when the tracker spills, keeps
 // track of the memory the rows take.
-func (t *tracker) hold(res *Resource) {
+func (t *Tracker) hold(res *Resource) {
 	c := &res.History[len(res.History)-1]
 	t.tally.row(res, c)
 	if t.rows == nil {
@@ -282,7 +279,7 @@ func (t *tracker) hold(res *Resource) {
 }
 
 // spill writes every row held in memory to the store, a block per object.
-func (t *tracker) spill() error {
+func (t *Tracker) spill() error {
 	var block, rec []byte
 	for _, res := range t.holding {
 		block = block[:0]
@@ -301,23 +298,4 @@ func (t *tracker) spill() error {
 	clear(t.holding)
 	t.holding, t.held = t.holding[:0], 0
 	return nil
-}
-
-// spillError says what the histories could not be kept on disk for and, when the disk was
-// full, about how much space the whole input needs there, from how much of it was read when
-// the disk filled.
-func spillError(err error, progress *audit.Progress, sources []audit.Source) error {
-	var se *spill.Error
-	if !errors.As(err, &se) || !spill.NoSpace(err) {
-		return err
-	}
-	total, read := audit.TotalSize(sources), int64(0)
-	if progress != nil {
-		read = progress.Bytes.Load()
-	}
-	need := se.Size
-	if total > 0 && read > 0 && read < total {
-		need = int64(float64(need) * float64(total) / float64(read))
-	}
-	return fmt.Errorf("%w; the whole input needs about %s there: free space or name another folder with --tmp-dir", err, units.Bytes(need))
 }

@@ -1,4 +1,4 @@
-package report
+package history
 
 import (
 	"cmp"
@@ -51,17 +51,17 @@ func (ids *rowIDs) id(auditID string, res, row int) string {
 	return id
 }
 
-// RowIDs gives every change and failed attempt its row ID (Change.ID): the short form of its
-// auditID, 12 digits where two requests of the report share 8, and ".2", ".3", ... after the
-// first row of a request that made several (a deletecollection, a namespace's removal).
-// The same report gives the same IDs in every format. Spilled histories get theirs as they
-// are read back (Resource.Changes).
-func RowIDs(r *Report) error {
+// assignRowIDs gives every change and failed attempt its row ID (Change.ID): the short
+// form of its auditID, 12 digits where two requests of the report share 8, and ".2", ".3",
+// ... after the first row of a request that made several (a deletecollection, a
+// namespace's removal). The same report gives the same IDs in every format. Spilled
+// histories get theirs as they are read back (Resource.Changes).
+func (t *Tracker) assignRowIDs(resources []Resource, failed []FailedAttempt) error {
 	// Every row's key, in the report's order; sorted, they tell the shared digits and the
 	// requests of several rows without a map of every auditID.
 	var keys []uint64
-	for i := range r.Resources {
-		res := &r.Resources[i]
+	for i := range resources {
+		res := &resources[i]
 		if res.rows == nil {
 			for j := range res.History {
 				keys = append(keys, rowKey(res.History[j].AuditID))
@@ -79,7 +79,7 @@ func RowIDs(r *Report) error {
 			return res.rows.store.Fail(err)
 		}
 	}
-	for _, f := range r.FailedAttempts {
+	for _, f := range failed {
 		keys = append(keys, rowKey(f.AuditID))
 	}
 	sorted := slices.Clone(keys)
@@ -106,17 +106,17 @@ func RowIDs(r *Report) error {
 		}
 		at++
 	}
-	for i := range r.Resources {
-		res := &r.Resources[i]
+	for i := range resources {
+		res := &resources[i]
 		for j := range res.Len() {
 			rank(rowPos{i, j})
 		}
 	}
-	for j := range r.FailedAttempts {
+	for j := range failed {
 		rank(rowPos{-1, j})
 	}
-	for i := range r.Resources {
-		res := &r.Resources[i]
+	for i := range resources {
+		res := &resources[i]
 		res.index = i
 		if res.rows != nil {
 			continue
@@ -126,12 +126,12 @@ func RowIDs(r *Report) error {
 			c.ID = ids.id(c.AuditID, i, j)
 		}
 	}
-	for j := range r.FailedAttempts {
-		f := &r.FailedAttempts[j]
+	for j := range failed {
+		f := &failed[j]
 		f.ID = ids.id(f.AuditID, -1, j)
 	}
-	if r.rows != nil {
-		r.rows.ids = ids
+	if t.rows != nil {
+		t.rows.ids = ids
 	}
 	return nil
 }

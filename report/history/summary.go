@@ -1,4 +1,4 @@
-package report
+package history
 
 import (
 	"cmp"
@@ -14,20 +14,29 @@ import (
 // deletionTimestamp has its own column, so Created, Modified, Deleted and DeletionRequested
 // of a kind sum to its Changes, and every column sums to the total of the same name.
 type tally struct {
-	// sum is the summary's counts of the histories (Build adds what the reading counted).
-	sum    Summary
-	kinds  map[objKey]*KindSummary
+	sum    Counts
+	kinds  map[Key]*KindSummary
 	actors map[string]*ActorSummary
-	// unknown counts the rows of each kind whose earlier state was not known, for coverage.
-	unknown map[audit.Kind]int64
+}
+
+// Counts are the histories' part of a report's summary: the fields mean what the summary's
+// fields of the same names do.
+type Counts struct {
+	Changes, SubresourceChanges, FailedAttempts, Objects int64
+	DryRuns, UnknownBaseline, NoDiff, NoOp               int64
+
+	Kinds  []KindSummary
+	Actors []ActorSummary
+	// Unknown counts the rows of each kind whose earlier state was not known, for coverage.
+	Unknown map[audit.Kind]int64
 }
 
 func (t *tally) kind(group, resource, kind string) *KindSummary {
-	k := objKey{group: group, resource: resource}
+	k := Key{Group: group, Resource: resource}
 	ks := t.kinds[k]
 	if ks == nil {
 		if t.kinds == nil {
-			t.kinds = map[objKey]*KindSummary{}
+			t.kinds = map[Key]*KindSummary{}
 		}
 		ks = &KindSummary{Kind: kind, Group: group, Resource: resource}
 		t.kinds[k] = ks
@@ -60,10 +69,10 @@ func (t *tally) row(res *Resource, c *Change) {
 	a := t.actor(c.Actor())
 	if c.Baseline == BaselineUnknown {
 		s.UnknownBaseline++
-		if t.unknown == nil {
-			t.unknown = map[audit.Kind]int64{}
+		if s.Unknown == nil {
+			s.Unknown = map[audit.Kind]int64{}
 		}
-		t.unknown[audit.Kind{Group: res.Group, Resource: res.Resource}]++
+		s.Unknown[audit.Kind{Group: res.Group, Resource: res.Resource}]++
 	}
 	switch {
 	case c.Class == ClassSubresource:

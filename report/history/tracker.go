@@ -1,6 +1,12 @@
-package report
+// Package history reconstructs, from the merged stream of an audit trail's writes, each
+// object's history: every change with who made it, when, from where and what it changed
+// field by field, and the object's state between changes as far as the trail shows it. Rows
+// go to a spill store on disk once they pass a budget, so a long period's histories do not
+// stay in memory.
+package history
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -18,17 +24,17 @@ import (
 	"github.com/auditreport/auditreport/internal/spill"
 )
 
-// objKey names an object. Namespaces are cluster-scoped: their key has no namespace, even
+// Key names an object. Namespaces are cluster-scoped: their key has no namespace, even
 // where the event's objectRef repeats the name there.
-type objKey struct {
-	group, resource, namespace, name string
+type Key struct {
+	Group, Resource, Namespace, Name string
 }
 
-// object is what the tracker knows about one object between events. It keeps the last known
+// Object is what the tracker knows about one object between events. It keeps the last known
 // state, not every version: memory grows with objects, and with changes only through the
 // diffs kept in the output.
-type object struct {
-	key  objKey
+type Object struct {
+	key  Key
 	kind string
 	uid  string
 	// state is the last known state as S2-compressed JSON (noise removed unless kept); nil when
@@ -47,22 +53,84 @@ type object struct {
 	unknown, partial string
 }
 
-// tracker turns the merged stream of scoped writes into histories.
-type tracker struct {
-	period Period
-	noise  bool
-	d      differ
+// Key is the object's name.
+func (o *Object) Key() Key { return o.key }
 
-	objects map[objKey]*object
+// Exists says whether the object exists, as far as the trail tells.
+func (o *Object) Exists() bool { return o.exists }
+
+// Known says whether the object's state, or its absence, is known.
+func (o *Object) Known() bool { return o.known }
+
+// Compressed is the object's last known state as S2-compressed JSON, nil when it is not
+// known. The tracker replaces it on each write, never changes it in place, so it may be
+// kept and decompressed later.
+func (o *Object) Compressed() []byte { return o.state }
+
+// Content is the object's last known state, decoded; nil when it is not known.
+func (o *Object) Content() map[string]any {
+	if !o.known || o.state == nil {
+		return nil
+	}
+	b, err := s2.Decode(nil, o.state)
+	if err != nil {
+		return nil
+	}
+	m, _ := Decode(b).(map[string]any)
+	return m
+}
+
+// Unknown says, for an existing object whose state is not known, why.
+func (o *Object) Unknown() string { return o.unknown }
+
+// Partial says which part of a known state the trail did not show, if any.
+func (o *Object) Partial() string { return o.partial }
+
+// Skeleton is what identifies the object, for one whose content is not known.
+func (o *Object) Skeleton() map[string]any {
+	meta := map[string]any{"name": o.key.Name}
+	if o.key.Namespace != "" {
+		meta["namespace"] = o.key.Namespace
+	}
+	if o.uid != "" {
+		meta["uid"] = o.uid
+	}
+	apiVersion := o.apiVersion
+	if apiVersion == "" {
+		apiVersion = "v1"
+		if o.key.Group != "" {
+			apiVersion = o.key.Group + "/v1"
+		}
+	}
+	return map[string]any{"apiVersion": apiVersion, "kind": o.kind, "metadata": meta}
+}
+
+// Objects are the objects that exist, as far as the trail tells, sorted by key.
+func (t *Tracker) Objects() []*Object {
+	var out []*Object
+	for _, o := range sortedObjects(t.objects) {
+		if o.exists {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Tracker turns the merged stream of scoped writes into histories.
+type Tracker struct {
+	noise bool
+	d     differ
+
+	objects map[Key]*Object
 	// byNamespace indexes namespaced objects for namespace removal and deletecollection.
-	byNamespace map[string]map[objKey]*object
-	collections map[objKey]*Resource
+	byNamespace map[string]map[Key]*Object
+	collections map[Key]*Resource
 	failed      []FailedAttempt
 	// observer, when set, is told after each event every object it touched, with the change
 	// recorded for it (nil before the period): the posture follows the states through it.
-	observer  func(o *object, ae *audit.Event, c *Change)
+	observer  func(o *Object, ae *audit.Event, c *Change)
 	touched   []touch
-	touchedAt map[*object]int
+	touchedAt map[*Object]int
 	// dryRuns counts the period's dry runs per kind and actor, for the summary's tables.
 	dryRuns map[dryRunKey]int64
 	// strs and lists share the who-and-from-where of the rows kept: a busy cluster's
@@ -74,7 +142,7 @@ type tracker struct {
 	tally tally
 	// rows, when set, is where the histories go once the rows held pass spillAbove bytes;
 	// holding are the resources with rows in memory.
-	rows       *rowStore
+	rows       *Rows
 	spillAbove int
 	held       int
 	holding    []*Resource
@@ -83,7 +151,7 @@ type tracker struct {
 // maxShared bounds what strs and lists keep: beyond it, strings are kept as they come.
 const maxShared = 1 << 16
 
-func (t *tracker) shared(s string) string {
+func (t *Tracker) shared(s string) string {
 	if v, ok := t.strs[s]; ok {
 		return v
 	}
@@ -96,7 +164,7 @@ func (t *tracker) shared(s string) string {
 	return s
 }
 
-func (t *tracker) sharedList(l []string) []string {
+func (t *Tracker) sharedList(l []string) []string {
 	if len(l) == 0 {
 		return l
 	}
@@ -127,15 +195,56 @@ func (t *tracker) sharedList(l []string) []string {
 // dryRunKey is the kind a dry run wrote and who asked for it.
 type dryRunKey struct{ group, resource, actor string }
 
-func newTracker(period Period, noise, redact bool) *tracker {
-	return &tracker{period: period, noise: noise, d: differ{redact: redact, paths: map[string]string{}},
-		objects: map[objKey]*object{}, byNamespace: map[string]map[objKey]*object{}, collections: map[objKey]*Resource{}}
+// Options are what a tracker is told beside the events.
+type Options struct {
+	// Noise keeps the fields that change on every write (managedFields, resourceVersion,
+	// ...) in the diffs; by default they are left out.
+	Noise bool
+	// Redact replaces Secret data and other secret values in diffs with Redacted.
+	Redact bool
+	// TmpDir is where the rows go once they pass SpillAbove bytes (empty: the system's
+	// temporary folder); a negative SpillAbove keeps them in memory, 0 means
+	// DefaultSpillAbove.
+	TmpDir     string
+	SpillAbove int
+}
+
+// New returns a tracker with no objects known. Close the histories it finishes, or Close
+// the tracker when it is not finished, to release its temporary file.
+func New(opts Options) *Tracker {
+	t := &Tracker{noise: opts.Noise, d: differ{redact: opts.Redact, paths: map[string]string{}},
+		objects: map[Key]*Object{}, byNamespace: map[string]map[Key]*Object{}, collections: map[Key]*Resource{}}
+	if opts.SpillAbove >= 0 {
+		t.rows, t.spillAbove = &Rows{store: spill.New(opts.TmpDir)}, cmp.Or(opts.SpillAbove, DefaultSpillAbove)
+	}
+	return t
+}
+
+// Observe has f told, after each event, every object the event read or changed, in the
+// order touched, with the change recorded for it (nil before the period or when nothing was
+// recorded). Set it before the first event.
+func (t *Tracker) Observe(f func(o *Object, ae *audit.Event, c *Change)) {
+	t.observer = f
+}
+
+// Err is the first error keeping the rows on disk met: the histories are incomplete, and
+// the events should stop coming.
+func (t *Tracker) Err() error {
+	if t.rows == nil {
+		return nil
+	}
+	return t.rows.Err()
+}
+
+// Close releases the tracker's temporary file, when the histories will not be finished.
+func (t *Tracker) Close() error {
+	return t.rows.Close()
 }
 
 // event is one audit event with its bodies decoded, as the tracker works on it.
 type event struct {
 	*audit.Event
-	key      objKey
+	key      Key
 	inPeriod bool
 	resp     any // decoded responseObject, nil when not logged
 	// req is the decoded requestObject, decoded on first use: most writes never need it.
@@ -152,7 +261,7 @@ func (e *event) request() any {
 	if !e.reqDone {
 		e.reqDone = true
 		if !e.BodiesDropped {
-			e.req = decodeObject(e.RequestObject)
+			e.req = Decode(e.RequestObject)
 		}
 	}
 	return e.req
@@ -192,10 +301,10 @@ func dryRunOf(ae *audit.Event) int {
 	return dryRunNo
 }
 
-// add applies one event, whose responseObject the caller decoded (decodeObject). Events
-// before the period only update state; events in it are recorded. Events after it are not
-// given to the tracker.
-func (t *tracker) add(ae *audit.Event, resp any, inPeriod bool) {
+// Add applies one event, whose responseObject the caller decoded (Decode). Events before
+// the period only update state; events in it are recorded. Events after it are not given
+// to the tracker.
+func (t *Tracker) Add(ae *audit.Event, resp any, inPeriod bool) {
 	t.apply(ae, resp, inPeriod)
 	if t.observer != nil && len(t.touched) > 0 {
 		t.flush(ae)
@@ -207,12 +316,12 @@ func (t *tracker) add(ae *audit.Event, resp any, inPeriod bool) {
 
 // touch is an object an event touched, and the change recorded for it, if any.
 type touch struct {
-	o *object
+	o *Object
 	c *Change
 }
 
 // touch notes an object an event reads or changes, for the observer.
-func (t *tracker) touch(o *object) {
+func (t *Tracker) touch(o *Object) {
 	if t.observer == nil {
 		return
 	}
@@ -220,14 +329,14 @@ func (t *tracker) touch(o *object) {
 		return
 	}
 	if t.touchedAt == nil {
-		t.touchedAt = map[*object]int{}
+		t.touchedAt = map[*Object]int{}
 	}
 	t.touchedAt[o] = len(t.touched)
 	t.touched = append(t.touched, touch{o: o})
 }
 
 // flush tells the observer each object the event touched, in the order touched.
-func (t *tracker) flush(ae *audit.Event) {
+func (t *Tracker) flush(ae *audit.Event) {
 	for _, tc := range t.touched {
 		t.observer(tc.o, ae, tc.c)
 	}
@@ -236,7 +345,7 @@ func (t *tracker) flush(ae *audit.Event) {
 	t.touched = t.touched[:0]
 }
 
-func (t *tracker) apply(ae *audit.Event, resp any, inPeriod bool) {
+func (t *Tracker) apply(ae *audit.Event, resp any, inPeriod bool) {
 	ref := ae.ObjectRef
 	if ref == nil || ref.Resource == "" {
 		return
@@ -257,9 +366,9 @@ func (t *tracker) apply(ae *audit.Event, resp any, inPeriod bool) {
 	if ref.APIGroup != "" && ref.APIVersion != "" {
 		e.apiVersion = ref.APIGroup + "/" + ref.APIVersion
 	}
-	e.key = objectKey(ref, e.respObj())
-	if e.key.name == "" && ae.Verb != "deletecollection" {
-		e.key.name = str(e.reqObj(), "metadata", "name")
+	e.key = KeyOf(ref, e.respObj())
+	if e.key.Name == "" && ae.Verb != "deletecollection" {
+		e.key.Name = str(e.reqObj(), "metadata", "name")
 	}
 	if code := ae.Code(); code >= 300 {
 		// 1xx is success too: pods/exec and pods/attach answer 101 Switching Protocols.
@@ -286,9 +395,9 @@ func (t *tracker) apply(ae *audit.Event, resp any, inPeriod bool) {
 	}
 }
 
-func (t *tracker) failedAttempt(e *event) {
-	f := FailedAttempt{Time: e.Time(), Verb: e.Verb, Group: e.key.group, Resource: e.key.resource,
-		Subresource: e.Subresource(), Namespace: e.key.namespace, Name: e.key.name, User: t.shared(e.User.Username),
+func (t *Tracker) failedAttempt(e *event) {
+	f := FailedAttempt{Time: e.Time(), Verb: e.Verb, Group: e.key.Group, Resource: e.key.Resource,
+		Subresource: e.Subresource(), Namespace: e.key.Namespace, Name: e.key.Name, User: t.shared(e.User.Username),
 		SourceIPs: t.sharedList(e.SourceIPs), UserAgent: t.shared(e.UserAgent), AuditID: e.AuditID, Code: e.Code(),
 		Decision: e.Annotations["authorization.k8s.io/decision"], Source: t.shared(e.Source), Line: e.Line}
 	if e.ImpersonatedUser != nil {
@@ -301,16 +410,16 @@ func (t *tracker) failedAttempt(e *event) {
 }
 
 // lookup returns the tracked object, making an unknown one when it is new.
-func (t *tracker) lookup(k objKey) *object {
+func (t *Tracker) lookup(k Key) *Object {
 	o := t.objects[k]
 	if o == nil {
-		o = &object{key: k, kind: kindName(k.resource)}
+		o = &Object{key: k, kind: KindName(k.Resource)}
 		t.objects[k] = o
-		if k.namespace != "" {
-			ns := t.byNamespace[k.namespace]
+		if k.Namespace != "" {
+			ns := t.byNamespace[k.Namespace]
 			if ns == nil {
-				ns = map[objKey]*object{}
-				t.byNamespace[k.namespace] = ns
+				ns = map[Key]*Object{}
+				t.byNamespace[k.Namespace] = ns
 			}
 			ns[k] = o
 		}
@@ -321,35 +430,35 @@ func (t *tracker) lookup(k objKey) *object {
 
 // forget drops an object that no longer exists and has nothing to report, so memory follows
 // the live objects.
-func (t *tracker) forget(o *object) {
+func (t *Tracker) forget(o *Object) {
 	if o.out != nil {
 		return
 	}
 	delete(t.objects, o.key)
-	if ns := t.byNamespace[o.key.namespace]; ns != nil {
+	if ns := t.byNamespace[o.key.Namespace]; ns != nil {
 		delete(ns, o.key)
 		if len(ns) == 0 {
-			delete(t.byNamespace, o.key.namespace)
+			delete(t.byNamespace, o.key.Namespace)
 		}
 	}
 }
 
-// objectKey names the object an event writes. A create with generateName (and older
+// KeyOf names the object an event writes. A create with generateName (and older
 // servers' creates) names it only in the stored object, when that was logged. Namespaces are
 // cluster-scoped, even where the objectRef repeats the name as the namespace.
-func objectKey(ref *audit.ObjectRef, stored obj) objKey {
-	k := objKey{group: ref.APIGroup, resource: ref.Resource, namespace: ref.Namespace, name: ref.Name}
-	if k.name == "" {
-		k.name = str(stored, "metadata", "name")
+func KeyOf(ref *audit.ObjectRef, stored obj) Key {
+	k := Key{Group: ref.APIGroup, Resource: ref.Resource, Namespace: ref.Namespace, Name: ref.Name}
+	if k.Name == "" {
+		k.Name = str(stored, "metadata", "name")
 	}
-	if k.group == "" && k.resource == "namespaces" {
-		k.namespace = ""
+	if k.Group == "" && k.Resource == "namespaces" {
+		k.Namespace = ""
 	}
 	return k
 }
 
 // objectFor returns the tracked object an event writes, noting the version it was written in.
-func (t *tracker) objectFor(e *event) *object {
+func (t *Tracker) objectFor(e *event) *Object {
 	o := t.lookup(e.key)
 	if e.apiVersion != "" {
 		o.apiVersion = e.apiVersion
@@ -358,7 +467,7 @@ func (t *tracker) objectFor(e *event) *object {
 }
 
 // forgetState marks the object's state unknown, saying why.
-func (o *object) forgetState(e *event, why string) {
+func (o *Object) forgetState(e *event, why string) {
 	o.state, o.known, o.partial = nil, false, ""
 	o.unknown = fmt.Sprintf("%s at %s by %s (%s): %s", e.Verb+subresourceText(e), e.Time().UTC().Format(time.RFC3339Nano), actorOf(e), levelText(e), why)
 }
@@ -378,14 +487,14 @@ func actorOf(e *event) string {
 }
 
 // change starts a Change from the event.
-func (t *tracker) change(e *event, action, class string) Change {
+func (t *Tracker) change(e *event, action, class string) Change {
 	c := Change{Time: e.Time(), Action: action, Class: class, Verb: t.shared(e.Verb), Subresource: t.shared(e.Subresource()),
 		User: t.shared(e.User.Username), Groups: t.sharedList(e.User.Groups), SourceIPs: t.sharedList(e.SourceIPs), UserAgent: t.shared(e.UserAgent),
 		AuditID: e.AuditID, Code: e.Code(), Level: t.shared(e.Level), Source: t.shared(e.Source), Line: e.Line, Baseline: BaselineKnown}
 	if e.ImpersonatedUser != nil {
 		c.ImpersonatedUser = t.shared(e.ImpersonatedUser.Username)
 	}
-	if e.key.name == "" && e.Verb != "deletecollection" {
+	if e.key.Name == "" && e.Verb != "deletecollection" {
 		if g := str(e.reqObj(), "metadata", "generateName"); g != "" {
 			c.addNote("the name was not logged (generateName " + g + "): creates like this one share this entry")
 		} else {
@@ -402,12 +511,12 @@ func (t *tracker) change(e *event, action, class string) Change {
 }
 
 // record appends a change to the object's history when it is in the period.
-func (t *tracker) record(e *event, o *object, c Change) {
+func (t *Tracker) record(e *event, o *Object, c Change) {
 	if !e.inPeriod {
 		return
 	}
 	if o.out == nil {
-		o.out = &Resource{Group: o.key.group, Resource: o.key.resource, Namespace: o.key.namespace, Name: o.key.name}
+		o.out = &Resource{Group: o.key.Group, Resource: o.key.Resource, Namespace: o.key.Namespace, Name: o.key.Name}
 	}
 	o.out.Kind, o.out.UID = o.kind, o.uid
 	o.out.History = append(o.out.History, c)
@@ -427,7 +536,7 @@ func levelText(e *event) string {
 }
 
 // noBodies notes a change whose bodies were not logged.
-func (t *tracker) noBodies(c *Change, e *event) {
+func (t *Tracker) noBodies(c *Change, e *event) {
 	if e.inPeriod {
 		t.tally.sum.NoDiff++
 	}
@@ -439,7 +548,7 @@ func (t *tracker) noBodies(c *Change, e *event) {
 // setState stores s as the object's known state. When s is the event's decoded response,
 // the logged bytes are stored as they are instead of encoding s again: encoding was a tenth
 // of the time spent on histories. Noise is then removed when the state is read back.
-func (t *tracker) setState(o *object, s obj, e *event) {
+func (t *Tracker) setState(o *Object, s obj, e *event) {
 	if k := kindOf(s); k != "" {
 		o.kind = k
 	}
@@ -465,7 +574,7 @@ func (t *tracker) setState(o *object, s obj, e *event) {
 }
 
 // prev decodes the object's known state, nil when it is not known.
-func (t *tracker) prev(o *object) obj {
+func (t *Tracker) prev(o *Object) obj {
 	if !o.known || o.state == nil {
 		return nil
 	}
@@ -473,7 +582,7 @@ func (t *tracker) prev(o *object) obj {
 	if err != nil {
 		return nil
 	}
-	p, _ := decodeObject(b).(map[string]any)
+	p, _ := Decode(b).(map[string]any)
 	if p != nil && !t.noise {
 		stripNoise(p)
 	}
@@ -483,7 +592,7 @@ func (t *tracker) prev(o *object) obj {
 // diff compares two states for a write; status is left out unless the write is to status.
 // It strips noise from new in place (the stored state is already stripped), so new is
 // ready to be stored afterwards.
-func (t *tracker) diff(old, new obj, subresource string) []FieldChange {
+func (t *Tracker) diff(old, new obj, subresource string) []FieldChange {
 	if !t.noise {
 		stripNoise(new)
 	}
@@ -502,7 +611,7 @@ func (e *event) stored() obj {
 	return r
 }
 
-func (t *tracker) create(e *event) {
+func (t *Tracker) create(e *event) {
 	o := t.objectFor(e)
 	c := t.change(e, ActionCreated, ClassConfiguration)
 	s := e.stored()
@@ -528,7 +637,7 @@ func (t *tracker) create(e *event) {
 	t.record(e, o, c)
 }
 
-func (t *tracker) modify(e *event) {
+func (t *Tracker) modify(e *event) {
 	o := t.objectFor(e)
 	c := t.change(e, ActionModified, ClassConfiguration)
 	prev := t.prev(o)
@@ -575,7 +684,7 @@ func (t *tracker) modify(e *event) {
 	o.exists = true
 	if s != nil && deleting(s) {
 		o.deleting = true
-		if wasHeld && finalizers(s) == 0 && e.key.resource != "namespaces" {
+		if wasHeld && finalizers(s) == 0 && e.key.Resource != "namespaces" {
 			// Removing the last finalizer of an object marked for deletion removes it;
 			// the API server logs no delete for that.
 			c.Action = ActionFinalized
@@ -589,7 +698,7 @@ func (t *tracker) modify(e *event) {
 
 // requested lists what the request set: the fields of a merge or strategic merge patch, an
 // apply configuration or a whole object, or the operations of a JSON patch.
-func (t *tracker) requested(e *event) []FieldChange {
+func (t *Tracker) requested(e *event) []FieldChange {
 	switch r := e.request().(type) {
 	case []any:
 		return t.d.jsonPatch(r)
@@ -605,7 +714,7 @@ func (t *tracker) requested(e *event) []FieldChange {
 	return nil
 }
 
-func (t *tracker) delete(e *event) {
+func (t *Tracker) delete(e *event) {
 	o := t.objectFor(e)
 	c := t.change(e, ActionDeleted, ClassConfiguration)
 	prev := t.prev(o)
@@ -667,20 +776,20 @@ func (t *tracker) delete(e *event) {
 	}
 	t.record(e, o, c)
 	t.removed(o)
-	if e.key.group == "" && e.key.resource == "namespaces" {
-		t.closeNamespace(e, e.key.name)
+	if e.key.Group == "" && e.key.Resource == "namespaces" {
+		t.closeNamespace(e, e.key.Name)
 	}
 }
 
 // removed marks an object gone.
-func (t *tracker) removed(o *object) {
+func (t *Tracker) removed(o *Object) {
 	t.touch(o)
 	o.state, o.known, o.exists, o.deleting = nil, true, false, false
 	t.forget(o)
 }
 
 // closeNamespace ends the history of everything in a namespace that was removed.
-func (t *tracker) closeNamespace(e *event, ns string) {
+func (t *Tracker) closeNamespace(e *event, ns string) {
 	objs := t.byNamespace[ns]
 	for _, o := range sortedObjects(objs) {
 		if !o.exists {
@@ -694,8 +803,8 @@ func (t *tracker) closeNamespace(e *event, ns string) {
 	}
 }
 
-func sortedObjects(m map[objKey]*object) []*object {
-	out := make([]*object, 0, len(m))
+func sortedObjects(m map[Key]*Object) []*Object {
+	out := make([]*Object, 0, len(m))
 	for _, o := range m {
 		out = append(out, o)
 	}
@@ -703,26 +812,26 @@ func sortedObjects(m map[objKey]*object) []*object {
 	return out
 }
 
-func lessKey(a, b objKey) bool {
-	if a.group != b.group {
-		return a.group < b.group
+func lessKey(a, b Key) bool {
+	if a.Group != b.Group {
+		return a.Group < b.Group
 	}
-	if a.resource != b.resource {
-		return a.resource < b.resource
+	if a.Resource != b.Resource {
+		return a.Resource < b.Resource
 	}
-	if a.namespace != b.namespace {
-		return a.namespace < b.namespace
+	if a.Namespace != b.Namespace {
+		return a.Namespace < b.Namespace
 	}
-	return a.name < b.name
+	return a.Name < b.Name
 }
 
 // deleteCollection handles one request that deletes many objects. The request is recorded on
 // a collection entry; each object it removed gets its own entry where the event tells which.
-func (t *tracker) deleteCollection(e *event) {
-	ck := objKey{group: e.key.group, resource: e.key.resource, namespace: e.key.namespace}
+func (t *Tracker) deleteCollection(e *event) {
+	ck := Key{Group: e.key.Group, Resource: e.key.Resource, Namespace: e.key.Namespace}
 	c := t.change(e, ActionDeleteCollection, ClassConfiguration)
 
-	var targets []*object
+	var targets []*Object
 	var unsure int
 	if list, ok := field(e.respObj(), "items").([]any); ok {
 		// The response lists what was deleted.
@@ -733,7 +842,7 @@ func (t *tracker) deleteCollection(e *event) {
 				continue
 			}
 			k := ck
-			k.name, k.namespace = name, firstNonEmpty(str(item, "metadata", "namespace"), ck.namespace)
+			k.Name, k.Namespace = name, firstNonEmpty(str(item, "metadata", "namespace"), ck.Namespace)
 			o := t.lookup(k)
 			if prev := t.prev(o); prev != nil && o.exists && deleting(item) && (finalizers(item) > 0 || gracePeriod(item) > 0) && !deleting(prev) {
 				c2 := t.change(e, ActionDeletionRequested, ClassConfiguration)
@@ -748,14 +857,14 @@ func (t *tracker) deleteCollection(e *event) {
 		c.addNote(fmt.Sprintf("deleted %d object(s) listed in the response", len(list)))
 	} else {
 		sel, fieldSel := selectors(e.RequestURI)
-		var pool map[objKey]*object
-		if ck.namespace != "" {
-			pool = t.byNamespace[ck.namespace]
+		var pool map[Key]*Object
+		if ck.Namespace != "" {
+			pool = t.byNamespace[ck.Namespace]
 		} else {
 			pool = t.objects
 		}
 		for _, o := range sortedObjects(pool) {
-			if o.key.group != ck.group || o.key.resource != ck.resource || !o.exists {
+			if o.key.Group != ck.Group || o.key.Resource != ck.Resource || !o.exists {
 				continue
 			}
 			if fieldSel != "" {
@@ -800,7 +909,7 @@ func (t *tracker) deleteCollection(e *event) {
 	if e.inPeriod {
 		r := t.collections[ck]
 		if r == nil {
-			r = &Resource{Kind: kindName(ck.resource), Group: ck.group, Resource: ck.resource, Namespace: ck.namespace, Collection: true}
+			r = &Resource{Kind: KindName(ck.Resource), Group: ck.Group, Resource: ck.Resource, Namespace: ck.Namespace, Collection: true}
 			t.collections[ck] = r
 		}
 		r.History = append(r.History, c)
@@ -842,7 +951,7 @@ var leavesParent = map[string]bool{"exec": true, "attach": true, "portforward": 
 
 // subresource handles writes to subresources. They are kept apart from configuration
 // changes, but still move the parent's state forward so that the next change diffs right.
-func (t *tracker) subresource(e *event) {
+func (t *Tracker) subresource(e *event) {
 	o := t.objectFor(e)
 	sub := e.Subresource()
 	c := t.change(e, ActionSubresource, ClassSubresource)
@@ -894,14 +1003,14 @@ func (t *tracker) subresource(e *event) {
 			t.noBodies(&c, e)
 		}
 		switch {
-		case s != nil && sub == "finalize" && e.key.group == "" && e.key.resource == "namespaces" && deleting(s) && finalizers(s) == 0:
+		case s != nil && sub == "finalize" && e.key.Group == "" && e.key.Resource == "namespaces" && deleting(s) && finalizers(s) == 0:
 			// The namespace controller clears the last finalizer of a namespace being
 			// deleted through namespaces/finalize; the API server then removes it, and logs
 			// no delete for that.
 			c.Action = ActionFinalized
 			t.record(e, o, c)
 			t.removed(o)
-			t.closeNamespace(e, e.key.name)
+			t.closeNamespace(e, e.key.Name)
 			return
 		case s != nil:
 			t.setState(o, s, e)
@@ -918,19 +1027,32 @@ func (t *tracker) subresource(e *event) {
 }
 
 // snapshot sets the state of an object listed in a snapshot.
-func (t *tracker) snapshot(k objKey, s obj) {
+func (t *Tracker) snapshot(k Key, s obj) {
 	o := t.lookup(k)
 	t.setState(o, s, nil)
 	o.exists, o.deleting = true, deleting(s)
 }
 
-// finish returns the histories, sorted, and the failed attempts, and completes the summary.
-// Once any rows were spilled, all are: the resources then read theirs from the store.
-func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary, error) {
+// Histories are what a tracker finished with: every object changed in the period with its
+// changes, the writes the API server refused, and their counts.
+type Histories struct {
+	// Resources are sorted by group, resource, namespace and name, a collection after the
+	// object of the same name; each change has its row ID.
+	Resources []Resource
+	// Failed are sorted by time, then auditID.
+	Failed []FailedAttempt
+	Counts Counts
+	// Rows hold the changes the resources read back from disk, when they were spilled.
+	Rows *Rows
+}
+
+// Finish returns the histories. Once any rows were spilled, all are: the resources then
+// read theirs from the store, which Histories.Rows.Close releases.
+func (t *Tracker) Finish() (*Histories, error) {
 	spilled := t.rows != nil && t.rows.store.Size() > 0
 	if spilled {
 		if err := t.spill(); err != nil {
-			return nil, nil, Summary{}, err
+			return nil, err
 		}
 	}
 	var out []Resource
@@ -948,7 +1070,7 @@ func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary, error) {
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.Group != b.Group || a.Resource != b.Resource || a.Namespace != b.Namespace || a.Name != b.Name {
-			return lessKey(objKey{a.Group, a.Resource, a.Namespace, a.Name}, objKey{b.Group, b.Resource, b.Namespace, b.Name})
+			return lessKey(Key{a.Group, a.Resource, a.Namespace, a.Name}, Key{b.Group, b.Resource, b.Namespace, b.Name})
 		}
 		return !a.Collection && b.Collection
 	})
@@ -959,7 +1081,7 @@ func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary, error) {
 			lists[i] = out[i].list
 		}
 		if err := t.rows.store.Compact(lists); err != nil {
-			return nil, nil, Summary{}, err
+			return nil, err
 		}
 	}
 	sort.SliceStable(t.failed, func(i, j int) bool {
@@ -980,11 +1102,11 @@ func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary, error) {
 	}
 	for _, f := range t.failed {
 		tl.sum.FailedAttempts++
-		tl.kind(f.Group, f.Resource, kindName(f.Resource)).FailedAttempts++
+		tl.kind(f.Group, f.Resource, KindName(f.Resource)).FailedAttempts++
 		tl.actor(f.Actor()).FailedAttempts++
 	}
 	for k, n := range t.dryRuns {
-		tl.kind(k.group, k.resource, kindName(k.resource)).DryRuns += n
+		tl.kind(k.group, k.resource, KindName(k.resource)).DryRuns += n
 		tl.actor(k.actor).DryRuns += n
 	}
 	tl.tables()
@@ -995,5 +1117,8 @@ func (t *tracker) finish() ([]Resource, []FailedAttempt, Summary, error) {
 	if failed == nil {
 		failed = []FailedAttempt{}
 	}
-	return out, failed, tl.sum, nil
+	if err := t.assignRowIDs(out, failed); err != nil {
+		return nil, err
+	}
+	return &Histories{Resources: out, Failed: failed, Counts: tl.sum, Rows: t.rows}, nil
 }

@@ -1,4 +1,4 @@
-package report
+package history
 
 import (
 	"reflect"
@@ -76,7 +76,7 @@ func TestDiffAgreesWithGoCmp(t *testing.T) {
 	}
 	d := differ{}
 	for _, tc := range cases {
-		old, new := decodeObject([]byte(tc.old)), decodeObject([]byte(tc.new))
+		old, new := Decode([]byte(tc.old)), Decode([]byte(tc.new))
 		r := &reporter{d: d}
 		cmp.Equal(old, new, indexed, cmp.Reporter(r))
 		if got, want := diffText(d.diff(old, new)), diffText(r.out); got != want {
@@ -103,7 +103,7 @@ func FuzzDiff(f *testing.F) {
 	f.Add(`{"spec":{"containers":[{"env":[{"name":"A","value":"s"}]}]}}`, `{"spec":{"containers":[{"env":[{"name":"A","value":"t"}]}]}}`)
 	f.Add(`[1,{"a":[]}]`, `[1,{"a":{}}]`)
 	f.Fuzz(func(t *testing.T, a, b string) {
-		old, new := decodeObject([]byte(a)), decodeObject([]byte(b))
+		old, new := Decode([]byte(a)), Decode([]byte(b))
 		if old == nil || new == nil {
 			return
 		}

@@ -1,4 +1,4 @@
-package report
+package history
 
 import (
 	"bytes"
@@ -430,3 +430,7 @@ func exact(d []FieldChange) []FieldChange {
 	copy(out, d)
 	return out
 }
+
+// Redact returns v, a decoded object, with Secret data and other secret values replaced by
+// Redacted, copying what it changes.
+func Redact(v any) any { return redact(nil, v) }

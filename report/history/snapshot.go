@@ -1,4 +1,4 @@
-package report
+package history
 
 import (
 	"bytes"
@@ -26,12 +26,13 @@ type Snapshot struct {
 
 // snapshotObject is one object of a snapshot, with the kind it belongs to.
 type snapshotObject struct {
-	key objKey
+	key Key
 	obj obj
 }
 
-// loadSnapshots sets the state of every object the snapshot files list.
-func (t *tracker) loadSnapshots(paths []string, scope *audit.Scope) ([]Snapshot, error) {
+// LoadSnapshots sets the state of every object the snapshot files list, before the first
+// event, and says what each file held.
+func (t *Tracker) LoadSnapshots(paths []string, scope *audit.Scope) ([]Snapshot, error) {
 	var out []Snapshot
 	for _, path := range paths {
 		snap, objs, err := readSnapshot(path, scope)
@@ -42,6 +43,9 @@ func (t *tracker) loadSnapshots(paths []string, scope *audit.Scope) ([]Snapshot,
 			t.snapshot(so.key, so.obj)
 		}
 		out = append(out, snap)
+	}
+	if len(t.touched) > 0 {
+		t.flush(nil)
 	}
 	return out, nil
 }
@@ -61,7 +65,7 @@ func readSnapshot(path string, scope *audit.Scope) (Snapshot, []snapshotObject, 
 			return snap, nil, &audit.SourceError{Source: path, Err: fmt.Errorf("snapshot: not JSON or YAML: %w", err)}
 		}
 	}
-	top, ok := decodeObject(trimmed).(map[string]any)
+	top, ok := Decode(trimmed).(map[string]any)
 	if !ok {
 		return snap, nil, &audit.SourceError{Source: path, Err: errors.New("snapshot: want a JSON object such as the output of kubectl get ... -o json")}
 	}
@@ -82,11 +86,11 @@ func readSnapshot(path string, scope *audit.Scope) (Snapshot, []snapshotObject, 
 		if g, _, ok := strings.Cut(apiVersion, "/"); ok {
 			group = g
 		}
-		k := objKey{group: group, resource: resourceName(kind), namespace: str(o, "metadata", "namespace"), name: name}
-		if k.group == "" && k.resource == "namespaces" {
-			k.namespace = ""
+		k := Key{Group: group, Resource: resourceName(kind), Namespace: str(o, "metadata", "namespace"), Name: name}
+		if k.Group == "" && k.Resource == "namespaces" {
+			k.Namespace = ""
 		}
-		if !scope.Has(audit.Kind{Group: k.group, Resource: k.resource}) {
+		if !scope.Has(audit.Kind{Group: k.Group, Resource: k.Resource}) {
 			snap.Ignored++
 			continue
 		}
