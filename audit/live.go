@@ -44,17 +44,20 @@ func (e *errTruncated) Error() string {
 // with the bytes it started with and is not shorter than what was read: a file truncated
 // and written again in the meantime would otherwise splice new bytes onto old ones.
 type liveFile struct {
-	f    *os.File
+	f    *fdFile
 	off  int64
 	head []byte
 	buf  []byte
 	slab []byte // what head and buf share, from headPool
-	// atEnd says the last read reached the end of the file: the next one checks the file
-	// without reading it again.
-	atEnd bool
+	// short says the last read returned less than it was asked for: it reached the end of
+	// the file. The next one checks the file with a stat rather than a read that finds nothing.
+	short bool
+	// end is what that stat found when reading ended at the end of the file: what the file
+	// was when read, with no further system call to know it.
+	end fs.FileInfo
 }
 
-func newLiveFile(f *os.File, off int64) *liveFile {
+func newLiveFile(f *fdFile, off int64) *liveFile {
 	// The head and the buffer to compare it with, in one piece from a pool: thousands of
 	// small files would otherwise allocate both, the head in steps, for each.
 	b := headPool.Get().([]byte)
@@ -73,36 +76,46 @@ func (l *liveFile) release() {
 }
 
 func (l *liveFile) Read(p []byte) (int, error) {
-	var n int
-	var err error
-	if l.atEnd {
-		// The read before reached the end: what a read now would find, but for what was
-		// written in the microseconds since, which the listings at the end take up.
-		l.atEnd, err = false, io.EOF
-	} else {
-		n, err = l.f.ReadAt(p, l.off)
+	if len(p) == 0 {
+		return 0, nil
 	}
-	if n > 0 {
-		if len(l.head) < headSize && l.off <= int64(len(l.head)) {
-			// Still reading the first bytes: take them as the file's head.
-			end := min(int64(headSize), l.off+int64(n))
-			l.head = append(l.head, p[int64(len(l.head))-l.off:end-l.off]...)
-		} else if !l.sameHead() {
-			return 0, &errTruncated{at: l.off}
+	short := l.short
+	l.short = false
+	if !short {
+		n, err := l.f.pread(p, l.off)
+		if err != nil {
+			return 0, err
 		}
-		l.off += int64(n)
-		l.atEnd = err == io.EOF
-		return n, nil
-	}
-	if err == io.EOF {
-		if fi, serr := l.f.Stat(); serr == nil && fi.Size() < l.off {
-			return 0, &errTruncated{at: l.off}
-		}
-		if len(l.head) > 0 && !l.sameHead() {
-			return 0, &errTruncated{at: l.off}
+		if n > 0 {
+			if len(l.head) < headSize && l.off <= int64(len(l.head)) {
+				// Still reading the first bytes: take them as the file's head.
+				end := min(int64(headSize), l.off+int64(n))
+				l.head = append(l.head, p[int64(len(l.head))-l.off:end-l.off]...)
+			} else if !l.sameHead() {
+				return 0, &errTruncated{at: l.off}
+			}
+			l.off += int64(n)
+			l.short = n < len(p)
+			return n, nil
 		}
 	}
-	return n, err
+	// At the end of the file as a read found it.
+	fi, err := l.f.stat()
+	if err == nil && fi.Size() < l.off {
+		return 0, &errTruncated{at: l.off}
+	}
+	if len(l.head) > 0 && !l.sameHead() {
+		return 0, &errTruncated{at: l.off}
+	}
+	if short && err == nil && fi.Size() > l.off {
+		// Written to since the short read, or a file system that reads short: read on,
+		// until a read finds nothing.
+		return l.Read(p)
+	}
+	if err == nil {
+		l.end = fi
+	}
+	return 0, io.EOF
 }
 
 // sameHead reports whether the file still starts with the bytes it started with.
@@ -210,53 +223,79 @@ func prefixMatches(path string, n int64, sum [sha256.Size]byte, head []byte) (*o
 	return f, true
 }
 
+// opened is a source's file, open and found to be the file listed.
+type opened struct {
+	// reg is a regular file, read through its descriptor; pipe is anything else (a FIFO
+	// given by name), whose reads go through the runtime poller, which a deadline ends.
+	reg  *fdFile
+	pipe *os.File
+	fi   fs.FileInfo // reg's, as opened
+	// renamed is the name it was found under, when rotation renamed it before it was opened.
+	renamed string
+	// asListed says it is as the listing's look found it, by identity, size and modification
+	// time: what the look found of its content holds.
+	asListed bool
+}
+
+func (o *opened) close() {
+	if o.reg != nil {
+		o.reg.Close()
+	}
+	if o.pipe != nil {
+		o.pipe.Close()
+	}
+}
+
 // openFile opens a listed file and checks that it is still the file listed. A name that now
 // holds another file (rotation renamed the listed one) is looked for again by identity in
 // the folders the file was found in.
-func openFile(ctx context.Context, src *Source) (f *os.File, fi fs.FileInfo, renamed string, err error) {
+func openFile(ctx context.Context, src *Source) (opened, error) {
+	var o opened
+	var err error
 	if src.seen != nil {
 		// Listed as a regular file.
-		if f, fi, err = openRegular(src.path); err == errNotRegular {
-			f, err = openCancellable(ctx, src.path)
-		}
-	} else {
-		f, err = openCancellable(ctx, src.path)
+		o.reg, o.fi, err = openRegular(src.path)
+	}
+	if src.seen == nil || err == errNotRegular {
+		o.reg, o.pipe, o.fi, err = openAny(ctx, src.path)
 	}
 	if err == nil && src.id == (fileID{}) {
-		return f, fi, "", nil
+		return o, nil
 	}
 	if err == nil {
-		serr := error(nil)
-		if fi == nil {
-			fi, serr = fstat(f)
+		fi, serr := o.fi, error(nil)
+		if o.pipe != nil {
+			fi, serr = fstat(o.pipe)
 		}
-		if serr == nil && idOf(fi) == src.id && (src.seen.same(fi) || sameHead(f, src.head)) {
-			return f, fi, "", nil
+		if serr == nil && idOf(fi) == src.id {
+			if o.asListed = src.seen.same(fi); o.asListed || o.reg == nil || sameHead(o.reg, fi, src.head) {
+				return o, nil
+			}
 		}
-		f.Close()
+		o.close()
 	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, nil, "", err
+		return opened{}, err
 	}
 	if src.origin == "" {
-		return nil, nil, "", errGone
+		return opened{}, errGone
 	}
 	// Rotation may rename it again while it is looked for: look a few times.
 	for try := 0; try < 3; try++ {
 		_, where := relist([]string{src.origin}, nil)
 		p, ok := where[src.id]
 		if !ok {
-			return nil, nil, "", errGone
+			return opened{}, errGone
 		}
-		f, err = os.Open(p)
+		f, fi, err := openRegular(p)
 		if err != nil {
 			continue
 		}
-		if fi, err := fstat(f); err == nil && idOf(fi) == src.id && sameHead(f, src.head) {
-			return f, fi, p, nil
+		if idOf(fi) == src.id && sameHead(f, fi, src.head) {
+			return opened{reg: f, fi: fi, renamed: p}, nil
 		}
 		f.Close()
 	}
-	return nil, nil, "", errGone
+	return opened{}, errGone
 }
 
 // errNotRegular is a file listed as a regular one that is something else by the time it is
@@ -264,67 +303,159 @@ func openFile(ctx context.Context, src *Source) (f *os.File, fi fs.FileInfo, ren
 var errNotRegular = errors.New("no longer a regular file")
 
 // openRegular opens a file that was listed as a regular one. os.Open costs a stat first where
-// a FIFO must be told apart (see openCancellable) and four fcntl calls and an epoll_ctl to try
-// the poller, which regular files never use: for thousands of small files those are a good
-// part of the time. O_NONBLOCK keeps the open from waiting should the name hold a FIFO by
-// now: anything but a regular file is closed and errNotRegular returned.
-func openRegular(path string) (*os.File, fs.FileInfo, error) {
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+// a FIFO must be told apart (see openCancellable), and with NewFile four fcntl calls and an
+// epoll_ctl to try the poller, which regular files never use: for thousands of small files
+// those are a good part of the time. O_NONBLOCK keeps the open from waiting should the name
+// hold a FIFO by now: anything but a regular file is closed and errNotRegular returned.
+func openRegular(path string) (*fdFile, fs.FileInfo, error) {
+	fd, err := ignoringEINTR(func() (int, error) {
+		return syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
+	})
 	if err != nil {
 		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	var fi fs.FileInfo
-	if !noStatx.Load() {
-		s := &statInfo{name: path}
-		switch err := statxFd(fd, &s.st); {
-		case err == nil:
-			fi = s
-		case err == unix.ENOSYS || err == unix.EPERM:
-			noStatx.Store(true)
-		default:
-			syscall.Close(fd)
-			return nil, nil, &os.PathError{Op: "stat", Path: path, Err: err}
+	f := &fdFile{fd: fd, name: path}
+	fi, err := f.stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errNotRegular
+	}
+	if err == nil {
+		// Blocking again, as os.Open leaves a regular file: a network or FUSE file system
+		// may heed O_NONBLOCK on reads. Of the flags F_SETFL changes, the open set no other.
+		if _, ferr := unix.FcntlInt(uintptr(fd), unix.F_SETFL, 0); ferr != nil {
+			err = &os.PathError{Op: "open", Path: path, Err: ferr}
 		}
 	}
-	if fi == nil {
-		var st syscall.Stat_t
-		if err := syscall.Fstat(fd, &st); err != nil {
-			syscall.Close(fd)
-			return nil, nil, &os.PathError{Op: "stat", Path: path, Err: err}
-		}
-		if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
-			syscall.Close(fd)
-			return nil, nil, errNotRegular
-		}
-	} else if !fi.Mode().IsRegular() {
-		syscall.Close(fd)
-		return nil, nil, errNotRegular
-	}
-	// Blocking again, as os.Open leaves a regular file: a network or FUSE file system may
-	// heed O_NONBLOCK on reads. NewFile then leaves it out of the poller at once.
-	if err := syscall.SetNonblock(fd, false); err != nil {
-		syscall.Close(fd)
-		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	f := os.NewFile(uintptr(fd), path)
-	if fi == nil {
-		// Without statx: what os finds, device and inode without a birth time.
-		var err error
-		if fi, err = f.Stat(); err != nil {
-			f.Close()
-			return nil, nil, err
-		}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
 	}
 	return f, fi, nil
 }
 
-// sameHead reports whether an open file's content starts as first seen (or nothing was seen).
-func sameHead(f *os.File, h headID) bool {
-	if h.n == 0 {
-		return true
+// openAny opens a file that the listing did not look at: a regular file as openRegular does,
+// anything else (a FIFO given by name) as openCancellable does.
+func openAny(ctx context.Context, path string) (reg *fdFile, pipe *os.File, fi fs.FileInfo, err error) {
+	if sfi, err := os.Stat(path); err == nil && sfi.Mode().IsRegular() {
+		if reg, fi, err = openRegular(path); err != errNotRegular {
+			return reg, nil, fi, err
+		}
 	}
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
+	pipe, err = openCancellable(ctx, path)
+	return nil, pipe, nil, err
+}
+
+// fdFile is a regular file read through its descriptor alone: an *os.File costs an fcntl to
+// be made (NewFile asks whether the descriptor blocks) and the runtime poller's locks on every
+// read, which a regular file does not need.
+type fdFile struct {
+	fd   int
+	name string
+}
+
+// Close closes the descriptor; once closed, it does nothing.
+func (f *fdFile) Close() error {
+	if f.fd < 0 {
+		return nil
+	}
+	err := syscall.Close(f.fd)
+	f.fd = -1
+	if err != nil {
+		return &os.PathError{Op: "close", Path: f.name, Err: err}
+	}
+	return nil
+}
+
+// Read reads on from the descriptor's offset, as os.File.Read does.
+func (f *fdFile) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	n, err := ignoringEINTR(func() (int, error) { return syscall.Read(f.fd, b) })
+	switch {
+	case err != nil:
+		return 0, &os.PathError{Op: "read", Path: f.name, Err: err}
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// ReadAt reads len(b) bytes at off, as os.File.ReadAt does.
+func (f *fdFile) ReadAt(b []byte, off int64) (n int, err error) {
+	for len(b) > 0 {
+		m, err := f.pread(b, off)
+		if err != nil {
+			return n, err
+		}
+		if m == 0 {
+			return n, io.EOF
+		}
+		n += m
+		b = b[m:]
+		off += int64(m)
+	}
+	return n, nil
+}
+
+// pread is one read at off: fewer bytes than b holds once the end of the file is reached.
+func (f *fdFile) pread(b []byte, off int64) (int, error) {
+	n, err := ignoringEINTR(func() (int, error) { return syscall.Pread(f.fd, b, off) })
+	if err != nil {
+		return 0, &os.PathError{Op: "read", Path: f.name, Err: err}
+	}
+	return n, nil
+}
+
+// stat is fstat for the descriptor, with the file's birth time as stat has it.
+func (f *fdFile) stat() (fs.FileInfo, error) {
+	s := &statInfo{name: f.name}
+	if !noStatx.Load() {
+		err := statxFd(f.fd, &s.st)
+		if err == nil {
+			return s, nil
+		}
+		if err != unix.ENOSYS && err != unix.EPERM {
+			return nil, &os.PathError{Op: "stat", Path: f.name, Err: err}
+		}
+		noStatx.Store(true)
+	}
+	var st syscall.Stat_t
+	if _, err := ignoringEINTR(func() (int, error) { return 0, syscall.Fstat(f.fd, &st) }); err != nil {
+		return nil, &os.PathError{Op: "stat", Path: f.name, Err: err}
+	}
+	s.st = statxOf(&st)
+	return s, nil
+}
+
+// statxOf is what statx would find of a file that fstat found, but for its birth time: with
+// no birth time, its identity is its device and inode (see fileID).
+func statxOf(st *syscall.Stat_t) unix.Statx_t {
+	return unix.Statx_t{
+		Mask:      unix.STATX_BASIC_STATS,
+		Mode:      uint16(st.Mode),
+		Ino:       st.Ino,
+		Size:      uint64(st.Size),
+		Mtime:     unix.StatxTimestamp{Sec: st.Mtim.Sec, Nsec: uint32(st.Mtim.Nsec)},
+		Dev_major: unix.Major(st.Dev),
+		Dev_minor: unix.Minor(st.Dev),
+	}
+}
+
+// ignoringEINTR makes a system call again for as long as a signal interrupts it, as os does.
+func ignoringEINTR(call func() (int, error)) (int, error) {
+	for {
+		n, err := call()
+		if err != syscall.EINTR {
+			return n, err
+		}
+	}
+}
+
+// sameHead reports whether an open regular file's content (fi is what fstat found of it)
+// starts as first seen (or nothing was seen).
+func sameHead(f *fdFile, fi fs.FileInfo, h headID) bool {
+	if h.n == 0 {
 		return true
 	}
 	b, _, err := readHead(io.NewSectionReader(f, 0, fi.Size()), headSize)
@@ -602,7 +733,7 @@ type peeked struct {
 
 // peekOpen looks at the first bytes of an open file, the one the listing found (id), through
 // buf: what identifies its content, and what look finds in them.
-func peekOpen(f *os.File, fi fs.FileInfo, id fileID, buf []byte) (headID, *peeked) {
+func peekOpen(f *fdFile, fi fs.FileInfo, id fileID, buf []byte) (headID, *peeked) {
 	if !fi.Mode().IsRegular() || idOf(fi) != id {
 		return headID{}, nil
 	}

@@ -227,10 +227,11 @@ func (r *sourceReader) read() error {
 	r.in.Notes = append(r.in.Notes, r.src.notes...)
 	var rd io.Reader
 	var lf *liveFile
-	var osf *os.File
-	size := int64(-1) // what the file holds as opened; -1: not known (a FIFO, stdin)
+	var reg *fdFile
+	var content headID // what identifies the content, from its first headSize bytes
+	size := int64(-1)  // what the file holds as opened; -1: not known (a FIFO, stdin)
 	if r.src.path != "" {
-		f, fi, renamed, err := openFile(r.ctx, &r.src)
+		o, err := openFile(r.ctx, &r.src)
 		if err == errGone {
 			r.in.Notes = append(r.in.Notes, "removed or renamed by rotation before it could be read")
 			return errGone
@@ -241,25 +242,26 @@ func (r *sourceReader) read() error {
 			}
 			return &SourceError{Source: r.src.Name, Err: unwrapPathError(err)}
 		}
-		osf = f
-		defer f.Close()
+		defer o.close()
 		r.live.opened(1)
 		defer r.live.opened(-1)
-		if renamed != "" {
-			r.in.Notes = append(r.in.Notes, "renamed to "+renamed+" by rotation before it was read")
-			r.src.path = renamed
+		if o.renamed != "" {
+			r.in.Notes = append(r.in.Notes, "renamed to "+o.renamed+" by rotation before it was read")
+			r.src.path = o.renamed
 		}
-		rd = f
-		if fi == nil {
-			fi, _ = f.Stat()
-		}
-		if fi != nil && fi.Mode().IsRegular() {
-			lf = newLiveFile(f, 0)
+		if o.reg != nil {
+			reg = o.reg
+			lf = newLiveFile(reg, 0)
 			rd = lf
-			size = fi.Size()
+			size = o.fi.Size()
+			if o.asListed {
+				// As when the listing looked at it: its content starts as it did then.
+				content = r.src.head
+			}
 		} else {
 			// A FIFO: its reads go through the runtime poller, which a deadline ends.
-			stop := context.AfterFunc(r.ctx, func() { f.SetReadDeadline(time.Now()) })
+			rd = o.pipe
+			stop := context.AfterFunc(r.ctx, func() { o.pipe.SetReadDeadline(time.Now()) })
 			defer stop()
 		}
 	} else {
@@ -293,7 +295,6 @@ func (r *sourceReader) read() error {
 		}
 	}
 	pf := newPrefetch(rd, size, h, total, r.ctx.Done(), onTruncate)
-	var content headID
 	defer func() {
 		r.countPending()
 		// The digest covers the whole stored file, also where reading stopped early.
@@ -311,7 +312,7 @@ func (r *sourceReader) read() error {
 		}
 		r.in.SHA256 = hex.EncodeToString(h.Sum(nil))
 		r.in.Bytes = n
-		if r.in.Compressed && r.in.Err != "" && osf != nil && growing(osf, n) {
+		if r.in.Compressed && r.in.Err != "" && reg != nil && growing(reg, n) {
 			// lumberjack compresses a rotated file in the background: a gzip stream
 			// without its end that is still growing is being written, not damaged.
 			r.in.Problems[ProblemCorruptSource]--
@@ -322,7 +323,7 @@ func (r *sourceReader) read() error {
 			r.in.Notes = append(r.in.Notes, "still being compressed when read ("+r.in.Err+"): read as far as it was written")
 			r.in.Err = ""
 		}
-		if osf != nil && lf != nil {
+		if lf != nil {
 			rec := &fileRecord{name: r.src.Name, path: r.src.path, origin: r.src.origin, id: r.src.id, head: content,
 				read: n, plain: !r.in.Compressed, lost: len(r.in.LostBytes) > 0, continued: len(copies) > 0, state: r.state}
 			if r.in.Format != FormatValues && len(copies) == 0 && r.complete < n {
@@ -331,7 +332,11 @@ func (r *sourceReader) read() error {
 			if r.in.Compressed {
 				rec.content, rec.cut = r.complete, r.pos > r.complete
 			}
-			if fi, err := fstat(osf); err == nil {
+			fi, err := lf.end, error(nil)
+			if fi == nil {
+				fi, err = reg.stat()
+			}
+			if err == nil {
 				rec.id, rec.mtime = idOf(fi), fi.ModTime()
 			}
 			copy(rec.sum[:], h.Sum(nil))
@@ -352,7 +357,7 @@ func (r *sourceReader) read() error {
 		br = getReader(zr)
 		defer putReader(br)
 	}
-	if hb, _ := br.Peek(headSize); len(hb) > 0 {
+	if hb, _ := br.Peek(headSize); len(hb) > 0 && content.n == 0 {
 		content = headOf(hb)
 	}
 	for left := r.src.resume; left > 0; {
@@ -384,9 +389,9 @@ func (r *sourceReader) read() error {
 
 // growing reports whether a file is longer now than the n bytes read of it, or grows within
 // a moment.
-func growing(f *os.File, n int64) bool {
+func growing(f *fdFile, n int64) bool {
 	for i := 0; i < 3; i++ {
-		if fi, err := f.Stat(); err == nil && fi.Size() > n {
+		if fi, err := f.stat(); err == nil && fi.Size() > n {
 			return true
 		}
 		time.Sleep(50 * time.Millisecond)
