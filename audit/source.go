@@ -265,7 +265,9 @@ type lister struct {
 	look []byte
 }
 
-func (l *lister) add(path string, fi fs.FileInfo, origin string) {
+// add adds a file found by name or by a listing (fi is what a stat found of it). f, when not
+// nil, is the file opened already, its stat fi.
+func (l *lister) add(path string, fi fs.FileInfo, origin string, f *fdFile) {
 	if l.byID == nil {
 		l.byID, l.byPath = map[fileID]bool{}, map[string]bool{}
 	}
@@ -294,6 +296,8 @@ func (l *lister) add(path string, fi fs.FileInfo, origin string) {
 	src := Source{Name: path, Size: fi.Size(), id: id, origin: origin, path: path,
 		open: func() (io.ReadCloser, error) { return os.Open(path) }}
 	switch {
+	case fi.Mode().IsRegular() && l.look != nil && f != nil:
+		src.head, src.seen = peekOpen(f, fi, id, l.look)
 	case fi.Mode().IsRegular() && l.look != nil:
 		if f, ofi, err := openRegular(path); err == nil {
 			src.head, src.seen = peekOpen(f, ofi, id, l.look)
@@ -336,7 +340,7 @@ func (l *lister) addPath(path, origin string) error {
 			return &SourceError{Source: path, Err: unwrapPathError(err)}
 		}
 		f.Close()
-		l.add(path, fi, origin)
+		l.add(path, fi, origin, nil)
 		return nil
 	}
 	if origin == "" {
@@ -344,10 +348,25 @@ func (l *lister) addPath(path, origin string) error {
 	}
 	before := len(l.out)
 	found := 0
+	var regular func(string) bool
+	if l.look != nil {
+		// Opened first: the descriptor's stat stands for the listing's, and the look reads
+		// through it, one stat by name fewer for each file.
+		regular = func(p string) bool {
+			f, fi, err := openRegular(p)
+			if err != nil {
+				return false // gone, or no longer a regular file: stat-ed as any other
+			}
+			defer f.Close()
+			found++
+			l.add(p, fi, origin, f)
+			return true
+		}
+	}
 	if err := walk(path, fi, func(p string, fi fs.FileInfo) {
 		found++
-		l.add(p, fi, origin)
-	}, l.skip); err != nil {
+		l.add(p, fi, origin, nil)
+	}, regular, l.skip); err != nil {
 		return err
 	}
 	if found == 0 && len(l.out) == before {
@@ -359,7 +378,9 @@ func (l *lister) addPath(path, origin string) error {
 // walk visits the log files under root, following symlinks to files and folders. A folder
 // that is its own ancestor (a symlink loop) is skipped, as are hidden names, FIFOs, devices
 // and sockets with a log's name, and dangling symlinks; skip is told each, with why.
-func walk(root string, rootInfo fs.FileInfo, visit func(string, fs.FileInfo), skip func(path, reason string)) error {
+// regular, when not nil, is given first each log file that its folder lists as a regular
+// file, without a stat; when it reports false, the file is stat-ed and visited as any other.
+func walk(root string, rootInfo fs.FileInfo, visit func(string, fs.FileInfo), regular func(string) bool, skip func(path, reason string)) error {
 	ancestors := map[fileID]bool{}
 	var dir func(path string, id fileID) error
 	dir = func(path string, id fileID) error {
@@ -378,6 +399,9 @@ func walk(root string, rootInfo fs.FileInfo, visit func(string, fs.FileInfo), sk
 				continue
 			}
 			p := filepath.Join(path, name)
+			if regular != nil && e.Type().IsRegular() && IsLogName(name) && regular(p) {
+				continue
+			}
 			link := e.Type()&fs.ModeSymlink != 0
 			fi, err := stat(p)
 			if err != nil {
@@ -446,7 +470,7 @@ func relistInfo(origins []string, known map[fileID]bool) (fresh []Source, where 
 				info[id] = fi
 			}
 			if !known[id] {
-				l.add(p, fi, origin)
+				l.add(p, fi, origin, nil)
 			}
 		}
 		if strings.ContainsAny(origin, "*?[") {
@@ -462,7 +486,7 @@ func relistInfo(origins []string, known map[fileID]bool) (fresh []Source, where 
 		if err != nil || !fi.IsDir() {
 			continue
 		}
-		_ = walk(origin, fi, visit, func(string, string) {})
+		_ = walk(origin, fi, visit, nil, func(string, string) {})
 	}
 	sortSources(l.out)
 	return l.out, where, info
