@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"os"
 	"os/exec"
@@ -13,10 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/auditreport/auditreport/audit"
 	"github.com/auditreport/auditreport/internal/gen"
 	"github.com/auditreport/auditreport/render"
-	"github.com/auditreport/auditreport/report"
 )
 
 // The histories of a long period go to a file in --tmp-dir (--spill-above lowers the memory
@@ -130,10 +127,7 @@ func TestTmpDirMustBeAFolder(t *testing.T) {
 // sample log is the same byte for byte whether the rows stayed in memory or not, row IDs
 // (a deletecollection's and a namespace's removal's ".2", ".3") included.
 func TestSpilledHistoriesRenderTheSame(t *testing.T) {
-	outputs := []struct {
-		name string
-		r    render.Renderer
-	}{
+	outputs := []output{
 		{"txt", &render.Table{}},
 		{"json", &render.JSON{}},
 		{"md", &render.Markdown{MaxRows: 5}},
@@ -146,38 +140,11 @@ func TestSpilledHistoriesRenderTheSame(t *testing.T) {
 	logs := []string{"ha-3-nodes", "gaps", "posture", "rotated", "managed", "real-apiserver/log", "real-apiserver/webhook", "broken"}
 	for _, dir := range logs {
 		t.Run(dir, func(t *testing.T) {
-			build := func(spillAbove int) *report.Report {
-				src, err := audit.Resolve([]string{filepath.Join("testdata", "logs", dir) + "/"}, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r, err := report.Build(context.Background(), src, report.Options{Now: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC),
-					SpillAbove: spillAbove, TmpDir: t.TempDir()})
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { r.Close() })
-				return r
-			}
-			memory, spilled := build(-1), build(1)
+			memory, spilled := buildSample(t, dir, -1), buildSample(t, dir, 1)
 			if spilled.SpilledBytes() == 0 && memory.Summary.Changes+memory.Summary.SubresourceChanges > 0 {
 				t.Fatal("nothing was spilled with a budget of one byte")
 			}
-			for _, o := range outputs {
-				var want, got bytes.Buffer
-				if err := o.r.Render(&want, memory); err != nil {
-					t.Fatal(err)
-				}
-				if err := o.r.Render(&got, spilled); err != nil {
-					t.Fatal(err)
-				}
-				if err := spilled.Err(); err != nil {
-					t.Fatal(err)
-				}
-				if !bytes.Equal(want.Bytes(), got.Bytes()) {
-					t.Errorf("%s: the spilled report's %s differs from the one kept in memory", dir, o.name)
-				}
-			}
+			sameRenders(t, outputs, memory, spilled)
 		})
 	}
 }

@@ -62,7 +62,7 @@ func (c *CSV) Render(w io.Writer, r *report.Report) error {
 	case CSVGaps:
 		fill, rows = csvGaps, len(r.Gaps)
 	case CSVEndpoints:
-		fill, rows = csvEndpoints, len(postureOf(r).Endpoints)
+		fill, rows = csvEndpoints, postureOf(r).Len()
 	case CSVNamespaces:
 		fill, rows = csvNamespaces, len(postureOf(r).Namespaces)
 	case CSVServices:

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"hash"
 	"io"
+	"iter"
 	"math"
 	"reflect"
 	"slices"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/auditreport/auditreport/internal/jsonany"
 	"github.com/auditreport/auditreport/report/history"
+	"github.com/auditreport/auditreport/report/posture"
 )
 
 // jsonEncoder writes a value as encoding/json's Encoder does with SetIndent("", "  ") and
@@ -459,8 +461,8 @@ type field struct {
 	index     int
 	omitEmpty bool
 	enc       encFunc
-	// whole, when set, writes the field from the whole struct: a resource's history,
-	// which may be on disk rather than in the field.
+	// whole, when set, writes the field from the whole struct: a resource's history or the
+	// posture's endpoints, which may be on disk rather than in the field.
 	whole encFunc
 }
 
@@ -503,8 +505,11 @@ func newStructEnc(t reflect.Type) encFunc {
 		seen[name] = true
 		f.key = string(jsonany.AppendString(nil, name)) + ": "
 		f.enc = encoderLocked(sf.Type)
-		if t == resourceType && sf.Name == "History" {
-			f.whole = historyEncoder(f.enc)
+		switch {
+		case t == resourceType && sf.Name == "History":
+			f.whole = rowsEncoder(f.enc, sf.Name, func(r *history.Resource) bool { return r.History != nil || r.Len() == 0 }, (*history.Resource).Changes)
+		case t == postureType && sf.Name == "Endpoints":
+			f.whole = rowsEncoder(f.enc, sf.Name, func(p *posture.Posture) bool { return p.Endpoints != nil || p.Len() == 0 }, (*posture.Posture).Rows)
 		}
 		fields = append(fields, f)
 	}
@@ -596,28 +601,29 @@ func validTag(s string) bool {
 
 var (
 	resourceType = reflect.TypeFor[history.Resource]()
-	changeType   = reflect.TypeFor[history.Change]()
+	postureType  = reflect.TypeFor[posture.Posture]()
 )
 
-// historyEncoder writes a resource's changes as the slice encoder writes its History,
-// reading them back from disk when they were spilled.
-func historyEncoder(slice encFunc) encFunc {
-	elem := encoderLocked(changeType)
+// rowsEncoder writes a field of rows that may be on disk (a resource's history, the
+// posture's endpoints) as the slice encoder writes the field: from the field while
+// inMemory says the rows are there, else as rows yields them back.
+func rowsEncoder[S, T any](slice encFunc, name string, inMemory func(*S) bool, rows func(*S) iter.Seq2[int, *T]) encFunc {
+	elem := encoderLocked(reflect.TypeFor[T]())
 	return func(e *jsonEncoder, v reflect.Value, depth int) {
-		var res *history.Resource
+		var s *S
 		if v.CanAddr() {
-			res = v.Addr().Interface().(*history.Resource)
+			s = v.Addr().Interface().(*S)
 		} else {
-			r := v.Interface().(history.Resource)
-			res = &r
+			c := v.Interface().(S)
+			s = &c
 		}
-		if res.History != nil || res.Len() == 0 {
-			slice(e, v.FieldByName("History"), depth)
+		if inMemory(s) {
+			slice(e, v.FieldByName(name), depth)
 			return
 		}
 		e.buf = append(e.buf, '[')
-		for j, c := range res.Changes() {
-			if !e.element(j, depth, elem, reflect.ValueOf(c).Elem()) {
+		for j, x := range rows(s) {
+			if !e.element(j, depth, elem, reflect.ValueOf(x).Elem()) {
 				return
 			}
 		}

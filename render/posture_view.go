@@ -52,7 +52,16 @@ func newPostureView(r *report.Report, maxRows int) *PostureView {
 		return nil
 	}
 	pv := &PostureView{Summary: p.Summary, Namespaces: p.Namespaces, Services: p.Services, NotEvaluated: p.NotEvaluated, UnknownPolicies: p.UnknownPolicies}
-	for _, e := range p.Endpoints {
+	// One pass over the rows, which may be on disk: the bounded rows, and the span of the
+	// pods' lives for the timeline.
+	var start, end time.Time
+	for i, e := range p.Rows() {
+		if i == 0 || e.From.Before(start) {
+			start = e.From
+		}
+		if i == 0 || e.To.After(end) {
+			end = e.To
+		}
 		clean := e.IngressProtected == posture.True && e.EgressProtected == posture.True &&
 			e.IngressFromInternet == posture.False && e.EgressToInternet == posture.False &&
 			e.IngressFromOtherNamespace == posture.False && e.EgressToOtherNamespace == posture.False
@@ -66,16 +75,7 @@ func newPostureView(r *report.Report, maxRows int) *PostureView {
 		}
 		pv.Rows = append(pv.Rows, postureRow(e))
 	}
-	if len(p.Endpoints) > 0 {
-		start, end := p.Endpoints[0].From, p.Endpoints[0].To
-		for _, e := range p.Endpoints {
-			if e.From.Before(start) {
-				start = e.From
-			}
-			if e.To.After(end) {
-				end = e.To
-			}
-		}
+	if p.Len() > 0 {
 		if r.Period.Start != nil {
 			start = *r.Period.Start
 		}
@@ -87,7 +87,7 @@ func newPostureView(r *report.Report, maxRows int) *PostureView {
 	return pv
 }
 
-func postureRow(e posture.Endpoint) PostureRow {
+func postureRow(e *posture.Endpoint) PostureRow {
 	r := PostureRow{Pod: e.Endpoint, Ingress: triText(e.IngressProtected, "protected"), Egress: triText(e.EgressProtected, "protected"),
 		Internet: exposure(e.IngressFromInternet, e.EgressToInternet), OtherNS: exposure(e.IngressFromOtherNamespace, e.EgressToOtherNamespace),
 		Policies: strings.Join(e.AppliedPolicies, ", "), Unknown: strings.Join(e.Unknown, "; ")}

@@ -47,7 +47,7 @@ func csvEndpoints(r *report.Report, write csvWrite) error {
 	if err := write("", nil, header...); err != nil {
 		return err
 	}
-	for i, e := range postureOf(r).Endpoints {
+	for i, e := range postureOf(r).Rows() {
 		if err := write(fmt.Sprintf("posture.endpoints[%d]", i), header, e.Endpoint, string(e.IngressProtected), string(e.EgressProtected), string(e.EnvoyEnabled),
 			list(e.AppliedPolicies), list(e.Services), string(e.IngressFromInternet), string(e.EgressToInternet),
 			string(e.IngressFromOtherNamespace), string(e.EgressToOtherNamespace), e.Namespace, e.Name, e.ServiceAccount,

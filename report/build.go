@@ -127,12 +127,18 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 			t.Close()
 		}
 	}()
-	eng, err := posture.New(posture.Options{Start: timeOr(opts.Period.Start), End: timeOr(opts.Period.End), Scope: opts.Posture})
+	eng, err := posture.New(posture.Options{Start: timeOr(opts.Period.Start), End: timeOr(opts.Period.End), Scope: opts.Posture,
+		TmpDir: opts.TmpDir, SpillAbove: opts.SpillAbove})
 	if err != nil {
 		return nil, err
 	}
 	finishPosture := feedPosture(t, eng)
-	defer finishPosture() // on an early return, the engine's goroutine ends too
+	defer func() {
+		// On an early return, the engine's goroutine ends too, and its rows are let go.
+		if p := finishPosture(); err != nil {
+			p.Close()
+		}
+	}()
 	if rep.Snapshots, err = t.LoadSnapshots(opts.Snapshots, scope); err != nil {
 		return nil, err
 	}
@@ -220,6 +226,9 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	// A failure from here on closes them with the tracker.
 	rep.Resources, rep.FailedAttempts, rep.rows = h.Resources, h.Failed, h.Rows
 	rep.Posture = finishPosture()
+	if err := rep.Posture.Err(); err != nil {
+		return nil, spillError(err, opts.Progress, sources)
+	}
 	s, n := &rep.Summary, h.Counts
 	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects, s.NoOp = n.Changes, n.SubresourceChanges, n.FailedAttempts, n.Objects, n.NoOp
 	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = n.DryRuns, n.UnknownBaseline, n.NoDiff, n.Kinds, n.Actors

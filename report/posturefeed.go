@@ -105,7 +105,7 @@ func postureGaps(p *posture.Posture) []Gap {
 	var out []Gap
 	var unprotected, unknown int
 	var first *time.Time
-	for _, e := range p.Endpoints {
+	for _, e := range p.Rows() {
 		if e.IngressProtected == posture.False || e.EgressProtected == posture.False {
 			unprotected++
 			if first == nil {
@@ -119,7 +119,7 @@ func postureGaps(p *posture.Posture) []Gap {
 	}
 	if unprotected > 0 {
 		out = append(out, Gap{Type: GapUnprotectedWorkloads, Severity: SeverityWarning, Group: "", Resource: "pods", Count: int64(unprotected),
-			Message:     fmt.Sprintf("%d of %d pod(s) in scope were without an ingress or egress NetworkPolicy at some time in the period (posture.endpoints says since when and by whose change)", unprotected, len(p.Endpoints)),
+			Message:     fmt.Sprintf("%d of %d pod(s) in scope were without an ingress or egress NetworkPolicy at some time in the period (posture.endpoints says since when and by whose change)", unprotected, p.Len()),
 			Remediation: "apply a default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress) in each namespace, and allow what each workload needs"})
 	}
 	if unknown > 0 {
@@ -169,6 +169,7 @@ func addPosture(rep *Report) {
 		}
 	}
 	if !reached {
+		rep.Posture.Close()
 		rep.Posture = nil
 		return
 	}

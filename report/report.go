@@ -6,6 +6,7 @@
 package report
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
@@ -206,12 +207,12 @@ func fromInput(in audit.Input) Input {
 	return out
 }
 
-// Err is the first error met reading the report's spilled histories back: a renderer
-// that read them must not be trusted when it is set.
-func (r *Report) Err() error { return r.rows.Err() }
+// Err is the first error met reading the report's spilled histories or posture rows back:
+// a renderer that read them must not be trusted when it is set.
+func (r *Report) Err() error { return cmp.Or(r.rows.Err(), r.Posture.Err()) }
 
-// SpilledBytes is how much of the temporary folder the histories took.
-func (r *Report) SpilledBytes() int64 { return r.rows.Size() }
+// SpilledBytes is how much of the temporary folder the histories and posture rows took.
+func (r *Report) SpilledBytes() int64 { return r.rows.Size() + r.Posture.SpilledBytes() }
 
-// Close releases the temporary file of the spilled histories, if any.
-func (r *Report) Close() error { return r.rows.Close() }
+// Close releases the temporary files of the spilled histories and posture rows, if any.
+func (r *Report) Close() error { return cmp.Or(r.rows.Close(), r.Posture.Close()) }

@@ -1,6 +1,7 @@
 package posture
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -16,6 +17,8 @@ import (
 	fastjson "github.com/goccy/go-json"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/auditreport/auditreport/internal/spill"
 )
 
 // Update is a change of an in-scope object's state, given to the Engine in the trail's order.
@@ -48,6 +51,11 @@ type Options struct {
 	// Start and End bound the period; zero Start is the first update, zero End the last.
 	Start, End time.Time
 	Scope      Scope
+	// TmpDir is where the rows of pods gone go once they pass SpillAbove bytes in memory
+	// ("": the system's temporary folder); a negative SpillAbove keeps them in memory, 0
+	// means DefaultSpillAbove. The posture's Close releases what was written.
+	TmpDir     string
+	SpillAbove int
 }
 
 // Engine follows the objects network policy depends on through the trail and accounts for
@@ -80,6 +88,17 @@ type Engine struct {
 	unknownPols  map[string]PolicyRef
 	notEvaluated map[string]PolicyRef
 	sum          Summary
+
+	// The pods gone: while they hold less than spillAbove bytes they stay in pods; past
+	// it, each is written to store as it goes (spilling), counted in agg, and forgotten but
+	// for its entry in gone.
+	store      *spill.Store // nil: the pods stay in memory
+	spillAbove int
+	held       int
+	spilling   bool
+	gone       map[string]spilled // namespace/name
+	agg        aggregates
+	rec, block []byte
 }
 
 type compiledScope struct {
@@ -96,7 +115,10 @@ func New(opts Options) (*Engine, error) {
 	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, pods: map[string]*pod{},
 		live: map[string]*livePods{}, npol: map[string]map[string]*policy{}, others: map[string]PolicyRef{},
 		othersNS: map[string]int{}, services: map[string][]string{},
-		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}}
+		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}, gone: map[string]spilled{}, agg: newAggregates()}
+	if opts.SpillAbove >= 0 {
+		e.store, e.spillAbove = spill.New(opts.TmpDir), cmp.Or(opts.SpillAbove, DefaultSpillAbove)
+	}
 	var cluster []netip.Prefix
 	for _, c := range opts.Scope.ClusterCIDRs {
 		p, err := netip.ParsePrefix(c)
@@ -343,7 +365,9 @@ func (e *Engine) pod(u Update) {
 		if !u.Exists {
 			return
 		}
-		p = &pod{ns: u.Namespace, name: u.Name}
+		if p = e.takeUp(key); p == nil {
+			p = &pod{ns: u.Namespace, name: u.Name}
+		}
 		e.pods[key] = p
 	}
 	e.advance(p, u.Time)
@@ -357,6 +381,7 @@ func (e *Engine) pod(u Update) {
 	}
 	if !u.Exists {
 		p.alive = false
+		e.died(p)
 		return
 	}
 	defer lp.add(p) // with the labels it has now
@@ -605,6 +630,15 @@ func (e *Engine) endpoints(u Update) {
 
 // addService notes that a pod served a service at some time.
 func (e *Engine) addService(pod, svc string) {
+	if _, ok := e.gone[pod]; ok && !e.servedBy(pod, svc) {
+		// A pod gone is named late: its row and the counts change.
+		p := e.takeUp(pod)
+		if p == nil {
+			return
+		}
+		e.pods[pod] = p
+		defer e.writeOut(p)
+	}
 	l := e.services[pod]
 	if i, found := slices.BinarySearch(l, svc); !found {
 		e.services[pod] = slices.Insert(l, i, svc)
@@ -660,6 +694,14 @@ func (e *Engine) policyID(ns, name string) int {
 		e.polNames[ns] = append(e.polNames[ns], name)
 	}
 	return id
+}
+
+// setApplied notes that the policy numbered id selected the pod at some time in the period.
+func (e *Engine) setApplied(p *pod, id int) {
+	for len(p.applied) <= id/64 {
+		p.applied = append(p.applied, 0)
+	}
+	p.applied[id/64] |= 1 << (id % 64)
 }
 
 // appliedNames lists, sorted, the policies that selected a pod at some time in the period.
@@ -728,12 +770,7 @@ func (e *Engine) contribute(p *pod, pol *policy, n int32) {
 		return
 	}
 	if n > 0 && sel == True && e.opened {
-		// The policies that selected the pod at some time in the period.
-		id := e.policyID(p.ns, pol.name)
-		for len(p.applied) <= id/64 {
-			p.applied = append(p.applied, 0)
-		}
-		p.applied[id/64] |= 1 << (id % 64)
+		e.setApplied(p, e.policyID(p.ns, pol.name))
 	}
 	has := [2]bool{pol.ingress, pol.egress}
 	internet := [2]bool{pol.ingressInternet, pol.egressInternet}
@@ -829,151 +866,14 @@ func (e *Engine) Finish() *Posture {
 		e.open(e.opts.Start)
 	}
 	out := &Posture{Scope: e.opts.Scope, Endpoints: []Endpoint{}, Namespaces: []Namespace{}, Services: []Service{}}
-	type group struct {
-		in, eg      Tri
-		n, inU, egU int
-	}
-	nsRows := map[string]*group{}
-	svcRows := map[string]*group{}
-	and := func(a, b Tri) Tri {
-		switch {
-		case a == False || b == False:
-			return False
-		case a == Unknown || b == Unknown:
-			return Unknown
-		}
-		return True
-	}
-	sas := map[string]bool{}
-	for _, p := range sortedPods(e.pods) {
+	for _, p := range e.pods {
 		if p.alive {
 			e.advance(p, end)
 			p.to = end
 		}
-		if !p.lived || !p.inScope {
-			continue
-		}
-		row := Endpoint{Endpoint: p.ns + "/" + p.name, Namespace: p.ns, Name: p.name, ServiceAccount: p.sa, EnvoyEnabled: p.envoy,
-			From: p.from.UTC(), To: p.to.UTC(), AppliedPolicies: e.appliedNames(p), Services: append([]string{}, e.services[p.ns+"/"+p.name]...),
-			Transitions: p.transitions}
-		if row.EnvoyEnabled == "" {
-			row.EnvoyEnabled = Unknown
-		}
-		prot := [2]Tri{}
-		for d := range 2 {
-			switch {
-			case p.acc.everFalse[d]:
-				prot[d] = False
-			case p.acc.everUnknown[d]:
-				prot[d] = Unknown
-			default:
-				prot[d] = True
-			}
-			if p.unprotSince[d] != nil && p.cur.protected[d] == False {
-				t := p.unprotSince[d].UTC()
-				if d == 0 {
-					row.IngressUnprotectedSince = &t
-				} else {
-					row.EgressUnprotectedSince = &t
-				}
-			}
-		}
-		row.IngressProtected, row.EgressProtected = prot[0], prot[1]
-		row.IngressFromInternet, row.EgressToInternet = orFalse(p.acc.internet[0]), orFalse(p.acc.internet[1])
-		row.IngressFromOtherNamespace, row.EgressToOtherNamespace = orFalse(p.acc.otherNS[0]), orFalse(p.acc.otherNS[1])
-		row.IngressUnprotectedSeconds, row.EgressUnprotectedSeconds = p.acc.unprotected[0].Seconds(), p.acc.unprotected[1].Seconds()
-		row.IngressUnknownSeconds, row.EgressUnknownSeconds = p.acc.unknown[0].Seconds(), p.acc.unknown[1].Seconds()
-		for why := range p.unknownWhy {
-			row.Unknown = append(row.Unknown, why)
-		}
-		if prot[0] == Unknown || prot[1] == Unknown {
-			if e.othersNS[p.ns] > 0 || e.othersGlobal > 0 || len(e.notEvaluated) > 0 {
-				row.Unknown = append(row.Unknown, "Calico or admin network policies are present and not evaluated")
-			}
-			for _, ref := range e.unknownPols {
-				if ref.Namespace == p.ns {
-					row.Unknown = append(row.Unknown, "the spec of NetworkPolicy "+ref.Namespace+"/"+ref.Name+" is not in the trail")
-				}
-			}
-		}
-		sort.Strings(row.Unknown)
-		row.Unknown = dedupe(row.Unknown)
-		out.Endpoints = append(out.Endpoints, row)
-		s := &out.Summary
-		s.EndpointsNumInScope++
-		count := func(t Tri, n *int) {
-			if t == True {
-				*n++
-			}
-		}
-		count(row.IngressProtected, &s.EndpointsNumIngressProtected)
-		count(row.EgressProtected, &s.EndpointsNumEgressProtected)
-		count(row.IngressFromInternet, &s.EndpointsNumIngressFromInternet)
-		count(row.EgressToInternet, &s.EndpointsNumEgressToInternet)
-		count(row.IngressFromOtherNamespace, &s.EndpointsNumIngressFromOtherNamespace)
-		count(row.EgressToOtherNamespace, &s.EndpointsNumEgressToOtherNamespace)
-		if row.IngressProtected == False {
-			s.EndpointsNumIngressUnprotected++
-		}
-		if row.EgressProtected == False {
-			s.EndpointsNumEgressUnprotected++
-		}
-		if row.IngressProtected == Unknown {
-			s.EndpointsNumIngressUnknown++
-		}
-		if row.EgressProtected == Unknown {
-			s.EndpointsNumEgressUnknown++
-		}
-		sa := p.sa
-		if sa == "" {
-			sa = "default"
-		}
-		sas[p.ns+"/"+sa] = true
-		g := nsRows[p.ns]
-		if g == nil {
-			g = &group{in: True, eg: True}
-			nsRows[p.ns] = g
-		}
-		g.in, g.eg, g.n = and(g.in, row.IngressProtected), and(g.eg, row.EgressProtected), g.n+1
-		if row.IngressProtected == False {
-			g.inU++
-		}
-		if row.EgressProtected == False {
-			g.egU++
-		}
-		for _, svc := range row.Services {
-			sg := svcRows[svc]
-			if sg == nil {
-				sg = &group{in: True, eg: True}
-				svcRows[svc] = sg
-			}
-			sg.in, sg.eg, sg.n = and(sg.in, row.IngressProtected), and(sg.eg, row.EgressProtected), sg.n+1
-		}
 	}
-	for _, ns := range sortedNames(nsRows) {
-		g := nsRows[ns]
-		out.Namespaces = append(out.Namespaces, Namespace{Namespace: ns, IngressProtected: g.in, EgressProtected: g.eg, Endpoints: g.n,
-			IngressUnprotected: g.inU, EgressUnprotected: g.egU})
-		out.Summary.NamespacesNumInScope++
-		if g.in == True {
-			out.Summary.NamespacesNumIngressProtected++
-		}
-		if g.eg == True {
-			out.Summary.NamespacesNumEgressProtected++
-		}
-	}
-	for _, svc := range sortedNames(svcRows) {
-		g := svcRows[svc]
-		out.Services = append(out.Services, Service{Service: svc, IngressProtected: g.in, EgressProtected: g.eg, Endpoints: g.n})
-		out.Summary.ServicesNumInScope++
-		if g.in == True {
-			out.Summary.ServicesNumIngressProtected++
-		}
-		if g.eg == True {
-			out.Summary.ServicesNumEgressProtected++
-		}
-	}
-	out.Summary.ServiceAccountsNumInScope = len(sas)
+	e.finishRows(out)
+	e.agg.fill(out)
 	out.Summary.NumCreatedPolicies, out.Summary.NumModifiedPolicies, out.Summary.NumDeletedPolicies = e.sum.NumCreatedPolicies, e.sum.NumModifiedPolicies, e.sum.NumDeletedPolicies
 	for _, k := range sortedNames(e.notEvaluated) {
 		out.NotEvaluated = append(out.NotEvaluated, e.notEvaluated[k])
@@ -981,19 +881,6 @@ func (e *Engine) Finish() *Posture {
 	for _, k := range sortedNames(e.unknownPols) {
 		out.UnknownPolicies = append(out.UnknownPolicies, e.unknownPols[k])
 	}
-	// Unprotected and exposed first, then unknown, then by name.
-	rank := func(r Endpoint) int {
-		switch {
-		case r.IngressProtected == False || r.EgressProtected == False:
-			return 0
-		case r.IngressFromInternet == True || r.EgressToInternet == True:
-			return 1
-		case r.IngressProtected == Unknown || r.EgressProtected == Unknown:
-			return 2
-		}
-		return 3
-	}
-	sort.SliceStable(out.Endpoints, func(i, j int) bool { return rank(out.Endpoints[i]) < rank(out.Endpoints[j]) })
 	return out
 }
 

@@ -5,6 +5,9 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 var t0 = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
@@ -47,14 +50,44 @@ func run(t *testing.T, opts Options, ups ...Update) *Posture {
 	if opts.End.IsZero() {
 		opts.End = at(70)
 	}
-	e, err := New(opts)
-	if err != nil {
+	// Every case runs twice: with the pods kept in memory, and with each written to disk
+	// as it goes; the two postures are the same.
+	finish := func(spillAbove int) *Posture {
+		opts.SpillAbove, opts.TmpDir = spillAbove, t.TempDir()
+		e, err := New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range ups {
+			e.Observe(u)
+		}
+		p := e.Finish()
+		t.Cleanup(func() { p.Close() })
+		return p
+	}
+	p := finish(-1)
+	sameWhenSpilled(t, p, finish(1))
+	return p
+}
+
+// sameWhenSpilled fails unless the posture whose rows went to disk reads back as the one
+// kept in memory.
+func sameWhenSpilled(t *testing.T, memory, spilled *Posture) {
+	t.Helper()
+	if memory.Len() > 0 && spilled.SpilledBytes() == 0 {
+		t.Fatal("nothing was written to disk with a budget of one byte")
+	}
+	back := *spilled
+	back.Endpoints = []Endpoint{}
+	for _, e := range spilled.Rows() {
+		back.Endpoints = append(back.Endpoints, *e)
+	}
+	if err := spilled.Err(); err != nil {
 		t.Fatal(err)
 	}
-	for _, u := range ups {
-		e.Observe(u)
+	if d := cmp.Diff(memory, &back, cmpopts.IgnoreUnexported(Posture{})); d != "" {
+		t.Fatalf("the posture written to disk reads back otherwise (-memory +disk):\n%s", d)
 	}
-	return e.Finish()
 }
 
 func endpoint(t *testing.T, p *Posture, name string) Endpoint {

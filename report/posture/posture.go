@@ -34,7 +34,7 @@ type Posture struct {
 	// Scope is the scope the counts are over, as given.
 	Scope Scope `json:"scope"`
 	// Endpoints has a row per pod in scope that lived in the period, unprotected and
-	// exposed ones first.
+	// exposed ones first, unless the rows went to disk: read them with Rows.
 	Endpoints  []Endpoint  `json:"endpoints"`
 	Namespaces []Namespace `json:"namespaces"`
 	Services   []Service   `json:"services"`
@@ -45,6 +45,8 @@ type Posture struct {
 	// UnknownPolicies are NetworkPolicies whose spec the trail does not show at some time in
 	// the period (older than the logs without --snapshot, or written at Metadata level).
 	UnknownPolicies []PolicyRef `json:"unknownPolicies,omitempty"`
+
+	rows *endpointRows // the rows, when they went to disk: read them with Rows
 }
 
 // Scope selects the pods the posture is about, as Calico's GlobalReport did; empty fields

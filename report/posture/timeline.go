@@ -20,7 +20,7 @@ func (p *Posture) Timeline(start, end time.Time, n int) []Point {
 	for i := range out {
 		out[i].At = start.Add(time.Duration(i) * step)
 	}
-	for _, e := range p.Endpoints {
+	for _, e := range p.Rows() {
 		for i := range out {
 			at := out[i].At
 			if at.Before(e.From) || at.After(e.To) {
