@@ -306,7 +306,8 @@ var errNotRegular = errors.New("no longer a regular file")
 // a FIFO must be told apart (see openCancellable), and with NewFile four fcntl calls and an
 // epoll_ctl to try the poller, which regular files never use: for thousands of small files
 // those are a good part of the time. O_NONBLOCK keeps the open from waiting should the name
-// hold a FIFO by now: anything but a regular file is closed and errNotRegular returned.
+// hold a FIFO by now: anything but a regular file is closed and errNotRegular returned. It is
+// left set (see fdFile.retry): a local file system does not heed it on a regular file.
 func openRegular(path string) (*fdFile, fs.FileInfo, error) {
 	fd, err := ignoringEINTR(func() (int, error) {
 		return syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
@@ -314,17 +315,10 @@ func openRegular(path string) (*fdFile, fs.FileInfo, error) {
 	if err != nil {
 		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	f := &fdFile{fd: fd, name: path}
+	f := &fdFile{fd: fd, name: path, nonblock: true}
 	fi, err := f.stat()
 	if err == nil && !fi.Mode().IsRegular() {
 		err = errNotRegular
-	}
-	if err == nil {
-		// Blocking again, as os.Open leaves a regular file: a network or FUSE file system
-		// may heed O_NONBLOCK on reads. Of the flags F_SETFL changes, the open set no other.
-		if _, ferr := unix.FcntlInt(uintptr(fd), unix.F_SETFL, 0); ferr != nil {
-			err = &os.PathError{Op: "open", Path: path, Err: ferr}
-		}
 	}
 	if err != nil {
 		f.Close()
@@ -351,6 +345,8 @@ func openAny(ctx context.Context, path string) (reg *fdFile, pipe *os.File, fi f
 type fdFile struct {
 	fd   int
 	name string
+	// nonblock says O_NONBLOCK, which the open set, is still set.
+	nonblock bool
 }
 
 // Close closes the descriptor; once closed, it does nothing.
@@ -371,7 +367,7 @@ func (f *fdFile) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
-	n, err := ignoringEINTR(func() (int, error) { return syscall.Read(f.fd, b) })
+	n, err := f.retry(func() (int, error) { return syscall.Read(f.fd, b) })
 	switch {
 	case err != nil:
 		return 0, &os.PathError{Op: "read", Path: f.name, Err: err}
@@ -400,11 +396,31 @@ func (f *fdFile) ReadAt(b []byte, off int64) (n int, err error) {
 
 // pread is one read at off: fewer bytes than b holds once the end of the file is reached.
 func (f *fdFile) pread(b []byte, off int64) (int, error) {
-	n, err := ignoringEINTR(func() (int, error) { return syscall.Pread(f.fd, b, off) })
+	n, err := f.retry(func() (int, error) { return syscall.Pread(f.fd, b, off) })
 	if err != nil {
 		return 0, &os.PathError{Op: "read", Path: f.name, Err: err}
 	}
 	return n, nil
+}
+
+// retry makes a read again while a signal interrupts it, as os does, and once more blocking
+// when the file system heeds O_NONBLOCK on a regular file (a network or FUSE one may) and the
+// read would wait: os.Open leaves a regular file blocking. Of the flags F_SETFL changes, the
+// open set no other.
+func (f *fdFile) retry(read func() (int, error)) (int, error) {
+	for {
+		n, err := read()
+		switch {
+		case err == syscall.EINTR:
+		case err == syscall.EAGAIN && f.nonblock:
+			f.nonblock = false
+			if _, ferr := unix.FcntlInt(uintptr(f.fd), unix.F_SETFL, 0); ferr != nil {
+				return n, err
+			}
+		default:
+			return n, err
+		}
+	}
 }
 
 // stat is fstat for the descriptor, with the file's birth time as stat has it.
