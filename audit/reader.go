@@ -62,6 +62,9 @@ type sourceReader struct {
 	in    Input
 	batch []*Event
 	out   chan<- []*Event
+	// kept, when not nil, takes the batches in place of out: a source read on the goroutine
+	// that merges (see Reader.open), which must not wait for itself.
+	kept  *[][]*Event
 	fatal error
 	long  []byte // a line longer than the read buffer, assembled
 	names interner
@@ -208,6 +211,11 @@ func (r *sourceReader) problem(line int, kind string, err error) {
 
 func (r *sourceReader) flush() {
 	if len(r.batch) == 0 {
+		return
+	}
+	if r.kept != nil {
+		*r.kept = append(*r.kept, r.batch)
+		r.batch = nil
 		return
 	}
 	select {

@@ -226,31 +226,55 @@ func (r *Reader) pairTwins() {
 	r.queue = q
 }
 
-// open starts reading a source on its own goroutine.
+// open starts reading a source: on a goroutine of its own, or at once for a small file (see
+// readsInline).
 func (r *Reader) open(st *sourceState) {
 	st.open = true
-	st.ch = make(chan []*Event, 2)
 	st.fin = make(chan struct{})
 	r.active = append(r.active, st)
 	r.live.reading.Add(1)
 	r.live.seen.expect(st.seq, st.first)
-	go func() {
-		defer close(st.fin)
-		defer r.live.reading.Add(-1)
-		names := internerPool.Get().(interner)
-		defer internerPool.Put(names)
-		sr := &sourceReader{ctx: r.ctx, src: st.src, opts: &r.opts, out: st.ch, names: names, live: r.live, origins: r.origins, state: st, seq: st.seq}
-		st.err = sr.read()
-		if errors.Is(st.err, errGone) {
-			st.err, st.gone = nil, true
-			r.live.record(&fileRecord{name: st.src.Name, id: st.src.id, head: st.head, gone: true, state: st})
-		}
-		if !st.gone || st.twin == nil {
-			r.live.seen.finished(st.seq) // else once its twin, read instead, is open
-		}
-		st.input = sr.in
-		close(st.ch)
-	}()
+	if !readsInline(st) {
+		st.ch = make(chan []*Event, 2)
+		go r.read(st, st.ch, nil)
+		return
+	}
+	var kept [][]*Event
+	r.read(st, nil, &kept)
+	st.ch = make(chan []*Event, len(kept))
+	for _, b := range kept {
+		st.ch <- b
+	}
+	close(st.ch)
+}
+
+// readsInline reports whether a source is read on the goroutine that merges, when its turn
+// comes, rather than on one of its own: a regular file no larger than the listing's look,
+// which read it whole already. For thousands of small files, a goroutine each and the
+// hand-offs of their few events to the merge cost more than reading them.
+func readsInline(st *sourceState) bool {
+	return st.src.seen != nil && st.src.seen.size <= peekSize
+}
+
+// read reads a source into out (or kept) and its input.
+func (r *Reader) read(st *sourceState, out chan<- []*Event, kept *[][]*Event) {
+	defer close(st.fin)
+	defer r.live.reading.Add(-1)
+	names := internerPool.Get().(interner)
+	defer internerPool.Put(names)
+	sr := &sourceReader{ctx: r.ctx, src: st.src, opts: &r.opts, out: out, kept: kept, names: names, live: r.live, origins: r.origins, state: st, seq: st.seq}
+	st.err = sr.read()
+	if errors.Is(st.err, errGone) {
+		st.err, st.gone = nil, true
+		r.live.record(&fileRecord{name: st.src.Name, id: st.src.id, head: st.head, gone: true, state: st})
+	}
+	if !st.gone || st.twin == nil {
+		r.live.seen.finished(st.seq) // else once its twin, read instead, is open
+	}
+	st.input = sr.in
+	if out != nil {
+		close(out)
+	}
 }
 
 // head returns the next event of a source, receiving its next batch when needed, or nil when
