@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"maps"
 	"net/netip"
 	"slices"
@@ -99,6 +100,11 @@ type Engine struct {
 	gone       map[string]spilled // namespace/name
 	agg        aggregates
 	rec, block []byte
+	// waiting counts the services named, since they last went to disk, for pods the
+	// engine does not hold; segments are those on disk.
+	waitingN int
+	segments []segment
+	seed     maphash.Seed
 }
 
 type compiledScope struct {
@@ -115,7 +121,7 @@ func New(opts Options) (*Engine, error) {
 	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, pods: map[string]*pod{},
 		live: map[string]*livePods{}, npol: map[string]map[string]*policy{}, others: map[string]PolicyRef{},
 		othersNS: map[string]int{}, services: map[string][]string{},
-		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}, gone: map[string]spilled{}, agg: newAggregates()}
+		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}, gone: map[string]spilled{}, agg: newAggregates(), seed: maphash.MakeSeed()}
 	if opts.SpillAbove >= 0 {
 		e.store, e.spillAbove = spill.New(opts.TmpDir), cmp.Or(opts.SpillAbove, DefaultSpillAbove)
 	}
@@ -367,6 +373,7 @@ func (e *Engine) pod(u Update) {
 		}
 		if p = e.takeUp(key); p == nil {
 			p = &pod{ns: u.Namespace, name: u.Name}
+			e.claimServices(key)
 		}
 		e.pods[key] = p
 	}
@@ -630,7 +637,10 @@ func (e *Engine) endpoints(u Update) {
 
 // addService notes that a pod served a service at some time.
 func (e *Engine) addService(pod, svc string) {
-	if _, ok := e.gone[pod]; ok && !e.servedBy(pod, svc) {
+	if _, ok := e.gone[pod]; ok {
+		if e.servedBy(pod, svc) {
+			return
+		}
 		// A pod gone is named late: its row and the counts change.
 		p := e.takeUp(pod)
 		if p == nil {
@@ -639,10 +649,19 @@ func (e *Engine) addService(pod, svc string) {
 		e.pods[pod] = p
 		defer e.writeOut(p)
 	}
-	l := e.services[pod]
-	if i, found := slices.BinarySearch(l, svc); !found {
-		e.services[pod] = slices.Insert(l, i, svc)
+	l, ok := e.services[pod]
+	e.services[pod] = insertSorted(l, svc)
+	if !ok && e.pods[pod] == nil {
+		e.waiting(pod)
 	}
+}
+
+// insertSorted adds s to the sorted list l unless it is there.
+func insertSorted(l []string, s string) []string {
+	if i, found := slices.BinarySearch(l, s); !found {
+		return slices.Insert(l, i, s)
+	}
+	return l
 }
 
 // endpointSlice reads the pods a discovery.k8s.io EndpointSlice names for its service (the

@@ -3,6 +3,7 @@ package posture
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,18 +16,7 @@ func endpointsU(min int, ns, svc string, pods ...string) Update {
 		addrs = append(addrs, fmt.Sprintf(`{"ip":"10.0.0.1","targetRef":{"kind":"Pod","name":%q}}`, p))
 	}
 	return Update{Time: at(min), Resource: "endpoints", Namespace: ns, Name: svc, Exists: true,
-		Object: fmt.Appendf(nil, `{"metadata":{"name":%q,"namespace":%q},"subsets":[{"addresses":[%s]}]}`, svc, ns, joinComma(addrs))}
-}
-
-func joinComma(s []string) string {
-	out := ""
-	for i, x := range s {
-		if i > 0 {
-			out += ","
-		}
-		out += x
-	}
-	return out
+		Object: fmt.Appendf(nil, `{"metadata":{"name":%q,"namespace":%q},"subsets":[{"addresses":[%s]}]}`, svc, ns, strings.Join(addrs, ","))}
 }
 
 // A pod written to disk when it went is taken up again when a service names it later and
@@ -93,5 +83,25 @@ func TestManyPodsGone(t *testing.T) {
 	p := run(t, Options{}, ups...)
 	if p.Len() != 120 {
 		t.Errorf("%d endpoints, want 120", p.Len())
+	}
+}
+
+// Services that name pods the trail has not shown yet wait on disk once there are many;
+// a pod that then appears serves them, as if they had waited in memory.
+func TestServicesWaitingOnDisk(t *testing.T) {
+	ghosts := []string{"late"}
+	for i := range waitingAbove + 10 {
+		ghosts = append(ghosts, fmt.Sprintf("ghost-%05d", i))
+	}
+	p := run(t, Options{},
+		podU(5, "shop", "first", `"app":"web"`),
+		gone(podU(0, "shop", "first", ""), 11, "bob"), // pods go to disk from here
+		endpointsU(12, "shop", "web", ghosts...),
+		endpointsU(13, "shop", "api", ghosts[:2]...),
+		endpointsU(14, "shop", "db", ghosts[len(ghosts)-20:]...), // past the budget: to disk
+		podU(20, "shop", "late", `"app":"web"`),
+	)
+	if want, got := []string{"shop/api", "shop/web"}, endpoint(t, p, "shop/late").Services; !slices.Equal(got, want) {
+		t.Errorf("the pod named before it appeared serves %v, want %v", got, want)
 	}
 }
