@@ -10,7 +10,7 @@ import (
 
 	"github.com/auditreport/auditreport/audit"
 	"github.com/auditreport/auditreport/render"
-	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/coverage"
 )
 
 func newPolicyCommand(streams *IOStreams) *cobra.Command {
@@ -76,7 +76,7 @@ func runPolicyCheck(o *policyCheckOptions, streams *IOStreams, files []string) e
 	if err != nil {
 		return err
 	}
-	pc := report.CheckPolicies(files, report.RequirementsFor(kinds))
+	pc := coverage.CheckPolicies(files, coverage.RequirementsFor(kinds))
 	for _, file := range pc.Files {
 		if file.SHA256 == "" && file.Error != "" {
 			return &FileError{Flag: "policy check", Path: file.Source, Err: errors.New(file.Error)}
@@ -119,7 +119,7 @@ events, other leases) left out. It passes 'auditreport policy check'.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			b := report.RecommendedPolicy(report.PolicyOptions{EndpointSlices: o.EndpointSlices, Calico: o.Calico})
+			b := coverage.RecommendedPolicy(coverage.PolicyOptions{EndpointSlices: o.EndpointSlices, Calico: o.Calico})
 			if o.Output != "" {
 				if err := makeFolder(o.Output); err != nil {
 					return err

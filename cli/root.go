@@ -19,6 +19,7 @@ import (
 	"github.com/auditreport/auditreport/internal/units"
 	"github.com/auditreport/auditreport/render"
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/posture"
 )
 
@@ -86,9 +87,9 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&o.Require, "require", nil, "more kinds the audit trail must cover, as resource.group (for example endpointslices.discovery.k8s.io)")
 	fs.StringArrayVar(&o.Policies, "policy", nil, "audit policy file to check and cross-check with the logs (repeatable)")
 	fs.IntVar(&o.ExitCode, "exit-code", 0, "exit with this code when the report has a gap at or above --fail-on (0: never)")
-	fs.StringVar(&o.FailOn, "fail-on", report.SeverityError, "lowest gap severity that --exit-code fails on: error, warning or info")
-	fs.DurationVar(&o.HoleMin, "hole-min", report.DefaultHoleRule.Min, "shortest stretch without events that can be a time hole")
-	fs.Float64Var(&o.HoleFactor, "hole-factor", report.DefaultHoleRule.Factor, "a time hole is longer than this many times the source's median gap between events")
+	fs.StringVar(&o.FailOn, "fail-on", coverage.SeverityError, "lowest gap severity that --exit-code fails on: error, warning or info")
+	fs.DurationVar(&o.HoleMin, "hole-min", coverage.DefaultHoleRule.Min, "shortest stretch without events that can be a time hole")
+	fs.Float64Var(&o.HoleFactor, "hole-factor", coverage.DefaultHoleRule.Factor, "a time hole is longer than this many times the source's median gap between events")
 	fs.StringVar(&o.TmpDir, "tmp-dir", "", "folder for the histories of a long period while the report is made (default $TMPDIR or /tmp); its file is removed as soon as it is made, so nothing is left behind")
 	// How many bytes of histories stay in memory before they go to --tmp-dir: the tests
 	// lower it to spill small logs; users have no reason to.
@@ -246,7 +247,7 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	rep, err := report.Build(ctx, sources, report.Options{Period: st.period, Cluster: o.Cluster, Kinds: st.kinds, Strict: o.Strict, MaxLineBytes: o.MaxLine, Window: o.Window, Now: st.now, Progress: prog,
 		Snapshots: o.Snapshots, Noise: o.DiffNoise, ShowSecrets: o.ShowSecrets, Require: st.require, Policies: o.Policies, Posture: st.posture,
 		Evidence: st.evidence, APIServers: st.apiServers, APIServerCount: st.apiServerCount, TmpDir: o.TmpDir, SpillAbove: o.SpillAbove,
-		Holes: report.HoleRule{Min: o.HoleMin, Factor: o.HoleFactor}, Tool: report.Tool{Name: "auditreport", Version: o.Info.Version, Commit: o.Info.Commit, Command: argv}})
+		Holes: coverage.HoleRule{Min: o.HoleMin, Factor: o.HoleFactor}, Tool: report.Tool{Name: "auditreport", Version: o.Info.Version, Commit: o.Info.Commit, Command: argv}})
 	// The progress line is cleared before anything else is written to the terminal.
 	stopProgress()
 	if err != nil {
@@ -357,7 +358,7 @@ func (o *reportOptions) check(streams *IOStreams, formatSet bool) (*settings, er
 	}
 	o.FailOn = strings.ToLower(o.FailOn)
 	switch {
-	case report.SeverityRank(o.FailOn) == 0:
+	case coverage.SeverityRank(o.FailOn) == 0:
 		return nil, &UsageError{Err: fmt.Errorf("--fail-on %q: want error, warning or info", o.FailOn)}
 	case o.ExitCode < 0 || o.ExitCode > 125:
 		return nil, &UsageError{Err: fmt.Errorf("--exit-code %d: want 0 to 125", o.ExitCode)}
@@ -454,7 +455,7 @@ func (o *reportOptions) failOnGaps(rep *report.Report) error {
 	}
 	n := 0
 	for _, g := range rep.Gaps {
-		if report.SeverityRank(g.Severity) >= report.SeverityRank(o.FailOn) {
+		if coverage.SeverityRank(g.Severity) >= coverage.SeverityRank(o.FailOn) {
 			n++
 		}
 	}

@@ -349,15 +349,19 @@ func TestLogFormatJSON(t *testing.T) {
 
 // --help names every kind of gap the report can have.
 func TestHelpListsEveryGap(t *testing.T) {
-	src, err := os.ReadFile("../report/coverage.go")
-	if err != nil {
-		t.Fatal(err)
+	var src []byte
+	for _, f := range []string{"../report/coverage/coverage.go", "../report/posturefeed.go"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
 	}
 	out, _, _ := run(t, "", "--help")
 	help := strings.Join(strings.Fields(out), " ")
 	gaps := regexp.MustCompile(`\bGap\w+\s*=\s*"([a-z-]+)"`).FindAllStringSubmatch(string(src), -1)
-	if len(gaps) < 10 {
-		t.Fatalf("found %d gap types in report/coverage.go", len(gaps))
+	if len(gaps) < 12 {
+		t.Fatalf("found %d gap types in report/coverage/coverage.go and report/posturefeed.go", len(gaps))
 	}
 	for _, g := range gaps {
 		if !strings.Contains(help, g[1]) {

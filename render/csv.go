@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/coverage"
 )
 
 // CSV tables.
@@ -199,7 +200,7 @@ func csvCoverage(r *report.Report, write csvWrite) error {
 		"create", "update", "patch", "delete", "deletecollection", "changes"); err != nil {
 		return err
 	}
-	line := func(c report.Coverage, source string, cc report.CoverageCounts, changes string) error {
+	line := func(c coverage.Coverage, source string, cc coverage.CoverageCounts, changes string) error {
 		return write("", nil, c.Kind, c.Group, c.Resource, source, cc.Status, fmt.Sprint(cc.Events), fmt.Sprint(cc.Writes),
 			fmt.Sprint(cc.WritesWithBodies), cc.MaxLevel, fmt.Sprint(cc.Verbs["create"]), fmt.Sprint(cc.Verbs["update"]),
 			fmt.Sprint(cc.Verbs["patch"]), fmt.Sprint(cc.Verbs["delete"]), fmt.Sprint(cc.Verbs["deletecollection"]), changes)

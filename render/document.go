@@ -12,6 +12,7 @@ import (
 
 	"github.com/auditreport/auditreport/internal/units"
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/history"
 	"github.com/auditreport/auditreport/templates"
 )
@@ -34,7 +35,7 @@ func funcs() map[string]any {
 				if len(x) > n {
 					return x[:n]
 				}
-			case []report.Gap:
+			case []coverage.Gap:
 				if len(x) > n {
 					return x[:n]
 				}
@@ -42,13 +43,13 @@ func funcs() map[string]any {
 			return v
 		},
 		"verbs": func() []string { return coverageVerbs },
-		"level": func(c report.Coverage, verb string) string {
+		"level": func(c coverage.Coverage, verb string) string {
 			if l := c.Levels[verb]; l != "" {
 				return l
 			}
 			return ""
 		},
-		"count":        func(c report.Coverage, verb string) int64 { return c.Verbs[verb] },
+		"count":        func(c coverage.Coverage, verb string) int64 { return c.Verbs[verb] },
 		"chart":        chartSVG,
 		"postureChart": postureSVG,
 		"pct":          func(a, b int64) string { return pct(a, b) },

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/history"
 )
 
@@ -18,8 +19,8 @@ func hostile() *report.Report {
 	name := `<script>alert("x")</script>`
 	user := `=cmd|' /C calc'!A0`
 	return &report.Report{APIVersion: report.APIVersion, Kind: report.Kind, GeneratedAt: t, Cluster: `prod <b>eu</b> | "Ελλάδα" Київ`,
-		Tool: report.Tool{Name: "auditreport"}, Verdict: report.VerdictGaps,
-		Gaps: []report.Gap{{Type: "time-hole", Severity: "warning", Message: "<img src=x onerror=alert(1)> | pipe", Remediation: "@SUM(1+1)"}},
+		Tool: report.Tool{Name: "auditreport"}, Verdict: coverage.VerdictGaps,
+		Gaps: []coverage.Gap{{Type: "time-hole", Severity: "warning", Message: "<img src=x onerror=alert(1)> | pipe", Remediation: "@SUM(1+1)"}},
 		Resources: []history.Resource{{Kind: "NetworkPolicy", Group: "networking.k8s.io", Resource: "networkpolicies", Namespace: "shop", Name: name,
 			History: []history.Change{{Time: t, Action: history.ActionModified, Class: history.ClassConfiguration, Verb: "patch", User: user,
 				SourceIPs: []string{"+1-555"}, UserAgent: "-agent", AuditID: "id", Code: 200, Level: "RequestResponse", Source: "s", Baseline: "known",

@@ -11,6 +11,7 @@ import (
 
 	"github.com/auditreport/auditreport/internal/units"
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/history"
 )
 
@@ -269,7 +270,7 @@ func (d *pdfDoc) cover() {
 	}
 	d.Ln(10)
 	c, label := colOK, strings.ToUpper(d.v.VerdictText())
-	if r.Verdict != report.VerdictPass {
+	if r.Verdict != coverage.VerdictPass {
 		c = colError
 	}
 	d.SetFillColor(c.r, c.g, c.b)
@@ -357,9 +358,9 @@ func (d *pdfDoc) summary() {
 
 func severityColor(s string) rgb {
 	switch s {
-	case report.SeverityError:
+	case coverage.SeverityError:
 		return colError
-	case report.SeverityWarning:
+	case coverage.SeverityWarning:
 		return colWarning
 	}
 	return colMuted
@@ -478,9 +479,9 @@ func (d *pdfDoc) coverage() {
 		row = append(row, fmt.Sprintf("%d / %d", c.WritesWithBodies, c.Writes))
 		rows = append(rows, row)
 		switch c.Status {
-		case report.StatusOK:
+		case coverage.StatusOK:
 			colors = append(colors, colText)
-		case report.StatusNoWrites, report.StatusPartial:
+		case coverage.StatusNoWrites, coverage.StatusPartial:
 			colors = append(colors, colWarning)
 		default:
 			colors = append(colors, colError)
@@ -500,7 +501,7 @@ func (d *pdfDoc) coverage() {
 		for _, c := range r.Coverage {
 			for _, s := range c.Sources {
 				rows = append(rows, []string{c.Kind, s.Source, s.Status, fmt.Sprint(s.Events), fmt.Sprintf("%d / %d", s.WritesWithBodies, s.Writes), s.MaxLevel})
-				if s.Status == report.StatusOK || s.Status == report.StatusNoWrites {
+				if s.Status == coverage.StatusOK || s.Status == coverage.StatusNoWrites {
 					colors = append(colors, colText)
 				} else {
 					colors = append(colors, colError)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/history"
 )
 
@@ -108,7 +109,7 @@ func TestPDFBoundsSections(t *testing.T) {
 // manyChanges is a report with n NetworkPolicy changes (and as many Pod changes).
 func manyChanges(n int) *report.Report {
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-	r := &report.Report{APIVersion: report.APIVersion, Kind: report.Kind, GeneratedAt: t0.Add(48 * time.Hour), Verdict: report.VerdictPass, Tool: report.Tool{Name: "auditreport"}}
+	r := &report.Report{APIVersion: report.APIVersion, Kind: report.Kind, GeneratedAt: t0.Add(48 * time.Hour), Verdict: coverage.VerdictPass, Tool: report.Tool{Name: "auditreport"}}
 	for i := 0; i < n; i++ {
 		for _, k := range []struct{ kind, res, group string }{{"NetworkPolicy", "networkpolicies", "networking.k8s.io"}, {"Pod", "pods", ""}} {
 			r.Resources = append(r.Resources, history.Resource{Kind: k.kind, Group: k.group, Resource: k.res, Namespace: "shop", Name: fmt.Sprintf("obj-%05d", i),

@@ -8,7 +8,7 @@ import (
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 
-	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/coverage"
 )
 
 // PolicyFormats are the formats of `auditreport policy check`.
@@ -16,7 +16,7 @@ var PolicyFormats = []Format{FormatTable, FormatJSON, FormatMarkdown}
 
 // RenderPolicyCheck writes the result of a policy check: per file, a matrix of required kind
 // and user by write verb, each cell the level the policy gives, failures marked.
-func RenderPolicyCheck(w io.Writer, pc *report.PolicyCheck, f Format, color bool) error {
+func RenderPolicyCheck(w io.Writer, pc *coverage.PolicyCheck, f Format, color bool) error {
 	switch f {
 	case FormatJSON:
 		return newJSONEncoder(w).encode(pc)
@@ -55,17 +55,17 @@ func RenderPolicyCheck(w io.Writer, pc *report.PolicyCheck, f Format, color bool
 		}
 		tbl := tablewriter.NewTable(w, opts...)
 		header := []any{"Kind", "User"}
-		for _, v := range report.PolicyVerbs {
+		for _, v := range coverage.PolicyVerbs {
 			header = append(header, v)
 		}
 		tbl.Header(header...)
 		type rowKey struct{ kind, user string }
 		var order []rowKey
-		cells := map[rowKey]map[string]report.PolicyCell{}
+		cells := map[rowKey]map[string]coverage.PolicyCell{}
 		for _, c := range file.Cells {
 			k := rowKey{c.Kind, c.User}
 			if cells[k] == nil {
-				cells[k] = map[string]report.PolicyCell{}
+				cells[k] = map[string]coverage.PolicyCell{}
 				order = append(order, k)
 			}
 			cells[k][c.Verb] = c
@@ -74,7 +74,7 @@ func RenderPolicyCheck(w io.Writer, pc *report.PolicyCheck, f Format, color bool
 		seen := map[string]bool{}
 		for _, k := range order {
 			row := []any{k.kind, k.user}
-			for _, v := range report.PolicyVerbs {
+			for _, v := range coverage.PolicyVerbs {
 				c := cells[k][v]
 				// Omitting RequestReceived is usual and harmless; only a missing
 				// ResponseComplete is worth a word in the cell.

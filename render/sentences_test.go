@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/history"
 )
 
@@ -25,8 +26,8 @@ func TestSentencesHold(t *testing.T) {
 			want: []string{"TRAIL COMPLETE"}, not: []string{"PASS"}},
 		{name: "an incomplete trail",
 			edit: func(r *report.Report) {
-				r.Verdict = report.VerdictGaps
-				r.Gaps = []report.Gap{{Type: report.GapTimeHole, Severity: report.SeverityWarning, Message: "a hole"}}
+				r.Verdict = coverage.VerdictGaps
+				r.Gaps = []coverage.Gap{{Type: coverage.GapTimeHole, Severity: coverage.SeverityWarning, Message: "a hole"}}
 			},
 			want: []string{"TRAIL INCOMPLETE"}},
 		{name: "no period: the span of the logs, not the whole period",
@@ -36,11 +37,11 @@ func TestSentencesHold(t *testing.T) {
 			want: []string{"on each of the 3 API server(s) in the inputs, over the whole period"}},
 		{name: "network policies never audited: unknown, not no change",
 			edit: func(r *report.Report) {
-				r.Verdict = report.VerdictGaps
-				r.Gaps = []report.Gap{{Type: report.GapNeverAudited, Severity: report.SeverityError, Resource: "networkpolicies", Message: "never"}}
+				r.Verdict = coverage.VerdictGaps
+				r.Gaps = []coverage.Gap{{Type: coverage.GapNeverAudited, Severity: coverage.SeverityError, Resource: "networkpolicies", Message: "never"}}
 				for i := range r.Coverage {
 					if r.Coverage[i].Resource == "networkpolicies" {
-						r.Coverage[i].Status = report.StatusNeverAudited
+						r.Coverage[i].Status = coverage.StatusNeverAudited
 					}
 				}
 				var keep []history.Resource
@@ -54,15 +55,15 @@ func TestSentencesHold(t *testing.T) {
 			want: []string{"Unknown: no input has any event of NetworkPolicy in the period"}, not: []string{"No change to a network policy in the period"}},
 		{name: "no change in an incomplete trail may hide changes",
 			edit: func(r *report.Report) {
-				r.Verdict = report.VerdictGaps
-				r.Gaps = []report.Gap{{Type: report.GapPeriodNotCovered, Severity: report.SeverityError, Message: "late"}}
+				r.Verdict = coverage.VerdictGaps
+				r.Gaps = []coverage.Gap{{Type: coverage.GapPeriodNotCovered, Severity: coverage.SeverityError, Message: "late"}}
 				r.Resources = nil
 			},
 			want: []string{"No change to a network policy in the logs read; the trail is incomplete"}},
 		{name: "no refused write in an incomplete trail may hide some",
 			edit: func(r *report.Report) {
-				r.Verdict = report.VerdictGaps
-				r.Gaps = []report.Gap{{Type: report.GapTimeHole, Severity: report.SeverityWarning, Message: "a hole"}}
+				r.Verdict = coverage.VerdictGaps
+				r.Gaps = []coverage.Gap{{Type: coverage.GapTimeHole, Severity: coverage.SeverityWarning, Message: "a hole"}}
 			},
 			want: []string{"No refused write in the logs read; the trail is incomplete"}, not: []string{"No write was refused in the period"}},
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/auditreport/auditreport/internal/units"
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/coverage"
 )
 
 // Table writes a terminal summary: what was read, and what could not be.
@@ -49,7 +50,7 @@ func (t *Table) render(w io.Writer, r *report.Report) error {
 
 	st := styler{color: t.Color}
 	verdict := st.green(strings.ToUpper(VerdictText(r.Verdict)))
-	if r.Verdict != report.VerdictPass {
+	if r.Verdict != coverage.VerdictPass {
 		verdict = st.red(strings.ToUpper(VerdictText(r.Verdict)))
 	}
 	fmt.Fprintf(w, "Verdict:   %s  %s\n\n", verdict, r.Score.Text)
@@ -124,9 +125,9 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 	for _, c := range r.Coverage {
 		status := c.Status
 		switch c.Status {
-		case report.StatusOK:
+		case coverage.StatusOK:
 			status = st.green(status)
-		case report.StatusNoWrites, report.StatusPartial:
+		case coverage.StatusNoWrites, coverage.StatusPartial:
 			status = st.yellow(status)
 		default:
 			status = st.red(status)
@@ -145,9 +146,9 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 			// Padded before it is coloured: the colour codes would count as width.
 			sev := fmt.Sprintf("%-8s", g.Severity)
 			switch g.Severity {
-			case report.SeverityError:
+			case coverage.SeverityError:
 				sev = st.red(sev)
-			case report.SeverityWarning:
+			case coverage.SeverityWarning:
 				sev = st.yellow(sev)
 			}
 			fmt.Fprintf(w, "  %s %s: %s\n", sev, g.Type, g.Message)

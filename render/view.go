@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/report"
+	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/history"
 )
 
@@ -159,9 +160,9 @@ func NewView(r *report.Report, maxRows int) *View {
 	v := &View{Report: r, MaxRows: maxRows}
 	for _, g := range r.Gaps {
 		switch g.Severity {
-		case report.SeverityError:
+		case coverage.SeverityError:
 			v.Errors++
-		case report.SeverityWarning:
+		case coverage.SeverityWarning:
 			v.Warnings++
 		default:
 			v.Infos++
@@ -237,7 +238,7 @@ func NewView(r *report.Report, maxRows int) *View {
 // VerdictText names what the verdict judges, the completeness of the audit trail, so that
 // it is not read as the verdict on the control the trail is evidence for.
 func VerdictText(verdict string) string {
-	if verdict == report.VerdictPass {
+	if verdict == coverage.VerdictPass {
 		return "Trail complete"
 	}
 	return "Trail incomplete"
@@ -281,7 +282,7 @@ func noGapsText(v *report.Report) string {
 // NoFailedText is what to say when no refused write was read: that none was refused only
 // where the trail is complete.
 func (v *View) NoFailedText() string {
-	if v.Verdict != report.VerdictPass {
+	if v.Verdict != coverage.VerdictPass {
 		return "No refused write in the logs read; the trail is incomplete (see the gaps), so some may be missing."
 	}
 	return "No write was refused in the period."
@@ -297,19 +298,19 @@ func (v *View) NoChangesText() string {
 // qualified when the trail is incomplete.
 func (v *View) noneText(resource, what string) string {
 	for _, c := range v.Coverage {
-		if resource != "" && c.Resource != resource || resource == "" && c.Status != report.StatusNeverAudited && c.Status != report.StatusUnknown {
+		if resource != "" && c.Resource != resource || resource == "" && c.Status != coverage.StatusNeverAudited && c.Status != coverage.StatusUnknown {
 			continue
 		}
 		switch c.Status {
-		case report.StatusNeverAudited, report.StatusUnknown:
+		case coverage.StatusNeverAudited, coverage.StatusUnknown:
 			return fmt.Sprintf("Unknown: no input has any event of %s in the period (see the gaps), so whether any changed cannot be told.", c.Kind)
-		case report.StatusNoWrites:
+		case coverage.StatusNoWrites:
 			if resource != "" {
 				return fmt.Sprintf("No change to %s was logged in the period; with no write of %s to judge by, the logs cannot show that writes would have been logged (see the gaps).", what, c.Kind)
 			}
 		}
 	}
-	if v.Verdict != report.VerdictPass {
+	if v.Verdict != coverage.VerdictPass {
 		return fmt.Sprintf("No change to %s in the logs read; the trail is incomplete (see the gaps), so changes may be missing.", what)
 	}
 	return fmt.Sprintf("No change to %s in the period.", what)

@@ -10,6 +10,7 @@ import (
 	"github.com/auditreport/auditreport/audit"
 	"github.com/auditreport/auditreport/internal/spill"
 	"github.com/auditreport/auditreport/internal/units"
+	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/history"
 	"github.com/auditreport/auditreport/report/posture"
 )
@@ -25,7 +26,7 @@ var DefaultKinds = append([]audit.Kind{
 	{Group: "", Resource: "endpoints"},
 	{Group: "networking.k8s.io", Resource: "networkpolicies"},
 	{Group: "extensions", Resource: "networkpolicies"},
-}, conditionalKinds()...)
+}, coverage.ConditionalKinds()...)
 
 // Options say what report to build.
 type Options struct {
@@ -55,7 +56,7 @@ type Options struct {
 	// Require adds kinds the trail must cover to DefaultRequirements (they are put in scope).
 	Require []audit.Kind
 	// Holes is the rule for time holes; zero fields take DefaultHoleRule's.
-	Holes HoleRule
+	Holes coverage.HoleRule
 	// Policies are audit policy files to check and cross-check with the logs.
 	Policies []string
 	// Tool is recorded in the report as what made it.
@@ -96,8 +97,8 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	if len(kinds) == 0 {
 		kinds = DefaultKinds
 	}
-	reqs := RequirementsFor(opts.Require)
-	for _, r := range withConditional(reqs) {
+	reqs := coverage.RequirementsFor(opts.Require)
+	for _, r := range coverage.WithConditional(reqs) {
 		kinds = append(kinds, r.Kinds...)
 	}
 	scope := audit.NewScope(kinds...)
@@ -235,24 +236,31 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	inputs := rd.Inputs()
 	holes := opts.Holes
 	if holes.Min <= 0 {
-		holes.Min = DefaultHoleRule.Min
+		holes.Min = coverage.DefaultHoleRule.Min
 	}
 	if holes.Factor <= 0 {
-		holes.Factor = DefaultHoleRule.Factor
+		holes.Factor = coverage.DefaultHoleRule.Factor
 	}
 	if holes.MinGaps <= 0 {
-		holes.MinGaps = DefaultHoleRule.MinGaps
+		holes.MinGaps = coverage.DefaultHoleRule.MinGaps
 	}
 	if len(opts.Policies) > 0 {
-		rep.Policy = CheckPolicies(opts.Policies, reqs)
+		rep.Policy = coverage.CheckPolicies(opts.Policies, reqs)
 	}
 	m := rd.Merged()
 	window := opts.Window
 	if window <= 0 {
 		window = audit.DefaultWindow
 	}
-	cover(coverageInput{unknown: n.Unknown, inputs: inputs, reqs: withConditional(reqs), period: opts.Period, now: opts.Now, holes: holes, rep: rep, policy: rep.Policy, outOfOrder: m.OutOfOrder, window: window,
-		expected: opts.APIServers, expectedN: opts.APIServerCount})
+	// The summary counts each kind's changes; no-ops are not among them.
+	changes := map[audit.Kind]int64{}
+	for _, ks := range n.Kinds {
+		changes[audit.Kind{Group: ks.Group, Resource: ks.Resource}] = ks.Changes
+	}
+	cov := coverage.Check(coverage.Input{Inputs: inputs, Requirements: coverage.WithConditional(reqs), Start: opts.Period.Start, End: opts.Period.End,
+		Now: opts.Now, Holes: holes, Policy: rep.Policy, OutOfOrder: m.OutOfOrder, Window: window,
+		Expected: opts.APIServers, ExpectedN: opts.APIServerCount, Changes: changes, Unknown: n.Unknown, Resources: rep.Resources})
+	rep.Coverage, rep.Gaps, rep.Score, rep.Verdict, rep.APIServers = cov.Coverage, cov.Gaps, cov.Score, cov.Verdict, cov.APIServers
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
 	if rep.Summary.Unchecked = m.Unchecked; m.Unchecked > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d event(s) came more than the merge window (%s) behind events already read and forgotten: any among them that another input also holds is counted twice in summary.events and the inputs' counts", m.Unchecked, window))

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/coverage"
 )
 
 // Calico's policy kinds and the AdminNetworkPolicy API are in scope by default: a change to
@@ -26,27 +27,27 @@ func TestPolicyKindsBeyondNetworkPolicy(t *testing.T) {
 	}{
 		{name: "a Calico GlobalNetworkPolicy created by a cluster admin",
 			events: []ev{{minute: 2, verb: "create", user: "kubernetes-admin", res: "globalnetworkpolicies", group: "projectcalico.org", req: j(gnp), resp: j(gnp)}},
-			kind:   "Calico GlobalNetworkPolicy", row: true, status: StatusOK, changed: "allow-all-egress"},
+			kind:   "Calico GlobalNetworkPolicy", row: true, status: coverage.StatusOK, changed: "allow-all-egress"},
 		{name: "the same through Calico's CRDs",
 			events: []ev{{minute: 2, verb: "create", user: "kubernetes-admin", res: "globalnetworkpolicies", group: "crd.projectcalico.org", req: j(gnp), resp: j(gnp)}},
-			kind:   "Calico GlobalNetworkPolicy", row: true, status: StatusOK, changed: "allow-all-egress"},
+			kind:   "Calico GlobalNetworkPolicy", row: true, status: coverage.StatusOK, changed: "allow-all-egress"},
 		{name: "Calico in use, its policies written without bodies",
 			events: []ev{{minute: 2, verb: "create", res: "networkpolicies", group: "projectcalico.org", ns: "shop", name: "deny", level: "Metadata"}},
-			kind:   "Calico NetworkPolicy", row: true, status: StatusMetadataOnly, changed: "deny"},
+			kind:   "Calico NetworkPolicy", row: true, status: coverage.StatusMetadataOnly, changed: "deny"},
 		{name: "an AdminNetworkPolicy",
 			events: []ev{{minute: 2, verb: "create", res: "adminnetworkpolicies", group: "policy.networking.k8s.io", name: "cluster-deny",
 				resp: j(`{"apiVersion":"policy.networking.k8s.io/v1alpha1","kind":"AdminNetworkPolicy","metadata":{"name":"cluster-deny"},"spec":{"priority":10}}`)}},
-			kind: "AdminNetworkPolicy", row: true, status: StatusOK, changed: "cluster-deny"},
+			kind: "AdminNetworkPolicy", row: true, status: coverage.StatusOK, changed: "cluster-deny"},
 		{name: "no Calico in the trail: not required, no gap",
 			kind: "Calico NetworkPolicy", row: false},
 		{name: "no Calico in the trail but --require: never audited",
 			opts: Options{Require: kindsOfT("networkpolicies.projectcalico.org")},
-			kind: "Calico NetworkPolicy", row: true, status: StatusNeverAudited},
+			kind: "Calico NetworkPolicy", row: true, status: coverage.StatusNeverAudited},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := build(t, tc.opts, append(append([]ev(nil), base...), tc.events...)...)
-			var row *Coverage
+			var row *coverage.Coverage
 			for i := range r.Coverage {
 				if r.Coverage[i].Kind == tc.kind {
 					row = &r.Coverage[i]
@@ -58,7 +59,7 @@ func TestPolicyKindsBeyondNetworkPolicy(t *testing.T) {
 			if row != nil && row.Status != tc.status {
 				t.Errorf("%s: status %s, want %s", tc.kind, row.Status, tc.status)
 			}
-			if row != nil && tc.status != StatusOK && r.Verdict != VerdictGaps {
+			if row != nil && tc.status != coverage.StatusOK && r.Verdict != coverage.VerdictGaps {
 				t.Errorf("verdict %s with %s %s", r.Verdict, tc.kind, tc.status)
 			}
 			if !tc.row {

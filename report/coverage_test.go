@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/coverage"
 )
 
 func gapTypes(r *Report) string {
@@ -22,7 +23,7 @@ func gapTypes(r *Report) string {
 	return strings.Join(out, ", ")
 }
 
-func hasGap(r *Report, typ, severity string) *Gap {
+func hasGap(r *Report, typ, severity string) *coverage.Gap {
 	for i, g := range r.Gaps {
 		if g.Type == typ && g.Severity == severity {
 			return &r.Gaps[i]
@@ -48,64 +49,64 @@ func TestGapScenarios(t *testing.T) {
 		opts     Options
 		gap      string
 		severity string
-		check    func(t *testing.T, r *Report, g *Gap)
+		check    func(t *testing.T, r *Report, g *coverage.Gap)
 	}{
-		{name: "never-audited", files: dirFiles("logs/gaps/never-audited", 3), gap: GapNeverAudited, severity: SeverityError,
-			check: func(t *testing.T, r *Report, g *Gap) {
+		{name: "never-audited", files: dirFiles("logs/gaps/never-audited", 3), gap: coverage.GapNeverAudited, severity: coverage.SeverityError,
+			check: func(t *testing.T, r *Report, g *coverage.Gap) {
 				if g.Resource != "networkpolicies" || !strings.Contains(g.Remediation, `group "networking.k8s.io", resources ["networkpolicies"]`) {
 					t.Errorf("gap %+v", g)
 				}
-				if c := r.Coverage[4]; c.Kind != "NetworkPolicy" || c.Status != StatusNeverAudited {
+				if c := r.Coverage[4]; c.Kind != "NetworkPolicy" || c.Status != coverage.StatusNeverAudited {
 					t.Errorf("coverage row %+v", c)
 				}
 			}},
-		{name: "metadata-only", files: dirFiles("logs/gaps/metadata-only", 3), gap: GapMetadataOnly, severity: SeverityError,
-			check: func(t *testing.T, r *Report, g *Gap) {
+		{name: "metadata-only", files: dirFiles("logs/gaps/metadata-only", 3), gap: coverage.GapMetadataOnly, severity: coverage.SeverityError,
+			check: func(t *testing.T, r *Report, g *coverage.Gap) {
 				if g.Resource != "serviceaccounts" || g.Count == 0 {
 					t.Errorf("gap %+v", g)
 				}
-				if c := r.Coverage[2]; c.Status != StatusMetadataOnly || c.Bodies || c.MaxLevel != "Metadata" || c.Verbs["create"] == 0 {
+				if c := r.Coverage[2]; c.Status != coverage.StatusMetadataOnly || c.Bodies || c.MaxLevel != "Metadata" || c.Verbs["create"] == 0 {
 					t.Errorf("coverage row %+v", c)
 				}
 			}},
-		{name: "node-missing-kind", files: dirFiles("logs/gaps/node-missing-kind", 3), gap: GapNodeMissingKind, severity: SeverityError,
-			check: func(t *testing.T, r *Report, g *Gap) {
+		{name: "node-missing-kind", files: dirFiles("logs/gaps/node-missing-kind", 3), gap: coverage.GapNodeMissingKind, severity: coverage.SeverityError,
+			check: func(t *testing.T, r *Report, g *coverage.Gap) {
 				if g.Resource != "networkpolicies" || !strings.HasSuffix(g.Source, "kube-apiserver-3-audit.log") {
 					t.Errorf("gap %+v", g)
 				}
-				if n := len(r.Gaps); hasGap(r, GapNodeMissingKind, SeverityError) != &r.Gaps[0] && n > 0 {
+				if n := len(r.Gaps); hasGap(r, coverage.GapNodeMissingKind, coverage.SeverityError) != &r.Gaps[0] && n > 0 {
 					t.Errorf("gaps are not most severe first: %s", gapTypes(r))
 				}
 			}},
-		{name: "time-hole", files: dirFiles("logs/gaps/time-hole", 3), gap: GapTimeHole, severity: SeverityWarning,
-			check: func(t *testing.T, r *Report, g *Gap) {
+		{name: "time-hole", files: dirFiles("logs/gaps/time-hole", 3), gap: coverage.GapTimeHole, severity: coverage.SeverityWarning,
+			check: func(t *testing.T, r *Report, g *coverage.Gap) {
 				if !strings.HasSuffix(g.Source, "kube-apiserver-2-audit.log") || g.From.Hour() != 8 && g.From.Hour() != 9 || g.To.Hour() != 12 {
 					t.Errorf("gap %+v from %s to %s", g, g.From, g.To)
 				}
 				for _, h := range r.Gaps {
-					if h.Type == GapTimeHole && h.Source != g.Source {
+					if h.Type == coverage.GapTimeHole && h.Source != g.Source {
 						t.Errorf("a hole on a server without one: %+v", h)
 					}
 				}
 			}},
-		{name: "truncated", files: dirFiles("logs/gaps/truncated", 3), gap: GapTruncated, severity: SeverityWarning},
-		{name: "server-stops-early", files: dirFiles("logs/gaps/server-stops-early", 3), gap: GapPeriodNotCovered, severity: SeverityError,
-			check: func(t *testing.T, r *Report, g *Gap) {
+		{name: "truncated", files: dirFiles("logs/gaps/truncated", 3), gap: coverage.GapTruncated, severity: coverage.SeverityWarning},
+		{name: "server-stops-early", files: dirFiles("logs/gaps/server-stops-early", 3), gap: coverage.GapPeriodNotCovered, severity: coverage.SeverityError,
+			check: func(t *testing.T, r *Report, g *coverage.Gap) {
 				if !strings.HasSuffix(g.Source, "kube-apiserver-3-audit.log") || g.From.After(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)) || g.Count == 0 || r.TrailGaps() != 1 {
 					t.Errorf("gap %+v; gaps %s", g, gapTypes(r))
 				}
 			}},
 		{name: "unknown-baseline", files: dirFiles("logs/gaps/unknown-baseline", 3), opts: Options{Period: Period{Start: at("2026-11-01T10:00:00Z")}},
-			gap: GapUnknownBaseline, severity: SeverityInfo},
+			gap: coverage.GapUnknownBaseline, severity: coverage.SeverityInfo},
 		{name: "period-not-covered", files: dirFiles("logs/ha-3-nodes", 3), opts: Options{Period: Period{Start: at("2026-10-31T00:00:00Z"), End: at("2026-11-03T00:00:00Z")}},
-			gap: GapPeriodNotCovered, severity: SeverityError,
-			check: func(t *testing.T, r *Report, g *Gap) {
-				if n := strings.Count(gapTypes(r), GapPeriodNotCovered); n != 2 || !g.From.Equal(*at("2026-10-31T00:00:00Z")) {
+			gap: coverage.GapPeriodNotCovered, severity: coverage.SeverityError,
+			check: func(t *testing.T, r *Report, g *coverage.Gap) {
+				if n := strings.Count(gapTypes(r), coverage.GapPeriodNotCovered); n != 2 || !g.From.Equal(*at("2026-10-31T00:00:00Z")) {
 					t.Errorf("want the start and the end uncovered: %s, first %+v", gapTypes(r), g)
 				}
 			}},
-		{name: "unreadable lines", files: []string{"logs/broken/kube-audit.log"}, gap: GapUnreadable, severity: SeverityWarning},
-		{name: "unreadable source", files: []string{"logs/corrupt-gzip/kube-audit-2026-11-01T06-00-00.000.log.gz"}, gap: GapUnreadable, severity: SeverityError},
+		{name: "unreadable lines", files: []string{"logs/broken/kube-audit.log"}, gap: coverage.GapUnreadable, severity: coverage.SeverityWarning},
+		{name: "unreadable source", files: []string{"logs/corrupt-gzip/kube-audit-2026-11-01T06-00-00.000.log.gz"}, gap: coverage.GapUnreadable, severity: coverage.SeverityError},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -115,10 +116,10 @@ func TestGapScenarios(t *testing.T) {
 			if g == nil {
 				t.Fatalf("no %s %s gap; gaps: %s", tc.severity, tc.gap, gapTypes(r))
 			}
-			if g.Message == "" || (tc.severity != SeverityInfo && g.Remediation == "") {
+			if g.Message == "" || (tc.severity != coverage.SeverityInfo && g.Remediation == "") {
 				t.Errorf("gap without message or remediation: %+v", g)
 			}
-			if want := map[bool]string{true: VerdictGaps, false: VerdictPass}[tc.severity != SeverityInfo]; r.Verdict != want {
+			if want := map[bool]string{true: coverage.VerdictGaps, false: coverage.VerdictPass}[tc.severity != coverage.SeverityInfo]; r.Verdict != want {
 				t.Errorf("verdict %s, want %s", r.Verdict, want)
 			}
 			if tc.check != nil {
@@ -130,11 +131,11 @@ func TestGapScenarios(t *testing.T) {
 
 	t.Run("clean", func(t *testing.T) {
 		r := buildFiles(t, Options{Now: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)}, dirFiles("logs/ha-3-nodes", 3)...)
-		if r.TrailGaps() != 0 || r.Verdict != VerdictPass || r.Score.Percent != 100 || r.Score.KindsOK != 5 {
+		if r.TrailGaps() != 0 || r.Verdict != coverage.VerdictPass || r.Score.Percent != 100 || r.Score.KindsOK != 5 {
 			t.Errorf("clean scenario: verdict %s, score %+v, gaps %s", r.Verdict, r.Score, gapTypes(r))
 		}
 		for _, c := range r.Coverage {
-			if c.Status != StatusOK || len(c.Sources) != 3 {
+			if c.Status != coverage.StatusOK || len(c.Sources) != 3 {
 				t.Errorf("coverage %+v", c)
 			}
 		}
@@ -160,7 +161,7 @@ func TestHoleRule(t *testing.T) {
 		lines = append(lines, ev{minute: i * 20, verb: "get", res: "pods", ns: "shop", name: "web-1", level: "Metadata"})
 	}
 	r = build(t, Options{}, lines...)
-	if g := hasGap(r, GapTimeHole, SeverityWarning); g != nil {
+	if g := hasGap(r, coverage.GapTimeHole, coverage.SeverityWarning); g != nil {
 		t.Errorf("a steady quiet log has a hole: %+v", g)
 	}
 	// The same rhythm with two hours missing has none either: 120 minutes is 6 gaps.
@@ -173,7 +174,7 @@ func TestHoleRule(t *testing.T) {
 		lines = append(lines, ev{minute: i, verb: "get", res: "pods", ns: "shop", name: "web-1", level: "Metadata"})
 	}
 	r = build(t, Options{}, lines...)
-	g := hasGap(r, GapTimeHole, SeverityWarning)
+	g := hasGap(r, coverage.GapTimeHole, coverage.SeverityWarning)
 	if g == nil || g.To.Sub(*g.From) != 61*time.Minute {
 		t.Errorf("busy source silent for an hour: %+v", g)
 	}
@@ -204,7 +205,7 @@ func TestCoveragePerServerInsideOneExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := hasGap(r, GapNodeMissingKind, SeverityError)
+	g := hasGap(r, coverage.GapNodeMissingKind, coverage.SeverityError)
 	if g == nil || g.Source != "kube-apiserver-audit-3" || g.Resource != "networkpolicies" {
 		t.Fatalf("gaps: %s (%+v)", gapTypes(r), g)
 	}
@@ -213,7 +214,7 @@ func TestCoveragePerServerInsideOneExport(t *testing.T) {
 	}
 	// The export lists one server after the other, not in time order: the histories may be
 	// out of order, and the report says so.
-	if g := hasGap(r, GapOutOfOrder, SeverityWarning); g == nil || g.Count != r.Summary.OutOfOrder || g.Count == 0 {
+	if g := hasGap(r, coverage.GapOutOfOrder, coverage.SeverityWarning); g == nil || g.Count != r.Summary.OutOfOrder || g.Count == 0 {
 		t.Errorf("no out-of-order gap for an export listed server by server: %+v", g)
 	}
 	// A reorder window as wide as the export puts it back in order: the same histories as
@@ -223,7 +224,7 @@ func TestCoveragePerServerInsideOneExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := buildFiles(t, Options{Now: t0}, dirFiles("logs/gaps/node-missing-kind", 3)...)
-	if wide.Summary.OutOfOrder != 0 || hasGap(wide, GapOutOfOrder, SeverityWarning) != nil {
+	if wide.Summary.OutOfOrder != 0 || hasGap(wide, coverage.GapOutOfOrder, coverage.SeverityWarning) != nil {
 		t.Errorf("out of order with a wide window: %d", wide.Summary.OutOfOrder)
 	}
 	strip := func(r *Report) {
@@ -261,8 +262,8 @@ func TestLiveLogCutLastLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := hasGap(r, GapUnreadable, SeverityInfo)
-	if r.Verdict != VerdictPass || g == nil || !strings.Contains(g.Message, "last line") {
+	g := hasGap(r, coverage.GapUnreadable, coverage.SeverityInfo)
+	if r.Verdict != coverage.VerdictPass || g == nil || !strings.Contains(g.Message, "last line") {
 		t.Errorf("verdict %s, gaps %s", r.Verdict, gapTypes(r))
 	}
 }
@@ -276,7 +277,7 @@ func TestStatusChurnWithoutBodiesIsNotAGap(t *testing.T) {
 		ev{minute: 2, verb: "patch", res: "pods", ns: "shop", name: "web-1", req: j(`{"metadata":{"labels":{"a":"b"}}}`), resp: pod("web-1", "shop", `,"labels":{"a":"b"}`, "", "")},
 	)
 	c := r.Coverage[0]
-	if c.Kind != "Pod" || c.Status != StatusOK || c.Writes != 2 || c.Verbs["patch/status"] != 1 || c.Levels["patch/status"] != "Metadata" || c.MaxLevel != "RequestResponse" {
+	if c.Kind != "Pod" || c.Status != coverage.StatusOK || c.Writes != 2 || c.Verbs["patch/status"] != 1 || c.Levels["patch/status"] != "Metadata" || c.MaxLevel != "RequestResponse" {
 		t.Errorf("coverage %+v", c)
 	}
 }
@@ -346,15 +347,6 @@ func TestCoverageCountsEachEventOnce(t *testing.T) {
 		if got.Verdict != want.Verdict {
 			t.Errorf("verdict %s, want %s; gaps %s", got.Verdict, want.Verdict, gapTypes(got))
 		}
-	}
-}
-
-// A file still being written when the run stopped following its folder is an info gap that
-// says how far it was read: what lies beyond was written as the run ended.
-func TestUnfollowedFileIsANote(t *testing.T) {
-	gaps := inputGaps([]audit.Input{{Source: "logs/kube-audit.log", Unfollowed: &audit.ByteRange{From: 100, To: 250, Why: "still being written when the run stopped listing its folder again"}}})
-	if len(gaps) != 1 || gaps[0].Type != GapUnreadable || gaps[0].Severity != SeverityInfo || !strings.Contains(gaps[0].Message, "bytes 100 to 250") || !strings.Contains(gaps[0].Message, "still being written") {
-		t.Errorf("gaps %+v: want one info gap naming bytes 100 to 250", gaps)
 	}
 }
 
@@ -433,15 +425,15 @@ func TestNumberedFilesByTime(t *testing.T) {
 			var holes []string
 			for _, g := range r.Gaps {
 				switch g.Type {
-				case GapTimeHole:
+				case coverage.GapTimeHole:
 					holes = append(holes, fmt.Sprintf("%s %d-%d", g.Source, int(g.From.Sub(t0).Minutes()), int(g.To.Sub(t0).Minutes())))
-				case GapPeriodNotCovered:
+				case coverage.GapPeriodNotCovered:
 					if !tc.lost {
 						t.Errorf("gap %s: %s", g.Type, g.Message)
 					}
 				}
 			}
-			if tc.lost && hasGap(r, GapPeriodNotCovered, SeverityError) == nil {
+			if tc.lost && hasGap(r, coverage.GapPeriodNotCovered, coverage.SeverityError) == nil {
 				t.Errorf("no period-not-covered gap; gaps: %s", gapTypes(r))
 			}
 			want := ""

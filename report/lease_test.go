@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/coverage"
 )
 
 // The identity leases tell a server that left or joined from a lost log: a kube-apiserver
@@ -60,21 +61,21 @@ func TestAPIServerLeavingOrLostByLease(t *testing.T) {
 		says     string
 	}{
 		{"deletes its own lease at a clean shutdown", logs(true, "", map[int][]ev{2: {lease(299, "delete", "apiserver-ccc", "Metadata", "")}}),
-			SeverityInfo, "it deleted its own identity lease kube-system/apiserver-ccc"},
+			coverage.SeverityInfo, "it deleted its own identity lease kube-system/apiserver-ccc"},
 		{"its expired lease is deleted by another server", logs(true, "", map[int][]ev{0: {lease(299+65, "delete", "apiserver-ccc", "Metadata", "")}}),
-			SeverityInfo, "node-1/kube-audit.log deleted its identity lease kube-system/apiserver-ccc"},
+			coverage.SeverityInfo, "node-1/kube-audit.log deleted its identity lease kube-system/apiserver-ccc"},
 		{"the lease names the node where a body carries it", logs(true, "cp-3", map[int][]ev{2: {lease(299, "delete", "apiserver-ccc", "Metadata", "")}}),
-			SeverityInfo, "apiserver-ccc (node cp-3)"},
+			coverage.SeverityInfo, "apiserver-ccc (node cp-3)"},
 		{"no delete: the log is lost", logs(true, "", nil),
-			SeverityError, "its events were lost"},
+			coverage.SeverityError, "its events were lost"},
 		{"deleted long after its last event: renewed where no log shows it", logs(true, "", map[int][]ev{0: {lease(299+180, "delete", "apiserver-ccc", "Metadata", "")}}),
-			SeverityError, "its events were lost"},
+			coverage.SeverityError, "its events were lost"},
 		{"another server's lease deleted: not its own", logs(true, "", map[int][]ev{2: {lease(299, "delete", "apiserver-aaa", "Metadata", "")}}),
-			SeverityError, "its events were lost"},
+			coverage.SeverityError, "its events were lost"},
 		{"creates its lease as it starts", logs(false, "", map[int][]ev{2: {lease(300, "create", "apiserver-ccc", "Metadata", "")}}),
-			SeverityInfo, "it created its identity lease kube-system/apiserver-ccc"},
+			coverage.SeverityInfo, "it created its identity lease kube-system/apiserver-ccc"},
 		{"starts late without a create: its older log is lost", logs(false, "", nil),
-			SeverityError, "its events were lost"},
+			coverage.SeverityError, "its events were lost"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -82,7 +83,7 @@ func TestAPIServerLeavingOrLostByLease(t *testing.T) {
 			if g.Severity != tc.severity || !strings.Contains(g.Message, tc.says) {
 				t.Errorf("gap %s: %s (rule: %s); want %s saying %q", g.Severity, g.Message, g.Rule, tc.severity, tc.says)
 			}
-			if tc.severity == SeverityInfo && (!strings.Contains(g.Rule, "identity lease") || g.Count != 0) {
+			if tc.severity == coverage.SeverityInfo && (!strings.Contains(g.Rule, "identity lease") || g.Count != 0) {
 				t.Errorf("rule %q, count %d: want the identity lease named as the rule that decided, nothing missing", g.Rule, g.Count)
 			}
 		})
@@ -116,13 +117,13 @@ func TestRealServerLeavesByItsLease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var g *Gap
+	var g *coverage.Gap
 	for i := range r.Gaps {
-		if r.Gaps[i].Type == GapPeriodNotCovered && r.Gaps[i].Source == "node-1/kube-audit.log" {
+		if r.Gaps[i].Type == coverage.GapPeriodNotCovered && r.Gaps[i].Source == "node-1/kube-audit.log" {
 			g = &r.Gaps[i]
 		}
 	}
-	if g == nil || g.Severity != SeverityInfo || !strings.Contains(g.Message, "it deleted its own identity lease kube-system/apiserver-") || !strings.Contains(g.Rule, "identity lease") {
+	if g == nil || g.Severity != coverage.SeverityInfo || !strings.Contains(g.Message, "it deleted its own identity lease kube-system/apiserver-") || !strings.Contains(g.Rule, "identity lease") {
 		t.Fatalf("want an info gap on node-1 decided by its identity lease; got %+v (gaps %s)", g, gapTypes(r))
 	}
 }

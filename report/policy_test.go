@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/coverage"
 )
 
 // Every real policy in testdata/realdata/policies, checked with the API server's evaluator,
@@ -52,7 +53,7 @@ func TestPolicyCheckOnRealPolicies(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			pc := CheckPolicies([]string{filepath.Join(dir, tc.file)}, DefaultRequirements)
+			pc := coverage.CheckPolicies([]string{filepath.Join(dir, tc.file)}, coverage.DefaultRequirements)
 			f := pc.Files[0]
 			if tc.err != "" {
 				if !strings.Contains(f.Error, tc.err) || f.Pass || pc.Pass {
@@ -66,7 +67,7 @@ func TestPolicyCheckOnRealPolicies(t *testing.T) {
 			if f.Pass != tc.pass || pc.Pass != tc.pass {
 				t.Errorf("pass = %v, want %v: %s", f.Pass, tc.pass, tc.why)
 			}
-			if len(f.Cells) != 5*len(PolicyVerbs)*len(audit.PolicyUsers) {
+			if len(f.Cells) != 5*len(coverage.PolicyVerbs)*len(audit.PolicyUsers) {
 				t.Errorf("%d cells", len(f.Cells))
 			}
 			for _, c := range f.Cells {
@@ -86,14 +87,14 @@ func TestPolicyCheckOnRealPolicies(t *testing.T) {
 
 // The recommended policy passes the check, with and without the optional kinds.
 func TestRecommendedPolicyPasses(t *testing.T) {
-	for _, o := range []PolicyOptions{{}, {EndpointSlices: true, Calico: true}} {
+	for _, o := range []coverage.PolicyOptions{{}, {EndpointSlices: true, Calico: true}} {
 		path := filepath.Join(t.TempDir(), "policy.yaml")
-		os.WriteFile(path, RecommendedPolicy(o), 0o644)
-		reqs := DefaultRequirements
+		os.WriteFile(path, coverage.RecommendedPolicy(o), 0o644)
+		reqs := coverage.DefaultRequirements
 		if o.Calico {
-			reqs = RequirementsFor(kindsOf(t, "endpointslices.discovery.k8s.io", "networkpolicies.projectcalico.org", "globalnetworkpolicies.crd.projectcalico.org"))
+			reqs = coverage.RequirementsFor(kindsOf(t, "endpointslices.discovery.k8s.io", "networkpolicies.projectcalico.org", "globalnetworkpolicies.crd.projectcalico.org"))
 		}
-		pc := CheckPolicies([]string{path}, reqs)
+		pc := coverage.CheckPolicies([]string{path}, reqs)
 		if pc.Files[0].Error != "" {
 			t.Fatalf("%+v: %s", o, pc.Files[0].Error)
 		}
@@ -117,7 +118,7 @@ rules:
   resources: [{group: "networking.k8s.io", resources: ["networkpolicies"]}]
 - level: RequestResponse
 `), 0o644)
-	f := CheckPolicies([]string{path}, DefaultRequirements).Files[0]
+	f := coverage.CheckPolicies([]string{path}, coverage.DefaultRequirements).Files[0]
 	if !strings.Contains(f.Note, "v1beta1") || f.Error != "" {
 		t.Fatalf("note %q error %q", f.Note, f.Error)
 	}
@@ -132,14 +133,14 @@ rules:
 // --policy cross-checks with the logs: a kind the policy audits but no input recorded.
 func TestPolicyNotDeployed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "policy.yaml")
-	os.WriteFile(path, RecommendedPolicy(PolicyOptions{}), 0o644)
+	os.WriteFile(path, coverage.RecommendedPolicy(coverage.PolicyOptions{}), 0o644)
 	r := buildFiles(t, Options{Policies: []string{path}}, dirFiles("logs/gaps/never-audited", 3)...)
-	g := hasGap(r, GapPolicyNotDeployed, SeverityError)
+	g := hasGap(r, coverage.GapPolicyNotDeployed, coverage.SeverityError)
 	if g == nil || g.Resource != "networkpolicies" || r.Policy == nil || !r.Policy.Pass {
 		t.Fatalf("gaps %s, policy %+v", gapTypes(r), r.Policy)
 	}
 	r = buildFiles(t, Options{Policies: []string{filepath.Join("..", "testdata", "realdata", "policies", "k8s-website-audit-policy.yaml")}}, dirFiles("logs/ha-3-nodes", 3)...)
-	if g := hasGap(r, GapPolicyInsufficient, SeverityError); g == nil || r.Verdict != VerdictGaps {
+	if g := hasGap(r, coverage.GapPolicyInsufficient, coverage.SeverityError); g == nil || r.Verdict != coverage.VerdictGaps {
 		t.Errorf("an insufficient policy gives no gap: %s", gapTypes(r))
 	}
 }
@@ -160,7 +161,7 @@ func kindsOf(t *testing.T, names ...string) []audit.Kind {
 // The recommended policy logs each API server's identity lease renewals at Metadata, the
 // heartbeat the presence rule reads, and leaves the kubelets' node leases out.
 func TestRecommendedPolicyLogsIdentityLeases(t *testing.T) {
-	p, err := audit.LoadPolicy(RecommendedPolicy(PolicyOptions{}))
+	p, err := audit.LoadPolicy(coverage.RecommendedPolicy(coverage.PolicyOptions{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/posture"
 )
 
@@ -68,16 +69,16 @@ func TestPostureOfTheRealScenario(t *testing.T) {
 	if s := r.Posture.Summary; s.EndpointsNumInScope != 4 || s.NumCreatedPolicies != 4 || s.NumDeletedPolicies != 1 || s.ServicesNumInScope != 1 {
 		t.Errorf("summary %+v", s)
 	}
-	var gap *Gap
+	var gap *coverage.Gap
 	for i := range r.Gaps {
 		if r.Gaps[i].Type == GapUnprotectedWorkloads {
 			gap = &r.Gaps[i]
 		}
 	}
-	if gap == nil || gap.Severity != SeverityWarning || gap.Count != 4 || !strings.Contains(gap.Message, "4 of 4 pod(s)") {
+	if gap == nil || gap.Severity != coverage.SeverityWarning || gap.Count != 4 || !strings.Contains(gap.Message, "4 of 4 pod(s)") {
 		t.Errorf("gap %+v", gap)
 	}
-	if r.Verdict != VerdictPass || r.TrailGaps() != 0 {
+	if r.Verdict != coverage.VerdictPass || r.TrailGaps() != 0 {
 		t.Errorf("verdict %s with %d trail gaps: the posture's finding must not make the trail incomplete", r.Verdict, r.TrailGaps())
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/klauspost/compress/s2"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/history"
 	"github.com/auditreport/auditreport/report/posture"
 )
@@ -101,8 +102,8 @@ func (p *pendingUpdate) update() posture.Update {
 
 // postureGaps turn what the posture found into gaps, so that --fail-on and --exit-code apply
 // to lost protection as to holes in the trail.
-func postureGaps(p *posture.Posture) []Gap {
-	var out []Gap
+func postureGaps(p *posture.Posture) []coverage.Gap {
+	var out []coverage.Gap
 	var unprotected, unknown int
 	var first *time.Time
 	for _, e := range p.Rows() {
@@ -118,7 +119,7 @@ func postureGaps(p *posture.Posture) []Gap {
 		}
 	}
 	if unprotected > 0 {
-		out = append(out, Gap{Type: GapUnprotectedWorkloads, Severity: SeverityWarning, Group: "", Resource: "pods", Count: int64(unprotected),
+		out = append(out, coverage.Gap{Type: GapUnprotectedWorkloads, Severity: coverage.SeverityWarning, Group: "", Resource: "pods", Count: int64(unprotected),
 			Message:     fmt.Sprintf("%d of %d pod(s) in scope were without an ingress or egress NetworkPolicy at some time in the period (posture.endpoints says since when and by whose change)", unprotected, p.Len()),
 			Remediation: "apply a default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress) in each namespace, and allow what each workload needs"})
 	}
@@ -130,7 +131,7 @@ func postureGaps(p *posture.Posture) []Gap {
 		case len(p.UnknownPolicies) > 0:
 			why = fmt.Sprintf("the spec of %d NetworkPolic(ies) is not in the trail", len(p.UnknownPolicies))
 		}
-		out = append(out, Gap{Type: GapPostureUnknown, Severity: SeverityInfo, Resource: "pods", Count: int64(unknown),
+		out = append(out, coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityInfo, Resource: "pods", Count: int64(unknown),
 			Message:     fmt.Sprintf("whether %d pod(s) were protected is unknown: %s", unknown, why),
 			Remediation: "give --snapshot (kubectl get pods,namespaces,serviceaccounts,networkpolicies,endpoints -A -o json, taken before the logs begin) and log NetworkPolicies and Pods at RequestResponse (auditreport policy generate)"})
 	}
@@ -174,5 +175,5 @@ func addPosture(rep *Report) {
 		return
 	}
 	rep.Gaps = append(rep.Gaps, postureGaps(rep.Posture)...)
-	sortGaps(rep.Gaps)
+	coverage.SortGaps(rep.Gaps)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/coverage"
 )
 
 // haSources reads the three logs of the HA sample, each passed through edit (nil keeps a
@@ -64,17 +65,17 @@ func TestEveryAPIServerAccountedFor(t *testing.T) {
 	}{
 		{name: "one log missing, servers named",
 			edit: func(i int, b []byte) []byte { return map[bool][]byte{true: nil, false: b}[i == 2] },
-			opts: Options{APIServers: names}, gap: GapPeriodNotCovered, source: "kube-apiserver-2", says: "no input holds the log of API server kube-apiserver-2"},
+			opts: Options{APIServers: names}, gap: coverage.GapPeriodNotCovered, source: "kube-apiserver-2", says: "no input holds the log of API server kube-apiserver-2"},
 		{name: "one log missing, servers counted",
 			edit: func(i int, b []byte) []byte { return map[bool][]byte{true: nil, false: b}[i == 2] },
-			opts: Options{APIServerCount: 3}, gap: GapPeriodNotCovered, says: "3 API server(s) expected, 2 found"},
+			opts: Options{APIServerCount: 3}, gap: coverage.GapPeriodNotCovered, says: "3 API server(s) expected, 2 found"},
 		{name: "one log cut at noon, no period",
 			edit: func(i int, b []byte) []byte { return map[bool][]byte{true: cutAt(b, noon), false: b}[i == 3] },
-			gap:  GapPeriodNotCovered, source: "kube-apiserver-3-audit.log", says: "when the trail ends"},
+			gap:  coverage.GapPeriodNotCovered, source: "kube-apiserver-3-audit.log", says: "when the trail ends"},
 		{name: "one log cut at noon, a period",
 			edit: func(i int, b []byte) []byte { return map[bool][]byte{true: cutAt(b, noon), false: b}[i == 3] },
 			opts: Options{Period: Period{Start: at("2026-11-01T00:00:00Z"), End: at("2026-11-02T12:00:00Z")}},
-			gap:  GapPeriodNotCovered, source: "kube-apiserver-3-audit.log", says: "when the trail ends"},
+			gap:  coverage.GapPeriodNotCovered, source: "kube-apiserver-3-audit.log", says: "when the trail ends"},
 		{name: "one log starting at noon",
 			edit: func(i int, b []byte) []byte {
 				if i != 1 {
@@ -88,7 +89,7 @@ func TestEveryAPIServerAccountedFor(t *testing.T) {
 				}
 				return out
 			},
-			gap: GapPeriodNotCovered, source: "kube-apiserver-1-audit.log", says: "when the trail starts"},
+			gap: coverage.GapPeriodNotCovered, source: "kube-apiserver-1-audit.log", says: "when the trail starts"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -97,9 +98,9 @@ func TestEveryAPIServerAccountedFor(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var g *Gap
+			var g *coverage.Gap
 			for i := range r.Gaps {
-				if r.Gaps[i].Type == tc.gap && r.Gaps[i].Severity == SeverityError && strings.HasSuffix(r.Gaps[i].Source, tc.source) {
+				if r.Gaps[i].Type == tc.gap && r.Gaps[i].Severity == coverage.SeverityError && strings.HasSuffix(r.Gaps[i].Source, tc.source) {
 					g = &r.Gaps[i]
 				}
 			}
@@ -109,11 +110,11 @@ func TestEveryAPIServerAccountedFor(t *testing.T) {
 			if !strings.Contains(g.Message, tc.says) || g.Rule == "" || g.Remediation == "" || g.Count == 0 {
 				t.Errorf("gap %+v: want a message with %q, the rule that decided, a fix and an estimate", g, tc.says)
 			}
-			if r.Verdict != VerdictGaps {
+			if r.Verdict != coverage.VerdictGaps {
 				t.Errorf("verdict %s with an API server unaccounted for", r.Verdict)
 			}
 			for _, h := range r.Gaps {
-				if h.Type == GapPeriodNotCovered && h.Source != "" && !strings.HasSuffix(h.Source, tc.source) {
+				if h.Type == coverage.GapPeriodNotCovered && h.Source != "" && !strings.HasSuffix(h.Source, tc.source) {
 					t.Errorf("a server that logged throughout is flagged: %+v", h)
 				}
 			}
@@ -125,7 +126,7 @@ func TestEveryAPIServerAccountedFor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.TrailGaps() != 0 || r.Verdict != VerdictPass {
+		if r.TrailGaps() != 0 || r.Verdict != coverage.VerdictPass {
 			t.Errorf("gaps: %s", gapTypes(r))
 		}
 	})
@@ -139,7 +140,7 @@ func TestPeriodTheLogsDoNotReach(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Gaps) != 1 || r.Gaps[0].Type != GapPeriodNotCovered || r.Gaps[0].Severity != SeverityError || r.Gaps[0].Source != "" {
+	if len(r.Gaps) != 1 || r.Gaps[0].Type != coverage.GapPeriodNotCovered || r.Gaps[0].Severity != coverage.SeverityError || r.Gaps[0].Source != "" {
 		t.Fatalf("want one period-not-covered error; gaps: %s", gapTypes(r))
 	}
 	if g := r.Gaps[0]; !strings.Contains(g.Message, "no input has any event in the period") || !g.From.Equal(start) || !g.To.After(start) {
@@ -149,24 +150,8 @@ func TestPeriodTheLogsDoNotReach(t *testing.T) {
 		t.Errorf("API servers %+v: the three logs are there, only not in the period", r.APIServers)
 	}
 	for _, c := range r.Coverage {
-		if c.Status != StatusUnknown {
+		if c.Status != coverage.StatusUnknown {
 			t.Errorf("%s: status %s of a kind with no event in the period", c.Kind, c.Status)
-		}
-	}
-}
-
-func TestNamesServer(t *testing.T) {
-	for _, tc := range []struct {
-		key, name string
-		want      bool
-	}{
-		{"logs/kube-apiserver-1-audit.log", "kube-apiserver-1", true},
-		{"logs/kube-apiserver-10-audit.log", "kube-apiserver-1", false},
-		{"node-2/kube-audit.log", "node-2", true},
-		{"ip-10-0-1-2.ec2.internal", "ip-10-0-1-2.ec2.internal", true},
-	} {
-		if got := namesServer(tc.key, tc.name); got != tc.want {
-			t.Errorf("namesServer(%q, %q) = %v", tc.key, tc.name, got)
 		}
 	}
 }
@@ -202,11 +187,11 @@ func TestAPIServerLeavingOrLost(t *testing.T) {
 		says     string
 	}{
 		{"stops as its address goes: it left", logs(3, 300, update(1, "10.0.0.1", "10.0.0.2", "10.0.0.3"), update(300, "10.0.0.1", "10.0.0.2")),
-			SeverityInfo, "node-3/kube-audit.log left the cluster"},
+			coverage.SeverityInfo, "node-3/kube-audit.log left the cluster"},
 		{"stops while the addresses stay: its log is lost", logs(3, 300, update(1, "10.0.0.1", "10.0.0.2", "10.0.0.3")),
-			SeverityError, "nothing in the trail shows it leaving the cluster"},
+			coverage.SeverityError, "nothing in the trail shows it leaving the cluster"},
 		{"three addresses, two logs", logs(2, 600, update(1, "10.0.0.1", "10.0.0.2", "10.0.0.3")),
-			SeverityError, "listed 3 API server address(es)"},
+			coverage.SeverityError, "listed 3 API server address(es)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -214,11 +199,11 @@ func TestAPIServerLeavingOrLost(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			g := hasGap(r, GapPeriodNotCovered, tc.severity)
+			g := hasGap(r, coverage.GapPeriodNotCovered, tc.severity)
 			if g == nil || !strings.Contains(g.Message, tc.says) {
 				t.Fatalf("want a %s period-not-covered gap saying %q; gaps: %s (%+v)", tc.severity, tc.says, gapTypes(r), r.Gaps)
 			}
-			if tc.severity == SeverityInfo && hasGap(r, GapPeriodNotCovered, SeverityError) != nil {
+			if tc.severity == coverage.SeverityInfo && hasGap(r, coverage.GapPeriodNotCovered, coverage.SeverityError) != nil {
 				t.Errorf("a server that left is also counted as lost: %s", gapTypes(r))
 			}
 		})
@@ -253,11 +238,11 @@ func TestAPIServerLeavingOrLostByRate(t *testing.T) {
 		says     string
 		rule     string
 	}{
-		{"leaves, its load moves to the others", logs(true, 6), SeverityInfo, "so its load moved to them and nothing is missing", "rate: its load moved"},
-		{"stops, the others go on as before: its log is lost", logs(true, 4), SeverityError, "its events were lost, not moved", "rate: the others' event rate did not change"},
-		{"stops, the others rise by half its share: cannot tell", logs(true, 5), SeverityError, "the event rates cannot tell", "rate: could not tell"},
-		{"joins, taking its share from the others", logs(false, 6), SeverityInfo, "joined the cluster", "rate: its load moved"},
-		{"starts late, the others as before: its older log is lost", logs(false, 4), SeverityError, "its events were lost, not moved", "rate: the others' event rate did not change"},
+		{"leaves, its load moves to the others", logs(true, 6), coverage.SeverityInfo, "so its load moved to them and nothing is missing", "rate: its load moved"},
+		{"stops, the others go on as before: its log is lost", logs(true, 4), coverage.SeverityError, "its events were lost, not moved", "rate: the others' event rate did not change"},
+		{"stops, the others rise by half its share: cannot tell", logs(true, 5), coverage.SeverityError, "the event rates cannot tell", "rate: could not tell"},
+		{"joins, taking its share from the others", logs(false, 6), coverage.SeverityInfo, "joined the cluster", "rate: its load moved"},
+		{"starts late, the others as before: its older log is lost", logs(false, 4), coverage.SeverityError, "its events were lost, not moved", "rate: the others' event rate did not change"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -265,11 +250,11 @@ func TestAPIServerLeavingOrLostByRate(t *testing.T) {
 			if g.Severity != tc.severity || !strings.Contains(g.Message, tc.says) || !strings.Contains(g.Rule, tc.rule) {
 				t.Errorf("gap %s: %s (rule: %s); want %s saying %q, rule %q", g.Severity, g.Message, g.Rule, tc.severity, tc.says, tc.rule)
 			}
-			if tc.severity == SeverityInfo && (g.Count != 0 || hasGap(r, GapPeriodNotCovered, SeverityError) != nil) {
+			if tc.severity == coverage.SeverityInfo && (g.Count != 0 || hasGap(r, coverage.GapPeriodNotCovered, coverage.SeverityError) != nil) {
 				t.Errorf("a server that left counts %d events missing; gaps %s", g.Count, gapTypes(r))
 			}
 			for _, h := range r.Gaps {
-				if h.Type == GapPeriodNotCovered && h.Source != "node-3/kube-audit.log" {
+				if h.Type == coverage.GapPeriodNotCovered && h.Source != "node-3/kube-audit.log" {
 					t.Errorf("another gap: %+v", h)
 				}
 			}
@@ -299,14 +284,14 @@ func serverLogs(servers int, perMinute func(i, m int) int, extra ...ev) []audit.
 }
 
 // node3Gap builds the report of srcs and returns its period-not-covered gap on node-3.
-func node3Gap(t *testing.T, srcs []audit.Source) (*Report, *Gap) {
+func node3Gap(t *testing.T, srcs []audit.Source) (*Report, *coverage.Gap) {
 	t.Helper()
 	r, err := Build(context.Background(), srcs, Options{Now: t0.Add(30 * 24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range r.Gaps {
-		if r.Gaps[i].Type == GapPeriodNotCovered && r.Gaps[i].Source == "node-3/kube-audit.log" {
+		if r.Gaps[i].Type == coverage.GapPeriodNotCovered && r.Gaps[i].Source == "node-3/kube-audit.log" {
 			return r, &r.Gaps[i]
 		}
 	}
@@ -323,13 +308,13 @@ func TestMissingNamedServerIsOneGap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var gaps []Gap
+	var gaps []coverage.Gap
 	for _, g := range r.Gaps {
-		if g.Type == GapPeriodNotCovered {
+		if g.Type == coverage.GapPeriodNotCovered {
 			gaps = append(gaps, g)
 		}
 	}
-	if len(gaps) != 1 || gaps[0].Source != "kube-apiserver-2" || gaps[0].Severity != SeverityError {
+	if len(gaps) != 1 || gaps[0].Source != "kube-apiserver-2" || gaps[0].Severity != coverage.SeverityError {
 		t.Errorf("want one error naming kube-apiserver-2; got %+v", gaps)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/history"
 	"github.com/auditreport/auditreport/report/posture"
 )
@@ -44,14 +45,14 @@ type Report struct {
 	// Verdict is pass when no gap of severity warning or error was found, else gaps.
 	Verdict string `json:"verdict"`
 	// Score says how much of the required coverage the inputs show.
-	Score   Score   `json:"score"`
-	Summary Summary `json:"summary"`
+	Score   coverage.Score `json:"score"`
+	Summary Summary        `json:"summary"`
 	// Coverage has a row per required kind; Gaps lists every way the trail is incomplete,
 	// most severe first.
-	Coverage []Coverage `json:"coverage"`
-	Gaps     []Gap      `json:"gaps"`
+	Coverage []coverage.Coverage `json:"coverage"`
+	Gaps     []coverage.Gap      `json:"gaps"`
 	// Policy is the check of the --policy files, when given.
-	Policy *PolicyCheck `json:"policy,omitempty"`
+	Policy *coverage.PolicyCheck `json:"policy,omitempty"`
 	// Resources holds every object with a change in the period, and its history.
 	Resources []history.Resource `json:"resources"`
 	// FailedAttempts are writes the API server refused: evidence, not changes.
@@ -59,7 +60,7 @@ type Report struct {
 	// Posture says what the changes did to network-policy protection over the period.
 	Posture *posture.Posture `json:"posture,omitempty"`
 	// APIServers are the API servers expected and seen.
-	APIServers *APIServers `json:"apiServers,omitempty"`
+	APIServers *coverage.APIServers `json:"apiServers,omitempty"`
 	// Statement says what the report covers (ScopeStatement), as every format shows it.
 	Statement []ScopeLine `json:"statement,omitempty"`
 	// Evidence names the evidence manifest written with the report, when one is.

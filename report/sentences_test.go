@@ -3,6 +3,8 @@ package report
 import (
 	"strings"
 	"testing"
+
+	"github.com/auditreport/auditreport/report/coverage"
 )
 
 // Sentences of the report that a reader takes literally, in the cases where they used to be
@@ -10,7 +12,7 @@ import (
 func TestCoverageSentencesHold(t *testing.T) {
 	t.Run("bodies dropped for size are not fixed by a policy rule", func(t *testing.T) {
 		r := buildFiles(t, Options{}, dirFiles("logs/gaps/truncated", 3)...)
-		g := hasGap(r, GapPartial, SeverityWarning)
+		g := hasGap(r, coverage.GapPartial, coverage.SeverityWarning)
 		if g == nil {
 			t.Fatalf("gaps: %s", gapTypes(r))
 		}

@@ -6,14 +6,6 @@ import (
 	"time"
 )
 
-// APIServers is what the report knows of the cluster's API servers: those the user said
-// exist (--api-servers), and those seen in the inputs (with events of a required kind).
-type APIServers struct {
-	Expected int      `json:"expected,omitempty"`
-	Named    []string `json:"named,omitempty"`
-	Seen     []string `json:"seen"`
-}
-
 // EvidenceRef names the evidence manifest written with the report (--evidence): it records
 // the SHA-256 of every input and output, and this report's digest, so it cannot be inside
 // the report; the report names it and the key that signs it.

@@ -1,4 +1,9 @@
-package report
+// Package coverage proves how complete an audit trail is: for each kind a report requires,
+// whether every API server logged its writes with the bodies a history needs; every gap
+// that makes the trail incomplete (an API server missing, a time hole, a file cut short, a
+// policy that drops a kind); and the audit policy files, checked with the API server's own
+// evaluator against the same requirements.
+package coverage
 
 import (
 	"fmt"
@@ -70,6 +75,14 @@ const (
 	VerdictGaps = "gaps"
 )
 
+// APIServers is what the report knows of the cluster's API servers: those the user said
+// exist (--api-servers), and those seen in the inputs (with events of a required kind).
+type APIServers struct {
+	Expected int      `json:"expected,omitempty"`
+	Named    []string `json:"named,omitempty"`
+	Seen     []string `json:"seen"`
+}
+
 // Requirement is a kind the audit trail must cover. NetworkPolicy is one requirement met by
 // either of its groups (extensions was removed in Kubernetes 1.16).
 type Requirement struct {
@@ -101,8 +114,8 @@ func calico(kind, resource string) Requirement {
 		Kinds: []audit.Kind{{Group: "projectcalico.org", Resource: resource}, {Group: "crd.projectcalico.org", Resource: resource}}}
 }
 
-// conditionalKinds are the kinds of ConditionalRequirements.
-func conditionalKinds() []audit.Kind {
+// ConditionalKinds are the kinds of ConditionalRequirements.
+func ConditionalKinds() []audit.Kind {
 	var out []audit.Kind
 	for _, r := range ConditionalRequirements {
 		out = append(out, r.Kinds...)
@@ -110,9 +123,9 @@ func conditionalKinds() []audit.Kind {
 	return out
 }
 
-// withConditional adds to reqs the conditional requirements none of whose kinds reqs
+// WithConditional adds to reqs the conditional requirements none of whose kinds reqs
 // already holds (--require made those required everywhere).
-func withConditional(reqs []Requirement) []Requirement {
+func WithConditional(reqs []Requirement) []Requirement {
 	out := append([]Requirement(nil), reqs...)
 	for _, c := range ConditionalRequirements {
 		held := false
@@ -625,42 +638,55 @@ func bodiesFix(row Coverage, req Requirement, inputs []audit.Input) string {
 	return fix
 }
 
-// coverageInput is what coverage is computed from.
-type coverageInput struct {
-	inputs []audit.Input
-	reqs   []Requirement
-	period Period
-	now    time.Time
-	holes  HoleRule
-	rep    *Report
-	policy *PolicyCheck
-	// outOfOrder counts events that arrived further behind the merged stream than the
-	// reorder window.
-	outOfOrder int64
-	window     time.Duration
-	// expected names the API servers the user says exist; expectedN says how many.
-	expected  []string
-	expectedN int
-	// unknown counts each kind's changes with an unknown baseline (tally.unknown).
-	unknown map[audit.Kind]int64
+// Input is what coverage is judged from.
+type Input struct {
+	// Inputs are what the reader found in each source; Check adds to their notes which
+	// files it took for one API server by their numbered names and times.
+	Inputs []audit.Input
+	// Requirements are the kinds required, the conditional ones among them
+	// (WithConditional).
+	Requirements []Requirement
+	// Start and End bound the period; nil is open.
+	Start, End *time.Time
+	Now        time.Time
+	Holes      HoleRule
+	// Policy is the check of the audit policy files given, if any.
+	Policy *PolicyCheck
+	// OutOfOrder counts events that arrived further behind the merged stream than Window,
+	// the reorder window.
+	OutOfOrder int64
+	Window     time.Duration
+	// Expected names the API servers the user says exist; ExpectedN says how many.
+	Expected  []string
+	ExpectedN int
+	// Changes counts each kind's changes in the period, Unknown those with an unknown
+	// baseline (history.Counts).
+	Changes, Unknown map[audit.Kind]int64
+	// Resources are the histories: the default/kubernetes Endpoints' tell which API servers
+	// were members of the cluster when.
+	Resources []history.Resource
 }
 
-// cover fills the report's coverage, gaps, score and verdict, and notes on ci.inputs which
-// files it took for one API server by their numbered names and times.
-func cover(ci coverageInput) {
-	r := ci.rep
-	servers, notes := groupServers(ci.inputs, ci.window)
+// Result is the trail's coverage: a row per required kind, every gap, most severe first,
+// the score, the verdict, and the API servers expected and seen.
+type Result struct {
+	Coverage   []Coverage
+	Gaps       []Gap
+	Score      Score
+	Verdict    string
+	APIServers *APIServers
+}
+
+// Check judges the trail's coverage.
+func Check(ci Input) *Result {
+	r := &Result{}
+	servers, notes := groupServers(ci.Inputs, ci.Window)
 	for i, n := range notes {
 		// The inputs' notes become the report's: each says which rule grouped the file.
-		in := &ci.inputs[i]
+		in := &ci.Inputs[i]
 		in.Notes = append(slices.Clip(in.Notes), n...)
 	}
-	// The summary counts each kind's changes; no-ops are not among them.
-	changes := map[audit.Kind]int64{}
-	for _, ks := range r.Summary.Kinds {
-		changes[audit.Kind{Group: ks.Group, Resource: ks.Resource}] = ks.Changes
-	}
-	unknown := ci.unknown
+	changes, unknown := ci.Changes, ci.Unknown
 	// API servers that record none of the required kinds are other logs (OpenShift's
 	// oauth-server, an aggregated API server): they are not compared with the others.
 	// A server whose events all fall outside the period recorded nothing in it, of any kind:
@@ -668,12 +694,12 @@ func cover(ci coverageInput) {
 	var apiServers, present []*server
 	for _, s := range servers {
 		any := false
-		for _, req := range ci.reqs {
+		for _, req := range ci.Requirements {
 			if counts(s.kinds, req).Events > 0 {
 				any = true
 			}
 		}
-		outside := !s.first.IsZero() && (ci.period.Start != nil && s.last.Before(*ci.period.Start) || ci.period.End != nil && !s.first.Before(*ci.period.End))
+		outside := !s.first.IsZero() && (ci.Start != nil && s.last.Before(*ci.Start) || ci.End != nil && !s.first.Before(*ci.End))
 		if any || outside {
 			present = append(present, s)
 		}
@@ -687,7 +713,7 @@ func cover(ci coverageInput) {
 	}
 
 	var total int64
-	r.APIServers = &APIServers{Expected: ci.expectedN, Named: ci.expected, Seen: []string{}}
+	r.APIServers = &APIServers{Expected: ci.ExpectedN, Named: ci.Expected, Seen: []string{}}
 	for _, s := range apiServers {
 		total += s.events
 	}
@@ -701,7 +727,7 @@ func cover(ci coverageInput) {
 		addKinds(all, s.kinds)
 	}
 	var reqs []Requirement
-	for _, req := range ci.reqs {
+	for _, req := range ci.Requirements {
 		row := Coverage{Kind: req.Kind, Group: req.Kinds[0].Group, Resource: req.Kinds[0].Resource, CoverageCounts: counts(all, req)}
 		if req.Conditional && row.Events == 0 {
 			// Nothing shows the cluster uses the kind: not required of it.
@@ -759,14 +785,14 @@ func cover(ci coverageInput) {
 		r.Gaps = append(r.Gaps, holeGaps(s, ci)...)
 	}
 	r.Gaps = append(r.Gaps, pres.gaps...)
-	r.Gaps = append(r.Gaps, inputGaps(ci.inputs)...)
-	if ci.outOfOrder > 0 {
-		r.Gaps = append(r.Gaps, Gap{Type: GapOutOfOrder, Severity: SeverityWarning, Count: ci.outOfOrder,
+	r.Gaps = append(r.Gaps, inputGaps(ci.Inputs)...)
+	if ci.OutOfOrder > 0 {
+		r.Gaps = append(r.Gaps, Gap{Type: GapOutOfOrder, Severity: SeverityWarning, Count: ci.OutOfOrder,
 			Message: fmt.Sprintf("%d event(s) arrived more than %s behind the others of their input: changes they made may stand in the wrong order in the histories",
-				ci.outOfOrder, round(ci.window)),
+				ci.OutOfOrder, round(ci.Window)),
 			Remediation: "give each API server's log as written, sort an export by time first (jq -c -s 'sort_by(.requestReceivedTimestamp)[]'), or widen --reorder-window to cover how far it is out of order"})
 	}
-	if ci.policy != nil {
+	if ci.Policy != nil {
 		// The policy check asks for the required kinds only, which come first, row for row.
 		var checked []Requirement
 		for _, req := range reqs {
@@ -774,9 +800,9 @@ func cover(ci coverageInput) {
 				checked = append(checked, req)
 			}
 		}
-		r.Gaps = append(r.Gaps, policyGaps(ci.policy, r.Coverage, checked)...)
+		r.Gaps = append(r.Gaps, policyGaps(ci.Policy, r.Coverage, checked)...)
 	}
-	sortGaps(r.Gaps)
+	SortGaps(r.Gaps)
 	if r.Gaps == nil {
 		r.Gaps = []Gap{}
 	}
@@ -788,7 +814,7 @@ func cover(ci coverageInput) {
 	// "Every API server" only where the user said which there are: otherwise the score can
 	// speak of the servers whose logs were given, and a server given no log is not among them.
 	where := "on every API server"
-	if len(ci.expected) == 0 && ci.expectedN == 0 {
+	if len(ci.Expected) == 0 && ci.ExpectedN == 0 {
 		where = fmt.Sprintf("on each of the %d API server(s) in the inputs (how many the cluster has was not stated)", len(r.APIServers.Seen))
 	}
 	r.Score.Text = fmt.Sprintf("%d of %d required kinds audited with bodies %s; %d of %d kind-server pairs audited with bodies (%d%%; a kind never audited counts against every server, pairs without writes in the period are left out)",
@@ -802,11 +828,12 @@ func cover(ci coverageInput) {
 			r.Verdict = VerdictGaps
 		}
 	}
+	return r
 }
 
 // kindGaps are the gaps of one required kind: not audited, without bodies, or missing on
 // one API server.
-func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci coverageInput) []Gap {
+func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci Input) []Gap {
 	k := req.Kinds[0]
 	name := k.String()
 	var out []Gap
@@ -828,7 +855,7 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 		out = append(out, Gap{Type: GapPartial, Severity: SeverityWarning, Group: k.Group, Resource: k.Resource, Count: row.Writes - row.WritesWithBodies,
 			Message: fmt.Sprintf("of %d write(s) to %s, %d carried bodies (highest level %s): some changes cannot be diffed",
 				row.Writes, name, row.WritesWithBodies, row.MaxLevel),
-			Remediation: bodiesFix(row, req, ci.inputs)})
+			Remediation: bodiesFix(row, req, ci.Inputs)})
 	}
 	if len(servers) < 2 || row.Events == 0 {
 		return out
@@ -864,12 +891,12 @@ func expectedEvents(kindEvents, serverEvents, total int64) float64 {
 }
 
 // holeGaps finds stretches without events that are anomalous for the server's own rhythm.
-func holeGaps(s *server, ci coverageInput) []Gap {
+func holeGaps(s *server, ci Input) []Gap {
 	var n int64
 	for _, c := range s.activity.Gaps {
 		n += c
 	}
-	if n < ci.holes.MinGaps {
+	if n < ci.Holes.MinGaps {
 		return nil
 	}
 	// The median gap, as the upper bound of its bucket.
@@ -882,14 +909,14 @@ func holeGaps(s *server, ci coverageInput) []Gap {
 			break
 		}
 	}
-	limit := max(ci.holes.Min, time.Duration(ci.holes.Factor*float64(median)))
+	limit := max(ci.Holes.Min, time.Duration(ci.Holes.Factor*float64(median)))
 	var out []Gap
 	for _, g := range s.activity.Longest() {
 		if g.Length() <= limit {
 			break
 		}
 		from, to := g.From, g.To
-		if ci.period.Start != nil && to.Before(*ci.period.Start) || ci.period.End != nil && !from.Before(*ci.period.End) {
+		if ci.Start != nil && to.Before(*ci.Start) || ci.End != nil && !from.Before(*ci.End) {
 			continue
 		}
 		out = append(out, Gap{Type: GapTimeHole, Severity: SeverityWarning, Source: s.key, From: ptime(from), To: ptime(to),
@@ -962,7 +989,7 @@ type presence struct {
 // starts late or ends early), and servers expected (--api-servers) with no input at all.
 // Without a period, the span of all logs together is the reference, so a server that stops
 // early against the others is still found.
-func presenceGaps(servers []*server, ci coverageInput) presence {
+func presenceGaps(servers []*server, ci Input) presence {
 	var out presence
 	var first, last time.Time
 	for _, s := range servers {
@@ -974,31 +1001,31 @@ func presenceGaps(servers []*server, ci coverageInput) presence {
 		}
 	}
 	start, end := first, last
-	if ci.period.Start != nil {
-		start = ci.period.Start.UTC()
+	if ci.Start != nil {
+		start = ci.Start.UTC()
 	}
-	if ci.period.End != nil {
-		end = ci.period.End.UTC()
-		if !ci.now.IsZero() && end.After(ci.now) {
-			end = ci.now
+	if ci.End != nil {
+		end = ci.End.UTC()
+		if !ci.Now.IsZero() && end.After(ci.Now) {
+			end = ci.Now
 		}
 	}
 	remedy := "give the audit logs that cover the whole period, rotated and compressed ones included, of every API server"
-	tol := ci.holes.Min
+	tol := ci.Holes.Min
 	rule := fmt.Sprintf("period-not-covered: more than %s (--hole-min) between the period's bound and the nearest event of any API server", round(tol))
-	if first.IsZero() || (ci.period.End != nil && !first.Before(end)) || (ci.period.Start != nil && last.Before(start)) {
-		if ci.period.Start == nil && ci.period.End == nil {
+	if first.IsZero() || (ci.End != nil && !first.Before(end)) || (ci.Start != nil && last.Before(start)) {
+		if ci.Start == nil && ci.End == nil {
 			return out
 		}
 		// The logs do not reach the period: one gap for all of it, not a verdict per kind
 		// drawn from no events.
 		from, to := start, end
-		if ci.period.Start == nil {
+		if ci.Start == nil {
 			from = first
 		}
-		if ci.period.End == nil {
+		if ci.End == nil {
 			// An open end is now, when the run knows it.
-			to = maxTime(from, ci.now)
+			to = maxTime(from, ci.Now)
 		}
 		out.outside = true
 		out.gaps = append(out.gaps, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(from), To: ptime(to), Rule: rule,
@@ -1006,23 +1033,23 @@ func presenceGaps(servers []*server, ci coverageInput) presence {
 				fmtTime(from), fmtTime(to), fmtTime(first), fmtTime(last)), Remediation: remedy})
 		return out
 	}
-	if ci.period.Start != nil && first.Sub(start) > tol {
+	if ci.Start != nil && first.Sub(start) > tol {
 		out.gaps = append(out.gaps, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(start), To: ptime(first), Rule: rule,
 			Message: fmt.Sprintf("the period starts at %s but the first event of any API server is at %s", fmtTime(start), fmtTime(first)), Remediation: remedy})
 	}
-	if ci.period.End != nil && end.Sub(last) > tol {
+	if ci.End != nil && end.Sub(last) > tol {
 		out.gaps = append(out.gaps, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(last), To: ptime(end), Rule: rule,
 			Message: fmt.Sprintf("the period ends at %s but the last event of any API server is at %s", fmtTime(end), fmtTime(last)), Remediation: remedy})
 	}
 	// Each server against the span the trail covers as a whole.
 	from, to := maxTime(start, first), minTime(end, last)
-	moves := memberships(ci.rep.Resources)
+	moves := memberships(ci.Resources)
 	var all audit.Rate // every server's events over time, for the rate rule
 	for _, s := range servers {
 		all.Merge(&s.activity.Rate)
 	}
 	for _, s := range servers {
-		limit, why := presenceLimit(s, ci.holes)
+		limit, why := presenceLimit(s, ci.Holes)
 		serverRule := "period-not-covered per API server: silent longer than " + why + " at the start or end of the span the other API servers cover"
 		lost := "nothing in the trail shows it leaving the cluster (no write to the default/kubernetes Endpoints took an address away then), so the events count as lost"
 		if d := s.first.Sub(from); d > limit {
@@ -1056,7 +1083,7 @@ func presenceGaps(servers []*server, ci coverageInput) presence {
 			out.gaps = append(out.gaps, g)
 		}
 	}
-	if len(ci.expected) == 0 && ci.expectedN == 0 {
+	if len(ci.Expected) == 0 && ci.ExpectedN == 0 {
 		out.gaps = append(out.gaps, listedServerGaps(servers, moves)...)
 	}
 	out.gaps = append(out.gaps, expectedServerGaps(servers, ci)...)
@@ -1324,7 +1351,7 @@ func listedServerGaps(servers []*server, moves []membership) []Gap {
 }
 
 // expectedServerGaps are the API servers the user said exist (--api-servers) with no input.
-func expectedServerGaps(servers []*server, ci coverageInput) []Gap {
+func expectedServerGaps(servers []*server, ci Input) []Gap {
 	var total int64
 	for _, s := range servers {
 		total += s.events
@@ -1336,7 +1363,7 @@ func expectedServerGaps(servers []*server, ci coverageInput) []Gap {
 	remedy := "give the audit log of every API server (each request is in exactly one of them); --api-servers names the ones expected"
 	var out []Gap
 	matched := map[*server]bool{}
-	for _, name := range ci.expected {
+	for _, name := range ci.Expected {
 		found := false
 		for _, s := range servers {
 			if namesServer(s.key, name) {
@@ -1351,9 +1378,9 @@ func expectedServerGaps(servers []*server, ci coverageInput) []Gap {
 	}
 	// Servers named and missing are gaps of their own already: the count says only how many
 	// more are missing than those.
-	if n := ci.expectedN - len(servers) - len(out); ci.expectedN > 0 && n > 0 {
+	if n := ci.ExpectedN - len(servers) - len(out); ci.ExpectedN > 0 && n > 0 {
 		out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Count: usual * int64(n), Rule: "period-not-covered per API server: fewer API servers in the inputs than --api-servers says",
-			Message:     fmt.Sprintf("%d API server(s) expected, %d found in the inputs: the requests served by %d are missing (about %d events at the others' average)", ci.expectedN, len(servers), n, usual*int64(n)),
+			Message:     fmt.Sprintf("%d API server(s) expected, %d found in the inputs: the requests served by %d are missing (about %d events at the others' average)", ci.ExpectedN, len(servers), n, usual*int64(n)),
 			Remediation: remedy})
 	}
 	return out
@@ -1468,7 +1495,9 @@ func inputGaps(inputs []audit.Input) []Gap {
 	return out
 }
 
-func sortGaps(g []Gap) {
+// SortGaps orders gaps as reports list them: most severe first, then by type, kind,
+// source and time.
+func SortGaps(g []Gap) {
 	sort.SliceStable(g, func(i, j int) bool {
 		a, b := g[i], g[j]
 		if SeverityRank(a.Severity) != SeverityRank(b.Severity) {
@@ -1488,4 +1517,13 @@ func sortGaps(g []Gap) {
 		}
 		return false
 	})
+}
+
+// ptime is t in UTC, or nil for the zero time.
+func ptime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
