@@ -102,8 +102,9 @@ func (o *outputOptions) plan(streams *IOStreams, formatSet bool) ([]target, erro
 	if toTerminal {
 		width = streams.Width
 	}
+	views := &render.Views{}
 	for _, f := range formats {
-		r, err := render.New(f, render.Options{Color: toTerminal, Width: width, MaxRows: o.MaxRows, CSVTable: o.CSVTable, PDFFont: font})
+		r, err := render.New(f, render.Options{Color: toTerminal, Width: width, MaxRows: o.MaxRows, CSVTable: o.CSVTable, PDFFont: font, Views: views})
 		if err != nil {
 			return nil, &UsageError{Err: fmt.Errorf("--format: %w", err)}
 		}
@@ -120,6 +121,7 @@ func (o *outputOptions) plan(streams *IOStreams, formatSet bool) ([]target, erro
 			}
 			return nil, &FileError{Flag: "--template", Path: o.Template, Err: err}
 		}
+		t.Views = views
 		targets = append(targets, target{format: render.Format(templateExt(o.Template)), renderer: t})
 	}
 	if len(targets) == 0 {

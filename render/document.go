@@ -86,7 +86,10 @@ func mdCode(s string) string {
 }
 
 // Markdown writes the report for pasting into a ticket, from templates/report.md.tmpl.
-type Markdown struct{ MaxRows int }
+type Markdown struct {
+	MaxRows int
+	Views   *Views
+}
 
 var _ Renderer = (*Markdown)(nil)
 
@@ -96,12 +99,15 @@ func (m *Markdown) Render(w io.Writer, r *report.Report) error {
 	if err != nil {
 		return err
 	}
-	return t.Execute(w, NewView(r, m.MaxRows))
+	return t.Execute(w, m.Views.View(r, m.MaxRows))
 }
 
 // HTML writes one self-contained page (inline CSS, an inline SVG chart, no scripts and
 // nothing fetched from the network), from templates/report.html.tmpl.
-type HTML struct{ MaxRows int }
+type HTML struct {
+	MaxRows int
+	Views   *Views
+}
 
 var _ Renderer = (*HTML)(nil)
 
@@ -111,14 +117,16 @@ func (h *HTML) Render(w io.Writer, r *report.Report) error {
 	if err != nil {
 		return err
 	}
-	return t.Execute(w, NewView(r, h.MaxRows))
+	return t.Execute(w, h.Views.View(r, h.MaxRows))
 }
 
 // Template renders a user's text/template over the View (the report model and its sections).
 type Template struct {
 	Path    string
 	MaxRows int
-	tmpl    *template.Template
+	// Views, when set, shares the report's view with the other renderers of the run.
+	Views *Views
+	tmpl  *template.Template
 }
 
 // NewTemplate parses a user's template file, so that a mistake in it is found before the
@@ -138,7 +146,7 @@ func NewTemplate(path string, maxRows int) (*Template, error) {
 // Render writes r through the template.
 func (t *Template) Render(w io.Writer, r *report.Report) error {
 	var buf bytes.Buffer
-	if err := t.tmpl.Execute(&buf, NewView(r, t.MaxRows)); err != nil {
+	if err := t.tmpl.Execute(&buf, t.Views.View(r, t.MaxRows)); err != nil {
 		return fmt.Errorf("--template %s: %w", t.Path, err)
 	}
 	_, err := w.Write(buf.Bytes())

@@ -35,6 +35,8 @@ type PDF struct {
 	// Font, when set, is a TrueType font for the characters DejaVu lacks, such as Chinese,
 	// Japanese or Korean names (--pdf-font).
 	Font []byte
+	// Views, when set, shares the report's view with the other renderers of the run.
+	Views *Views
 }
 
 var _ Renderer = (*PDF)(nil)
@@ -91,7 +93,7 @@ type pdfDoc struct {
 
 // Render writes r as PDF.
 func (p *PDF) Render(w io.Writer, r *report.Report) error {
-	v := NewView(r, p.MaxRows)
+	v := p.Views.View(r, p.MaxRows)
 	f := fpdf.New("P", "mm", "A4", "")
 	f.SetCreationDate(r.GeneratedAt)
 	f.SetModificationDate(r.GeneratedAt)

@@ -57,6 +57,9 @@ type Options struct {
 	CSVTable string
 	// PDFFont replaces DejaVu in the PDF (a TrueType font; CheckFont tells).
 	PDFFont []byte
+	// Views, shared by the renderers of one run, builds each report's View once for the
+	// PDF, HTML and Markdown (nil: each builds its own).
+	Views *Views
 }
 
 // New returns the renderer for f, or an error naming the formats there are.
@@ -67,9 +70,9 @@ func New(f Format, opts Options) (Renderer, error) {
 	case FormatJSON:
 		return &JSON{}, nil
 	case FormatMarkdown:
-		return &Markdown{MaxRows: opts.MaxRows}, nil
+		return &Markdown{MaxRows: opts.MaxRows, Views: opts.Views}, nil
 	case FormatHTML:
-		return &HTML{MaxRows: opts.MaxRows}, nil
+		return &HTML{MaxRows: opts.MaxRows, Views: opts.Views}, nil
 	case FormatCSV:
 		for _, t := range append(CSVTables, "") {
 			if t == opts.CSVTable {
@@ -78,7 +81,7 @@ func New(f Format, opts Options) (Renderer, error) {
 		}
 		return nil, fmt.Errorf("unknown CSV table %q (want one of %s)", opts.CSVTable, strings.Join(CSVTables, ", "))
 	case FormatPDF:
-		return &PDF{MaxRows: opts.MaxRows, Font: opts.PDFFont}, nil
+		return &PDF{MaxRows: opts.MaxRows, Font: opts.PDFFont, Views: opts.Views}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q (want one of %s)", string(f), FormatList())
 }

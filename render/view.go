@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/auditreport/auditreport/report"
@@ -150,6 +151,34 @@ func (f *firstN[T]) add(it T) {
 	}
 	copy(f.top[at+1:], f.top[at:len(f.top)-1])
 	f.top[at] = it
+}
+
+// Views builds a report's View once for the renderers of a run that show it: building one
+// reads every row of the histories, which may be on disk, and the PDF, HTML and Markdown
+// of one run show the same view. A View is not changed once built, so renderers share it.
+type Views struct {
+	mu    sync.Mutex
+	r     *report.Report
+	built map[int]func() *View // by maxRows
+}
+
+// View returns the view of r with sections of at most maxRows rows, built on the first
+// call for r and maxRows. A nil Views builds a new one each time.
+func (vs *Views) View(r *report.Report, maxRows int) *View {
+	if vs == nil {
+		return NewView(r, maxRows)
+	}
+	vs.mu.Lock()
+	if vs.r != r {
+		vs.r, vs.built = r, map[int]func() *View{}
+	}
+	build := vs.built[maxRows]
+	if build == nil {
+		build = sync.OnceValue(func() *View { return NewView(r, maxRows) })
+		vs.built[maxRows] = build
+	}
+	vs.mu.Unlock()
+	return build()
 }
 
 // NewView builds the view of r with sections of at most maxRows rows (0: DefaultMaxRows).
