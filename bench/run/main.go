@@ -1,9 +1,10 @@
 // Command run measures a whole auditreport run (reading, histories, coverage, the JSON report)
 // on generated logs: throughput as ratios to cat and jq measured in the same run (machines
-// here are noisy; ratios are what can be compared across runs), and peak memory. With
-// -growth, it also reads the same cluster over a period as many times longer, with as many
-// times the changes, to show what memory follows. With -files, it reads the log split into
-// that many rotated files and compares with the one file. Reading alone is measured by
+// here are noisy; ratios are what can be compared across runs), and peak memory; then every
+// format at once against JSON alone, and the log gzipped against zcat and the plain log.
+// With -growth, it also reads the same cluster over a period as many times longer, with as
+// many times the changes, to show what memory follows. With -files, it reads the log split
+// into that many rotated files and compares with the one file. Reading alone is measured by
 // go test ./audit -bench.
 //
 //	go run ./bench/run -size 1GB -growth 8GB
@@ -11,9 +12,11 @@
 package main
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -155,6 +158,9 @@ func run(size, growth, dir, bin string, runs, steady int, nojq bool) error {
 	if !nojq {
 		fmt.Printf("auditreport / jq:           %.1fx jq's speed (jq only filters; auditreport also diffs every change)\n", jq.secs/ar.secs)
 	}
+	if err := formatsAndGzip(path, bin, runs, ar); err != nil {
+		return err
+	}
 	if growth == "" {
 		return nil
 	}
@@ -177,6 +183,76 @@ func run(size, growth, dir, bin string, runs, steady int, nojq bool) error {
 		100*(float64(ar2.rssKB)/float64(ar.rssKB)-1), 100*(float64(ar2.changes)/float64(ar.changes)-1), 100*(float64(ar2.objects)/float64(ar.objects)-1))
 	fmt.Printf("throughput on %s: %.0f MB/s\n", growth, mb2/ar2.secs)
 	return nil
+}
+
+// formatsAndGzip compares, on the same log, every format written at once with JSON alone
+// (goal: within 1.3x), and the log gzipped with zcat and with the plain log (goal: no
+// slower than the slower of decompression and the plain log's report).
+func formatsAndGzip(path, bin string, runs int, ar result) error {
+	out, err := os.MkdirTemp("", "bench-formats-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(out)
+	all, err := measure("auditreport --format pdf,html,markdown,csv,json", runs, bin, "--from", path, "--format", "pdf,html,markdown,csv,json",
+		"-o", filepath.Join(out, "report"), "--log-format", "json")
+	if err != nil {
+		return err
+	}
+	gz, err := gzipped(path)
+	if err != nil {
+		return err
+	}
+	zcat, err := measure("zcat file.gz > /dev/null", runs, "zcat", gz)
+	if err != nil {
+		return err
+	}
+	arz, err := measure("auditreport --format json on file.gz", runs, bin, "--from", gz, "--format", "json", "--log-format", "json")
+	if err != nil {
+		return err
+	}
+	fmt.Println()
+	fmt.Printf("%-45s %9s %12s\n", "command", "seconds", "peak RSS")
+	for _, r := range []result{all, zcat, arz} {
+		fmt.Printf("%-45s %9.2f %9.1f MiB\n", r.name, r.secs, float64(r.rssKB)/1024)
+	}
+	fmt.Printf("every format at once / JSON alone: %.2fx the time (goal: at most 1.3x)\n", all.secs/ar.secs)
+	fmt.Printf("gzip input: %.2fx the plain log's time, %.2fx zcat's (goal: no slower than the slower of the two)\n", arz.secs/ar.secs, arz.secs/zcat.secs)
+	return nil
+}
+
+// gzipped makes (once) a gzip copy of the log beside it, at compress/gzip's default level,
+// which lumberjack's rotated backups use.
+func gzipped(path string) (string, error) {
+	gz := filepath.Join(filepath.Dir(path)+"-gz", filepath.Base(path)+".gz")
+	if _, err := os.Stat(gz); err == nil {
+		return gz, nil
+	}
+	fmt.Fprintf(os.Stderr, "compressing %s ...\n", path)
+	if err := os.MkdirAll(filepath.Dir(gz), 0o755); err != nil {
+		return "", err
+	}
+	in, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	f, err := os.Create(gz + ".tmp")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	w := gzip.NewWriter(f)
+	if _, err := io.Copy(w, in); err != nil {
+		return "", err
+	}
+	if err := w.Close(); err != nil {
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	return gz, os.Rename(gz+".tmp", gz)
 }
 
 // sizeBytes reads the sizes the generator takes (500MB, 1GB).
