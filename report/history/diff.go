@@ -110,66 +110,100 @@ func (d differ) path(steps []step) string {
 // an indexed transformer gave before (TestDiffAgreesWithGoCmp), without its reflection,
 // which cost more than everything else in building a report.
 func (d differ) diff(old, new any) []FieldChange {
-	if equalJSON(old, new) {
-		return nil
-	}
 	var out []FieldChange
-	if old == nil || new == nil {
+	switch {
+	case old == nil && new == nil:
+		return nil
+	case old == nil || new == nil:
 		// No value at all on one side (not JSON null, which decodes to a typed nil only
 		// inside a container): the whole is added or removed.
 		d.change(&out, nil, old, new, old != nil, new != nil)
-		return exact(out)
+	default:
+		d.walk(&out, make([]step, 0, 16), old, new)
 	}
-	d.walk(&out, make([]step, 0, 16), old, new)
 	return exact(out)
 }
 
-// walk appends the changes between two values that differ.
+// keyed is the part of a diff under one key of a map: out[from:to].
+type keyed struct {
+	key      string
+	from, to int
+}
+
+// walk appends the changes between two values, none when they are equal. Each value is
+// looked at once: comparing each level's children before going down into them looked at a
+// leaf as many times as it was deep.
 func (d differ) walk(out *[]FieldChange, steps []step, x, y any) {
 	switch a := x.(type) {
 	case map[string]any:
-		if b, ok := y.(map[string]any); ok {
-			keys := make([]string, 0, len(a)+len(b))
-			for k, va := range a {
-				if vb, ok := b[k]; !ok || !equalJSON(va, vb) {
-					keys = append(keys, k)
-				}
-			}
-			for k := range b {
-				if _, ok := a[k]; !ok {
-					keys = append(keys, k)
-				}
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				va, hasA := a[k]
-				vb, hasB := b[k]
-				s := append(steps, step{key: k})
-				if hasA && hasB {
-					d.walk(out, s, va, vb)
-				} else {
-					d.change(out, s, va, vb, hasA, hasB)
-				}
-			}
-			return
+		b, ok := y.(map[string]any)
+		if !ok {
+			break
 		}
-	case []any:
-		if b, ok := y.([]any); ok {
-			for i := 0; i < len(a) || i < len(b); i++ {
-				s := append(steps, step{index: i, isIndex: true})
-				switch {
-				case i >= len(b):
-					d.change(out, s, a[i], nil, true, false)
-				case i >= len(a):
-					d.change(out, s, nil, b[i], false, true)
-				case !equalJSON(a[i], b[i]):
-					d.walk(out, s, a[i], b[i])
+		// The keys come in the maps' order; the changes under them go in key order.
+		start, common := len(*out), 0
+		var parts []keyed
+		for k, va := range a {
+			from := len(*out)
+			if vb, ok := b[k]; ok {
+				common++
+				d.walk(out, append(steps, step{key: k}), va, vb)
+			} else {
+				d.change(out, append(steps, step{key: k}), va, nil, true, false)
+			}
+			if len(*out) > from {
+				parts = append(parts, keyed{k, from, len(*out)})
+			}
+		}
+		if len(b) > common {
+			// Keys only b has.
+			for k, vb := range b {
+				if _, ok := a[k]; !ok {
+					from := len(*out)
+					d.change(out, append(steps, step{key: k}), nil, vb, false, true)
+					parts = append(parts, keyed{k, from, len(*out)})
 				}
 			}
+		}
+		inKeyOrder(*out, start, parts)
+		return
+	case []any:
+		b, ok := y.([]any)
+		if !ok {
+			break
+		}
+		for i := 0; i < len(a) || i < len(b); i++ {
+			s := append(steps, step{index: i, isIndex: true})
+			switch {
+			case i >= len(b):
+				d.change(out, s, a[i], nil, true, false)
+			case i >= len(a):
+				d.change(out, s, nil, b[i], false, true)
+			default:
+				d.walk(out, s, a[i], b[i])
+			}
+		}
+		return
+	default:
+		if equalJSON(x, y) {
 			return
 		}
 	}
 	d.change(out, steps, x, y, true, true)
+}
+
+// inKeyOrder puts the parts of out after start, each the changes under one key, in the
+// order of their keys.
+func inKeyOrder(out []FieldChange, start int, parts []keyed) {
+	if len(parts) < 2 || slices.IsSortedFunc(parts, func(p, q keyed) int { return strings.Compare(p.key, q.key) }) {
+		return
+	}
+	slices.SortFunc(parts, func(p, q keyed) int { return strings.Compare(p.key, q.key) })
+	moved := make([]FieldChange, 0, len(out)-start)
+	for _, p := range parts {
+		moved = append(moved, out[p.from:p.to]...)
+	}
+	copy(out[start:], moved)
 }
 
 // change appends one differing field.
