@@ -2,11 +2,9 @@ package history
 
 import (
 	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"iter"
-	"time"
 
+	"github.com/auditreport/auditreport/internal/binrec"
 	"github.com/auditreport/auditreport/internal/spill"
 )
 
@@ -89,61 +87,36 @@ func (r *Rows) Close() error {
 	return r.store.Close()
 }
 
-// The row format: every field of a Change but its ID, in order; strings and raw values as
-// a length and bytes, numbers as varints, the time as seconds, nanoseconds and its zone's
-// offset. The auditID comes first: the row IDs read it alone.
-
-func appendString(b []byte, s string) []byte {
-	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
-}
-
-func appendStrings(b []byte, ss []string) []byte {
-	b = binary.AppendUvarint(b, uint64(len(ss)))
-	for _, s := range ss {
-		b = appendString(b, s)
-	}
-	return b
-}
-
-// appendRaw writes a raw value; nil and empty differ (an empty value is never written by
-// the differ, but the form keeps what it is given).
-func appendRaw(b []byte, r json.RawMessage) []byte {
-	if r == nil {
-		return binary.AppendUvarint(b, 0)
-	}
-	return append(binary.AppendUvarint(b, uint64(len(r))+1), r...)
-}
+// The row format: every field of a Change but its ID, in order, in internal/binrec's
+// forms. The auditID comes first: the row IDs read it alone.
 
 func encodeChange(b []byte, c *Change) []byte {
-	b = appendString(b, c.AuditID)
-	_, off := c.Time.Zone()
-	b = binary.AppendVarint(b, c.Time.Unix())
-	b = binary.AppendUvarint(b, uint64(c.Time.Nanosecond()))
-	b = binary.AppendVarint(b, int64(off))
+	b = binrec.AppendString(b, c.AuditID)
+	b = binrec.AppendTime(b, c.Time)
 	for _, s := range [...]string{c.Action, c.Class, c.Verb, c.Subresource, c.User} {
-		b = appendString(b, s)
+		b = binrec.AppendString(b, s)
 	}
-	b = appendStrings(b, c.Groups)
-	b = appendString(b, c.ImpersonatedUser)
-	b = appendStrings(b, c.SourceIPs)
-	b = appendString(b, c.UserAgent)
+	b = binrec.AppendStrings(b, c.Groups)
+	b = binrec.AppendString(b, c.ImpersonatedUser)
+	b = binrec.AppendStrings(b, c.SourceIPs)
+	b = binrec.AppendString(b, c.UserAgent)
 	b = binary.AppendVarint(b, int64(c.Code))
-	b = appendString(b, c.Level)
-	b = appendString(b, c.Source)
+	b = binrec.AppendString(b, c.Level)
+	b = binrec.AppendString(b, c.Source)
 	b = binary.AppendVarint(b, int64(c.Line))
-	b = appendString(b, c.Baseline)
+	b = binrec.AppendString(b, c.Baseline)
 	if c.Diff == nil {
 		b = binary.AppendUvarint(b, 0)
 	} else {
 		b = binary.AppendUvarint(b, uint64(len(c.Diff))+1)
 	}
 	for _, d := range c.Diff {
-		b = appendString(b, d.Path)
-		b = appendString(b, d.Op)
-		b = appendRaw(b, d.Old)
-		b = appendRaw(b, d.New)
+		b = binrec.AppendString(b, d.Path)
+		b = binrec.AppendString(b, d.Op)
+		b = binrec.AppendRaw(b, d.Old)
+		b = binrec.AppendRaw(b, d.New)
 	}
-	return appendString(b, c.Note)
+	return binrec.AppendString(b, c.Note)
 }
 
 // rowSize is about how much memory a change holds, for the spill budget.
@@ -155,113 +128,40 @@ func rowSize(c *Change) int {
 	return n
 }
 
-var errShortRow = errors.New("a spilled row is cut short")
-
-// rowReader reads a row's fields in order; the first problem sticks.
-type rowReader struct {
-	b   []byte
-	err error
-}
-
-func (r *rowReader) uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.err, r.b = errShortRow, nil
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
-
-// varint reads a signed varint: the unsigned one binary.AppendVarint writes, zigzag-decoded.
-func (r *rowReader) varint() int64 {
-	u := r.uvarint()
-	return int64(u>>1) ^ -int64(u&1)
-}
-
-func (r *rowReader) bytes(n uint64) []byte {
-	if uint64(len(r.b)) < n {
-		r.err, r.b = errShortRow, nil
-		return nil
-	}
-	v := r.b[:n:n]
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *rowReader) string() string { return string(r.bytes(r.uvarint())) }
-
-// count reads how many elements follow; more than the bytes left is a row cut short.
-func (r *rowReader) count() uint64 {
-	n := r.uvarint()
-	if n > uint64(len(r.b)) {
-		r.err, r.b = errShortRow, nil
-		return 0
-	}
-	return n
-}
-
-func (r *rowReader) strings() []string {
-	n := r.count()
-	if n == 0 {
-		return nil
-	}
-	ss := make([]string, n)
-	for i := range ss {
-		ss[i] = r.string()
-	}
-	return ss
-}
-
-func (r *rowReader) raw() json.RawMessage {
-	n := r.uvarint()
-	if n == 0 {
-		return nil
-	}
-	return append(json.RawMessage{}, r.bytes(n-1)...)
-}
-
 func decodeChange(b []byte) (Change, error) {
-	r := rowReader{b: b}
+	r := binrec.NewReader(b)
 	var c Change
-	c.AuditID = r.string()
-	sec, nsec, off := r.varint(), r.uvarint(), r.varint()
-	c.Time = time.Unix(sec, int64(nsec))
-	if off == 0 {
-		c.Time = c.Time.UTC()
-	} else {
-		c.Time = c.Time.In(time.FixedZone("", int(off)))
-	}
-	c.Action, c.Class, c.Verb, c.Subresource, c.User = r.string(), r.string(), r.string(), r.string(), r.string()
-	c.Groups = r.strings()
-	c.ImpersonatedUser = r.string()
-	c.SourceIPs = r.strings()
-	c.UserAgent = r.string()
-	c.Code = int32(r.varint())
-	c.Level = r.string()
-	c.Source = r.string()
-	c.Line = int(r.varint())
-	c.Baseline = r.string()
-	if n := r.count(); n > 0 {
+	c.AuditID = r.Str()
+	c.Time = r.Time()
+	c.Action, c.Class, c.Verb, c.Subresource, c.User = r.Str(), r.Str(), r.Str(), r.Str(), r.Str()
+	c.Groups = r.Strings()
+	c.ImpersonatedUser = r.Str()
+	c.SourceIPs = r.Strings()
+	c.UserAgent = r.Str()
+	c.Code = int32(r.Varint())
+	c.Level = r.Str()
+	c.Source = r.Str()
+	c.Line = int(r.Varint())
+	c.Baseline = r.Str()
+	if n := r.Count(); n > 0 {
 		c.Diff = make([]FieldChange, n-1)
 		for i := range c.Diff {
 			d := &c.Diff[i]
-			d.Path, d.Op = r.string(), r.string()
-			d.Old, d.New = r.raw(), r.raw()
+			d.Path, d.Op = r.Str(), r.Str()
+			d.Old, d.New = r.Raw(), r.Raw()
 		}
 	}
-	c.Note = r.string()
-	if r.err == nil && len(r.b) != 0 {
-		r.err = errors.New("a spilled row is longer than its fields")
-	}
-	return c, r.err
+	c.Note = r.Str()
+	return c, r.Err()
 }
 
 // auditIDOf reads a row's auditID alone.
 func auditIDOf(b []byte) (string, error) {
-	r := rowReader{b: b}
-	s := r.string()
-	return s, r.err
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return "", binrec.ErrShort
+	}
+	return string(b[k : k+int(n)]), nil
 }
 
 // hold counts a row just appended to res's history and, when the tracker spills, keeps

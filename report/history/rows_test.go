@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/auditreport/auditreport/internal/binrec"
 )
 
 // A row reads back as it was written, whatever its fields hold, and bytes that are not a
@@ -56,12 +58,12 @@ func TestRowWithTooManyElements(t *testing.T) {
 	c := Change{AuditID: "id", Time: time.Unix(1764547200, 0).UTC(), Action: "created", User: "alice", Note: "n"}
 	row := encodeChange(nil, &c)
 	// The groups' count follows the auditID, the time and five strings.
-	prefix := appendString(nil, c.AuditID)
+	prefix := binrec.AppendString(nil, c.AuditID)
 	prefix = binary.AppendVarint(prefix, c.Time.Unix())
 	prefix = binary.AppendUvarint(prefix, 0)
 	prefix = binary.AppendVarint(prefix, 0)
 	for _, s := range []string{c.Action, c.Class, c.Verb, c.Subresource, c.User} {
-		prefix = appendString(prefix, s)
+		prefix = binrec.AppendString(prefix, s)
 	}
 	if row[len(prefix)] != 0 {
 		t.Fatalf("byte %d is not the empty groups' count", len(prefix))
