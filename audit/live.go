@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
 	"os"
@@ -516,22 +517,27 @@ func openCancellable(ctx context.Context, path string) (*os.File, error) {
 
 func newGzip(r io.Reader) (io.Reader, error) { return gzip.NewReader(r) }
 
-// headID identifies a file's content by its first n bytes (n up to headSize).
+// headID identifies a file's content by its first n bytes (n up to headSize), by a hash
+// keyed anew in each run: heads are only compared within a run, where a 64-bit hash that
+// no input can be made to collide with tells them apart as well as SHA-256 did, at a tenth
+// of its cost for each of thousands of files.
 type headID struct {
-	sum [sha256.Size]byte
+	sum uint64
 	n   int
 }
+
+var headSeed = maphash.MakeSeed()
 
 func headOf(b []byte) headID {
 	if len(b) > headSize {
 		b = b[:headSize]
 	}
-	return headID{sum: sha256.Sum256(b), n: len(b)}
+	return headID{sum: maphash.Bytes(headSeed, b), n: len(b)}
 }
 
 // starts reports whether content b begins with the head h identifies.
 func (h headID) starts(b []byte) bool {
-	return h.n > 0 && len(b) >= h.n && sha256.Sum256(b[:h.n]) == h.sum
+	return h.n > 0 && len(b) >= h.n && maphash.Bytes(headSeed, b[:h.n]) == h.sum
 }
 
 // ByteRange is a stretch of a file's content, in bytes from its start; To is -1 when the
