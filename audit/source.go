@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -265,9 +267,15 @@ type lister struct {
 	look []byte
 }
 
-// add adds a file found by name or by a listing (fi is what a stat found of it). f, when not
-// nil, is the file opened already, its stat fi.
-func (l *lister) add(path string, fi fs.FileInfo, origin string, f *fdFile) {
+// looked is what a look at a listed file's first bytes found (see peekOpen).
+type looked struct {
+	head headID
+	seen *peeked
+}
+
+// add adds a file found by name or by a listing (fi is what a stat found of it). lk, when not
+// nil, is what a look at it found already, fi its stat then.
+func (l *lister) add(path string, fi fs.FileInfo, origin string, lk *looked) {
 	if l.byID == nil {
 		l.byID, l.byPath = map[fileID]bool{}, map[string]bool{}
 	}
@@ -296,8 +304,8 @@ func (l *lister) add(path string, fi fs.FileInfo, origin string, f *fdFile) {
 	src := Source{Name: path, Size: fi.Size(), id: id, origin: origin, path: path,
 		open: func() (io.ReadCloser, error) { return os.Open(path) }}
 	switch {
-	case fi.Mode().IsRegular() && l.look != nil && f != nil:
-		src.head, src.seen = peekOpen(f, fi, id, l.look)
+	case lk != nil:
+		src.head, src.seen = lk.head, lk.seen
 	case fi.Mode().IsRegular() && l.look != nil:
 		if f, ofi, err := openRegular(path); err == nil {
 			src.head, src.seen = peekOpen(f, ofi, id, l.look)
@@ -348,25 +356,29 @@ func (l *lister) addPath(path, origin string) error {
 	}
 	before := len(l.out)
 	found := 0
-	var regular func(string) bool
+	var opened func(string) func()
 	if l.look != nil {
 		// Opened first: the descriptor's stat stands for the listing's, and the look reads
 		// through it, one stat by name fewer for each file.
-		regular = func(p string) bool {
+		opened = func(p string) func() {
 			f, fi, err := openRegular(p)
 			if err != nil {
-				return false // gone, or no longer a regular file: stat-ed as any other
+				return nil // gone, or no longer a regular file: stat-ed as any other
 			}
 			defer f.Close()
-			found++
-			l.add(p, fi, origin, f)
-			return true
+			buf := lookPool.Get().([]byte)
+			defer lookPool.Put(buf) //nolint:staticcheck // a slice header is small
+			head, seen := peekOpen(f, fi, idOf(fi), buf)
+			return func() {
+				found++
+				l.add(p, fi, origin, &looked{head: head, seen: seen})
+			}
 		}
 	}
 	if err := walk(path, fi, func(p string, fi fs.FileInfo) {
 		found++
 		l.add(p, fi, origin, nil)
-	}, regular, l.skip); err != nil {
+	}, opened, l.skip); err != nil {
 		return err
 	}
 	if found == 0 && len(l.out) == before {
@@ -378,9 +390,10 @@ func (l *lister) addPath(path, origin string) error {
 // walk visits the log files under root, following symlinks to files and folders. A folder
 // that is its own ancestor (a symlink loop) is skipped, as are hidden names, FIFOs, devices
 // and sockets with a log's name, and dangling symlinks; skip is told each, with why.
-// regular, when not nil, is given first each log file that its folder lists as a regular
-// file, without a stat; when it reports false, the file is stat-ed and visited as any other.
-func walk(root string, rootInfo fs.FileInfo, visit func(string, fs.FileInfo), regular func(string) bool, skip func(path, reason string)) error {
+// opened, when not nil, is given first each log file that its folder lists as a regular
+// file, without a stat (see openAll); what it returns is run in the folder's order, in place
+// of visit, and when it returns nil, the file is stat-ed and visited as any other.
+func walk(root string, rootInfo fs.FileInfo, visit func(string, fs.FileInfo), opened func(string) func(), skip func(path, reason string)) error {
 	ancestors := map[fileID]bool{}
 	var dir func(path string, id fileID) error
 	dir = func(path string, id fileID) error {
@@ -393,13 +406,18 @@ func walk(root string, rootInfo fs.FileInfo, visit func(string, fs.FileInfo), re
 			}
 			return &SourceError{Source: path, Err: unwrapPathError(err)}
 		}
-		for _, e := range entries {
+		var ready []func()
+		if opened != nil {
+			ready = openAll(path, entries, opened)
+		}
+		for i, e := range entries {
 			name := e.Name()
 			if strings.HasPrefix(name, ".") {
 				continue
 			}
 			p := filepath.Join(path, name)
-			if regular != nil && e.Type().IsRegular() && IsLogName(name) && regular(p) {
+			if ready != nil && ready[i] != nil {
+				ready[i]()
 				continue
 			}
 			link := e.Type()&fs.ModeSymlink != 0
@@ -447,6 +465,38 @@ func walk(root string, rootInfo fs.FileInfo, visit func(string, fs.FileInfo), re
 		return nil
 	}
 	return dir(root, idOf(rootInfo))
+}
+
+// lookPool keeps the buffers through which listed files are looked at, one for each of the
+// goroutines of openAll.
+var lookPool = sync.Pool{New: func() any { return make([]byte, peekSize) }}
+
+// openAll runs opened on the log files that a folder's entries say are regular files, and
+// returns what it returned, by entry. Opening and looking at a file is mostly system calls
+// that wait on the kernel, not on each other: a folder of thousands of files is looked at on
+// as many goroutines as there are processors (four at most).
+func openAll(dir string, entries []fs.DirEntry, opened func(string) func()) []func() {
+	var todo []int
+	for i, e := range entries {
+		if name := e.Name(); !strings.HasPrefix(name, ".") && e.Type().IsRegular() && IsLogName(name) {
+			todo = append(todo, i)
+		}
+	}
+	ready := make([]func(), len(entries))
+	var next atomic.Int64
+	work := func() {
+		for k := int(next.Add(1)) - 1; k < len(todo); k = int(next.Add(1)) - 1 {
+			i := todo[k]
+			ready[i] = opened(filepath.Join(dir, entries[i].Name()))
+		}
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < min(runtime.GOMAXPROCS(0), 4, len(todo)/64+1); w++ {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+	return ready
 }
 
 // relist lists the origins of sources again and returns the files among them not yet known
