@@ -124,6 +124,10 @@ type Tracker struct {
 	objects map[Key]*Object
 	// byNamespace indexes namespaced objects for namespace removal and deletecollection.
 	byNamespace map[string]map[Key]*Object
+	// gone holds the histories of objects changed in the period that no longer exist,
+	// until an object of the same name comes back: a long period's pods come and go, and
+	// a history costs less than the object that kept it.
+	gone map[Key]*Resource
 	collections map[Key]*Resource
 	failed      []FailedAttempt
 	// observer, when set, is told after each event every object it touched, with the change
@@ -414,6 +418,11 @@ func (t *Tracker) lookup(k Key) *Object {
 	o := t.objects[k]
 	if o == nil {
 		o = &Object{key: k, kind: KindName(k.Resource)}
+		if res := t.gone[k]; res != nil {
+			// Its name's history goes on; that it was gone is known.
+			delete(t.gone, k)
+			o.out, o.kind, o.uid, o.known = res, res.Kind, res.UID, true
+		}
 		t.objects[k] = o
 		if k.Namespace != "" {
 			ns := t.byNamespace[k.Namespace]
@@ -428,11 +437,14 @@ func (t *Tracker) lookup(k Key) *Object {
 	return o
 }
 
-// forget drops an object that no longer exists and has nothing to report, so memory follows
-// the live objects.
+// forget drops an object that no longer exists, so memory follows the live objects; its
+// history, if it has one, waits in gone.
 func (t *Tracker) forget(o *Object) {
 	if o.out != nil {
-		return
+		if t.gone == nil {
+			t.gone = map[Key]*Resource{}
+		}
+		t.gone[o.key], o.out = o.out, nil
 	}
 	delete(t.objects, o.key)
 	if ns := t.byNamespace[o.key.Namespace]; ns != nil {
@@ -1063,7 +1075,11 @@ func (t *Tracker) Finish() (*Histories, error) {
 			o.out = nil
 		}
 	}
-	t.objects, t.byNamespace = nil, nil
+	for _, r := range t.gone {
+		r.History = slices.Clip(r.History)
+		out = append(out, *r)
+	}
+	t.objects, t.byNamespace, t.gone = nil, nil, nil
 	for _, r := range t.collections {
 		out = append(out, *r)
 	}
