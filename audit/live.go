@@ -760,17 +760,47 @@ func peekOpen(f *fdFile, fi fs.FileInfo, id fileID, buf []byte) (headID, *peeked
 		return headID{}, nil
 	}
 	p := &peeked{size: fi.Size(), mtime: fi.ModTime()}
+	first := buf[:min(len(buf), lookSize)]
 	var r io.Reader = f
-	if fi.Size() < int64(len(buf)) {
+	if fi.Size() < int64(len(first)) {
 		// All of it fits: no read to find the end.
 		r = io.LimitReader(f, fi.Size())
 	}
-	content, _, err := readHeadInto(r, buf)
+	content, compressed, err := readHeadInto(r, first)
+	limit := len(first)
+	if err == nil && len(content) == limit && limit < len(buf) && (compressed || !enough(content)) {
+		content, _, err = readHeadInto(io.NewSectionReader(f, 0, fi.Size()), buf)
+		limit = len(buf)
+	}
 	if err != nil {
 		return headID{}, p // a damaged gzip: nothing to find, as peek finds nothing
 	}
-	p.first, p.skip = look(content, len(content) < len(buf))
+	p.first, p.skip = look(content, len(content) < limit)
 	return headOf(content), p
+}
+
+// lookSize is how many bytes of a file a look reads first: its head (headSize) and the first
+// line of most logs. It reads on, up to peekSize, only where that is not enough (see
+// enough): a listing of thousands of files would otherwise copy up to 64 KB of each.
+const lookSize = 8 << 10
+
+// enough reports whether the first bytes of a file's plain content hold all that look needs
+// of them: a first line (not blank, not a comment) that ends within them, in a layout other
+// than YAML, whose first document may run on past them.
+func enough(b []byte) bool {
+	b = bytes.TrimPrefix(b, []byte{0xEF, 0xBB, 0xBF}) // as look takes it
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return false
+		}
+		t := bytes.TrimSpace(b[:i])
+		b = b[i+1:]
+		if len(t) > 0 && t[0] != '#' {
+			return detectHead(t) != FormatYAML
+		}
+	}
+	return false
 }
 
 // unchanged reports whether the file at path is still the one looked at, as it was then.
