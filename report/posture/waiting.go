@@ -2,6 +2,7 @@ package posture
 
 import (
 	"hash/maphash"
+	"maps"
 	"slices"
 
 	"github.com/auditreport/auditreport/internal/binrec"
@@ -25,10 +26,7 @@ type segment struct {
 
 // waiting counts a pod the engine does not hold newly named by a service.
 func (e *Engine) waiting(key string) {
-	if !e.spilling {
-		return
-	}
-	if e.waitingN++; e.waitingN <= waitingAbove {
+	if e.waitingN++; e.waitingN <= waitingAbove || !e.spilling {
 		return
 	}
 	e.waitingN = 0
@@ -49,6 +47,11 @@ func (e *Engine) waiting(key string) {
 	e.store.Append(&seg.list, e.block, len(seg.hashes))
 	slices.Sort(seg.hashes)
 	e.segments = append(e.segments, seg)
+	// A map keeps the room it once needed (maps.Clone too): what stays moves to one of
+	// its own size.
+	services := make(map[string][]string, len(e.services))
+	maps.Copy(services, e.services)
+	e.services = services
 }
 
 // claimServices gives a pod that appears the services that named it while it waited on
