@@ -35,6 +35,7 @@ fuzz:
 	$(GO) test ./report/history -run '^$$' -fuzz '^FuzzSnapshot$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report -run '^$$' -fuzz '^FuzzBuild$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report/history -run '^$$' -fuzz '^FuzzRowCodec$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/binrec -run '^$$' -fuzz '^FuzzRecord$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report/posture -run '^$$' -fuzz '^FuzzEndpointCodec$$' -fuzztime $(FUZZTIME)
 
 # Throughput and memory on generated logs, as ratios to cat and jq measured in the same run,
