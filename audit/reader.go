@@ -52,6 +52,7 @@ const (
 	// too-long and skipped without being held.
 	DefaultMaxLineBytes = 256 << 20
 	batchSize           = 256
+	firstBatch          = 16
 )
 
 // sourceReader reads one source into batches of events and its Input record.
@@ -194,7 +195,9 @@ func (r *sourceReader) event(ev *Event) {
 		return
 	}
 	if r.batch == nil {
-		r.batch = make([]*Event, 0, batchSize)
+		// Small at first: a small file (thousands of them, in an export tree) holds a few
+		// events in scope; a batch grows to batchSize as append makes room.
+		r.batch = make([]*Event, 0, firstBatch)
 	}
 	r.batch = append(r.batch, ev)
 	if len(r.batch) >= batchSize {
