@@ -438,6 +438,48 @@ func TestAppearedAndGrew(t *testing.T) {
 	}
 }
 
+// TestGrewPastTheLook: a file listed small (read on the merging goroutine when its turn
+// comes) that grew past the look before its turn is read whole, once.
+func TestGrewPastTheLook(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 6; i++ {
+		write(t, filepath.Join(dir, fmt.Sprintf("kube-audit-%d.log", i+1)), eventLines(10*i, 10*i+10))
+	}
+	srcs, err := Resolve([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A window shorter than the second between events: the first event is delivered once
+	// the first files are open, before the last.
+	r := NewReader(context.Background(), srcs, Options{Window: 100 * time.Millisecond})
+	defer r.Close()
+	var evs []*Event
+	for i := 0; ; i++ {
+		ev, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+		if i == 0 {
+			// The first files are open by now; the last waits its turn.
+			f, _ := os.OpenFile(filepath.Join(dir, "kube-audit-6.log"), os.O_APPEND|os.O_WRONLY, 0)
+			f.WriteString(eventLines(60, 260)) // 100 KB, past the look
+			f.Close()
+		}
+	}
+	if diff := cmp.Diff(seqRange(0, 260), seqs(t, evs)); diff != "" {
+		t.Errorf("events (-want +got)\n%s", diff)
+	}
+	for _, in := range r.Inputs() {
+		if strings.HasSuffix(in.Source, "-6.log") && (in.Lines != 210 || len(in.Notes) > 0) {
+			t.Errorf("%s: %d lines, notes %q; want 210 lines read at its turn", in.Source, in.Lines, in.Notes)
+		}
+	}
+}
+
 // TestWriterProcess is not a test: run by TestLiveWriter as another process, it writes an
 // audit log the way kube-apiserver does and rotates it the way lumberjack (rename, then gzip
 // in the background and remove) or logrotate's copytruncate (copy, then truncate) does,

@@ -65,7 +65,9 @@ type sourceReader struct {
 	out   chan<- []*Event
 	// kept, when not nil, takes the batches in place of out: a source read on the goroutine
 	// that merges (see Reader.open), which must not wait for itself.
-	kept  *[][]*Event
+	kept *[][]*Event
+	// pre, when not nil, is the source opened already (see Reader.open).
+	pre   *preOpened
 	fatal error
 	long  []byte // a line longer than the read buffer, assembled
 	names interner
@@ -85,6 +87,12 @@ type sourceReader struct {
 	// pos is how far the content was read by lines, complete where the last whole line
 	// ended: a file that grows is read on from there, not from the middle of a line.
 	pos, complete int64
+}
+
+// preOpened is what openFile returned for a source opened before its reading began.
+type preOpened struct {
+	o   opened
+	err error
 }
 
 // pendingWrite is a write request seen only at an earlier stage so far.
@@ -242,7 +250,13 @@ func (r *sourceReader) read() error {
 	var content headID // what identifies the content, from its first headSize bytes
 	size := int64(-1)  // what the file holds as opened; -1: not known (a FIFO, stdin)
 	if r.src.path != "" {
-		o, err := openFile(r.ctx, &r.src)
+		var o opened
+		var err error
+		if r.pre != nil {
+			o, err = r.pre.o, r.pre.err
+		} else {
+			o, err = openFile(r.ctx, &r.src)
+		}
 		if err == errGone {
 			r.in.Notes = append(r.in.Notes, "removed or renamed by rotation before it could be read")
 			return errGone

@@ -227,20 +227,29 @@ func (r *Reader) pairTwins() {
 }
 
 // open starts reading a source: on a goroutine of its own, or at once for a small file (see
-// readsInline).
+// listedSmall).
 func (r *Reader) open(st *sourceState) {
 	st.open = true
 	st.fin = make(chan struct{})
 	r.active = append(r.active, st)
 	r.live.reading.Add(1)
 	r.live.seen.expect(st.seq, st.first)
-	if !readsInline(st) {
-		st.ch = make(chan []*Event, 2)
-		go r.read(st, st.ch, nil)
+	st.ch = make(chan []*Event, 2)
+	if !listedSmall(st) {
+		go r.read(st, st.ch, nil, nil)
+		return
+	}
+	// Opened here, to know its size now: a file that grew past the look since (the current
+	// log of a live folder, whose turn comes last) is read on a goroutine of its own, its
+	// events streamed rather than kept.
+	o, err := openFile(r.ctx, &st.src)
+	pre := &preOpened{o: o, err: err}
+	if err == nil && (o.reg == nil || o.fi.Size() > peekSize) {
+		go r.read(st, st.ch, nil, pre)
 		return
 	}
 	var kept [][]*Event
-	r.read(st, nil, &kept)
+	r.read(st, nil, &kept, pre)
 	st.ch = make(chan []*Event, len(kept))
 	for _, b := range kept {
 		st.ch <- b
@@ -248,21 +257,23 @@ func (r *Reader) open(st *sourceState) {
 	close(st.ch)
 }
 
-// readsInline reports whether a source is read on the goroutine that merges, when its turn
-// comes, rather than on one of its own: a regular file no larger than the listing's look,
-// which read it whole already. For thousands of small files, a goroutine each and the
-// hand-offs of their few events to the merge cost more than reading them.
-func readsInline(st *sourceState) bool {
+// listedSmall reports whether a source may be read on the goroutine that merges, when its
+// turn comes, rather than on one of its own: a regular file no larger than the listing's
+// look, which read it whole already, and no larger when opened. For thousands of small
+// files, a goroutine each and the hand-offs of their few events to the merge cost more than
+// reading them.
+func listedSmall(st *sourceState) bool {
 	return st.src.seen != nil && st.src.seen.size <= peekSize
 }
 
-// read reads a source into out (or kept) and its input.
-func (r *Reader) read(st *sourceState, out chan<- []*Event, kept *[][]*Event) {
+// read reads a source into out (or kept) and its input; pre, when not nil, is the source
+// opened already.
+func (r *Reader) read(st *sourceState, out chan<- []*Event, kept *[][]*Event, pre *preOpened) {
 	defer close(st.fin)
 	defer r.live.reading.Add(-1)
 	names := internerPool.Get().(interner)
 	defer internerPool.Put(names)
-	sr := &sourceReader{ctx: r.ctx, src: st.src, opts: &r.opts, out: out, kept: kept, names: names, live: r.live, origins: r.origins, state: st, seq: st.seq}
+	sr := &sourceReader{ctx: r.ctx, src: st.src, opts: &r.opts, out: out, kept: kept, pre: pre, names: names, live: r.live, origins: r.origins, state: st, seq: st.seq}
 	st.err = sr.read()
 	if errors.Is(st.err, errGone) {
 		st.err, st.gone = nil, true
