@@ -408,6 +408,20 @@ func TestCopytruncateWhileReading(t *testing.T) {
 	}
 }
 
+// drainAfterFirst is drain, with then run once the first event is delivered.
+func drainAfterFirst(t *testing.T, r *Reader, then func()) []*Event {
+	t.Helper()
+	ev, err := r.Next()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	then()
+	return append([]*Event{ev}, drain(t, r)...)
+}
+
 // TestAppearedAndGrew: a file that grew after it was read, and a file that appeared, are read
 // at the end.
 func TestAppearedAndGrew(t *testing.T) {
@@ -416,23 +430,12 @@ func TestAppearedAndGrew(t *testing.T) {
 	write(t, cur, eventLines(0, 50))
 	r := readerOver(t, dir)
 	defer r.Close()
-	var evs []*Event
-	for i := 0; ; i++ {
-		ev, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		evs = append(evs, ev)
-		if i == 0 {
-			f, _ := os.OpenFile(cur, os.O_APPEND|os.O_WRONLY, 0)
-			f.WriteString(eventLines(50, 60))
-			f.Close()
-			write(t, filepath.Join(dir, "kube-audit-2.log"), eventLines(60, 70))
-		}
-	}
+	evs := drainAfterFirst(t, r, func() {
+		f, _ := os.OpenFile(cur, os.O_APPEND|os.O_WRONLY, 0)
+		f.WriteString(eventLines(50, 60))
+		f.Close()
+		write(t, filepath.Join(dir, "kube-audit-2.log"), eventLines(60, 70))
+	})
 	if diff := cmp.Diff(seqRange(0, 70), seqs(t, evs)); diff != "" {
 		t.Errorf("events (-want +got)\n%s", diff)
 	}
@@ -453,23 +456,12 @@ func TestGrewPastTheLook(t *testing.T) {
 	// the first files are open, before the last.
 	r := NewReader(context.Background(), srcs, Options{Window: 100 * time.Millisecond})
 	defer r.Close()
-	var evs []*Event
-	for i := 0; ; i++ {
-		ev, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		evs = append(evs, ev)
-		if i == 0 {
-			// The first files are open by now; the last waits its turn.
-			f, _ := os.OpenFile(filepath.Join(dir, "kube-audit-6.log"), os.O_APPEND|os.O_WRONLY, 0)
-			f.WriteString(eventLines(60, 260)) // 100 KB, past the look
-			f.Close()
-		}
-	}
+	evs := drainAfterFirst(t, r, func() {
+		// The first files are open by now; the last waits its turn.
+		f, _ := os.OpenFile(filepath.Join(dir, "kube-audit-6.log"), os.O_APPEND|os.O_WRONLY, 0)
+		f.WriteString(eventLines(60, 260)) // 100 KB, past the look
+		f.Close()
+	})
 	if diff := cmp.Diff(seqRange(0, 260), seqs(t, evs)); diff != "" {
 		t.Errorf("events (-want +got)\n%s", diff)
 	}
