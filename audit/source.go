@@ -483,20 +483,29 @@ func openAll(dir string, entries []fs.DirEntry, opened func(string) func()) []fu
 		}
 	}
 	ready := make([]func(), len(entries))
+	inParallel(len(todo), func(k int) {
+		i := todo[k]
+		ready[i] = opened(filepath.Join(dir, entries[i].Name()))
+	})
+	return ready
+}
+
+// inParallel runs do for 0 to n-1 on as many goroutines as there are processors (four at
+// most; one for fewer than 64): for the system calls of thousands of files, which wait on
+// the kernel, not on each other.
+func inParallel(n int, do func(i int)) {
 	var next atomic.Int64
 	work := func() {
-		for k := int(next.Add(1)) - 1; k < len(todo); k = int(next.Add(1)) - 1 {
-			i := todo[k]
-			ready[i] = opened(filepath.Join(dir, entries[i].Name()))
+		for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+			do(i)
 		}
 	}
 	var wg sync.WaitGroup
-	for w := 1; w < min(runtime.GOMAXPROCS(0), 4, len(todo)/64+1); w++ {
+	for w := 1; w < min(runtime.GOMAXPROCS(0), 4, n/64+1); w++ {
 		wg.Go(work)
 	}
 	work()
 	wg.Wait()
-	return ready
 }
 
 // relist lists the origins of sources again and returns the files among them not yet known
@@ -536,7 +545,16 @@ func relistInfo(origins []string, known map[fileID]bool) (fresh []Source, where 
 		if err != nil || !fi.IsDir() {
 			continue
 		}
-		_ = walk(origin, fi, visit, nil, func(string, string) {})
+		// The stats of a folder's regular log files on several goroutines (see openAll),
+		// visited in the folder's order; walk stats any other file itself.
+		stated := func(p string) func() {
+			fi, err := stat(p)
+			if err != nil || !fi.Mode().IsRegular() {
+				return nil
+			}
+			return func() { visit(p, fi) }
+		}
+		_ = walk(origin, fi, visit, stated, func(string, string) {})
 	}
 	sortSources(l.out)
 	return l.out, where, info

@@ -162,7 +162,13 @@ func (r *Reader) start() {
 // take looks at the first bytes of each source, and queues those to read by the time of
 // their first event.
 func (r *Reader) take(sources []Source) {
-	for _, src := range sources {
+	// Whether each look still holds, asked of thousands of files on several goroutines.
+	still := make([]bool, len(sources))
+	inParallel(len(sources), func(i int) {
+		src := &sources[i]
+		still[i] = src.Skipped == "" && src.path != "" && src.seen != nil && src.seen.unchanged(src.path, src.id)
+	})
+	for i, src := range sources {
 		st := &sourceState{src: src, seq: r.live.add(src.Name)}
 		r.states = append(r.states, st)
 		if src.id != (fileID{}) {
@@ -170,7 +176,7 @@ func (r *Reader) take(sources []Source) {
 		}
 		if src.Skipped == "" && src.path != "" {
 			var skip string
-			if src.seen != nil && src.seen.unchanged(src.path, src.id) {
+			if still[i] {
 				// Looked at when listed, and untouched since: what the look found holds.
 				st.first, st.head, skip = src.seen.first, src.head, src.seen.skip
 			} else {
