@@ -127,7 +127,7 @@ type Tracker struct {
 	// gone holds the histories of objects changed in the period that no longer exist,
 	// until an object of the same name comes back: a long period's pods come and go, and
 	// a history costs less than the object that kept it.
-	gone map[Key]*Resource
+	gone        map[Key]*Resource
 	collections map[Key]*Resource
 	failed      []FailedAttempt
 	// observer, when set, is told after each event every object it touched, with the change
