@@ -265,7 +265,7 @@ func (r *sourceReader) read() error {
 			if r.ctx.Err() != nil {
 				return r.ctx.Err()
 			}
-			return &SourceError{Source: r.src.Name, Err: unwrapPathError(err)}
+			return &SourceError{Source: r.src.Name, Err: UnwrapPath(err)}
 		}
 		defer o.close()
 		r.live.opened(1)
@@ -292,7 +292,7 @@ func (r *sourceReader) read() error {
 	} else {
 		f, err := r.src.open()
 		if err != nil {
-			return &SourceError{Source: r.src.Name, Err: unwrapPathError(err)}
+			return &SourceError{Source: r.src.Name, Err: UnwrapPath(err)}
 		}
 		defer f.Close()
 		rd = f

@@ -337,7 +337,7 @@ func (l *lister) skip(path, reason string) {
 func (l *lister) addPath(path, origin string) error {
 	fi, err := stat(path)
 	if err != nil {
-		return &SourceError{Source: path, Err: unwrapPathError(err)}
+		return &SourceError{Source: path, Err: UnwrapPath(err)}
 	}
 	if !fi.IsDir() {
 		if !fi.Mode().IsRegular() && fi.Mode()&fs.ModeNamedPipe == 0 {
@@ -345,7 +345,7 @@ func (l *lister) addPath(path, origin string) error {
 		}
 		f, err := os.Open(path)
 		if err != nil {
-			return &SourceError{Source: path, Err: unwrapPathError(err)}
+			return &SourceError{Source: path, Err: UnwrapPath(err)}
 		}
 		f.Close()
 		l.add(path, fi, origin, nil)
@@ -404,7 +404,7 @@ func walk(root string, rootInfo fs.FileInfo, visit func(string, fs.FileInfo), op
 			if path != root && errors.Is(err, fs.ErrNotExist) {
 				return nil // removed since its parent was listed
 			}
-			return &SourceError{Source: path, Err: unwrapPathError(err)}
+			return &SourceError{Source: path, Err: UnwrapPath(err)}
 		}
 		var ready []func()
 		if opened != nil {
@@ -437,7 +437,7 @@ func walk(root string, rootInfo fs.FileInfo, visit func(string, fs.FileInfo), op
 				if errors.Is(err, fs.ErrNotExist) {
 					continue // removed since the listing
 				}
-				return &SourceError{Source: p, Err: unwrapPathError(err)}
+				return &SourceError{Source: p, Err: UnwrapPath(err)}
 			}
 			switch mode := fi.Mode(); {
 			case fi.IsDir():
@@ -578,7 +578,9 @@ func IsLogName(name string) bool {
 	return false
 }
 
-func unwrapPathError(err error) error {
+// UnwrapPath drops the path an *fs.PathError repeats, for an error whose file is named
+// beside it (a SourceError).
+func UnwrapPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err

@@ -88,11 +88,3 @@ func readReport(path string, streams *IOStreams) (*report.Report, error) {
 	}
 	return &r, nil
 }
-
-// unwrapPathErr drops the path an *os.PathError repeats, since the error names it.
-func unwrapPathErr(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
-}

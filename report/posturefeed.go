@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/klauspost/compress/s2"
 
@@ -105,14 +104,9 @@ func (p *pendingUpdate) update() posture.Update {
 func postureGaps(p *posture.Posture) []coverage.Gap {
 	var out []coverage.Gap
 	var unprotected, unknown int
-	var first *time.Time
 	for _, e := range p.Rows() {
 		if e.IngressProtected == posture.False || e.EgressProtected == posture.False {
 			unprotected++
-			if first == nil {
-				first = new(time.Time)
-				*first = e.From
-			}
 		}
 		if e.IngressProtected == posture.Unknown || e.EgressProtected == posture.Unknown {
 			unknown++

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -69,12 +68,7 @@ func checkPolicy(path string, reqs []Requirement) PolicyFile {
 	f := PolicyFile{Source: path}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		// The file's name is in Source already.
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		f.Error = err.Error()
+		f.Error = audit.UnwrapPath(err).Error() // the file's name is in Source already
 		return f
 	}
 	sum := sha256.Sum256(data)

@@ -55,7 +55,7 @@ func readSnapshot(path string, scope *audit.Scope) (Snapshot, []snapshotObject, 
 	snap := Snapshot{Source: path}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return snap, nil, &audit.SourceError{Source: path, Err: fmt.Errorf("snapshot: %w", unwrapPath(err))}
+		return snap, nil, &audit.SourceError{Source: path, Err: fmt.Errorf("snapshot: %w", audit.UnwrapPath(err))}
 	}
 	sum := sha256.Sum256(data)
 	snap.SHA256 = hex.EncodeToString(sum[:])
@@ -98,15 +98,6 @@ func readSnapshot(path string, scope *audit.Scope) (Snapshot, []snapshotObject, 
 		snap.Objects++
 	}
 	return snap, out, nil
-}
-
-// unwrapPath drops the path an *os.PathError repeats, since the SourceError names it.
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // resourceName is the resource of a kind: the known ones by table, others as the API server
