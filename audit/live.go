@@ -942,8 +942,9 @@ func sameStart(plain, gz string) bool {
 // What a copy holds of a file read.
 const (
 	copyOther   = iota // it does not start with what was read
-	copyShorter        // it ends before what was read did (a gzip copy still being written)
+	copyShorter        // it ends before what was read did
 	copySame           // exactly what was read
+	copyGrowing        // a gzip copy still being written: it may hold more once written
 	copyLonger         // what was read, and more
 )
 
@@ -960,15 +961,18 @@ func copyHolds(path string, n int64, sum [sha256.Size]byte) int {
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return copyShorter
+			return copyGrowing // not even its header yet
 		}
 		r = zr
 	}
+	// lumberjack compresses a rotated file in the background: a gzip stream without its
+	// end, whether it holds less, as much or more of what was read, is still being
+	// written, and what the file held beyond the read may come only in it.
 	h := sha256.New()
 	got, err := io.CopyN(h, r, n)
 	if got < n {
-		if err != nil && err != io.EOF {
-			return copyShorter // a gzip stream without its end yet
+		if err == io.ErrUnexpectedEOF {
+			return copyGrowing
 		}
 		return copyShorter
 	}
@@ -976,8 +980,11 @@ func copyHolds(path string, n int64, sum [sha256.Size]byte) int {
 		return copyOther
 	}
 	var one [1]byte
-	if m, _ := io.ReadFull(r, one[:]); m == 1 {
+	switch m, err := io.ReadFull(r, one[:]); {
+	case m == 1:
 		return copyLonger
+	case err == io.ErrUnexpectedEOF:
+		return copyGrowing
 	}
 	return copySame
 }

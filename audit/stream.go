@@ -843,10 +843,13 @@ func (r *Reader) relist() bool {
 			case copyShorter, copySame:
 				f.Skipped = "a copy of " + match.name + " (rotation), read already"
 				match.copied = true
-			case copyLonger:
+			case copyLonger, copyGrowing:
 				match.copied = true
 				f.resume = match.read
 				f.notes = []string{fmt.Sprintf("a copy of %s (rotation): read from byte %d of its content, beyond what %s held when it was read", match.name, match.read, match.name)}
+				if holds == copyGrowing {
+					f.notes[0] = fmt.Sprintf("a copy of %s (rotation), still being compressed: read from byte %d of its content, where the read of %s ended", match.name, match.read, match.name)
+				}
 				if match.lost && match.state != nil {
 					match.state.input.LostBytes = nil
 					match.state.input.Notes = append(match.state.input.Notes, "the part lost to the truncation was read from "+f.Name)
@@ -903,7 +906,7 @@ func (r *Reader) unreadCopies(recs []*fileRecord, fresh []Source, where map[file
 		switch {
 		case covered || holds == copySame:
 			rec.copied = true
-		case holds == copyLonger:
+		case holds == copyLonger, holds == copyGrowing:
 			rec.copied = true
 			read[id] = true
 			r.live.know(id)
