@@ -139,6 +139,16 @@ func (s *Store) Seal() error {
 // will be read in), so that reading a list takes one read and reading them all in turn
 // reads the file from start to end. Lists not given are lost. It seals the store.
 func (s *Store) Compact(lists []*List) error {
+	return s.compact(len(lists), func(i int) []*List { return lists[i : i+1] })
+}
+
+// CompactJoined is Compact for lists that are read as one: each group's records, in the
+// order of its lists, become one list, its first; the others are emptied.
+func (s *Store) CompactJoined(groups [][]*List) error {
+	return s.compact(len(groups), func(i int) []*List { return groups[i] })
+}
+
+func (s *Store) compact(n int, group func(i int) []*List) error {
 	if s.f == nil {
 		return s.Err()
 	}
@@ -154,24 +164,68 @@ func (s *Store) Compact(lists []*List) error {
 	from := &Store{dir: s.dir, f: old, path: oldPath}
 	defer from.Close() // the old file, whether the rewrite ends or fails
 	var raw []byte
-	for _, l := range lists {
-		if l == nil {
-			continue
-		}
+	for i := range n {
+		var first *List
+		count := 0
 		raw = raw[:0]
-		if err := from.Each(l, func(rec []byte) bool { raw = AppendRecord(raw, rec); return true }); err != nil {
-			return s.Fail(err)
+		for _, l := range group(i) {
+			if l == nil {
+				continue
+			}
+			if err := from.Each(l, func(rec []byte) bool { raw = AppendRecord(raw, rec); return true }); err != nil {
+				return s.Fail(err)
+			}
+			count += l.n
+			*l = List{}
+			if first == nil {
+				first = l
+			}
 		}
-		n := l.n
-		*l = List{}
-		if n == 0 {
+		if count == 0 {
 			continue
 		}
-		if err := s.Append(l, raw, n); err != nil {
+		if err := s.Append(first, raw, count); err != nil {
 			return err
 		}
 	}
 	return s.Seal()
+}
+
+// AppendList appends where l is in the store to b, for a list named in a record of
+// another list; ReadList reads it back.
+func AppendList(b []byte, l *List) []byte {
+	b = binary.AppendVarint(b, l.last)
+	b = binary.AppendVarint(b, l.prev)
+	b = binary.AppendUvarint(b, uint64(l.lastN))
+	b = binary.AppendUvarint(b, uint64(l.lastZ))
+	return binary.AppendUvarint(b, uint64(l.n))
+}
+
+// ReadList reads a list AppendList wrote at the start of b, and how many bytes it took (0
+// when b does not hold one).
+func ReadList(b []byte) (List, int) {
+	var l List
+	var v [5]uint64
+	at := 0
+	for i := range v {
+		var k int
+		if i < 2 {
+			var x int64
+			x, k = binary.Varint(b[at:])
+			v[i] = uint64(x)
+		} else {
+			v[i], k = binary.Uvarint(b[at:])
+		}
+		if k <= 0 {
+			return List{}, 0
+		}
+		at += k
+	}
+	if v[2] > 1<<32-1 || v[3] > 1<<32-1 || v[4] > 1<<62 {
+		return List{}, 0
+	}
+	l.last, l.prev, l.lastN, l.lastZ, l.n = int64(v[0]), int64(v[1]), uint32(v[2]), uint32(v[3]), int(v[4])
+	return l, at
 }
 
 // Err is the first error the store met.

@@ -70,6 +70,42 @@ func TestListsReadBackInOrder(t *testing.T) {
 	}
 }
 
+// Lists joined by CompactJoined read as one, in the order of the group; a list named in a
+// record (AppendList) reads back the same.
+func TestJoinedLists(t *testing.T) {
+	s := New(t.TempDir())
+	defer s.Close()
+	lists := make([]List, 4)
+	var want []string
+	for i := range lists {
+		for round := range 3 {
+			rec := fmt.Sprintf("list %d block %d", i, round)
+			if i < 3 {
+				want = append(want, rec)
+			}
+			if err := s.Append(&lists[i], AppendRecord(nil, []byte(rec)), 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	named := AppendList([]byte("x"), &lists[3])
+	if err := s.CompactJoined([][]*List{{&lists[0], nil, &lists[1], &lists[2]}, {&lists[3]}}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	s.Each(&lists[0], func(rec []byte) bool { got = append(got, string(rec)); return true })
+	if fmt.Sprint(got) != fmt.Sprint(want) || lists[0].Len() != 9 || lists[1].Len() != 0 || lists[2].Len() != 0 {
+		t.Errorf("joined: %q (Len %d, %d, %d), want %q", got, lists[0].Len(), lists[1].Len(), lists[2].Len(), want)
+	}
+	back, k := ReadList(AppendList(nil, &lists[3]))
+	if back != lists[3] || k == 0 {
+		t.Errorf("list read back as %+v (%d bytes), want %+v", back, k, lists[3])
+	}
+	if _, k := ReadList(named[1 : len(named)-1]); k != 0 {
+		t.Errorf("a list cut short read as %d bytes", k)
+	}
+}
+
 // The file is gone from the folder as soon as it is made, and a damaged block is an error
 // that names the folder, never a panic or a short list read as whole.
 func TestNothingLeftAndDamageFound(t *testing.T) {

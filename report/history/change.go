@@ -50,9 +50,10 @@ type Resource struct {
 	// them with Changes, which serves both.
 	History []Change `json:"history"`
 
-	rows  *Rows       // the spilled histories, when History was spilled
-	list  *spill.List // this object's rows in them
-	index int         // the resource's place in Report.Resources
+	rows    *Rows       // the spilled histories, when History was spilled
+	list    *spill.List // this object's rows in them
+	index   int         // the resource's place in Report.Resources
+	kindSet bool        // Kind came from a state, not from the resource's name
 }
 
 // Change is one write to an object that took effect, or one consequence of such a write

@@ -197,5 +197,81 @@ func (t *Tracker) spill() error {
 	}
 	clear(t.holding)
 	t.holding, t.held = t.holding[:0], 0
-	return nil
+	return t.spillGone()
+}
+
+// spillGone writes the heads of the gone objects' histories (their rows are on disk
+// already) to headList and lets them go: a long period's pods come and go by the
+// hundred thousand. What is left of each is its key's hash and its kind (goneKeys).
+func (t *Tracker) spillGone() error {
+	if len(t.gone) == 0 {
+		return nil
+	}
+	if t.goneKeys == nil {
+		t.goneKeys = map[uint64]string{}
+	}
+	var block []byte
+	for k, res := range t.gone {
+		block = spill.AppendRecord(block, encodeHead(nil, res))
+		if res.kindSet {
+			t.goneKeys[keyHash(k)] = t.shared(res.Kind)
+		} else {
+			t.goneKeys[keyHash(k)] = ""
+		}
+	}
+	n := len(t.gone)
+	clear(t.gone)
+	return t.rows.store.Append(&t.headList, block, n)
+}
+
+// goneKind is what goneKeys keeps of an object's kind.
+func (o *Object) goneKind() string {
+	if o.kindSet {
+		return o.kind
+	}
+	return ""
+}
+
+// keyHash is a key's 64-bit FNV-1a hash: two keys of one report share it with a chance of
+// about one in 2^64 per pair.
+func keyHash(k Key) uint64 {
+	h := uint64(14695981039346656037)
+	for i, s := range [...]string{k.Group, k.Resource, k.Namespace, k.Name} {
+		if i > 0 {
+			h = (h ^ 0) * 1099511628211 // a separator: "a"+"bc" is not "ab"+"c"
+		}
+		for j := 0; j < len(s); j++ {
+			h = (h ^ uint64(s[j])) * 1099511628211
+		}
+	}
+	return h
+}
+
+// encodeHead writes what a resource is, but for its rows, which its list names.
+func encodeHead(b []byte, r *Resource) []byte {
+	b = spill.AppendList(b, r.list)
+	for _, s := range [...]string{r.Kind, r.Group, r.Resource, r.Namespace, r.Name, r.UID} {
+		b = binrec.AppendString(b, s)
+	}
+	flags := byte(0)
+	if r.kindSet {
+		flags |= 1
+	}
+	if r.Collection {
+		flags |= 2
+	}
+	return append(b, flags)
+}
+
+func (t *Tracker) decodeHead(b []byte) (Resource, error) {
+	l, k := spill.ReadList(b)
+	if k == 0 {
+		return Resource{}, binrec.ErrShort
+	}
+	r := binrec.NewReader(b[k:])
+	res := Resource{Kind: t.shared(r.Str()), Group: t.shared(r.Str()), Resource: t.shared(r.Str()), Namespace: t.shared(r.Str()),
+		Name: r.Str(), UID: r.Str(), rows: t.rows, list: &l}
+	flags := r.Byte()
+	res.kindSet, res.Collection = flags&1 != 0, flags&2 != 0
+	return res, r.Err()
 }

@@ -44,7 +44,12 @@ type Object struct {
 	known    bool
 	exists   bool
 	deleting bool
-	out      *Resource
+	// kindSet says kind came from a state, not from the resource's name.
+	kindSet bool
+	// hadHistory says that a history of the name, from before it was last gone, waits on
+	// disk (Tracker.goneKeys).
+	hadHistory bool
+	out        *Resource
 	// apiVersion is the version the trail last showed the object in.
 	apiVersion string
 	// unknown says, when known is false for an existing object, why; partial says which part
@@ -127,7 +132,13 @@ type Tracker struct {
 	// gone holds the histories of objects changed in the period that no longer exist,
 	// until an object of the same name comes back: a long period's pods come and go, and
 	// a history costs less than the object that kept it.
-	gone        map[Key]*Resource
+	gone map[Key]*Resource
+	// goneKeys holds, once histories spill, the keys (keyHash) of the gone objects whose
+	// histories went to disk (headList), with their kinds: an object of the same name that
+	// comes back starts a history of its own, joined to theirs when the histories are
+	// finished.
+	goneKeys    map[uint64]string // the kind, when a state named it
+	headList    spill.List
 	collections map[Key]*Resource
 	failed      []FailedAttempt
 	// observer, when set, is told after each event every object it touched, with the change
@@ -421,7 +432,16 @@ func (t *Tracker) lookup(k Key) *Object {
 		if res := t.gone[k]; res != nil {
 			// Its name's history goes on; that it was gone is known.
 			delete(t.gone, k)
-			o.out, o.kind, o.uid, o.known = res, res.Kind, res.UID, true
+			// Not its uid: a new object has a new one.
+			o.out, o.kind, o.kindSet, o.known = res, res.Kind, res.kindSet, true
+		} else if h := keyHash(k); t.goneKeys != nil {
+			if kind, ok := t.goneKeys[h]; ok {
+				delete(t.goneKeys, h)
+				o.known, o.hadHistory = true, true
+				if kind != "" {
+					o.kind, o.kindSet = kind, true
+				}
+			}
 		}
 		t.objects[k] = o
 		if k.Namespace != "" {
@@ -445,6 +465,8 @@ func (t *Tracker) forget(o *Object) {
 			t.gone = map[Key]*Resource{}
 		}
 		t.gone[o.key], o.out = o.out, nil
+	} else if o.hadHistory {
+		t.goneKeys[keyHash(o.key)] = o.goneKind()
 	}
 	delete(t.objects, o.key)
 	if ns := t.byNamespace[o.key.Namespace]; ns != nil {
@@ -530,7 +552,10 @@ func (t *Tracker) record(e *event, o *Object, c Change) {
 	if o.out == nil {
 		o.out = &Resource{Group: o.key.Group, Resource: o.key.Resource, Namespace: o.key.Namespace, Name: o.key.Name}
 	}
-	o.out.Kind, o.out.UID = o.kind, o.uid
+	o.out.Kind, o.out.kindSet = o.kind, o.kindSet
+	if o.uid != "" {
+		o.out.UID = o.uid // a name's history keeps the last uid a state showed
+	}
 	o.out.History = append(o.out.History, c)
 	t.hold(o.out)
 	if t.observer != nil {
@@ -562,7 +587,7 @@ func (t *Tracker) noBodies(c *Change, e *event) {
 // of the time spent on histories. Noise is then removed when the state is read back.
 func (t *Tracker) setState(o *Object, s obj, e *event) {
 	if k := kindOf(s); k != "" {
-		o.kind = k
+		o.kind, o.kindSet = k, true
 	}
 	if uid := str(s, "metadata", "uid"); uid != "" {
 		o.uid = uid
@@ -1045,6 +1070,22 @@ func (t *Tracker) snapshot(k Key, s obj) {
 	o.exists, o.deleting = true, deleting(s)
 }
 
+// sameName says whether two resources are histories of one name, one after the other.
+func sameName(a, b *Resource) bool {
+	return !a.Collection && !b.Collection && a.Group == b.Group && a.Resource == b.Resource && a.Namespace == b.Namespace && a.Name == b.Name
+}
+
+// joinHead gives the history of a name what its later part says of the object: its kind,
+// when a state named it, and its last uid.
+func joinHead(into, later *Resource) {
+	if later.kindSet || !into.kindSet {
+		into.Kind, into.kindSet = later.Kind, later.kindSet
+	}
+	if later.UID != "" {
+		into.UID = later.UID
+	}
+}
+
 // Histories are what a tracker finished with: every object changed in the period with its
 // changes, the writes the API server refused, and their counts.
 type Histories struct {
@@ -1068,6 +1109,24 @@ func (t *Tracker) Finish() (*Histories, error) {
 		}
 	}
 	var out []Resource
+	if spilled {
+		// The gone objects' histories first, in the order they went: an object of the
+		// same name that came back after them follows them.
+		if err := t.rows.store.Seal(); err != nil {
+			return nil, err
+		}
+		var bad error
+		err := t.rows.store.Each(&t.headList, func(rec []byte) bool {
+			var r Resource
+			r, bad = t.decodeHead(rec)
+			out = append(out, r)
+			return bad == nil
+		})
+		if err = cmp.Or(err, bad); err != nil {
+			return nil, t.rows.store.Fail(err)
+		}
+		t.headList, t.goneKeys = spill.List{}, nil
+	}
 	for _, o := range t.objects {
 		if o.out != nil {
 			o.out.History = slices.Clip(o.out.History)
@@ -1083,20 +1142,32 @@ func (t *Tracker) Finish() (*Histories, error) {
 	for _, r := range t.collections {
 		out = append(out, *r)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := &out[i], &out[j]
 		if a.Group != b.Group || a.Resource != b.Resource || a.Namespace != b.Namespace || a.Name != b.Name {
 			return lessKey(Key{a.Group, a.Resource, a.Namespace, a.Name}, Key{b.Group, b.Resource, b.Namespace, b.Name})
 		}
 		return !a.Collection && b.Collection
 	})
 	if spilled {
-		// Each history in one piece, in the order the renderers read them.
-		lists := make([]*spill.List, len(out))
+		// Each history in one piece, in the order the renderers read them; the histories
+		// of one name, which went to disk as the objects that had it went, become one.
+		groups := make([][]*spill.List, 0, len(out))
+		n := 0
 		for i := range out {
-			lists[i] = out[i].list
+			r := &out[i]
+			if n > 0 && sameName(&out[n-1], r) {
+				joinHead(&out[n-1], r)
+				groups[n-1] = append(groups[n-1], r.list)
+				continue
+			}
+			out[n] = *r
+			groups = append(groups, []*spill.List{r.list})
+			n++
 		}
-		if err := t.rows.store.Compact(lists); err != nil {
+		clear(out[n:])
+		out = out[:n]
+		if err := t.rows.store.CompactJoined(groups); err != nil {
 			return nil, err
 		}
 	}
