@@ -35,9 +35,10 @@ func feedPosture(t *history.Tracker, eng *posture.Engine) (finish func() *postur
 	batches := make(chan []pendingUpdate, 16)
 	done := make(chan *posture.Posture)
 	go func() {
+		var scratch []byte
 		for batch := range batches {
 			for i := range batch {
-				eng.Observe(batch[i].update())
+				eng.Observe(batch[i].update(&scratch))
 			}
 		}
 		done <- eng.Finish()
@@ -90,10 +91,12 @@ type pendingUpdate struct {
 	state []byte
 }
 
-func (p *pendingUpdate) update() posture.Update {
+// update decompresses the state into scratch, which the engine does not keep: one buffer
+// serves every update.
+func (p *pendingUpdate) update(scratch *[]byte) posture.Update {
 	if p.state != nil {
-		if b, err := s2.Decode(nil, p.state); err == nil {
-			p.u.Object = b
+		if b, err := s2.Decode((*scratch)[:cap(*scratch)], p.state); err == nil {
+			p.u.Object, *scratch = b, b
 		}
 	}
 	return p.u

@@ -161,6 +161,8 @@ type Tracker struct {
 	spillAbove int
 	held       int
 	holding    []*Resource
+	// scratch holds a known state while it is decoded.
+	scratch []byte
 }
 
 // maxShared bounds what strs and lists keep: beyond it, strings are kept as they come.
@@ -615,10 +617,12 @@ func (t *Tracker) prev(o *Object) obj {
 	if !o.known || o.state == nil {
 		return nil
 	}
-	b, err := s2.Decode(nil, o.state)
+	// The decoded value shares nothing with the bytes: one buffer serves every state.
+	b, err := s2.Decode(t.scratch[:cap(t.scratch)], o.state)
 	if err != nil {
 		return nil
 	}
+	t.scratch = b
 	p, _ := Decode(b).(map[string]any)
 	if p != nil && !t.noise {
 		stripNoise(p)

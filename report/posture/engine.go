@@ -29,6 +29,7 @@ type Update struct {
 	// Exists is false once the object is gone.
 	Exists bool
 	// Object is the object's JSON when the trail shows it; nil when its content is not known.
+	// It is the engine's only during Observe: the caller may reuse the bytes.
 	Object []byte
 	// Cause is the write that made the update.
 	Cause Cause
