@@ -98,7 +98,15 @@ type Engine struct {
 	spillAbove int
 	held       int
 	spilling   bool
-	gone       map[string]spilled // namespace/name
+	gone       map[uint64]spilled // by goneHash of namespace/name
+	// goneOverflow holds, by namespace/name, the pods gone whose key's hash another pod
+	// gone has.
+	goneOverflow map[string]spilled
+	// index lists, on disk, the rows of the pods written out: where each record is, its
+	// rank and its key, for the rows' order at the end. indexBlock holds indexN more.
+	index      spill.List
+	indexBlock []byte
+	indexN     int
 	agg        aggregates
 	rec, block []byte
 	// waiting counts the services named, since they last went to disk, for pods the
@@ -122,7 +130,7 @@ func New(opts Options) (*Engine, error) {
 	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, pods: map[string]*pod{},
 		live: map[string]*livePods{}, npol: map[string]map[string]*policy{}, others: map[string]PolicyRef{},
 		othersNS: map[string]int{}, services: map[string][]string{},
-		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}, gone: map[string]spilled{}, agg: newAggregates(), seed: maphash.MakeSeed()}
+		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}, gone: map[uint64]spilled{}, goneOverflow: map[string]spilled{}, agg: newAggregates(), seed: maphash.MakeSeed()}
 	if opts.SpillAbove >= 0 {
 		e.store, e.spillAbove = spill.New(opts.TmpDir), cmp.Or(opts.SpillAbove, DefaultSpillAbove)
 	}
@@ -638,16 +646,12 @@ func (e *Engine) endpoints(u Update) {
 
 // addService notes that a pod served a service at some time.
 func (e *Engine) addService(pod, svc string) {
-	if _, ok := e.gone[pod]; ok {
-		if e.servedBy(pod, svc) {
+	if g, p, applied, services, ok := e.goneRecord(pod); ok {
+		if _, found := slices.BinarySearch(services, svc); found {
 			return
 		}
 		// A pod gone is named late: its row and the counts change.
-		p := e.takeUp(pod)
-		if p == nil {
-			return
-		}
-		e.pods[pod] = p
+		e.pods[pod] = e.takeUpRecord(pod, g, p, applied, services)
 		defer e.writeOut(p)
 	}
 	l, ok := e.services[pod]

@@ -26,7 +26,8 @@ func (e *Engine) died(p *pod) {
 }
 
 // writeOut writes a pod's record to disk, counts its row, and forgets it but for its
-// entry in gone. A failure to write sticks in the store: the posture's Err reports it.
+// entry in gone (and, for a row, in the index on disk). A failure to write sticks in the
+// store: the posture's Err reports it.
 func (e *Engine) writeOut(p *pod) {
 	key := p.ns + "/" + p.name
 	applied, services := e.appliedNames(p), e.services[key]
@@ -38,10 +39,63 @@ func (e *Engine) writeOut(p *pod) {
 		row := endpointOf(p, applied, services)
 		e.agg.add(&row, 1)
 		g.rank = rank(&row)
+		e.rec = append(spill.AppendList(e.rec[:0], &g.list), byte(g.rank))
+		e.indexBlock = spill.AppendRecord(e.indexBlock, append(e.rec, key...))
+		if e.indexN++; len(e.indexBlock) >= 64<<10 {
+			e.flushIndex()
+		}
 	}
-	e.gone[key] = g
+	if _, taken := e.gone[goneHash(key)]; taken {
+		e.goneOverflow[key] = g // another pod gone has its key's hash
+	} else {
+		e.gone[goneHash(key)] = g
+	}
 	delete(e.pods, key)
 	delete(e.services, key)
+}
+
+// flushIndex appends the index records waiting to the index on disk.
+func (e *Engine) flushIndex() {
+	if e.indexN > 0 {
+		e.store.Append(&e.index, e.indexBlock, e.indexN)
+	}
+	e.indexBlock, e.indexN = e.indexBlock[:0], 0
+}
+
+// goneHash is the 64-bit FNV-1a hash of a pod's key: pods gone are known by it, the few
+// whose hash another has by their key (goneOverflow). A variable: the tests make every
+// key collide.
+var goneHash = func(key string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(key); i++ {
+		h = (h ^ uint64(key[i])) * 1099511628211
+	}
+	return h
+}
+
+// goneRecord reads back the record of the pod gone with that key: ok is false when no pod
+// gone has it (or its record cannot be read: the store's error says why).
+func (e *Engine) goneRecord(key string) (g spilled, p *pod, applied, services []string, ok bool) {
+	g, ok = e.goneOverflow[key]
+	if !ok {
+		if g, ok = e.gone[goneHash(key)]; !ok {
+			return g, nil, nil, nil, false
+		}
+	}
+	p, applied, services = e.read(&g)
+	if p == nil || p.ns+"/"+p.name != key {
+		return g, nil, nil, nil, false // another pod's, whose key has the same hash
+	}
+	return g, p, applied, services, true
+}
+
+// forgetGone drops the entry of the pod gone with that key.
+func (e *Engine) forgetGone(key string) {
+	if _, ok := e.goneOverflow[key]; ok {
+		delete(e.goneOverflow, key)
+		return
+	}
+	delete(e.gone, goneHash(key))
 }
 
 // read reads back the record of a pod gone.
@@ -68,15 +122,16 @@ func (e *Engine) read(g *spilled) (p *pod, applied, services []string) {
 // takeUp brings a pod gone back into memory, its row out of the counts: nil when it was
 // never written out, or cannot be read back (the store's error says why).
 func (e *Engine) takeUp(key string) *pod {
-	g, ok := e.gone[key]
+	g, p, applied, services, ok := e.goneRecord(key)
 	if !ok {
 		return nil
 	}
-	delete(e.gone, key)
-	p, applied, services := e.read(&g)
-	if p == nil {
-		return nil
-	}
+	return e.takeUpRecord(key, g, p, applied, services)
+}
+
+// takeUpRecord is takeUp with the record read.
+func (e *Engine) takeUpRecord(key string, g spilled, p *pod, applied, services []string) *pod {
+	e.forgetGone(key)
 	for _, name := range applied {
 		e.setApplied(p, e.policyID(p.ns, name))
 	}
@@ -88,14 +143,6 @@ func (e *Engine) takeUp(key string) *pod {
 		e.agg.add(&row, -1)
 	}
 	return p
-}
-
-// servedBy reports whether the record of a pod gone names the service.
-func (e *Engine) servedBy(key, svc string) bool {
-	g := e.gone[key]
-	p, _, services := e.read(&g)
-	_, found := slices.BinarySearch(services, svc)
-	return p != nil && found
 }
 
 // finishRows closes the rows at the end of the period: the pods still in memory become
@@ -144,8 +191,9 @@ func (e *Engine) finishRows(out *Posture) {
 	for _, p := range e.pods {
 		e.writeOut(p)
 	}
-	lists := order(e.gone)
-	e.gone = nil
+	e.flushIndex()
+	lists := e.order()
+	e.gone, e.goneOverflow = nil, nil
 	ptrs := make([]*spill.List, len(lists))
 	for i := range lists {
 		ptrs[i] = &lists[i]

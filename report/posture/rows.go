@@ -1,6 +1,8 @@
 package posture
 
 import (
+	"cmp"
+	"errors"
 	"iter"
 	"slices"
 	"strings"
@@ -169,27 +171,49 @@ type spilled struct {
 	list spill.List
 }
 
-// order sorts the rows of the pods gone by rank and then by name, as the rows are shown.
-func order(pods map[string]spilled) []spill.List {
+// order sorts the rows of the pods gone by rank and then by name, as the rows are shown,
+// from the index on disk: of a pod written out more than once (it came back), the record
+// its entry in gone names.
+func (e *Engine) order() []spill.List {
 	type entry struct {
 		key  string
 		rank int8
+		list spill.List
 	}
-	var keys []entry
-	for k, g := range pods {
-		if g.rank >= 0 {
-			keys = append(keys, entry{k, g.rank})
+	var rows []entry
+	if e.store.Seal() != nil {
+		return nil
+	}
+	var bad error
+	err := e.store.Each(&e.index, func(rec []byte) bool {
+		l, k := spill.ReadList(rec)
+		if k == 0 || k >= len(rec) {
+			bad = errors.New("a posture index record cut short")
+			return false
 		}
+		key := string(rec[k+1:])
+		g, ok := e.goneOverflow[key]
+		if !ok {
+			g, ok = e.gone[goneHash(key)]
+		}
+		if ok && g.list == l {
+			rows = append(rows, entry{key, int8(rec[k]), l})
+		}
+		return true
+	})
+	if err = cmp.Or(err, bad); err != nil {
+		e.store.Fail(err)
+		return nil
 	}
-	slices.SortFunc(keys, func(a, b entry) int {
+	slices.SortFunc(rows, func(a, b entry) int {
 		if a.rank != b.rank {
 			return int(a.rank) - int(b.rank)
 		}
 		return strings.Compare(a.key, b.key)
 	})
-	lists := make([]spill.List, len(keys))
-	for i, k := range keys {
-		lists[i] = pods[k.key].list
+	lists := make([]spill.List, len(rows))
+	for i := range rows {
+		lists[i] = rows[i].list
 	}
 	return lists
 }
