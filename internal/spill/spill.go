@@ -2,9 +2,10 @@
 // over a long period does not stay in memory: a report's histories.
 //
 // Records are appended to a list a block at a time; each block is S2-compressed and names
-// the block before it, so a list costs a few words of memory whatever it holds. The file is
-// removed as soon as it is made (where the system allows: it stays readable through the
-// open descriptor), so nothing is left behind whether the run ends, fails or is killed.
+// the block before it, so a list costs a few words of memory whatever it holds. The file has
+// no name (Linux's O_TMPFILE), or is removed as soon as it is made where the file system
+// cannot make one without (it stays readable through the open descriptor), so nothing is
+// left behind whether the run ends, fails or is killed.
 package spill
 
 import (
@@ -102,6 +103,12 @@ func (s *Store) Append(l *List, recs []byte, count int) error {
 }
 
 func (s *Store) create() error {
+	if f, err := openUnnamed(s.dir); err == nil {
+		s.f = f
+		return nil
+	}
+	// Not every file system makes files without a name: make one with a name and remove it
+	// at once.
 	f, err := os.CreateTemp(s.dir, "auditreport-spill-*")
 	if err != nil {
 		return s.Fail(&Error{Dir: s.dir, Op: "making a temporary file", Err: err})
