@@ -52,7 +52,7 @@ func TestSpillFullDisk(t *testing.T) {
 	}
 }
 
-// TestSpillLeavesNothing: the spill file is removed as soon as it is made, so a run stopped
+// TestSpillLeavesNothing: the spill file has no name in the folder, so a run stopped
 // by a signal, or killed, leaves nothing in the temporary folder, while it did hold one.
 func TestSpillLeavesNothing(t *testing.T) {
 	// A day of a small cluster, as one API server's log: enough events to pass every batch

@@ -90,10 +90,10 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.FailOn, "fail-on", coverage.SeverityError, "lowest gap severity that --exit-code fails on: error, warning or info")
 	fs.DurationVar(&o.HoleMin, "hole-min", coverage.DefaultHoleRule.Min, "shortest stretch without events that can be a time hole")
 	fs.Float64Var(&o.HoleFactor, "hole-factor", coverage.DefaultHoleRule.Factor, "a time hole is longer than this many times the source's median gap between events")
-	fs.StringVar(&o.TmpDir, "tmp-dir", "", "folder for the histories of a long period while the report is made (default $TMPDIR or /tmp); its file is removed as soon as it is made, so nothing is left behind")
+	fs.StringVar(&o.TmpDir, "tmp-dir", "", "folder for the histories of a long period while the report is made (default $TMPDIR or /tmp); its file has no name there, so nothing is left behind")
 	// How many bytes of histories stay in memory before they go to --tmp-dir: the tests
 	// lower it to spill small logs; users have no reason to.
-	fs.IntVar(&o.SpillAbove, "spill-above", 0, "bytes of histories held in memory before they go to --tmp-dir")
+	fs.IntVar(&o.SpillAbove, "spill-above", 0, "bytes of history rows, and of the posture's pods gone, held in memory before they go to --tmp-dir")
 	fs.MarkHidden("spill-above")
 	fs.DurationVar(&o.Window, "reorder-window", audit.DefaultWindow, "how far behind the others an event may arrive and still be put in time order (exports not sorted by time need more; memory grows with it)")
 	fs.IntVar(&o.MaxLine, "max-line-bytes", audit.DefaultMaxLineBytes, "longest input line to read; longer lines are counted as too-long and skipped")

@@ -1,5 +1,5 @@
 // Package spill keeps lists of records in a temporary file, so that what a run collects
-// over a long period does not stay in memory: a report's histories.
+// over a long period does not stay in memory: a report's histories and the posture's pods.
 //
 // Records are appended to a list a block at a time; each block is S2-compressed and names
 // the block before it, so a list costs a few words of memory whatever it holds. The file has
@@ -348,7 +348,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	msg := fmt.Sprintf("temporary folder %s: %s the histories: %v", e.Dir, e.Op, e.Err)
+	msg := fmt.Sprintf("temporary folder %s: %s the rows kept on disk (histories, posture): %v", e.Dir, e.Op, e.Err)
 	if e.Op == "writing" {
 		msg += fmt.Sprintf(" (%s written)", units.Bytes(e.Written))
 	}
