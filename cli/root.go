@@ -540,7 +540,7 @@ func summaryLine(r *report.Report, took time.Duration, output string) string {
 		s += fmt.Sprintf("; %d unreadable values (see the report's inputs)", r.Summary.Malformed)
 	}
 	if n := r.SpilledBytes(); n > 0 {
-		s += fmt.Sprintf("; histories kept in the temporary folder: %s", units.Bytes(n))
+		s += fmt.Sprintf("; the temporary folder held up to %s", units.Bytes(n))
 	}
 	if output != "" {
 		s += "; wrote " + output

@@ -212,8 +212,10 @@ func fromInput(in audit.Input) Input {
 // a renderer that read them must not be trusted when it is set.
 func (r *Report) Err() error { return cmp.Or(r.rows.Err(), r.Posture.Err()) }
 
-// SpilledBytes is how much of the temporary folder the histories and posture rows took.
-func (r *Report) SpilledBytes() int64 { return r.rows.Size() + r.Posture.SpilledBytes() }
+// SpilledBytes is the most of the temporary folder the histories and posture rows took: the
+// largest each took at once, added (they are rewritten one after the other, so the folder
+// held at most that). What to size a --tmp-dir volume by.
+func (r *Report) SpilledBytes() int64 { return r.rows.Peak() + r.Posture.SpilledBytes() }
 
 // Close releases the temporary files of the spilled histories and posture rows, if any.
 func (r *Report) Close() error { return cmp.Or(r.rows.Close(), r.Posture.Close()) }

@@ -32,7 +32,7 @@ type result struct {
 	secs  float64
 	rssKB int64
 	// changes, objects and tmp are what auditreport's JSON log line says: the changes kept
-	// (with subresource writes), the objects they touched, the bytes of --tmp-dir used.
+	// (with subresource writes), the objects they touched, the most bytes of --tmp-dir used.
 	changes, objects, tmp int64
 }
 
@@ -152,7 +152,7 @@ func run(size, growth, dir, bin string, runs, steady int, nojq bool) error {
 		fmt.Printf("%-45s %9.2f %10.0f %9.1f MiB\n", r.name, r.secs, mb/r.secs, float64(r.rssKB)/1024)
 	}
 	fmt.Println()
-	fmt.Printf("auditreport (whole report): %.0f MB/s, %d changes to %d objects, peak RSS %.1f MiB (goal: at most 256 MiB for 1 GB), %.1f MiB in --tmp-dir\n",
+	fmt.Printf("auditreport (whole report): %.0f MB/s, %d changes to %d objects, peak RSS %.1f MiB (goal: at most 256 MiB for 1 GB), %.1f MiB of --tmp-dir at most\n",
 		mb/ar.secs, ar.changes, ar.objects, float64(ar.rssKB)/1024, float64(ar.tmp)/(1<<20))
 	fmt.Printf("auditreport / cat:          %.3f of cat's speed\n", cat.secs/ar.secs)
 	if !nojq {
@@ -176,7 +176,7 @@ func run(size, growth, dir, bin string, runs, steady int, nojq bool) error {
 		return err
 	}
 	mb2 := float64(bytes2) / 1e6
-	fmt.Printf("\nthe period %.0fx longer: %.0f MB, %d changes to %d objects -> %.1f MiB, %.1f MiB in --tmp-dir; %.0f MB, %d changes to %d objects -> %.1f MiB, %.1f MiB in --tmp-dir\n",
+	fmt.Printf("\nthe period %.0fx longer: %.0f MB, %d changes to %d objects -> %.1f MiB, %.1f MiB of --tmp-dir at most; %.0f MB, %d changes to %d objects -> %.1f MiB, %.1f MiB of --tmp-dir at most\n",
 		ratio, mb, ar.changes, ar.objects, float64(ar.rssKB)/1024, float64(ar.tmp)/(1<<20),
 		mb2, ar2.changes, ar2.objects, float64(ar2.rssKB)/1024, float64(ar2.tmp)/(1<<20))
 	fmt.Printf("%+.1f%% memory for %+.0f%% changes and %+.0f%% objects (goal: within 15%%)\n",

@@ -31,6 +31,9 @@ type Store struct {
 	buf  []byte // blocks not yet written
 	off  int64  // the file's length, with buf
 	zbuf []byte
+	// from is the length of the file being compacted, on disk beside this one until the
+	// compaction ends; peak is the most the two took at once.
+	from, peak int64
 
 	mu  sync.Mutex
 	err error // the first failure: every later call returns it
@@ -71,6 +74,10 @@ func New(dir string) *Store {
 // Size is how many bytes the store's file holds (or will once written).
 func (s *Store) Size() int64 { return s.off }
 
+// Peak is the most bytes the store's files held at once: during a compaction, the file
+// compacted and the one it is rewritten to are both on disk.
+func (s *Store) Peak() int64 { return max(s.peak, s.off) }
+
 // Append adds count records to l as one block; recs holds them as AppendRecord wrote them.
 func (s *Store) Append(l *List, recs []byte, count int) error {
 	if err := s.Err(); err != nil {
@@ -96,6 +103,7 @@ func (s *Store) Append(l *List, recs []byte, count int) error {
 	l.last, l.prev, l.lastN, l.lastZ, l.n = s.off, prev, uint32(count), uint32(len(s.zbuf)), l.n+count
 	s.buf = append(append(s.buf, h[:]...), s.zbuf...)
 	s.off += int64(headerSize + len(s.zbuf))
+	s.peak = max(s.peak, s.from+s.off)
 	if len(s.buf) >= flushAt {
 		return s.flush()
 	}
@@ -169,7 +177,11 @@ func (s *Store) compact(n int, group func(i int) []*List) error {
 		return err
 	}
 	from := &Store{dir: s.dir, f: old, path: oldPath}
-	defer from.Close() // the old file, whether the rewrite ends or fails
+	s.from = oldOff
+	defer func() {
+		from.Close() // the old file, whether the rewrite ends or fails
+		s.from = 0
+	}()
 	var raw []byte
 	for i := range n {
 		var first *List

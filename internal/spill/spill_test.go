@@ -148,3 +148,30 @@ func TestCannotCreate(t *testing.T) {
 		t.Error("the failure does not stick")
 	}
 }
+
+// While lists are compacted, the file compacted and the new one are both on disk: Peak
+// counts both, Size the new one.
+func TestPeakCountsBothFilesOfACompaction(t *testing.T) {
+	s := New(t.TempDir())
+	defer s.Close()
+	lists := make([]List, 3)
+	for i := range lists {
+		for round := range 4 {
+			rec := bytes.Repeat([]byte{byte('a' + i + round)}, 5000)
+			if err := s.Append(&lists[i], AppendRecord(nil, rec), 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	before := s.Size()
+	if s.Peak() != before {
+		t.Fatalf("before compacting: Peak %d, Size %d", s.Peak(), before)
+	}
+	if err := s.Compact([]*List{&lists[0], &lists[1], &lists[2]}); err != nil {
+		t.Fatal(err)
+	}
+	after := s.Size()
+	if after == 0 || after > before || s.Peak() != before+after {
+		t.Errorf("Size %d before and %d after compacting, Peak %d: want the two added", before, after, s.Peak())
+	}
+}

@@ -79,6 +79,15 @@ func (r *Rows) Size() int64 {
 	return r.store.Size()
 }
 
+// Peak is the most of the temporary folder the rows took at once: while they were rewritten
+// in reading order, both files.
+func (r *Rows) Peak() int64 {
+	if r == nil {
+		return 0
+	}
+	return r.store.Peak()
+}
+
 // Close releases the temporary file of the rows, if any.
 func (r *Rows) Close() error {
 	if r == nil {

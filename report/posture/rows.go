@@ -82,12 +82,13 @@ func (p *Posture) Err() error {
 	return p.rows.store.Err()
 }
 
-// SpilledBytes is how much of the temporary folder the rows took.
+// SpilledBytes is the most of the temporary folder the rows took at once (while they were
+// rewritten in their order, both files).
 func (p *Posture) SpilledBytes() int64 {
 	if p == nil || p.rows == nil {
 		return 0
 	}
-	return p.rows.store.Size()
+	return p.rows.store.Peak()
 }
 
 // Close releases the temporary file of the rows, if any.
