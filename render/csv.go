@@ -54,7 +54,7 @@ func (c *CSV) Render(w io.Writer, r *report.Report) error {
 			rows += r.Resources[i].Len()
 		}
 	case CSVFailed:
-		fill, rows = csvFailed, len(r.FailedAttempts)
+		fill, rows = csvFailed, r.FailedCount()
 	case CSVCoverage:
 		fill = csvCoverage
 		for _, c := range r.Coverage {
@@ -185,7 +185,7 @@ func csvFailed(r *report.Report, write csvWrite) error {
 	if err := write("", nil, header...); err != nil {
 		return err
 	}
-	for i, f := range r.FailedAttempts {
+	for i, f := range r.Failed() {
 		if err := write(fmt.Sprintf("failedAttempts[%d]", i), header, f.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), f.Verb, f.Group, f.Resource, f.Subresource, f.Namespace, f.Name,
 			f.User, f.ImpersonatedUser, strings.Join(f.SourceIPs, " "), f.UserAgent, fmt.Sprint(f.Code), f.Reason, f.Message,
 			f.Decision, f.AuditID, f.Source, lineText(f.Line), rowID(f.ID, f.AuditID)); err != nil {

@@ -17,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/auditreport/auditreport/internal/jsonany"
+	"github.com/auditreport/auditreport/report"
 	"github.com/auditreport/auditreport/report/history"
 	"github.com/auditreport/auditreport/report/posture"
 )
@@ -508,6 +509,8 @@ func newStructEnc(t reflect.Type) encFunc {
 		switch {
 		case t == resourceType && sf.Name == "History":
 			f.whole = rowsEncoder(f.enc, sf.Name, func(r *history.Resource) bool { return r.History != nil || r.Len() == 0 }, (*history.Resource).Changes)
+		case t == reportType && sf.Name == "FailedAttempts":
+			f.whole = rowsEncoder(f.enc, sf.Name, func(r *report.Report) bool { return r.FailedAttempts != nil || r.FailedCount() == 0 }, (*report.Report).Failed)
 		case t == postureType && sf.Name == "Endpoints":
 			f.whole = rowsEncoder(f.enc, sf.Name, func(p *posture.Posture) bool { return p.Endpoints != nil || p.Len() == 0 }, (*posture.Posture).Rows)
 		}
@@ -602,6 +605,7 @@ func validTag(s string) bool {
 var (
 	resourceType = reflect.TypeFor[history.Resource]()
 	postureType  = reflect.TypeFor[posture.Posture]()
+	reportType   = reflect.TypeFor[report.Report]()
 )
 
 // rowsEncoder writes a field of rows that may be on disk (a resource's history, the

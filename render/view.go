@@ -251,13 +251,13 @@ func NewView(r *report.Report, maxRows int) *View {
 	for _, k := range kinds {
 		v.Changes = append(v.Changes, section(k+" changes", k, byKind[k]))
 	}
-	for i, f := range r.FailedAttempts {
+	for i, f := range r.Failed() {
 		if i == maxRows {
-			v.FailedMore = len(r.FailedAttempts) - maxRows
+			v.FailedMore = r.FailedCount() - maxRows
 			break
 		}
 		f.ID = rowID(f.ID, f.AuditID)
-		v.Failed = append(v.Failed, f)
+		v.Failed = append(v.Failed, *f)
 	}
 	v.Chart = chart(r, kinds, first, last)
 	v.Protection = newPostureView(r, maxRows)

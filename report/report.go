@@ -7,6 +7,7 @@ package report
 
 import (
 	"cmp"
+	"iter"
 	"time"
 
 	"github.com/auditreport/auditreport/audit"
@@ -55,7 +56,8 @@ type Report struct {
 	Policy *coverage.PolicyCheck `json:"policy,omitempty"`
 	// Resources holds every object with a change in the period, and its history.
 	Resources []history.Resource `json:"resources"`
-	// FailedAttempts are writes the API server refused: evidence, not changes.
+	// FailedAttempts are writes the API server refused: evidence, not changes. Nil when
+	// they were kept on disk: Failed reads them either way.
 	FailedAttempts []history.FailedAttempt `json:"failedAttempts"`
 	// Posture says what the changes did to network-policy protection over the period.
 	Posture *posture.Posture `json:"posture,omitempty"`
@@ -211,6 +213,24 @@ func fromInput(in audit.Input) Input {
 // Err is the first error met reading the report's spilled histories or posture rows back:
 // a renderer that read them must not be trusted when it is set.
 func (r *Report) Err() error { return cmp.Or(r.rows.Err(), r.Posture.Err()) }
+
+// Failed yields the failed attempts in order, from FailedAttempts or from disk. One yielded
+// is the caller's to keep; an error reading them back stops the iteration (Err).
+func (r *Report) Failed() iter.Seq2[int, *history.FailedAttempt] {
+	if r.FailedAttempts != nil {
+		return func(yield func(int, *history.FailedAttempt) bool) {
+			for i := range r.FailedAttempts {
+				if !yield(i, &r.FailedAttempts[i]) {
+					return
+				}
+			}
+		}
+	}
+	return r.rows.Failed()
+}
+
+// FailedCount is how many failed attempts the report holds.
+func (r *Report) FailedCount() int { return len(r.FailedAttempts) + r.rows.FailedLen() }
 
 // SpilledBytes is the most of the temporary folder the histories and posture rows took: the
 // largest each took at once, added (they are rewritten one after the other, so the folder

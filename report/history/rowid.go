@@ -82,6 +82,18 @@ func (t *Tracker) assignRowIDs(resources []Resource, failed []FailedAttempt) err
 	for _, f := range failed {
 		keys = append(keys, rowKey(f.AuditID))
 	}
+	if n := t.rows.FailedLen(); n > 0 {
+		var bad error
+		err := t.rows.store.Each(t.rows.failed, func(rec []byte) bool {
+			id, err := auditIDOf(rec)
+			bad = err
+			keys = append(keys, rowKey(id))
+			return err == nil
+		})
+		if err = cmp.Or(err, bad); err != nil {
+			return t.rows.store.Fail(err)
+		}
+	}
 	sorted := slices.Clone(keys)
 	slices.Sort(sorted)
 	ids := &rowIDs{long: map[uint32]bool{}, rank: map[rowPos]int{}}
@@ -112,7 +124,7 @@ func (t *Tracker) assignRowIDs(resources []Resource, failed []FailedAttempt) err
 			rank(rowPos{i, j})
 		}
 	}
-	for j := range failed {
+	for j := range len(failed) + t.rows.FailedLen() {
 		rank(rowPos{-1, j})
 	}
 	for i := range resources {

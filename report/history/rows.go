@@ -1,6 +1,7 @@
 package history
 
 import (
+	"cmp"
 	"encoding/binary"
 	"iter"
 
@@ -21,6 +22,43 @@ const DefaultSpillAbove = 8 << 20
 type Rows struct {
 	store *spill.Store
 	ids   *rowIDs
+	// failed are the failed attempts, when they were spilled: failedN of them.
+	failed  *spill.List
+	failedN int
+}
+
+// FailedLen is how many failed attempts were spilled (Failed reads them).
+func (r *Rows) FailedLen() int {
+	if r == nil {
+		return 0
+	}
+	return r.failedN
+}
+
+// Failed yields the spilled failed attempts in order, with their row IDs. One yielded is
+// the caller's to keep. An error reading them back stops the iteration; Err says what it
+// was.
+func (r *Rows) Failed() iter.Seq2[int, *FailedAttempt] {
+	return func(yield func(int, *FailedAttempt) bool) {
+		if r == nil || r.failed == nil {
+			return
+		}
+		j := 0
+		err := r.store.Each(r.failed, func(rec []byte) bool {
+			f, err := decodeFailed(rec)
+			if err != nil {
+				r.store.Fail(err)
+				return false
+			}
+			f.ID = r.ids.id(f.AuditID, -1, j)
+			ok := yield(j, &f)
+			j++
+			return ok
+		})
+		if err != nil {
+			r.store.Fail(err)
+		}
+	}
 }
 
 // Changes yields the object's changes in order, with their row IDs. A change yielded is
@@ -206,7 +244,73 @@ func (t *Tracker) spill() error {
 	}
 	clear(t.holding)
 	t.holding, t.held = t.holding[:0], 0
+	if len(t.failed) > 0 {
+		block = block[:0]
+		for i := range t.failed {
+			rec = encodeFailed(rec[:0], &t.failed[i])
+			block = spill.AppendRecord(block, rec)
+		}
+		if err := t.rows.store.Append(&t.failedList, block, len(t.failed)); err != nil {
+			return err
+		}
+		clear(t.failed)
+		t.failed = t.failed[:0]
+	}
 	return t.spillGone()
+}
+
+// readFailedBack brings the spilled failed attempts back into memory, to be sorted there.
+func (t *Tracker) readFailedBack() error {
+	var back []FailedAttempt
+	var bad error
+	err := t.rows.store.Each(&t.failedList, func(rec []byte) bool {
+		var f FailedAttempt
+		f, bad = decodeFailed(rec)
+		back = append(back, f)
+		return bad == nil
+	})
+	if err = cmp.Or(err, bad); err != nil {
+		return t.rows.store.Fail(err)
+	}
+	t.failed, t.failedList = append(back, t.failed...), spill.List{}
+	return nil
+}
+
+// The failed attempt's form on disk: every field but its ID, the auditID first (the row IDs
+// read it alone).
+
+func encodeFailed(b []byte, f *FailedAttempt) []byte {
+	b = binrec.AppendString(b, f.AuditID)
+	b = binrec.AppendTime(b, f.Time)
+	for _, s := range [...]string{f.Verb, f.Group, f.Resource, f.Subresource, f.Namespace, f.Name, f.User, f.ImpersonatedUser} {
+		b = binrec.AppendString(b, s)
+	}
+	b = binrec.AppendStrings(b, f.SourceIPs)
+	b = binrec.AppendString(b, f.UserAgent)
+	b = binary.AppendVarint(b, int64(f.Code))
+	for _, s := range [...]string{f.Reason, f.Message, f.Decision, f.Source} {
+		b = binrec.AppendString(b, s)
+	}
+	return binary.AppendVarint(b, int64(f.Line))
+}
+
+func decodeFailed(b []byte) (FailedAttempt, error) {
+	r := binrec.NewReader(b)
+	var f FailedAttempt
+	f.AuditID = r.Str()
+	f.Time = r.Time()
+	f.Verb, f.Group, f.Resource, f.Subresource, f.Namespace, f.Name, f.User, f.ImpersonatedUser = r.Str(), r.Str(), r.Str(), r.Str(), r.Str(), r.Str(), r.Str(), r.Str()
+	f.SourceIPs = r.Strings()
+	f.UserAgent = r.Str()
+	f.Code = int32(r.Varint())
+	f.Reason, f.Message, f.Decision, f.Source = r.Str(), r.Str(), r.Str(), r.Str()
+	f.Line = int(r.Varint())
+	return f, r.Err()
+}
+
+// failedSize is about how much memory a failed attempt holds, for the spill budget.
+func failedSize(f *FailedAttempt) int {
+	return 320 + len(f.AuditID) + len(f.Name) + len(f.Reason) + len(f.Message)
 }
 
 // spillGone writes the heads of the gone objects' histories (their rows are on disk

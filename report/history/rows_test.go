@@ -49,6 +49,30 @@ func FuzzRowCodec(f *testing.F) {
 			}
 		}
 		decodeChange([]byte(note + auditID))
+		// A failed attempt too.
+		fa := FailedAttempt{Time: at, Verb: "patch", Group: action, Resource: "pods", Namespace: user, Name: old, User: user,
+			SourceIPs: []string{ip}, UserAgent: new, AuditID: auditID, Code: int32(code), Reason: "Forbidden", Message: note,
+			Decision: "forbid", Source: "a.log", Line: line}
+		fb := encodeFailed(nil, &fa)
+		fback, err := decodeFailed(fb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(fa, fback, cmp.Comparer(func(a, b time.Time) bool {
+			_, ao := a.Zone()
+			_, bo := b.Zone()
+			return a.Equal(b) && ao == bo
+		})); d != "" {
+			t.Fatalf("failed attempt read back differs (-written +read):\n%s", d)
+		}
+		if id, err := auditIDOf(fb); err != nil || id != auditID {
+			t.Fatalf("auditIDOf a failed attempt: %q, %v", id, err)
+		}
+		for _, cut := range []int{0, len(fb) / 2, len(fb) - 1} {
+			if _, err := decodeFailed(fb[:cut]); err == nil {
+				t.Fatalf("a failed attempt cut at %d of %d bytes read without an error", cut, len(fb))
+			}
+		}
 	})
 }
 

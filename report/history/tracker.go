@@ -140,7 +140,14 @@ type Tracker struct {
 	goneKeys    map[uint64]string // the kind, when a state named it
 	headList    spill.List
 	collections map[Key]*Resource
-	failed      []FailedAttempt
+	// failed are the failed attempts not yet written to disk (failedList, once histories
+	// spill); failedSorted says whether all came in the order they are shown in (time,
+	// then auditID), as a merged trail's do, so that they can be read back as written.
+	failed       []FailedAttempt
+	failedList   spill.List
+	failedSorted bool
+	lastFailed   FailedAttempt
+	failedCounts map[failedKey]int64
 	// observer, when set, is told after each event every object it touched, with the change
 	// recorded for it (nil before the period): the posture follows the states through it.
 	observer  func(o *Object, ae *audit.Event, c *Change)
@@ -230,7 +237,8 @@ type Options struct {
 // the tracker when it is not finished, to release its temporary file.
 func New(opts Options) *Tracker {
 	t := &Tracker{noise: opts.Noise, d: differ{redact: opts.Redact, paths: map[string]string{}},
-		objects: map[Key]*Object{}, byNamespace: map[string]map[Key]*Object{}, collections: map[Key]*Resource{}}
+		objects: map[Key]*Object{}, byNamespace: map[string]map[Key]*Object{}, collections: map[Key]*Resource{},
+		failedSorted: true, failedCounts: map[failedKey]int64{}}
 	if opts.SpillAbove >= 0 {
 		t.rows, t.spillAbove = &Rows{store: spill.New(opts.TmpDir)}, cmp.Or(opts.SpillAbove, DefaultSpillAbove)
 	}
@@ -423,8 +431,27 @@ func (t *Tracker) failedAttempt(e *event) {
 	if e.ResponseStatus != nil {
 		f.Reason, f.Message = e.ResponseStatus.Reason, e.ResponseStatus.Message
 	}
+	if (len(t.failed) > 0 || t.failedList.Len() > 0) && lessFailed(&f, &t.lastFailed) {
+		t.failedSorted = false
+	}
+	t.lastFailed = f
+	t.failedCounts[failedKey{f.Group, f.Resource, f.Actor()}]++
 	t.failed = append(t.failed, f)
+	if t.rows != nil {
+		t.held += failedSize(&f)
+	}
 }
+
+// lessFailed is the order failed attempts are shown in: by time, then auditID.
+func lessFailed(a, b *FailedAttempt) bool {
+	if !a.Time.Equal(b.Time) {
+		return a.Time.Before(b.Time)
+	}
+	return a.AuditID < b.AuditID
+}
+
+// failedKey is what the summary counts failed attempts by.
+type failedKey struct{ group, resource, actor string }
 
 // lookup returns the tracked object, making an unknown one when it is new.
 func (t *Tracker) lookup(k Key) *Object {
@@ -1096,7 +1123,8 @@ type Histories struct {
 	// Resources are sorted by group, resource, namespace and name, a collection after the
 	// object of the same name; each change has its row ID.
 	Resources []Resource
-	// Failed are sorted by time, then auditID.
+	// Failed are sorted by time, then auditID; nil when they were spilled (Rows.Failed
+	// reads them).
 	Failed []FailedAttempt
 	Counts Counts
 	// Rows hold the changes the resources read back from disk, when they were spilled.
@@ -1171,17 +1199,21 @@ func (t *Tracker) Finish() (*Histories, error) {
 		}
 		clear(out[n:])
 		out = out[:n]
+		if !t.failedSorted {
+			// Some came out of order: sorted in memory, as when nothing spills.
+			if err := t.readFailedBack(); err != nil {
+				return nil, err
+			}
+		}
+		groups = append(groups, []*spill.List{&t.failedList})
 		if err := t.rows.store.CompactJoined(groups); err != nil {
 			return nil, err
 		}
-	}
-	sort.SliceStable(t.failed, func(i, j int) bool {
-		a, b := t.failed[i], t.failed[j]
-		if !a.Time.Equal(b.Time) {
-			return a.Time.Before(b.Time)
+		if t.failedList.Len() > 0 {
+			t.rows.failed, t.rows.failedN = &t.failedList, t.failedList.Len()
 		}
-		return a.AuditID < b.AuditID
-	})
+	}
+	sort.SliceStable(t.failed, func(i, j int) bool { return lessFailed(&t.failed[i], &t.failed[j]) })
 	tl := &t.tally
 	for i := range out {
 		r := &out[i]
@@ -1191,10 +1223,10 @@ func (t *Tracker) Finish() (*Histories, error) {
 			ks.Objects++
 		}
 	}
-	for _, f := range t.failed {
-		tl.sum.FailedAttempts++
-		tl.kind(f.Group, f.Resource, KindName(f.Resource)).FailedAttempts++
-		tl.actor(f.Actor()).FailedAttempts++
+	for k, n := range t.failedCounts {
+		tl.sum.FailedAttempts += n
+		tl.kind(k.group, k.resource, KindName(k.resource)).FailedAttempts += n
+		tl.actor(k.actor).FailedAttempts += n
 	}
 	for k, n := range t.dryRuns {
 		tl.kind(k.group, k.resource, KindName(k.resource)).DryRuns += n
@@ -1205,7 +1237,10 @@ func (t *Tracker) Finish() (*Histories, error) {
 		out = []Resource{}
 	}
 	failed := t.failed
-	if failed == nil {
+	switch {
+	case t.rows.FailedLen() > 0:
+		failed = nil // on disk
+	case failed == nil:
 		failed = []FailedAttempt{}
 	}
 	if err := t.assignRowIDs(out, failed); err != nil {
