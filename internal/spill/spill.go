@@ -9,6 +9,7 @@
 package spill
 
 import (
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -315,6 +316,21 @@ func (s *Store) Each(l *List, fn func(rec []byte) bool) error {
 			}
 			raw = raw[w+int(size):]
 		}
+	}
+	return nil
+}
+
+// Walk calls fn with every record of l in order, until fn returns an error. The first
+// error, reading or fn's, becomes the store's failure and is returned. The record's bytes
+// are valid only during the call.
+func (s *Store) Walk(l *List, fn func(rec []byte) error) error {
+	var bad error
+	err := s.Each(l, func(rec []byte) bool {
+		bad = fn(rec)
+		return bad == nil
+	})
+	if err = cmp.Or(err, bad); err != nil {
+		return s.Fail(err)
 	}
 	return nil
 }

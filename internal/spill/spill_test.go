@@ -175,3 +175,32 @@ func TestPeakCountsBothFilesOfACompaction(t *testing.T) {
 		t.Errorf("Size %d before and %d after compacting, Peak %d: want the two added", before, after, s.Peak())
 	}
 }
+
+// Walk stops at the first error its function returns, which becomes the store's failure.
+func TestWalkStopsAtAnError(t *testing.T) {
+	s := New(t.TempDir())
+	defer s.Close()
+	var l List
+	var block []byte
+	for i := range 5 {
+		block = AppendRecord(block, []byte{byte('a' + i)})
+	}
+	if err := s.Append(&l, block, 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Seal(); err != nil {
+		t.Fatal(err)
+	}
+	var seen []byte
+	stop := errors.New("record c is bad")
+	err := s.Walk(&l, func(rec []byte) error {
+		seen = append(seen, rec[0])
+		if rec[0] == 'c' {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || string(seen) != "abc" || !errors.Is(s.Err(), stop) {
+		t.Errorf("Walk read %q and returned %v, store error %v", seen, err, s.Err())
+	}
+}

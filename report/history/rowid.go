@@ -1,12 +1,13 @@
 package history
 
 import (
-	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"slices"
 	"strconv"
+
+	"github.com/auditreport/auditreport/internal/spill"
 )
 
 // rowIDLength is how many hex digits of the auditID's SHA-256 a row ID has: 8 are easy to
@@ -60,6 +61,13 @@ func (t *Tracker) assignRowIDs(resources []Resource, failed []FailedAttempt) err
 	// Every row's key, in the report's order; sorted, they tell the shared digits and the
 	// requests of several rows without a map of every auditID.
 	var keys []uint64
+	spilledKeys := func(s *spill.Store, l *spill.List) error {
+		return s.Walk(l, func(rec []byte) error {
+			id, err := auditIDOf(rec)
+			keys = append(keys, rowKey(id))
+			return err
+		})
+	}
 	for i := range resources {
 		res := &resources[i]
 		if res.rows == nil {
@@ -68,30 +76,16 @@ func (t *Tracker) assignRowIDs(resources []Resource, failed []FailedAttempt) err
 			}
 			continue
 		}
-		var bad error
-		err := res.rows.store.Each(res.list, func(rec []byte) bool {
-			id, err := auditIDOf(rec)
-			bad = err
-			keys = append(keys, rowKey(id))
-			return err == nil
-		})
-		if err = cmp.Or(err, bad); err != nil {
-			return res.rows.store.Fail(err)
+		if err := spilledKeys(res.rows.store, res.list); err != nil {
+			return err
 		}
 	}
 	for _, f := range failed {
 		keys = append(keys, rowKey(f.AuditID))
 	}
-	if n := t.rows.FailedLen(); n > 0 {
-		var bad error
-		err := t.rows.store.Each(t.rows.failed, func(rec []byte) bool {
-			id, err := auditIDOf(rec)
-			bad = err
-			keys = append(keys, rowKey(id))
-			return err == nil
-		})
-		if err = cmp.Or(err, bad); err != nil {
-			return t.rows.store.Fail(err)
+	if t.rows.FailedLen() > 0 {
+		if err := spilledKeys(t.rows.store, t.rows.failed); err != nil {
+			return err
 		}
 	}
 	sorted := slices.Clone(keys)

@@ -1,7 +1,6 @@
 package history
 
 import (
-	"cmp"
 	"encoding/binary"
 	"iter"
 
@@ -22,9 +21,8 @@ const DefaultSpillAbove = 8 << 20
 type Rows struct {
 	store *spill.Store
 	ids   *rowIDs
-	// failed are the failed attempts, when they were spilled: failedN of them.
-	failed  *spill.List
-	failedN int
+	// failed are the failed attempts, when they were spilled.
+	failed *spill.List
 }
 
 // FailedLen is how many failed attempts were spilled (Failed reads them).
@@ -32,7 +30,7 @@ func (r *Rows) FailedLen() int {
 	if r == nil {
 		return 0
 	}
-	return r.failedN
+	return r.failed.Len()
 }
 
 // Failed yields the spilled failed attempts in order, with their row IDs. One yielded is
@@ -262,15 +260,13 @@ func (t *Tracker) spill() error {
 // readFailedBack brings the spilled failed attempts back into memory, to be sorted there.
 func (t *Tracker) readFailedBack() error {
 	var back []FailedAttempt
-	var bad error
-	err := t.rows.store.Each(&t.failedList, func(rec []byte) bool {
-		var f FailedAttempt
-		f, bad = decodeFailed(rec)
+	err := t.rows.store.Walk(&t.failedList, func(rec []byte) error {
+		f, err := decodeFailed(rec)
 		back = append(back, f)
-		return bad == nil
+		return err
 	})
-	if err = cmp.Or(err, bad); err != nil {
-		return t.rows.store.Fail(err)
+	if err != nil {
+		return err
 	}
 	t.failed, t.failedList = append(back, t.failed...), spill.List{}
 	return nil

@@ -1147,15 +1147,13 @@ func (t *Tracker) Finish() (*Histories, error) {
 		if err := t.rows.store.Seal(); err != nil {
 			return nil, err
 		}
-		var bad error
-		err := t.rows.store.Each(&t.headList, func(rec []byte) bool {
-			var r Resource
-			r, bad = t.decodeHead(rec)
+		err := t.rows.store.Walk(&t.headList, func(rec []byte) error {
+			r, err := t.decodeHead(rec)
 			out = append(out, r)
-			return bad == nil
+			return err
 		})
-		if err = cmp.Or(err, bad); err != nil {
-			return nil, t.rows.store.Fail(err)
+		if err != nil {
+			return nil, err
 		}
 		t.headList, t.goneKeys = spill.List{}, nil
 	}
@@ -1210,7 +1208,7 @@ func (t *Tracker) Finish() (*Histories, error) {
 			return nil, err
 		}
 		if t.failedList.Len() > 0 {
-			t.rows.failed, t.rows.failedN = &t.failedList, t.failedList.Len()
+			t.rows.failed = &t.failedList
 		}
 	}
 	sort.SliceStable(t.failed, func(i, j int) bool { return lessFailed(&t.failed[i], &t.failed[j]) })

@@ -76,17 +76,24 @@ var goneHash = func(key string) uint64 {
 // goneRecord reads back the record of the pod gone with that key: ok is false when no pod
 // gone has it (or its record cannot be read: the store's error says why).
 func (e *Engine) goneRecord(key string) (g spilled, p *pod, applied, services []string, ok bool) {
-	g, ok = e.goneOverflow[key]
-	if !ok {
-		if g, ok = e.gone[goneHash(key)]; !ok {
-			return g, nil, nil, nil, false
-		}
+	if g, ok = e.goneEntry(key); !ok {
+		return g, nil, nil, nil, false
 	}
 	p, applied, services = e.read(&g)
 	if p == nil || p.ns+"/"+p.name != key {
 		return g, nil, nil, nil, false // another pod's, whose key has the same hash
 	}
 	return g, p, applied, services, true
+}
+
+// goneEntry is the entry in gone for that key: that of another pod gone when their keys
+// share a hash and this one was never written out (goneRecord checks the record's name).
+func (e *Engine) goneEntry(key string) (spilled, bool) {
+	if g, ok := e.goneOverflow[key]; ok {
+		return g, true
+	}
+	g, ok := e.gone[goneHash(key)]
+	return g, ok
 }
 
 // forgetGone drops the entry of the pod gone with that key.

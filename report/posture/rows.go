@@ -1,7 +1,6 @@
 package posture
 
 import (
-	"cmp"
 	"errors"
 	"iter"
 	"slices"
@@ -185,25 +184,18 @@ func (e *Engine) order() []spill.List {
 	if e.store.Seal() != nil {
 		return nil
 	}
-	var bad error
-	err := e.store.Each(&e.index, func(rec []byte) bool {
+	err := e.store.Walk(&e.index, func(rec []byte) error {
 		l, k := spill.ReadList(rec)
 		if k == 0 || k >= len(rec) {
-			bad = errors.New("a posture index record cut short")
-			return false
+			return errors.New("a posture index record cut short")
 		}
 		key := string(rec[k+1:])
-		g, ok := e.goneOverflow[key]
-		if !ok {
-			g, ok = e.gone[goneHash(key)]
-		}
-		if ok && g.list == l {
+		if g, ok := e.goneEntry(key); ok && g.list == l {
 			rows = append(rows, entry{key, int8(rec[k]), l})
 		}
-		return true
+		return nil
 	})
-	if err = cmp.Or(err, bad); err != nil {
-		e.store.Fail(err)
+	if err != nil {
 		return nil
 	}
 	slices.SortFunc(rows, func(a, b entry) int {
