@@ -139,6 +139,8 @@ type fileRecord struct {
 	head     headID // of the content
 	read     int64  // stored bytes read
 	complete int64  // where the last whole line ended, when before read (plain files)
+	uncut    bool   // its last line, cut off, is read again whole from elsewhere: not counted cut
+	retired  bool   // truncated and written again since: kept by retire
 	// content is, for a compressed file, where in its content the last whole line read
 	// ended: a gzip read while still being written is read on from there once it grew.
 	content   int64
@@ -555,8 +557,10 @@ type registry struct {
 	records map[fileID]*fileRecord
 	order   []fileID
 	gone    []*fileRecord
-	openNow atomic.Int64
-	maxOpen atomic.Int64
+	// rewritten are records of files found truncated and written again (see retire).
+	rewritten []*fileRecord
+	openNow   atomic.Int64
+	maxOpen   atomic.Int64
 	// reading counts the sources being read: each may hold a descriptor.
 	reading atomic.Int64
 	seen    eventSet
@@ -646,6 +650,35 @@ func (g *registry) record(rec *fileRecord) {
 		g.order = append(g.order, rec.id)
 	}
 	g.records[rec.id] = rec
+}
+
+// retire keeps, once, the record of a file read that was truncated and written again (a
+// read of its new content takes its place): the end of its old content is in a copy, or
+// lost. A read that ended in a truncation, or read on from the copy, leaves nothing.
+func (g *registry) retire(rec *fileRecord) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if rec.retired || rec.continued || rec.lost {
+		return
+	}
+	rec.retired = true
+	g.rewritten = append(g.rewritten, rec)
+}
+
+// takeRetired returns the records retire kept since it was last called.
+func (g *registry) takeRetired() []*fileRecord {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := g.rewritten
+	g.rewritten = nil
+	return out
+}
+
+// recordOf returns what the last read of a file left, nil when it was not read.
+func (g *registry) recordOf(id fileID) *fileRecord {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.records[id]
 }
 
 // readSet returns the files read (not gone), by identity.

@@ -776,3 +776,85 @@ func TestCopyHolds(t *testing.T) {
 		})
 	}
 }
+
+// TestTruncatedBeforeReadOn: a file the listing found grown, then truncated and written again
+// (copytruncate) before it is read on, holds only new content: it is read from its start,
+// not from where the read before ended, and what that read left is kept to find the copy of
+// its old content by.
+func TestTruncatedBeforeReadOn(t *testing.T) {
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "kube-audit.log")
+	old := eventLines(0, 50)
+	write(t, cur, old)
+	fi, err := stat(cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := newRegistry()
+	prev := &fileRecord{name: cur, path: cur, id: idOf(fi), head: headOf([]byte(old)), read: int64(len(old)), plain: true}
+	live.record(prev)
+	// The listing found it grown; then copytruncate: the copy, and new content under the name.
+	write(t, cur+".1", old+eventLines(50, 60))
+	if err := os.Truncate(cur, 0); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(cur, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(eventLines(60, 200)) // longer than the read before, as a grown file would be
+	f.Close()
+	src := Source{Name: cur, path: cur, id: idOf(fi), resume: prev.read,
+		notes: []string{fmt.Sprintf("grew while the run read it: read on from byte %d", prev.read)}}
+	var kept [][]*Event
+	st := &sourceState{src: src}
+	sr := &sourceReader{ctx: context.Background(), src: src, opts: &Options{}, kept: &kept, names: internerPool.Get().(interner), live: live, state: st}
+	if err := sr.read(); err != nil {
+		t.Fatal(err)
+	}
+	var evs []*Event
+	for _, b := range kept {
+		evs = append(evs, b...)
+	}
+	if diff := cmp.Diff(seqRange(60, 200), seqs(t, evs)); diff != "" {
+		t.Errorf("events (-want +got): all the new content, none skipped\n%s", diff)
+	}
+	if !strings.Contains(strings.Join(sr.in.Notes, ";"), "before what it grew by could be read") {
+		t.Errorf("notes %q: want the truncation said", sr.in.Notes)
+	}
+	if got := live.takeRetired(); len(got) != 1 || got[0] != prev {
+		t.Errorf("retired %v: want the read before kept, to find its copy by", got)
+	}
+	if now := live.recordOf(idOf(fi)); now == prev || !now.head.starts([]byte(eventLines(60, 200))) {
+		t.Errorf("the record of the file is not that of its new content")
+	}
+}
+
+// TestTruncatedAfterTheLastListing: a file truncated and written again after the listings at
+// the end stopped, shorter than what was read of it, has its new content named as not read,
+// as a file that grew would.
+func TestTruncatedAfterTheLastListing(t *testing.T) {
+	dir := t.TempDir()
+	cur := filepath.Join(dir, "kube-audit.log")
+	write(t, cur, eventLines(0, 50))
+	r := readerOver(t, dir)
+	defer r.Close()
+	for {
+		if _, err := r.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.OpenFile(cur, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(eventLines(50, 55))
+	f.Close()
+	r.unfollowed()
+	in := r.Inputs()[0]
+	if in.Unfollowed == nil || in.Unfollowed.From != 0 || in.Unfollowed.To != int64(len(eventLines(50, 55))) || !strings.Contains(in.Unfollowed.Why, "truncated and written again") {
+		t.Errorf("unfollowed %+v: want its new content named", in.Unfollowed)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"hash/maphash"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"sync/atomic"
 	"time"
@@ -304,6 +305,7 @@ func (r *sourceReader) read() error {
 	h := sha256.New()
 	var copies []*os.File
 	var onTruncate func(int64, []byte) io.Reader
+	var retire *fileRecord // what the read before left, when the file was truncated since
 	if lf != nil {
 		onTruncate = func(at int64, sum []byte) io.Reader {
 			var s [sha256.Size]byte
@@ -366,6 +368,9 @@ func (r *sourceReader) read() error {
 			}
 			copy(rec.sum[:], h.Sum(nil))
 			r.live.record(rec)
+			if retire != nil {
+				r.live.retire(retire)
+			}
 		}
 	}()
 
@@ -384,6 +389,22 @@ func (r *sourceReader) read() error {
 	}
 	if hb, _ := br.Peek(headSize); len(hb) > 0 && content.n == 0 {
 		content = headOf(hb)
+	}
+	if prev := r.live.recordOf(r.src.id); lf != nil && prev != nil && prev.plain && prev.head.n > 0 && prev.path == r.src.path {
+		if hb, _ := br.Peek(headSize); !prev.head.starts(hb) {
+			// Truncated and written again (copytruncate) since it was read: what it held
+			// beyond that read is in the copy it was truncated into, or lost.
+			retire = prev
+			if r.src.resume > 0 {
+				// Since the listing found it grown: all it holds now is new.
+				r.src.resume = 0
+				for i, n := range r.in.Notes {
+					if slices.Contains(r.src.notes, n) {
+						r.in.Notes[i] = "truncated and written again after it was read (copytruncate), before what it grew by could be read: its new content"
+					}
+				}
+			}
+		}
 	}
 	for left := r.src.resume; left > 0; {
 		// Already read from another name: only what follows is new.

@@ -798,18 +798,16 @@ func (r *Reader) relist() bool {
 			src.notes = []string{"appeared while the run read its folder (rotation), with the device and inode of " + rec.name + ", read before and since removed"}
 		case rec.head.n > 0 && !rec.head.starts(h):
 			src.notes = []string{"truncated and written again after it was read (copytruncate): its new content"}
-			if !rec.continued && !rec.lost {
-				// What was written to it between the read and the truncation is only in
-				// the copy it was truncated into, if an input folder holds one.
-				r.rewritten = append(r.rewritten, rec)
-			}
+			// What was written to it between the read and the truncation is only in the
+			// copy it was truncated into, if an input folder holds one.
+			r.live.retire(rec)
 		case rec.head.n == 0 && fi.Size() > 0 || fi.Size() > rec.read && !rec.lost:
 			src.resume = rec.read
 			if rec.complete > 0 && rec.complete < rec.read && rec.state != nil {
 				// Its last line was being written when read: read it again, whole, and it
 				// is no longer a line cut off.
 				src.resume = rec.complete
-				uncut(&rec.state.input)
+				rec.readAgainWhole()
 			}
 			src.notes = []string{fmt.Sprintf("grew while the run read it: read on from byte %d", src.resume)}
 		default:
@@ -817,6 +815,7 @@ func (r *Reader) relist() bool {
 		}
 		add = append(add, src)
 	}
+	r.rewritten = append(r.rewritten, r.live.takeRetired()...)
 	for _, f := range fresh {
 		h, _, err := contentHead(f.path, headSize)
 		if err != nil {
@@ -846,6 +845,11 @@ func (r *Reader) relist() bool {
 			case copyLonger, copyGrowing:
 				match.copied = true
 				f.resume = match.read
+				if match.complete > 0 && match.complete < match.read && match.state != nil {
+					// Its last line was being written when read: read it whole from the copy.
+					f.resume = match.complete
+					match.readAgainWhole()
+				}
 				f.notes = []string{fmt.Sprintf("a copy of %s (rotation): read from byte %d of its content, beyond what %s held when it was read", match.name, match.read, match.name)}
 				if holds == copyGrowing {
 					f.notes[0] = fmt.Sprintf("a copy of %s (rotation), still being compressed: read from byte %d of its content, where the read of %s ended", match.name, match.read, match.name)
@@ -973,6 +977,15 @@ func (rec *fileRecord) inProgressNoMore() {
 	}
 }
 
+// readAgainWhole takes back, once, the cut-off line a read of the file ended in: it is read
+// again whole, from the file itself or from its copy.
+func (rec *fileRecord) readAgainWhole() {
+	if !rec.uncut {
+		rec.uncut = true
+		uncut(&rec.state.input)
+	}
+}
+
 // uncut takes back the line an input's read found cut off at its end, which is read again
 // whole.
 func uncut(in *Input) {
@@ -1045,6 +1058,7 @@ func (r *Reader) settle() {
 		st.input.Repeats.merge(c)
 	}
 	r.live.repeats = nil
+	r.rewritten = append(r.rewritten, r.live.takeRetired()...)
 	if r.gaveUp {
 		r.unfollowed()
 	}
@@ -1201,7 +1215,18 @@ func (r *Reader) unfollowed() {
 			p = rec.path
 		}
 		fi, err := stat(p)
-		if err != nil || idOf(fi) != rec.id || fi.Size() <= rec.read {
+		if err != nil || idOf(fi) != rec.id {
+			continue
+		}
+		if fi.Size() <= rec.read {
+			if !rec.plain || rec.head.n == 0 || fi.ModTime().Equal(rec.mtime) {
+				continue
+			}
+			if h, _, err := contentHead(p, headSize); err != nil || rec.head.starts(h) {
+				continue
+			}
+			// Truncated and written again (copytruncate) since it was read.
+			st.input.Unfollowed = &ByteRange{From: 0, To: fi.Size(), Why: fmt.Sprintf("truncated and written again after it was read: its new content, and what it held beyond byte %d before, were not read; %s", rec.read, why)}
 			continue
 		}
 		if inProgress {
