@@ -156,7 +156,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 			for i := range batch {
 				d := &batch[i]
 				if d.phase != phaseAfter && !d.ev.BodiesDropped {
-					d.resp = history.Decode(d.ev.ResponseObject)
+					d.resp = history.Body(d.ev)
 				}
 			}
 			batches <- batch

@@ -85,7 +85,7 @@ func StateAt(ctx context.Context, sources []audit.Source, opts Options, at time.
 			continue
 		}
 		if !ev.BodiesDropped {
-			d.resp = history.Decode(ev.ResponseObject)
+			d.resp = history.Body(ev)
 		}
 		tq.push(d, apply)
 	}

@@ -69,6 +69,9 @@ func orderByResourceVersion(run []decoded) {
 
 // eventKey names the object an event writes.
 func eventKey(d decoded) history.Key {
+	if k := history.KeyOf(d.ev.ObjectRef, nil); k.Name != "" {
+		return k
+	}
 	r, _ := d.resp.(map[string]any)
 	return history.KeyOf(d.ev.ObjectRef, r)
 }
@@ -76,13 +79,10 @@ func eventKey(d decoded) history.Key {
 // resourceVersion is the numeric resourceVersion of the stored object an event's response
 // carries, 0 when there is none.
 func resourceVersion(d decoded) uint64 {
-	r, ok := d.resp.(map[string]any)
-	if !ok || d.ev.ObjectRef == nil {
+	if d.ev.ObjectRef == nil {
 		return 0
 	}
-	meta, _ := r["metadata"].(map[string]any)
-	rv, _ := meta["resourceVersion"].(string)
-	n, err := strconv.ParseUint(rv, 10, 64)
+	n, err := strconv.ParseUint(history.BodyString(d.resp, "metadata", "resourceVersion"), 10, 64)
 	if err != nil {
 		return 0
 	}

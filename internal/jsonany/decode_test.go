@@ -25,6 +25,7 @@ func standard(b []byte) (any, error) {
 
 func agree(t *testing.T, in []byte) {
 	t.Helper()
+	agreeTape(t, in)
 	want, werr := standard(in)
 	got, gerr := Decode(in)
 	if (werr != nil) != (gerr != nil) {

@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/internal/jsonany"
 	"github.com/auditreport/auditreport/internal/spill"
 )
 
@@ -168,8 +169,11 @@ type Tracker struct {
 	spillAbove int
 	held       int
 	holding    []*Resource
-	// scratch holds a known state while it is decoded.
+	// scratch holds a known state while it is decoded; prevT indexes it, and keys serves
+	// diffTapes.
 	scratch []byte
+	prevT   jsonany.Tape
+	keys    []int32
 }
 
 // maxShared bounds what strs and lists keep: beyond it, strings are kept as they come.
@@ -271,7 +275,7 @@ type event struct {
 	*audit.Event
 	key      Key
 	inPeriod bool
-	resp     any // decoded responseObject, nil when not logged
+	resp     any // the responseObject as Body gave it: decoded, on a tape, nil when not logged
 	// req is the decoded requestObject, decoded on first use: most writes never need it.
 	req     any
 	reqDone bool
@@ -293,6 +297,9 @@ func (e *event) request() any {
 }
 
 func (e *event) respObj() obj {
+	if _, ok := e.resp.(*jsonany.Tape); ok {
+		e.resp = Decode(e.ResponseObject) // a write the tapes did not serve
+	}
 	o, _ := e.resp.(map[string]any)
 	return o
 }
@@ -331,6 +338,9 @@ func dryRunOf(ae *audit.Event) int {
 // to the tracker.
 func (t *Tracker) Add(ae *audit.Event, resp any, inPeriod bool) {
 	t.apply(ae, resp, inPeriod)
+	if tp, ok := resp.(*jsonany.Tape); ok {
+		tapes.Put(tp)
+	}
 	if t.observer != nil && len(t.touched) > 0 {
 		t.flush(ae)
 	}
@@ -391,7 +401,9 @@ func (t *Tracker) apply(ae *audit.Event, resp any, inPeriod bool) {
 	if ref.APIGroup != "" && ref.APIVersion != "" {
 		e.apiVersion = ref.APIGroup + "/" + ref.APIVersion
 	}
-	e.key = KeyOf(ref, e.respObj())
+	if e.key = KeyOf(ref, nil); e.key.Name == "" {
+		e.key = KeyOf(ref, e.respObj())
+	}
 	if e.key.Name == "" && ae.Verb != "deletecollection" {
 		e.key.Name = str(e.reqObj(), "metadata", "name")
 	}
@@ -639,17 +651,26 @@ func (t *Tracker) setState(o *Object, s obj, e *event) {
 	o.state, o.known = s2.Encode(nil, b), true
 }
 
-// prev decodes the object's known state, nil when it is not known.
-func (t *Tracker) prev(o *Object) obj {
+// knownState decompresses the object's known state into the tracker's one buffer for it,
+// nil when it is not known. The bytes are good until the next call.
+func (t *Tracker) knownState(o *Object) []byte {
 	if !o.known || o.state == nil {
 		return nil
 	}
-	// The decoded value shares nothing with the bytes: one buffer serves every state.
 	b, err := s2.Decode(t.scratch[:cap(t.scratch)], o.state)
 	if err != nil {
 		return nil
 	}
 	t.scratch = b
+	return b
+}
+
+// prev decodes the object's known state, nil when it is not known.
+func (t *Tracker) prev(o *Object) obj {
+	b := t.knownState(o) // the decoded value shares nothing with the bytes
+	if b == nil {
+		return nil
+	}
 	p, _ := Decode(b).(map[string]any)
 	if p != nil && !t.noise {
 		stripNoise(p)
@@ -706,6 +727,9 @@ func (t *Tracker) create(e *event) {
 }
 
 func (t *Tracker) modify(e *event) {
+	if t.modifyOnTapes(e) {
+		return
+	}
 	o := t.objectFor(e)
 	c := t.change(e, ActionModified, ClassConfiguration)
 	prev := t.prev(o)
@@ -1020,6 +1044,9 @@ var leavesParent = map[string]bool{"exec": true, "attach": true, "portforward": 
 // subresource handles writes to subresources. They are kept apart from configuration
 // changes, but still move the parent's state forward so that the next change diffs right.
 func (t *Tracker) subresource(e *event) {
+	if e.Subresource() == "status" && t.statusOnTapes(e) {
+		return
+	}
 	o := t.objectFor(e)
 	sub := e.Subresource()
 	c := t.change(e, ActionSubresource, ClassSubresource)

@@ -1,0 +1,155 @@
+package history
+
+import (
+	"sync"
+
+	"github.com/klauspost/compress/s2"
+
+	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/internal/jsonany"
+)
+
+// Most writes a busy cluster logs update or patch an object, or its status, whose state
+// before is known: the tracker compares those on tapes (diffTapes) and decodes nothing else
+// of them. Every other write, and one of these whose bodies are not what the comparison
+// needs, takes the general path, which decodes the bodies.
+
+var tapes = sync.Pool{New: func() any { return new(jsonany.Tape) }}
+
+// Body readies an event's responseObject for Add: a tape for an update or a patch of an
+// object or of its status that answered with an object, else the decoded value (Decode).
+// It is safe to call on another goroutine than the tracker's.
+func Body(ae *audit.Event) any {
+	if onTapes(ae) {
+		tp := tapes.Get().(*jsonany.Tape)
+		if tp.Parse(ae.ResponseObject) == nil && tp.Kind(tp.Root()) == jsonany.Object {
+			return tp
+		}
+		tapes.Put(tp)
+	}
+	return Decode(ae.ResponseObject)
+}
+
+// onTapes reports whether the tracker may compare an event's bodies on tapes: a write that
+// succeeded, named its object, and did not create it.
+func onTapes(ae *audit.Event) bool {
+	ref := ae.ObjectRef
+	code := ae.Code()
+	return ref != nil && ref.Name != "" && (ae.Verb == "update" || ae.Verb == "patch") &&
+		(ref.Subresource == "" || ref.Subresource == "status") && code < 300 && code != 201 &&
+		!ae.BodiesDropped && len(ae.ResponseObject) > 0
+}
+
+// BodyString is the string at a path of keys in a body Body gave, "" when there is none.
+func BodyString(body any, path ...string) string {
+	switch b := body.(type) {
+	case *jsonany.Tape:
+		return b.Str(b.Path(b.Root(), path...))
+	case map[string]any:
+		return str(b, path...)
+	}
+	return ""
+}
+
+// storedOnTape reports whether a response on a tape is the stored object, as stored does.
+func storedOnTape(tp *jsonany.Tape) bool {
+	if tp.Str(tp.Member(tp.Root(), "kind")) == "Status" {
+		return false
+	}
+	m := tp.Member(tp.Root(), "metadata")
+	return m >= 0 && tp.Kind(m) != jsonany.Null
+}
+
+// deletingOnTape and finalizersOnTape are deleting and finalizers.
+func deletingOnTape(tp *jsonany.Tape) bool {
+	return tp.Str(tp.Path(tp.Root(), "metadata", "deletionTimestamp")) != ""
+}
+
+func finalizersOnTape(tp *jsonany.Tape) int {
+	n := 0
+	for _, p := range [][]string{{"metadata", "finalizers"}, {"spec", "finalizers"}} {
+		if i := tp.Path(tp.Root(), p...); i >= 0 && tp.Kind(i) == jsonany.Array {
+			n += tp.Len(i)
+		}
+	}
+	return n
+}
+
+// prevTape puts the object's known state on the tracker's tape, nil when it is not known
+// or is no object.
+func (t *Tracker) prevTape(o *Object) *jsonany.Tape {
+	b := t.knownState(o)
+	if b == nil || t.prevT.Parse(b) != nil || t.prevT.Kind(t.prevT.Root()) != jsonany.Object {
+		return nil
+	}
+	return &t.prevT
+}
+
+// setStateOnTape is setState for the event's stored object, on a tape.
+func (t *Tracker) setStateOnTape(o *Object, tp *jsonany.Tape, e *event) {
+	if k := tp.Str(tp.Member(tp.Root(), "kind")); k != "" {
+		o.kind, o.kindSet = t.shared(k), true
+	}
+	if uid := tp.Str(tp.Path(tp.Root(), "metadata", "uid")); uid != "" {
+		o.uid = uid
+	}
+	o.unknown, o.partial = "", ""
+	o.state, o.known = s2.Encode(nil, e.ResponseObject), true
+}
+
+// modifyOnTapes is modify for an update or a patch whose stored object was logged and whose
+// state before is known. It does nothing and reports false for any other.
+func (t *Tracker) modifyOnTapes(e *event) bool {
+	nt, _ := e.resp.(*jsonany.Tape)
+	if nt == nil || !storedOnTape(nt) {
+		return false
+	}
+	o := t.objectFor(e)
+	pt := t.prevTape(o)
+	if pt == nil {
+		return false
+	}
+	c := t.change(e, ActionModified, ClassConfiguration)
+	c.Diff = t.d.diffTapes(pt, nt, !t.noise, false, &t.keys)
+	if len(c.Diff) == 0 {
+		c.addNote("no field changed")
+	}
+	wasHeld := deletingOnTape(pt) && finalizersOnTape(pt) > 0
+	t.setStateOnTape(o, nt, e)
+	o.exists = true
+	if deletingOnTape(nt) {
+		o.deleting = true
+		if wasHeld && finalizersOnTape(nt) == 0 && e.key.Resource != "namespaces" {
+			// As in modify: the last finalizer removed removes the object.
+			c.Action = ActionFinalized
+			t.record(e, o, c)
+			t.removed(o)
+			return true
+		}
+	}
+	t.record(e, o, c)
+	return true
+}
+
+// statusOnTapes is subresource for a status write whose stored object was logged and whose
+// state before is known. It does nothing and reports false for any other.
+func (t *Tracker) statusOnTapes(e *event) bool {
+	nt, _ := e.resp.(*jsonany.Tape)
+	if nt == nil || !storedOnTape(nt) {
+		return false
+	}
+	o := t.objectFor(e)
+	if k := nt.Str(nt.Member(nt.Root(), "kind")); o.kind != "" && k != "" && k != o.kind {
+		return false // another kind answered: subresource says what that means
+	}
+	pt := t.prevTape(o)
+	if pt == nil {
+		return false
+	}
+	c := t.change(e, ActionSubresource, ClassSubresource)
+	c.Diff = t.d.diffTapes(pt, nt, !t.noise, true, &t.keys)
+	t.setStateOnTape(o, nt, e)
+	o.exists = true
+	t.record(e, o, c)
+	return true
+}
