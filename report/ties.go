@@ -69,11 +69,11 @@ func orderByResourceVersion(run []decoded) {
 
 // eventKey names the object an event writes.
 func eventKey(d decoded) history.Key {
-	if k := history.KeyOf(d.ev.ObjectRef, nil); k.Name != "" {
-		return k
+	k := history.KeyOf(d.ev.ObjectRef, nil)
+	if k.Name == "" {
+		k.Name = history.BodyString(d.resp, "metadata", "name") // as KeyOf finds it
 	}
-	r, _ := d.resp.(map[string]any)
-	return history.KeyOf(d.ev.ObjectRef, r)
+	return k
 }
 
 // resourceVersion is the numeric resourceVersion of the stored object an event's response

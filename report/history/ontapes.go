@@ -9,15 +9,15 @@ import (
 	"github.com/auditreport/auditreport/internal/jsonany"
 )
 
-// Most writes a busy cluster logs update or patch an object, or its status, whose state
-// before is known: the tracker compares those on tapes (diffTapes) and decodes nothing else
-// of them. Every other write, and one of these whose bodies are not what the comparison
+// Most writes a busy cluster logs create an object, or update or patch one, or its status,
+// whose state before is known: the tracker reads those on tapes (leavesOnTape, diffTapes)
+// and decodes only the values it reports. Every other write, and one of these whose bodies are not what the comparison
 // needs, takes the general path, which decodes the bodies.
 
 var tapes = sync.Pool{New: func() any { return new(jsonany.Tape) }}
 
-// Body readies an event's responseObject for Add: a tape for an update or a patch of an
-// object or of its status that answered with an object, else the decoded value (Decode).
+// Body readies an event's responseObject for Add: a tape for a create, an update or a patch
+// that answered with an object, else the decoded value (Decode).
 // It is safe to call on another goroutine than the tracker's.
 func Body(ae *audit.Event) any {
 	if onTapes(ae) {
@@ -30,14 +30,20 @@ func Body(ae *audit.Event) any {
 	return Decode(ae.ResponseObject)
 }
 
-// onTapes reports whether the tracker may compare an event's bodies on tapes: a write that
-// succeeded, named its object, and did not create it.
+// onTapes reports whether the tracker may read an event's response on a tape: a create, an
+// update or a patch of an object or its status that succeeded.
 func onTapes(ae *audit.Event) bool {
 	ref := ae.ObjectRef
-	code := ae.Code()
-	return ref != nil && ref.Name != "" && (ae.Verb == "update" || ae.Verb == "patch") &&
-		(ref.Subresource == "" || ref.Subresource == "status") && code < 300 && code != 201 &&
-		!ae.BodiesDropped && len(ae.ResponseObject) > 0
+	if ref == nil || ae.Code() >= 300 || ae.BodiesDropped || len(ae.ResponseObject) == 0 {
+		return false
+	}
+	switch ae.Verb {
+	case "create":
+		return ref.Subresource == ""
+	case "update", "patch":
+		return ref.Subresource == "" || ref.Subresource == "status"
+	}
+	return false
 }
 
 // BodyString is the string at a path of keys in a body Body gave, "" when there is none.
@@ -95,6 +101,23 @@ func (t *Tracker) setStateOnTape(o *Object, tp *jsonany.Tape, e *event) {
 	}
 	o.unknown, o.partial = "", ""
 	o.state, o.known = s2.Encode(nil, e.ResponseObject), true
+}
+
+// createOnTapes is create for a write that created an object and answered with it. It does
+// nothing and reports false for any other.
+func (t *Tracker) createOnTapes(e *event) bool {
+	nt, _ := e.resp.(*jsonany.Tape)
+	if nt == nil || !storedOnTape(nt) {
+		return false
+	}
+	o := t.objectFor(e)
+	c := t.change(e, ActionCreated, ClassConfiguration)
+	// Nothing existed before a create: the baseline is known, and every field is new.
+	c.Diff = t.d.leavesOnTape(nt, !t.noise, false, OpAdded, &t.keys)
+	t.setStateOnTape(o, nt, e)
+	o.exists, o.deleting = true, false
+	t.record(e, o, c)
+	return true
 }
 
 // modifyOnTapes is modify for an update or a patch whose stored object was logged and whose

@@ -214,3 +214,44 @@ func (td *tapeDiff) decoded(t *jsonany.Tape, i int, l level) any {
 	}
 	return v
 }
+
+// leavesOnTape lists every field of the object at the root of t as leaves lists it for the
+// object decoded, noise stripped and status left out unless asked for: a created object.
+func (d differ) leavesOnTape(t *jsonany.Tape, strip, status bool, op string, keys *[]int32) []FieldChange {
+	td := tapeDiff{d: d, a: t, strip: strip, status: status, keys: (*keys)[:0]}
+	var out []FieldChange
+	td.leaves(&out, make([]step, 0, 16), t.Root(), levelRoot, op)
+	*keys = td.keys[:0]
+	return exact(out)
+}
+
+// leaves appends the leaves under value i of td.a at level l: its scalars, and its objects
+// and lists that hold nothing.
+func (td *tapeDiff) leaves(out *[]FieldChange, steps []step, i int, l level, op string) {
+	t := td.a
+	switch t.Kind(i) {
+	case jsonany.Object:
+		mark := len(td.keys)
+		if m := td.members(t, i, l); len(m) > 0 {
+			for _, c := range m {
+				k := keyString(t, int(c))
+				td.leaves(out, append(steps, step{key: k}), int(c), td.childLevel(l, k), op)
+			}
+			td.keys = td.keys[:mark]
+			return
+		}
+	case jsonany.Array:
+		if t.First(i) < t.End(i) {
+			n := 0
+			for c := t.First(i); c < t.End(i); c = t.Next(c) {
+				td.leaves(out, append(steps, step{index: n, isIndex: true}), c, levelOther, op)
+				n++
+			}
+			return
+		}
+	}
+	if len(steps) == 0 {
+		return
+	}
+	*out = append(*out, FieldChange{Path: td.d.path(steps), Op: op, New: td.d.value(steps, td.decoded(t, i, l))})
+}

@@ -28,7 +28,8 @@ func mapDiff(d differ, a, b []byte, strip, status bool) (string, bool) {
 	return diffText(d.diff(old, new)), true
 }
 
-// agreeTapes holds diffTapes to mapDiff on two documents, for every choice of rules.
+// agreeTapes holds diffTapes to mapDiff on two documents, and leavesOnTape to leaves on
+// each, for every choice of rules.
 func agreeTapes(t *testing.T, a, b []byte) {
 	t.Helper()
 	var ta, tb jsonany.Tape
@@ -36,6 +37,26 @@ func agreeTapes(t *testing.T, a, b []byte) {
 		return
 	}
 	var keys []int32
+	for _, redact := range []bool{false, true} {
+		d := differ{redact: redact, paths: map[string]string{}}
+		for _, strip := range []bool{false, true} {
+			for _, status := range []bool{false, true} {
+				for _, tp := range []*jsonany.Tape{&ta, &tb} {
+					m, _ := Decode(tp.Raw(tp.Root())).(map[string]any)
+					if strip {
+						stripNoise(m)
+					}
+					if !status {
+						m = withoutStatus(m)
+					}
+					want := diffText(d.leaves(m, OpAdded))
+					if got := diffText(d.leavesOnTape(tp, strip, status, OpAdded, &keys)); got != want {
+						t.Errorf("%s (strip %v, status %v, redact %v):\ntape's leaves:\n%s\nmap's:\n%s", tp.Raw(tp.Root()), strip, status, redact, got, want)
+					}
+				}
+			}
+		}
+	}
 	for _, redact := range []bool{false, true} {
 		d := differ{redact: redact, paths: map[string]string{}}
 		for _, strip := range []bool{false, true} {

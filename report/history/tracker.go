@@ -402,7 +402,7 @@ func (t *Tracker) apply(ae *audit.Event, resp any, inPeriod bool) {
 		e.apiVersion = ref.APIGroup + "/" + ref.APIVersion
 	}
 	if e.key = KeyOf(ref, nil); e.key.Name == "" {
-		e.key = KeyOf(ref, e.respObj())
+		e.key.Name = BodyString(e.resp, "metadata", "name") // as KeyOf finds it
 	}
 	if e.key.Name == "" && ae.Verb != "deletecollection" {
 		e.key.Name = str(e.reqObj(), "metadata", "name")
@@ -701,6 +701,9 @@ func (e *event) stored() obj {
 }
 
 func (t *Tracker) create(e *event) {
+	if t.createOnTapes(e) {
+		return
+	}
 	o := t.objectFor(e)
 	c := t.change(e, ActionCreated, ClassConfiguration)
 	s := e.stored()
