@@ -31,6 +31,7 @@ fuzz:
 	$(GO) test ./audit -run '^$$' -fuzz '^FuzzFastPath$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/jsonany -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/jsonany -run '^$$' -fuzz '^FuzzAppend$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./report/history -run '^$$' -fuzz '^FuzzTapeDiff$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report/history -run '^$$' -fuzz '^FuzzDiff$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report/history -run '^$$' -fuzz '^FuzzSnapshot$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report -run '^$$' -fuzz '^FuzzBuild$$' -fuzztime $(FUZZTIME)
