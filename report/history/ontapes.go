@@ -3,8 +3,6 @@ package history
 import (
 	"sync"
 
-	"github.com/klauspost/compress/s2"
-
 	"github.com/auditreport/auditreport/audit"
 	"github.com/auditreport/auditreport/internal/jsonany"
 )
@@ -100,7 +98,7 @@ func (t *Tracker) setStateOnTape(o *Object, tp *jsonany.Tape, e *event) {
 		o.uid = uid
 	}
 	o.unknown, o.partial = "", ""
-	o.state, o.known = s2.Encode(nil, e.ResponseObject), true
+	o.state, o.known = t.compress(e.ResponseObject), true
 }
 
 // createOnTapes is create for a write that created an object and answered with it. It does

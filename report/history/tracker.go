@@ -6,6 +6,7 @@
 package history
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -172,6 +173,7 @@ type Tracker struct {
 	// scratch holds a known state while it is decoded; prevT indexes it, and keys serves
 	// diffTapes.
 	scratch []byte
+	zbuf    []byte // where compress compresses
 	prevT   jsonany.Tape
 	keys    []int32
 }
@@ -635,7 +637,7 @@ func (t *Tracker) setState(o *Object, s obj, e *event) {
 	}
 	o.unknown, o.partial = "", ""
 	if e != nil && e.resp != nil && len(e.ResponseObject) > 0 && reflect.ValueOf(s).UnsafePointer() == reflect.ValueOf(e.respObj()).UnsafePointer() {
-		o.state, o.known = s2.Encode(nil, e.ResponseObject), true
+		o.state, o.known = t.compress(e.ResponseObject), true
 		return
 	}
 	if !t.noise {
@@ -648,7 +650,14 @@ func (t *Tracker) setState(o *Object, s obj, e *event) {
 	}
 	// Kept compressed: states are most of what the tracker holds, and S2 costs far less
 	// than decoding the JSON again.
-	o.state, o.known = s2.Encode(nil, b), true
+	o.state, o.known = t.compress(b), true
+}
+
+// compress returns a state S2-compressed, in a slice of its own size: s2.Encode's own is
+// as large as the state uncompressed (its most), which every live object's state kept.
+func (t *Tracker) compress(b []byte) []byte {
+	t.zbuf = s2.Encode(t.zbuf[:cap(t.zbuf)], b)
+	return bytes.Clone(t.zbuf)
 }
 
 // knownState decompresses the object's known state into the tracker's one buffer for it,
