@@ -858,3 +858,45 @@ func TestTruncatedAfterTheLastListing(t *testing.T) {
 		t.Errorf("unfollowed %+v: want its new content named", in.Unfollowed)
 	}
 }
+
+// TestGoneCopyFoundAgain: a copy that was to be read from some byte on (the bytes before it
+// read already from the file it copies), renamed before it could be opened and found again
+// by a later listing, is read from that byte, not from its start again.
+func TestGoneCopyFoundAgain(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "kube-audit.log"), eventLines(100, 110))
+	r := readerOver(t, dir)
+	defer r.Close()
+	for {
+		if _, err := r.Next(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The copy, listed as holding the rest of a file read to byte from, renamed since.
+	copyPath := filepath.Join(dir, "kube-audit.log.3")
+	from := int64(len(eventLines(0, 40)))
+	write(t, copyPath, eventLines(0, 60))
+	fi, err := stat(copyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if idOf(fi).born == 0 {
+		t.Skip("the file system keeps no birth time")
+	}
+	st := &sourceState{src: Source{Name: filepath.Join(dir, "kube-audit.log.2"), id: idOf(fi), resume: from}}
+	r.live.record(&fileRecord{name: st.src.Name, id: st.src.id, gone: true, state: st})
+	if !r.relist() {
+		t.Fatal("the listing took nothing up")
+	}
+	for _, q := range r.queue {
+		if q.src.id == idOf(fi) {
+			if q.src.resume != from {
+				t.Errorf("read from byte %d, want %d: the bytes before were read from the file it copies", q.src.resume, from)
+			}
+			return
+		}
+	}
+	t.Errorf("the copy is not among the sources taken up")
+}

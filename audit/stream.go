@@ -749,10 +749,21 @@ func (r *Reader) relist() bool {
 				continue // taken up already
 			}
 			rec.reused = true
+			from := int64(0)
+			if rec.state != nil {
+				from = rec.state.src.resume
+			}
 			// Whether its content is read in the end is settled by settle.
-			if rec.head.starts(h) {
+			switch {
+			case from > 0 && (rec.head.starts(h) || rec.head.n == 0 && rec.id.born != 0):
+				// The same file (its birth time says so where its first bytes were not
+				// seen), which was to be read from byte from on: what comes before was read
+				// from the file it is a copy of.
+				src.resume = from
+				src.notes = []string{fmt.Sprintf("renamed by rotation before it could be read: read from byte %d of its content, as it was to be", from)}
+			case rec.head.starts(h):
 				src.notes = []string{"holds the content of " + rec.name + ", which rotation renamed before it could be read"}
-			} else {
+			default:
 				src.notes = []string{"appeared while the run read its folder (rotation)"}
 			}
 			add = append(add, src)
