@@ -90,8 +90,8 @@ func signalName(sig syscall.Signal) string {
 }
 
 // gcFloor is the heap a run may reach before the collector works harder than GOGC=100
-// (internal/gcpace): on the 1 GB bench log, pacing from it took the report from 7.4-8.6 s at
-// GOGC=50 to 6.9-7.0 s, and its peak RSS from 238-243 to 221 MiB (docs/performance.md).
+// (internal/gcpace): on the 1 GB bench log, pacing from it took the report from 7.2-7.6 s
+// and 224-239 MiB at GOGC=50 to 6.7-7.0 s and 213 MiB (docs/performance.md).
 const gcFloor = 192 << 20
 
 // tuneGC paces the garbage collector (internal/gcpace) unless the user set GOGC or
@@ -107,6 +107,7 @@ func tuneGC() {
 	}
 	switch {
 	case os.Getenv("GOMEMLIMIT") != "":
+		// The user's limit, and GOGC if set, stand.
 	case os.Getenv("GOGC") != "":
 		if ceiling > 0 {
 			debug.SetMemoryLimit(ceiling)
