@@ -839,13 +839,7 @@ func TestTruncatedAfterTheLastListing(t *testing.T) {
 	write(t, cur, eventLines(0, 50))
 	r := readerOver(t, dir)
 	defer r.Close()
-	for {
-		if _, err := r.Next(); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-	}
+	drain(t, r)
 	f, err := os.OpenFile(cur, os.O_WRONLY|os.O_TRUNC, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -867,13 +861,7 @@ func TestGoneCopyFoundAgain(t *testing.T) {
 	write(t, filepath.Join(dir, "kube-audit.log"), eventLines(100, 110))
 	r := readerOver(t, dir)
 	defer r.Close()
-	for {
-		if _, err := r.Next(); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-	}
+	drain(t, r)
 	// The copy, listed as holding the rest of a file read to byte from, renamed since.
 	copyPath := filepath.Join(dir, "kube-audit.log.3")
 	from := int64(len(eventLines(0, 40)))

@@ -387,11 +387,12 @@ func (r *sourceReader) read() error {
 		br = getReader(zr)
 		defer putReader(br)
 	}
-	if hb, _ := br.Peek(headSize); len(hb) > 0 && content.n == 0 {
+	hb, _ := br.Peek(headSize)
+	if len(hb) > 0 && content.n == 0 {
 		content = headOf(hb)
 	}
 	if prev := r.live.recordOf(r.src.id); lf != nil && prev != nil && prev.plain && prev.head.n > 0 && prev.path == r.src.path {
-		if hb, _ := br.Peek(headSize); !prev.head.starts(hb) {
+		if !prev.head.starts(hb) {
 			// Truncated and written again (copytruncate) since it was read: what it held
 			// beyond that read is in the copy it was truncated into, or lost.
 			retire = prev

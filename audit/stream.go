@@ -813,13 +813,7 @@ func (r *Reader) relist() bool {
 			// copy it was truncated into, if an input folder holds one.
 			r.live.retire(rec)
 		case rec.head.n == 0 && fi.Size() > 0 || fi.Size() > rec.read && !rec.lost:
-			src.resume = rec.read
-			if rec.complete > 0 && rec.complete < rec.read && rec.state != nil {
-				// Its last line was being written when read: read it again, whole, and it
-				// is no longer a line cut off.
-				src.resume = rec.complete
-				rec.readAgainWhole()
-			}
+			src.resume = rec.readOnFrom()
 			src.notes = []string{fmt.Sprintf("grew while the run read it: read on from byte %d", src.resume)}
 		default:
 			continue
@@ -855,15 +849,10 @@ func (r *Reader) relist() bool {
 				match.copied = true
 			case copyLonger, copyGrowing:
 				match.copied = true
-				f.resume = match.read
-				if match.complete > 0 && match.complete < match.read && match.state != nil {
-					// Its last line was being written when read: read it whole from the copy.
-					f.resume = match.complete
-					match.readAgainWhole()
-				}
-				f.notes = []string{fmt.Sprintf("a copy of %s (rotation): read from byte %d of its content, beyond what %s held when it was read", match.name, match.read, match.name)}
+				f.resume = match.readOnFrom()
+				f.notes = []string{fmt.Sprintf("a copy of %s (rotation): read from byte %d of its content, beyond what %s held when it was read", match.name, f.resume, match.name)}
 				if holds == copyGrowing {
-					f.notes[0] = fmt.Sprintf("a copy of %s (rotation), still being compressed: read from byte %d of its content, where the read of %s ended", match.name, match.read, match.name)
+					f.notes[0] = fmt.Sprintf("a copy of %s (rotation), still being compressed: read from byte %d of its content, where the read of %s ended", match.name, f.resume, match.name)
 				}
 				if match.lost && match.state != nil {
 					match.state.input.LostBytes = nil
@@ -988,13 +977,18 @@ func (rec *fileRecord) inProgressNoMore() {
 	}
 }
 
-// readAgainWhole takes back, once, the cut-off line a read of the file ended in: it is read
-// again whole, from the file itself or from its copy.
-func (rec *fileRecord) readAgainWhole() {
+// readOnFrom is where reading the rest of a file read, or of its copy, starts: where the
+// read ended, or, when it ended in a line still being written, where its last whole line
+// did. That line is then read again whole, and taken back, once, as a line cut off.
+func (rec *fileRecord) readOnFrom() int64 {
+	if rec.complete <= 0 || rec.complete >= rec.read || rec.state == nil {
+		return rec.read
+	}
 	if !rec.uncut {
 		rec.uncut = true
 		uncut(&rec.state.input)
 	}
+	return rec.complete
 }
 
 // uncut takes back the line an input's read found cut off at its end, which is read again
