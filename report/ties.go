@@ -69,11 +69,7 @@ func orderByResourceVersion(run []decoded) {
 
 // eventKey names the object an event writes.
 func eventKey(d decoded) history.Key {
-	k := history.KeyOf(d.ev.ObjectRef, nil)
-	if k.Name == "" {
-		k.Name = history.BodyString(d.resp, "metadata", "name") // as KeyOf finds it
-	}
-	return k
+	return history.KeyOf(d.ev.ObjectRef, d.resp)
 }
 
 // resourceVersion is the numeric resourceVersion of the stored object an event's response

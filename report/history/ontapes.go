@@ -55,13 +55,17 @@ func BodyString(body any, path ...string) string {
 	return ""
 }
 
-// storedOnTape reports whether a response on a tape is the stored object, as stored does.
-func storedOnTape(tp *jsonany.Tape) bool {
-	if tp.Str(tp.Member(tp.Root(), "kind")) == "Status" {
-		return false
+// storedOnTape returns the event's response when it is on a tape and is the stored object,
+// as stored tells it; nil otherwise.
+func (e *event) storedOnTape() *jsonany.Tape {
+	tp, _ := e.resp.(*jsonany.Tape)
+	if tp == nil || tp.Str(tp.Member(tp.Root(), "kind")) == "Status" {
+		return nil
 	}
-	m := tp.Member(tp.Root(), "metadata")
-	return m >= 0 && tp.Kind(m) != jsonany.Null
+	if m := tp.Member(tp.Root(), "metadata"); m < 0 || tp.Kind(m) == jsonany.Null {
+		return nil
+	}
+	return tp
 }
 
 // deletingOnTape and finalizersOnTape are deleting and finalizers.
@@ -104,8 +108,8 @@ func (t *Tracker) setStateOnTape(o *Object, tp *jsonany.Tape, e *event) {
 // createOnTapes is create for a write that created an object and answered with it. It does
 // nothing and reports false for any other.
 func (t *Tracker) createOnTapes(e *event) bool {
-	nt, _ := e.resp.(*jsonany.Tape)
-	if nt == nil || !storedOnTape(nt) {
+	nt := e.storedOnTape()
+	if nt == nil {
 		return false
 	}
 	o := t.objectFor(e)
@@ -121,8 +125,8 @@ func (t *Tracker) createOnTapes(e *event) bool {
 // modifyOnTapes is modify for an update or a patch whose stored object was logged and whose
 // state before is known. It does nothing and reports false for any other.
 func (t *Tracker) modifyOnTapes(e *event) bool {
-	nt, _ := e.resp.(*jsonany.Tape)
-	if nt == nil || !storedOnTape(nt) {
+	nt := e.storedOnTape()
+	if nt == nil {
 		return false
 	}
 	o := t.objectFor(e)
@@ -155,8 +159,8 @@ func (t *Tracker) modifyOnTapes(e *event) bool {
 // statusOnTapes is subresource for a status write whose stored object was logged and whose
 // state before is known. It does nothing and reports false for any other.
 func (t *Tracker) statusOnTapes(e *event) bool {
-	nt, _ := e.resp.(*jsonany.Tape)
-	if nt == nil || !storedOnTape(nt) {
+	nt := e.storedOnTape()
+	if nt == nil {
 		return false
 	}
 	o := t.objectFor(e)

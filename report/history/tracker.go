@@ -403,9 +403,7 @@ func (t *Tracker) apply(ae *audit.Event, resp any, inPeriod bool) {
 	if ref.APIGroup != "" && ref.APIVersion != "" {
 		e.apiVersion = ref.APIGroup + "/" + ref.APIVersion
 	}
-	if e.key = KeyOf(ref, nil); e.key.Name == "" {
-		e.key.Name = BodyString(e.resp, "metadata", "name") // as KeyOf finds it
-	}
+	e.key = KeyOf(ref, e.resp)
 	if e.key.Name == "" && ae.Verb != "deletecollection" {
 		e.key.Name = str(e.reqObj(), "metadata", "name")
 	}
@@ -521,12 +519,13 @@ func (t *Tracker) forget(o *Object) {
 }
 
 // KeyOf names the object an event writes. A create with generateName (and older
-// servers' creates) names it only in the stored object, when that was logged. Namespaces are
-// cluster-scoped, even where the objectRef repeats the name as the namespace.
-func KeyOf(ref *audit.ObjectRef, stored obj) Key {
+// servers' creates) names it only in the stored object, when that was logged: the response
+// as Body gives it. Namespaces are cluster-scoped, even where the objectRef repeats the name
+// as the namespace.
+func KeyOf(ref *audit.ObjectRef, body any) Key {
 	k := Key{Group: ref.APIGroup, Resource: ref.Resource, Namespace: ref.Namespace, Name: ref.Name}
 	if k.Name == "" {
-		k.Name = str(stored, "metadata", "name")
+		k.Name = BodyString(body, "metadata", "name")
 	}
 	if k.Group == "" && k.Resource == "namespaces" {
 		k.Namespace = ""
