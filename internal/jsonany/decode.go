@@ -126,30 +126,16 @@ func (p *parser) object(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.space()
-		if p.i >= len(p.b) || p.b[p.i] != ':' {
-			return nil, errSyntax
+		if err := p.colon(); err != nil {
+			return nil, err
 		}
-		p.i++
-		p.space()
 		v, err := p.value(depth)
 		if err != nil {
 			return nil, err
 		}
 		m[k] = v
-		p.space()
-		if p.i >= len(p.b) {
-			return nil, errSyntax
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case '}':
-			p.i++
-			return m, nil
-		default:
-			return nil, errSyntax
+		if end, err := p.next('}'); end || err != nil {
+			return m, err
 		}
 	}
 }
@@ -171,21 +157,40 @@ func (p *parser) array(depth int) (any, error) {
 			return nil, err
 		}
 		a = append(a, v)
-		p.space()
-		if p.i >= len(p.b) {
-			return nil, errSyntax
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case ']':
-			p.i++
-			return a, nil
-		default:
-			return nil, errSyntax
+		if end, err := p.next(']'); end || err != nil {
+			return a, err
 		}
 	}
+}
+
+// colon steps over the colon after an object's key, and the space around it.
+func (p *parser) colon() error {
+	p.space()
+	if p.i >= len(p.b) || p.b[p.i] != ':' {
+		return errSyntax
+	}
+	p.i++
+	p.space()
+	return nil
+}
+
+// next steps over what follows a value inside an object or an array: a comma and the space
+// after it, or the closing bracket, which ends it (end).
+func (p *parser) next(closing byte) (end bool, err error) {
+	p.space()
+	if p.i >= len(p.b) {
+		return false, errSyntax
+	}
+	switch p.b[p.i] {
+	case ',':
+		p.i++
+		p.space()
+		return false, nil
+	case closing:
+		p.i++
+		return true, nil
+	}
+	return false, errSyntax
 }
 
 // number checks a number's grammar as encoding/json's scanner does and keeps it as written.
@@ -238,51 +243,62 @@ func endNumber[T string | []byte](b T, i int) int {
 	return i
 }
 
-// str reads a string at p.i (its opening quote). Keys are shared through the decoder's
-// cache.
-func (p *parser) str(key bool) (string, error) {
+// scanString checks the string at p.i (its opening quote) as encoding/json's scanner does
+// and steps over it, returning where its content is and whether those bytes are its value
+// (no escapes, valid UTF-8).
+func (p *parser) scanString() (start, end int, plain bool, err error) {
 	b := p.b
-	start := p.i + 1
+	start = p.i + 1
 	i := start
-	simple := true
+	plain = true
 	for {
 		if i >= len(b) {
-			return "", errSyntax
+			return 0, 0, false, errSyntax
 		}
 		c := b[i]
 		if c == '"' {
 			break
 		}
 		if c < 0x20 {
-			return "", errSyntax
+			return 0, 0, false, errSyntax
 		}
 		if c == '\\' {
-			simple = false
+			plain = false
 			i++
 			if i >= len(b) {
-				return "", errSyntax
+				return 0, 0, false, errSyntax
 			}
 			switch b[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
 				if len(b)-i < 5 || !hex4(b[i+1:i+5]) {
-					return "", errSyntax
+					return 0, 0, false, errSyntax
 				}
 				i += 4
 			default:
-				return "", errSyntax
+				return 0, 0, false, errSyntax
 			}
 		} else if c >= utf8.RuneSelf {
-			simple = false
+			plain = false
 		}
 		i++
 	}
-	raw := b[start:i]
-	p.i = i + 1
-	if !simple && !hasEscape(raw) && utf8.Valid(raw) {
-		simple = true
+	if !plain && !hasEscape(b[start:i]) && utf8.Valid(b[start:i]) {
+		plain = true
 	}
-	if !simple {
+	p.i = i + 1
+	return start, i, plain, nil
+}
+
+// str reads a string at p.i (its opening quote). Keys are shared through the decoder's
+// cache.
+func (p *parser) str(key bool) (string, error) {
+	start, end, plain, err := p.scanString()
+	if err != nil {
+		return "", err
+	}
+	raw := p.b[start:end]
+	if !plain {
 		return unquote(raw), nil
 	}
 	if key && len(raw) <= maxCachedKey {

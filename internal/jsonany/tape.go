@@ -2,7 +2,6 @@ package jsonany
 
 import (
 	"bytes"
-	"unicode/utf8"
 )
 
 // Kind is the kind of a JSON value on a Tape.
@@ -74,7 +73,7 @@ func (p *tapeParser) value(depth int, keyStart, keyEnd int32, keyPlain bool) err
 		err = p.array(depth + 1)
 	case c == '"':
 		var plain bool
-		_, _, plain, err = p.skipString()
+		_, _, plain, err = p.scanString()
 		n.kind, n.plain = String, plain
 	case c == 't':
 		n.kind, err = True, p.literal("true")
@@ -114,32 +113,18 @@ func (p *tapeParser) object(depth int) error {
 		if p.i >= len(p.b) || p.b[p.i] != '"' {
 			return errSyntax
 		}
-		ks, ke, plain, err := p.skipString()
+		ks, ke, plain, err := p.scanString()
 		if err != nil {
 			return err
 		}
-		p.space()
-		if p.i >= len(p.b) || p.b[p.i] != ':' {
-			return errSyntax
+		if err := p.colon(); err != nil {
+			return err
 		}
-		p.i++
-		p.space()
 		if err := p.value(depth, int32(ks), int32(ke), plain); err != nil {
 			return err
 		}
-		p.space()
-		if p.i >= len(p.b) {
-			return errSyntax
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case '}':
-			p.i++
-			return nil
-		default:
-			return errSyntax
+		if end, err := p.next('}'); end || err != nil {
+			return err
 		}
 	}
 }
@@ -158,67 +143,10 @@ func (p *tapeParser) array(depth int) error {
 		if err := p.value(depth, -1, -1, false); err != nil {
 			return err
 		}
-		p.space()
-		if p.i >= len(p.b) {
-			return errSyntax
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.space()
-		case ']':
-			p.i++
-			return nil
-		default:
-			return errSyntax
+		if end, err := p.next(']'); end || err != nil {
+			return err
 		}
 	}
-}
-
-// skipString checks the string at p.i (its opening quote) as str does and steps over it,
-// returning where its content is and whether those bytes are its value.
-func (p *tapeParser) skipString() (start, end int, plain bool, err error) {
-	b := p.b
-	start = p.i + 1
-	i := start
-	plain = true
-	for {
-		if i >= len(b) {
-			return 0, 0, false, errSyntax
-		}
-		c := b[i]
-		if c == '"' {
-			break
-		}
-		if c < 0x20 {
-			return 0, 0, false, errSyntax
-		}
-		if c == '\\' {
-			plain = false
-			i++
-			if i >= len(b) {
-				return 0, 0, false, errSyntax
-			}
-			switch b[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if len(b)-i < 5 || !hex4(b[i+1:i+5]) {
-					return 0, 0, false, errSyntax
-				}
-				i += 4
-			default:
-				return 0, 0, false, errSyntax
-			}
-		} else if c >= utf8.RuneSelf {
-			plain = false
-		}
-		i++
-	}
-	if !plain && !hasEscape(b[start:i]) && utf8.Valid(b[start:i]) {
-		plain = true
-	}
-	p.i = i + 1
-	return start, i, plain, nil
 }
 
 // Root is the tape's first node: the value parsed.
