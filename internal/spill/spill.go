@@ -38,6 +38,10 @@ type Store struct {
 
 	mu  sync.Mutex
 	err error // the first failure: every later call returns it
+
+	// ahead holds stretches of a compacted file read at once, for readers going through it
+	// in order; nil until the store is compacted.
+	ahead *readAhead
 }
 
 // List is a list of records in a Store: where its last block is, what the block holds,
@@ -172,7 +176,7 @@ func (s *Store) compact(n int, group func(i int) []*List) error {
 		return err
 	}
 	old, oldPath, oldOff := s.f, s.path, s.off
-	s.f, s.path, s.off = nil, "", 0
+	s.f, s.path, s.off, s.ahead = nil, "", 0, nil
 	if err := s.create(); err != nil {
 		s.f, s.path, s.off = old, oldPath, oldOff
 		return err
@@ -208,7 +212,11 @@ func (s *Store) compact(n int, group func(i int) []*List) error {
 			return err
 		}
 	}
-	return s.Seal()
+	if err := s.Seal(); err != nil {
+		return err
+	}
+	s.ahead = &readAhead{}
+	return nil
 }
 
 // AppendList appends where l is in the store to b, for a list named in a record of
@@ -284,7 +292,7 @@ func (s *Store) Each(l *List, fn func(rec []byte) bool) error {
 	blocks := append(stack[:0], block{l.last, l.lastN, l.lastZ})
 	var h [headerSize]byte
 	for off := l.prev; off >= 0; {
-		if _, err := s.f.ReadAt(h[:], off); err != nil {
+		if err := s.readAt(h[:], off); err != nil {
 			return s.readErr(err)
 		}
 		blocks = append(blocks, block{off, binary.LittleEndian.Uint32(h[8:]), binary.LittleEndian.Uint32(h[12:])})
@@ -298,7 +306,7 @@ func (s *Store) Each(l *List, fn func(rec []byte) bool) error {
 			bufs.z = make([]byte, b.z)
 		}
 		z := bufs.z[:b.z]
-		if _, err := s.f.ReadAt(z, b.off+headerSize); err != nil {
+		if err := s.readAt(z, b.off+headerSize); err != nil {
 			return s.readErr(err)
 		}
 		raw, err := s2.Decode(bufs.raw[:cap(bufs.raw)], z)
@@ -335,6 +343,67 @@ func (s *Store) Walk(l *List, fn func(rec []byte) error) error {
 	return nil
 }
 
+// readAt reads len(p) bytes at off. Once the store is compacted, it reads through the
+// windows of readAhead.
+func (s *Store) readAt(p []byte, off int64) error {
+	if s.ahead != nil && len(p) <= windowSize/4 {
+		return s.ahead.readAt(s.f, p, off)
+	}
+	_, err := s.f.ReadAt(p, off)
+	return err
+}
+
+// readAhead serves reads of a compacted store from a few windows of its file, each read
+// with one call: the renderers read the histories in the order compaction wrote them, so
+// each list is the next bytes of a window a reader already has, where it was one system
+// call for each object (half a second of a gigabyte's report). Several renderers read at
+// once, each through the file in order, so there are a few windows, the least recently
+// used one read again on a miss.
+type readAhead struct {
+	mu   sync.Mutex
+	wins [windowCount]window
+	tick uint64
+}
+
+type window struct {
+	off  int64
+	b    []byte
+	used uint64
+}
+
+const (
+	windowSize  = 256 << 10
+	windowCount = 8 // more than the formats a run renders at once
+)
+
+func (a *readAhead) readAt(f *os.File, p []byte, off int64) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.tick++
+	lru := &a.wins[0]
+	for i := range a.wins {
+		w := &a.wins[i]
+		if off >= w.off && off+int64(len(p)) <= w.off+int64(len(w.b)) {
+			copy(p, w.b[off-w.off:])
+			w.used = a.tick
+			return nil
+		}
+		if w.used < lru.used {
+			lru = w
+		}
+	}
+	if lru.b == nil {
+		lru.b = make([]byte, windowSize)
+	}
+	n, err := f.ReadAt(lru.b[:windowSize], off)
+	lru.off, lru.b, lru.used = off, lru.b[:n], a.tick
+	if n < len(p) {
+		return cmp.Or(err, io.ErrUnexpectedEOF)
+	}
+	copy(p, lru.b)
+	return nil
+}
+
 type buffers struct{ z, raw []byte }
 
 var bufPool = sync.Pool{New: func() any { return new(buffers) }}
@@ -357,7 +426,7 @@ func (s *Store) Close() error {
 			err = rerr
 		}
 	}
-	s.f = nil
+	s.f, s.ahead = nil, nil
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"testing"
 )
@@ -202,5 +203,93 @@ func TestWalkStopsAtAnError(t *testing.T) {
 	})
 	if !errors.Is(err, stop) || string(seen) != "abc" || !errors.Is(s.Err(), stop) {
 		t.Errorf("Walk read %q and returned %v, store error %v", seen, err, s.Err())
+	}
+}
+
+// compactedLists fills a store with n lists of a few records each, of bytes that do not
+// compress, appended interleaved, and compacts them in list order: the file then spans many
+// read-ahead windows.
+func compactedLists(tb testing.TB, n int) (*Store, []List, [][][]byte) {
+	s := New(tb.TempDir())
+	tb.Cleanup(func() { s.Close() })
+	rng := rand.New(rand.NewPCG(1, 2))
+	lists := make([]List, n)
+	want := make([][][]byte, n)
+	for round := range 3 {
+		for i := range lists {
+			rec := make([]byte, 200+rng.IntN(900)+round)
+			for k := range rec {
+				rec[k] = byte(rng.Uint32())
+			}
+			want[i] = append(want[i], rec)
+			if err := s.Append(&lists[i], AppendRecord(nil, rec), 1); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	order := make([]*List, n)
+	for i := range lists {
+		order[i] = &lists[i]
+	}
+	if err := s.Compact(order); err != nil {
+		tb.Fatal(err)
+	}
+	return s, lists, want
+}
+
+// Readers going through a compacted store at once, in order, backwards and at random,
+// each read every list whole and right: the read-ahead windows they share serve each its own
+// stretch of the file.
+func TestCompactedReadAtOnce(t *testing.T) {
+	s, lists, want := compactedLists(t, 3000)
+	if s.Size() < 4*windowSize*windowCount/2 {
+		t.Fatalf("the store holds %d bytes: too few to span the windows", s.Size())
+	}
+	orders := [][]int{make([]int, len(lists)), make([]int, len(lists)), rand.New(rand.NewPCG(3, 4)).Perm(len(lists))}
+	for i := range lists {
+		orders[0][i], orders[1][i] = i, len(lists)-1-i
+	}
+	orders = append(orders, orders[0], orders[0], orders[2])
+	errs := make(chan error, len(orders))
+	for _, order := range orders {
+		go func() {
+			for _, i := range order {
+				k := 0
+				err := s.Each(&lists[i], func(rec []byte) bool {
+					if k >= len(want[i]) || !bytes.Equal(rec, want[i][k]) {
+						k = -1
+						return false
+					}
+					k++
+					return true
+				})
+				if err == nil && k != len(want[i]) {
+					err = fmt.Errorf("list %d read back wrong (%d records right)", i, k)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range orders {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// BenchmarkReadCompacted reads every list of a compacted store in order, as a renderer does.
+func BenchmarkReadCompacted(b *testing.B) {
+	s, lists, _ := compactedLists(b, 20000)
+	b.SetBytes(s.Size())
+	for b.Loop() {
+		for i := range lists {
+			if err := s.Each(&lists[i], func([]byte) bool { return true }); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 }
