@@ -90,7 +90,7 @@ func TestJoinedLists(t *testing.T) {
 		}
 	}
 	named := AppendList([]byte("x"), &lists[3])
-	if err := s.CompactJoined([][]*List{{&lists[0], nil, &lists[1], &lists[2]}, {&lists[3]}}); err != nil {
+	if err := s.CompactJoined([]*List{&lists[0], nil, &lists[1], &lists[2], &lists[3]}, []int{4, 5}); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

@@ -372,14 +372,15 @@ func encodeHead(b []byte, r *Resource) []byte {
 	return append(b, flags)
 }
 
-func (t *Tracker) decodeHead(b []byte) (Resource, error) {
-	l, k := spill.ReadList(b)
-	if k == 0 {
+// decodeHead reads a head encodeHead wrote; its list goes to l.
+func (t *Tracker) decodeHead(b []byte, l *spill.List) (Resource, error) {
+	var k int
+	if *l, k = spill.ReadList(b); k == 0 {
 		return Resource{}, binrec.ErrShort
 	}
 	r := binrec.NewReader(b[k:])
 	res := Resource{Kind: t.shared(r.Str()), Group: t.shared(r.Str()), Resource: t.shared(r.Str()), Namespace: t.shared(r.Str()),
-		Name: r.Str(), UID: r.Str(), rows: t.rows, list: &l}
+		Name: r.Str(), UID: r.Str(), rows: t.rows, list: l}
 	flags := r.Byte()
 	res.kindSet, res.Collection = flags&1 != 0, flags&2 != 0
 	return res, r.Err()

@@ -1178,15 +1178,25 @@ func (t *Tracker) Finish() (*Histories, error) {
 			return nil, err
 		}
 	}
-	var out []Resource
+	// Every head at once, made to measure: a long period's gone objects number in the
+	// hundreds of thousands, and a slice grown by doubling would hold up to twice them.
+	heads := len(t.objects) + len(t.gone) + len(t.collections)
+	if spilled {
+		heads += t.headList.Len()
+	}
+	out := make([]Resource, 0, heads)
 	if spilled {
 		// The gone objects' histories first, in the order they went: an object of the
 		// same name that came back after them follows them.
 		if err := t.rows.store.Seal(); err != nil {
 			return nil, err
 		}
+		lists := make([]spill.List, t.headList.Len()) // theirs, in one allocation
 		err := t.rows.store.Walk(&t.headList, func(rec []byte) error {
-			r, err := t.decodeHead(rec)
+			if len(out) == len(lists) {
+				return fmt.Errorf("the gone objects' list holds more than the %d heads it counts", len(lists))
+			}
+			r, err := t.decodeHead(rec, &lists[len(out)])
 			out = append(out, r)
 			return err
 		})
@@ -1220,17 +1230,18 @@ func (t *Tracker) Finish() (*Histories, error) {
 	if spilled {
 		// Each history in one piece, in the order the renderers read them; the histories
 		// of one name, which went to disk as the objects that had it went, become one.
-		groups := make([][]*spill.List, 0, len(out))
+		lists, ends := make([]*spill.List, 0, len(out)+1), make([]int, 0, len(out)+1)
 		n := 0
 		for i := range out {
 			r := &out[i]
+			lists = append(lists, r.list)
 			if n > 0 && sameName(&out[n-1], r) {
 				joinHead(&out[n-1], r)
-				groups[n-1] = append(groups[n-1], r.list)
+				ends[n-1] = len(lists)
 				continue
 			}
 			out[n] = *r
-			groups = append(groups, []*spill.List{r.list})
+			ends = append(ends, len(lists))
 			n++
 		}
 		clear(out[n:])
@@ -1241,8 +1252,9 @@ func (t *Tracker) Finish() (*Histories, error) {
 				return nil, err
 			}
 		}
-		groups = append(groups, []*spill.List{&t.failedList})
-		if err := t.rows.store.CompactJoined(groups); err != nil {
+		lists = append(lists, &t.failedList)
+		ends = append(ends, len(lists))
+		if err := t.rows.store.CompactJoined(lists, ends); err != nil {
 			return nil, err
 		}
 		if t.failedList.Len() > 0 {
