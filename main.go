@@ -89,9 +89,10 @@ func signalName(sig syscall.Signal) string {
 	return sig.String()
 }
 
-// gcFloor is the heap a run may reach before the collector works harder than GOGC=100
+// gcFloor is the memory a run may take before the collector works harder than GOGC=300
 // (internal/gcpace): on the 1 GB bench log, pacing from it took the report from 7.2-7.6 s
-// and 224-239 MiB at GOGC=50 to 6.7-7.0 s and 213 MiB (docs/performance.md).
+// and 224-239 MiB at GOGC=50 to 6.7-7.0 s and 213 MiB; GOGC=300 under it instead of 100
+// took another 3-5% of the time (docs/performance.md).
 const gcFloor = 192 << 20
 
 // tuneGC paces the garbage collector (internal/gcpace) unless the user set GOGC or
