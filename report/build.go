@@ -133,7 +133,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	if err != nil {
 		return nil, err
 	}
-	finishPosture := feedPosture(t, eng)
+	endPosture, finishPosture := feedPosture(t, eng)
 	defer func() {
 		// On an early return, the engine's goroutine ends too, and its rows are let go.
 		if p := finishPosture(); err != nil {
@@ -220,6 +220,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	if readErr != nil {
 		return nil, readErr
 	}
+	endPosture() // the engine finishes while the tracker does
 	h, err := t.Finish()
 	if err != nil {
 		return nil, spillError(err, opts.Progress, sources)

@@ -29,8 +29,10 @@ var postureKinds = map[string]bool{"pods": true, "namespaces": true, "serviceacc
 // one reconstruction serves the histories, state --at and the posture. The engine runs on
 // a goroutine of its own, a batch of updates behind the tracker: it gets the same updates
 // in the same order, so its result does not depend on scheduling, and the two halves of
-// the work share the cores. finish waits for it; calling it again returns the same result.
-func feedPosture(t *history.Tracker, eng *posture.Engine) (finish func() *posture.Posture) {
+// the work share the cores. end tells the engine the last update is given, so that it
+// finishes while the tracker does; finish ends the feed too, and waits for the engine.
+// Calling either again does nothing more, and finish returns the same result.
+func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(), finish func() *posture.Posture) {
 	const batchSize = 256
 	batches := make(chan []pendingUpdate, 16)
 	done := make(chan *posture.Posture)
@@ -76,11 +78,14 @@ func feedPosture(t *history.Tracker, eng *posture.Engine) (finish func() *postur
 			batch = make([]pendingUpdate, 0, batchSize)
 		}
 	})
-	return sync.OnceValue(func() *posture.Posture {
+	end = sync.OnceFunc(func() {
 		if len(batch) > 0 {
 			batches <- batch
 		}
 		close(batches)
+	})
+	return end, sync.OnceValue(func() *posture.Posture {
+		end()
 		return <-done
 	})
 }
