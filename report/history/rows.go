@@ -5,6 +5,7 @@ import (
 	"iter"
 
 	"github.com/auditreport/auditreport/internal/binrec"
+	"github.com/auditreport/auditreport/internal/fnv1a"
 	"github.com/auditreport/auditreport/internal/spill"
 )
 
@@ -344,14 +345,12 @@ func (o *Object) goneKind() string {
 // keyHash is a key's 64-bit FNV-1a hash: two keys of one report share it with a chance of
 // about one in 2^64 per pair.
 func keyHash(k Key) uint64 {
-	h := uint64(14695981039346656037)
+	h := fnv1a.Offset
 	for i, s := range [...]string{k.Group, k.Resource, k.Namespace, k.Name} {
 		if i > 0 {
-			h = (h ^ 0) * 1099511628211 // a separator: "a"+"bc" is not "ab"+"c"
+			h = fnv1a.AddByte(h, 0) // a separator: "a"+"bc" is not "ab"+"c"
 		}
-		for j := 0; j < len(s); j++ {
-			h = (h ^ uint64(s[j])) * 1099511628211
-		}
+		h = fnv1a.AddString(h, s)
 	}
 	return h
 }

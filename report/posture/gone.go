@@ -3,6 +3,7 @@ package posture
 import (
 	"slices"
 
+	"github.com/auditreport/auditreport/internal/fnv1a"
 	"github.com/auditreport/auditreport/internal/spill"
 )
 
@@ -65,13 +66,7 @@ func (e *Engine) flushIndex() {
 // goneHash is the 64-bit FNV-1a hash of a pod's key: pods gone are known by it, the few
 // whose hash another has by their key (goneOverflow). A variable: the tests make every
 // key collide.
-var goneHash = func(key string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(key); i++ {
-		h = (h ^ uint64(key[i])) * 1099511628211
-	}
-	return h
-}
+var goneHash = fnv1a.String
 
 // goneRecord reads back the record of the pod gone with that key: ok is false when no pod
 // gone has it (or its record cannot be read: the store's error says why).
