@@ -1180,9 +1180,14 @@ func (t *Tracker) Finish() (*Histories, error) {
 	}
 	// Every head at once, made to measure: a long period's gone objects number in the
 	// hundreds of thousands, and a slice grown by doubling would hold up to twice them.
-	heads := len(t.objects) + len(t.gone) + len(t.collections)
+	heads := len(t.gone) + len(t.collections)
 	if spilled {
 		heads += t.headList.Len()
+	}
+	for _, o := range t.objects {
+		if o.out != nil {
+			heads++ // not every live object changed in the period
+		}
 	}
 	out := make([]Resource, 0, heads)
 	if spilled {
