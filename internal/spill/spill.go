@@ -188,7 +188,7 @@ func (s *Store) compact(n int, group func(i int) []*List) error {
 		s.f, s.path, s.off = old, oldPath, oldOff
 		return err
 	}
-	from := &Store{dir: s.dir, f: old, path: oldPath}
+	from := &Store{dir: s.dir, f: old, path: oldPath, ahead: newReadAhead(sourceWindows, sourceWindowSize)}
 	s.from = oldOff
 	defer func() {
 		from.Close() // the old file, whether the rewrite ends or fails
@@ -222,7 +222,7 @@ func (s *Store) compact(n int, group func(i int) []*List) error {
 	if err := s.Seal(); err != nil {
 		return err
 	}
-	s.ahead = &readAhead{}
+	s.ahead = newReadAhead(windowCount, windowSize)
 	return nil
 }
 
@@ -353,23 +353,29 @@ func (s *Store) Walk(l *List, fn func(rec []byte) error) error {
 // readAt reads len(p) bytes at off. Once the store is compacted, it reads through the
 // windows of readAhead.
 func (s *Store) readAt(p []byte, off int64) error {
-	if s.ahead != nil && len(p) <= windowSize/4 {
+	if s.ahead != nil && len(p) <= s.ahead.size/4 {
 		return s.ahead.readAt(s.f, p, off)
 	}
 	_, err := s.f.ReadAt(p, off)
 	return err
 }
 
-// readAhead serves reads of a compacted store from a few windows of its file, each read
-// with one call: the renderers read the histories in the order compaction wrote them, so
-// each list is the next bytes of a window a reader already has, where it was one system
-// call for each object (half a second of a gigabyte's report). Several renderers read at
-// once, each through the file in order, so there are a few windows, the least recently
-// used one read again on a miss.
+// readAhead serves reads of a store from windows of its file, each read with one call, the
+// least recently used one read again on a miss. The renderers read a compacted store's
+// histories in the order compaction wrote them, so each list is the next bytes of a window
+// a reader already has, where it was one system call for each object (half a second of a
+// gigabyte's report); several renderers read at once, each through the file in order, so
+// there are a few windows. A compaction reads the file it rewrites the same way, from as
+// many places as the histories spilled times, each written in the report's order.
 type readAhead struct {
 	mu   sync.Mutex
-	wins [windowCount]window
+	wins []window
+	size int
 	tick uint64
+}
+
+func newReadAhead(count, size int) *readAhead {
+	return &readAhead{wins: make([]window, count), size: size}
 }
 
 type window struct {
@@ -381,6 +387,9 @@ type window struct {
 const (
 	windowSize  = 256 << 10
 	windowCount = 8 // more than the formats a run renders at once
+	// A compaction's source: a window for each of up to 256 spills, 4 MiB in all.
+	sourceWindows    = 256
+	sourceWindowSize = 16 << 10
 )
 
 func (a *readAhead) readAt(f *os.File, p []byte, off int64) error {
@@ -400,9 +409,9 @@ func (a *readAhead) readAt(f *os.File, p []byte, off int64) error {
 		}
 	}
 	if lru.b == nil {
-		lru.b = make([]byte, windowSize)
+		lru.b = make([]byte, a.size)
 	}
-	n, err := f.ReadAt(lru.b[:windowSize], off)
+	n, err := f.ReadAt(lru.b[:a.size], off)
 	lru.off, lru.b, lru.used = off, lru.b[:n], a.tick
 	if n < len(p) {
 		return cmp.Or(err, io.ErrUnexpectedEOF)

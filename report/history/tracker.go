@@ -1139,6 +1139,15 @@ func (t *Tracker) snapshot(k Key, s obj) {
 	o.exists, o.deleting = true, deleting(s)
 }
 
+// lessResource is the order of the report's resources: by group, resource, namespace and
+// name, a collection after the object of the same name.
+func lessResource(a, b *Resource) bool {
+	if a.Group != b.Group || a.Resource != b.Resource || a.Namespace != b.Namespace || a.Name != b.Name {
+		return lessKey(Key{a.Group, a.Resource, a.Namespace, a.Name}, Key{b.Group, b.Resource, b.Namespace, b.Name})
+	}
+	return !a.Collection && b.Collection
+}
+
 // sameName says whether two resources are histories of one name, one after the other.
 func sameName(a, b *Resource) bool {
 	return !a.Collection && !b.Collection && a.Group == b.Group && a.Resource == b.Resource && a.Namespace == b.Namespace && a.Name == b.Name
@@ -1225,13 +1234,7 @@ func (t *Tracker) Finish() (*Histories, error) {
 	for _, r := range t.collections {
 		out = append(out, *r)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := &out[i], &out[j]
-		if a.Group != b.Group || a.Resource != b.Resource || a.Namespace != b.Namespace || a.Name != b.Name {
-			return lessKey(Key{a.Group, a.Resource, a.Namespace, a.Name}, Key{b.Group, b.Resource, b.Namespace, b.Name})
-		}
-		return !a.Collection && b.Collection
-	})
+	sort.SliceStable(out, func(i, j int) bool { return lessResource(&out[i], &out[j]) })
 	if spilled {
 		// Each history in one piece, in the order the renderers read them; the histories
 		// of one name, which went to disk as the objects that had it went, become one.
