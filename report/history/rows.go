@@ -3,7 +3,7 @@ package history
 import (
 	"encoding/binary"
 	"iter"
-	"slices"
+	"sort"
 
 	"github.com/auditreport/auditreport/internal/binrec"
 	"github.com/auditreport/auditreport/internal/fnv1a"
@@ -230,15 +230,7 @@ func (t *Tracker) spill() error {
 	var block, rec []byte
 	// In the report's order: each spill's blocks then lie in the order Finish's compaction
 	// reads them, so that it reads each spill's stretch of the file front to back.
-	slices.SortFunc(t.holding, func(a, b *Resource) int {
-		switch {
-		case lessResource(a, b):
-			return -1
-		case lessResource(b, a):
-			return 1
-		}
-		return 0
-	})
+	sort.Slice(t.holding, func(i, j int) bool { return lessResource(t.holding[i], t.holding[j]) })
 	for _, res := range t.holding {
 		block = block[:0]
 		for j := range res.History {
