@@ -326,3 +326,33 @@ func BenchmarkCompact(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// A compacted file cut short, read through the windows: the lists before the cut read whole,
+// every later one is an error naming the folder, never a panic or a short list read as whole.
+func TestCompactedCutShort(t *testing.T) {
+	s, lists, want := compactedLists(t, 500)
+	cut := s.Size() / 2
+	if err := s.f.Truncate(cut); err != nil {
+		t.Fatal(err)
+	}
+	whole, failed := 0, 0
+	for i := range lists {
+		var got [][]byte
+		err := s.Each(&lists[i], func(rec []byte) bool { got = append(got, bytes.Clone(rec)); return true })
+		var se *Error
+		switch {
+		case err == nil && len(got) == len(want[i]) && bytes.Equal(bytes.Join(got, nil), bytes.Join(want[i], nil)):
+			whole++
+		case errors.As(err, &se) && se.Dir == s.dir:
+			failed++
+		default:
+			t.Fatalf("list %d, after the cut at %d of %d bytes: %d records, error %v", i, cut, s.Size(), len(got), err)
+		}
+		if failed > 0 && err == nil {
+			t.Fatalf("list %d read whole after an earlier one failed: it lies past the cut", i)
+		}
+	}
+	if whole == 0 || failed == 0 {
+		t.Errorf("%d lists read whole and %d failed: the cut should part them", whole, failed)
+	}
+}
