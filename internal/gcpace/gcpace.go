@@ -7,8 +7,8 @@
 // follows the live heap: a floor while the heap is small, one and a half times the live
 // heap (as GOGC=50) once it is large, never above a container's limit. A run thus spends
 // memory up to the floor before it spends CPU on collecting: a heap of 40 MiB live is
-// collected when it reaches the floor, not at 80 MiB as GOGC=100 would, and a tiny run's
-// heap stays tiny.
+// collected at 160 MiB or at the floor, whichever comes first, not at 80 MiB as GOGC=100
+// would; a tiny run's heap stays tiny.
 package gcpace
 
 import (
