@@ -7,8 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -96,16 +94,11 @@ func signalName(sig syscall.Signal) string {
 const gcFloor = 192 << 20
 
 // tuneGC paces the garbage collector (internal/gcpace) unless the user set GOGC or
-// GOMEMLIMIT. In a container with a memory limit (cgroup v2 memory.max) and no GOMEMLIMIT,
-// the soft limit never goes above 90% of it, so that the collector works harder before the
+// GOMEMLIMIT. In a container with a memory limit (cgroup v2 or v1) and no GOMEMLIMIT, the
+// soft limit never goes above 90% of it, so that the collector works harder before the
 // kernel kills.
 func tuneGC() {
-	var ceiling int64
-	if b, err := os.ReadFile("/sys/fs/cgroup/memory.max"); err == nil {
-		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 {
-			ceiling = n / 10 * 9
-		}
-	}
+	ceiling := gcpace.ContainerLimit(os.DirFS("/sys/fs/cgroup")) / 10 * 9
 	switch {
 	case os.Getenv("GOMEMLIMIT") != "":
 		// The user's limit, and GOGC if set, stand.
