@@ -206,16 +206,15 @@ func TestWalkStopsAtAnError(t *testing.T) {
 	}
 }
 
-// compactedLists fills a store with n lists of a few records each, of bytes that do not
-// compress, appended interleaved, and compacts them in list order: the file then spans many
-// read-ahead windows.
-func compactedLists(tb testing.TB, n int) (*Store, []List, [][][]byte) {
-	s := New(tb.TempDir())
+// appendedLists fills a store with n lists of bytes that do not compress, a record appended
+// to each in turn, rounds times over, as a report's spills append: the file then spans many
+// read-ahead windows. order is the lists in turn, to compact them by.
+func appendedLists(tb testing.TB, n, rounds int) (s *Store, lists []List, want [][][]byte, order []*List) {
+	s = New(tb.TempDir())
 	tb.Cleanup(func() { s.Close() })
 	rng := rand.New(rand.NewPCG(1, 2))
-	lists := make([]List, n)
-	want := make([][][]byte, n)
-	for round := range 3 {
+	lists, want, order = make([]List, n), make([][][]byte, n), make([]*List, n)
+	for round := range rounds {
 		for i := range lists {
 			rec := make([]byte, 200+rng.IntN(900)+round)
 			for k := range rec {
@@ -227,10 +226,15 @@ func compactedLists(tb testing.TB, n int) (*Store, []List, [][][]byte) {
 			}
 		}
 	}
-	order := make([]*List, n)
 	for i := range lists {
 		order[i] = &lists[i]
 	}
+	return s, lists, want, order
+}
+
+// compactedLists is appendedLists of three rounds, compacted in list order.
+func compactedLists(tb testing.TB, n int) (*Store, []List, [][][]byte) {
+	s, lists, want, order := appendedLists(tb, n, 3)
 	if err := s.Compact(order); err != nil {
 		tb.Fatal(err)
 	}
@@ -294,35 +298,17 @@ func BenchmarkReadCompacted(b *testing.B) {
 	}
 }
 
-// BenchmarkCompact rewrites 5,000 lists appended in 40 passes, each pass in list order as a
-// report's spills are, in list order.
+// BenchmarkCompact rewrites 5,000 lists appended in 40 rounds (appendedLists), in list order.
 func BenchmarkCompact(b *testing.B) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	rec := make([]byte, 300)
 	for b.Loop() {
 		b.StopTimer()
-		s := New(b.TempDir())
-		lists := make([]List, 5000)
-		for range 40 {
-			for i := range lists {
-				for k := range rec {
-					rec[k] = byte(rng.Uint32())
-				}
-				if err := s.Append(&lists[i], AppendRecord(nil, rec), 1); err != nil {
-					b.Fatal(err)
-				}
-			}
-		}
-		order := make([]*List, len(lists))
-		for i := range lists {
-			order[i] = &lists[i]
-		}
+		s, _, _, order := appendedLists(b, 5000, 40)
 		b.StartTimer()
 		if err := s.Compact(order); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		s.Close()
+		s.Close() // its file, before the next is made
 		b.StartTimer()
 	}
 }
