@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -29,11 +30,12 @@ import (
 // not write itself (marshalers other than time.Time and json.RawMessage, embedded fields,
 // maps whose keys are not strings, ...) are handed to encoding/json, value by value.
 type jsonEncoder struct {
-	w   io.Writer
 	buf []byte
 	err error
 	// n counts the bytes given to w.
 	n int64
+	// behind hashes and writes what the encoder gives it; hash and w are its.
+	behind *writeBehind
 	// hash, when set, gets every byte given to w but those of the top-level field named
 	// slot, which go to w only; slotAt is where that field's value starts in w.
 	hash   hash.Hash
@@ -45,15 +47,18 @@ type jsonEncoder struct {
 	fallbackDepth int
 }
 
-// flushAt is how much the buffer holds before it is written out.
-const flushAt = 128 << 10
+// flushAt is how much the buffer holds before it is handed to be written. Handed off in
+// buffers of 128 KiB, the writing took longer than when the encoder wrote them itself; in
+// buffers of a mebibyte, 10% less (docs/performance.md).
+const flushAt = 1 << 20
 
 func newJSONEncoder(w io.Writer) *jsonEncoder {
-	return &jsonEncoder{w: w, buf: make([]byte, 0, flushAt+flushAt/4), slotAt: -1}
+	return &jsonEncoder{behind: &writeBehind{w: w}, buf: make([]byte, 0, flushAt+flushAt/4), slotAt: -1}
 }
 
 // encode writes v and a newline, as Encoder.Encode does, and flushes.
 func (e *jsonEncoder) encode(v any) error {
+	e.behind.start(e.hash)
 	rv := reflect.ValueOf(v)
 	if rv.IsValid() {
 		encoderFor(rv.Type())(e, rv, 0)
@@ -62,21 +67,91 @@ func (e *jsonEncoder) encode(v any) error {
 	}
 	e.buf = append(e.buf, '\n')
 	e.flush(true)
+	if err := e.behind.wait(); e.err == nil {
+		e.err = err
+	}
 	return e.err
 }
 
+// flush hands the buffer to be written, hashed too unless it holds the slot, and goes on
+// in another.
 func (e *jsonEncoder) flush(hashed bool) {
+	if e.err == nil {
+		e.err = e.behind.failed()
+	}
 	if e.err != nil || len(e.buf) == 0 {
 		e.buf = e.buf[:0]
 		return
 	}
-	if e.hash != nil && hashed {
-		e.hash.Write(e.buf)
+	e.n += int64(len(e.buf))
+	e.buf = e.behind.give(e.buf, hashed)
+}
+
+// writeBehind hashes and writes an encoder's buffers in order, on a goroutine of its own:
+// the next buffer is encoded while the last one is hashed and written, which was a quarter
+// of the time a busy cluster's report took to write.
+type writeBehind struct {
+	w    io.Writer
+	hash hash.Hash
+	// queue are the buffers to write, free those written and ready for reuse.
+	queue chan written
+	free  chan []byte
+	done  chan struct{}
+	err   atomic.Pointer[error]
+}
+
+type written struct {
+	b      []byte
+	hashed bool
+}
+
+// start starts the goroutine; hash, when set, is given the buffers given with hashed.
+func (b *writeBehind) start(h hash.Hash) {
+	b.hash = h
+	b.queue, b.free, b.done = make(chan written, 2), make(chan []byte, 3), make(chan struct{})
+	go func() {
+		defer close(b.done)
+		for c := range b.queue {
+			if b.err.Load() == nil {
+				if c.hashed && b.hash != nil {
+					b.hash.Write(c.b)
+				}
+				if _, err := b.w.Write(c.b); err != nil {
+					b.err.Store(&err)
+				}
+			}
+			select {
+			case b.free <- c.b[:0]:
+			default:
+			}
+		}
+	}()
+}
+
+// give queues buf and returns an empty buffer to go on in.
+func (b *writeBehind) give(buf []byte, hashed bool) []byte {
+	b.queue <- written{b: buf, hashed: hashed}
+	select {
+	case next := <-b.free:
+		return next
+	default:
+		return make([]byte, 0, cap(buf))
 	}
-	n, err := e.w.Write(e.buf)
-	e.n += int64(n)
-	e.err = err
-	e.buf = e.buf[:0]
+}
+
+// failed is the first write's error, if any yet.
+func (b *writeBehind) failed() error {
+	if err := b.err.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+// wait waits for every buffer given to be written, and returns the first error.
+func (b *writeBehind) wait() error {
+	close(b.queue)
+	<-b.done
+	return b.failed()
 }
 
 func (e *jsonEncoder) fail(err error) {

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -362,6 +364,31 @@ func BenchmarkJSON(b *testing.B) {
 	})
 }
 
+// BenchmarkJSONFile writes that report to a file with its digest, as a run does: the
+// encoding, the SHA-256 and the writes together.
+func BenchmarkJSONFile(b *testing.B) {
+	r := bigReport(b, 40<<20)
+	f, err := os.Create(filepath.Join(b.TempDir(), "report.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := f.Truncate(0); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := (JSON{}).RenderDigest(f, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	st, _ := f.Stat()
+	b.SetBytes(st.Size())
+}
+
 // bigReport repeats the HA model's resources and failed attempts until its JSON is about size bytes.
 func bigReport(tb testing.TB, size int) *report.Report {
 	tb.Helper()
@@ -428,4 +455,46 @@ func FuzzIndentedRaw(f *testing.F) {
 		f.Add([]byte(s), uint8(1))
 	}
 	f.Fuzz(func(t *testing.T, src []byte, depth uint8) { sameRaw(t, src, int(depth%4)) })
+}
+
+// failAfter takes limit bytes, then fails every write.
+type failAfter struct {
+	limit, took int
+}
+
+var errDiskFull = errors.New("no space left on device")
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if f.took+len(p) > f.limit {
+		return 0, errDiskFull
+	}
+	f.took += len(p)
+	return len(p), nil
+}
+
+// A writer that fails (a full disk) fails the report with its error, even on the last
+// buffer, and the encoder, which writes behind its encoding, stops within a few buffers of
+// the failure instead of encoding the rest.
+func TestJSONWriteFails(t *testing.T) {
+	r := bigReport(t, 40<<20)
+	var whole countWriter
+	if err := (JSON{}).Render(&whole, r); err != nil {
+		t.Fatal(err)
+	}
+	for _, limit := range []int{0, 3 << 20, int(whole) - 1} {
+		e := newJSONEncoder(&failAfter{limit: limit})
+		if err := e.encode(r); !errors.Is(err, errDiskFull) {
+			t.Fatalf("limit %d: error %v, want %v", limit, err, errDiskFull)
+		}
+		if most := int64(limit + 4*(flushAt+flushAt/4)); e.n > most {
+			t.Errorf("limit %d: %d of %d bytes encoded after the writer failed; want at most %d", limit, e.n, int(whole), most)
+		}
+	}
+	w := &failAfter{limit: 3 << 20}
+	if _, err := (JSON{}).RenderDigest(struct {
+		io.Writer
+		io.WriterAt
+	}{w, nil}, r); !errors.Is(err, errDiskFull) {
+		t.Fatalf("RenderDigest: error %v, want %v", err, errDiskFull)
+	}
 }
