@@ -38,6 +38,7 @@ fuzz:
 	$(GO) test ./report/history -run '^$$' -fuzz '^FuzzRowCodec$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/binrec -run '^$$' -fuzz '^FuzzRecord$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report/posture -run '^$$' -fuzz '^FuzzEndpointCodec$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./report/posture -run '^$$' -fuzz '^FuzzDecodeSpec$$' -fuzztime $(FUZZTIME)
 
 # Throughput and memory on generated logs, as ratios to cat and jq measured in the same run,
 # every format at once against JSON alone, the log gzipped against zcat, and the same cluster

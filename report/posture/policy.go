@@ -2,7 +2,10 @@ package posture
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/netip"
+
+	fastjson "github.com/goccy/go-json"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -48,8 +51,8 @@ func decodePolicy(ns, name string, raw []byte, nets *networks) *policy {
 	if raw == nil {
 		return p
 	}
-	var np networkingv1.NetworkPolicy
-	if err := json.Unmarshal(raw, &np); err != nil {
+	np, ok := decodeSpec(raw)
+	if !ok {
 		return p
 	}
 	sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
@@ -89,6 +92,33 @@ func decodePolicy(ns, name string, raw []byte, nets *networks) *policy {
 		}
 	}
 	return p
+}
+
+// policySpec is the part of a NetworkPolicy the posture reads.
+type policySpec struct {
+	Spec networkingv1.NetworkPolicySpec `json:"spec"`
+}
+
+// decodeSpec decodes a NetworkPolicy's spec. goccy/go-json does it in a third of the time
+// encoding/json takes, on every write of a policy; encoding/json decides whether a spec it
+// refuses is refused (FuzzDecodeSpec holds the two to the same result).
+func decodeSpec(raw []byte) (np policySpec, ok bool) {
+	if fastDecode(raw, &np) == nil {
+		return np, true
+	}
+	np = policySpec{}
+	return np, json.Unmarshal(raw, &np) == nil
+}
+
+// fastDecode is goccy/go-json's Unmarshal, with a panic (it has had some on odd input)
+// turned into an error.
+func fastDecode(raw []byte, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("fast decoder: %v", r)
+		}
+	}()
+	return fastjson.Unmarshal(raw, v)
 }
 
 // peersReach says whether a rule's peers reach the internet and other namespaces. A rule
