@@ -392,16 +392,24 @@ func (e *Engine) pod(u Update) {
 		lp = newLivePods()
 		e.live[u.Namespace] = lp
 	}
-	if p.alive {
-		lp.remove(p)
-	}
 	if !u.Exists {
+		if p.alive {
+			lp.remove(p, p.labels)
+		}
 		p.alive = false
 		e.died(p)
 		return
 	}
-	defer lp.add(p) // with the labels it has now
-	oldLabels, oldKnown := p.labels, p.labelsKnown
+	oldLabels, oldKnown, wasAlive := p.labels, p.labelsKnown, p.alive
+	defer func() {
+		// Indexed again only when its labels changed: most pod writes leave them as they were.
+		if !wasAlive || !(p.labelsKnown && oldKnown && maps.Equal(p.labels, oldLabels)) {
+			if wasAlive {
+				lp.remove(p, oldLabels)
+			}
+			lp.add(p) // with the labels it has now
+		}
+	}()
 	if u.Object != nil {
 		var o struct {
 			Metadata struct {

@@ -383,3 +383,40 @@ func TestUntimedAndNamelessPods(t *testing.T) {
 		t.Errorf("endpoints %+v", p.Endpoints)
 	}
 }
+
+// A pod relabelled while alive is found by the labels it has now: a policy created later
+// that selects its new labels protects it, and one that selects its old labels leaves its
+// record alone, even once it is gone.
+func TestRelabelledPods(t *testing.T) {
+	apiOnly := `{"podSelector":{"matchLabels":{"app":"api"}}}`
+	p := run(t, Options{}, podU(0, "shop", "web", `"app":"web"`), podU(20, "shop", "web", `"app":"api"`),
+		npU(30, "shop", "api-only", apiOnly))
+	if e := endpoint(t, p, "shop/web"); e.IngressProtected != False || e.IngressUnprotectedSeconds != 20*60 {
+		t.Errorf("relabelled into a policy's selector: ingress %s, unprotected %.0f s; want false, 1200 s (minutes 10 to 30)",
+			e.IngressProtected, e.IngressUnprotectedSeconds)
+	}
+
+	// The index by label keeps no trace of the old label, which would hold the pod after it
+	// is gone.
+	e, err := New(Options{Start: at(10), End: at(70), SpillAbove: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Observe(podU(0, "shop", "web", `"app":"web"`))
+	e.Observe(podU(20, "shop", "web", `"app":"api"`))
+	if _, ok := e.live["shop"].byLabel[labelKey("app", "web")]; ok {
+		t.Error("the index of pods by label still has the label app=web after its only pod was relabelled")
+	}
+	if len(e.live["shop"].byLabel[labelKey("app", "api")]) != 1 {
+		t.Error("the index of pods by label does not have the relabelled pod under app=api")
+	}
+	e.Finish().Close()
+
+	webOnly := `{"podSelector":{"matchLabels":{"app":"web"}}}`
+	ups := []Update{podU(0, "shop", "web", `"app":"web"`), podU(20, "shop", "web", `"app":"api"`), gone(podU(0, "shop", "web", ``), 30, "bob")}
+	without := endpoint(t, run(t, Options{}, ups...), "shop/web")
+	with := endpoint(t, run(t, Options{}, append(ups, npU(40, "shop", "web-only", webOnly))...), "shop/web")
+	if d := cmp.Diff(without, with); d != "" {
+		t.Errorf("a policy of its old labels, made after it was gone, changed the record of a relabelled pod (-without +with):\n%s", d)
+	}
+}

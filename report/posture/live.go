@@ -38,11 +38,11 @@ func (lp *livePods) add(p *pod) {
 	}
 }
 
-// remove takes a pod out with the labels it was added with.
-func (lp *livePods) remove(p *pod) {
+// remove takes a pod out; labels are those it was added with.
+func (lp *livePods) remove(p *pod, labels map[string]string) {
 	delete(lp.all, p)
 	delete(lp.unknown, p)
-	for k, v := range p.labels {
+	for k, v := range labels {
 		if set := lp.byLabel[labelKey(k, v)]; set != nil {
 			delete(set, p)
 			if len(set) == 0 {
