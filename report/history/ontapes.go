@@ -1,6 +1,7 @@
 package history
 
 import (
+	"strconv"
 	"sync"
 
 	"github.com/auditreport/auditreport/audit"
@@ -28,15 +29,15 @@ func Body(ae *audit.Event) any {
 	return Decode(ae.ResponseObject)
 }
 
-// onTapes reports whether the tracker may read an event's response on a tape: a create, an
-// update or a patch of an object or its status that succeeded.
+// onTapes reports whether the tracker may read an event's response on a tape: a create, a
+// delete, an update or a patch of an object or its status that succeeded.
 func onTapes(ae *audit.Event) bool {
 	ref := ae.ObjectRef
 	if ref == nil || ae.Code() >= 300 || ae.BodiesDropped || len(ae.ResponseObject) == 0 {
 		return false
 	}
 	switch ae.Verb {
-	case "create":
+	case "create", "delete":
 		return ref.Subresource == ""
 	case "update", "patch":
 		return ref.Subresource == "" || ref.Subresource == "status"
@@ -81,6 +82,57 @@ func finalizersOnTape(tp *jsonany.Tape) int {
 		}
 	}
 	return n
+}
+
+// deletion is what a delete's response and the object's state before it tell, read on
+// tapes when the response is on one (Body puts a delete's there), decoded otherwise.
+type deletion struct {
+	// stored says the response is the stored object (not a Status); deleting, finalizers
+	// and grace are its deletionTimestamp set, its finalizers and its grace period (-1
+	// without one).
+	stored, deleting bool
+	finalizers       int
+	grace            int64
+	// prevKnown says the state before is known; prevDeleting that it was marked.
+	prevKnown, prevDeleting bool
+	// diff compares the state before with the stored object; setState makes the stored
+	// object the known state. Both are set when stored is.
+	diff     func() []FieldChange
+	setState func()
+}
+
+func (t *Tracker) deletion(e *event, o *Object) deletion {
+	if _, ok := e.resp.(*jsonany.Tape); ok {
+		pt := t.prevTape(o)
+		d := deletion{prevKnown: pt != nil, prevDeleting: pt != nil && deletingOnTape(pt)}
+		if nt := e.storedOnTape(); nt != nil {
+			d.stored, d.deleting, d.finalizers, d.grace = true, deletingOnTape(nt), finalizersOnTape(nt), gracePeriodOnTape(nt)
+			d.diff = func() []FieldChange { return t.d.diffTapes(pt, nt, !t.noise, false, &t.keys) }
+			d.setState = func() { t.setStateOnTape(o, nt, e) }
+		}
+		return d
+	}
+	prev, s := t.prev(o), e.stored()
+	d := deletion{prevKnown: prev != nil, prevDeleting: prev != nil && deleting(prev)}
+	if s != nil {
+		d.stored, d.deleting, d.finalizers, d.grace = true, deleting(s), finalizers(s), gracePeriod(s)
+		d.diff = func() []FieldChange { return t.diff(prev, s, "") }
+		d.setState = func() { t.setState(o, s, e) }
+	}
+	return d
+}
+
+// gracePeriodOnTape is gracePeriod.
+func gracePeriodOnTape(tp *jsonany.Tape) int64 {
+	i := tp.Path(tp.Root(), "metadata", "deletionGracePeriodSeconds")
+	if i < 0 || tp.Kind(i) != jsonany.Number {
+		return -1
+	}
+	v, err := strconv.ParseInt(string(tp.Raw(i)), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 // prevTape puts the object's known state on the tracker's tape, nil when it is not known

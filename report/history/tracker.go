@@ -820,26 +820,25 @@ func (t *Tracker) requested(e *event) []FieldChange {
 func (t *Tracker) delete(e *event) {
 	o := t.objectFor(e)
 	c := t.change(e, ActionDeleted, ClassConfiguration)
-	prev := t.prev(o)
-	s := e.stored()
-	wasDeleting := o.deleting || (prev != nil && deleting(prev))
+	d := t.deletion(e, o)
+	wasDeleting := o.deleting || d.prevDeleting
 	opts := e.reqObj()
 	graceZero := false
 	if n, ok := field(opts, "gracePeriodSeconds").(json.Number); ok && n.String() == "0" {
 		graceZero = true
 	}
 	switch {
-	case e.resp != nil && s == nil:
+	case e.resp != nil && !d.stored:
 		// A Status: the object is gone.
-	case s != nil && !deleting(s):
+	case d.stored && !d.deleting:
 		// Some kinds answer a delete with the removed object.
-	case s != nil && finalizers(s) > 0:
+	case d.stored && d.finalizers > 0:
 		c.Action = ActionDeletionRequested
 		c.addNote("held by finalizers until they are removed")
-	case s != nil && !wasDeleting && !graceZero && gracePeriod(s) > 0:
+	case d.stored && !wasDeleting && !graceZero && d.grace > 0:
 		c.Action = ActionDeletionRequested
-		c.addNote(fmt.Sprintf("graceful deletion: %d s grace period", gracePeriod(s)))
-	case s != nil:
+		c.addNote(fmt.Sprintf("graceful deletion: %d s grace period", d.grace))
+	case d.stored:
 		// Marked before, or no grace period left: this delete removes it.
 	default:
 		if !wasDeleting {
@@ -847,17 +846,17 @@ func (t *Tracker) delete(e *event) {
 		}
 	}
 	if c.Action == ActionDeletionRequested {
-		if prev != nil {
-			c.Diff = t.diff(prev, s, "")
+		if d.prevKnown {
+			c.Diff = d.diff()
 		} else {
 			c.Baseline = BaselineUnknown
 		}
-		t.setState(o, s, e)
+		d.setState()
 		o.exists, o.deleting = true, true
 		t.record(e, o, c)
 		return
 	}
-	if prev == nil && !o.known {
+	if !d.prevKnown && !o.known {
 		c.Baseline = BaselineUnknown
 	}
 	if e.dryRunUnknown {
@@ -869,7 +868,7 @@ func (t *Tracker) delete(e *event) {
 		t.record(e, o, c)
 		return
 	}
-	if s == nil && e.resp == nil && !wasDeleting {
+	if !d.stored && e.resp == nil && !wasDeleting {
 		// Not known whether this removed the object: keep it, marked.
 		o.deleting = true
 		o.exists = true
