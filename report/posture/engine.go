@@ -796,7 +796,7 @@ func (e *Engine) contribute(p *pod, pol *policy, n int32) {
 	case pol.selector.Empty():
 		sel = True
 	case p.labelsKnown:
-		sel = tri(pol.selector.Matches(labels.Set(p.labels)))
+		sel = tri(pol.matches(p.labels))
 	}
 	if sel == False {
 		return

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"slices"
 
 	fastjson "github.com/goccy/go-json"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 )
 
 // policy is a NetworkPolicy as the posture needs it: what it selects and what it allows.
@@ -19,8 +21,10 @@ type policy struct {
 	// namespace and allow anything.
 	known    bool
 	selector labels.Selector
-	ingress  bool // Ingress among its effective policyTypes
-	egress   bool
+	// match is the selector's requirements, each read with one lookup of the pod's labels.
+	match   matcher
+	ingress bool // Ingress among its effective policyTypes
+	egress  bool
 	// What its rules allow, for the pods it selects.
 	ingressInternet, ingressOtherNS bool
 	egressInternet, egressOtherNS   bool
@@ -59,7 +63,7 @@ func decodePolicy(ns, name string, raw []byte, nets *networks) *policy {
 	if err != nil {
 		return p
 	}
-	p.known, p.selector = true, sel
+	p.known, p.selector, p.match = true, sel, compile(sel)
 	// The API server defaults policyTypes when they are omitted: Ingress always, Egress when
 	// the policy has egress rules.
 	types := np.Spec.PolicyTypes
@@ -92,6 +96,57 @@ func decodePolicy(ns, name string, raw []byte, nets *networks) *policy {
 		}
 	}
 	return p
+}
+
+// matcher is a selector as a list of requirements that read a pod's labels once each:
+// labels.Selector's Matches looks each label up twice (Has, then Get), and a policy's
+// change or a pod's new labels match hundreds of pods or policies. nil for a selector with
+// an operator a NetworkPolicy's podSelector cannot have (then the selector's own Matches).
+type matcher []requirement
+
+type requirement struct {
+	key    string
+	op     selection.Operator
+	values []string
+}
+
+func compile(sel labels.Selector) matcher {
+	reqs, _ := sel.Requirements()
+	m := make(matcher, 0, len(reqs))
+	for _, r := range reqs {
+		switch r.Operator() {
+		case selection.In, selection.Equals, selection.DoubleEquals, selection.NotIn, selection.NotEquals, selection.Exists, selection.DoesNotExist:
+		default:
+			return nil
+		}
+		m = append(m, requirement{key: r.Key(), op: r.Operator(), values: r.ValuesUnsorted()})
+	}
+	return m
+}
+
+// matches is the selector's Matches.
+func (p *policy) matches(podLabels map[string]string) bool {
+	if p.match == nil {
+		return p.selector.Matches(labels.Set(podLabels))
+	}
+	for _, r := range p.match {
+		v, has := podLabels[r.key]
+		var ok bool
+		switch r.op {
+		case selection.In, selection.Equals, selection.DoubleEquals:
+			ok = has && slices.Contains(r.values, v)
+		case selection.NotIn, selection.NotEquals:
+			ok = !has || !slices.Contains(r.values, v)
+		case selection.Exists:
+			ok = has
+		case selection.DoesNotExist:
+			ok = !has
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // policySpec is the part of a NetworkPolicy the posture reads.

@@ -3,11 +3,14 @@ package posture
 import (
 	"bufio"
 	"encoding/json"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // policySeeds are NetworkPolicies as the trail gives them: the sample logs' own, and specs
@@ -78,4 +81,55 @@ func FuzzDecodeSpec(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A policy's matcher agrees with its selector's Matches on every pod: random selectors of
+// every operator a podSelector can have, against random label sets.
+func TestMatcherAgreesWithSelector(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	keys, values := []string{"app", "tier", "env", "team"}, []string{"a", "b", "c", ""}
+	pick := func(l []string) string { return l[rng.IntN(len(l))] }
+	ops := []metav1.LabelSelectorOperator{metav1.LabelSelectorOpIn, metav1.LabelSelectorOpNotIn, metav1.LabelSelectorOpExists, metav1.LabelSelectorOpDoesNotExist}
+	compiled := 0
+	for range 2000 {
+		var ls metav1.LabelSelector
+		for range rng.IntN(3) {
+			if ls.MatchLabels == nil {
+				ls.MatchLabels = map[string]string{}
+			}
+			ls.MatchLabels[pick(keys)] = pick(values)
+		}
+		for range rng.IntN(3) {
+			e := metav1.LabelSelectorRequirement{Key: pick(keys), Operator: ops[rng.IntN(len(ops))]}
+			if e.Operator == metav1.LabelSelectorOpIn || e.Operator == metav1.LabelSelectorOpNotIn {
+				for range 1 + rng.IntN(3) {
+					e.Values = append(e.Values, pick(values))
+				}
+			}
+			ls.MatchExpressions = append(ls.MatchExpressions, e)
+		}
+		sel, err := metav1.LabelSelectorAsSelector(&ls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := &policy{known: true, selector: sel, match: compile(sel)}
+		if p.match != nil {
+			compiled++
+		}
+		for range 20 {
+			var pod map[string]string
+			for range rng.IntN(4) {
+				if pod == nil {
+					pod = map[string]string{}
+				}
+				pod[pick(keys)] = pick(values)
+			}
+			if got, want := p.matches(pod), sel.Matches(labels.Set(pod)); got != want {
+				t.Fatalf("selector %q on labels %v: matcher %v, Matches %v", sel, pod, got, want)
+			}
+		}
+	}
+	if compiled != 2000 {
+		t.Errorf("%d of 2000 selectors compiled", compiled)
+	}
 }
