@@ -208,8 +208,13 @@ func inKeyOrder(out []FieldChange, start int, parts []keyed) {
 
 // change appends one differing field.
 func (d differ) change(out *[]FieldChange, steps []step, x, y any, hasX, hasY bool) {
-	fc := FieldChange{Path: d.path(steps)}
-	fc.Old, fc.New = d.values(steps, x, y, hasX, hasY)
+	o, n := d.values(steps, x, y, hasX, hasY)
+	d.encodedChange(out, steps, o, n)
+}
+
+// encodedChange appends a change whose values are encoded already (values).
+func (d differ) encodedChange(out *[]FieldChange, steps []step, o, n json.RawMessage) {
+	fc := FieldChange{Path: d.path(steps), Old: o, New: n}
 	switch {
 	case fc.Old == nil:
 		fc.Op = OpAdded
@@ -293,8 +298,17 @@ func (d differ) values(steps []step, old, new any, hasOld, hasNew bool) (json.Ra
 	if hasNew {
 		encode(new)
 	}
-	all := bytes.Clone(b)
-	var o, n json.RawMessage
+	return cut(bytes.Clone(b), split, hasOld, hasNew)
+}
+
+// joined is values for two values already encoded as values encodes them.
+func joined(old, new []byte, hasOld, hasNew bool) (json.RawMessage, json.RawMessage) {
+	all := make([]byte, 0, len(old)+len(new))
+	return cut(append(append(all, old...), new...), len(old), hasOld, hasNew)
+}
+
+// cut splits the encoded old and new values of one allocation at split.
+func cut(all []byte, split int, hasOld, hasNew bool) (o, n json.RawMessage) {
 	if hasOld {
 		o = all[:split:split]
 	}

@@ -1,8 +1,10 @@
 package history
 
 import (
+	"bytes"
 	"slices"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/auditreport/auditreport/internal/jsonany"
@@ -188,6 +190,13 @@ func (td *tapeDiff) walk(out *[]FieldChange, steps []step, i, j int, l level) {
 // change appends one differing value: value i of a (none when -1) against value j of b,
 // decoded and stripped as diff would have them.
 func (td *tapeDiff) change(out *[]FieldChange, steps []step, i, j int, l level) {
+	if x, ok := td.plain(td.a, i, steps); ok {
+		if y, ok := td.plain(td.b, j, steps); ok {
+			o, n := joined(x, y, i >= 0, j >= 0)
+			td.d.encodedChange(out, steps, o, n)
+			return
+		}
+	}
 	var x, y any
 	if i >= 0 {
 		x = td.decoded(td.a, i, l)
@@ -253,5 +262,35 @@ func (td *tapeDiff) leaves(out *[]FieldChange, steps []step, i int, l level, op 
 	if len(steps) == 0 {
 		return
 	}
+	if raw, ok := td.plain(t, i, steps); ok {
+		*out = append(*out, FieldChange{Path: td.d.path(steps), Op: op, New: bytes.Clone(raw)})
+		return
+	}
 	*out = append(*out, FieldChange{Path: td.d.path(steps), Op: op, New: td.d.value(steps, td.decoded(t, i, l))})
+}
+
+// plain returns value i of t (none when i is -1) as values writes it, when that is the
+// bytes the tape holds: a number, true, false, null, or a string of printable ASCII with
+// nothing escaped, where no secret is redacted. Most leaves are such, and are not decoded
+// and encoded again.
+func (td *tapeDiff) plain(t *jsonany.Tape, i int, steps []step) ([]byte, bool) {
+	if i < 0 {
+		return nil, true
+	}
+	if td.d.redact && secret(steps) {
+		return nil, false
+	}
+	raw := t.Raw(i)
+	switch t.Kind(i) {
+	case jsonany.Null, jsonany.True, jsonany.False, jsonany.Number:
+		return raw, true
+	case jsonany.String:
+		for _, c := range raw[1 : len(raw)-1] {
+			if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' {
+				return nil, false
+			}
+		}
+		return raw, true
+	}
+	return nil, false
 }
