@@ -52,8 +52,7 @@ func runFiles(size, dir, bin string, runs, n int) error {
 	for _, r := range []result{one, many} {
 		fmt.Printf("%-45s %9.2f %10.0f %9.1f MiB\n", r.name, r.secs, mb/r.secs, float64(r.rssKB)/1024)
 	}
-	sort.Float64s(ratios)
-	t, m := ratios[len(ratios)/2], float64(many.rssKB)/float64(one.rssKB)
+	t, m := median(ratios), float64(many.rssKB)/float64(one.rssKB)
 	verdict := "within"
 	if t > filesGoal || m > filesGoal {
 		verdict = "OVER"
