@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -197,33 +198,37 @@ func NewView(r *report.Report, maxRows int) *View {
 			v.Infos++
 		}
 	}
+	// An item is a change by its head: its place in its object's history, its time and
+	// auditID.
 	type item struct {
 		res *history.Resource
-		c   *history.Change
+		j   int
+		h   history.Head
 	}
 	byTime := func(a, b item) int {
-		if c := a.c.Time.Compare(b.c.Time); c != 0 {
+		if c := a.h.Time.Compare(b.h.Time); c != 0 {
 			return c
 		}
-		return strings.Compare(a.c.AuditID, b.c.AuditID)
+		return strings.Compare(a.h.AuditID, b.h.AuditID)
 	}
-	// The histories are read once, keeping each section's first rows: they may be on
-	// disk, and a section shows a few rows of tens of thousands.
+	// The histories' heads are read once, keeping each section's first rows: they may be
+	// on disk, and a section shows a few rows of tens of thousands. The changes shown are
+	// read whole afterwards.
 	byKind := map[string]*firstN[item]{}
 	var kinds []string
 	policy := &firstN[item]{n: maxRows, cmp: byTime}
 	var first, last time.Time // of the changes, for the chart
 	for i := range r.Resources {
 		res := &r.Resources[i]
-		for _, c := range res.Changes() {
-			if c.Class != history.ClassConfiguration || c.NoOp() {
+		for j, h := range res.Heads() {
+			if h.Class != history.ClassConfiguration || h.NoOp {
 				continue
 			}
-			if first.IsZero() || c.Time.Before(first) {
-				first = c.Time
+			if first.IsZero() || h.Time.Before(first) {
+				first = h.Time
 			}
-			if c.Time.After(last) {
-				last = c.Time
+			if h.Time.After(last) {
+				last = h.Time
 			}
 			k := KindLabel(res.Kind, res.Group)
 			top := byKind[k]
@@ -232,16 +237,32 @@ func NewView(r *report.Report, maxRows int) *View {
 				byKind[k] = top
 				kinds = append(kinds, k)
 			}
-			top.add(item{res, c})
+			top.add(item{res, j, h})
 			if isPolicyKind(res) {
-				policy.add(item{res, c})
+				policy.add(item{res, j, h})
+			}
+		}
+	}
+	shown := map[*history.Resource]map[int]*history.Change{}
+	for _, top := range append(slices.Collect(maps.Values(byKind)), policy) {
+		for _, it := range top.top {
+			if shown[it.res] == nil {
+				shown[it.res] = map[int]*history.Change{}
+			}
+			shown[it.res][it.j] = nil
+		}
+	}
+	for res, changes := range shown {
+		for j, c := range res.Changes() {
+			if _, ok := changes[j]; ok {
+				changes[j] = c
 			}
 		}
 	}
 	section := func(title, kind string, top *firstN[item]) Section {
 		s := Section{Title: title, Kind: kind, Total: top.total, More: top.total - len(top.top)}
 		for _, it := range top.top {
-			s.Rows = append(s.Rows, row(it.res, it.c))
+			s.Rows = append(s.Rows, row(it.res, shown[it.res][it.j]))
 		}
 		return s
 	}
@@ -483,11 +504,11 @@ func chart(r *report.Report, kinds []string, first, last time.Time) Chart {
 	}
 	for i := range r.Resources {
 		res := &r.Resources[i]
-		for _, c := range res.Changes() {
-			if c.Class != history.ClassConfiguration || c.NoOp() {
+		for _, h := range res.Heads() {
+			if h.Class != history.ClassConfiguration || h.NoOp {
 				continue
 			}
-			b := int(c.Time.Sub(start) / ch.Step)
+			b := int(h.Time.Sub(start) / ch.Step)
 			if b < 0 || b >= n {
 				continue
 			}

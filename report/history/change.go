@@ -99,8 +99,12 @@ func (c *Change) addNote(s string) {
 // before and after it are both known and equal (noise such as managedFields aside). Such a
 // write is counted apart (Summary.NoOp), not as a change.
 func (c *Change) NoOp() bool {
-	return c.Class == ClassConfiguration && c.Action == ActionModified && c.Baseline == BaselineKnown &&
-		len(c.Diff) == 0 && strings.Contains(c.Note, noFieldChanged)
+	return noOp(c.Class, c.Action, c.Baseline, len(c.Diff), c.Note)
+}
+
+func noOp(class, action, baseline string, diffs int, note string) bool {
+	return class == ClassConfiguration && action == ActionModified && baseline == BaselineKnown &&
+		diffs == 0 && strings.Contains(note, noFieldChanged)
 }
 
 // noFieldChanged is the note the histories give a write that changed nothing.

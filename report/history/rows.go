@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"iter"
 	"sort"
+	"time"
 
 	"github.com/auditreport/auditreport/internal/binrec"
 	"github.com/auditreport/auditreport/internal/fnv1a"
@@ -90,6 +91,102 @@ func (r *Resource) Changes() iter.Seq2[int, *Change] {
 			r.rows.store.Fail(err)
 		}
 	}
+}
+
+// Head is what a change is ordered and counted by, read without the rest of it: the views
+// of PDF, HTML and Markdown go through every change of a period to show a few, and decoding
+// each whole (its diff above all) was most of their time.
+type Head struct {
+	Time    time.Time
+	AuditID string
+	Class   string
+	NoOp    bool
+}
+
+// Heads yields the heads of the object's changes, in order, with each one's index as
+// Changes gives it.
+func (r *Resource) Heads() iter.Seq2[int, Head] {
+	return func(yield func(int, Head) bool) {
+		if r.rows == nil {
+			for j := range r.History {
+				c := &r.History[j]
+				if !yield(j, Head{Time: c.Time, AuditID: c.AuditID, Class: c.Class, NoOp: c.NoOp()}) {
+					return
+				}
+			}
+			return
+		}
+		j := 0
+		err := r.rows.store.Each(r.list, func(rec []byte) bool {
+			h, err := decodeHead(rec)
+			if err != nil {
+				r.rows.store.Fail(err)
+				return false
+			}
+			ok := yield(j, h)
+			j++
+			return ok
+		})
+		if err != nil {
+			r.rows.store.Fail(err)
+		}
+	}
+}
+
+// decodeHead reads what decodeChange reads, keeping the head alone: the rest is skipped
+// without a copy.
+func decodeHead(b []byte) (Head, error) {
+	r := binrec.NewReader(b)
+	skip := func() []byte { return r.Bytes(r.Uvarint()) }
+	skipList := func() {
+		for range r.Count() {
+			skip()
+		}
+	}
+	var h Head
+	h.AuditID = r.Str()
+	h.Time = r.Time()
+	action, class := skip(), skip()
+	skip() // verb
+	skip() // subresource
+	skip() // user
+	skipList()
+	skip() // impersonated user
+	skipList()
+	skip() // user agent
+	r.Varint()
+	skip() // level
+	skip() // source
+	r.Varint()
+	baseline := skip()
+	diffs := 0
+	if n := r.Count(); n > 0 {
+		diffs = int(n - 1)
+		for range diffs {
+			skip() // path
+			skip() // op
+			// The old and the new value.
+			for range 2 {
+				if n := r.Uvarint(); n > 0 {
+					r.Bytes(n - 1)
+				}
+			}
+		}
+	}
+	note := skip()
+	switch string(class) {
+	case ClassConfiguration:
+		h.Class = ClassConfiguration
+	case ClassSubresource:
+		h.Class = ClassSubresource
+	default:
+		h.Class = string(class)
+	}
+	// Only a modification with nothing changed needs the rest: read as strings then.
+	if h.Class == ClassConfiguration && string(action) == ActionModified && diffs == 0 {
+		h.NoOp = noOp(h.Class, string(action), string(baseline), diffs, string(note))
+	}
+	return h, r.Err()
 }
 
 // Len is how many changes the object has.

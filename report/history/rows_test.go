@@ -16,6 +16,7 @@ import (
 func FuzzRowCodec(f *testing.F) {
 	f.Add("1d2c", int64(1764547200), uint32(5), int32(0), "modified", "alice", "10.0.0.1", `"a"`, `{"b":[1,2]}`, "note", 201, 3)
 	f.Add("", int64(-62135596800), uint32(0), int32(3600), "", "", "", "", "", "", 0, 0)
+	f.Add("5e6f", int64(1764547200), uint32(7), int32(0), "modified", "bob", "10.0.0.2", "", "", "no field changed", 200, 9)
 	f.Fuzz(func(t *testing.T, auditID string, sec int64, nsec uint32, zone int32, action, user, ip, old, new, note string, code, line int) {
 		at := time.Unix(sec, int64(nsec%1e9)).UTC()
 		if zone%86400 != 0 {
@@ -42,13 +43,21 @@ func FuzzRowCodec(f *testing.F) {
 		if id, err := auditIDOf(b); err != nil || id != auditID {
 			t.Fatalf("auditIDOf: %q, %v", id, err)
 		}
+		h, err := decodeHead(b)
+		if want := (Head{Time: back.Time, AuditID: back.AuditID, Class: back.Class, NoOp: back.NoOp()}); err != nil || !h.Time.Equal(want.Time) || h.AuditID != want.AuditID || h.Class != want.Class || h.NoOp != want.NoOp {
+			t.Fatalf("decodeHead: %+v, %v; want %+v", h, err, want)
+		}
 		// Any prefix of a row, and the row's bytes read as another row, fail cleanly.
 		for _, cut := range []int{0, len(b) / 3, len(b) / 2, len(b) - 1} {
 			if _, err := decodeChange(b[:cut]); err == nil && cut < len(b) {
 				t.Fatalf("a row cut at %d of %d bytes read without an error", cut, len(b))
 			}
+			if _, err := decodeHead(b[:cut]); err == nil && cut < len(b) {
+				t.Fatalf("a row's head cut at %d of %d bytes read without an error", cut, len(b))
+			}
 		}
 		decodeChange([]byte(note + auditID))
+		decodeHead([]byte(note + auditID))
 		// A failed attempt too.
 		fa := FailedAttempt{Time: at, Verb: "patch", Group: action, Resource: "pods", Namespace: user, Name: old, User: user,
 			SourceIPs: []string{ip}, UserAgent: new, AuditID: auditID, Code: int32(code), Reason: "Forbidden", Message: note,
