@@ -75,21 +75,33 @@ func (r *Resource) Changes() iter.Seq2[int, *Change] {
 			}
 			return
 		}
-		j := 0
-		err := r.rows.store.Each(r.list, func(rec []byte) bool {
+		eachRow(r, func(rec []byte, j int) (*Change, error) {
 			c, err := decodeChange(rec)
 			if err != nil {
-				r.rows.store.Fail(err)
-				return false
+				return nil, err
 			}
 			c.ID = r.rows.ids.id(c.AuditID, r.index, j)
-			ok := yield(j, &c)
-			j++
-			return ok
-		})
+			return &c, nil
+		}, yield)
+	}
+}
+
+// eachRow yields each of r's spilled rows, decoded, with its index. A row that does not
+// decode, or a failure to read, stops it and stays in the store (the report's Err).
+func eachRow[T any](r *Resource, decode func(rec []byte, j int) (T, error), yield func(int, T) bool) {
+	j := 0
+	err := r.rows.store.Each(r.list, func(rec []byte) bool {
+		v, err := decode(rec, j)
 		if err != nil {
 			r.rows.store.Fail(err)
+			return false
 		}
+		ok := yield(j, v)
+		j++
+		return ok
+	})
+	if err != nil {
+		r.rows.store.Fail(err)
 	}
 }
 
@@ -116,20 +128,7 @@ func (r *Resource) Heads() iter.Seq2[int, Head] {
 			}
 			return
 		}
-		j := 0
-		err := r.rows.store.Each(r.list, func(rec []byte) bool {
-			h, err := decodeHead(rec)
-			if err != nil {
-				r.rows.store.Fail(err)
-				return false
-			}
-			ok := yield(j, h)
-			j++
-			return ok
-		})
-		if err != nil {
-			r.rows.store.Fail(err)
-		}
+		eachRow(r, func(rec []byte, _ int) (Head, error) { return decodeHead(rec) }, yield)
 	}
 }
 
