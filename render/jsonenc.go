@@ -32,7 +32,7 @@ import (
 type jsonEncoder struct {
 	buf []byte
 	err error
-	// n counts the bytes given to w.
+	// n counts the bytes handed to be written: those given to w, unless a write failed.
 	n int64
 	// behind hashes and writes what the encoder gives it; hash and w are its.
 	behind *writeBehind
