@@ -10,6 +10,8 @@ import (
 	"time"
 
 	json "github.com/goccy/go-json"
+
+	"github.com/auditreport/auditreport/internal/fastjson"
 )
 
 // wire is every shape a JSON value in an audit input can take: an audit event (v1 or v1beta1)
@@ -193,23 +195,14 @@ func dispatchFast(raw []byte, line int, node string, depth int, s sink, fast boo
 // so it is used only where fast is set - lines that already passed the API server layout
 // check - with any panic recovered, and any error decided again by encoding/json, which
 // alone decides what is accepted and how errors read.
-func decodeWire(raw []byte, w *wire, fast bool) (err error) {
+func decodeWire(raw []byte, w *wire, fast bool) error {
 	if fast {
-		if fastDecode(raw, w) == nil {
+		if fastjson.Unmarshal(raw, w) == nil {
 			return nil
 		}
 		*w = wire{}
 	}
 	return stdjson.Unmarshal(raw, w)
-}
-
-func fastDecode(raw []byte, w *wire) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("fast decoder: %v", r)
-		}
-	}()
-	return json.Unmarshal(raw, w)
 }
 
 // splitConcatenated splits a line of several JSON values written back to back ({...}{...}),

@@ -12,13 +12,13 @@ import (
 	"strings"
 	"time"
 
-	// The states of pods and namespaces are decoded on every write that touches them:
-	// goccy/go-json reads them in half the time, and audit/ holds it to encoding/json's
-	// results (TestDecoderAgreesOnRealData).
-	fastjson "github.com/goccy/go-json"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	// The states of pods and namespaces are decoded on every write that touches them:
+	// goccy/go-json reads them in half the time, and audit/ holds it to encoding/json's
+	// results (TestDecoderAgreesOnRealData).
+	"github.com/auditreport/auditreport/internal/fastjson"
 	"github.com/auditreport/auditreport/internal/spill"
 )
 

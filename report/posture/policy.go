@@ -2,16 +2,15 @@ package posture
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/netip"
 	"slices"
-
-	fastjson "github.com/goccy/go-json"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
+
+	"github.com/auditreport/auditreport/internal/fastjson"
 )
 
 // policy is a NetworkPolicy as the posture needs it: what it selects and what it allows.
@@ -158,22 +157,11 @@ type policySpec struct {
 // encoding/json takes, on every write of a policy; encoding/json decides whether a spec it
 // refuses is refused (FuzzDecodeSpec holds the two to the same result).
 func decodeSpec(raw []byte) (np policySpec, ok bool) {
-	if fastDecode(raw, &np) == nil {
+	if fastjson.Unmarshal(raw, &np) == nil {
 		return np, true
 	}
 	np = policySpec{}
 	return np, json.Unmarshal(raw, &np) == nil
-}
-
-// fastDecode is goccy/go-json's Unmarshal, with a panic (it has had some on odd input)
-// turned into an error.
-func fastDecode(raw []byte, v any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("fast decoder: %v", r)
-		}
-	}()
-	return fastjson.Unmarshal(raw, v)
 }
 
 // peersReach says whether a rule's peers reach the internet and other namespaces. A rule
