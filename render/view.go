@@ -262,7 +262,11 @@ func NewView(r *report.Report, maxRows int) *View {
 	section := func(title, kind string, top *firstN[item]) Section {
 		s := Section{Title: title, Kind: kind, Total: top.total, More: top.total - len(top.top)}
 		for _, it := range top.top {
-			s.Rows = append(s.Rows, row(it.res, shown[it.res][it.j]))
+			// A change not read back (the store failed: the report's Err says so, and the
+			// run fails) has no row.
+			if c := shown[it.res][it.j]; c != nil {
+				s.Rows = append(s.Rows, row(it.res, c))
+			}
 		}
 		return s
 	}

@@ -146,17 +146,17 @@ func decodeHead(b []byte) (Head, error) {
 	h.AuditID = r.Str()
 	h.Time = r.Time()
 	action, class := skip(), skip()
-	skip() // verb
-	skip() // subresource
-	skip() // user
-	skipList()
-	skip() // impersonated user
-	skipList()
-	skip() // user agent
-	r.Varint()
-	skip() // level
-	skip() // source
-	r.Varint()
+	skip()     // verb
+	skip()     // subresource
+	skip()     // user
+	skipList() // groups
+	skip()     // impersonated user
+	skipList() // source IPs
+	skip()     // user agent
+	r.Varint() // code
+	skip()     // level
+	skip()     // source
+	r.Varint() // line
 	baseline := skip()
 	diffs := 0
 	if n := r.Count(); n > 0 {
