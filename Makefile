@@ -6,6 +6,8 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BENCHSIZE ?= 1GB
+# Runs of each command; bench reports their medians (the machines here are noisy).
+BENCHRUNS ?= 3
 BENCHGROWTH ?= 8GB
 # The many-files benchmark: a log of BENCHFILESSIZE split into BENCHFILES rotated files.
 BENCHFILES     ?= 2000
@@ -46,8 +48,8 @@ fuzz:
 # one file (goal: within 1.5x).
 bench: build
 	@command -v jq >/dev/null || (apt-get update -qq && apt-get install -y -qq jq)
-	$(GO) run ./bench/run -size $(BENCHSIZE) -growth $(BENCHGROWTH) -runs 1
-	$(GO) run ./bench/run -size $(BENCHFILESSIZE) -files $(BENCHFILES) -runs 1
+	$(GO) run ./bench/run -size $(BENCHSIZE) -growth $(BENCHGROWTH) -runs $(BENCHRUNS)
+	$(GO) run ./bench/run -size $(BENCHFILESSIZE) -files $(BENCHFILES) -runs $(BENCHRUNS)
 
 bench-go:
 	$(GO) test ./audit ./report/... ./render ./internal/... -run '^$$' -bench . -benchmem
