@@ -989,6 +989,11 @@ func copyHolds(path string, n int64, sum [sha256.Size]byte) int {
 		return copyOther
 	}
 	defer f.Close()
+	return copyHoldsIn(f, n, sum)
+}
+
+// copyHoldsIn is copyHolds for a file open at its start.
+func copyHoldsIn(f io.Reader, n int64, sum [sha256.Size]byte) int {
 	br := bufio.NewReader(f)
 	var r io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {

@@ -822,8 +822,10 @@ func (r *Reader) relist() bool {
 	}
 	r.rewritten = append(r.rewritten, r.live.takeRetired()...)
 	for _, f := range fresh {
-		h, _, err := contentHead(f.path, headSize)
-		if err != nil {
+		// Looked at only while it is the file listed under its name: one renamed since is
+		// found under its new name by the next listing.
+		file, h, ok := openListed(f.path, f.id)
+		if !ok {
 			continue
 		}
 		var match *fileRecord
@@ -843,7 +845,11 @@ func (r *Reader) relist() bool {
 			f.Skipped = "a copy of " + match.name + " (rotation), read already"
 			match.copied = true
 		default:
-			switch holds := copyHolds(f.path, match.read, match.sum); holds {
+			holds := copyOther
+			if _, err := file.Seek(0, io.SeekStart); err == nil {
+				holds = copyHoldsIn(file, match.read, match.sum)
+			}
+			switch holds {
 			case copyShorter, copySame:
 				f.Skipped = "a copy of " + match.name + " (rotation), read already"
 				match.copied = true
@@ -862,6 +868,7 @@ func (r *Reader) relist() bool {
 				f.notes = []string{"appeared while the run read its folder (rotation)"}
 			}
 		}
+		file.Close()
 		add = append(add, f)
 	}
 	add = append(add, r.unreadCopies(recs, fresh, where)...)
@@ -947,15 +954,7 @@ func holder(rec *fileRecord, where map[fileID]string, consider func(fileID) bool
 	sort.Strings(paths)
 	holds = copyOther
 	for _, p := range paths {
-		h, _, err := contentHead(p, headSize)
-		if err != nil || !rec.head.starts(h) {
-			continue
-		}
-		got := copyLonger // a file gone before it was read: all it held is still to read
-		if !rec.gone {
-			got = copyHolds(p, rec.read, rec.sum)
-		}
-		if got > holds {
+		if got := holdsOf(p, ids[p], rec); got > holds {
 			path, id, holds = p, ids[p], got
 		}
 		if holds == copyLonger {
@@ -963,6 +962,48 @@ func holder(rec *fileRecord, where map[fileID]string, consider func(fileID) bool
 		}
 	}
 	return path, id, holds
+}
+
+// openListed opens the file at p and reads its content's first bytes, while it is the file
+// id a listing found there; false when it cannot, or is another file by now.
+func openListed(p string, id fileID) (*os.File, []byte, bool) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, nil, false
+	}
+	if fi, err := fstat(f); err != nil || idOf(fi) != id {
+		f.Close()
+		return nil, nil, false
+	}
+	h, _, err := readHead(f, headSize)
+	if err != nil {
+		f.Close()
+		return nil, nil, false
+	}
+	return f, h, true
+}
+
+// holdsOf tells how much of what was read of rec the file at p holds (copyLonger for a file
+// gone before it was read, when p starts as it did), looking at p only while it is the file
+// id the listing found there. Rotation renames files between a listing and this look: the
+// content under the name may be another file's, and the source read later, found by its
+// identity, would be read from an offset that belongs to that other file.
+func holdsOf(p string, id fileID, rec *fileRecord) int {
+	f, h, ok := openListed(p, id)
+	if !ok {
+		return copyOther
+	}
+	defer f.Close()
+	if !rec.head.starts(h) {
+		return copyOther
+	}
+	if rec.gone {
+		return copyLonger // all it held is still to read
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return copyOther
+	}
+	return copyHoldsIn(f, rec.read, rec.sum)
 }
 
 // inProgressNoMore takes back, for a gzip read while still being written, that its read
