@@ -400,16 +400,7 @@ func (e *Engine) pod(u Update) {
 		e.died(p)
 		return
 	}
-	oldLabels, oldKnown, wasAlive := p.labels, p.labelsKnown, p.alive
-	defer func() {
-		// Indexed again only when its labels changed: most pod writes leave them as they were.
-		if !wasAlive || !(p.labelsKnown && oldKnown && maps.Equal(p.labels, oldLabels)) {
-			if wasAlive {
-				lp.remove(p, oldLabels)
-			}
-			lp.add(p) // with the labels it has now
-		}
-	}()
+	oldLabels, oldKnown := p.labels, p.labelsKnown
 	if u.Object != nil {
 		var o struct {
 			Metadata struct {
@@ -440,6 +431,15 @@ func (e *Engine) pod(u Update) {
 		}
 		p.unknownWhy["its labels are not in the trail"] = true
 	}
+	// Most pod writes (status, images, annotations) leave the labels as they were: the pod
+	// keeps its place in the index by label, and the policies select it as before.
+	sameLabels := p.labelsKnown && oldKnown && maps.Equal(p.labels, oldLabels)
+	if !p.alive || !sameLabels {
+		if p.alive {
+			lp.remove(p, oldLabels)
+		}
+		lp.add(p) // with the labels it has now
+	}
 	if !p.alive {
 		p.alive = true
 		if e.opened {
@@ -447,9 +447,8 @@ func (e *Engine) pod(u Update) {
 			return
 		}
 	}
-	if p.labelsKnown && oldKnown && maps.Equal(p.labels, oldLabels) {
-		// Most pod writes (status, images, annotations) leave the labels as they were: the
-		// policies select the pod as before, and only its scope can have changed.
+	if sameLabels {
+		// Only its scope can have changed.
 		if e.opened {
 			p.inScope = p.inScope || e.inScope(p)
 		}
