@@ -992,9 +992,9 @@ func copyHolds(path string, n int64, sum [sha256.Size]byte) int {
 	return copyHoldsIn(f, n, sum)
 }
 
-// copyHoldsIn is copyHolds for a file open at its start.
-func copyHoldsIn(f io.Reader, n int64, sum [sha256.Size]byte) int {
-	br := bufio.NewReader(f)
+// copyHoldsIn is copyHolds for an open file, read from its start whatever its offset.
+func copyHoldsIn(f io.ReaderAt, n int64, sum [sha256.Size]byte) int {
+	br := bufio.NewReader(io.NewSectionReader(f, 0, 1<<62))
 	var r io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)

@@ -845,11 +845,7 @@ func (r *Reader) relist() bool {
 			f.Skipped = "a copy of " + match.name + " (rotation), read already"
 			match.copied = true
 		default:
-			holds := copyOther
-			if _, err := file.Seek(0, io.SeekStart); err == nil {
-				holds = copyHoldsIn(file, match.read, match.sum)
-			}
-			switch holds {
+			switch holds := copyHoldsIn(file, match.read, match.sum); holds {
 			case copyShorter, copySame:
 				f.Skipped = "a copy of " + match.name + " (rotation), read already"
 				match.copied = true
@@ -999,9 +995,6 @@ func holdsOf(p string, id fileID, rec *fileRecord) int {
 	}
 	if rec.gone {
 		return copyLonger // all it held is still to read
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return copyOther
 	}
 	return copyHoldsIn(f, rec.read, rec.sum)
 }
