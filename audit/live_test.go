@@ -732,6 +732,35 @@ func TestLookedAtWhenListed(t *testing.T) {
 	}
 }
 
+// TestLookByIdentity: a look at a file the listing found sees that file or nothing. Rotation
+// renames a copy over the name in between: the size and first bytes under the name are then
+// another file's, and taken for the listed file's they would send its read to the wrong
+// offset (a double read under copytruncate).
+func TestLookByIdentity(t *testing.T) {
+	dir := t.TempDir()
+	listed, copy := filepath.Join(dir, "kube-audit.log"), filepath.Join(dir, "kube-audit.log.1")
+	write(t, listed, eventLines(0, 10))
+	fi, err := stat(listed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := idOf(fi)
+	fi, h, err := lookListed(listed, id)
+	if err != nil || fi.Size() != int64(len(eventLines(0, 10))) || string(h) != eventLines(0, 10)[:len(h)] {
+		t.Fatalf("the listed file: size %v, head %q, err %v", fi, h, err)
+	}
+	write(t, copy, eventLines(100, 130))
+	if err := os.Rename(copy, listed); err != nil {
+		t.Fatal(err)
+	}
+	if fi, h, err := lookListed(listed, id); fi != nil || h != nil || err == nil {
+		t.Errorf("another file under the name: size %v, head %.40q, err %v; want no look", fi, h, err)
+	}
+	if f, _, _, ok := openListed(listed, id); ok || f != nil {
+		t.Error("openListed opened another file under the name")
+	}
+}
+
 // TestCopyHolds: what a rotated copy holds of a file read. A gzip stream without its end is
 // still being written (lumberjack compresses in the background): it is never "read
 // already", since what the file held beyond the read may come only in it (TestLiveWriter

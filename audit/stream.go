@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -739,9 +740,8 @@ func (r *Reader) relist() bool {
 			if !ok {
 				continue
 			}
-			h, _, err := contentHead(p, headSize)
-			fi, serr := stat(p)
-			if err != nil || serr != nil {
+			fi, h, err := lookListed(p, rec.id)
+			if err != nil {
 				continue
 			}
 			src := Source{Name: p, Size: fi.Size(), id: rec.id, origin: rec.origin, path: p}
@@ -792,7 +792,7 @@ func (r *Reader) relist() bool {
 		if fi.Size() == rec.read && fi.ModTime().Equal(rec.mtime) {
 			continue // as long as what was read, and untouched since
 		}
-		h, _, err := contentHead(p, headSize)
+		fi, h, err := lookListed(p, rec.id)
 		if err != nil {
 			continue
 		}
@@ -824,7 +824,7 @@ func (r *Reader) relist() bool {
 	for _, f := range fresh {
 		// Looked at only while it is the file listed under its name: one renamed since is
 		// found under its new name by the next listing.
-		file, h, ok := openListed(f.path, f.id)
+		file, _, h, ok := openListed(f.path, f.id)
 		if !ok {
 			continue
 		}
@@ -962,21 +962,50 @@ func holder(rec *fileRecord, where map[fileID]string, consider func(fileID) bool
 
 // openListed opens the file at p and reads its content's first bytes, while it is the file
 // id a listing found there; false when it cannot, or is another file by now.
-func openListed(p string, id fileID) (*os.File, []byte, bool) {
-	f, err := os.Open(p)
+func openListed(p string, id fileID) (*os.File, fs.FileInfo, []byte, bool) {
+	f, fi, err := openIdentified(p, id)
 	if err != nil {
-		return nil, nil, false
-	}
-	if fi, err := fstat(f); err != nil || idOf(fi) != id {
-		f.Close()
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	h, _, err := readHead(f, headSize)
 	if err != nil {
 		f.Close()
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
-	return f, h, true
+	return f, fi, h, true
+}
+
+// openIdentified opens the file at p while it is the file id; an error when it cannot, or is
+// another file by now.
+func openIdentified(p string, id fileID) (*os.File, fs.FileInfo, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := fstat(f)
+	if err == nil && idOf(fi) != id {
+		err = fmt.Errorf("%s: another file by now", p)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
+// lookListed reads the size and the content's first bytes of the file at p, while it is the
+// file id a listing found there: fi is nil when it cannot be opened, or is another file by
+// now; headErr says why its first bytes could not be read. Rotation renames files between a
+// listing and a look: by name alone, a look may see another file's size and content than
+// those of the file read afterwards by its identity.
+func lookListed(p string, id fileID) (fi fs.FileInfo, head []byte, headErr error) {
+	f, fi, err := openIdentified(p, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	head, _, headErr = readHead(f, headSize)
+	return fi, head, headErr
 }
 
 // holdsOf tells how much of what was read of rec the file at p holds (copyLonger for a file
@@ -985,7 +1014,7 @@ func openListed(p string, id fileID) (*os.File, []byte, bool) {
 // content under the name may be another file's, and the source read later, found by its
 // identity, would be read from an offset that belongs to that other file.
 func holdsOf(p string, id fileID, rec *fileRecord) int {
-	f, h, ok := openListed(p, id)
+	f, _, h, ok := openListed(p, id)
 	if !ok {
 		return copyOther
 	}
@@ -1059,13 +1088,13 @@ func recompressed(rec *fileRecord, where map[fileID]string, recs []*fileRecord) 
 	if !ok {
 		p = rec.path
 	}
-	fi, err := stat(p)
-	if err != nil || idOf(fi) != rec.id || fi.Size() <= rec.read {
+	fi, h, err := lookListed(p, rec.id)
+	if fi == nil || fi.Size() <= rec.read {
 		return Source{}, false
 	}
 	rec.inProgressNoMore()
 	resume := rec.content
-	if h, _, err := contentHead(p, headSize); err == nil {
+	if err == nil {
 		// lumberjack compresses the file it renamed: what of it was read under the
 		// current file's name before the rename is not delivered again.
 		for _, o := range recs {
@@ -1253,15 +1282,12 @@ func (r *Reader) unfollowed() {
 		if !ok {
 			p = rec.path
 		}
-		fi, err := stat(p)
-		if err != nil || idOf(fi) != rec.id {
+		fi, h, err := lookListed(p, rec.id)
+		if fi == nil {
 			continue
 		}
 		if fi.Size() <= rec.read {
-			if !rec.plain || rec.head.n == 0 || fi.ModTime().Equal(rec.mtime) {
-				continue
-			}
-			if h, _, err := contentHead(p, headSize); err != nil || rec.head.starts(h) {
+			if !rec.plain || rec.head.n == 0 || fi.ModTime().Equal(rec.mtime) || err != nil || rec.head.starts(h) {
 				continue
 			}
 			// Truncated and written again (copytruncate) since it was read.
