@@ -562,6 +562,7 @@ func (e *Engine) networkPolicy(u Update) {
 		delete(m, u.Name)
 	} else {
 		cur = decodePolicy(u.Namespace, u.Name, u.Object, e.nets)
+		cur.id = e.policyID(u.Namespace, u.Name)
 		m[u.Name] = cur
 		if !cur.known && e.opened {
 			e.unknownPols[u.Namespace+"/"+u.Name] = PolicyRef{Kind: "NetworkPolicy", Group: u.Group, Namespace: u.Namespace, Name: u.Name,
@@ -574,14 +575,21 @@ func (e *Engine) networkPolicy(u Update) {
 	// Only the pods the policy selected before or selects now can change: those its old or
 	// new selector can match, and those whose labels are not known. Each takes the old
 	// policy's contribution away and adds the new one's, without counting the others again.
+	// A write that kept the selector (most change the rules) selects each pod as before.
+	sameSelector := old != nil && cur != nil && old.known && cur.known && old.selector.String() == cur.selector.String()
 	for p := range e.live[u.Namespace].selectedBy(old, cur) {
 		e.advance(p, u.Time)
 		was := p.cur
+		var sel Tri
 		if old != nil {
-			e.contribute(p, old, -1)
+			sel = old.selects(p)
+			e.contribute(p, old, sel, -1)
 		}
 		if cur != nil {
-			e.contribute(p, cur, 1)
+			if !sameSelector {
+				sel = cur.selects(p)
+			}
+			e.contribute(p, cur, sel, 1)
 		}
 		p.cur = e.verdictOf(p)
 		e.changed(p, was, u)
@@ -780,28 +788,34 @@ type tallies struct{ protected, internet, otherNS [2]tally }
 func (e *Engine) evaluate(p *pod) verdict {
 	p.tally = tallies{}
 	for _, pol := range e.npol[p.ns] {
-		e.contribute(p, pol, 1)
+		e.contribute(p, pol, pol.selects(p), 1)
 	}
 	return e.verdictOf(p)
 }
 
-// contribute adds (n = 1) or takes away (n = -1) what one policy gives a pod's verdict. The
-// pod's labels must be those it had when the policy was added: a change of labels counts
-// every policy again (evaluate).
-func (e *Engine) contribute(p *pod, pol *policy, n int32) {
-	sel := Unknown
+// selects is whether the policy selects the pod: unknown when the trail does not show the
+// policy's spec, or the pod's labels.
+func (pol *policy) selects(p *pod) Tri {
 	switch {
 	case !pol.known:
+		return Unknown
 	case pol.selector.Empty():
-		sel = True
+		return True
 	case p.labelsKnown:
-		sel = tri(pol.matches(p.labels))
+		return tri(pol.matches(p.labels))
 	}
+	return Unknown
+}
+
+// contribute adds (n = 1) or takes away (n = -1) what one policy gives a pod's verdict, sel
+// being whether it selects the pod (selects). The pod's labels must be those it had when the
+// policy was added: a change of labels counts every policy again (evaluate).
+func (e *Engine) contribute(p *pod, pol *policy, sel Tri, n int32) {
 	if sel == False {
 		return
 	}
 	if n > 0 && sel == True && e.opened {
-		e.setApplied(p, e.policyID(p.ns, pol.name))
+		e.setApplied(p, pol.id)
 	}
 	has := [2]bool{pol.ingress, pol.egress}
 	internet := [2]bool{pol.ingressInternet, pol.egressInternet}

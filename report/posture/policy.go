@@ -16,6 +16,7 @@ import (
 // policy is a NetworkPolicy as the posture needs it: what it selects and what it allows.
 type policy struct {
 	namespace, name string
+	id              int // its number among its namespace's policies (Engine.policyID)
 	// known is false when the trail does not show the spec: it may select any pod of its
 	// namespace and allow anything.
 	known    bool
