@@ -1,6 +1,9 @@
 package posture
 
 import (
+	"iter"
+	"slices"
+
 	"k8s.io/apimachinery/pkg/selection"
 )
 
@@ -60,63 +63,92 @@ func (lp *livePods) everyPod() map[*pod]struct{} {
 	return lp.all
 }
 
-// selectedBy is a superset of the pods the policies' selectors match: through the
-// narrowest equality requirement of each selector, and the pods whose labels are unknown.
-// A policy whose spec is unknown, or whose selector has no equality requirement, may
-// match any pod.
-func (lp *livePods) selectedBy(pols ...*policy) map[*pod]struct{} {
-	if lp == nil {
-		return nil
-	}
-	var sets []map[*pod]struct{}
-	for _, pol := range pols {
-		if pol == nil {
-			continue
+// selectedBy yields, once each, a superset of the pods the policies' selectors match:
+// through the narrowest equality requirement of each selector, and the pods whose labels
+// are unknown. A policy whose spec is unknown, or whose selector has no equality
+// requirement, may match any pod. The index's own sets are read, not copied: a policy's
+// change in a busy namespace comes up to thousands of pods.
+func (lp *livePods) selectedBy(pols ...*policy) iter.Seq[*pod] {
+	return func(yield func(*pod) bool) {
+		if lp == nil {
+			return
 		}
-		if !pol.known {
-			return lp.all
+		var sets []labelSet
+		for _, pol := range pols {
+			if pol == nil {
+				continue
+			}
+			narrow, ok := lp.narrowest(pol)
+			if !pol.known || !ok {
+				for p := range lp.all {
+					if !yield(p) {
+						return
+					}
+				}
+				return
+			}
+			for _, s := range narrow {
+				if !slices.ContainsFunc(sets, func(o labelSet) bool { return o.key == s.key }) {
+					sets = append(sets, s)
+				}
+			}
 		}
-		set, ok := lp.narrowest(pol)
-		if !ok {
-			return lp.all
+		for p := range lp.unknown {
+			if !yield(p) {
+				return
+			}
 		}
-		sets = append(sets, set)
-	}
-	out := make(map[*pod]struct{}, len(lp.unknown))
-	for p := range lp.unknown {
-		out[p] = struct{}{}
-	}
-	for _, set := range sets {
-		for p := range set {
-			out[p] = struct{}{}
+		for i, s := range sets {
+		pods:
+			for p := range s.pods {
+				for _, before := range sets[:i] {
+					if _, seen := before.pods[p]; seen {
+						continue pods
+					}
+				}
+				if !yield(p) {
+					return
+				}
+			}
 		}
 	}
-	return out
 }
 
-// narrowest finds the smallest set of pods one of the selector's equality (or set-based
-// "in") requirements allows; false when it has none.
-func (lp *livePods) narrowest(pol *policy) (map[*pod]struct{}, bool) {
+// labelSet is the pods that hold one label (labelKey).
+type labelSet struct {
+	key  string
+	pods map[*pod]struct{}
+}
+
+// narrowest finds the smallest sets of pods one of the selector's equality (or set-based
+// "in") requirements allows, one set per value; false when it has none.
+func (lp *livePods) narrowest(pol *policy) ([]labelSet, bool) {
+	if !pol.known {
+		return nil, false
+	}
 	reqs, selectable := pol.selector.Requirements()
 	if !selectable || len(reqs) == 0 {
 		return nil, false
 	}
-	var best map[*pod]struct{}
-	found := false
+	var best []labelSet
+	bestSize, found := 0, false
 	for _, r := range reqs {
 		switch r.Operator() {
 		case selection.Equals, selection.DoubleEquals, selection.In:
 		default:
 			continue
 		}
-		set := map[*pod]struct{}{}
+		var sets []labelSet
+		size := 0
 		for v := range r.Values() {
-			for p := range lp.byLabel[labelKey(r.Key(), v)] {
-				set[p] = struct{}{}
+			key := labelKey(r.Key(), v)
+			if pods := lp.byLabel[key]; len(pods) > 0 {
+				sets = append(sets, labelSet{key: key, pods: pods})
+				size += len(pods)
 			}
 		}
-		if !found || len(set) < len(best) {
-			best, found = set, true
+		if !found || size < bestSize {
+			best, bestSize, found = sets, size, true
 		}
 	}
 	return best, found

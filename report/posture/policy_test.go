@@ -3,6 +3,7 @@ package posture
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -86,50 +87,111 @@ func FuzzDecodeSpec(f *testing.F) {
 // A policy's matcher agrees with its selector's Matches on every pod: random selectors of
 // every operator a podSelector can have, against random label sets.
 func TestMatcherAgreesWithSelector(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	keys, values := []string{"app", "tier", "env", "team"}, []string{"a", "b", "c", ""}
-	pick := func(l []string) string { return l[rng.IntN(len(l))] }
-	ops := []metav1.LabelSelectorOperator{metav1.LabelSelectorOpIn, metav1.LabelSelectorOpNotIn, metav1.LabelSelectorOpExists, metav1.LabelSelectorOpDoesNotExist}
+	g := randomLabels{rand.New(rand.NewPCG(1, 2))}
 	compiled := 0
 	for range 2000 {
-		var ls metav1.LabelSelector
-		for range rng.IntN(3) {
-			if ls.MatchLabels == nil {
-				ls.MatchLabels = map[string]string{}
-			}
-			ls.MatchLabels[pick(keys)] = pick(values)
-		}
-		for range rng.IntN(3) {
-			e := metav1.LabelSelectorRequirement{Key: pick(keys), Operator: ops[rng.IntN(len(ops))]}
-			if e.Operator == metav1.LabelSelectorOpIn || e.Operator == metav1.LabelSelectorOpNotIn {
-				for range 1 + rng.IntN(3) {
-					e.Values = append(e.Values, pick(values))
-				}
-			}
-			ls.MatchExpressions = append(ls.MatchExpressions, e)
-		}
-		sel, err := metav1.LabelSelectorAsSelector(&ls)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := &policy{known: true, selector: sel, match: compile(sel)}
+		p := g.policy(t)
 		if p.match != nil {
 			compiled++
 		}
 		for range 20 {
-			var pod map[string]string
-			for range rng.IntN(4) {
-				if pod == nil {
-					pod = map[string]string{}
-				}
-				pod[pick(keys)] = pick(values)
-			}
-			if got, want := p.matches(pod), sel.Matches(labels.Set(pod)); got != want {
-				t.Fatalf("selector %q on labels %v: matcher %v, Matches %v", sel, pod, got, want)
+			pod := g.labels()
+			if got, want := p.matches(pod), p.selector.Matches(labels.Set(pod)); got != want {
+				t.Fatalf("selector %q on labels %v: matcher %v, Matches %v", p.selector, pod, got, want)
 			}
 		}
 	}
 	if compiled != 2000 {
 		t.Errorf("%d of 2000 selectors compiled", compiled)
 	}
+}
+
+// A policy's change comes to every pod its old or new selector may select, once: the pods
+// either selector matches, and those whose labels are unknown.
+func TestSelectedBy(t *testing.T) {
+	g := randomLabels{rand.New(rand.NewPCG(3, 4))}
+	for round := range 500 {
+		lp := newLivePods()
+		var pods []*pod
+		for i := range 30 {
+			p := &pod{name: fmt.Sprint(i), labels: g.labels(), labelsKnown: g.rng.IntN(10) > 0}
+			lp.add(p)
+			pods = append(pods, p)
+		}
+		var pols []*policy
+		for range 1 + g.rng.IntN(2) {
+			switch pol := g.policy(t); g.rng.IntN(8) {
+			case 0:
+				pols = append(pols, nil) // created or deleted
+			case 1:
+				pols = append(pols, &policy{}) // its spec not in the trail
+			case 2:
+				pols = append(pols, pol, pol) // the same selector before and after
+			default:
+				pols = append(pols, pol)
+			}
+		}
+		seen := map[*pod]int{}
+		for p := range lp.selectedBy(pols...) {
+			seen[p]++
+		}
+		for _, p := range pods {
+			if seen[p] > 1 {
+				t.Fatalf("round %d: pod %s (labels %v) came %d times", round, p.name, p.labels, seen[p])
+			}
+			for _, pol := range pols {
+				if pol != nil && pol.selects(p) != False && seen[p] == 0 {
+					t.Fatalf("round %d: pod %s (labels %v, known %v) may be selected by %v but did not come", round, p.name, p.labels, p.labelsKnown, pol.selector)
+				}
+			}
+		}
+	}
+}
+
+// randomLabels makes label sets and the selectors of policies over a few keys and values, so
+// that they often match.
+type randomLabels struct{ rng *rand.Rand }
+
+var (
+	randomKeys   = []string{"app", "tier", "env", "team"}
+	randomValues = []string{"a", "b", "c", ""}
+)
+
+func (g randomLabels) pick(l []string) string { return l[g.rng.IntN(len(l))] }
+
+func (g randomLabels) labels() map[string]string {
+	var l map[string]string
+	for range g.rng.IntN(4) {
+		if l == nil {
+			l = map[string]string{}
+		}
+		l[g.pick(randomKeys)] = g.pick(randomValues)
+	}
+	return l
+}
+
+// policy is a known policy with a selector of every operator a podSelector can have.
+func (g randomLabels) policy(t *testing.T) *policy {
+	var ls metav1.LabelSelector
+	for range g.rng.IntN(3) {
+		if ls.MatchLabels == nil {
+			ls.MatchLabels = map[string]string{}
+		}
+		ls.MatchLabels[g.pick(randomKeys)] = g.pick(randomValues)
+	}
+	ops := []metav1.LabelSelectorOperator{metav1.LabelSelectorOpIn, metav1.LabelSelectorOpNotIn, metav1.LabelSelectorOpExists, metav1.LabelSelectorOpDoesNotExist}
+	for range g.rng.IntN(3) {
+		e := metav1.LabelSelectorRequirement{Key: g.pick(randomKeys), Operator: ops[g.rng.IntN(len(ops))]}
+		if e.Operator == metav1.LabelSelectorOpIn || e.Operator == metav1.LabelSelectorOpNotIn {
+			for range 1 + g.rng.IntN(3) {
+				e.Values = append(e.Values, g.pick(randomValues))
+			}
+		}
+		ls.MatchExpressions = append(ls.MatchExpressions, e)
+	}
+	sel, err := metav1.LabelSelectorAsSelector(&ls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &policy{known: true, selector: sel, match: compile(sel)}
 }
