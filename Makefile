@@ -31,6 +31,8 @@ fuzz:
 	$(GO) test ./audit -run '^$$' -fuzz '^FuzzReader$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./audit -run '^$$' -fuzz '^FuzzDecoderDifferential$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./audit -run '^$$' -fuzz '^FuzzFastPath$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./audit -run '^$$' -fuzz '^FuzzParseStamp$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./audit -run '^$$' -fuzz '^FuzzUnescapeASCII$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/jsonany -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/jsonany -run '^$$' -fuzz '^FuzzAppend$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./report/history -run '^$$' -fuzz '^FuzzTapeDiff$$' -fuzztime $(FUZZTIME)

@@ -150,10 +150,57 @@ func FuzzFastPath(f *testing.F) {
 		if derr != nil {
 			t.Fatalf("the scan takes a line encoding/json finds no event in: %v", derr)
 		}
-		got := fmt.Sprintf("%s %s %s %s %s", l.kind, l.subresource, l.verb, l.level, l.time)
-		want := fmt.Sprintf("%s %s %s %s %s", Kind{ev.Group(), ev.Resource()}, ev.Subresource(), ev.Verb, ev.Level, ev.Time())
+		got := fmt.Sprintf("%s %s %s %s %s %s %q", l.kind, l.subresource, l.verb, l.level, l.time, l.stageTime, l.uri)
+		want := fmt.Sprintf("%s %s %s %s %s %s %q", Kind{ev.Group(), ev.Resource()}, ev.Subresource(), ev.Verb, ev.Level, ev.Time(), ev.StageTime, ev.RequestURI)
 		if got != want {
 			t.Fatalf("scan %q, decode %q", got, want)
+		}
+	})
+}
+
+// FuzzUnescapeASCII: the scan's reading of an escaped request URI is encoding/json's.
+func FuzzUnescapeASCII(f *testing.F) {
+	for _, s := range []string{
+		`/api/v1/pods?labelSelector=app%3Dweb\u0026limit=500`, `/a\u003cb\u003e`, `\"\\\/\b\f\n\r\t`,
+		`\u00e9`, `\ud83d\ude00`, `\u12`, `\x`, `caf\u00E9`, "é", "\u0000", `a\`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, s []byte) {
+		got, ok := unescapeASCII(s)
+		if !ok {
+			return
+		}
+		var want string
+		if err := stdjson.Unmarshal([]byte(`"`+string(s)+`"`), &want); err != nil {
+			t.Fatalf("%q: unescaped to %q, but encoding/json refuses it: %v", s, got, err)
+		}
+		if string(got) != want {
+			t.Fatalf("%q: unescaped to %q, encoding/json %q", s, got, want)
+		}
+	})
+}
+
+// FuzzParseStamp: the scan reads a timestamp as time.Parse does, the same instant or the
+// same refusal.
+func FuzzParseStamp(f *testing.F) {
+	for _, s := range []string{
+		"2026-11-01T00:00:14.352012Z", "2026-11-01T00:00:14Z", "2026-11-01T00:00:14.123456789Z",
+		"2026-11-01T00:00:14.1234567891Z", "2024-02-29T23:59:59.9Z", "2026-02-29T00:00:00Z",
+		"2026-04-31T00:00:00Z", "2026-11-01T24:00:00Z", "2026-11-01T00:60:00Z", "2026-11-01T00:00:60Z",
+		"2026-11-01T00:00:14.Z", "2026-11-01T00:00:14+02:00", "2026-11-01 00:00:14Z", "0000-01-01T00:00:00Z",
+		"2026-13-01T00:00:00Z", "2026-00-10T00:00:00Z", "2026-1a-01T00:00:00Z", "+026-11-01T00:00:00Z",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, gerr := parseStamp(b)
+		want, werr := time.Parse(time.RFC3339Nano, string(b))
+		if (gerr == nil) != (werr == nil) {
+			t.Fatalf("%q: parseStamp error %v, time.Parse error %v", b, gerr, werr)
+		}
+		if gerr == nil && got != want.UTC() {
+			t.Fatalf("%q: parseStamp %v, time.Parse %v", b, got, want.UTC())
 		}
 	})
 }

@@ -143,11 +143,15 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 	}
 	l.uri = quoted[1 : 1+uend]
 	if bytes.IndexByte(l.uri, '\\') >= 0 {
-		var u string
-		if stdjson.Unmarshal(quoted[:uend+2], &u) != nil {
-			return l, false
+		if u, ok := unescapeASCII(l.uri); ok {
+			l.uri = u
+		} else {
+			var u string
+			if stdjson.Unmarshal(quoted[:uend+2], &u) != nil {
+				return l, false
+			}
+			l.uri = []byte(u)
 		}
-		l.uri = []byte(u)
 	}
 	v := indexKey(rest, keyVerb)
 	if v < 0 {
@@ -201,11 +205,11 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 	if end < 0 {
 		return l, false
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(ts[:end]))
+	t, err := parseStamp(ts[:end])
 	if err != nil {
 		return l, false
 	}
-	l.time = t.UTC()
+	l.time = t
 	// stageTimestamp follows requestReceivedTimestamp directly.
 	sts := ts[end:]
 	if !bytes.HasPrefix(sts, keyStageTime) {
@@ -215,10 +219,9 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 	if end = bytes.IndexByte(sts, '"'); end < 0 {
 		return l, false
 	}
-	if l.stageTime, err = time.Parse(time.RFC3339Nano, string(sts[:end])); err != nil {
+	if l.stageTime, err = parseStamp(sts[:end]); err != nil {
 		return l, false
 	}
-	l.stageTime = l.stageTime.UTC()
 	return l, true
 }
 

@@ -433,8 +433,8 @@ func TestScanAgreesWithDecode(t *testing.T) {
 			if derr != nil {
 				t.Fatal(derr)
 			}
-			got := fmt.Sprintf("%s %s %s %s %s", l.kind, l.subresource, l.verb, l.level, l.time)
-			want := fmt.Sprintf("%s %s %s %s %s", Kind{ev.Group(), ev.Resource()}, ev.Subresource(), ev.Verb, ev.Level, ev.Time())
+			got := fmt.Sprintf("%s %s %s %s %s %s %q", l.kind, l.subresource, l.verb, l.level, l.time, l.stageTime, l.uri)
+			want := fmt.Sprintf("%s %s %s %s %s %s %q", Kind{ev.Group(), ev.Resource()}, ev.Subresource(), ev.Verb, ev.Level, ev.Time(), ev.StageTime, ev.RequestURI)
 			if got != want {
 				t.Errorf("%s:%d: scan %q, decode %q", src.Name, i+1, got, want)
 			}
