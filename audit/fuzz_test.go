@@ -138,8 +138,11 @@ func FuzzFastPath(f *testing.F) {
 		if got, want := validJSON(data), stdjson.Valid(data); got != want {
 			t.Fatalf("validJSON %v, encoding/json.Valid %v", got, want)
 		}
-		l, ok := scanLight(data, interner{})
-		if !ok || !validJSON(data) {
+		if valid, _ := walkJSON(data, true); valid != validJSON(data) {
+			t.Fatalf("walkJSON valid %v, validJSON %v", valid, validJSON(data))
+		}
+		l, ok := scanLine(data, interner{})
+		if !ok {
 			return
 		}
 		var w wire

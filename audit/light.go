@@ -5,6 +5,7 @@ import (
 	stdjson "encoding/json"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // light is what a scan of an API server line yields without decoding it.
@@ -100,6 +101,17 @@ func (in interner) get(b []byte) string {
 	return s
 }
 
+// scanLine is scanLight for a line whose scan a decode would agree with: valid JSON (see
+// validJSON) whose keys are those of the API server's layout (see layout). ok is false for
+// any other line; it is then decoded whole by encoding/json, which says what is wrong with it.
+func scanLine(b []byte, in interner) (l light, ok bool) {
+	if l, ok = scanLight(b, in); !ok {
+		return l, false
+	}
+	valid, exact := walkJSON(b, true)
+	return l, valid && exact
+}
+
 // scanLight reads kind, verb, level and time from a line in the API server's own layout,
 // where field order is fixed: level, auditID, stage, requestURI, verb, user, sourceIPs,
 // userAgent, objectRef, responseStatus, requestObject, responseObject,
@@ -115,13 +127,16 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 	if end < 0 {
 		return l, false
 	}
+	if !plain(rest[:end]) {
+		return l, false
+	}
 	l.level = in.get(rest[:end])
 	// auditID and stage follow the level directly.
 	if !bytes.HasPrefix(rest[end:], keyAuditID) {
 		return l, false
 	}
 	id := rest[end+len(keyAuditID):]
-	if end = bytes.IndexByte(id, '"'); end <= 0 || bytes.IndexByte(id[:end], '\\') >= 0 {
+	if end = bytes.IndexByte(id, '"'); end <= 0 || !plain(id[:end]) {
 		return l, false
 	}
 	l.auditID = id[:end]
@@ -129,7 +144,7 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 		return l, false
 	}
 	st := id[end+len(keyStage):]
-	if end = bytes.IndexByte(st, '"'); end <= 0 {
+	if end = bytes.IndexByte(st, '"'); end <= 0 || !plain(st[:end]) {
 		return l, false
 	}
 	l.stage = st[:end]
@@ -152,6 +167,8 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 			}
 			l.uri = []byte(u)
 		}
+	} else if !plain(l.uri) {
+		return l, false
 	}
 	v := indexKey(rest, keyVerb)
 	if v < 0 {
@@ -163,7 +180,7 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 	rest = rest[v:]
 	if u := rest[len(l.verb):]; bytes.HasPrefix(u, keyUser) {
 		u = u[len(keyUser):]
-		if end = bytes.IndexByte(u, '"'); end < 0 || bytes.IndexByte(u[:end], '\\') >= 0 {
+		if end = bytes.IndexByte(u, '"'); end < 0 || !plain(u[:end]) {
 			return l, false
 		}
 		l.user = u[:end]
@@ -235,13 +252,27 @@ func stringAfter(b, key []byte, in interner) string {
 	return s
 }
 
-// stringAt reads a string value up to its closing quote; false if it has escapes.
+// stringAt reads a string value up to its closing quote; false unless it is plain.
 func stringAt(v []byte, in interner) (string, bool) {
 	end := bytes.IndexByte(v, '"')
-	if end < 0 || bytes.IndexByte(v[:end], '\\') >= 0 {
+	if end < 0 || !plain(v[:end]) {
 		return "", false
 	}
 	return in.get(v[:end]), true
+}
+
+// plain reports whether a string value's bytes are its content as a decoder reads it: no
+// escape, and valid UTF-8 (a decoder reads each invalid byte as U+FFFD).
+func plain(v []byte) bool {
+	for i, c := range v {
+		if c == '\\' {
+			return false
+		}
+		if c >= utf8.RuneSelf {
+			return bytes.IndexByte(v[i:], '\\') < 0 && utf8.Valid(v[i:])
+		}
+	}
+	return true
 }
 
 // endOfString returns the index of the quote that ends the JSON string b starts inside, or -1.

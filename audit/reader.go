@@ -587,10 +587,9 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 		return
 	}
 	if b[0] == '{' {
-		l, ok := scanLight(b, r.names)
-		// Only a valid line is counted from the scan or given to the fast decoder; any
-		// other goes to encoding/json, which says what is wrong with it.
-		ok = ok && validJSON(b)
+		// Only a valid line in the layout is counted from the scan or given to the fast
+		// decoder; any other goes to encoding/json, which says what is wrong with it.
+		l, ok := scanLine(b, r.names)
 		lease := ok && IsIdentityLease(l.kind, l.ns, l.name)
 		if lease && l.verb == "delete" {
 			// Whether a delete took effect is in its response code, which the scan does

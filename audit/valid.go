@@ -11,117 +11,150 @@ import (
 // is never counted as an event when encoding/json would refuse it (FuzzFastPath checks the
 // two agree).
 func validJSON(b []byte) bool {
-	// stack holds, per open container, whether it is an object; nesting is bounded as
-	// encoding/json bounds it.
-	var stackBuf [64]bool
+	valid, _ := walkJSON(b, false)
+	return valid
+}
+
+// container is what an open JSON container is to walkJSON.
+type container uint8
+
+const (
+	inArray container = iota
+	inObject
+	// The objects whose keys walkJSON checks: a line's event, its objectRef and its user.
+	inEvent
+	inRef
+	inUser
+)
+
+// walkJSON is validJSON, and with check, also whether the keys of the line's object and of
+// its objectRef and user are those of the API server's layout (layoutKeys): only then does
+// a decode read what the scan read.
+func walkJSON(b []byte, check bool) (valid, exact bool) {
+	// stack holds the open containers; nesting is bounded as encoding/json bounds it.
+	var stackBuf [64]container
 	stack := stackBuf[:0]
+	keys := keyCheck{on: check, exact: true, last: -1}
 	i := skipSpace(b, 0)
 	for {
 		// A value at i.
 		if i >= len(b) {
-			return false
+			return false, false
 		}
 		switch c := b[i]; {
 		case c == '{' || c == '[':
 			if len(stack) >= 10000 {
-				return false
+				return false, false
 			}
-			stack = append(stack, c == '{')
-			closing := byte(']')
+			kind, closing := inArray, byte(']')
 			if c == '{' {
-				closing = '}'
+				kind, closing = keys.open(stack), '}'
 			}
-			i = skipSpace(b, i+1)
+			stack = append(stack, kind)
+			i = nextToken(b, i+1)
 			if i < len(b) && b[i] == closing {
 				i++
 				stack = stack[:len(stack)-1]
 				break
 			}
 			if c == '{' {
-				if i = objectKey(b, i); i < 0 {
-					return false
+				if i = keys.objectKey(b, i, kind); i < 0 {
+					return false, false
 				}
 			}
 			continue
 		case c == '"':
 			if i = endString(b, i); i < 0 {
-				return false
+				return false, false
 			}
 		case c == '-' || c >= '0' && c <= '9':
 			if i = endNumber(b, i); i < 0 {
-				return false
+				return false, false
 			}
 		case c == 't':
 			if !hasAt(b, i, "true") {
-				return false
+				return false, false
 			}
 			i += 4
 		case c == 'f':
 			if !hasAt(b, i, "false") {
-				return false
+				return false, false
 			}
 			i += 5
 		case c == 'n':
 			if !hasAt(b, i, "null") {
-				return false
+				return false, false
 			}
 			i += 4
 		default:
-			return false
+			return false, false
 		}
 		// After a value: close containers, or go on to the next element.
 		for {
-			i = skipSpace(b, i)
+			i = nextToken(b, i)
 			if len(stack) == 0 {
-				return i == len(b)
+				return i == len(b), i == len(b) && keys.exact
 			}
 			if i >= len(b) {
-				return false
+				return false, false
 			}
-			obj := stack[len(stack)-1]
+			kind := stack[len(stack)-1]
 			switch b[i] {
 			case ',':
-				i = skipSpace(b, i+1)
-				if obj {
-					if i = objectKey(b, i); i < 0 {
-						return false
+				i = nextToken(b, i+1)
+				if kind != inArray {
+					if i = keys.objectKey(b, i, kind); i < 0 {
+						return false, false
 					}
 				}
 			case '}':
-				if !obj {
-					return false
+				if kind == inArray {
+					return false, false
 				}
 				stack = stack[:len(stack)-1]
 				i++
 				continue
 			case ']':
-				if obj {
-					return false
+				if kind != inArray {
+					return false, false
 				}
 				stack = stack[:len(stack)-1]
 				i++
 				continue
 			default:
-				return false
+				return false, false
 			}
 			break
 		}
 	}
 }
 
-// objectKey reads `"key" :` at i and returns where the value starts, or -1.
-func objectKey(b []byte, i int) int {
+// objectKey reads `"key" :` at i, in an object of the kind given, and returns where the value
+// starts, or -1.
+func (k *keyCheck) objectKey(b []byte, i int, kind container) int {
 	if i >= len(b) || b[i] != '"' {
 		return -1
 	}
+	start := i
 	if i = endString(b, i); i < 0 {
 		return -1
 	}
-	i = skipSpace(b, i)
+	if k.on && kind >= inEvent {
+		k.key(kind, b[start+1:i-1])
+	}
+	i = nextToken(b, i)
 	if i >= len(b) || b[i] != ':' {
 		return -1
 	}
-	return skipSpace(b, i+1)
+	return nextToken(b, i+1)
+}
+
+// nextToken is skipSpace inlined for the common case, compact JSON without a space.
+func nextToken(b []byte, i int) int {
+	if i < len(b) && b[i] > ' ' {
+		return i
+	}
+	return skipSpace(b, i)
 }
 
 func skipSpace(b []byte, i int) int {
@@ -150,15 +183,17 @@ var plainByte = func() (t [256]bool) {
 func endString(b []byte, i int) int {
 	i++
 	for {
-		// Eight bytes at a time up to the first that is not plain, then byte by byte.
+		// Eight bytes at a time up to the first that is not plain; the last few byte by byte.
+		stop := false
 		for i+8 <= len(b) {
 			if m := stringStops(binary.LittleEndian.Uint64(b[i:])); m != 0 {
 				i += bits.TrailingZeros64(m) >> 3
+				stop = true
 				break
 			}
 			i += 8
 		}
-		for i < len(b) && plainByte[b[i]] {
+		for !stop && i < len(b) && plainByte[b[i]] {
 			i++
 		}
 		if i >= len(b) {
