@@ -313,7 +313,7 @@ func (l *lister) add(path string, fi fs.FileInfo, origin string, lk *looked) {
 		}
 	case fi.Mode().IsRegular():
 		// What identifies the content, taken now: rotation may move the file before it is read.
-		if h, _, err := contentHead(path, headSize); err == nil {
+		if _, h, err := lookListed(path, id); err == nil {
 			src.head = headOf(h)
 		}
 	}
