@@ -994,18 +994,19 @@ func openIdentified(p string, id fileID) (*os.File, fs.FileInfo, error) {
 }
 
 // lookListed reads the size and the content's first bytes of the file at p, while it is the
-// file id a listing found there: fi is nil when it cannot be opened, or is another file by
-// now; headErr says why its first bytes could not be read. Rotation renames files between a
-// listing and a look: by name alone, a look may see another file's size and content than
-// those of the file read afterwards by its identity.
-func lookListed(p string, id fileID) (fi fs.FileInfo, head []byte, headErr error) {
+// file id a listing found there. The error says why it could not: fi is nil when the file
+// could not be opened or is another file by now, and set when only its first bytes could
+// not be read. Rotation renames files between a listing and a look: by name alone, a look
+// may see another file's size and content than those of the file read afterwards by its
+// identity.
+func lookListed(p string, id fileID) (fi fs.FileInfo, head []byte, err error) {
 	f, fi, err := openIdentified(p, id)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer f.Close()
-	head, _, headErr = readHead(f, headSize)
-	return fi, head, headErr
+	head, _, err = readHead(f, headSize)
+	return fi, head, err
 }
 
 // holdsOf tells how much of what was read of rec the file at p holds (copyLonger for a file
@@ -1282,12 +1283,15 @@ func (r *Reader) unfollowed() {
 		if !ok {
 			p = rec.path
 		}
-		fi, h, err := lookListed(p, rec.id)
-		if fi == nil {
+		fi, err := stat(p)
+		if err != nil || idOf(fi) != rec.id {
 			continue
 		}
 		if fi.Size() <= rec.read {
-			if !rec.plain || rec.head.n == 0 || fi.ModTime().Equal(rec.mtime) || err != nil || rec.head.starts(h) {
+			if !rec.plain || rec.head.n == 0 || fi.ModTime().Equal(rec.mtime) {
+				continue
+			}
+			if _, h, err := lookListed(p, rec.id); err != nil || rec.head.starts(h) {
 				continue
 			}
 			// Truncated and written again (copytruncate) since it was read.
