@@ -529,3 +529,46 @@ func TestGcloudArray(t *testing.T) {
 			inputs[0].Format, inputs[0].Events, len(evs), inputs[0].Problems)
 	}
 }
+
+// eventSink keeps the events a decode finds.
+type eventSink struct{ events []*Event }
+
+func (s *eventSink) event(ev *Event)           { s.events = append(s.events, ev) }
+func (s *eventSink) problem(int, string, error) {}
+
+// TestBodiesOutliveTheLine: the reader reads the next line over the last, so an event's
+// bodies must be copies, by either decoder: goccy/go-json for a line in the API server's
+// layout, encoding/json for any other (here keys in another order, and a line inside an
+// EventList).
+func TestBodiesOutliveTheLine(t *testing.T) {
+	const event = `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"a1","stage":"ResponseComplete",` +
+		`"requestURI":"/api/v1/namespaces/shop/pods","verb":"create","user":{"username":"alice"},` +
+		`"objectRef":{"resource":"pods","namespace":"shop","name":"web","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":201},` +
+		`"requestObject":{"kind":"Pod","metadata":{"name":"web"}},"responseObject":{"kind":"Pod","metadata":{"name":"web","uid":"u1"}},` +
+		`"requestReceivedTimestamp":"2026-11-01T00:00:00.000001Z","stageTimestamp":"2026-11-01T00:00:00.000002Z"}`
+	reordered := strings.Replace(event, `{"kind":"Event","apiVersion":"audit.k8s.io/v1",`, `{"apiVersion":"audit.k8s.io/v1","kind":"Event",`, 1)
+	for _, c := range []struct {
+		name, line string
+		fast       bool
+	}{
+		{"goccy/go-json", event, true},
+		{"encoding/json", reordered, false},
+		{"in an EventList", `{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[` + event + `]}`, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			line := []byte(c.line)
+			var s eventSink
+			dispatchFast(line, 1, "", 0, &s, c.fast)
+			if len(s.events) != 1 {
+				t.Fatalf("%d events, want 1", len(s.events))
+			}
+			for i := range line {
+				line[i] = 'x'
+			}
+			ev := s.events[0]
+			if string(ev.RequestObject) != `{"kind":"Pod","metadata":{"name":"web"}}` || string(ev.ResponseObject) != `{"kind":"Pod","metadata":{"name":"web","uid":"u1"}}` {
+				t.Errorf("bodies after the line was read over: %s and %s", ev.RequestObject, ev.ResponseObject)
+			}
+		})
+	}
+}

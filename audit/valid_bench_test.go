@@ -75,3 +75,29 @@ func BenchmarkClaim(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/event")
 }
+
+// BenchmarkDecode decodes whole the sample logs' lines in the API server's layout, as the
+// reader does a line in scope: goccy/go-json into the wire, then the event.
+func BenchmarkDecode(b *testing.B) {
+	var lines [][]byte
+	var size int64
+	for _, src := range files(b, "../testdata/logs/ha-3-nodes/*") {
+		raw, err := os.ReadFile(src.Name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for l := range bytes.SplitSeq(bytes.TrimSpace(raw), []byte("\n")) {
+			if _, ok := scanLine(l, interner{}); ok {
+				lines = append(lines, l)
+				size += int64(len(l))
+			}
+		}
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, l := range lines {
+			dispatchFast(l, 1, "", 0, nopSink{}, true)
+		}
+	}
+}
