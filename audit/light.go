@@ -199,12 +199,18 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 		}
 		rest = ref[close:]
 		ref = ref[:close]
-		l.kind.Resource = stringAfter(ref, keyResource, in)
-		l.kind.Group = stringAfter(ref, keyAPIGroup, in)
-		l.subresource = stringAfter(ref, keySubresource, in)
+		plain := true
+		read := func(key []byte) string {
+			s, ok := stringAfter(ref, key, in)
+			plain = plain && ok
+			return s
+		}
+		l.kind.Resource, l.kind.Group, l.subresource = read(keyResource), read(keyAPIGroup), read(keySubresource)
 		if l.kind.Resource == "leases" {
-			l.ns = stringAfter(ref, keyNamespace, in)
-			l.name = stringAfter(ref, keyName, in)
+			l.ns, l.name = read(keyNamespace), read(keyName)
+		}
+		if !plain {
+			return l, false
 		}
 	}
 	// The top-level timestamps come after the bodies: the last occurrence is the real one.
@@ -243,14 +249,14 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 	return l, true
 }
 
-// stringAfter returns the plain string value that follows key, or "".
-func stringAfter(b, key []byte, in interner) string {
+// stringAfter returns the string value that follows key, or "" when there is no key; false
+// when the value is not plain (see plain), so that a decode may read it otherwise.
+func stringAfter(b, key []byte, in interner) (string, bool) {
 	i := indexKey(b, key)
 	if i < 0 {
-		return ""
+		return "", true
 	}
-	s, _ := stringAt(b[i:], in)
-	return s
+	return stringAt(b[i:], in)
 }
 
 // stringAt reads a string value up to its closing quote; false unless it is plain.

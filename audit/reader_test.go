@@ -479,6 +479,8 @@ func TestScanOnlyTheLayout(t *testing.T) {
 		{"the v1beta1 timestamp", `"annotations"`, `"timestamp":"2026-11-02T00:00:00Z","annotations"`},
 		{"a verb that is not UTF-8", `"verb":"get"`, "\"verb\":\"g\xe0t\""},
 		{"a user name with an escape", `"username":"alice"`, `"username":"al\u0069ce"`},
+		{"a resource with an escape", `{"resource":"pods"`, `{"resource":"po\u0064s"`},
+		{"a resource with a brace", `{"resource":"pods"`, `{"resource":"po}ds"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			edited := strings.Replace(line, c.from, c.to, 1)
@@ -533,7 +535,7 @@ func TestGcloudArray(t *testing.T) {
 // eventSink keeps the events a decode finds.
 type eventSink struct{ events []*Event }
 
-func (s *eventSink) event(ev *Event)           { s.events = append(s.events, ev) }
+func (s *eventSink) event(ev *Event)            { s.events = append(s.events, ev) }
 func (s *eventSink) problem(int, string, error) {}
 
 // TestBodiesOutliveTheLine: the reader reads the next line over the last, so an event's
