@@ -199,17 +199,17 @@ func scanLight(b []byte, in interner) (l light, ok bool) {
 		}
 		rest = ref[close:]
 		ref = ref[:close]
-		plain := true
+		allPlain := true
 		read := func(key []byte) string {
 			s, ok := stringAfter(ref, key, in)
-			plain = plain && ok
+			allPlain = allPlain && ok
 			return s
 		}
 		l.kind.Resource, l.kind.Group, l.subresource = read(keyResource), read(keyAPIGroup), read(keySubresource)
 		if l.kind.Resource == "leases" {
 			l.ns, l.name = read(keyNamespace), read(keyName)
 		}
-		if !plain {
+		if !allPlain {
 			return l, false
 		}
 	}

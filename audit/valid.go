@@ -28,7 +28,7 @@ const (
 )
 
 // walkJSON is validJSON, and with check, also whether the keys of the line's object and of
-// its objectRef and user are those of the API server's layout (layoutKeys): only then does
+// its objectRef and user are those of the API server's layout (see layout): only then does
 // a decode read what the scan read.
 func walkJSON(b []byte, check bool) (valid, exact bool) {
 	// stack holds the open containers; nesting is bounded as encoding/json bounds it.
