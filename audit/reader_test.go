@@ -455,8 +455,8 @@ func TestScanAgreesWithDecode(t *testing.T) {
 }
 
 // TestScanOnlyTheLayout: a line that starts as the API server writes one, but has a key or a
-// value the decoders read differently from the scan, is decoded whole. Each is a real line of the
-// sample logs, edited.
+// value the decoders read differently from the scan, is decoded whole. Each case edits one
+// line written as the API server writes a get of a pod.
 func TestScanOnlyTheLayout(t *testing.T) {
 	const line = `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a1","stage":"ResponseComplete",` +
 		`"requestURI":"/api/v1/namespaces/shop/pods/web","verb":"get","user":{"username":"alice","groups":["dev"]},` +
