@@ -42,3 +42,40 @@ func TestRate(t *testing.T) {
 		}
 	}
 }
+
+// TestRateCenturiesApart: a time misread by centuries (FuzzReader found a line of the year
+// 18 among lines of 2018) made the buckets widen until their width overflowed, and the
+// reader hung. The Rate now counts what one grid of RateBuckets can reach, widest about
+// 255 years, and leaves the rest out; times within reach still widen it.
+func TestRateCenturiesApart(t *testing.T) {
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var r, far Rate
+	for i := range 100 {
+		r.add(t0.Add(time.Duration(i)*time.Minute), 1)
+	}
+	for _, at := range []time.Time{time.Date(18, 10, 26, 9, 51, 35, 0, time.UTC), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), {}} {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			r.add(at, 1)
+			far.add(at, 1)
+		}()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("adding %s to a Rate of 2026 did not end", at)
+		}
+	}
+	if got := r.Between(r.Start, r.end()); got != 100 || len(r.Counts) > RateBuckets {
+		t.Errorf("%f events in %d buckets, want the 100 of 2026 in at most %d", got, len(r.Counts), RateBuckets)
+	}
+	r.Merge(&far)
+	if got := r.Between(r.Start, r.end()); got != 100 {
+		t.Errorf("after merging a Rate of other centuries: %f events, want 100", got)
+	}
+	// Two centuries apart is within reach: the buckets widen to hold both.
+	r.add(t0.AddDate(-200, 0, 0), 1)
+	if got := r.Between(r.Start, r.end()); got != 101 || len(r.Counts) > RateBuckets {
+		t.Errorf("with one of two centuries before: %f events in %d buckets, want 101 in at most %d", got, len(r.Counts), RateBuckets)
+	}
+}

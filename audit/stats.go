@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -415,10 +416,23 @@ type Rate struct {
 	Counts []int64
 }
 
+// maxRateWidth is the widest bucket of a Rate: RateBuckets of them reach as far as a
+// time.Duration does (292 years), beyond which two times cannot be told apart by
+// subtracting them.
+var maxRateWidth = func() time.Duration {
+	w := rateUnit
+	for w <= math.MaxInt64/(2*RateBuckets) {
+		w *= 2
+	}
+	return w
+}()
+
 // end is when the last bucket ends.
 func (r *Rate) end() time.Time { return r.Start.Add(time.Duration(len(r.Counts)) * r.Width) }
 
-// add counts n events at t.
+// add counts n events at t. Events further apart than the widest buckets reach (a time
+// misread by centuries) cannot share a grid: one that far from those counted is not
+// counted in the Rate, which speaks for the others; the input still counts it as an event.
 func (r *Rate) add(t time.Time, n int64) {
 	if r.Width == 0 {
 		r.Width, r.Start = rateUnit, t.Truncate(rateUnit)
@@ -430,6 +444,9 @@ func (r *Rate) add(t time.Time, n int64) {
 			lo, hi = t, t.Add(1)
 		}
 		for hi.Sub(lo.Truncate(w)) > time.Duration(RateBuckets)*w {
+			if w >= maxRateWidth {
+				return
+			}
 			w *= 2
 		}
 		r.rebuild(w, lo.Truncate(w), int((hi.Sub(lo.Truncate(w))+w-1)/w))
