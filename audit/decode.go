@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -346,7 +347,7 @@ func parseTime(s string) (time.Time, error) {
 	}
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.UTC(), nil
+			return countable(t.UTC())
 		}
 	}
 	return time.Time{}, fmt.Errorf("cannot read time %q", abbreviate([]byte(s), 40))
@@ -369,7 +370,25 @@ func parseTimeValue(raw json.RawMessage) (time.Time, error) {
 	if err := stdjson.Unmarshal(raw, &ms); err != nil {
 		return time.Time{}, fmt.Errorf("cannot read time %s", abbreviate(raw, 40))
 	}
+	if ms < earliest.UnixMilli() || ms > latest.UnixMilli() {
+		return time.Time{}, fmt.Errorf("cannot read time %s: %s", abbreviate(raw, 40), outOfReach)
+	}
 	return time.UnixMilli(ms).UTC(), nil
+}
+
+// The times an event may have are those a Unix time in nanoseconds holds, the years 1678 to
+// 2262: the merge, the gaps and the rates count in it. A time outside (a year misread by
+// centuries) is a timestamp that cannot be read: the event is kept, without a time.
+var earliest, latest = time.Unix(0, math.MinInt64).UTC(), time.Unix(0, math.MaxInt64).UTC()
+
+const outOfReach = "outside the years 1678 to 2262 that times are counted in"
+
+// countable returns t, or an error when it is outside the times an event may have.
+func countable(t time.Time) (time.Time, error) {
+	if t.Before(earliest) || t.After(latest) {
+		return time.Time{}, fmt.Errorf("time %s is %s", t.Format(time.RFC3339Nano), outOfReach)
+	}
+	return t, nil
 }
 
 // classify names the problem behind a decoding error.

@@ -70,13 +70,17 @@ func unescapeASCII(s []byte) ([]byte, bool) {
 
 // parseStamp reads a timestamp as the API server writes it, in UTC with up to nine digits
 // of a second ("2026-11-01T00:00:14.352012Z"), as time.Parse(time.RFC3339Nano, ...) reads
-// it; any other form (an offset, a date out of range) is left to time.Parse.
+// it; any other form (an offset, a date out of range) is left to time.Parse. A time
+// outside those an event may have (countable) is an error, as for parseTime.
 func parseStamp(b []byte) (time.Time, error) {
 	if t, ok := stampUTC(b); ok {
-		return t, nil
+		return countable(t)
 	}
 	t, err := time.Parse(time.RFC3339Nano, string(b))
-	return t.UTC(), err
+	if err != nil {
+		return time.Time{}, err
+	}
+	return countable(t.UTC())
 }
 
 // stampUTC is parseStamp's reading of the API server's form alone.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -407,6 +408,56 @@ func TestParseTime(t *testing.T) {
 	if _, err := parseTime("yesterday"); err == nil {
 		t.Error("parseTime accepted garbage")
 	}
+}
+
+// TestTimesOutOfReach: a time the merge, the gaps and the rates cannot count in (outside the
+// years 1678 to 2262, a year misread by centuries) is a bad timestamp: the line says so, and
+// the event is kept without a time. Such a line hung the reader (TestRateCenturiesApart),
+// and a year 18 stretched the report's period over two thousand years.
+func TestTimesOutOfReach(t *testing.T) {
+	line := func(ts string) string {
+		return `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a1","stage":"ResponseComplete",` +
+			`"requestURI":"/api/v1/namespaces/shop/pods/web","verb":"get","user":{"username":"alice"},` +
+			`"objectRef":{"resource":"pods","namespace":"shop","name":"web","apiVersion":"v1"},` +
+			`"requestReceivedTimestamp":"` + ts + `","stageTimestamp":"` + ts + `"}`
+	}
+	for _, c := range []struct{ name, line string }{
+		{"the year 18", line("0018-10-26T09:51:35.3Z")},
+		{"the year 9999", line("9999-01-01T00:00:00Z")},
+		{"the year 1", line("0001-01-01T00:00:00Z")},
+		{"a v1beta1 timestamp in milliseconds of the year 3000", strings.Replace(line(""), `"requestReceivedTimestamp"`, `"timestamp":32503680000000,"requestReceivedTimestamp"`, 1)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for _, fast := range []bool{true, false} {
+				var s eventSink
+				var problems []string
+				dispatchFast([]byte(c.line), 1, "", 0, problemSink{&s, &problems}, fast)
+				if len(s.events) != 1 || !s.events[0].Time().IsZero() {
+					t.Fatalf("fast %v: %d events, want 1 without a time", fast, len(s.events))
+				}
+				if !slices.ContainsFunc(problems, func(p string) bool {
+					return strings.Contains(p, ProblemBadTimestamp+": ") && strings.Contains(p, "1678 to 2262")
+				}) {
+					t.Errorf("fast %v: problems %q, want a bad timestamp outside the years 1678 to 2262", fast, problems)
+				}
+			}
+		})
+	}
+	for _, ok := range []string{"1678-01-01T00:00:00Z", "2262-01-01T00:00:00Z", "1970-01-01T00:00:00Z"} {
+		if _, err := parseTime(ok); err != nil {
+			t.Errorf("parseTime(%q): %v", ok, err)
+		}
+	}
+}
+
+// problemSink keeps the events and the problems a decode finds.
+type problemSink struct {
+	*eventSink
+	problems *[]string
+}
+
+func (s problemSink) problem(_ int, kind string, err error) {
+	*s.problems = append(*s.problems, kind+": "+err.Error())
 }
 
 // TestScanAgreesWithDecode: for every line the scan accepts, it reads the same kind, verb,
