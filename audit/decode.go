@@ -376,12 +376,12 @@ func parseTimeValue(raw json.RawMessage) (time.Time, error) {
 	return time.UnixMilli(ms).UTC(), nil
 }
 
-// The times an event may have are those a Unix time in nanoseconds holds, the years 1678 to
-// 2262: the merge, the gaps and the rates count in it. A time outside (a year misread by
-// centuries) is a timestamp that cannot be read: the event is kept, without a time.
+// The times an event may have are those a Unix time in nanoseconds holds, 1677-09-21 to
+// 2262-04-11: the merge, the gaps and the rates count in it. A time outside (a year misread
+// by centuries) is a timestamp that cannot be read: the event is kept, without a time.
 var earliest, latest = time.Unix(0, math.MinInt64).UTC(), time.Unix(0, math.MaxInt64).UTC()
 
-const outOfReach = "outside the years 1678 to 2262 that times are counted in"
+var outOfReach = "outside " + earliest.Format(time.DateOnly) + " to " + latest.Format(time.DateOnly) + ", the times counted in (Unix nanoseconds)"
 
 // countable returns t, or an error when it is outside the times an event may have.
 func countable(t time.Time) (time.Time, error) {
