@@ -12,18 +12,7 @@ import (
 // validation with the layout's keys checked (scanLine), and the validation alone, over the
 // sample logs of three API servers.
 func BenchmarkScan(b *testing.B) {
-	var lines [][]byte
-	var size int64
-	for _, src := range files(b, "../testdata/logs/ha-3-nodes/*") {
-		raw, err := os.ReadFile(src.Name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for l := range bytes.SplitSeq(bytes.TrimSpace(raw), []byte("\n")) {
-			lines = append(lines, l)
-			size += int64(len(l))
-		}
-	}
+	lines, size := sampleLines(b, func([]byte) bool { return true })
 	in := interner{}
 	b.Run("scanLight", func(b *testing.B) {
 		b.SetBytes(size)
@@ -79,20 +68,10 @@ func BenchmarkClaim(b *testing.B) {
 // BenchmarkDecode decodes whole the sample logs' lines in the API server's layout, as the
 // reader does a line in scope: goccy/go-json into the wire, then the event.
 func BenchmarkDecode(b *testing.B) {
-	var lines [][]byte
-	var size int64
-	for _, src := range files(b, "../testdata/logs/ha-3-nodes/*") {
-		raw, err := os.ReadFile(src.Name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for l := range bytes.SplitSeq(bytes.TrimSpace(raw), []byte("\n")) {
-			if _, ok := scanLine(l, interner{}); ok {
-				lines = append(lines, l)
-				size += int64(len(l))
-			}
-		}
-	}
+	lines, size := sampleLines(b, func(l []byte) bool {
+		_, ok := scanLine(l, interner{})
+		return ok
+	})
 	b.SetBytes(size)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -100,4 +79,22 @@ func BenchmarkDecode(b *testing.B) {
 			dispatchFast(l, 1, "", 0, nopSink{}, true)
 		}
 	}
+}
+
+// sampleLines returns the lines of the sample logs of three API servers that keep has, and
+// their size.
+func sampleLines(b *testing.B, keep func([]byte) bool) (lines [][]byte, size int64) {
+	for _, src := range files(b, "../testdata/logs/ha-3-nodes/*") {
+		raw, err := os.ReadFile(src.Name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for l := range bytes.SplitSeq(bytes.TrimSpace(raw), []byte("\n")) {
+			if keep(l) {
+				lines = append(lines, l)
+				size += int64(len(l))
+			}
+		}
+	}
+	return lines, size
 }
