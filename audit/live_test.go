@@ -756,7 +756,7 @@ func TestLookByIdentity(t *testing.T) {
 	if fi, h, err := lookListed(listed, id); fi != nil || h != nil || err == nil {
 		t.Errorf("another file under the name: size %v, head %.40q, err %v; want no look", fi, h, err)
 	}
-	if f, _, _, ok := openListed(listed, id); ok || f != nil {
+	if f, _, ok := openListed(listed, id); ok || f != nil {
 		t.Error("openListed opened another file under the name")
 	}
 }

@@ -824,7 +824,7 @@ func (r *Reader) relist() bool {
 	for _, f := range fresh {
 		// Looked at only while it is the file listed under its name: one renamed since is
 		// found under its new name by the next listing.
-		file, _, h, ok := openListed(f.path, f.id)
+		file, h, ok := openListed(f.path, f.id)
 		if !ok {
 			continue
 		}
@@ -962,17 +962,17 @@ func holder(rec *fileRecord, where map[fileID]string, consider func(fileID) bool
 
 // openListed opens the file at p and reads its content's first bytes, while it is the file
 // id a listing found there; false when it cannot, or is another file by now.
-func openListed(p string, id fileID) (*os.File, fs.FileInfo, []byte, bool) {
-	f, fi, err := openIdentified(p, id)
+func openListed(p string, id fileID) (*os.File, []byte, bool) {
+	f, _, err := openIdentified(p, id)
 	if err != nil {
-		return nil, nil, nil, false
+		return nil, nil, false
 	}
 	h, _, err := readHead(f, headSize)
 	if err != nil {
 		f.Close()
-		return nil, nil, nil, false
+		return nil, nil, false
 	}
-	return f, fi, h, true
+	return f, h, true
 }
 
 // openIdentified opens the file at p while it is the file id; an error when it cannot, or is
@@ -1015,7 +1015,7 @@ func lookListed(p string, id fileID) (fi fs.FileInfo, head []byte, err error) {
 // content under the name may be another file's, and the source read later, found by its
 // identity, would be read from an offset that belongs to that other file.
 func holdsOf(p string, id fileID, rec *fileRecord) int {
-	f, _, h, ok := openListed(p, id)
+	f, h, ok := openListed(p, id)
 	if !ok {
 		return copyOther
 	}
