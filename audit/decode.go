@@ -370,10 +370,7 @@ func parseTimeValue(raw json.RawMessage) (time.Time, error) {
 	if err := stdjson.Unmarshal(raw, &ms); err != nil {
 		return time.Time{}, fmt.Errorf("cannot read time %s", abbreviate(raw, 40))
 	}
-	if ms < earliest.UnixMilli() || ms > latest.UnixMilli() {
-		return time.Time{}, fmt.Errorf("cannot read time %s: %s", abbreviate(raw, 40), outOfReach)
-	}
-	return time.UnixMilli(ms).UTC(), nil
+	return countable(time.UnixMilli(ms).UTC())
 }
 
 // The times an event may have are those a Unix time in nanoseconds holds, 1677-09-21 to
@@ -381,12 +378,11 @@ func parseTimeValue(raw json.RawMessage) (time.Time, error) {
 // by centuries) is a timestamp that cannot be read: the event is kept, without a time.
 var earliest, latest = time.Unix(0, math.MinInt64).UTC(), time.Unix(0, math.MaxInt64).UTC()
 
-var outOfReach = "outside " + earliest.Format(time.DateOnly) + " to " + latest.Format(time.DateOnly) + ", the times counted in (Unix nanoseconds)"
-
 // countable returns t, or an error when it is outside the times an event may have.
 func countable(t time.Time) (time.Time, error) {
 	if t.Before(earliest) || t.After(latest) {
-		return time.Time{}, fmt.Errorf("time %s is %s", t.Format(time.RFC3339Nano), outOfReach)
+		return time.Time{}, fmt.Errorf("time %s is outside %s to %s, the times counted in (Unix nanoseconds)",
+			t.Format(time.RFC3339Nano), earliest.Format(time.DateOnly), latest.Format(time.DateOnly))
 	}
 	return t, nil
 }
