@@ -576,7 +576,7 @@ func (e *Engine) networkPolicy(u Update) {
 	// new selector can match, and those whose labels are not known. Each takes the old
 	// policy's contribution away and adds the new one's, without counting the others again.
 	// A write that kept the selector (most change the rules) selects each pod as before.
-	sameSelector := old != nil && cur != nil && old.known && cur.known && old.selector.String() == cur.selector.String()
+	sameSelector := old.sameSelector(cur)
 	for p := range e.live[u.Namespace].selectedBy(old, cur) {
 		e.advance(p, u.Time)
 		was := p.cur

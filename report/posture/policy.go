@@ -44,7 +44,13 @@ func (p *policy) sameEffect(q *policy) bool {
 	return p.ingress == q.ingress && p.egress == q.egress &&
 		p.ingressInternet == q.ingressInternet && p.ingressOtherNS == q.ingressOtherNS &&
 		p.egressInternet == q.egressInternet && p.egressOtherNS == q.egressOtherNS &&
-		p.selector.String() == q.selector.String()
+		p.sameSelector(q)
+}
+
+// sameSelector reports whether two states of a policy, both known, have the same selector
+// in its canonical form.
+func (p *policy) sameSelector(q *policy) bool {
+	return p != nil && q != nil && p.known && q.known && p.selector.String() == q.selector.String()
 }
 
 // decodePolicy reads a networking.k8s.io NetworkPolicy. A spec that does not decode, or a
