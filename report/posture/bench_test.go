@@ -55,3 +55,45 @@ func BenchmarkPeriod(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(ups)), "updates/op")
 }
+
+// BenchmarkPolicyWrites follows writes of NetworkPolicies in a busy namespace: 2,000 pods
+// of ten labels each, 400 policies selecting most of them, then 4,000 writes that change a
+// policy's rules. Each write is matched against every pod its selector may select.
+func BenchmarkPolicyWrites(b *testing.B) {
+	const pods, policies, writes = 2000, 400, 4000
+	var ups []Update
+	tm := t0
+	next := func() time.Time { tm = tm.Add(10 * time.Millisecond); return tm }
+	for i := range pods {
+		u := podU(0, "shop", fmt.Sprintf("web-%d", i), fmt.Sprintf(`"app":"web","tier":"t%d","pod-template-hash":"%x","version":"v%d","team":"a","env":"prod","zone":"z%d","release":"r%d","track":"stable","component":"c%d"`, i%3, i*7919, i%4, i%3, i%5, i%6))
+		u.Time = next()
+		ups = append(ups, u)
+	}
+	spec := func(i, port int) string {
+		return fmt.Sprintf(`{"podSelector":{"matchLabels":{"app":"web"},"matchExpressions":[{"key":"tier","operator":"NotIn","values":["t%d"]}]},"policyTypes":["Ingress"],"ingress":[{"ports":[{"port":%d}],"from":[{"podSelector":{}}]}]}`, i%3, port)
+	}
+	for i := range policies {
+		u := npU(0, "shop", fmt.Sprintf("np-%d", i), spec(i, 80))
+		u.Time = next()
+		ups = append(ups, u)
+	}
+	for i := range writes {
+		u := npU(0, "shop", fmt.Sprintf("np-%d", i%policies), spec(i%policies, 1000+i))
+		if i%2 == 1 {
+			u = npU(0, "shop", fmt.Sprintf("np-%d", i%policies), `{"podSelector":{"matchLabels":{"app":"web"}},"policyTypes":["Ingress","Egress"]}`)
+		}
+		u.Time = next()
+		ups = append(ups, u)
+	}
+	b.ResetTimer()
+	for range b.N {
+		e, err := New(Options{Start: t0})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, u := range ups {
+			e.Observe(u)
+		}
+		e.Finish().Close()
+	}
+}

@@ -77,6 +77,10 @@ type Engine struct {
 	pods    map[string]*pod              // namespace/name
 	live    map[string]*livePods         // namespace -> the pods alive in it
 	npol    map[string]map[string]*policy
+	// vocab numbers the labels the policies' selectors name; liveWords counts those the
+	// selectors of the policies alive name, with repeats.
+	vocab     *vocab
+	liveWords int
 	// polIDs numbers the NetworkPolicy names of each namespace in the order first applied;
 	// polNames is the other way round. A number is never given to another name.
 	polIDs   map[string]map[string]int
@@ -128,7 +132,7 @@ type compiledScope struct {
 // New checks the scope and returns an engine.
 func New(opts Options) (*Engine, error) {
 	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, pods: map[string]*pod{},
-		live: map[string]*livePods{}, npol: map[string]map[string]*policy{}, others: map[string]PolicyRef{},
+		live: map[string]*livePods{}, npol: map[string]map[string]*policy{}, vocab: newVocab(1), others: map[string]PolicyRef{},
 		othersNS: map[string]int{}, services: map[string][]string{},
 		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}, gone: map[uint64]spilled{}, goneOverflow: map[string]spilled{}, agg: newAggregates(), seed: maphash.MakeSeed()}
 	if opts.SpillAbove >= 0 {
@@ -185,15 +189,19 @@ type pod struct {
 	ns, name    string
 	labels      map[string]string
 	labelsKnown bool
-	sa          string
-	envoy       Tri
-	alive       bool
-	inScope     bool
-	cur         verdict
-	since       time.Time // when the account was last brought up to date
-	from, to    time.Time
-	lived       bool
-	acc         account
+	// words are its labels' numbers in the engine's vocab, as of the vocab's generation
+	// wordsGen; 0 when they must be made again.
+	words    []uint32
+	wordsGen uint32
+	sa       string
+	envoy    Tri
+	alive    bool
+	inScope  bool
+	cur      verdict
+	since    time.Time // when the account was last brought up to date
+	from, to time.Time
+	lived    bool
+	acc      account
 	// applied holds, by their numbers in the namespace (Engine.polIDs), the policies that
 	// selected the pod at some time in the period: a bit a policy, where a set of names cost
 	// tens of bytes a policy and a pod of a busy namespace is selected by hundreds.
@@ -415,6 +423,7 @@ func (e *Engine) pod(u Update) {
 		}
 		if fastjson.Unmarshal(u.Object, &o) == nil {
 			p.labels, p.labelsKnown, p.sa = o.Metadata.Labels, true, o.Spec.ServiceAccountName
+			p.wordsGen = 0
 			p.envoy = False
 			for _, c := range o.Spec.Containers {
 				if c.Name == "istio-proxy" || strings.Contains(c.Image, "envoy") {
@@ -556,12 +565,15 @@ func (e *Engine) networkPolicy(u Update) {
 		m = map[string]*policy{}
 		e.npol[u.Namespace] = m
 	}
+	if e.vocab.crowded(e.liveWords) {
+		e.renewVocab()
+	}
 	old := m[u.Name]
 	var cur *policy
 	if !u.Exists {
 		delete(m, u.Name)
 	} else {
-		cur = decodePolicy(u.Namespace, u.Name, u.Object, e.nets)
+		cur = decodePolicy(u.Namespace, u.Name, u.Object, e.nets, e.vocab)
 		cur.id = e.policyID(u.Namespace, u.Name)
 		m[u.Name] = cur
 		if !cur.known && e.opened {
@@ -569,6 +581,7 @@ func (e *Engine) networkPolicy(u Update) {
 				Reason: "its spec is not in the trail from " + u.Time.UTC().Format(time.RFC3339)}
 		}
 	}
+	e.liveWords += cur.words() - old.words()
 	if old.sameEffect(cur) {
 		return
 	}
@@ -582,12 +595,12 @@ func (e *Engine) networkPolicy(u Update) {
 		was := p.cur
 		var sel Tri
 		if old != nil {
-			sel = old.selects(p)
+			sel = old.selects(p, e.vocab)
 			e.contribute(p, old, sel, -1)
 		}
 		if cur != nil {
 			if !sameSelector {
-				sel = cur.selects(p)
+				sel = cur.selects(p, e.vocab)
 			}
 			e.contribute(p, cur, sel, 1)
 		}
@@ -788,23 +801,38 @@ type tallies struct{ protected, internet, otherNS [2]tally }
 func (e *Engine) evaluate(p *pod) verdict {
 	p.tally = tallies{}
 	for _, pol := range e.npol[p.ns] {
-		e.contribute(p, pol, pol.selects(p), 1)
+		e.contribute(p, pol, pol.selects(p, e.vocab), 1)
 	}
 	return e.verdictOf(p)
 }
 
 // selects is whether the policy selects the pod: unknown when the trail does not show the
 // policy's spec, or the pod's labels.
-func (pol *policy) selects(p *pod) Tri {
+func (pol *policy) selects(p *pod, v *vocab) Tri {
 	switch {
 	case !pol.known:
 		return Unknown
 	case pol.selector.Empty():
 		return True
-	case p.labelsKnown:
-		return tri(pol.matches(p.labels))
+	case !p.labelsKnown:
+		return Unknown
+	case pol.match == nil:
+		return tri(pol.selector.Matches(labels.Set(p.labels)))
 	}
-	return Unknown
+	return tri(pol.match.matches(v.wordsOf(p)))
+}
+
+// renewVocab makes the vocab again from the selectors of the policies alive, and compiles
+// them by it: the words of policies deleted or changed since go.
+func (e *Engine) renewVocab() {
+	e.vocab = newVocab(e.vocab.gen + 1) // every pod's words are made again
+	for _, m := range e.npol {          // the words' numbers do not reach the report
+		for _, pol := range m {
+			if pol.known {
+				pol.match = compile(pol.selector, e.vocab)
+			}
+		}
+	}
 }
 
 // contribute adds (n = 1) or takes away (n = -1) what one policy gives a pod's verdict, sel

@@ -21,7 +21,7 @@ type policy struct {
 	// namespace and allow anything.
 	known    bool
 	selector labels.Selector
-	// match is the selector's requirements, each read with one lookup of the pod's labels.
+	// match is the selector's requirements, on the words of the engine's vocab.
 	match   matcher
 	ingress bool // Ingress among its effective policyTypes
 	egress  bool
@@ -47,6 +47,14 @@ func (p *policy) sameEffect(q *policy) bool {
 		p.sameSelector(q)
 }
 
+// words counts the words the policy's selector names in the vocab (0 for none, or nil).
+func (p *policy) words() int {
+	if p == nil {
+		return 0
+	}
+	return p.match.words()
+}
+
 // sameSelector reports whether two states of a policy, both known, have the same selector
 // in its canonical form.
 func (p *policy) sameSelector(q *policy) bool {
@@ -56,7 +64,7 @@ func (p *policy) sameSelector(q *policy) bool {
 // decodePolicy reads a networking.k8s.io NetworkPolicy. A spec that does not decode, or a
 // selector the API server would not have accepted, makes the policy unknown rather than
 // wrongly empty.
-func decodePolicy(ns, name string, raw []byte, nets *networks) *policy {
+func decodePolicy(ns, name string, raw []byte, nets *networks, v *vocab) *policy {
 	p := &policy{namespace: ns, name: name}
 	if raw == nil {
 		return p
@@ -69,7 +77,7 @@ func decodePolicy(ns, name string, raw []byte, nets *networks) *policy {
 	if err != nil {
 		return p
 	}
-	p.known, p.selector, p.match = true, sel, compile(sel)
+	p.known, p.selector, p.match = true, sel, compile(sel, v)
 	// The API server defaults policyTypes when they are omitted: Ingress always, Egress when
 	// the policy has egress rules.
 	types := np.Spec.PolicyTypes
@@ -104,19 +112,22 @@ func decodePolicy(ns, name string, raw []byte, nets *networks) *policy {
 	return p
 }
 
-// matcher is a selector as a list of requirements that read a pod's labels once each:
-// labels.Selector's Matches looks each label up twice (Has, then Get), and a policy's
-// change or a pod's new labels match hundreds of pods or policies. nil for a selector with
-// an operator a NetworkPolicy's podSelector cannot have (then the selector's own Matches).
+// matcher is a selector as a list of requirements on a pod's words (vocab): numbers
+// compared, where labels.Selector's Matches looks each label up in the pod's map twice (Has,
+// then Get), and a policy's change or a pod's new labels match hundreds of pods or
+// policies. nil for a selector with an operator a NetworkPolicy's podSelector cannot have
+// (then the selector's own Matches).
 type matcher []requirement
 
 type requirement struct {
-	key    string
-	op     selection.Operator
-	values []string
+	op selection.Operator
+	// key is the key's word; values the words of the pairs of the key and each value.
+	key    uint32
+	values []uint32
 }
 
-func compile(sel labels.Selector) matcher {
+// compile reads a selector into a matcher, adding its keys and pairs to the vocab.
+func compile(sel labels.Selector, v *vocab) matcher {
 	reqs, _ := sel.Requirements()
 	m := make(matcher, 0, len(reqs))
 	for _, r := range reqs {
@@ -125,27 +136,38 @@ func compile(sel labels.Selector) matcher {
 		default:
 			return nil
 		}
-		m = append(m, requirement{key: r.Key(), op: r.Operator(), values: r.ValuesUnsorted()})
+		req := requirement{op: r.Operator(), key: v.key(r.Key()).id}
+		for val := range r.Values() {
+			req.values = append(req.values, v.pair(r.Key(), val))
+		}
+		m = append(m, req)
 	}
 	return m
 }
 
-// matches is the selector's Matches.
-func (p *policy) matches(podLabels map[string]string) bool {
-	if p.match == nil {
-		return p.selector.Matches(labels.Set(podLabels))
+// words counts the words the matcher names, with repeats.
+func (m matcher) words() int {
+	n := len(m)
+	for _, r := range m {
+		n += len(r.values)
 	}
-	for _, r := range p.match {
-		v, has := podLabels[r.key]
+	return n
+}
+
+// matches is the selector's Matches, on a pod's words made by the vocab it was compiled by
+// (or one grown from it).
+func (m matcher) matches(words []uint32) bool {
+	for _, r := range m {
 		var ok bool
 		switch r.op {
 		case selection.In, selection.Equals, selection.DoubleEquals:
-			ok = has && slices.Contains(r.values, v)
+			ok = hasAny(words, r.values)
 		case selection.NotIn, selection.NotEquals:
-			ok = !has || !slices.Contains(r.values, v)
+			ok = !hasAny(words, r.values)
 		case selection.Exists:
-			ok = has
+			_, ok = slices.BinarySearch(words, r.key)
 		case selection.DoesNotExist:
+			_, has := slices.BinarySearch(words, r.key)
 			ok = !has
 		}
 		if !ok {

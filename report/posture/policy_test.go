@@ -85,19 +85,27 @@ func FuzzDecodeSpec(f *testing.F) {
 }
 
 // A policy's matcher agrees with its selector's Matches on every pod: random selectors of
-// every operator a podSelector can have, against random label sets.
+// every operator a podSelector can have, against random label sets. The pods live through
+// the test, their words made while the vocab grows with the selectors, and are relabelled
+// now and then, as the engine relabels them.
 func TestMatcherAgreesWithSelector(t *testing.T) {
 	g := randomLabels{rand.New(rand.NewPCG(1, 2))}
+	v := newVocab(1)
+	pods := make([]*pod, 20)
+	for i := range pods {
+		pods[i] = &pod{labels: g.labels()}
+	}
 	compiled := 0
 	for range 2000 {
-		p := g.policy(t)
+		p := g.policy(t, v)
 		if p.match != nil {
 			compiled++
 		}
-		for range 20 {
-			pod := g.labels()
-			if got, want := p.matches(pod), p.selector.Matches(labels.Set(pod)); got != want {
-				t.Fatalf("selector %q on labels %v: matcher %v, Matches %v", p.selector, pod, got, want)
+		relabelled := pods[g.rng.IntN(len(pods))]
+		relabelled.labels, relabelled.wordsGen = g.labels(), 0
+		for _, pod := range pods {
+			if got, want := p.match.matches(v.wordsOf(pod)), p.selector.Matches(labels.Set(pod.labels)); got != want {
+				t.Fatalf("selector %q on labels %v: matcher %v, Matches %v", p.selector, pod.labels, got, want)
 			}
 		}
 	}
@@ -110,6 +118,7 @@ func TestMatcherAgreesWithSelector(t *testing.T) {
 // either selector matches, and those whose labels are unknown.
 func TestSelectedBy(t *testing.T) {
 	g := randomLabels{rand.New(rand.NewPCG(3, 4))}
+	v := newVocab(1)
 	for round := range 500 {
 		lp := newLivePods()
 		var pods []*pod
@@ -120,7 +129,7 @@ func TestSelectedBy(t *testing.T) {
 		}
 		var pols []*policy
 		for range 1 + g.rng.IntN(2) {
-			switch pol := g.policy(t); g.rng.IntN(8) {
+			switch pol := g.policy(t, v); g.rng.IntN(8) {
 			case 0:
 				pols = append(pols, nil) // created or deleted
 			case 1:
@@ -140,7 +149,7 @@ func TestSelectedBy(t *testing.T) {
 				t.Fatalf("round %d: pod %s (labels %v) came %d times", round, p.name, p.labels, seen[p])
 			}
 			for _, pol := range pols {
-				if pol != nil && pol.selects(p) != False && seen[p] == 0 {
+				if pol != nil && pol.selects(p, v) != False && seen[p] == 0 {
 					t.Fatalf("round %d: pod %s (labels %v, known %v) may be selected by %v but did not come", round, p.name, p.labels, p.labelsKnown, pol.selector)
 				}
 			}
@@ -171,7 +180,7 @@ func (g randomLabels) labels() map[string]string {
 }
 
 // policy is a known policy with a selector of every operator a podSelector can have.
-func (g randomLabels) policy(t *testing.T) *policy {
+func (g randomLabels) policy(t *testing.T, v *vocab) *policy {
 	var ls metav1.LabelSelector
 	for range g.rng.IntN(3) {
 		if ls.MatchLabels == nil {
@@ -193,5 +202,34 @@ func (g randomLabels) policy(t *testing.T) *policy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &policy{known: true, selector: sel, match: compile(sel)}
+	return &policy{known: true, selector: sel, match: compile(sel, v)}
+}
+
+// The vocab holds the words of the policies alive, not of every policy the period saw:
+// policies that each name a label of their own, made and deleted by the thousand, leave it
+// no larger than minVocab. A policy alive through its renewals still selects its pods.
+func TestVocabFollowsLivePolicies(t *testing.T) {
+	e, err := New(Options{Start: at(10), SpillAbove: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	churn := func(from, n int) {
+		for i := from; i < from+n; i++ {
+			spec := fmt.Sprintf(`{"podSelector":{"matchLabels":{"run":"%d"}},"policyTypes":["Ingress"]}`, i)
+			e.Observe(npU(0, "ci", "run", spec))
+			e.Observe(gone(npU(0, "ci", "run", spec), 0, "ci"))
+		}
+	}
+	churn(0, minVocab/2) // the web policy's words come after these
+	e.Observe(npU(0, "shop", "web", `{"podSelector":{"matchLabels":{"app":"web"}},"policyTypes":["Ingress"]}`))
+	churn(minVocab/2, 3*minVocab)
+	if e.vocab.n > minVocab+2 {
+		t.Errorf("the vocab holds %d words after %d policies of a label each came and went; want at most %d", e.vocab.n, 3*minVocab, minVocab+2)
+	}
+	e.Observe(podU(20, "shop", "web", `"app":"web"`))
+	p := e.Finish()
+	defer p.Close()
+	if got := endpoint(t, p, "shop/web").IngressProtected; got != True {
+		t.Errorf("a pod the web policy selects, created after the vocab was made again: ingress protected %s, want true", got)
+	}
 }
