@@ -57,26 +57,28 @@ func simpleKey(k string) bool {
 }
 
 // formatPath writes steps as spec.ingress[0].ports[0].port.
-func formatPath(steps []step) string {
-	var b strings.Builder
+func formatPath(steps []step) string { return string(appendPath(nil, steps)) }
+
+// appendPath appends formatPath's string to b, which must be empty.
+func appendPath(b []byte, steps []step) []byte {
 	for _, s := range steps {
 		switch {
 		case s.isIndex:
-			b.WriteByte('[')
-			b.WriteString(strconv.Itoa(s.index))
-			b.WriteByte(']')
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(s.index), 10)
+			b = append(b, ']')
 		case simpleKey(s.key):
-			if b.Len() > 0 {
-				b.WriteByte('.')
+			if len(b) > 0 {
+				b = append(b, '.')
 			}
-			b.WriteString(s.key)
+			b = append(b, s.key...)
 		default:
-			b.WriteByte('[')
-			b.WriteString(strconv.Quote(s.key))
-			b.WriteByte(']')
+			b = append(b, '[')
+			b = strconv.AppendQuote(b, s.key)
+			b = append(b, ']')
 		}
 	}
-	return b.String()
+	return b
 }
 
 // differ turns decoded JSON values into field changes, redacting secret values on the way.
@@ -85,16 +87,26 @@ type differ struct {
 	// paths interns path strings: the same few hundred paths repeat over every object of
 	// a kind, and a report of a busy cluster holds hundreds of thousands of them.
 	paths map[string]string
+	// scratch holds a path while it is looked up in paths: one known is not allocated.
+	scratch *[]byte
 }
 
 func (d differ) path(steps []step) string {
-	p := formatPath(steps)
 	if d.paths == nil {
-		return p
+		return formatPath(steps)
 	}
-	if q, ok := d.paths[p]; ok {
+	var b []byte
+	if d.scratch != nil {
+		b = (*d.scratch)[:0]
+	}
+	b = appendPath(b, steps)
+	if d.scratch != nil {
+		*d.scratch = b
+	}
+	if q, ok := d.paths[string(b)]; ok {
 		return q
 	}
+	p := string(b)
 	d.paths[p] = p
 	return p
 }

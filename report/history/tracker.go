@@ -162,6 +162,8 @@ type Tracker struct {
 	// brings its own copies of them.
 	strs  map[string]string
 	lists map[string][]string
+	// listKey holds a list's key in lists while it is looked up.
+	listKey []byte
 	// tally counts the rows as they are recorded (the summary).
 	tally tally
 	// rows, when set, is where the histories go once the rows held pass spillAbove bytes;
@@ -198,15 +200,15 @@ func (t *Tracker) sharedList(l []string) []string {
 	if len(l) == 0 {
 		return l
 	}
-	var kb strings.Builder
+	k := t.listKey[:0]
 	for _, s := range l {
 		// Each element's length first: no two lists give one key, whatever they hold.
-		kb.WriteString(strconv.Itoa(len(s)))
-		kb.WriteByte(':')
-		kb.WriteString(s)
+		k = strconv.AppendInt(k, int64(len(s)), 10)
+		k = append(k, ':')
+		k = append(k, s...)
 	}
-	k := kb.String()
-	if v, ok := t.lists[k]; ok {
+	t.listKey = k
+	if v, ok := t.lists[string(k)]; ok {
 		return v
 	}
 	if t.lists == nil {
@@ -217,7 +219,7 @@ func (t *Tracker) sharedList(l []string) []string {
 		v[i] = t.shared(s)
 	}
 	if len(t.lists) < maxShared {
-		t.lists[k] = v
+		t.lists[string(k)] = v
 	}
 	return v
 }
@@ -242,7 +244,7 @@ type Options struct {
 // New returns a tracker with no objects known. Close the histories it finishes, or Close
 // the tracker when it is not finished, to release its temporary file.
 func New(opts Options) *Tracker {
-	t := &Tracker{noise: opts.Noise, d: differ{redact: opts.Redact, paths: map[string]string{}},
+	t := &Tracker{noise: opts.Noise, d: differ{redact: opts.Redact, paths: map[string]string{}, scratch: new([]byte)},
 		objects: map[Key]*Object{}, byNamespace: map[string]map[Key]*Object{}, collections: map[Key]*Resource{},
 		failedSorted: true, failedCounts: map[failedKey]int64{}}
 	if opts.SpillAbove >= 0 {
