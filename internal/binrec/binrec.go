@@ -5,9 +5,11 @@
 package binrec
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"time"
+	"unsafe"
 )
 
 // AppendString writes a string.
@@ -48,10 +50,20 @@ var ErrShort = errors.New("a spilled record is cut short")
 type Reader struct {
 	b   []byte
 	err error
+	// owned is set when b is the reader's own copy, which nothing writes: its strings and
+	// raw values are then parts of it, not copies each.
+	owned bool
 }
 
-// NewReader reads the record b.
+// NewReader reads the record b; its strings and raw values are copies, so b may be reused
+// once they are read.
 func NewReader(b []byte) *Reader { return &Reader{b: b} }
+
+// NewOwningReader reads a copy of the record b, made once: its strings and raw values are
+// parts of that copy, one allocation for a record where each field took one. Every value
+// read keeps the whole copy alive, so it suits a record read whole into one value (a row
+// of a history), not one a few fields are kept from.
+func NewOwningReader(b []byte) *Reader { return &Reader{b: bytes.Clone(b), owned: true} }
 
 // Err is the first problem met, or, once every field is read, bytes left over.
 func (r *Reader) Err() error {
@@ -105,7 +117,14 @@ func (r *Reader) Bytes(n uint64) []byte {
 }
 
 // Str reads a string.
-func (r *Reader) Str() string { return string(r.Bytes(r.Uvarint())) }
+func (r *Reader) Str() string {
+	b := r.Bytes(r.Uvarint())
+	if r.owned && len(b) > 0 {
+		// The reader's copy is never written, and no raw value shares these bytes.
+		return unsafe.String(&b[0], len(b))
+	}
+	return string(b)
+}
 
 // Count reads how many elements follow; more than the bytes left is a record cut short.
 func (r *Reader) Count() uint64 {
@@ -130,13 +149,18 @@ func (r *Reader) Strings() []string {
 	return ss
 }
 
-// Raw reads what AppendRaw wrote, as a copy.
+// Raw reads what AppendRaw wrote: a copy, or for an owning reader a part of its copy, its
+// capacity its length so that an append cannot reach the next field.
 func (r *Reader) Raw() []byte {
 	n := r.Uvarint()
 	if n == 0 {
 		return nil
 	}
-	return append([]byte{}, r.Bytes(n-1)...)
+	b := r.Bytes(n - 1)
+	if r.owned && b != nil {
+		return b
+	}
+	return append([]byte{}, b...)
 }
 
 // Time reads what AppendTime wrote: in UTC when the offset was zero, else in a zone of

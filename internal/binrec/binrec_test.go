@@ -27,26 +27,28 @@ func FuzzRecord(f *testing.F) {
 		rec = AppendTime(rec, at)
 		rec = binary.AppendVarint(rec, v)
 		rec = binary.AppendUvarint(rec, u)
-		read := func(b []byte) (string, []string, []byte, time.Time, int64, uint64, error) {
-			r := NewReader(b)
-			a, l, x, w := r.Str(), r.Strings(), r.Raw(), r.Time()
-			return a, l, x, w, r.Varint(), r.Uvarint(), r.Err()
-		}
-		gs, gl, graw, gat, gv, gu, err := read(rec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if gs != s || !slices.Equal(gl, []string{s, s2}) || (graw == nil) != (raw == nil) || string(graw) != string(raw) ||
-			!gat.Equal(at) || gat.Format(time.RFC3339Nano) != at.Format(time.RFC3339Nano) || gv != v || gu != u {
-			t.Fatalf("read back %q %q %q %v %d %d", gs, gl, graw, gat, gv, gu)
-		}
-		for n := range len(rec) {
-			if _, _, _, _, _, _, err := read(rec[:n]); err == nil {
-				t.Fatalf("a record cut to %d of %d bytes read without an error", n, len(rec))
+		for _, newReader := range []func([]byte) *Reader{NewReader, NewOwningReader} {
+			read := func(b []byte) (string, []string, []byte, time.Time, int64, uint64, error) {
+				r := newReader(b)
+				a, l, x, w := r.Str(), r.Strings(), r.Raw(), r.Time()
+				return a, l, x, w, r.Varint(), r.Uvarint(), r.Err()
 			}
-		}
-		if _, _, _, _, _, _, err := read(append(rec, 0)); err == nil {
-			t.Fatal("a record with a byte more read without an error")
+			gs, gl, graw, gat, gv, gu, err := read(rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gs != s || !slices.Equal(gl, []string{s, s2}) || (graw == nil) != (raw == nil) || string(graw) != string(raw) ||
+				!gat.Equal(at) || gat.Format(time.RFC3339Nano) != at.Format(time.RFC3339Nano) || gv != v || gu != u {
+				t.Fatalf("read back %q %q %q %v %d %d", gs, gl, graw, gat, gv, gu)
+			}
+			for n := range len(rec) {
+				if _, _, _, _, _, _, err := read(rec[:n]); err == nil {
+					t.Fatalf("a record cut to %d of %d bytes read without an error", n, len(rec))
+				}
+			}
+			if _, _, _, _, _, _, err := read(append(rec, 0)); err == nil {
+				t.Fatal("a record with a byte more read without an error")
+			}
 		}
 	})
 }
@@ -56,5 +58,24 @@ func TestCountPastTheEnd(t *testing.T) {
 	r := NewReader(binary.AppendUvarint(nil, 5))
 	if r.Strings() != nil || !errors.Is(r.Err(), ErrShort) {
 		t.Errorf("five strings in no bytes: %v", r.Err())
+	}
+}
+
+// What an owning reader reads is its own: the record's bytes written over afterwards, or a
+// raw value appended to, change no other value read.
+func TestOwningReaderOwns(t *testing.T) {
+	var rec []byte
+	rec = AppendString(rec, "alice")
+	rec = AppendRaw(rec, []byte(`{"a":1}`))
+	rec = AppendString(rec, "bob")
+	r := NewOwningReader(rec)
+	a, raw, b := r.Str(), r.Raw(), r.Str()
+	if err := r.Err(); err != nil {
+		t.Fatal(err)
+	}
+	clear(rec)
+	raw = append(raw, "XXXX"...)
+	if a != "alice" || b != "bob" || string(raw[:7]) != `{"a":1}` {
+		t.Errorf("read %q, %q, %q after the record was cleared and the raw value appended to", a, raw, b)
 	}
 }

@@ -272,7 +272,7 @@ func rowSize(c *Change) int {
 }
 
 func decodeChange(b []byte) (Change, error) {
-	r := binrec.NewReader(b)
+	r := binrec.NewOwningReader(b)
 	var c Change
 	c.AuditID = r.Str()
 	c.Time = r.Time()
@@ -392,7 +392,7 @@ func encodeFailed(b []byte, f *FailedAttempt) []byte {
 }
 
 func decodeFailed(b []byte) (FailedAttempt, error) {
-	r := binrec.NewReader(b)
+	r := binrec.NewOwningReader(b)
 	var f FailedAttempt
 	f.AuditID = r.Str()
 	f.Time = r.Time()

@@ -88,7 +88,7 @@ var errBadVerdict = errors.New("a spilled record holds an unknown verdict")
 // decodePod reads a record back: the pod (its applied-policy bits left to the caller, who
 // numbers the names), the policies that applied to it and the services it served.
 func decodePod(rec []byte) (p *pod, applied, services []string, err error) {
-	r := binrec.NewReader(rec)
+	r := binrec.NewOwningReader(rec)
 	p = &pod{ns: r.Str(), name: r.Str(), sa: r.Str()}
 	flags := r.Byte()
 	bad := false
