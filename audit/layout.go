@@ -31,6 +31,27 @@ var layouts = [...]*layout{
 	newLayout(reflect.TypeFor[UserInfo](), "username", "uid", "groups", "extra"),
 }
 
+// The numbers of the keys the scan reads (scanLine).
+var (
+	evLevel, evAuditID, evStage, evURI, evVerb = key(0, "level"), key(0, "auditID"), key(0, "stage"), key(0, "requestURI"), key(0, "verb")
+	evUser, evObjectRef                        = key(0, "user"), key(0, "objectRef")
+	evReceived, evStageTime                    = key(0, "requestReceivedTimestamp"), key(0, "stageTimestamp")
+	refResource, refGroup, refSubresource      = key(1, "resource"), key(1, "apiGroup"), key(1, "subresource")
+	refNamespace, refName                      = key(1, "namespace"), key(1, "name")
+	userName                                   = key(2, "username")
+)
+
+// key is the number of a key in the layout of object o (0 the event, 1 its objectRef, 2
+// its user).
+func key(o int, name string) int {
+	for id, n := range layouts[o].names {
+		if n == name {
+			return id
+		}
+	}
+	panic("audit: no key " + name + " in the layout")
+}
+
 func newLayout(decoded reflect.Type, names ...string) *layout {
 	l := &layout{names: names}
 	for id, n := range names {
@@ -78,9 +99,17 @@ func (l *layout) folds(key []byte) bool {
 	return false
 }
 
+// places holds where walkJSON found the values of the keys of the objects it checks: by
+// object (from inEvent) and the key's number in its layout, the index of the value's first
+// byte, or 0 for a key not met (no value starts a line).
+type places [len(layouts)][maxLayout]int32
+
+// maxLayout is the most keys a layout has.
+const maxLayout = 18
+
 // keyCheck follows the keys of the objects walkJSON checks.
 type keyCheck struct {
-	on    bool
+	at    *places   // nil: keys are not checked
 	exact bool      // no key so far takes the line out of the layout
 	seen  [3]uint64 // per checked object, the layout's keys met
 	next  [3]int    // per checked object, the key expected next
@@ -90,7 +119,7 @@ type keyCheck struct {
 // open returns what an object opened inside the containers of stack is.
 func (k *keyCheck) open(stack []container) container {
 	switch {
-	case !k.on:
+	case k.at == nil:
 		return inObject
 	case len(stack) == 0:
 		return inEvent
@@ -104,8 +133,8 @@ func (k *keyCheck) open(stack []container) container {
 	return inObject
 }
 
-// key notes a key of a checked object.
-func (k *keyCheck) key(kind container, key []byte) {
+// key notes a key of a checked object and returns its number in the layout, or -1.
+func (k *keyCheck) key(kind container, key []byte) int {
 	o := kind - inEvent
 	l := layouts[o]
 	id := l.find(key, k.next[o])
@@ -116,7 +145,7 @@ func (k *keyCheck) key(kind container, key []byte) {
 		if l.folds(key) {
 			k.exact = false
 		}
-		return
+		return -1
 	}
 	bit := uint64(1) << id
 	if k.seen[o]&bit != 0 {
@@ -124,4 +153,5 @@ func (k *keyCheck) key(kind container, key []byte) {
 	}
 	k.seen[o] |= bit
 	k.next[o] = id + 1
+	return id
 }

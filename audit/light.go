@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	stdjson "encoding/json"
+	"math"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -28,59 +29,9 @@ type light struct {
 }
 
 // apiServerPrefix is how kube-apiserver (log backend, audit.k8s.io/v1, FormatJson) starts
-// every line. Only lines in that exact layout are scanned; any other layout, a key-sorted
-// copy or a shipper's rewrite, is decoded whole, so the scan can never misread it.
+// every line. Only lines that start so are scanned; any other, a v1beta1 event or a
+// shipper's envelope, is decoded whole.
 var apiServerPrefix = []byte(`{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"`)
-
-// Keys are searched without their opening quote, then checked for it: a pattern that starts
-// with '"' makes bytes.Index stop at every quote in a JSON line, which is several times slower.
-var (
-	keyVerb        = []byte(`verb":"`)
-	keyObjectRef   = []byte(`objectRef":{`)
-	keyReqObject   = []byte(`requestObject":`)
-	keyRespObject  = []byte(`responseObject":`)
-	keyReceived    = []byte(`requestReceivedTimestamp":"`)
-	keyAuditID     = []byte(`","auditID":"`)
-	keyStage       = []byte(`","stage":"`)
-	keyStageTime   = []byte(`","stageTimestamp":"`)
-	keyURI         = []byte(`","requestURI":"`)
-	keyUser        = []byte(`","user":{"username":"`)
-	keyResource    = []byte(`resource":"`)
-	keyAPIGroup    = []byte(`apiGroup":"`)
-	keySubresource = []byte(`subresource":"`)
-	keyNamespace   = []byte(`namespace":"`)
-	keyName        = []byte(`name":"`)
-)
-
-// indexKey returns the index just past key (given without its opening quote) where it follows
-// a quote, or -1.
-func indexKey(b, key []byte) int {
-	off := 0
-	for {
-		i := bytes.Index(b[off:], key)
-		if i < 0 {
-			return -1
-		}
-		if i+off > 0 && b[i+off-1] == '"' {
-			return i + off + len(key)
-		}
-		off += i + 1
-	}
-}
-
-// lastIndexKey is indexKey searching from the end.
-func lastIndexKey(b, key []byte) int {
-	for {
-		i := bytes.LastIndex(b, key)
-		if i < 0 {
-			return -1
-		}
-		if i > 0 && b[i-1] == '"' {
-			return i + len(key)
-		}
-		b = b[:i]
-	}
-}
 
 // interner returns one string per distinct byte sequence, so that scanning a line allocates
 // nothing for values that repeat on every line (verbs, levels, resources).
@@ -102,170 +53,124 @@ func (in interner) get(b []byte) string {
 	return s
 }
 
-// scanLine is scanLight for a line whose scan a decode would agree with: valid JSON (see
-// validJSON) whose keys are those of the API server's layout (see layout). ok is false for
-// any other line; it is then decoded whole by encoding/json, which says what is wrong with it.
+// scanLine reads what the reader counts an event by from a line of the API server: one that
+// starts as it writes (apiServerPrefix), is valid JSON (see validJSON), and whose event,
+// objectRef and user have their keys as in its layout (see layout), each once. The values
+// are read where the validation found them. ok is false for any other line, and for one
+// whose values the scan does not read as a decode would (a string with an escape, a value
+// of another type): it is then decoded whole, and the decode says what is wrong with it.
 func scanLine(b []byte, in interner) (l light, ok bool) {
-	if l, ok = scanLight(b, in); !ok {
+	if !bytes.HasPrefix(b, apiServerPrefix) || len(b) > math.MaxInt32 {
 		return l, false
 	}
-	valid, exact := walkJSON(b, true)
-	return l, valid && exact
-}
-
-// scanLight reads kind, verb, level and time from a line in the API server's own layout,
-// where field order is fixed: level, auditID, stage, requestURI, verb, user, sourceIPs,
-// userAgent, objectRef, responseStatus, requestObject, responseObject,
-// requestReceivedTimestamp, stageTimestamp, annotations. A quote inside a JSON string is
-// always escaped, so a key pattern such as `"verb":"` cannot match inside a value. ok is
-// false when the line is not in that layout; it is then decoded whole.
-func scanLight(b []byte, in interner) (l light, ok bool) {
-	if !bytes.HasPrefix(b, apiServerPrefix) || b[len(b)-1] != '}' {
+	var at places
+	if valid, exact := walkJSON(b, &at); !valid || !exact {
 		return l, false
 	}
-	rest := b[len(apiServerPrefix):]
-	end := bytes.IndexByte(rest, '"')
-	if end < 0 {
-		return l, false
-	}
-	if !plain(rest[:end]) {
-		return l, false
-	}
-	l.level = in.get(rest[:end])
-	// auditID and stage follow the level directly.
-	if !bytes.HasPrefix(rest[end:], keyAuditID) {
-		return l, false
-	}
-	id := rest[end+len(keyAuditID):]
-	if end = bytes.IndexByte(id, '"'); end <= 0 || !plain(id[:end]) {
-		return l, false
-	}
-	l.auditID = id[:end]
-	if !bytes.HasPrefix(id[end:], keyStage) {
-		return l, false
-	}
-	st := id[end+len(keyStage):]
-	if end = bytes.IndexByte(st, '"'); end <= 0 || !plain(st[:end]) {
-		return l, false
-	}
-	l.stage = st[:end]
-	if !bytes.HasPrefix(st[end:], keyURI) {
-		return l, false
-	}
-	quoted := st[end+len(keyURI)-1:]
-	uend := endOfString(quoted[1:])
-	if uend < 0 {
-		return l, false
-	}
-	l.uri = quoted[1 : 1+uend]
-	if bytes.IndexByte(l.uri, '\\') >= 0 {
-		if u, ok := unescapeASCII(l.uri); ok {
-			l.uri = u
-		} else {
-			var u string
-			if stdjson.Unmarshal(quoted[:uend+2], &u) != nil {
-				return l, false
-			}
-			l.uri = []byte(u)
+	ev, ref, user := &at[0], &at[1], &at[2]
+	// str reads the string at i, if it is plain (see plain); absent is true for no key or
+	// null, which the decoders read as an empty string.
+	str := func(i int32) (v []byte, absent, ok bool) {
+		switch {
+		case i == 0 || b[i] == 'n':
+			return nil, true, true
+		case b[i] != '"':
+			return nil, false, false
 		}
-	} else if !plain(l.uri) {
+		v = b[i+1:]
+		end := bytes.IndexByte(v, '"')
+		if !plain(v[:end]) {
+			return nil, false, false
+		}
+		return v[:end], false, true
+	}
+	// word reads a string at i that must be there, as an interned string.
+	word := func(i int32) (string, bool) {
+		v, absent, ok := str(i)
+		if absent || !ok || len(v) == 0 {
+			return "", false
+		}
+		return in.get(v), true
+	}
+	level, absent, ok := str(ev[evLevel])
+	if absent || !ok {
 		return l, false
 	}
-	v := indexKey(rest, keyVerb)
-	if v < 0 {
+	l.level = in.get(level)
+	// An event without a verb is no event: decoded, it says so.
+	if l.verb, ok = word(ev[evVerb]); !ok {
 		return l, false
 	}
-	if l.verb, ok = stringAt(rest[v:], in); !ok || l.verb == "" {
-		return l, false // an event without a verb is no event: decoded, it says so
+	if l.auditID, absent, ok = str(ev[evAuditID]); absent || !ok || len(l.auditID) == 0 {
+		return l, false
 	}
-	rest = rest[v:]
-	if u := rest[len(l.verb):]; bytes.HasPrefix(u, keyUser) {
-		u = u[len(keyUser):]
-		if end = bytes.IndexByte(u, '"'); end < 0 || !plain(u[:end]) {
+	if l.stage, absent, ok = str(ev[evStage]); absent || !ok || len(l.stage) == 0 {
+		return l, false
+	}
+	if l.uri, ok = requestURI(b, ev[evURI]); !ok {
+		return l, false
+	}
+	if i := ev[evUser]; i != 0 && b[i] != 'n' {
+		if b[i] != '{' {
 			return l, false
 		}
-		l.user = u[:end]
+		if l.user, _, ok = str(user[userName]); !ok {
+			return l, false
+		}
 	}
-	// A body may hold the key patterns; the objectRef that counts comes before any body.
-	// Metadata-level events carry no bodies at all.
-	if i := indexKey(rest, keyObjectRef); i >= 0 {
-		if l.level != "Metadata" && (indexKey(rest[:i], keyReqObject) >= 0 || indexKey(rest[:i], keyRespObject) >= 0) {
+	if i := ev[evObjectRef]; i != 0 && b[i] != 'n' {
+		if b[i] != '{' {
 			return l, false
 		}
-		ref := rest[i:]
-		close := bytes.IndexByte(ref, '}')
-		if close < 0 {
-			return l, false
+		field := func(i int32) string {
+			v, _, plain := str(i)
+			ok = ok && plain
+			return in.get(v)
 		}
-		rest = ref[close:]
-		ref = ref[:close]
-		allPlain := true
-		read := func(key []byte) string {
-			s, ok := stringAfter(ref, key, in)
-			allPlain = allPlain && ok
-			return s
-		}
-		l.kind.Resource, l.kind.Group, l.subresource = read(keyResource), read(keyAPIGroup), read(keySubresource)
+		l.kind.Resource, l.kind.Group, l.subresource = field(ref[refResource]), field(ref[refGroup]), field(ref[refSubresource])
 		if l.kind.Resource == "leases" {
-			l.ns, l.name = read(keyNamespace), read(keyName)
+			l.ns, l.name = field(ref[refNamespace]), field(ref[refName])
 		}
-		if !allPlain {
+		if !ok {
 			return l, false
 		}
 	}
-	// The top-level timestamps come after the bodies: the last occurrence is the real one.
-	// Without bodies, the first after objectRef is the last, and a forward search is faster.
-	var i int
-	if l.level == "Metadata" {
-		i = indexKey(rest, keyReceived)
-	} else {
-		i = lastIndexKey(rest, keyReceived)
+	stamp := func(i int32) (time.Time, bool) {
+		v, absent, ok := str(i)
+		if absent || !ok {
+			return time.Time{}, false
+		}
+		t, err := parseStamp(v)
+		return t, err == nil
 	}
-	if i < 0 {
+	if l.time, ok = stamp(ev[evReceived]); !ok {
 		return l, false
 	}
-	ts := rest[i:]
-	end = bytes.IndexByte(ts, '"')
-	if end < 0 {
-		return l, false
-	}
-	t, err := parseStamp(ts[:end])
-	if err != nil {
-		return l, false
-	}
-	l.time = t
-	// stageTimestamp follows requestReceivedTimestamp directly.
-	sts := ts[end:]
-	if !bytes.HasPrefix(sts, keyStageTime) {
-		return l, false
-	}
-	sts = sts[len(keyStageTime):]
-	if end = bytes.IndexByte(sts, '"'); end < 0 {
-		return l, false
-	}
-	if l.stageTime, err = parseStamp(sts[:end]); err != nil {
+	if l.stageTime, ok = stamp(ev[evStageTime]); !ok {
 		return l, false
 	}
 	return l, true
 }
 
-// stringAfter returns the string value that follows key, or "" when there is no key; false
-// when the value is not plain (see plain), so that a decode may read it otherwise.
-func stringAfter(b, key []byte, in interner) (string, bool) {
-	i := indexKey(b, key)
-	if i < 0 {
-		return "", true
+// requestURI reads the request URI at i, unescaped; false when there is none, or it is not
+// a string.
+func requestURI(b []byte, i int32) ([]byte, bool) {
+	if i == 0 || b[i] != '"' {
+		return nil, false
 	}
-	return stringAt(b[i:], in)
-}
-
-// stringAt reads a string value up to its closing quote; false unless it is plain.
-func stringAt(v []byte, in interner) (string, bool) {
-	end := bytes.IndexByte(v, '"')
-	if end < 0 || !plain(v[:end]) {
-		return "", false
+	end := endString(b, int(i))
+	uri := b[i+1 : end-1]
+	if bytes.IndexByte(uri, '\\') < 0 {
+		return uri, plain(uri)
 	}
-	return in.get(v[:end]), true
+	if u, ok := unescapeASCII(uri); ok {
+		return u, true
+	}
+	var u string
+	if stdjson.Unmarshal(b[i:end], &u) != nil {
+		return nil, false
+	}
+	return []byte(u), true
 }
 
 // plain reports whether a string value's bytes are its content as a decoder reads it: no

@@ -888,7 +888,7 @@ func look(content []byte, whole bool) (first time.Time, skip string) {
 			return
 		}
 		names := internerPool.Get().(interner)
-		l, ok := scanLight(line, names)
+		l, ok := scanLine(line, names)
 		internerPool.Put(names)
 		if ok {
 			// kube-apiserver's own layout: its time without decoding it, as the reader

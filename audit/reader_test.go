@@ -531,7 +531,9 @@ func TestScanOnlyTheLayout(t *testing.T) {
 		{"a verb that is not UTF-8", `"verb":"get"`, "\"verb\":\"g\xe0t\""},
 		{"a user name with an escape", `"username":"alice"`, `"username":"al\u0069ce"`},
 		{"a resource with an escape", `{"resource":"pods"`, `{"resource":"po\u0064s"`},
-		{"a resource with a brace", `{"resource":"pods"`, `{"resource":"po}ds"`},
+		{"a verb of another type", `"verb":"get"`, `"verb":7`},
+		{"a user that is no object", `"user":{"username":"alice","groups":["dev"]}`, `"user":"alice"`},
+		{"an objectRef that is no object", `"objectRef":{"resource":"pods","namespace":"shop","name":"web","apiVersion":"v1"}`, `"objectRef":["pods"]`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			edited := strings.Replace(line, c.from, c.to, 1)
@@ -551,6 +553,24 @@ func TestScanOnlyTheLayout(t *testing.T) {
 		edited := strings.Replace(line, `"annotations"`, extra+`"annotations"`, 1)
 		if _, ok := scanLine([]byte(edited), interner{}); !ok {
 			t.Errorf("not scanned: %s", edited)
+		}
+	}
+	// The values are read where their keys are, in any order and whatever they hold.
+	for _, c := range []struct{ name, from, to, want string }{
+		{"as written", "", "", "pods get alice"},
+		{"a resource with a brace", `{"resource":"pods"`, `{"resource":"po}ds"`, "po}ds get alice"},
+		{"the user's groups first", `{"username":"alice","groups":["dev"]}`, `{"groups":["dev"],"username":"alice"}`, "pods get alice"},
+		{"the verb last", `"verb":"get",`, ``, "pods get alice"},
+		{"a user without a name", `"username":"alice",`, ``, "pods get "},
+		{"a null objectRef", `{"resource":"pods","namespace":"shop","name":"web","apiVersion":"v1"}`, `null`, " get alice"},
+	} {
+		edited := strings.Replace(line, c.from, c.to, 1)
+		if c.name == "the verb last" {
+			edited = strings.Replace(edited, `"annotations"`, `"verb":"get","annotations"`, 1)
+		}
+		l, ok := scanLine([]byte(edited), interner{})
+		if got := fmt.Sprintf("%s %s %s", l.kind.Resource, l.verb, l.user); !ok || got != c.want {
+			t.Errorf("%s: scanned %v, read %q; want %q", c.name, ok, got, c.want)
 		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 // is never counted as an event when encoding/json would refuse it (FuzzFastPath checks the
 // two agree).
 func validJSON(b []byte) bool {
-	valid, _ := walkJSON(b, false)
+	valid, _ := walkJSON(b, nil)
 	return valid
 }
 
@@ -27,14 +27,14 @@ const (
 	inUser
 )
 
-// walkJSON is validJSON, and with check, also whether the keys of the line's object and of
-// its objectRef and user are those of the API server's layout (see layout): only then does
-// a decode read what the scan read.
-func walkJSON(b []byte, check bool) (valid, exact bool) {
+// walkJSON is validJSON, and with at, also whether the keys of the line's object and of
+// its objectRef and user are those of the API server's layout (see layout), and where
+// their values are: only then does a decode read what the scan reads there.
+func walkJSON(b []byte, at *places) (valid, exact bool) {
 	// stack holds the open containers; nesting is bounded as encoding/json bounds it.
 	var stackBuf [64]container
 	stack := stackBuf[:0]
-	keys := keyCheck{on: check, exact: true, last: -1}
+	keys := keyCheck{at: at, exact: true, last: -1}
 	i := skipSpace(b, 0)
 	for {
 		// A value at i.
@@ -139,14 +139,19 @@ func (k *keyCheck) objectKey(b []byte, i int, kind container) int {
 	if i = endString(b, i); i < 0 {
 		return -1
 	}
-	if k.on && kind >= inEvent {
-		k.key(kind, b[start+1:i-1])
+	id := -1
+	if k.at != nil && kind >= inEvent {
+		id = k.key(kind, b[start+1:i-1])
 	}
 	i = nextToken(b, i)
 	if i >= len(b) || b[i] != ':' {
 		return -1
 	}
-	return nextToken(b, i+1)
+	i = nextToken(b, i+1)
+	if id >= 0 {
+		k.at[kind-inEvent][id] = int32(i)
+	}
+	return i
 }
 
 // nextToken is skipSpace inlined for the common case, compact JSON without a space.
