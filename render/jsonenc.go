@@ -246,6 +246,9 @@ func newEncFunc(t reflect.Type) encFunc {
 		if t.Elem().Kind() == reflect.Uint8 {
 			return encodeFallback // base64, or a marshaler's bytes
 		}
+		if t.Elem() == resourceType {
+			return newResourcesEnc(t)
+		}
 		return newSliceEnc(t)
 	case reflect.Interface:
 		return func(e *jsonEncoder, v reflect.Value, depth int) {
@@ -719,7 +722,7 @@ func (e *jsonEncoder) element(i, depth int, elem encFunc, v reflect.Value) bool 
 	}
 	e.newline(depth + 1)
 	elem(e, v, depth+1)
-	if len(e.buf) >= flushAt {
+	if len(e.buf) >= flushAt && e.behind != nil { // a worker's encoder keeps its buffer
 		if e.err != nil {
 			return false
 		}

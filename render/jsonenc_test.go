@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -216,6 +217,30 @@ func TestJSONEncoderIsEncodingJSON(t *testing.T) {
 	}
 	sameAsStd(t, hostile())
 	sameAsStd(t, &report.Report{})
+}
+
+// The resources of a large report are encoded on every core, in runs, the longest histories
+// in place: whatever the runs, the bytes are encoding/json's.
+func TestResourcesInParallel(t *testing.T) {
+	r := bigReport(t, 4<<20)
+	if len(r.Resources) < parallelFrom {
+		t.Fatalf("%d resources: too few to be encoded in parallel", len(r.Resources))
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	defer func(rows, inPlace int) { runRows, inPlaceRows = rows, inPlace }(runRows, inPlaceRows)
+	for _, c := range []struct{ rows, inPlace int }{{256, 1024}, {1, 1}, {3, 5}, {50, 2}} {
+		runRows, inPlaceRows = c.rows, c.inPlace
+		runs, inPlace := resourceRuns(r.Resources), 0
+		for _, run := range runs {
+			if run.inPlace {
+				inPlace++
+			}
+		}
+		if c.inPlace < 8 && inPlace == 0 {
+			t.Fatalf("runs of %d rows, in place past %d: no resource encoded in place", c.rows, c.inPlace)
+		}
+		sameAsStd(t, r)
+	}
 }
 
 // FuzzJSONEncoder: go test ./render -run '^$' -fuzz FuzzJSONEncoder
