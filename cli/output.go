@@ -403,7 +403,7 @@ func (s *outputSet) add(path string, streams *IOStreams, write func(io.Writer) e
 	if err != nil {
 		return err
 	}
-	return finish(tmp, path, write(tmp))
+	return finish(tmp, path, write(&writingBack{File: tmp}))
 }
 
 // addAll writes the outputs of targets as add does, at the same time, at most as many as
@@ -438,7 +438,7 @@ func (s *outputSet) addAll(ctx context.Context, targets []target, streams *IOStr
 				errs[i] = write(t, streams.Out)
 				return
 			}
-			errs[i] = finish(f, t.path, write(t, f))
+			errs[i] = finish(f, t.path, write(t, &writingBack{File: f}))
 		})
 	}
 	wg.Wait()
