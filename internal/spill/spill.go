@@ -94,7 +94,12 @@ func (s *Store) Append(l *List, recs []byte, count int) error {
 		}
 	}
 	s.zbuf = s2.Encode(s.zbuf[:cap(s.zbuf)], recs)
-	if len(s.zbuf) > 1<<31-1 || count > 1<<31-1 {
+	return s.appendBlock(l, s.zbuf, count)
+}
+
+// appendBlock adds a block of count records, z compressed as Append compresses them, to l.
+func (s *Store) appendBlock(l *List, z []byte, count int) error {
+	if len(z) > 1<<31-1 || count > 1<<31-1 {
 		return s.Fail(errors.New("spill: a block of more than 2 GiB"))
 	}
 	var h [headerSize]byte
@@ -104,10 +109,10 @@ func (s *Store) Append(l *List, recs []byte, count int) error {
 	}
 	binary.LittleEndian.PutUint64(h[0:], uint64(prev))
 	binary.LittleEndian.PutUint32(h[8:], uint32(count))
-	binary.LittleEndian.PutUint32(h[12:], uint32(len(s.zbuf)))
-	l.last, l.prev, l.lastN, l.lastZ, l.n = s.off, prev, uint32(count), uint32(len(s.zbuf)), l.n+count
-	s.buf = append(append(s.buf, h[:]...), s.zbuf...)
-	s.off += int64(headerSize + len(s.zbuf))
+	binary.LittleEndian.PutUint32(h[12:], uint32(len(z)))
+	l.last, l.prev, l.lastN, l.lastZ, l.n = s.off, prev, uint32(count), uint32(len(z)), l.n+count
+	s.buf = append(append(s.buf, h[:]...), z...)
+	s.off += int64(headerSize + len(z))
 	s.peak = max(s.peak, s.from+s.off)
 	if len(s.buf) >= flushAt {
 		return s.flush()
@@ -194,12 +199,36 @@ func (s *Store) compact(n int, group func(i int) []*List) error {
 		from.Close() // the old file, whether the rewrite ends or fails
 		s.from = 0
 	}()
-	var raw []byte
+	var raw, z []byte
 	for i := range n {
+		lists := group(i)
+		if l := soleBlock(lists); l != nil {
+			// Most objects' histories went to disk in one spill: their block is written as
+			// it is, not decompressed and compressed again.
+			if cap(z) < int(l.lastZ) {
+				z = make([]byte, l.lastZ)
+			}
+			z = z[:l.lastZ]
+			if err := from.readAt(z, l.last+headerSize); err != nil {
+				return s.Fail(from.readErr(err))
+			}
+			count := l.n
+			var first *List // the group's first list holds it, as below
+			for _, l := range lists {
+				if l != nil {
+					*l = List{}
+					first = cmp.Or(first, l)
+				}
+			}
+			if err := s.appendBlock(first, z, count); err != nil {
+				return err
+			}
+			continue
+		}
 		var first *List
 		count := 0
 		raw = raw[:0]
-		for _, l := range group(i) {
+		for _, l := range lists {
 			if l == nil {
 				continue
 			}
@@ -224,6 +253,22 @@ func (s *Store) compact(n int, group func(i int) []*List) error {
 	}
 	s.ahead = newReadAhead(windowCount, windowSize)
 	return nil
+}
+
+// soleBlock returns the one list of lists that holds records, when its records are in one
+// block; nil otherwise.
+func soleBlock(lists []*List) *List {
+	var sole *List
+	for _, l := range lists {
+		if l == nil || l.n == 0 {
+			continue
+		}
+		if sole != nil || l.prev >= 0 || int(l.lastN) != l.n {
+			return nil
+		}
+		sole = l
+	}
+	return sole
 }
 
 // AppendList appends where l is in the store to b, for a list named in a record of

@@ -107,6 +107,33 @@ func TestJoinedLists(t *testing.T) {
 	}
 }
 
+// A group whose records are in one block is written as it is, into the group's first list
+// even when that one is empty, and its other lists are emptied, as any group is.
+func TestJoinedOneBlock(t *testing.T) {
+	s := New(t.TempDir())
+	defer s.Close()
+	lists := make([]List, 3)
+	if err := s.Append(&lists[1], AppendRecord(AppendRecord(nil, []byte("a")), []byte("b")), 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Append(&lists[2], AppendRecord(nil, []byte("c")), 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompactJoined([]*List{&lists[0], &lists[1], nil, &lists[2]}, []int{3, 4}); err != nil {
+		t.Fatal(err)
+	}
+	read := func(l *List) string {
+		var got []string
+		if err := s.Each(l, func(rec []byte) bool { got = append(got, string(rec)); return true }); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(got)
+	}
+	if got, got2 := read(&lists[0]), read(&lists[2]); got != "[a b]" || lists[0].Len() != 2 || lists[1].Len() != 0 || got2 != "[c]" {
+		t.Errorf("groups read back as %s (Len %d, %d) and %s; want [a b] (Len 2, 0) and [c]", got, lists[0].Len(), lists[1].Len(), got2)
+	}
+}
+
 // The file is gone from the folder as soon as it is made, and a damaged block is an error
 // that names the folder, never a panic or a short list read as whole.
 func TestNothingLeftAndDamageFound(t *testing.T) {
