@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -231,5 +232,36 @@ func TestVocabFollowsLivePolicies(t *testing.T) {
 	defer p.Close()
 	if got := endpoint(t, p, "shop/web").IngressProtected; got != True {
 		t.Errorf("a pod the web policy selects, created after the vocab was made again: ingress protected %s, want true", got)
+	}
+}
+
+// A pod's applied policies are listed by name, whether it was selected by most of its
+// namespace's policies (listed in the namespace's order of names) or by a few (sorted),
+// and whatever the numbers they were given in.
+func TestAppliedNamesSorted(t *testing.T) {
+	e, err := New(Options{SpillAbove: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	var names []string
+	for i := range 200 {
+		name := fmt.Sprintf("np-%03d", rng.IntN(1000)) + fmt.Sprint(i)
+		names = append(names, name)
+		if id := e.policyID("shop", name); id != i {
+			t.Fatalf("policy %s numbered %d, want %d", name, id, i)
+		}
+	}
+	for _, ids := range [][]int{{7, 3, 150}, rng.Perm(200)[:150], {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13}, nil} {
+		p := &pod{ns: "shop"}
+		var want []string
+		for _, id := range ids {
+			e.setApplied(p, id)
+			want = append(want, names[id])
+		}
+		slices.Sort(want)
+		if got := e.appliedNames(p); !slices.Equal(got, want) || got == nil {
+			t.Errorf("policies %v: listed %q, want %q", ids, got, want)
+		}
 	}
 }
