@@ -26,6 +26,27 @@ func TestLimit(t *testing.T) {
 	}
 }
 
+// After a collection, the limit follows the live heap, but not below what the runtime still
+// holds, which it has not given back yet, and not up for it either.
+func TestNext(t *testing.T) {
+	const mib = 1 << 20
+	for _, tc := range []struct {
+		name                                string
+		prev, live, held, floor, ceil, want int64
+	}{
+		{"a small heap", 192 * mib, 40 * mib, 150 * mib, 192 * mib, 0, 192 * mib},
+		{"a heap growing", 616 * mib, 800 * mib, 600 * mib, 192 * mib, 0, 1216 * mib},
+		{"the heap let go, its memory still held", 1216 * mib, 65 * mib, 1100 * mib, 192 * mib, 0, 1100 * mib},
+		{"the memory given back since", 1100 * mib, 65 * mib, 300 * mib, 192 * mib, 0, 300 * mib},
+		{"more held than the last limit", 300 * mib, 65 * mib, 500 * mib, 192 * mib, 0, 300 * mib},
+		{"a container's limit", 900 * mib, 65 * mib, 1100 * mib, 192 * mib, 900 * mib, 900 * mib},
+	} {
+		if got := Next(tc.prev, tc.live, tc.held, tc.floor, tc.ceil); got != tc.want {
+			t.Errorf("%s: Next = %d MiB, want %d MiB", tc.name, got/mib, tc.want/mib)
+		}
+	}
+}
+
 // TestStartFollowsTheLiveHeap: once a collection finds a heap larger than the floor live,
 // the limit rises to follow it, rather than making the collector run without end.
 func TestStartFollowsTheLiveHeap(t *testing.T) {
