@@ -12,8 +12,7 @@ import (
 func BenchmarkPeriod(b *testing.B) {
 	const namespaces, policies, podChanges = 200, 1000, 100_000
 	var ups []Update
-	tm := t0
-	next := func() time.Time { tm = tm.Add(50 * time.Millisecond); return tm }
+	next := ticker(50 * time.Millisecond)
 	for i := range policies {
 		ns := fmt.Sprintf("ns-%d", i%namespaces)
 		spec := fmt.Sprintf(`{"podSelector":{"matchLabels":{"app":"app-%d"}},"policyTypes":["Ingress","Egress"],"ingress":[{"from":[{"ipBlock":{"cidr":"0.0.0.0/0","except":["10.0.0.0/8"]}}]}]}`, i%7)
@@ -62,8 +61,7 @@ func BenchmarkPeriod(b *testing.B) {
 func BenchmarkPolicyWrites(b *testing.B) {
 	const pods, policies, writes = 2000, 400, 4000
 	var ups []Update
-	tm := t0
-	next := func() time.Time { tm = tm.Add(10 * time.Millisecond); return tm }
+	next := ticker(10 * time.Millisecond)
 	for i := range pods {
 		u := podU(0, "shop", fmt.Sprintf("web-%d", i), fmt.Sprintf(`"app":"web","tier":"t%d","pod-template-hash":"%x","version":"v%d","team":"a","env":"prod","zone":"z%d","release":"r%d","track":"stable","component":"c%d"`, i%3, i*7919, i%4, i%3, i%5, i%6))
 		u.Time = next()
@@ -96,4 +94,10 @@ func BenchmarkPolicyWrites(b *testing.B) {
 		}
 		e.Finish().Close()
 	}
+}
+
+// ticker returns times from t0 on, step apart.
+func ticker(step time.Duration) func() time.Time {
+	tm := t0
+	return func() time.Time { tm = tm.Add(step); return tm }
 }
