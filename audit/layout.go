@@ -5,13 +5,13 @@ import (
 	"strings"
 )
 
-// The scan (scanLight) reads a line's values where the API server's layout puts them, and
-// takes the first of a key. encoding/json and goccy/go-json take the last, and take a key
-// that differs from a field's name only in case (or spells it with escapes) for that field;
-// a key such as "items" makes the line an envelope. A line whose event, objectRef or user
-// has a key twice, or such a key, is therefore not in the layout: it is decoded whole. The
-// API server never writes one; FuzzFastPath found "oBjeCtRef", read as no objectRef by the
-// scan and as one by the decoders.
+// The scan (scanLine) reads a line's values where the validation found the keys of the API
+// server's layout, spelled as it spells them. encoding/json and goccy/go-json take the last
+// of a key given twice, and take a key that differs from a field's name only in case (or
+// spells it with escapes) for that field; a key such as "items" makes the line an envelope.
+// A line whose event, objectRef or user has a key twice, or such a key, is therefore not in
+// the layout: it is decoded whole. The API server never writes one; FuzzFastPath found
+// "oBjeCtRef", read as no objectRef by the scan and as one by the decoders.
 
 // layout is the keys of one object of the API server's layout.
 type layout struct {
@@ -53,6 +53,9 @@ func key(o int, name string) int {
 }
 
 func newLayout(decoded reflect.Type, names ...string) *layout {
+	if len(names) > maxLayout {
+		panic("audit: a layout of more keys than places holds")
+	}
 	l := &layout{names: names}
 	for id, n := range names {
 		l.byLen[len(n)] = append(l.byLen[len(n)], id)
@@ -104,7 +107,7 @@ func (l *layout) folds(key []byte) bool {
 // byte, or 0 for a key not met (no value starts a line).
 type places [len(layouts)][maxLayout]int32
 
-// maxLayout is the most keys a layout has.
+// maxLayout is the most keys a layout may have (newLayout checks).
 const maxLayout = 18
 
 // keyCheck follows the keys of the objects walkJSON checks.

@@ -6,7 +6,7 @@ import (
 )
 
 // validJSON reports whether b is one JSON value, exactly as encoding/json.Valid does, at a
-// speed that suits every line of a log: the line scan (scanLight) and the fast decoder trust
+// speed that suits every line of a log: the line scan (scanLine) and the fast decoder trust
 // a line only after it, so that a line two writers spliced together, or one cut and glued,
 // is never counted as an event when encoding/json would refuse it (FuzzFastPath checks the
 // two agree).
