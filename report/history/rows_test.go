@@ -3,6 +3,10 @@ package history
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 
@@ -104,5 +108,27 @@ func TestRowWithTooManyElements(t *testing.T) {
 	bad := append(binary.AppendUvarint(append([]byte(nil), prefix...), 200), row[len(prefix)+1:]...)
 	if _, err := decodeChange(bad); err == nil {
 		t.Error("a row claiming 200 groups in fewer bytes read without an error")
+	}
+}
+
+// sortResources orders resources as a stable sort by lessResource does: histories of one
+// name keep the order they came in, and a name's collection comes after its object.
+func TestSortResourcesIsStable(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 2, 17, 1000} {
+		in := make([]Resource, n)
+		for i := range in {
+			in[i] = Resource{Resource: []string{"pods", "namespaces"}[rng.IntN(2)], Namespace: fmt.Sprint("ns-", rng.IntN(3)),
+				Name: fmt.Sprint("n-", rng.IntN(5)), Collection: rng.IntN(4) == 0, UID: fmt.Sprint(i)}
+		}
+		want := slices.Clone(in)
+		sort.SliceStable(want, func(i, j int) bool { return lessResource(&want[i], &want[j]) })
+		got := slices.Clone(in)
+		sortResources(got)
+		for i := range want {
+			if got[i].UID != want[i].UID {
+				t.Fatalf("%d resources: at %d, the one that came %s; a stable sort puts the one that came %s", n, i, got[i].UID, want[i].UID)
+			}
+		}
 	}
 }
