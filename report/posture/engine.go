@@ -88,7 +88,7 @@ type Engine struct {
 	polNames map[string][]string
 	// nameOrder holds, for the namespaces whose pods' policies were named, their numbers in
 	// the order of their names, as of when it was made (see byName).
-	nameOrder map[string][]int
+	nameOrder map[string]nameOrder
 	others    map[string]PolicyRef // non-evaluated policy objects that exist, by key
 	// othersNS counts non-evaluated namespaced policies per namespace; othersGlobal the
 	// cluster-wide ones.
@@ -761,49 +761,54 @@ func (e *Engine) setApplied(p *pod, id int) {
 }
 
 // appliedNames lists, sorted, the policies that selected a pod at some time in the period.
-// A pod selected by many of its namespace's policies has them listed in the order of their
-// names, sorted once for the namespace (the bench log's pods are selected by hundreds);
-// one selected by a few has them sorted.
+// The names' ranks in their namespace's order, made once for the namespace, are sorted,
+// not the names: the bench log's pods are selected by hundreds of policies, among the
+// thousands a growing cluster's namespace numbered over the period.
 func (e *Engine) appliedNames(p *pod) []string {
-	all := e.polNames[p.ns]
 	n := 0
 	for _, w := range p.applied {
 		n += bits.OnesCount64(w)
 	}
 	names := make([]string, 0, n)
-	if n > 0 && n >= len(all)/16 {
-		for _, id := range e.byName(p.ns) {
-			if w := id / 64; w < len(p.applied) && p.applied[w]&(1<<(id%64)) != 0 {
-				names = append(names, all[id])
-			}
-		}
+	if n == 0 {
 		return names
 	}
+	o := e.byName(p.ns)
+	ranks := make([]int32, 0, n)
 	for w, word := range p.applied {
-		for b := range 64 {
-			if word&(1<<b) != 0 {
-				names = append(names, all[w*64+b])
-			}
+		for ; word != 0; word &= word - 1 {
+			ranks = append(ranks, o.rank[w*64+bits.TrailingZeros64(word)])
 		}
 	}
-	sort.Strings(names)
+	slices.Sort(ranks)
+	all := e.polNames[p.ns]
+	for _, r := range ranks {
+		names = append(names, all[o.ids[r]])
+	}
 	return names
 }
 
-// byName returns the numbers of a namespace's policies in the order of their names, made
-// again when a policy was numbered since.
-func (e *Engine) byName(ns string) []int {
+// nameOrder is a namespace's policies in the order of their names: ids by rank, and the
+// rank of each id.
+type nameOrder struct{ ids, rank []int32 }
+
+// byName returns the order of a namespace's policy names, made again when a policy was
+// numbered since.
+func (e *Engine) byName(ns string) nameOrder {
 	names := e.polNames[ns]
-	if o := e.nameOrder[ns]; len(o) == len(names) {
+	if o := e.nameOrder[ns]; len(o.ids) == len(names) {
 		return o
 	}
-	o := make([]int, len(names))
-	for i := range o {
-		o[i] = i
+	o := nameOrder{ids: make([]int32, len(names)), rank: make([]int32, len(names))}
+	for i := range o.ids {
+		o.ids[i] = int32(i)
 	}
-	slices.SortFunc(o, func(a, b int) int { return strings.Compare(names[a], names[b]) })
+	slices.SortFunc(o.ids, func(a, b int32) int { return strings.Compare(names[a], names[b]) })
+	for r, id := range o.ids {
+		o.rank[id] = int32(r)
+	}
 	if e.nameOrder == nil {
-		e.nameOrder = map[string][]int{}
+		e.nameOrder = map[string]nameOrder{}
 	}
 	e.nameOrder[ns] = o
 	return o

@@ -236,8 +236,7 @@ func TestVocabFollowsLivePolicies(t *testing.T) {
 }
 
 // A pod's applied policies are listed by name, whether it was selected by most of its
-// namespace's policies (listed in the namespace's order of names) or by a few (sorted),
-// and whatever the numbers they were given in.
+// namespace's policies or by a few, and whatever the numbers they were given in.
 func TestAppliedNamesSorted(t *testing.T) {
 	e, err := New(Options{SpillAbove: -1})
 	if err != nil {
