@@ -310,9 +310,11 @@ func write(ctx context.Context, set *outputSet, targets []target, rep *report.Re
 // digest; the formats that show it follow. Outputs named after what is on disk are compared
 // with the finished report, so they wait for the digest.
 func writeReport(ctx context.Context, set *outputSet, targets []target, rep *report.Report, name string, streams *IOStreams) ([]string, error) {
+	stdout := placed(streams.Out)
 	j := slices.IndexFunc(targets, func(t target) bool {
 		_, ok := t.renderer.(*render.JSON)
-		return ok && t.path != "" && !special(t.path) // a FIFO cannot be written at an offset
+		// A FIFO, a pipe or a device cannot be written at an offset.
+		return ok && (t.path != "" && !special(t.path) || t.path == "" && stdout != nil)
 	})
 	if j < 0 || slices.ContainsFunc(targets, func(t target) bool { return t.auto }) {
 		d, err := reportDigest(rep)
@@ -342,6 +344,9 @@ func writeReport(ctx context.Context, set *outputSet, targets []target, rep *rep
 			return t.renderer.Render(w, rep)
 		}
 		var err error
+		if t.path == "" {
+			w = stdout
+		}
 		digest, err = render.JSON{}.RenderDigest(w.(render.WriterAt), rep)
 		return err
 	})
@@ -353,6 +358,35 @@ func writeReport(ctx context.Context, set *outputSet, targets []target, rep *rep
 		return nil, err
 	}
 	return paths(targets), nil
+}
+
+// atOffset is stdout, a regular file, written from where it stood when the run began:
+// the JSON's digest is put in place as in a file of its own.
+type atOffset struct {
+	*os.File
+	base int64
+}
+
+func (a *atOffset) WriteAt(p []byte, off int64) (int, error) { return a.File.WriteAt(p, a.base+off) }
+
+// placed returns stdout as a file the JSON can be written into, its digest put in place
+// afterwards, as it is in a file named with -o: a regular file, not opened for appending
+// (where every write goes to the end), from where it stands. Redirected so (> report.json),
+// the report is encoded once, where any other stdout has it encoded twice: once for the
+// digest, which comes before the histories, and once to be written. nil for any other.
+func placed(out io.Writer) *atOffset {
+	f, ok := out.(*os.File)
+	if !ok {
+		return nil
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() || appending(f) {
+		return nil
+	}
+	base, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return nil
+	}
+	return &atOffset{File: f, base: base}
 }
 
 // showsDigest reports whether a target's output shows the report's digest: the CSV tables

@@ -18,3 +18,17 @@ func startWriteback(f *os.File, off, n int64) {
 		unix.SyncFileRange(int(fd), off, n, unix.SYNC_FILE_RANGE_WRITE)
 	})
 }
+
+// appending reports whether f was opened for appending (>>), or cannot tell: every write
+// then goes to its end, whatever the offset given.
+func appending(f *os.File) bool {
+	c, err := f.SyscallConn()
+	if err != nil {
+		return true
+	}
+	flags, ferr := 0, error(nil)
+	if err := c.Control(func(fd uintptr) { flags, ferr = unix.FcntlInt(fd, unix.F_GETFL, 0) }); err != nil || ferr != nil {
+		return true
+	}
+	return flags&unix.O_APPEND != 0
+}
