@@ -198,16 +198,3 @@ func plain(v []byte) bool {
 	}
 	return true
 }
-
-// endOfString returns the index of the quote that ends the JSON string b starts inside, or -1.
-func endOfString(b []byte) int {
-	for i := 0; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i
-		}
-	}
-	return -1
-}
