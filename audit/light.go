@@ -84,27 +84,25 @@ func scanLine(b []byte, in interner) (l light, ok bool) {
 		}
 		return v[:end], false, true
 	}
-	// word reads a string at i that must be there, as an interned string.
-	word := func(i int32) (string, bool) {
+	// given reads a plain string at i that must be there.
+	given := func(i int32) ([]byte, bool) {
 		v, absent, ok := str(i)
-		if absent || !ok || len(v) == 0 {
-			return "", false
-		}
-		return in.get(v), true
+		return v, ok && !absent
 	}
-	level, absent, ok := str(ev[evLevel])
-	if absent || !ok {
+	level, ok := given(ev[evLevel])
+	if !ok {
 		return l, false
 	}
-	l.level = in.get(level)
 	// An event without a verb is no event: decoded, it says so.
-	if l.verb, ok = word(ev[evVerb]); !ok {
+	verb, ok := given(ev[evVerb])
+	if !ok || len(verb) == 0 {
 		return l, false
 	}
-	if l.auditID, absent, ok = str(ev[evAuditID]); absent || !ok || len(l.auditID) == 0 {
+	l.level, l.verb = in.get(level), in.get(verb)
+	if l.auditID, ok = given(ev[evAuditID]); !ok || len(l.auditID) == 0 {
 		return l, false
 	}
-	if l.stage, absent, ok = str(ev[evStage]); absent || !ok || len(l.stage) == 0 {
+	if l.stage, ok = given(ev[evStage]); !ok || len(l.stage) == 0 {
 		return l, false
 	}
 	if l.uri, ok = requestURI(b, ev[evURI]); !ok {
@@ -136,8 +134,8 @@ func scanLine(b []byte, in interner) (l light, ok bool) {
 		}
 	}
 	stamp := func(i int32) (time.Time, bool) {
-		v, absent, ok := str(i)
-		if absent || !ok {
+		v, ok := given(i)
+		if !ok {
 			return time.Time{}, false
 		}
 		t, err := parseStamp(v)
