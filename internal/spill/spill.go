@@ -202,28 +202,17 @@ func (s *Store) compact(n int, group func(i int) []*List) error {
 	var raw, z []byte
 	for i := range n {
 		lists := group(i)
-		if l := soleBlock(lists); l != nil {
-			// Most objects' histories went to disk in one spill: their block is written as
-			// it is, not decompressed and compressed again.
-			if cap(z) < int(l.lastZ) {
-				z = make([]byte, l.lastZ)
+		// Most objects' histories went to disk in one spill: their block is written as it
+		// is, not decompressed and compressed again.
+		sole := soleBlock(lists)
+		if sole != nil {
+			if cap(z) < int(sole.lastZ) {
+				z = make([]byte, sole.lastZ)
 			}
-			z = z[:l.lastZ]
-			if err := from.readAt(z, l.last+headerSize); err != nil {
+			z = z[:sole.lastZ]
+			if err := from.readAt(z, sole.last+headerSize); err != nil {
 				return s.Fail(from.readErr(err))
 			}
-			count := l.n
-			var first *List // the group's first list holds it, as below
-			for _, l := range lists {
-				if l != nil {
-					*l = List{}
-					first = cmp.Or(first, l)
-				}
-			}
-			if err := s.appendBlock(first, z, count); err != nil {
-				return err
-			}
-			continue
 		}
 		var first *List
 		count := 0
@@ -232,8 +221,10 @@ func (s *Store) compact(n int, group func(i int) []*List) error {
 			if l == nil {
 				continue
 			}
-			if err := from.Each(l, func(rec []byte) bool { raw = AppendRecord(raw, rec); return true }); err != nil {
-				return s.Fail(err)
+			if sole == nil {
+				if err := from.Each(l, func(rec []byte) bool { raw = AppendRecord(raw, rec); return true }); err != nil {
+					return s.Fail(err)
+				}
 			}
 			count += l.n
 			*l = List{}
@@ -241,10 +232,15 @@ func (s *Store) compact(n int, group func(i int) []*List) error {
 				first = l
 			}
 		}
-		if count == 0 {
-			continue
+		var err error
+		switch {
+		case count == 0:
+		case sole != nil:
+			err = s.appendBlock(first, z, count)
+		default:
+			err = s.Append(first, raw, count)
 		}
-		if err := s.Append(first, raw, count); err != nil {
+		if err != nil {
 			return err
 		}
 	}
