@@ -310,13 +310,19 @@ func fromWire(w *wire, s sink, line int) (*Event, *decodeError) {
 	if ev.RequestReceived.IsZero() && ev.StageTime.IsZero() {
 		s.problem(line, ProblemUntimed, errors.New("event has no timestamp"))
 	}
-	ev.RequestObject = body(w.RequestObject, ev, s, line)
-	ev.ResponseObject = body(w.ResponseObject, ev, s, line)
+	ev.keepBodies(w.RequestObject, w.ResponseObject, s, line)
+	return ev, nil
+}
+
+// keepBodies keeps the event's request and response objects, and records where the log
+// replaced them or the API server dropped them.
+func (ev *Event) keepBodies(req, resp json.RawMessage, s sink, line int) {
+	ev.RequestObject = body(req, ev, s, line)
+	ev.ResponseObject = body(resp, ev, s, line)
 	if ev.Annotations["audit.k8s.io/truncated"] == "true" {
 		ev.BodiesDropped = true
 		s.problem(line, ProblemBodyTruncated, errors.New("the API server dropped the bodies (audit.k8s.io/truncated)"))
 	}
-	return ev, nil
 }
 
 // body keeps a request or response object, or records that the log replaced it.

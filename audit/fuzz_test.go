@@ -164,6 +164,7 @@ func FuzzFastPath(f *testing.F) {
 		if got != want {
 			t.Fatalf("scan %q, decode %q", got, want)
 		}
+		agreeAt(t, data)
 	})
 }
 

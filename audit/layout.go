@@ -35,10 +35,14 @@ var layouts = [...]*layout{
 var (
 	evLevel, evAuditID, evStage, evURI, evVerb = key(0, "level"), key(0, "auditID"), key(0, "stage"), key(0, "requestURI"), key(0, "verb")
 	evUser, evObjectRef                        = key(0, "user"), key(0, "objectRef")
+	evImpersonated, evSourceIPs, evUserAgent   = key(0, "impersonatedUser"), key(0, "sourceIPs"), key(0, "userAgent")
+	evStatus, evAnnotations                    = key(0, "responseStatus"), key(0, "annotations")
+	evRequest, evResponse                      = key(0, "requestObject"), key(0, "responseObject")
 	evReceived, evStageTime                    = key(0, "requestReceivedTimestamp"), key(0, "stageTimestamp")
 	refResource, refGroup, refSubresource      = key(1, "resource"), key(1, "apiGroup"), key(1, "subresource")
 	refNamespace, refName                      = key(1, "namespace"), key(1, "name")
-	userName                                   = key(2, "username")
+	refUID, refVersion, refResourceVersion     = key(1, "uid"), key(1, "apiVersion"), key(1, "resourceVersion")
+	userName, userUID, userGroups              = key(2, "username"), key(2, "uid"), key(2, "groups")
 )
 
 // key is the number of a key in the layout of object o (0 the event, 1 its objectRef, 2
@@ -102,10 +106,14 @@ func (l *layout) folds(key []byte) bool {
 	return false
 }
 
-// places holds where walkJSON found the values of the keys of the objects it checks: by
-// object (from inEvent) and the key's number in its layout, the index of the value's first
-// byte, or 0 for a key not met (no value starts a line).
-type places [len(layouts)][maxLayout]int32
+// places holds where walkJSON found the values of the keys of the objects it checks.
+type places struct {
+	// start is, by object (from inEvent) and the key's number in its layout, the index of
+	// the value's first byte, or 0 for a key not met (no value starts a line).
+	start [len(layouts)][maxLayout]int32
+	// end is, for the event's keys, the index after the value's last byte.
+	end [maxLayout]int32
+}
 
 // maxLayout is the most keys a layout may have (newLayout checks).
 const maxLayout = 18

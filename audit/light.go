@@ -60,14 +60,20 @@ func (in interner) get(b []byte) string {
 // whose values the scan does not read as a decode would (a string with an escape, a value
 // of another type): it is then decoded whole, and the decode says what is wrong with it.
 func scanLine(b []byte, in interner) (l light, ok bool) {
+	var at places
+	return scanAt(b, in, &at)
+}
+
+// scanAt is scanLine, leaving in at where the line's values are (for eventAt).
+func scanAt(b []byte, in interner, at *places) (l light, ok bool) {
 	if !bytes.HasPrefix(b, apiServerPrefix) || len(b) > math.MaxInt32 {
 		return l, false
 	}
-	var at places
-	if valid, exact := walkJSON(b, &at); !valid || !exact {
+	*at = places{}
+	if valid, exact := walkJSON(b, at); !valid || !exact {
 		return l, false
 	}
-	ev, ref, user := &at[0], &at[1], &at[2]
+	ev, ref, user := &at.start[0], &at.start[1], &at.start[2]
 	// str reads the string at i, if it is plain (see plain); absent is true for no key or
 	// null, which the decoders read as an empty string.
 	str := func(i int32) (v []byte, absent, ok bool) {

@@ -589,12 +589,13 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 	if b[0] == '{' {
 		// Only a valid line in the layout is counted from the scan or given to the fast
 		// decoder; any other goes to encoding/json, which says what is wrong with it.
-		l, ok := scanLine(b, r.names)
+		var at places
+		l, ok := scanAt(b, r.names, &at)
 		lease := ok && IsIdentityLease(l.kind, l.ns, l.name)
 		if lease && l.verb == "delete" {
 			// Whether a delete took effect is in its response code, which the scan does
-			// not read: decoded whole (a lease is deleted once in a server's life).
-			r.dispatchLine(b, n, "", last, ok)
+			// not read: decoded (a lease is deleted once in a server's life).
+			r.decodeAt(b, n, last, &at, &l)
 			return
 		}
 		if lease && !r.wants(l.kind, l.verb) {
@@ -611,7 +612,11 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 			}
 			return
 		}
-		r.dispatchLine(b, n, "", last, ok)
+		if ok {
+			r.decodeAt(b, n, last, &at, &l)
+			return
+		}
+		r.dispatchLine(b, n, "", last, false)
 		return
 	}
 	// OpenShift must-gather: "<node> {event}".
@@ -620,6 +625,16 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 		return
 	}
 	r.dispatchLine(b, n, "", last, false)
+}
+
+// decodeAt reads the event of a line the scan took from where it found its values, or
+// decodes the line whole when eventAt does not read one of them.
+func (r *sourceReader) decodeAt(b []byte, n int, last bool, at *places, l *light) {
+	if ev := eventAt(b, at, l, r.names, r, n); ev != nil {
+		r.event(ev)
+		return
+	}
+	r.dispatchLine(b, n, "", last, true)
 }
 
 // dispatchLine decodes a line, telling a line cut off at the end of the source from one that

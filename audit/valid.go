@@ -91,6 +91,9 @@ func walkJSON(b []byte, at *places) (valid, exact bool) {
 		}
 		// After a value: close containers, or go on to the next element.
 		for {
+			if len(stack) == 1 && keys.last >= 0 && keys.at != nil {
+				keys.at.end[keys.last] = int32(i) // a value of the event ends
+			}
 			i = nextToken(b, i)
 			if len(stack) == 0 {
 				return i == len(b), i == len(b) && keys.exact
@@ -149,7 +152,7 @@ func (k *keyCheck) objectKey(b []byte, i int, kind container) int {
 	}
 	i = nextToken(b, i+1)
 	if id >= 0 {
-		k.at[kind-inEvent][id] = int32(i)
+		k.at.start[kind-inEvent][id] = int32(i)
 	}
 	return i
 }

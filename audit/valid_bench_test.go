@@ -57,20 +57,39 @@ func BenchmarkClaim(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/event")
 }
 
-// BenchmarkDecode decodes whole the sample logs' lines in the API server's layout, as the
-// reader does a line in scope: goccy/go-json into the wire, then the event.
+// BenchmarkDecode reads the events of the sample logs' lines in the API server's layout:
+// decoded whole (goccy/go-json into the wire, then the event), and from where the scan found
+// their values (eventAt, as the reader reads a line in scope after its scan).
 func BenchmarkDecode(b *testing.B) {
 	lines, size := sampleLines(b, func(l []byte) bool {
 		_, ok := scanLine(l, interner{})
 		return ok
 	})
-	b.SetBytes(size)
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, l := range lines {
-			dispatchFast(l, 1, "", 0, nopSink{}, true)
+	b.Run("whole", func(b *testing.B) {
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, l := range lines {
+				dispatchFast(l, 1, "", 0, nopSink{}, true)
+			}
 		}
-	}
+	})
+	b.Run("eventAt", func(b *testing.B) {
+		in := interner{}
+		ats, lights := make([]places, len(lines)), make([]light, len(lines))
+		for i, l := range lines {
+			lights[i], _ = scanAt(l, in, &ats[i])
+		}
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			for i, l := range lines {
+				if eventAt(l, &ats[i], &lights[i], in, nopSink{}, 1) == nil {
+					b.Fatal("eventAt left a sample line to the decode")
+				}
+			}
+		}
+	})
 }
 
 // sampleLines returns the lines of the sample logs of three API servers that keep has, and
