@@ -10,8 +10,10 @@
 package jsonany
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"math/bits"
 	"strconv"
 	"sync"
 	"unicode"
@@ -246,12 +248,31 @@ func endNumber[T string | []byte](b T, i int) int {
 // scanString checks the string at p.i (its opening quote) as encoding/json's scanner does
 // and steps over it, returning where its content is and whether those bytes are its value
 // (no escapes, valid UTF-8).
+// stops marks, in eight bytes of a string read as a little-endian word, those scanString
+// must look at (a quote, a backslash, a control character, a byte past ASCII) by their high
+// bit. Only the lowest mark is sure to be one (a mark borrows from the bytes above it); it
+// is the one scanString needs.
+func stops(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := x^(ones*'"'), x^(ones*'\\')
+	return ((quote-ones)&^quote | (backslash-ones)&^backslash | (x - ones*0x20) | x) & highs
+}
+
 func (p *parser) scanString() (start, end int, plain bool, err error) {
 	b := p.b
 	start = p.i + 1
 	i := start
 	plain = true
 	for {
+		// Eight bytes at a time up to the first that needs a look: the strings of a body,
+		// keys and values, are mostly plain ASCII.
+		for i+8 <= len(b) {
+			if m := stops(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
 		if i >= len(b) {
 			return 0, 0, false, errSyntax
 		}
