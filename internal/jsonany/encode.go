@@ -3,6 +3,7 @@ package jsonany
 import (
 	"bytes"
 	"encoding/json"
+	"math/bits"
 	"slices"
 	"unicode/utf8"
 )
@@ -95,6 +96,17 @@ func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time up to the first that is written otherwise or needs a look.
+		for i+8 <= len(s) {
+			if m := stops(load64(s[i:])); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		if b := s[i]; b < utf8.RuneSelf {
 			if safe[b] {
 				i++
@@ -138,4 +150,12 @@ func AppendString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// load64 reads the first eight bytes of s as a little-endian word (one load: the compiler
+// joins the bytes).
+func load64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
