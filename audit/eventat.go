@@ -117,6 +117,19 @@ func (v *valueReader) textEnd(i int) ([]byte, int) {
 	return []byte(s), end
 }
 
+// container reports whether the value at i is a container that opens with open: false for
+// null or no key (i 0), and for a value of another type, which clears ok.
+func (v *valueReader) container(i int32, open byte) bool {
+	switch {
+	case i == 0 || v.b[i] == 'n':
+		return false
+	case v.b[i] != open:
+		v.ok = false
+		return false
+	}
+	return true
+}
+
 // shared is the string at i, interned: for values many events share.
 func (v *valueReader) shared(i int32) string { return v.in.get(v.text(i)) }
 
@@ -126,14 +139,10 @@ func (v *valueReader) own(i int32) string { return string(v.text(i)) }
 // list reads a list of strings, interned; nil for null or no key. A null element (which
 // encoding/json reads as "") or one of another type clears ok.
 func (v *valueReader) list(i int32) []string {
-	b := v.b
-	switch {
-	case i == 0 || b[i] == 'n':
-		return nil
-	case b[i] != '[':
-		v.ok = false
+	if !v.container(i, '[') {
 		return nil
 	}
+	b := v.b
 	out := make([]string, 0, 4)
 	j := nextToken(b, int(i)+1)
 	if b[j] == ']' {
@@ -160,14 +169,10 @@ func (v *valueReader) list(i int32) []string {
 // annotations reads an object of strings, its keys and values interned; nil for null or no
 // key. A value of another type, or null, clears ok.
 func (v *valueReader) annotations(i int32) map[string]string {
-	b := v.b
-	switch {
-	case i == 0 || b[i] == 'n':
-		return nil
-	case b[i] != '{':
-		v.ok = false
+	if !v.container(i, '{') {
 		return nil
 	}
+	b := v.b
 	m := make(map[string]string, 4)
 	j := nextToken(b, int(i)+1)
 	if b[j] == '}' {
@@ -201,14 +206,10 @@ var statusFields = [...]string{"code", "status", "reason", "message"}
 // into a field but spelled otherwise (in other case, or with an escape), a null or a value
 // of another type in a field, or a code that is not an integer of int32, clears ok.
 func (v *valueReader) status(i int32) *Status {
-	b := v.b
-	switch {
-	case i == 0 || b[i] == 'n':
-		return nil
-	case b[i] != '{':
-		v.ok = false
+	if !v.container(i, '{') {
 		return nil
 	}
+	b := v.b
 	st := &Status{}
 	j := nextToken(b, int(i)+1)
 	if b[j] == '}' {
