@@ -245,19 +245,19 @@ func endNumber[T string | []byte](b T, i int) int {
 	return i
 }
 
-// scanString checks the string at p.i (its opening quote) as encoding/json's scanner does
-// and steps over it, returning where its content is and whether those bytes are its value
-// (no escapes, valid UTF-8).
 // stops marks, in eight bytes of a string read as a little-endian word, those scanString
-// must look at (a quote, a backslash, a control character, a byte past ASCII) by their high
-// bit. Only the lowest mark is sure to be one (a mark borrows from the bytes above it); it
-// is the one scanString needs.
+// and AppendString must look at (a quote, a backslash, a control character, a byte past
+// ASCII) by their high bit. Only the lowest mark is sure to be one (a mark borrows from the
+// bytes above it), which is the one they need.
 func stops(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	quote, backslash := x^(ones*'"'), x^(ones*'\\')
 	return ((quote-ones)&^quote | (backslash-ones)&^backslash | (x - ones*0x20) | x) & highs
 }
 
+// scanString checks the string at p.i (its opening quote) as encoding/json's scanner does
+// and steps over it, returning where its content is and whether those bytes are its value
+// (no escapes, valid UTF-8).
 func (p *parser) scanString() (start, end int, plain bool, err error) {
 	b := p.b
 	start = p.i + 1
