@@ -2,8 +2,10 @@ package audit
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -174,4 +176,145 @@ func TestEventAtOwnsItsBodies(t *testing.T) {
 	if string(ev.RequestObject) != `{"a":1}!` || string(ev.ResponseObject) != `{"b":2}` {
 		t.Fatalf("bodies %q and %q, want {\"a\":1}! and {\"b\":2}", ev.RequestObject, ev.ResponseObject)
 	}
+}
+
+// TestEventAtOnGeneratedLines: lines of the API server's layout whose other values are of
+// every type, null or missing, with spacing between any two tokens, keys in any order,
+// escapes, surrogates and broken UTF-8, and status keys that fold onto a field. eventAt
+// reads each as encoding/json does, or leaves it to the decode.
+func TestEventAtOnGeneratedLines(t *testing.T) {
+	r := rand.New(rand.NewPCG(26, 12))
+	pick := func(s ...string) string { return s[r.IntN(len(s))] }
+	sp := func() string {
+		if r.IntN(4) > 0 {
+			return ""
+		}
+		return pick(" ", "\t", "\n  ", "\r\n")
+	}
+	text := func() string {
+		var b strings.Builder
+		b.WriteByte('"')
+		for range r.IntN(5) {
+			b.WriteString(pick("a", "web", "x y", `\"`, `\\`, `\/`, `\n`, `\u0000`, `\u00e9`, `\u0041`, `\ud83d\ude00`,
+				`\ud800`, `\udc00x`, "é", "ſ", "✓", "\xff", "\xed\xa0\x80", "\xe2\x82", "abcdefghijk", "}", "],"))
+		}
+		b.WriteByte('"')
+		return b.String()
+	}
+	number := func() string {
+		return pick("0", "-0", "1", "409", "-2147483648", "2147483647", "2147483648", "-2147483649", "1.5", "1e2", "409.0", "99999999999999999999")
+	}
+	join := func(open, close string, parts []string) string {
+		for i := range parts {
+			parts[i] = sp() + parts[i] + sp()
+		}
+		return open + sp() + strings.Join(parts, ",") + close
+	}
+	var value func(depth int) string
+	value = func(depth int) string {
+		kinds := 7
+		if depth > 2 {
+			kinds = 5
+		}
+		switch r.IntN(kinds) {
+		case 0:
+			return "null"
+		case 1:
+			return pick("true", "false")
+		case 2:
+			return number()
+		case 3, 4:
+			return text()
+		case 5:
+			var parts []string
+			for range r.IntN(4) {
+				parts = append(parts, value(depth+1))
+			}
+			return join("[", "]", parts)
+		}
+		var parts []string
+		for range r.IntN(4) {
+			parts = append(parts, text()+sp()+":"+sp()+value(depth+1))
+		}
+		return join("{", "}", parts)
+	}
+	// field is usually of the type given, sometimes null or anything.
+	field := func(typed func() string) string {
+		switch r.IntN(12) {
+		case 0:
+			return "null"
+		case 1:
+			return value(1)
+		}
+		return typed()
+	}
+	kv := func(k, v string) string { return `"` + k + `"` + sp() + ":" + sp() + v }
+	object := func(pairs []string) string {
+		r.Shuffle(len(pairs), func(i, j int) { pairs[i], pairs[j] = pairs[j], pairs[i] })
+		return join("{", "}", pairs)
+	}
+	some := func(keys []string, val func(k string) string) string {
+		var pairs []string
+		for range r.IntN(5) {
+			k := pick(keys...)
+			pairs = append(pairs, kv(k, val(k)))
+		}
+		return object(pairs)
+	}
+	texts := func() string {
+		var parts []string
+		for range r.IntN(4) {
+			parts = append(parts, field(text))
+		}
+		return join("[", "]", parts)
+	}
+	status := func() string {
+		return some([]string{"code", "code", "status", "reason", "message", "metadata", "details", "Code", "ſtatus", `c\u006fde`, "cöde", "codes", ""},
+			func(k string) string {
+				if strings.Contains(k, "ode") && r.IntN(3) > 0 {
+					return number()
+				}
+				return field(text)
+			})
+	}
+	annotations := func() string {
+		return some([]string{"audit.k8s.io/truncated", `audit.k8s.io\/truncated`, "authorization.k8s.io/decision", "a"},
+			func(string) string {
+				return field(func() string { return pick(`"true"`, `"false"`, `"allow"`, text()) })
+			})
+	}
+	var read, scanned int
+	for range 20000 {
+		pairs := []string{
+			kv("auditID", `"a-`+strconv.Itoa(r.IntN(100))+`"`), kv("stage", `"ResponseComplete"`),
+			kv("requestURI", pick(`"/api/v1/namespaces/shop/pods"`, `"/api/v1/pods?watch=1\u0026limit=5"`)),
+			kv("verb", pick(`"create"`, `"patch"`, `"delete"`)),
+			kv("user", object([]string{kv("username", `"alice"`), kv("uid", field(text)), kv("groups", field(texts)), kv("extra", value(1))})),
+			kv("objectRef", object([]string{kv("resource", `"pods"`), kv("namespace", field(text)), kv("name", field(text)),
+				kv("uid", field(text)), kv("apiVersion", field(text)), kv("resourceVersion", field(text))})),
+			kv("requestReceivedTimestamp", `"2026-11-01T00:00:00.5Z"`), kv("stageTimestamp", `"2026-11-01T00:00:01Z"`),
+		}
+		for _, opt := range []string{
+			kv("sourceIPs", field(texts)), kv("userAgent", field(text)), kv("responseStatus", field(status)),
+			kv("annotations", field(annotations)), kv("requestObject", value(0)), kv("responseObject", value(0)),
+			kv("impersonatedUser", pick("null", `{"username":"bob"}`)),
+		} {
+			if r.IntN(5) > 0 {
+				pairs = append(pairs, opt)
+			}
+		}
+		r.Shuffle(len(pairs), func(i, j int) { pairs[i], pairs[j] = pairs[j], pairs[i] })
+		line := []byte(`{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse",` + strings.Join(pairs, ",") + sp() + "}")
+		if _, _, ok := readAt(line); ok {
+			scanned++
+		}
+		if agreeAt(t, line) {
+			read++
+		}
+	}
+	// Most lines are taken by the scan, and eventAt reads many of them: the test reaches it.
+	if scanned < 19000 || read < 2000 {
+		t.Fatalf("of 20,000 lines the scan took %d and eventAt read %d", scanned, read)
+	}
+	t.Logf("of 20,000 lines the scan took %d and eventAt read %d", scanned, read)
 }
