@@ -3,7 +3,6 @@ package audit
 import (
 	"bytes"
 	"encoding/binary"
-	stdjson "encoding/json"
 	"math"
 	"sync"
 	"time"
@@ -156,25 +155,15 @@ func scanAt(b []byte, in interner, at *places) (l light, ok bool) {
 	return l, true
 }
 
-// requestURI reads the request URI at i, unescaped; false when there is none, or it is not
-// a string.
+// requestURI reads the request URI at i, unescaped as a decoder reads it (valueReader);
+// false when there is none, or it is not a string.
 func requestURI(b []byte, i int32) ([]byte, bool) {
 	if i == 0 || b[i] != '"' {
 		return nil, false
 	}
-	end := endString(b, int(i))
-	uri := b[i+1 : end-1]
-	if bytes.IndexByte(uri, '\\') < 0 {
-		return uri, plain(uri)
-	}
-	if u, ok := unescapeASCII(uri); ok {
-		return u, true
-	}
-	var u string
-	if stdjson.Unmarshal(b[i:end], &u) != nil {
-		return nil, false
-	}
-	return []byte(u), true
+	v := valueReader{b: b, ok: true}
+	uri, _ := v.textEnd(int(i))
+	return uri, v.ok
 }
 
 // plain reports whether a string value's bytes are its content as a decoder reads it: no
