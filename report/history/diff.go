@@ -89,6 +89,8 @@ type differ struct {
 	paths map[string]string
 	// scratch holds a path while it is looked up in paths: one known is not allocated.
 	scratch *[]byte
+	// diffs holds the changes of one diff on tapes while it is made (pending, owned).
+	diffs *[]FieldChange
 }
 
 func (d differ) path(steps []step) string {
@@ -313,12 +315,6 @@ func (d differ) values(steps []step, old, new any, hasOld, hasNew bool) (json.Ra
 	return cut(bytes.Clone(b), split, hasOld, hasNew)
 }
 
-// joined is values for two values already encoded as values encodes them.
-func joined(old, new []byte, hasOld, hasNew bool) (json.RawMessage, json.RawMessage) {
-	all := make([]byte, 0, len(old)+len(new))
-	return cut(append(append(all, old...), new...), len(old), hasOld, hasNew)
-}
-
 // cut splits the encoded old and new values of one allocation at split.
 func cut(all []byte, split int, hasOld, hasNew bool) (o, n json.RawMessage) {
 	if hasOld {
@@ -489,6 +485,47 @@ func exact(d []FieldChange) []FieldChange {
 	out := make([]FieldChange, len(d))
 	copy(out, d)
 	return out
+}
+
+// pending is a diff on tapes to append to: the buffer diffs keeps between diffs, or a new one.
+func (d differ) pending() []FieldChange {
+	if d.diffs == nil {
+		return nil
+	}
+	return (*d.diffs)[:0]
+}
+
+// owned returns the diff on tapes made in out as exact does, its values copied out of the
+// tapes into one allocation of their size: a create lists every field of the object, and a
+// copy of each, apart, was a fifth of what the tracker allocated. out goes back to diffs,
+// cleared, for the next diff.
+func (d differ) owned(out []FieldChange) []FieldChange {
+	if len(out) == 0 {
+		return nil
+	}
+	size := 0
+	for i := range out {
+		size += len(out[i].Old) + len(out[i].New)
+	}
+	vals := make([]byte, 0, size)
+	keep := func(v json.RawMessage) json.RawMessage {
+		if v == nil {
+			return nil
+		}
+		at := len(vals)
+		vals = append(vals, v...)
+		return vals[at:len(vals):len(vals)]
+	}
+	res := make([]FieldChange, len(out))
+	for i, fc := range out {
+		fc.Old, fc.New = keep(fc.Old), keep(fc.New)
+		res[i] = fc
+	}
+	if d.diffs != nil {
+		clear(out)
+		*d.diffs = out[:0]
+	}
+	return res
 }
 
 // Redact returns v, a decoded object, with Secret data and other secret values replaced by

@@ -2,6 +2,7 @@ package history
 
 import (
 	"bytes"
+	"encoding/json"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -41,10 +42,10 @@ type tapeDiff struct {
 // diff lists them for the same objects decoded. Both roots must be objects.
 func (d differ) diffTapes(a, b *jsonany.Tape, strip, status bool, keys *[]int32) []FieldChange {
 	td := tapeDiff{d: d, a: a, b: b, strip: strip, status: status, keys: (*keys)[:0]}
-	var out []FieldChange
+	out := d.pending()
 	td.walk(&out, make([]step, 0, 16), a.Root(), b.Root(), levelRoot)
 	*keys = td.keys[:0]
-	return exact(out)
+	return d.owned(out)
 }
 
 // keyString is member i's key. A key written without escapes is a view of the tape's bytes,
@@ -198,7 +199,14 @@ func (td *tapeDiff) walk(out *[]FieldChange, steps []step, i, j int, l level) {
 func (td *tapeDiff) change(out *[]FieldChange, steps []step, i, j int, l level) {
 	if x, ok := td.plain(td.a, i, steps); ok {
 		if y, ok := td.plain(td.b, j, steps); ok {
-			o, n := joined(x, y, i >= 0, j >= 0)
+			// Views of the tapes: owned copies them out before the tapes are let go.
+			var o, n json.RawMessage
+			if i >= 0 {
+				o = x
+			}
+			if j >= 0 {
+				n = y
+			}
 			td.d.encodedChange(out, steps, o, n)
 			return
 		}
@@ -234,10 +242,10 @@ func (td *tapeDiff) decoded(t *jsonany.Tape, i int, l level) any {
 // object decoded, noise stripped and status left out unless asked for: a created object.
 func (d differ) leavesOnTape(t *jsonany.Tape, strip, status bool, op string, keys *[]int32) []FieldChange {
 	td := tapeDiff{d: d, a: t, strip: strip, status: status, keys: (*keys)[:0]}
-	var out []FieldChange
+	out := d.pending()
 	td.leaves(&out, make([]step, 0, 16), t.Root(), levelRoot, op)
 	*keys = td.keys[:0]
-	return exact(out)
+	return d.owned(out)
 }
 
 // leaves appends the leaves under value i of td.a at level l: its scalars, and its objects
@@ -269,7 +277,7 @@ func (td *tapeDiff) leaves(out *[]FieldChange, steps []step, i int, l level, op 
 		return
 	}
 	if raw, ok := td.plain(t, i, steps); ok {
-		*out = append(*out, FieldChange{Path: td.d.path(steps), Op: op, New: bytes.Clone(raw)})
+		*out = append(*out, FieldChange{Path: td.d.path(steps), Op: op, New: raw}) // a view: see owned
 		return
 	}
 	*out = append(*out, FieldChange{Path: td.d.path(steps), Op: op, New: td.d.value(steps, td.decoded(t, i, l))})

@@ -244,7 +244,7 @@ type Options struct {
 // New returns a tracker with no objects known. Close the histories it finishes, or Close
 // the tracker when it is not finished, to release its temporary file.
 func New(opts Options) *Tracker {
-	t := &Tracker{noise: opts.Noise, d: differ{redact: opts.Redact, paths: map[string]string{}, scratch: new([]byte)},
+	t := &Tracker{noise: opts.Noise, d: differ{redact: opts.Redact, paths: map[string]string{}, scratch: new([]byte), diffs: new([]FieldChange)},
 		objects: map[Key]*Object{}, byNamespace: map[string]map[Key]*Object{}, collections: map[Key]*Resource{},
 		failedSorted: true, failedCounts: map[failedKey]int64{}}
 	if opts.SpillAbove >= 0 {
