@@ -415,7 +415,8 @@ func secret(steps []step) bool {
 }
 
 // redact returns v with every secret value under steps replaced by Redacted. It copies only
-// what it changes.
+// what it changes. It writes the steps below v past the end of steps, in the room steps
+// has or a new array: callers keep no more of steps than its length.
 func redact(steps []step, v any) any {
 	if secret(steps) {
 		if v == nil {
@@ -426,8 +427,10 @@ func redact(steps []step, v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		var out map[string]any
+		at := append(steps, step{}) // one step's room for every member: steps are not kept
 		for k, e := range x {
-			r := redact(append(steps[:len(steps):len(steps)], step{key: k}), e)
+			at[len(steps)] = step{key: k}
+			r := redact(at, e)
 			if !sameValue(r, e) {
 				if out == nil {
 					out = make(map[string]any, len(x))
@@ -443,8 +446,10 @@ func redact(steps []step, v any) any {
 		}
 	case []any:
 		var out []any
+		at := append(steps, step{})
 		for i, e := range x {
-			r := redact(append(steps[:len(steps):len(steps)], step{index: i, isIndex: true}), e)
+			at[len(steps)] = step{index: i, isIndex: true}
+			r := redact(at, e)
 			if !sameValue(r, e) {
 				if out == nil {
 					out = append([]any(nil), x...)

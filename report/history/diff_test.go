@@ -1,11 +1,14 @@
 package history
 
 import (
+	"encoding/json"
 	"reflect"
 	"regexp"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/auditreport/auditreport/internal/jsonany"
 )
 
 // The differ walked values with go-cmp, lists compared by index through a transformer, a
@@ -128,4 +131,41 @@ func TestSimpleKey(t *testing.T) {
 			t.Errorf("simpleKey(%q) = %v, the path syntax says %v", k, got, want)
 		}
 	}
+}
+
+// TestRedact: the values redact hides are an env entry's value and the last applied
+// configuration, wherever they are, and nothing beside them; the input is left as it was.
+func TestRedact(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{`{"spec":{"containers":[{"env":[{"name":"A","value":"s1"},{"name":"B","value":"s2","x":{"value":"kept"}}],"value":"kept"},{"env":[{"name":"C","value":"s3"}]}]}}`,
+			`{"spec":{"containers":[{"env":[{"name":"A","value":"<redacted>"},{"name":"B","value":"<redacted>","x":{"value":"kept"}}],"value":"kept"},{"env":[{"name":"C","value":"<redacted>"}]}]}}`},
+		{`{"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}","a":"kept"},"labels":{"value":"kept"}}}`,
+			`{"metadata":{"annotations":{"a":"kept","kubectl.kubernetes.io/last-applied-configuration":"<redacted>"},"labels":{"value":"kept"}}}`},
+		{`[{"env":[{"value":"s"}]},{"env":{"value":"kept"}},[{"env":[{"value":null}]}]]`,
+			`[{"env":[{"value":"<redacted>"}]},{"env":{"value":"kept"}},[{"env":[{"value":null}]}]]`},
+		{`{"env":[{"value":{"a":[1,2]}},{"value":[{"value":"x"}]}]}`, `{"env":[{"value":"<redacted>"},{"value":"<redacted>"}]}`},
+	}
+	for _, c := range cases {
+		v := Decode([]byte(c.in))
+		got, err := jsonany.Append(nil, Redact(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != c.want {
+			t.Errorf("Redact(%s):\n got %s\nwant %s", c.in, got, c.want)
+		}
+		if again, _ := jsonany.Append(nil, v); string(again) != string(mustCompact(t, c.in)) {
+			t.Errorf("Redact changed its input: %s", again)
+		}
+	}
+}
+
+func mustCompact(t *testing.T, s string) []byte {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := jsonany.Append(nil, v)
+	return b
 }
