@@ -35,12 +35,19 @@ var postureKinds = map[string]bool{"pods": true, "namespaces": true, "serviceacc
 func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(), finish func() *posture.Posture) {
 	const batchSize = 256
 	batches := make(chan []pendingUpdate, 16)
+	// free takes batches observed back to the tracker, to be filled again.
+	free := make(chan []pendingUpdate, 16)
 	done := make(chan *posture.Posture)
 	go func() {
 		var scratch []byte
 		for batch := range batches {
 			for i := range batch {
 				eng.Observe(batch[i].update(&scratch))
+			}
+			clear(batch)
+			select {
+			case free <- batch[:0]:
+			default:
 			}
 		}
 		done <- eng.Finish()
@@ -75,7 +82,11 @@ func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(), finish fu
 		batch = append(batch, p)
 		if len(batch) == batchSize {
 			batches <- batch
-			batch = make([]pendingUpdate, 0, batchSize)
+			select {
+			case batch = <-free:
+			default:
+				batch = make([]pendingUpdate, 0, batchSize)
+			}
 		}
 	})
 	end = sync.OnceFunc(func() {

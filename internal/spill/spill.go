@@ -111,6 +111,11 @@ func (s *Store) appendBlock(l *List, z []byte, count int) error {
 	binary.LittleEndian.PutUint32(h[8:], uint32(count))
 	binary.LittleEndian.PutUint32(h[12:], uint32(len(z)))
 	l.last, l.prev, l.lastN, l.lastZ, l.n = s.off, prev, uint32(count), uint32(len(z)), l.n+count
+	if s.buf == nil {
+		// Room for what is kept before a write, at once: grown by append, from nothing to a
+		// mebibyte, it took a dozen allocations, each of fresh memory once large.
+		s.buf = make([]byte, 0, flushAt+flushAt/4)
+	}
 	s.buf = append(append(s.buf, h[:]...), z...)
 	s.off += int64(headerSize + len(z))
 	s.peak = max(s.peak, s.from+s.off)

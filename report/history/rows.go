@@ -3,7 +3,7 @@ package history
 import (
 	"encoding/binary"
 	"iter"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/auditreport/auditreport/internal/binrec"
@@ -325,8 +325,9 @@ func (t *Tracker) hold(res *Resource) {
 func (t *Tracker) spill() error {
 	var block, rec []byte
 	// In the report's order: each spill's blocks then lie in the order Finish's compaction
-	// reads them, so that it reads each spill's stretch of the file front to back.
-	sort.Slice(t.holding, func(i, j int) bool { return lessResource(t.holding[i], t.holding[j]) })
+	// reads them, so that it reads each spill's stretch of the file front to back. (Each
+	// resource has a list of its own: how two of one name are ordered moves only their blocks.)
+	slices.SortFunc(t.holding, compareResources)
 	for _, res := range t.holding {
 		block = block[:0]
 		for j := range res.History {
