@@ -437,7 +437,8 @@ func (s *outputSet) add(path string, streams *IOStreams, write func(io.Writer) e
 	if err != nil {
 		return err
 	}
-	return finish(tmp, path, write(&writingBack{File: tmp}))
+	wb := &writingBack{File: tmp}
+	return finish(tmp, path, wb.done(write(wb)))
 }
 
 // addAll writes the outputs of targets as add does, at the same time, at most as many as
@@ -472,7 +473,8 @@ func (s *outputSet) addAll(ctx context.Context, targets []target, streams *IOStr
 				errs[i] = write(t, streams.Out)
 				return
 			}
-			errs[i] = finish(f, t.path, write(t, &writingBack{File: f}))
+			wb := &writingBack{File: f}
+			errs[i] = finish(f, t.path, wb.done(write(t, wb)))
 		})
 	}
 	wg.Wait()
