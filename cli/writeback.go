@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"io"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -84,4 +85,12 @@ func (w *writingBack) done(err error) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.err
+}
+
+// WriteString and ReadFrom go through Write: those of the embedded file (which io.WriteString
+// and io.Copy would call) would write past the starts and the syncs.
+func (w *writingBack) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+
+func (w *writingBack) ReadFrom(r io.Reader) (int64, error) {
+	return io.Copy(struct{ io.Writer }{w}, r)
 }

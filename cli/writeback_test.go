@@ -152,3 +152,30 @@ func TestWritingBackDoesNotSyncAPipe(t *testing.T) {
 	wp.Close()
 	<-drained
 }
+
+// What io.WriteString and io.Copy write goes through Write too: the file's own methods would
+// write past the starts and the syncs.
+func TestWritingBackTakesStringsAndCopies(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "report.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var syncs atomic.Int32
+	w := &writingBack{File: f, doSync: func() error { syncs.Add(1); return nil }}
+	if _, err := io.WriteString(w, strings.Repeat("x", syncEvery)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.done(nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(w, bytes.NewReader(make([]byte, syncEvery))); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.done(nil); err != nil {
+		t.Fatal(err)
+	}
+	if w.at != 2*syncEvery || syncs.Load() != 2 {
+		t.Errorf("%d bytes counted and %d syncs after a string and a copy of %d MiB each; want %d and 2", w.at, syncs.Load(), syncEvery>>20, 2*syncEvery)
+	}
+}
