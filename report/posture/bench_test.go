@@ -101,3 +101,42 @@ func ticker(step time.Duration) func() time.Time {
 	tm := t0
 	return func() time.Time { tm = tm.Add(step); return tm }
 }
+
+// BenchmarkStatusWrites follows 100,000 writes to 2,000 running pods of eight labels each
+// that leave their labels as they were (the kubelet's status writes, most of a busy
+// cluster's pod writes), in 20 namespaces of 10 policies.
+func BenchmarkStatusWrites(b *testing.B) {
+	const namespaces, pods, writes = 20, 2000, 100_000
+	var ups []Update
+	next := ticker(10 * time.Millisecond)
+	for i := range namespaces * 10 {
+		u := npU(0, fmt.Sprintf("ns-%d", i%namespaces), fmt.Sprintf("np-%d", i), fmt.Sprintf(`{"podSelector":{"matchLabels":{"app":"app-%d"}},"policyTypes":["Ingress"]}`, i%5))
+		u.Time = next()
+		ups = append(ups, u)
+	}
+	labels := func(i int) string {
+		return fmt.Sprintf(`"app":"app-%d","tier":"web","team":"payments","release":"r-%d","pod-template-hash":"7d4b9c%04d","app.kubernetes.io/name":"shop","app.kubernetes.io/part-of":"store","version":"v1"`, i%5, i%3, i)
+	}
+	for i := range writes {
+		p := i % pods
+		u := podU(0, fmt.Sprintf("ns-%d", p%namespaces), fmt.Sprintf("pod-%d", p), labels(p))
+		// A status that changes with every write, after the labels as a state has it.
+		u.Object = append(u.Object[:len(u.Object)-1], fmt.Sprintf(`,"status":{"phase":"Running","observedGeneration":%d}}`, i)...)
+		u.Time = next()
+		ups = append(ups, u)
+	}
+	b.ResetTimer()
+	for range b.N {
+		e, err := New(Options{Start: t0.Add(time.Minute)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, u := range ups {
+			e.Observe(u)
+		}
+		if p := e.Finish(); p.Summary.EndpointsNumInScope != pods {
+			b.Fatalf("%d endpoints in scope, want %d", p.Summary.EndpointsNumInScope, pods)
+		}
+	}
+	b.ReportMetric(float64(len(ups)), "updates/op")
+}

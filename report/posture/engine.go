@@ -193,6 +193,9 @@ type pod struct {
 	ns, name    string
 	labels      map[string]string
 	labelsKnown bool
+	// labelsSum hashes the labels as the state last wrote them (0 when it wrote none), so
+	// that the next state's, most often the same bytes, is not decoded again.
+	labelsSum uint64
 	// words are its labels' numbers in the engine's vocab, as of the vocab's generation
 	// wordsGen; 0 when they must be made again.
 	words    []uint32
@@ -214,6 +217,29 @@ type pod struct {
 	transitions []Transition
 	unknownWhy  map[string]bool
 	unprotSince [2]*time.Time
+}
+
+// labelsRead reads a pod's labels: it hashes their bytes, and decodes them only when those
+// are not the bytes of the labels known (was, when known). Most pod writes (status, images,
+// annotations) leave them as they were, and building a map for each was the most of what
+// the posture allocated. Labels not written leave it as it was: no map, sum 0.
+type labelsRead struct {
+	seed  maphash.Seed
+	was   uint64
+	known bool
+	// sum hashes the bytes read; same says they are the labels known, and m is left nil.
+	sum  uint64
+	same bool
+	m    map[string]string
+}
+
+func (l *labelsRead) UnmarshalJSON(b []byte) error {
+	l.sum = maphash.Bytes(l.seed, b)
+	if l.known && l.sum == l.was {
+		l.same = true
+		return nil
+	}
+	return fastjson.Unmarshal(b, &l.m)
 }
 
 // verdict is a pod's protection and exposure at one moment, per direction (0 ingress,
@@ -413,10 +439,11 @@ func (e *Engine) pod(u Update) {
 		return
 	}
 	oldLabels, oldKnown := p.labels, p.labelsKnown
+	sameBytes := false
 	if u.Object != nil {
 		var o struct {
 			Metadata struct {
-				Labels map[string]string `json:"labels"`
+				Labels labelsRead `json:"labels"`
 			} `json:"metadata"`
 			Spec struct {
 				ServiceAccountName string `json:"serviceAccountName"`
@@ -425,9 +452,15 @@ func (e *Engine) pod(u Update) {
 				} `json:"containers"`
 			} `json:"spec"`
 		}
+		o.Metadata.Labels = labelsRead{seed: e.seed, was: p.labelsSum, known: oldKnown}
 		if fastjson.Unmarshal(u.Object, &o) == nil {
-			p.labels, p.labelsKnown, p.sa = o.Metadata.Labels, true, o.Spec.ServiceAccountName
-			p.wordsGen = 0
+			l := &o.Metadata.Labels
+			if sameBytes = l.same; sameBytes {
+				l.m = oldLabels
+			} else {
+				p.wordsGen = 0
+			}
+			p.labels, p.labelsKnown, p.labelsSum, p.sa = l.m, true, l.sum, o.Spec.ServiceAccountName
 			p.envoy = False
 			for _, c := range o.Spec.Containers {
 				if c.Name == "istio-proxy" || strings.Contains(c.Image, "envoy") {
@@ -446,7 +479,7 @@ func (e *Engine) pod(u Update) {
 	}
 	// Most pod writes (status, images, annotations) leave the labels as they were: the pod
 	// keeps its place in the index by label, and the policies select it as before.
-	sameLabels := p.labelsKnown && oldKnown && maps.Equal(p.labels, oldLabels)
+	sameLabels := p.labelsKnown && oldKnown && (sameBytes || maps.Equal(p.labels, oldLabels))
 	if !p.alive || !sameLabels {
 		if p.alive {
 			lp.remove(p, oldLabels)
