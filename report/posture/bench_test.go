@@ -38,20 +38,11 @@ func BenchmarkPeriod(b *testing.B) {
 			ups = append(ups, p)
 		}
 	}
-	b.ResetTimer()
-	for range b.N {
-		e, err := New(Options{Start: t0.Add(time.Minute)})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, u := range ups {
-			e.Observe(u)
-		}
-		p := e.Finish()
+	follow(b, t0.Add(time.Minute), ups, func(p *Posture) {
 		if p.Summary.EndpointsNumInScope == 0 {
 			b.Fatal("no endpoints")
 		}
-	}
+	})
 	b.ReportMetric(float64(len(ups)), "updates/op")
 }
 
@@ -83,17 +74,7 @@ func BenchmarkPolicyWrites(b *testing.B) {
 		u.Time = next()
 		ups = append(ups, u)
 	}
-	b.ResetTimer()
-	for range b.N {
-		e, err := New(Options{Start: t0})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, u := range ups {
-			e.Observe(u)
-		}
-		e.Finish().Close()
-	}
+	follow(b, t0, ups, func(*Posture) {})
 }
 
 // ticker returns times from t0 on, step apart.
@@ -125,18 +106,29 @@ func BenchmarkStatusWrites(b *testing.B) {
 		u.Time = next()
 		ups = append(ups, u)
 	}
+	follow(b, t0.Add(time.Minute), ups, func(p *Posture) {
+		if p.Summary.EndpointsNumInScope != pods {
+			b.Fatalf("%d endpoints in scope, want %d", p.Summary.EndpointsNumInScope, pods)
+		}
+	})
+	b.ReportMetric(float64(len(ups)), "updates/op")
+}
+
+// follow runs a new engine from start over ups, b.N times, the timer running, and checks
+// each posture before it is closed.
+func follow(b *testing.B, start time.Time, ups []Update, check func(*Posture)) {
+	b.Helper()
 	b.ResetTimer()
 	for range b.N {
-		e, err := New(Options{Start: t0.Add(time.Minute)})
+		e, err := New(Options{Start: start})
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, u := range ups {
 			e.Observe(u)
 		}
-		if p := e.Finish(); p.Summary.EndpointsNumInScope != pods {
-			b.Fatalf("%d endpoints in scope, want %d", p.Summary.EndpointsNumInScope, pods)
-		}
+		p := e.Finish()
+		check(p)
+		p.Close()
 	}
-	b.ReportMetric(float64(len(ups)), "updates/op")
 }

@@ -222,7 +222,9 @@ type pod struct {
 // labelsRead reads a pod's labels: it hashes their bytes, and decodes them only when those
 // are not the bytes of the labels known (was, when known). Most pod writes (status, images,
 // annotations) leave them as they were, and building a map for each was the most of what
-// the posture allocated. Labels not written leave it as it was: no map, sum 0.
+// the posture allocated. Labels not written leave it as it was: no map, sum 0. (Two
+// different labels share a 64-bit hash with a chance of about one in 2^64, as two names
+// share the keys the tracker keeps of objects gone.)
 type labelsRead struct {
 	seed  maphash.Seed
 	was   uint64
