@@ -1169,15 +1169,7 @@ func sortResources(out []Resource) {
 	for i := range order {
 		order[i] = int32(i)
 	}
-	slices.SortStableFunc(order, func(a, b int32) int {
-		switch {
-		case lessResource(&out[a], &out[b]):
-			return -1
-		case lessResource(&out[b], &out[a]):
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(order, func(a, b int32) int { return compareResources(&out[a], &out[b]) })
 	// out[i] is to hold what out[order[i]] holds: each cycle of the permutation is
 	// followed once, its first resource kept aside; -1 marks a place filled.
 	for i := range order {
