@@ -42,9 +42,11 @@ func TestExitCodesEndToEnd(t *testing.T) {
 	}{
 		{"clean trail", []string{"--from", "testdata/logs/ha-3-nodes", "--exit-code", "5"}, 0, "verdict pass"},
 		{"gaps without --exit-code", []string{"--from", "testdata/logs/gaps/never-audited"}, 0, "verdict gaps"},
-		{"error gap with --exit-code", []string{"--from", "testdata/logs/gaps/never-audited", "--exit-code", "5"}, 5, "1 gap(s) at or above error"},
+		{"error gap with --exit-code", []string{"--from", "testdata/logs/gaps/never-audited", "--exit-code", "5"}, 5, "the audit trail has 1 gap at or above error"},
 		{"warning gap below --fail-on", []string{"--from", "testdata/logs/gaps/time-hole", "--exit-code", "5"}, 0, "verdict gaps"},
 		{"warning gap at --fail-on warning", []string{"--from", "testdata/logs/gaps/time-hole", "--exit-code", "6", "--fail-on", "warning"}, 6, "at or above warning"},
+		{"a protection finding is no gap in the trail", []string{"--from", "testdata/logs/ha-3-nodes", "--exit-code", "5", "--fail-on", "warning"}, 5,
+			"verdict pass (0 gaps in the trail); posture: 0 of 5 pods ingress-protected and 0 egress-protected throughout; 1 protection finding\nauditreport: the posture has 1 finding about the pods' protection at or above warning"},
 		{"bad --fail-on", []string{"--from", "testdata/logs/ha-3-nodes", "--fail-on", "panic"}, 2, "--fail-on"},
 		{"missing input", []string{"--from", "testdata/logs/nope"}, 3, "nope"},
 		{"usage", []string{}, 2, "no input"},

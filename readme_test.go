@@ -51,7 +51,7 @@ func TestReadmeCommands(t *testing.T) {
 			}
 			switch {
 			case i == 0: // the PDF of one coherent sample cluster, with no gap from mixing samples
-				if pdf, _ := os.ReadFile(filepath.Join(dir, "report.pdf")); !bytes.HasPrefix(pdf, []byte("%PDF-")) || !strings.Contains(stderr, "verdict pass (0 gaps)") {
+				if pdf, _ := os.ReadFile(filepath.Join(dir, "report.pdf")); !bytes.HasPrefix(pdf, []byte("%PDF-")) || !strings.Contains(stderr, "verdict pass (0 gaps in the trail)") {
 					t.Errorf("the README's first command should write report.pdf with no gap: %s", stderr)
 				}
 			case strings.Join(words[1:], " ") == "testdata/logs/ha-3-nodes/": // the same logs on the terminal

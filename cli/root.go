@@ -453,16 +453,27 @@ func (o *reportOptions) failOnGaps(rep *report.Report) error {
 	if o.ExitCode == 0 {
 		return nil
 	}
-	n := 0
+	var gaps, findings int
 	for _, g := range rep.Gaps {
-		if coverage.SeverityRank(g.Severity) >= coverage.SeverityRank(o.FailOn) {
-			n++
+		switch {
+		case coverage.SeverityRank(g.Severity) < coverage.SeverityRank(o.FailOn):
+		case report.IsPostureGap(g.Type):
+			findings++
+		default:
+			gaps++
 		}
 	}
-	if n == 0 {
+	var what []string
+	if gaps > 0 {
+		what = append(what, fmt.Sprintf("the audit trail has %s", render.Counted(gaps, "gap", "gaps")))
+	}
+	if findings > 0 {
+		what = append(what, fmt.Sprintf("the posture has %s about the pods' protection", render.Counted(findings, "finding", "findings")))
+	}
+	if len(what) == 0 {
 		return nil
 	}
-	return &CheckError{Code: o.ExitCode, Msg: fmt.Sprintf("the audit trail has %d gap(s) at or above %s; see the report's gaps", n, o.FailOn)}
+	return &CheckError{Code: o.ExitCode, Msg: fmt.Sprintf("%s at or above %s; see the report", strings.Join(what, " and "), o.FailOn)}
 }
 
 // period reads --period, --since, --until and --timezone.
@@ -520,7 +531,7 @@ func logSummary(streams *IOStreams, r *report.Report, took time.Duration, writte
 	}
 	streams.Log(slog.LevelInfo, strings.TrimPrefix(line, "auditreport: "), "events", r.Summary.Events, "inputs", len(r.Inputs), "bytes", bytes,
 		"seconds", took.Seconds(), "changes", r.Summary.Changes, "objects", r.Summary.Objects, "subresourceChanges", r.Summary.SubresourceChanges,
-		"failedAttempts", r.Summary.FailedAttempts, "unreadable", r.Summary.Malformed, "verdict", r.Verdict, "gaps", len(r.Gaps),
+		"failedAttempts", r.Summary.FailedAttempts, "unreadable", r.Summary.Malformed, "verdict", r.Verdict, "gaps", r.TrailGaps(), "findings", len(r.Gaps)-r.TrailGaps(),
 		"digest", r.Digest, "outputs", written, "tmpBytes", r.SpilledBytes())
 }
 
@@ -530,11 +541,14 @@ func summaryLine(r *report.Report, took time.Duration, output string) string {
 	for _, in := range r.Inputs {
 		bytes += in.Bytes
 	}
-	s := fmt.Sprintf("auditreport: read %d events from %d inputs (%s) in %s; %d changes to %d objects, %d subresource writes, %d failed attempts in the period; verdict %s (%d gaps)",
-		r.Summary.Events, len(r.Inputs), mib(bytes), took.Round(time.Millisecond), r.Summary.Changes, r.Summary.Objects, r.Summary.SubresourceChanges, r.Summary.FailedAttempts, r.Verdict, r.TrailGaps())
+	s := fmt.Sprintf("auditreport: read %d events from %d inputs (%s) in %s; %d changes to %d objects, %d subresource writes, %d failed attempts in the period; verdict %s (%s in the trail)",
+		r.Summary.Events, len(r.Inputs), mib(bytes), took.Round(time.Millisecond), r.Summary.Changes, r.Summary.Objects, r.Summary.SubresourceChanges, r.Summary.FailedAttempts, r.Verdict, render.Counted(r.TrailGaps(), "gap", "gaps"))
 	if p := r.Posture; p != nil && p.Summary.EndpointsNumInScope > 0 {
 		s += fmt.Sprintf("; posture: %d of %d pods ingress-protected and %d egress-protected throughout", p.Summary.EndpointsNumIngressProtected,
 			p.Summary.EndpointsNumInScope, p.Summary.EndpointsNumEgressProtected)
+	}
+	if n := len(r.Gaps) - r.TrailGaps(); n > 0 {
+		s += "; " + render.Counted(n, "protection finding", "protection findings")
 	}
 	if r.Summary.Malformed > 0 {
 		s += fmt.Sprintf("; %d unreadable values (see the report's inputs)", r.Summary.Malformed)

@@ -193,7 +193,7 @@ func TestProgressOnlyOnTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The redraw is cleared before the summary line, so a terminal is left tidy.
-	if !strings.Contains(errOut.String(), "\r\x1b[K") || !strings.Contains(errOut.String(), "verdict pass (0 gaps); posture: ") {
+	if !strings.Contains(errOut.String(), "\r\x1b[K") || !strings.Contains(errOut.String(), "verdict pass (0 gaps in the trail); posture: ") {
 		t.Errorf("stderr on a terminal: %q", errOut.String())
 	}
 	streams.StderrTTY = true

@@ -292,6 +292,11 @@ func (d *pdfDoc) cover() {
 	d.SetXY(pdfMargin+45, d.GetY())
 	d.font("sans", "", 10.5, c)
 	d.MultiCell(d.width-45, 5, fmt.Sprintf("%d error(s), %d warning(s), %d note(s) about the completeness of the audit trail", d.v.Errors, d.v.Warnings, d.v.Infos), "", "L", false)
+	if len(d.v.Findings) > 0 {
+		d.SetXY(pdfMargin+45, d.GetY())
+		d.font("sans", "", 10.5, colText)
+		d.MultiCell(d.width-45, 5, "Protection findings: "+d.v.FindingsText(), "", "L", false)
+	}
 	if d.GetY() < y+16 {
 		d.SetY(y + 16)
 	}
@@ -417,16 +422,23 @@ func hexColor(s string) rgb {
 }
 
 func (d *pdfDoc) gaps() {
-	r := d.v.Report
 	d.heading("Gaps in the audit trail")
-	if r.TrailGaps() == 0 {
+	if len(d.v.GapList) == 0 {
 		d.para(d.v.NoGapsText(), colOK)
+	} else {
+		d.para("Every way in which the logs read are an incomplete record, most severe first, with what to do about it.", colMuted)
+		d.gapList(d.v.GapList)
 	}
-	if len(r.Gaps) == 0 {
-		return
+	if len(d.v.Findings) > 0 {
+		d.heading("Protection findings")
+		d.para("What the network-policy posture found wrong with the pods' protection; they say nothing of the trail's completeness, and count for --fail-on as gaps do.", colMuted)
+		d.gapList(d.v.Findings)
 	}
-	d.para("Every way in which the logs read are an incomplete record, most severe first, with what to do about it.", colMuted)
-	for _, g := range r.Gaps {
+}
+
+// gapList writes gaps one after another: severity, type and kind, what, the fix, the rule.
+func (d *pdfDoc) gapList(gaps []coverage.Gap) {
+	for _, g := range gaps {
 		if d.GetY() > 262 {
 			d.AddPage()
 		}

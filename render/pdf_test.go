@@ -82,6 +82,11 @@ func TestPDFText(t *testing.T) {
 			t.Errorf("the PDF text lacks %q", s)
 		}
 	}
+	// The posture's finding is listed apart, after the trail's gaps, not as one of them.
+	gaps, findings := strings.Index(text, "Gaps in the audit trail"), strings.LastIndex(text, "Protection findings")
+	if unprotected := strings.Index(text[max(gaps, 0):], "unprotected-workloads") + max(gaps, 0); gaps < 0 || findings < gaps || unprotected < findings {
+		t.Errorf("the PDF lists the unprotected-workloads finding at %d, the trail's gaps at %d and the findings at %d", unprotected, gaps, findings)
+	}
 	h := hostile()
 	text = pdfText(t, renderPDF(t, h, 0))
 	for _, s := range []string{"Ελλάδα", "Київ", `<script>alert("x")</script>`, `=cmd|' /C calc'!A0`} {

@@ -137,29 +137,12 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 	if err := t.table(w, []string{"Kind", "Status", "Events", "Writes", "With bodies", "Highest level", "Changes"}, rows, nil); err != nil {
 		return err
 	}
-	if r.TrailGaps() == 0 {
+	trail, findings := splitGaps(r.Gaps)
+	if len(trail) == 0 {
 		fmt.Fprintf(w, "\n%s\n", noGapsText(r))
 	}
-	if len(r.Gaps) > 0 {
-		fmt.Fprintf(w, "\n%s\n", st.bold(fmt.Sprintf("Gaps (%d)", len(r.Gaps))))
-		for _, g := range r.Gaps {
-			// Padded before it is coloured: the colour codes would count as width.
-			sev := fmt.Sprintf("%-8s", g.Severity)
-			switch g.Severity {
-			case coverage.SeverityError:
-				sev = st.red(sev)
-			case coverage.SeverityWarning:
-				sev = st.yellow(sev)
-			}
-			fmt.Fprintf(w, "  %s %s: %s\n", sev, g.Type, g.Message)
-			if g.Remediation != "" {
-				fmt.Fprintf(w, "           fix: %s\n", g.Remediation)
-			}
-			if g.Rule != "" {
-				fmt.Fprintf(w, "           rule: %s\n", g.Rule)
-			}
-		}
-	}
+	gapList(w, st, fmt.Sprintf("Gaps in the trail (%d)", len(trail)), trail)
+	gapList(w, st, fmt.Sprintf("Protection findings (%d): the pods' network-policy protection, not the trail", len(findings)), findings)
 	s := r.Summary
 	fmt.Fprintf(w, "\n%s\n%d configuration changes to %d objects; apart from them: %d no-op writes, %d subresource writes, %d failed attempts, %d dry runs.\n",
 		st.bold("Changes in the period"), s.Changes, s.Objects, s.NoOp, s.SubresourceChanges, s.FailedAttempts, s.DryRuns)
@@ -286,4 +269,29 @@ func when(t *time.Time, zero string) string {
 		return zero
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// gapList writes gaps under a title, one a line with its fix and rule; nothing when there are none.
+func gapList(w io.Writer, st styler, title string, gaps []coverage.Gap) {
+	if len(gaps) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s\n", st.bold(title))
+	for _, g := range gaps {
+		// Padded before it is coloured: the colour codes would count as width.
+		sev := fmt.Sprintf("%-8s", g.Severity)
+		switch g.Severity {
+		case coverage.SeverityError:
+			sev = st.red(sev)
+		case coverage.SeverityWarning:
+			sev = st.yellow(sev)
+		}
+		fmt.Fprintf(w, "  %s %s: %s\n", sev, g.Type, g.Message)
+		if g.Remediation != "" {
+			fmt.Fprintf(w, "           fix: %s\n", g.Remediation)
+		}
+		if g.Rule != "" {
+			fmt.Fprintf(w, "           rule: %s\n", g.Rule)
+		}
+	}
 }

@@ -39,8 +39,13 @@ type View struct {
 	FailedMore int
 	// Chart counts configuration changes per time bucket and kind.
 	Chart Chart
-	// Errors, Warnings and Infos count gaps by severity.
+	// GapList is the gaps of the trail itself, which the verdict judges; Errors, Warnings and
+	// Infos count them by severity.
+	GapList                 []coverage.Gap
 	Errors, Warnings, Infos int
+	// Findings is what the posture found wrong with the pods' protection: gaps too, for
+	// --fail-on and --exit-code, but none of the trail's.
+	Findings []coverage.Gap
 	// Protection is the network-policy posture, bounded; nil without one.
 	Protection *PostureView
 }
@@ -188,7 +193,8 @@ func NewView(r *report.Report, maxRows int) *View {
 		maxRows = DefaultMaxRows
 	}
 	v := &View{Report: r, MaxRows: maxRows}
-	for _, g := range r.Gaps {
+	v.GapList, v.Findings = splitGaps(r.Gaps)
+	for _, g := range v.GapList {
 		switch g.Severity {
 		case coverage.SeverityError:
 			v.Errors++
@@ -315,6 +321,44 @@ func (v *View) VerdictText() string { return VerdictText(v.Verdict) }
 
 // NoGapsText is what a report without gaps says: over which span, on which API servers.
 func (v *View) NoGapsText() string { return noGapsText(v.Report) }
+
+// splitGaps tells the trail's gaps from the posture's findings, each in the report's order.
+func splitGaps(gaps []coverage.Gap) (trail, findings []coverage.Gap) {
+	for _, g := range gaps {
+		if report.IsPostureGap(g.Type) {
+			findings = append(findings, g)
+		} else {
+			trail = append(trail, g)
+		}
+	}
+	return trail, findings
+}
+
+// FindingsText counts the posture's findings by severity, for a summary.
+func (v *View) FindingsText() string {
+	if len(v.Findings) == 0 {
+		return "none"
+	}
+	bySeverity := map[string]int{}
+	for _, g := range v.Findings {
+		bySeverity[g.Severity]++
+	}
+	var parts []string
+	for _, sev := range [...][3]string{{coverage.SeverityError, "error", "errors"}, {coverage.SeverityWarning, "warning", "warnings"}, {coverage.SeverityInfo, "note", "notes"}} {
+		if n := bySeverity[sev[0]]; n > 0 {
+			parts = append(parts, Counted(n, sev[1], sev[2]))
+		}
+	}
+	return strings.Join(parts, ", ") + " about the pods' network-policy protection (not gaps in the trail)"
+}
+
+// Counted writes n with the word for one or for many: "1 dry run", "2 dry runs".
+func Counted[N int | int64](n N, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprint(n) + " " + many
+}
 
 func noGapsText(v *report.Report) string {
 	servers := 0
