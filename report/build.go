@@ -220,7 +220,17 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	if readErr != nil {
 		return nil, readErr
 	}
-	endPosture() // the engine finishes while the tracker does
+	// The engine finishes while the tracker does. With no end given, the period is the logs'
+	// own span: the posture runs to their last event.
+	var through time.Time
+	if opts.Period.End == nil {
+		for _, in := range rd.Inputs() {
+			if in.LastEvent.After(through) {
+				through = in.LastEvent
+			}
+		}
+	}
+	endPosture(through)
 	h, err := t.Finish()
 	if err != nil {
 		return nil, spillError(err, opts.Progress, sources)

@@ -66,6 +66,19 @@ func TestPostureOfTheRealScenario(t *testing.T) {
 	if web2.IngressUnprotectedSince == nil {
 		t.Error("web-2: no 'unprotected since' for the relabel that left it unprotected")
 	}
+	// With no period given, the period is the logs' span: a pod alive at the end was alive,
+	// as it was, until their last event, not only until the last write the posture follows.
+	var last time.Time
+	for _, in := range r.Inputs {
+		if in.LastEvent != nil && in.LastEvent.After(last) {
+			last = *in.LastEvent
+		}
+	}
+	if web2.IngressUnprotectedSince != nil {
+		if want := last.Sub(*web2.IngressUnprotectedSince).Seconds(); !web2.To.Equal(last) || web2.IngressUnprotectedSeconds != want {
+			t.Errorf("web-2 followed to %s, unprotected for %.3f s: want to the logs' last event %s, %.3f s since its relabel", web2.To, web2.IngressUnprotectedSeconds, last, want)
+		}
+	}
 	if s := r.Posture.Summary; s.EndpointsNumInScope != 4 || s.NumCreatedPolicies != 4 || s.NumDeletedPolicies != 1 || s.ServicesNumInScope != 1 {
 		t.Errorf("summary %+v", s)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/klauspost/compress/s2"
 
@@ -29,15 +30,17 @@ var postureKinds = map[string]bool{"pods": true, "namespaces": true, "serviceacc
 // one reconstruction serves the histories, state --at and the posture. The engine runs on
 // a goroutine of its own, a batch of updates behind the tracker: it gets the same updates
 // in the same order, so its result does not depend on scheduling, and the two halves of
-// the work share the cores. end tells the engine the last update is given, so that it
-// finishes while the tracker does; finish ends the feed too, and waits for the engine.
-// Calling either again does nothing more, and finish returns the same result.
-func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(), finish func() *posture.Posture) {
+// the work share the cores. end tells the engine the last update is given and when the
+// trail ends (Engine.Through; zero when it is not known), so that it finishes while the
+// tracker does; finish ends the feed too, and waits for the engine. Calling either again
+// does nothing more, and finish returns the same result.
+func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(through time.Time), finish func() *posture.Posture) {
 	const batchSize = 256
 	batches := make(chan []pendingUpdate, 16)
 	// free takes batches observed back to the tracker, to be filled again.
 	free := make(chan []pendingUpdate, 16)
 	done := make(chan *posture.Posture)
+	var through time.Time
 	go func() {
 		var scratch []byte
 		for batch := range batches {
@@ -50,6 +53,7 @@ func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(), finish fu
 			default:
 			}
 		}
+		eng.Through(through) // written before batches was closed
 		done <- eng.Finish()
 	}()
 	batch := make([]pendingUpdate, 0, batchSize)
@@ -89,14 +93,18 @@ func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(), finish fu
 			}
 		}
 	})
-	end = sync.OnceFunc(func() {
-		if len(batch) > 0 {
-			batches <- batch
-		}
-		close(batches)
-	})
+	var once sync.Once
+	end = func(at time.Time) {
+		once.Do(func() {
+			if len(batch) > 0 {
+				batches <- batch
+			}
+			through = at
+			close(batches)
+		})
+	}
 	return end, sync.OnceValue(func() *posture.Posture {
-		end()
+		end(time.Time{})
 		return <-done
 	})
 }

@@ -1008,7 +1008,18 @@ func (e *Engine) inScope(p *pod) bool {
 	return true
 }
 
-// Finish closes the period at end (zero: the last update) and returns the posture.
+// Through tells the engine that the trail runs to t, though no update it was given comes so
+// late: with no End, the period then closes at t, the logs' last event, not at the last
+// change to the kinds the posture follows. A pod alive at its last update was alive, as it
+// was, until the trail's end: the time it spent unprotected counts to there.
+func (e *Engine) Through(t time.Time) {
+	if t.After(e.last) {
+		e.last = t
+	}
+}
+
+// Finish closes the period at its End, or with none at the last update or the time given to
+// Through, whichever is later, and returns the posture.
 func (e *Engine) Finish() *Posture {
 	end := e.opts.End
 	if end.IsZero() {
