@@ -105,9 +105,12 @@ func postureRow(e *posture.Endpoint) PostureRow {
 			continue
 		}
 		what := strings.ReplaceAll(tr.What, "-", " ")
-		if tr.Object == "" {
+		switch {
+		case tr.Object == "":
 			r.Cause = fmt.Sprintf("%s: %s %s at the start of the period", Time(tr.Time), tr.Direction, what)
-		} else {
+		case tr.FirstSeen:
+			r.Cause = fmt.Sprintf("%s: %s %s when first seen (%s by %s); since when before, unknown: its creation is not in the trail", Time(tr.Time), tr.Direction, what, tr.Verb, tr.User)
+		default:
 			r.Cause = fmt.Sprintf("%s: %s %s after %s %s by %s", Time(tr.Time), tr.Direction, what, tr.Verb, tr.Object, tr.User)
 		}
 		if tr.AuditID != "" {

@@ -57,3 +57,25 @@ func TestPostureCSVTables(t *testing.T) {
 		t.Errorf("summary %v", sum)
 	}
 }
+
+// The last change against a pod says what the trail shows of it: its creation, a later write,
+// the start of the period, or, for a pod whose creation is not in the trail, where it was
+// first seen, which caused nothing.
+func TestPostureRowCause(t *testing.T) {
+	at := time.Date(2026, 11, 1, 1, 27, 19, 0, time.UTC)
+	for _, c := range []struct {
+		tr   posture.Transition
+		want string
+	}{
+		{posture.Transition{Time: at, Direction: "egress", What: "unprotected"}, "2026-11-01 01:27:19Z: egress unprotected at the start of the period"},
+		{posture.Transition{Time: at, Direction: "egress", What: "unprotected", Object: "Pod data/web", User: "system:node:node-2", Verb: "patch", FirstSeen: true},
+			"2026-11-01 01:27:19Z: egress unprotected when first seen (patch by system:node:node-2); since when before, unknown: its creation is not in the trail"},
+		{posture.Transition{Time: at, Direction: "ingress", What: "unprotected", Object: "NetworkPolicy data/deny", User: "mallory", Verb: "delete"},
+			"2026-11-01 01:27:19Z: ingress unprotected after delete NetworkPolicy data/deny by mallory"},
+	} {
+		e := posture.Endpoint{Endpoint: "data/web", IngressProtected: posture.False, EgressProtected: posture.False, Transitions: []posture.Transition{c.tr}}
+		if got := postureRow(&e).Cause; got != c.want {
+			t.Errorf("cause %q, want %q", got, c.want)
+		}
+	}
+}

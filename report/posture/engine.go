@@ -388,7 +388,15 @@ func (e *Engine) begin(p *pod, t time.Time, u *Update) {
 	p.inScope = p.inScope || e.inScope(p)
 	// A life starts as if protected and closed: what it lacks from its first moment is a
 	// transition then, caused by its creation (u), or by nothing at the start of the period.
+	// A pod whose creation the trail does not show starts at the first write it does show,
+	// which caused nothing: its transitions say so.
+	n := len(p.transitions)
 	e.account(p, verdict{protected: [2]Tri{True, True}}, t, u, false)
+	if u != nil && u.Cause.Action != "created" {
+		for i := n; i < len(p.transitions); i++ {
+			p.transitions[i].FirstSeen = true
+		}
+	}
 }
 
 // exposedTo names the exposures per direction: to the internet, to other namespaces.

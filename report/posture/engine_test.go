@@ -327,6 +327,30 @@ func TestExposedFromCreation(t *testing.T) {
 	t.Errorf("transitions %+v: want exposed-to-internet at its creation", e.Transitions)
 }
 
+// A pod the trail first shows at a write that did not create it (a kubelet's status patch)
+// was as it is before that write: its first transitions name the write but mark it as where
+// the trail first shows the pod, not as what exposed it. A pod created in the trail is not
+// marked.
+func TestFirstSeenIsNoCause(t *testing.T) {
+	status := podU(20, "shop", "web", `"app":"web"`)
+	status.Cause = Cause{User: "system:node:n1", Verb: "patch", AuditID: "s-20", Action: "modified"}
+	p := run(t, Options{}, status, podU(25, "shop", "db", `"app":"db"`))
+	for _, c := range []struct {
+		pod       string
+		firstSeen bool
+	}{{"shop/web", true}, {"shop/db", false}} {
+		e := endpoint(t, p, c.pod)
+		if len(e.Transitions) == 0 {
+			t.Fatalf("%s: no transition", c.pod)
+		}
+		for _, tr := range e.Transitions {
+			if tr.FirstSeen != c.firstSeen {
+				t.Errorf("%s: transition %+v, want FirstSeen %v", c.pod, tr, c.firstSeen)
+			}
+		}
+	}
+}
+
 // The timeline counts, at each instant, the pods protected both ways and those not.
 func TestTimeline(t *testing.T) {
 	p := run(t, Options{}, npU(0, "shop", "deny", denyAll), podU(0, "shop", "web", `"app":"web"`), podU(0, "shop", "db", `"app":"db"`),

@@ -141,6 +141,10 @@ type Transition struct {
 	Verb    string          `json:"verb,omitempty"`
 	AuditID string          `json:"auditID,omitempty"`
 	Diff    json.RawMessage `json:"diff,omitempty"`
+	// FirstSeen marks the start of a pod's life in the trail at a write that did not create
+	// it (the trail did not show its creation): the write is named, but the pod was as it is
+	// before it, since a time the trail does not show.
+	FirstSeen bool `json:"firstSeen,omitempty"`
 }
 
 // Namespace is one namespace with pods in scope: protected only if all its pods were.

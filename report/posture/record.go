@@ -79,6 +79,7 @@ func encodePod(b []byte, p *pod, applied, services []string) []byte {
 			b = binrec.AppendString(b, s)
 		}
 		b = binrec.AppendRaw(b, tr.Diff)
+		b = append(b, boolByte(tr.FirstSeen))
 	}
 	return b
 }
@@ -129,6 +130,13 @@ func decodePod(rec []byte) (p *pod, applied, services []string, err error) {
 			tr.Time = r.Time()
 			tr.Direction, tr.What, tr.Object, tr.User, tr.Verb, tr.AuditID = r.Str(), r.Str(), r.Str(), r.Str(), r.Str(), r.Str()
 			tr.Diff = r.Raw()
+			switch r.Byte() {
+			case 0:
+			case 1:
+				tr.FirstSeen = true
+			default:
+				bad = true
+			}
 		}
 	}
 	if err = r.Err(); err == nil && bad {
@@ -145,4 +153,12 @@ func (p *pod) size() int {
 		n += 120 + len(tr.Object) + len(tr.User) + len(tr.AuditID) + len(tr.Diff)
 	}
 	return n
+}
+
+// boolByte writes a flag as a byte: 1 or 0.
+func boolByte(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
 }
