@@ -224,7 +224,7 @@ Exit codes:
   3  the manifest cannot be read
   4  a file changed or is missing, or the signature is missing or invalid`,
 		Example: `  auditreport verify reports/prod-2026-11-01.evidence.json
-  auditreport verify --pub-key audit.pub --inputs-root /mnt/archive reports/prod-2026-11-01.evidence.json`,
+  auditreport verify --pub-key audit.key.pub --inputs-root /mnt/archive reports/prod-2026-11-01.evidence.json`,
 		Args:          usageArgs(cobra.ExactArgs(1)),
 		SilenceErrors: true,
 		SilenceUsage:  true,

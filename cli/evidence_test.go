@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -143,5 +144,38 @@ func TestEvidenceFlagErrors(t *testing.T) {
 	}
 	if _, errOut, code := run(t, "", "verify", "../testdata/logs/README.md"); code != ExitInput || !strings.Contains(errOut, "not an auditreport evidence manifest") {
 		t.Errorf("verify of a non-manifest: exit %d %s", code, errOut)
+	}
+}
+
+// The key verify's help shows for --pub-key is one keygen's example writes: a newcomer who
+// copies both gets a key that exists.
+func TestVerifyExampleKeyIsKeygens(t *testing.T) {
+	root := NewRootCommand(&IOStreams{}, BuildInfo{})
+	example := func(name string) string {
+		for _, c := range root.Commands() {
+			if c.Name() == name {
+				return c.Example
+			}
+		}
+		t.Fatalf("no %s command", name)
+		return ""
+	}
+	keygen := regexp.MustCompile(`auditreport (keygen -o \S+)`).FindStringSubmatch(example("keygen"))
+	if keygen == nil {
+		t.Fatalf("keygen's example has no keygen -o KEY:\n%s", example("keygen"))
+	}
+	t.Chdir(t.TempDir())
+	if _, errOut, code := run(t, "", strings.Fields(keygen[1])...); code != 0 {
+		t.Fatalf("%s: exit %d %s", keygen[1], code, errOut)
+	}
+	keys := regexp.MustCompile(`--pub-key (\S+)`).FindAllStringSubmatch(example("verify"), -1)
+	if len(keys) == 0 {
+		t.Fatalf("verify's example shows no --pub-key:\n%s", example("verify"))
+	}
+	for _, k := range keys {
+		if _, err := os.Stat(k[1]); err != nil {
+			written, _ := filepath.Glob("*")
+			t.Errorf("verify's example gives --pub-key %s; %s wrote %v", k[1], keygen[1], written)
+		}
 	}
 }
