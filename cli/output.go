@@ -58,13 +58,14 @@ var extFormats = map[string]render.Format{
 }
 
 // plan checks the output flags before any log is read, and says what will be written where.
-func (o *outputOptions) plan(streams *IOStreams, formatSet bool) ([]target, error) {
+// changed tells which flags the command line gave (cobra's Flags().Changed).
+func (o *outputOptions) plan(streams *IOStreams, changed func(flag string) bool) ([]target, error) {
 	if o.MaxRows <= 0 {
 		return nil, &UsageError{Err: fmt.Errorf("--max-rows %d: want a positive number", o.MaxRows)}
 	}
+	formatSet := changed("format")
 	var formats []render.Format
 	extFormat, knownExt := extFormats[strings.ToLower(filepath.Ext(o.Output))]
-	o.CSVTable = strings.ToLower(o.CSVTable)
 	if knownExt && !formatSet && o.Template == "" {
 		o.Format = string(extFormat)
 	}
@@ -84,6 +85,9 @@ func (o *outputOptions) plan(streams *IOStreams, formatSet bool) ([]target, erro
 	}
 	if knownExt && formatSet && o.Template == "" && !slices.Contains(formats, extFormat) {
 		return nil, &UsageError{Err: fmt.Errorf("-o %s names a %s file, but --format is %s: give the one or make them agree", o.Output, extFormat, o.Format)}
+	}
+	if err := o.checkCSVTable(formats, changed("csv-table")); err != nil {
+		return nil, err
 	}
 	var font []byte
 	if o.PDFFont != "" {
@@ -163,6 +167,23 @@ func (o *outputOptions) plan(streams *IOStreams, formatSet bool) ([]target, erro
 		}
 	}
 	return targets, nil
+}
+
+// checkCSVTable refuses a --csv-table that would be ignored, because no CSV is written, or
+// that names no table. The table is checked here rather than by render.New, whose error
+// would blame --format.
+func (o *outputOptions) checkCSVTable(formats []render.Format, set bool) error {
+	o.CSVTable = strings.ToLower(o.CSVTable)
+	if !slices.Contains(formats, render.FormatCSV) {
+		if set {
+			return &UsageError{Err: fmt.Errorf("--csv-table %s applies only to CSV output: give --format csv (or -o FILE.csv)", o.CSVTable)}
+		}
+		return nil
+	}
+	if !slices.Contains(render.CSVTables, o.CSVTable) {
+		return &UsageError{Err: fmt.Errorf("--csv-table %q: want one of %s", o.CSVTable, strings.Join(render.CSVTables, ", "))}
+	}
+	return nil
 }
 
 // makeFolder makes the folder of an output file, as every flag that writes a file does.

@@ -95,3 +95,51 @@ func TestAllFormatsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// The output flags a run would ignore, or could not honour, are refused before any log is
+// read, naming the flag and what it takes; what they leave working still works.
+func TestOutputFlagsHonouredOrRefused(t *testing.T) {
+	logs := mustAbs(t, "../testdata/logs/ha-3-nodes")
+	saved := mustAbs(t, "../testdata/reports/ha-3-nodes.json")
+	tmpl := filepath.Join(t.TempDir(), "kind.tmpl")
+	os.WriteFile(tmpl, []byte("{{.Kind}}\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		msg  string // in stderr
+		file string // written, starting with want
+		want string
+	}{
+		{"csv-table without csv", []string{logs, "--csv-table", "gaps"}, ExitUsage, "--csv-table gaps applies only to CSV output: give --format csv (or -o FILE.csv)", "", ""},
+		{"csv-table with json", []string{logs, "--csv-table", "gaps", "--format", "json"}, ExitUsage, "--csv-table gaps applies only to CSV output", "", ""},
+		{"csv-table with -o json", []string{logs, "--csv-table", "gaps", "-o", "r.json"}, ExitUsage, "--csv-table gaps applies only to CSV output", "", ""},
+		{"csv-table with a template", []string{logs, "--csv-table", "gaps", "--template", tmpl}, ExitUsage, "--csv-table gaps applies only to CSV output", "", ""},
+		{"csv-table with -o csv", []string{logs, "--csv-table", "gaps", "-o", "gaps.csv"}, ExitOK, "", "gaps.csv", "severity,type,"},
+		{"csv-table among formats", []string{logs, "--csv-table", "GAPS", "--format", "json,csv", "-o", "both"}, ExitOK, "", "both.csv", "severity,type,"},
+		{"unknown csv-table", []string{logs, "--csv-table", "bogus", "--format", "csv"}, ExitUsage,
+			`--csv-table "bogus": want one of changes, failed-attempts, coverage, gaps, endpoints, namespaces, services, summary`, "", ""},
+		{"render: csv-table without csv", []string{"render", saved, "--csv-table", "coverage"}, ExitUsage, "--csv-table coverage applies only to CSV output", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			_, errOut, code := run(t, "", tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.msg) {
+				t.Fatalf("exit %d, %q; want exit %d mentioning %q", code, errOut, tc.code, tc.msg)
+			}
+			if tc.code == ExitUsage && strings.Contains(errOut, "--format:") {
+				t.Errorf("the error blames --format: %q", errOut)
+			}
+			if tc.file == "" {
+				if left, _ := filepath.Glob("*"); len(left) > 0 {
+					t.Errorf("a refused run wrote %v", left)
+				}
+				return
+			}
+			b, err := os.ReadFile(tc.file)
+			if err != nil || !strings.HasPrefix(string(b), tc.want) {
+				t.Errorf("%s: %.30q (%v), want it to start with %q", tc.file, b, err, tc.want)
+			}
+		})
+	}
+}

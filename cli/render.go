@@ -27,7 +27,7 @@ same model gives the same PDF, HTML, Markdown, CSV or table as the run that made
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			targets, err := o.plan(streams, cmd.Flags().Changed("format"))
+			targets, err := o.plan(streams, cmd.Flags().Changed)
 			if err != nil {
 				return err
 			}

@@ -166,7 +166,7 @@ output with its SHA-256 (signed with --sign-key) that 'auditreport verify' check
 				return err
 			}
 			opts.From = append(opts.From, args...)
-			return runReport(cmd.Context(), opts, streams, os.Args, cmd.Flags().Changed("format"))
+			return runReport(cmd.Context(), opts, streams, os.Args, cmd.Flags().Changed)
 		},
 	}
 	cmd.SetIn(streams.In)
@@ -227,8 +227,8 @@ func resolveInputs(from []string, streams *IOStreams) ([]audit.Source, error) {
 }
 
 // runReport builds the report and writes it.
-func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv []string, formatSet bool) error {
-	st, err := o.check(streams, formatSet)
+func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv []string, changed func(flag string) bool) error {
+	st, err := o.check(streams, changed)
 	if err != nil {
 		return err
 	}
@@ -330,7 +330,7 @@ type settings struct {
 
 // check reads and checks the flags, and plans the outputs: every mistake the command line can
 // hold is found before minutes of reading.
-func (o *reportOptions) check(streams *IOStreams, formatSet bool) (*settings, error) {
+func (o *reportOptions) check(streams *IOStreams, changed func(flag string) bool) (*settings, error) {
 	if len(o.From) == 0 {
 		return nil, &UsageError{Err: errors.New("no input: give audit log files, directories or globs (or --from -, for stdin): auditreport testdata/logs/ha-3-nodes/")}
 	}
@@ -393,7 +393,7 @@ func (o *reportOptions) check(streams *IOStreams, formatSet bool) (*settings, er
 	if o.Output, err = expandOutput(o.Output, name, st.period, st.now, loc); err != nil {
 		return nil, err
 	}
-	if st.targets, err = o.plan(streams, formatSet); err != nil {
+	if st.targets, err = o.plan(streams, changed); err != nil {
 		return nil, err
 	}
 	if o.Evidence, err = expandOutput(o.Evidence, name, st.period, st.now, loc); err != nil {

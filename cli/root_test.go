@@ -266,7 +266,7 @@ func TestOutputs(t *testing.T) {
 		{[]string{"--format", "pdf,json"}, "several formats need -o"},
 		{[]string{"--format", "json,json", "-o", base}, "json given twice"},
 		{[]string{"--format", "docx"}, `unknown format "docx"`},
-		{[]string{"--format", "csv", "--csv-table", "people"}, `unknown CSV table "people"`},
+		{[]string{"--format", "csv", "--csv-table", "people"}, `--csv-table "people": want one of changes,`},
 		{[]string{"--max-rows", "0"}, "--max-rows"},
 		{[]string{"--template", filepath.Join(dir, "nope.tmpl")}, "nope.tmpl"},
 	} {
