@@ -34,7 +34,7 @@ type outputOptions struct {
 
 func (o *outputOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Format, "format", string(render.FormatTable), "output formats, comma-separated: "+render.FormatList())
-	fs.StringVarP(&o.Output, "output", "o", "", "write to this file (atomically; folders are made as needed); its extension gives the format when --format is not set; with several formats, the path without extension: -o out/report writes out/report.pdf, out/report.json, ...")
+	fs.StringVarP(&o.Output, "output", "o", "", "write to this file (atomically; folders are made as needed); its extension (.pdf, .json, .html, .md, .csv, .txt) gives the format when --format is not set, and any other needs --format; with several formats, the path without extension: -o out/report writes out/report.pdf, out/report.json, ...")
 	fs.IntVar(&o.MaxRows, "max-rows", render.DefaultMaxRows, "most rows of each detail section in pdf, html and markdown (json and csv have every row)")
 	fs.StringVar(&o.CSVTable, "csv-table", render.CSVChanges, "the table csv writes: "+strings.Join(render.CSVTables, ", "))
 	fs.StringVar(&o.Template, "template", "", "render this text/template file over the report model instead of a built-in format (docs/templates.md)")
@@ -51,10 +51,42 @@ type target struct {
 	auto bool
 }
 
-// extFormats gives the format of an output file by its extension, for -o without --format.
-var extFormats = map[string]render.Format{
-	".pdf": render.FormatPDF, ".json": render.FormatJSON, ".html": render.FormatHTML, ".htm": render.FormatHTML,
-	".md": render.FormatMarkdown, ".markdown": render.FormatMarkdown, ".csv": render.FormatCSV, ".txt": render.FormatTable,
+// extFormats gives the format of an output file by its extension, for -o without --format,
+// in the order an error lists them.
+var extFormats = []struct {
+	ext    string
+	format render.Format
+}{
+	{".pdf", render.FormatPDF}, {".json", render.FormatJSON}, {".html", render.FormatHTML}, {".htm", render.FormatHTML},
+	{".md", render.FormatMarkdown}, {".markdown", render.FormatMarkdown}, {".csv", render.FormatCSV}, {".txt", render.FormatTable},
+}
+
+// formatOfExt is the format an output file's extension gives, if any.
+func formatOfExt(path string) (render.Format, bool) {
+	ext := strings.ToLower(filepath.Ext(path))
+	for _, e := range extFormats {
+		if e.ext == ext {
+			return e.format, true
+		}
+	}
+	return "", false
+}
+
+// unknownExt refuses an -o whose extension gives no format when nothing else does: the
+// table was written into r.yaml without a word. A name without extension, a device or a
+// FIFO (-o /dev/null) still gets the default format.
+func unknownExt(output string) error {
+	ext := filepath.Ext(output)
+	if ext == "" || special(output) {
+		return nil
+	}
+	exts := make([]string, len(extFormats))
+	for i, e := range extFormats {
+		exts[i] = e.ext
+	}
+	known := strings.Join(exts[:len(exts)-1], ", ") + " and " + exts[len(exts)-1]
+	return &UsageError{Err: fmt.Errorf("-o %s: the extension %s names no format (%s do); give --format to write %s in one of %s",
+		output, ext, known, output, render.FormatList())}
 }
 
 // plan checks the output flags before any log is read, and says what will be written where.
@@ -65,9 +97,15 @@ func (o *outputOptions) plan(streams *IOStreams, changed func(flag string) bool)
 	}
 	formatSet := changed("format")
 	var formats []render.Format
-	extFormat, knownExt := extFormats[strings.ToLower(filepath.Ext(o.Output))]
-	if knownExt && !formatSet && o.Template == "" {
+	extFormat, knownExt := formatOfExt(o.Output)
+	switch {
+	case formatSet || o.Template != "":
+	case knownExt:
 		o.Format = string(extFormat)
+	default:
+		if err := unknownExt(o.Output); err != nil {
+			return nil, err
+		}
 	}
 	if o.Template == "" || formatSet {
 		for _, f := range strings.Split(o.Format, ",") {

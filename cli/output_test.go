@@ -103,6 +103,7 @@ func TestOutputFlagsHonouredOrRefused(t *testing.T) {
 	saved := mustAbs(t, "../testdata/reports/ha-3-nodes.json")
 	tmpl := filepath.Join(t.TempDir(), "kind.tmpl")
 	os.WriteFile(tmpl, []byte("{{.Kind}}\n"), 0o644)
+	const exts = ".pdf, .json, .html, .htm, .md, .markdown, .csv and .txt"
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -119,6 +120,13 @@ func TestOutputFlagsHonouredOrRefused(t *testing.T) {
 		{"csv-table among formats", []string{logs, "--csv-table", "GAPS", "--format", "json,csv", "-o", "both"}, ExitOK, "", "both.csv", "severity,type,"},
 		{"unknown csv-table", []string{logs, "--csv-table", "bogus", "--format", "csv"}, ExitUsage,
 			`--csv-table "bogus": want one of changes, failed-attempts, coverage, gaps, endpoints, namespaces, services, summary`, "", ""},
+		{"extension of no format", []string{logs, "-o", "r.yaml"}, ExitUsage,
+			"-o r.yaml: the extension .yaml names no format (" + exts + " do); give --format to write r.yaml in one of table, json, pdf, html, markdown, csv", "", ""},
+		{"extension of no format, --format given", []string{logs, "-o", "r.yaml", "--format", "table"}, ExitOK, "", "r.yaml", "Audit log report"},
+		{"extension of no format, --format json", []string{logs, "-o", "j.yaml", "--format", "json"}, ExitOK, "", "j.yaml", "{"},
+		{"extension of no format, a template", []string{logs, "-o", "r.adoc", "--template", tmpl}, ExitOK, "", "r.adoc", "ComplianceReport"},
+		{"no extension", []string{logs, "-o", "plain"}, ExitOK, "", "plain", "Audit log report"},
+		{"render: extension of no format", []string{"render", saved, "-o", "r.yml"}, ExitUsage, "-o r.yml: the extension .yml names no format", "", ""},
 		{"render: csv-table without csv", []string{"render", saved, "--csv-table", "coverage"}, ExitUsage, "--csv-table coverage applies only to CSV output", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
