@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -277,11 +278,15 @@ func nameOutputs(targets []target, rep *report.Report, name string) error {
 	}
 }
 
-// sayAutoNames tells the terminal where the outputs it did not get were written.
-func sayAutoNames(targets []target, streams *IOStreams) {
+// sayAutoNames tells the user where the outputs the terminal did not get were written. It
+// is a message, not the report, so it goes to stderr, and -q silences it.
+func sayAutoNames(targets []target, streams *IOStreams, quiet bool) {
+	if quiet {
+		return
+	}
 	for _, t := range targets {
 		if t.auto {
-			fmt.Fprintf(streams.Out, "%s report written to %s (-o names the file)\n", strings.ToUpper(string(t.format)), t.path)
+			streams.Log(slog.LevelInfo, fmt.Sprintf("%s report written to %s (-o names the file)", strings.ToUpper(string(t.format)), t.path), "output", t.path)
 		}
 	}
 }

@@ -48,7 +48,7 @@ same model gives the same PDF, HTML, Markdown, CSV or table as the run that made
 			if err := set.commit(); err != nil {
 				return err
 			}
-			sayAutoNames(targets, streams)
+			sayAutoNames(targets, streams, false)
 			return nil
 		},
 	}

@@ -288,7 +288,7 @@ func runReport(ctx context.Context, o *reportOptions, streams *IOStreams, argv [
 	if err := set.commit(); err != nil {
 		return err
 	}
-	sayAutoNames(st.targets, streams)
+	sayAutoNames(st.targets, streams, o.Quiet)
 	if !o.Quiet {
 		for _, in := range rep.Inputs {
 			if in.Error != "" {

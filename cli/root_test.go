@@ -278,35 +278,44 @@ func TestOutputs(t *testing.T) {
 }
 
 // A PDF is never spilled onto a terminal: without -o it goes to a file in the current folder
-// named from the report, which never replaces a different file.
+// named from the report, which never replaces a different file. stderr says which, as it
+// says everything but the data; -q, "nothing on stderr but errors", silences it too.
 func TestPDFNeverToATerminal(t *testing.T) {
 	t.Setenv("SOURCE_DATE_EPOCH", "1793491200")
 	logs := mustAbs(t, "../testdata/logs/ha-3-nodes")
 	t.Chdir(t.TempDir())
-	pdfOnTerminal := func() (string, error) {
-		streams, _, out, _ := Test()
-		streams.StdoutTTY = true
+	pdfOnTerminal := func(quiet bool) (string, string) {
+		t.Helper()
+		streams, _, out, errOut := Test()
+		streams.StdoutTTY, streams.StderrTTY = true, true
 		cmd := NewRootCommand(streams, BuildInfo{Version: "test"})
-		cmd.SetArgs([]string{"--from", logs, "--format", "pdf", "-q"})
-		err := cmd.Execute()
-		return out.String(), err
+		args := []string{"--from", logs, "--format", "pdf"}
+		if quiet {
+			args = append(args, "-q")
+		}
+		cmd.SetArgs(args)
+		if err := cmd.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), errOut.String()
 	}
 	const name = "ha-3-nodes-2026-11-01_2026-11-02.pdf"
-	out, err := pdfOnTerminal()
-	if err != nil || out != "PDF report written to "+name+" (-o names the file)\n" {
-		t.Fatalf("err %v, terminal got %q", err, out)
+	out, errOut := pdfOnTerminal(true)
+	if out != "" || errOut != "" {
+		t.Errorf("-q: stdout %q, stderr %q; want nothing on either", out, errOut)
 	}
 	if b, err := os.ReadFile(name); err != nil || !strings.HasPrefix(string(b), "%PDF-") {
 		t.Fatalf("%s: %v", name, err)
 	}
 	// The same report again: the same file, rewritten with the same bytes.
-	if out, _ := pdfOnTerminal(); !strings.Contains(out, " "+name+" ") {
-		t.Errorf("second run: %q", out)
+	out, errOut = pdfOnTerminal(false)
+	if out != "" || !strings.Contains(errOut, "auditreport: PDF report written to "+name+" (-o names the file)\n") {
+		t.Errorf("second run: stdout %q, stderr %q", out, errOut)
 	}
 	// Another file of that name is kept.
 	os.WriteFile(name, []byte("someone else's"), 0o644)
-	if out, _ := pdfOnTerminal(); !strings.Contains(out, "ha-3-nodes-2026-11-01_2026-11-02-2.pdf") {
-		t.Errorf("with a different file in the way: %q", out)
+	if _, errOut := pdfOnTerminal(false); !strings.Contains(errOut, "ha-3-nodes-2026-11-01_2026-11-02-2.pdf") {
+		t.Errorf("with a different file in the way: %q", errOut)
 	}
 	if b, _ := os.ReadFile(name); string(b) != "someone else's" {
 		t.Error("a different file was overwritten")
