@@ -71,9 +71,10 @@ func TestSuggestionsAndCase(t *testing.T) {
 	}{
 		{[]string{"--fromm", logs}, 2, "unknown flag: --fromm; did you mean --from?"},
 		{[]string{logs, "--formt", "json"}, 2, "did you mean --format?"},
-		{[]string{"polcy", "check"}, 2, `unknown command "polcy"; did you mean policy?`},
+		{[]string{"polcy", "check"}, 2, `"polcy" is not a file or folder; did you mean the command "policy"?`},
 		{[]string{"policy", "chek", "x.yaml"}, 2, `unknown command "chek" for "auditreport policy"; did you mean check?`},
-		{[]string{"verfy", "m.json"}, 2, "did you mean verify?"},
+		{[]string{"verfy", "m.json"}, 2, `did you mean the command "verify"?`},
+		{[]string{"stat", "--at", "1h"}, 2, `did you mean the command "state"?`},
 		// The sample's pods run without NetworkPolicies: a posture warning, so "Warning" is
 		// read as warning when the run exits 5.
 		{[]string{logs, "--fail-on", "Warning", "--exit-code", "5", "--log-format", "JSON"}, 5, `"verdict":"pass"`},

@@ -158,7 +158,7 @@ output with its SHA-256 (signed with --sign-key) that 'auditreport verify' check
   auditreport --from /var/log/kube-audit/ --since 24h --exit-code 5 -o report.json --format json`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		// Suggestions for mistyped commands: positionalInputs and subcommandArgs give them.
+		// Suggestions for mistyped commands: positionalInputs, flagError and subcommandArgs give them.
 		SuggestionsMinimumDistance: 2,
 		Args:                       cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -197,19 +197,16 @@ output with its SHA-256 (signed with --sign-key) that 'auditreport verify' check
 }
 
 // positionalInputs lets the inputs be given without --from (auditreport kube-audit.log, or
-// an unquoted glob the shell expanded), and tells a mistyped command from a missing file.
+// an unquoted glob the shell expanded), and tells a mistyped command from a missing file:
+// only the first argument stands where a command would.
 func positionalInputs(cmd *cobra.Command, args []string) error {
-	for _, a := range args {
-		if a == "-" || strings.ContainsAny(a, "*?[") {
-			continue
-		}
-		if _, err := os.Stat(a); err != nil {
-			if s := cmd.SuggestionsFor(a); len(s) > 0 {
-				return &UsageError{Err: fmt.Errorf("unknown command %q; did you mean %s? (or, as an input, %s: %s)", a, strings.Join(s, " or "), a, plainFileErr(err))}
-			}
-		}
+	if len(args) == 0 {
+		return nil
 	}
-	return nil
+	if err := commandTypo(cmd, args[0]); err != nil {
+		return err
+	}
+	return notACommand(cmd, args[0])
 }
 
 // resolveInputs finds the sources the inputs name; a missing or unusable one is a --from

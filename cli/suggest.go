@@ -1,9 +1,15 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,6 +19,14 @@ import (
 // flagError makes a flag parsing error a usage error, with the nearest flag the command
 // has when the flag is unknown: "unknown flag: --fromm; did you mean --from?".
 func flagError(c *cobra.Command, err error) error {
+	// The root's arguments are inputs, so a mistyped command is parsed with the root's flags,
+	// and the command's own (stat --at 1h) are unknown: the command is the mistake to name.
+	// Only the arguments before the failing flag are known here.
+	if args := c.Flags().Args(); !c.HasParent() && len(args) > 0 {
+		if terr := commandTypo(c, args[0]); terr != nil {
+			return terr
+		}
+	}
 	if m := unknownFlag.FindStringSubmatch(err.Error()); m != nil {
 		var names []string
 		c.Flags().VisitAll(func(f *pflag.Flag) {
@@ -28,6 +42,52 @@ func flagError(c *cobra.Command, err error) error {
 }
 
 var unknownFlag = regexp.MustCompile(`^unknown flag: (--\S+)`)
+
+// commandTypo is the error for a first argument that names no file but is near a command,
+// or begins one: "stat" is not a file or folder; did you mean the command "state"? It is nil
+// for an existing path, stdin, a glob, or a word near no command.
+func commandTypo(root *cobra.Command, arg string) error {
+	if arg == "" || !missingPath(arg) {
+		return nil
+	}
+	s := root.SuggestionsFor(arg)
+	if len(s) == 0 {
+		return nil
+	}
+	slices.Sort(s)
+	s = slices.Compact(s)
+	for i := range s {
+		s[i] = strconv.Quote(s[i])
+	}
+	return &UsageError{Err: fmt.Errorf("%q is not a file or folder; did you mean the command %s?", arg, strings.Join(s, " or "))}
+}
+
+// notACommand is the missing input error for a first argument that looks like a word rather
+// than a path (no folder separator, no dot): it was probably meant as a command, so the
+// error lists them. It stays a missing input (exit 3), as the run took it. nil for anything
+// else, which resolveInputs reports.
+func notACommand(root *cobra.Command, arg string) error {
+	if arg == "" || strings.ContainsAny(arg, "./"+string(filepath.Separator)) || !missingPath(arg) {
+		return nil
+	}
+	var names []string
+	for _, c := range root.Commands() {
+		if c.IsAvailableCommand() {
+			names = append(names, c.Name())
+		}
+	}
+	return fmt.Errorf("%w, nor is it a command (the commands: %s)", &FileError{Flag: "--from", Path: arg, Err: fs.ErrNotExist}, strings.Join(names, ", "))
+}
+
+// missingPath reports whether arg, an input, names nothing: not stdin (-), not a glob, and
+// no file or folder.
+func missingPath(arg string) bool {
+	if arg == "-" || strings.ContainsAny(arg, "*?[") {
+		return false
+	}
+	_, err := os.Stat(arg)
+	return errors.Is(err, fs.ErrNotExist)
+}
 
 // subcommandArgs refuses arguments to a command that only has subcommands, suggesting the
 // nearest one: "policy chek" says "did you mean check?".
