@@ -78,7 +78,7 @@ func formatOfExt(path string) (render.Format, bool) {
 // FIFO (-o /dev/null) still gets the default format.
 func unknownExt(output string) error {
 	ext := filepath.Ext(output)
-	if ext == "" || special(output) {
+	if !typeExt(ext) || special(output) {
 		return nil
 	}
 	exts := make([]string, len(extFormats))
@@ -88,6 +88,21 @@ func unknownExt(output string) error {
 	known := strings.Join(exts[:len(exts)-1], ", ") + " and " + exts[len(exts)-1]
 	return &UsageError{Err: fmt.Errorf("-o %s: the extension %s names no format (%s do); give --format to write %s in one of %s",
 		output, ext, known, output, render.FormatList())}
+}
+
+// typeExt is whether ext looks like a file type's extension (.yaml, .docx): a dot and one to
+// eight letters. A date (report.2026-11-01), a version or a template's field
+// ({{.Period.Start}}) is part of a name, not a type.
+func typeExt(ext string) bool {
+	if len(ext) < 2 || len(ext) > 9 {
+		return false
+	}
+	for _, c := range ext[1:] {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
 }
 
 // plan checks the output flags before any log is read, and says what will be written where.

@@ -126,6 +126,8 @@ func TestOutputFlagsHonouredOrRefused(t *testing.T) {
 		{"extension of no format, --format json", []string{logs, "-o", "j.yaml", "--format", "json"}, ExitOK, "", "j.yaml", "{"},
 		{"extension of no format, a template", []string{logs, "-o", "r.adoc", "--template", tmpl}, ExitOK, "", "r.adoc", "ComplianceReport"},
 		{"no extension", []string{logs, "-o", "plain"}, ExitOK, "", "plain", "Audit log report"},
+		{"a date is no extension", []string{logs, "-o", "report.2026-11-01"}, ExitOK, "", "report.2026-11-01", "Audit log report"},
+		{"a template's field is no extension", []string{logs, "-o", "r-{{.Cluster}}", "--cluster", "prod"}, ExitOK, "", "r-prod", "Audit log report"},
 		{"render: extension of no format", []string{"render", saved, "-o", "r.yml"}, ExitUsage, "-o r.yml: the extension .yml names no format", "", ""},
 		{"render: csv-table without csv", []string{"render", saved, "--csv-table", "coverage"}, ExitUsage, "--csv-table coverage applies only to CSV output", "", ""},
 	} {
