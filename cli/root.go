@@ -538,8 +538,12 @@ func summaryLine(r *report.Report, took time.Duration, output string) string {
 	for _, in := range r.Inputs {
 		bytes += in.Bytes
 	}
-	s := fmt.Sprintf("auditreport: read %d events from %d inputs (%s) in %s; %d changes to %d objects, %d subresource writes, %d failed attempts in the period; verdict %s (%s in the trail)",
-		r.Summary.Events, len(r.Inputs), mib(bytes), took.Round(time.Millisecond), r.Summary.Changes, r.Summary.Objects, r.Summary.SubresourceChanges, r.Summary.FailedAttempts, r.Verdict, render.Counted(r.TrailGaps(), "gap", "gaps"))
+	sum := &r.Summary
+	s := fmt.Sprintf("auditreport: read %s from %s (%s) in %s; %s written to in the period: %s, %s, %s; %s; verdict %s (%s in the trail)",
+		render.Counted(sum.Events, "event", "events"), render.Counted(len(r.Inputs), "input", "inputs"), mib(bytes), took.Round(time.Millisecond),
+		render.Counted(sum.Objects, "object", "objects"), render.Counted(sum.Changes, "change", "changes"), render.Counted(sum.NoOp, "no-op write", "no-op writes"),
+		render.Counted(sum.SubresourceChanges, "subresource write", "subresource writes"), render.Counted(sum.FailedAttempts, "failed attempt", "failed attempts"),
+		r.Verdict, render.Counted(r.TrailGaps(), "gap", "gaps"))
 	if p := r.Posture; p != nil && p.Summary.EndpointsNumInScope > 0 {
 		s += fmt.Sprintf("; posture: %d of %d pods ingress-protected and %d egress-protected throughout", p.Summary.EndpointsNumIngressProtected,
 			p.Summary.EndpointsNumInScope, p.Summary.EndpointsNumEgressProtected)

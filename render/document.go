@@ -14,6 +14,7 @@ import (
 	"github.com/auditreport/auditreport/report"
 	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/history"
+	"github.com/auditreport/auditreport/report/posture"
 	"github.com/auditreport/auditreport/templates"
 )
 
@@ -28,7 +29,10 @@ func funcs() map[string]any {
 		"join":   strings.Join,
 		"bytes":  units.Bytes,
 		"md":     mdCell,
-		"mdcode": mdCode,
+		// protected says a protection verdict as the PDF and the table do: protected, NOT
+		// protected, unknown.
+		"protected": func(t posture.Tri) string { return triText(t, "protected") },
+		"mdcode":    mdCode,
 		"first": func(n int, v any) any {
 			switch x := v.(type) {
 			case []history.ActorSummary:

@@ -302,8 +302,7 @@ func (d *pdfDoc) cover() {
 	}
 	d.Ln(8)
 	d.font("sans", "", 10, colText)
-	d.MultiCell(d.width, 5, fmt.Sprintf("%d configuration changes to %d objects in the period; apart from them: %d no-op writes, %d subresource writes, %d failed attempts and %d dry runs.",
-		r.Summary.Changes, r.Summary.Objects, r.Summary.NoOp, r.Summary.SubresourceChanges, r.Summary.FailedAttempts, r.Summary.DryRuns), "", "L", false)
+	d.MultiCell(d.width, 5, d.v.ChangesText(), "", "L", false)
 }
 
 func (d *pdfDoc) summary() {

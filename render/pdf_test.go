@@ -75,7 +75,7 @@ func TestPDFText(t *testing.T) {
 		"Coverage", "A dash is a verb with no write", "Policy audit: network policy changes", "allow-web-r77m", `spec.ingress[0].ports[0].port: "8080" → "9090"`,
 		"Failed attempts", "attacker@example.com", "malicious-pod",
 		"Appendix: inputs and provenance", r.Inputs[0].SHA256[:24], "auditreport --from logs/ --format json",
-		"Page 1 of", fmt.Sprintf("%d configuration changes to %d objects", r.Summary.Changes, r.Summary.Objects),
+		"Page 1 of", ChangesText(r.Summary),
 	}
 	for _, s := range must {
 		if !has(text, s) {

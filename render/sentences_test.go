@@ -33,6 +33,15 @@ func TestSentencesHold(t *testing.T) {
 		{name: "no period: the span of the logs, not the whole period",
 			edit: func(r *report.Report) { r.Period = report.Period{} },
 			want: []string{"over the span of the logs themselves"}, not: []string{"over the whole period"}},
+		{name: "objects with only subresource writes are not said to have had changes",
+			edit: func(r *report.Report) {
+				r.Summary.Changes, r.Summary.Objects, r.Summary.NoOp, r.Summary.SubresourceChanges, r.Summary.DryRuns = 2, 3, 0, 5, 1
+			},
+			want: []string{"3 objects written to in the period: 2 configuration changes, 0 no-op writes, 5 subresource writes", "1 dry run."},
+			not:  []string{"2 configuration changes to 3 objects", "1 dry runs"}},
+		{name: "a posture finding is no gap in the trail", // ha-3-nodes has one, unprotected-workloads
+			want: []string{"Protection findings", "unprotected-workloads", "No gaps in the trail"},
+			not:  []string{"Gaps (1)", "1 warning(s)"}},
 		{name: "a period given: the whole period",
 			want: []string{"on each of the 3 API server(s) in the inputs, over the whole period"}},
 		{name: "network policies never audited: unknown, not no change",

@@ -58,7 +58,8 @@ func (t *Table) render(w io.Writer, r *report.Report) error {
 	s := r.Summary
 	fmt.Fprintf(w, "%d events read from %d inputs; %d writes on in-scope kinds (%d in the period, %d before it as baseline, %d after it).\n",
 		s.Events, len(r.Inputs), s.ScopedWrites, s.InPeriod, s.Baseline, s.After)
-	fmt.Fprintf(w, "Merging dropped %d exact repeats and %d earlier stages; %d events arrived out of order.\n\n", s.Duplicates, s.Superseded, s.OutOfOrder)
+	fmt.Fprintf(w, "Merging dropped %s and %s; %s out of order.\n\n", Counted(s.Duplicates, "exact repeat", "exact repeats"),
+		Counted(s.Superseded, "earlier stage", "earlier stages"), Counted(s.OutOfOrder, "event arrived", "events arrived"))
 
 	var rows [][]string
 	// Many inputs (a month of rotated files) would push everything else off the screen:
@@ -144,8 +145,7 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 	gapList(w, st, fmt.Sprintf("Gaps in the trail (%d)", len(trail)), trail)
 	gapList(w, st, fmt.Sprintf("Protection findings (%d): the pods' network-policy protection, not the trail", len(findings)), findings)
 	s := r.Summary
-	fmt.Fprintf(w, "\n%s\n%d configuration changes to %d objects; apart from them: %d no-op writes, %d subresource writes, %d failed attempts, %d dry runs.\n",
-		st.bold("Changes in the period"), s.Changes, s.Objects, s.NoOp, s.SubresourceChanges, s.FailedAttempts, s.DryRuns)
+	fmt.Fprintf(w, "\n%s\n%s\n", st.bold("Changes in the period"), ChangesText(s))
 	if s.FailedAttempts == 0 {
 		fmt.Fprintln(w, (&View{Report: r}).NoFailedText())
 	}

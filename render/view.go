@@ -352,6 +352,20 @@ func (v *View) FindingsText() string {
 	return strings.Join(parts, ", ") + " about the pods' network-policy protection (not gaps in the trail)"
 }
 
+// ChangesText says to how many objects the period's writes went, and what they were: a
+// configuration change, a no-op or a subresource write each; then the failed attempts and
+// dry runs, which stored nothing. An object counts once whatever its writes were, so it is
+// not said to have had a configuration change unless the counts show one.
+func ChangesText(s report.Summary) string {
+	return fmt.Sprintf("%s written to in the period: %s, %s, %s; apart from them: %s, %s.",
+		Counted(s.Objects, "object", "objects"), Counted(s.Changes, "configuration change", "configuration changes"),
+		Counted(s.NoOp, "no-op write", "no-op writes"), Counted(s.SubresourceChanges, "subresource write", "subresource writes"),
+		Counted(s.FailedAttempts, "failed attempt", "failed attempts"), Counted(s.DryRuns, "dry run", "dry runs"))
+}
+
+// ChangesText is ChangesText of the report's summary, for templates.
+func (v *View) ChangesText() string { return ChangesText(v.Summary) }
+
 // Counted writes n with the word for one or for many: "1 dry run", "2 dry runs".
 func Counted[N int | int64](n N, one, many string) string {
 	if n == 1 {

@@ -166,7 +166,8 @@ type Summary struct {
 	Malformed int64 `json:"malformed"`
 
 	// Changes counts configuration changes in the period, SubresourceChanges subresource
-	// writes, FailedAttempts refused writes, Objects the objects with a change.
+	// writes, FailedAttempts refused writes, Objects the objects written to (with a
+	// configuration change, a no-op or a subresource write).
 	Changes            int64 `json:"changes"`
 	SubresourceChanges int64 `json:"subresourceChanges"`
 	FailedAttempts     int64 `json:"failedAttempts"`
