@@ -40,18 +40,22 @@ func ScopeStatement(r *Report) []ScopeLine {
 	if !first.IsZero() {
 		logs = stamp(first) + " to " + stamp(last)
 	}
-	tz := ""
-	if r.Period.TimeZone != "" {
-		tz = ", dates in " + r.Period.TimeZone
+	// A bound given in a time zone is said in it too, so that the day it names shows:
+	// last-week in Europe/Berlin starts at 2026-11-23 00:00 there, 2026-11-22 23:00:00Z.
+	bound := stamp
+	if loc, err := time.LoadLocation(r.Period.TimeZone); err == nil && r.Period.TimeZone != "" && r.Period.TimeZone != "UTC" {
+		bound = func(t time.Time) string {
+			return fmt.Sprintf("%s %s (%s)", t.In(loc).Format("2006-01-02 15:04:05"), r.Period.TimeZone, stamp(t))
+		}
 	}
 	var period string
 	switch p := r.Period; {
 	case p.Start != nil && p.End != nil:
-		period = fmt.Sprintf("%s to %s (end exclusive), as given%s; the logs read run from %s", stamp(*p.Start), stamp(*p.End), tz, logs)
+		period = fmt.Sprintf("%s to %s (end exclusive), as given; the logs read run from %s", bound(*p.Start), bound(*p.End), logs)
 	case p.Start != nil:
-		period = fmt.Sprintf("from %s, as given%s, with no end; the logs read run from %s", stamp(*p.Start), tz, logs)
+		period = fmt.Sprintf("from %s, as given, with no end; the logs read run from %s", bound(*p.Start), logs)
 	case p.End != nil:
-		period = fmt.Sprintf("to %s, as given%s, with no start; the logs read run from %s", stamp(*p.End), tz, logs)
+		period = fmt.Sprintf("to %s, as given, with no start; the logs read run from %s", bound(*p.End), logs)
 	default:
 		period = "none given: the logs' own span, " + logs + "; the verdict says nothing of the time before or after it"
 	}

@@ -21,7 +21,7 @@ func TestScopeStatement(t *testing.T) {
 				"API servers": "3 seen in the inputs", "Cluster": "not named", "Policy files": "none"}},
 		{name: "a period in a time zone, servers named",
 			opts: Options{Period: Period{Start: &start, End: &end, TimeZone: "Europe/Berlin"}, Cluster: "prod", APIServers: []string{"kube-apiserver-1", "kube-apiserver-2", "kube-apiserver-3", "kube-apiserver-4"}},
-			want: map[string]string{"Period": "2026-11-01 00:00:00Z to 2026-11-02 00:00:00Z (end exclusive), as given, dates in Europe/Berlin",
+			want: map[string]string{"Period": "2026-11-01 01:00:00 Europe/Berlin (2026-11-01 00:00:00Z) to 2026-11-02 01:00:00 Europe/Berlin (2026-11-02 00:00:00Z) (end exclusive), as given",
 				"API servers": "4 expected (kube-apiserver-1, kube-apiserver-2, kube-apiserver-3, kube-apiserver-4); 3 seen", "Cluster": "prod"}},
 		{name: "a number of servers, a policy checked",
 			opts: Options{APIServerCount: 3, Policies: []string{"../testdata/policies/generated.yaml"}},
