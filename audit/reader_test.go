@@ -173,12 +173,13 @@ func TestBrokenInput(t *testing.T) {
 	in := inputs[0]
 	var got []string
 	for _, s := range in.Samples {
-		got = append(got, fmt.Sprintf("%d %s", s.Line, s.Kind))
+		got = append(got, fmt.Sprintf("%d %s x%d", s.Line, s.Kind, s.Count))
 	}
+	// A line's problems of one kind are one sample, counted: both bodies of line 35 skipped,
+	// the three numbers of line 42's array.
 	want := []string{
-		"7 not-json", "14 not-an-event", "21 wrong-type", "28 cloudwatch-truncated",
-		"35 body-skipped", "35 body-skipped", "42 not-an-event", "42 not-an-event", "42 not-an-event",
-		"47 truncated-line",
+		"7 not-json x1", "14 not-an-event x1", "21 wrong-type x1", "28 cloudwatch-truncated x1",
+		"35 body-skipped x2", "42 not-an-event x3", "47 truncated-line x1",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems (-want +got)\n%s", diff)

@@ -323,11 +323,14 @@ func Less(kinds, repeats map[Kind]*KindStats) map[Kind]*KindStats {
 	return out
 }
 
-// Sample is one problem, where it was found.
+// Sample is one problem, where it was found. Count is how many times it was found there
+// in a row (a line of several values none of which is an event, both bodies of an event
+// skipped): one sample for them all.
 type Sample struct {
 	Line    int
 	Kind    string
 	Message string
+	Count   int
 }
 
 // MaxSamples is how many problems an Input keeps verbatim; the rest are only counted.
@@ -380,8 +383,15 @@ func (in *Input) problem(line int, kind string, err error) {
 		in.Problems = map[string]int64{}
 	}
 	in.Problems[kind]++
+	msg := err.Error()
+	if n := len(in.Samples); n > 0 {
+		if last := &in.Samples[n-1]; last.Line == line && last.Kind == kind && last.Message == msg {
+			last.Count++
+			return
+		}
+	}
 	if len(in.Samples) < MaxSamples {
-		in.Samples = append(in.Samples, Sample{Line: line, Kind: kind, Message: err.Error()})
+		in.Samples = append(in.Samples, Sample{Line: line, Kind: kind, Message: msg, Count: 1})
 	}
 }
 

@@ -1066,8 +1066,10 @@ func uncut(in *Input) {
 	}
 	in.Lines--
 	for i := len(in.Samples) - 1; i >= 0; i-- {
-		if in.Samples[i].Kind == ProblemTruncatedLine {
-			in.Samples = append(in.Samples[:i], in.Samples[i+1:]...)
+		if smp := &in.Samples[i]; smp.Kind == ProblemTruncatedLine {
+			if smp.Count--; smp.Count <= 0 {
+				in.Samples = append(in.Samples[:i], in.Samples[i+1:]...)
+			}
 			break
 		}
 	}

@@ -104,7 +104,11 @@ func (t *Table) render(w io.Writer, r *report.Report) error {
 			problems = append(problems, fmt.Sprintf("  %s: %d %s", in.Source, in.Problems[k], k))
 		}
 		for _, smp := range in.Samples {
-			problems = append(problems, fmt.Sprintf("    line %d: %s: %s", smp.Line, smp.Kind, smp.Message))
+			times := ""
+			if smp.Count > 1 {
+				times = fmt.Sprintf(" (%d times)", smp.Count)
+			}
+			problems = append(problems, fmt.Sprintf("    line %d: %s: %s%s", smp.Line, smp.Kind, smp.Message, times))
 		}
 		if in.Error != "" {
 			problems = append(problems, fmt.Sprintf("  %s: stopped reading: %s", in.Source, in.Error))

@@ -139,6 +139,9 @@ type Sample struct {
 	Line    int    `json:"line"`
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
+	// Count is how many times the problem was found on the line, when more than once (a
+	// line of several values, two bodies skipped).
+	Count int `json:"count,omitempty"`
 }
 
 // Summary counts what the report rests on.
@@ -206,7 +209,11 @@ func fromInput(in audit.Input) Input {
 		out.LostBytes = append(out.LostBytes, ByteRange{From: b.From, To: b.To, Why: b.Why})
 	}
 	for _, s := range in.Samples {
-		out.Samples = append(out.Samples, Sample{Line: s.Line, Kind: s.Kind, Message: s.Message})
+		smp := Sample{Line: s.Line, Kind: s.Kind, Message: s.Message}
+		if s.Count > 1 {
+			smp.Count = s.Count
+		}
+		out.Samples = append(out.Samples, smp)
 	}
 	return out
 }
