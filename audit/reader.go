@@ -100,13 +100,13 @@ type preOpened struct {
 type pendingWrite struct {
 	k                              Kind
 	subresource, verb, level, node string
-	bodies                         bool
+	bodies                         bodies
 	repeat                         bool // its event is another input's, or an earlier line's
 }
 
 // countAs says how an in-scope write counts for coverage: once per request, dry runs and
 // refusals apart. Earlier stages wait for their request's final one in this source.
-func (r *sourceReader) countAs(ev *Event, k Kind, bodies, repeat bool) countAs {
+func (r *sourceReader) countAs(ev *Event, k Kind, b bodies, repeat bool) countAs {
 	if !IsWrite(ev.Verb) || !r.opts.Scope.Has(k) {
 		return asRequest
 	}
@@ -119,7 +119,7 @@ func (r *sourceReader) countAs(ev *Event, k Kind, bodies, repeat bool) countAs {
 			r.pending = map[string]pendingWrite{}
 		}
 		if _, ok := r.pending[ev.AuditID]; !ok {
-			r.pending[ev.AuditID] = pendingWrite{k: k, subresource: ev.Subresource(), verb: ev.Verb, level: ev.Level, node: ev.Node, bodies: bodies, repeat: repeat}
+			r.pending[ev.AuditID] = pendingWrite{k: k, subresource: ev.Subresource(), verb: ev.Verb, level: ev.Level, node: ev.Node, bodies: b, repeat: repeat}
 		}
 		return asStage
 	}
@@ -154,12 +154,12 @@ func (r *sourceReader) countPending() {
 // repeated counts an event among the repeats of this source (repeat: another input, or an
 // earlier line of this one, counts it), or of the source that counted it so far (overtaken:
 // this source comes first and counts it now).
-func (r *sourceReader) repeated(repeat bool, overtaken int32, t time.Time, kind Kind, subresource, verb, level, node string, bodies bool, as countAs) {
+func (r *sourceReader) repeated(repeat bool, overtaken int32, t time.Time, kind Kind, subresource, verb, level, node string, b bodies, as countAs) {
 	switch {
 	case repeat:
-		r.repeats().add(t, kind, subresource, verb, level, node, bodies, as, r.opts)
+		r.repeats().add(t, kind, subresource, verb, level, node, b, as, r.opts)
 	case overtaken != noOwner:
-		r.live.repeated(overtaken, func(c *Counts) { c.add(t, kind, subresource, verb, level, node, bodies, as, r.opts) })
+		r.live.repeated(overtaken, func(c *Counts) { c.add(t, kind, subresource, verb, level, node, b, as, r.opts) })
 	}
 }
 
@@ -182,14 +182,17 @@ func (r *sourceReader) event(ev *Event) {
 	ev.Source = r.src.Name
 	r.in.addNode(ev.Node)
 	k := Kind{Group: ev.Group(), Resource: ev.Resource()}
-	bodies := ev.RequestObject != nil || ev.ResponseObject != nil
+	b := bodiesOf(ev)
+	if ev.BodiesDropped {
+		r.in.BodiesDropped++
+	}
 	key := eventKey(&r.hash, []byte(ev.AuditID), []byte(ev.Stage), []byte(ev.Verb), []byte(ev.RequestURI), []byte(ev.User.Username), ev.RequestReceived, ev.StageTime)
 	certain := ev.AuditID != "" && !ev.RequestReceived.IsZero() && !ev.StageTime.IsZero()
 	repeat, overtaken := r.claim(key, ev.StageTime, certain)
-	as := r.countAs(ev, k, bodies, repeat)
+	as := r.countAs(ev, k, b, repeat)
 	t, sub := ev.Time(), ev.Subresource()
-	r.in.observe(t, k, sub, ev.Verb, ev.Level, ev.Node, bodies, as, r.opts)
-	r.repeated(repeat, overtaken, t, k, sub, ev.Verb, ev.Level, ev.Node, bodies, as)
+	r.in.observe(t, k, sub, ev.Verb, ev.Level, ev.Node, b, as, r.opts)
+	r.repeated(repeat, overtaken, t, k, sub, ev.Verb, ev.Level, ev.Node, b, as)
 	if ev.ObjectRef != nil && IsIdentityLease(k, ev.ObjectRef.Namespace, ev.ObjectRef.Name) {
 		host := hostnameLabel(ev.RequestObject)
 		if host == "" {
@@ -605,8 +608,8 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 		}
 		if ok && !r.wants(l.kind, l.verb) {
 			repeat, overtaken := r.claim(eventKey(&r.hash, l.auditID, l.stage, []byte(l.verb), l.uri, l.user, l.time, l.stageTime), l.stageTime, true)
-			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, "", false, asRequest, r.opts)
-			r.repeated(repeat, overtaken, l.time, l.kind, l.subresource, l.verb, l.level, "", false, asRequest)
+			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, "", bodiesNone, asRequest, r.opts)
+			r.repeated(repeat, overtaken, l.time, l.kind, l.subresource, l.verb, l.level, "", bodiesNone, asRequest)
 			if r.opts.Progress != nil {
 				r.opts.Progress.Events.Add(1)
 			}

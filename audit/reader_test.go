@@ -197,6 +197,12 @@ func TestBrokenInput(t *testing.T) {
 	if skipped == nil || !skipped.BodiesDropped || skipped.RequestObject != nil {
 		t.Errorf("the event with skipped bodies must be kept and marked: %+v", skipped)
 	}
+	// Its two bodies are two problems, but one event, and one write whose bodies were
+	// dropped: not one logged without them.
+	pods := in.Kinds[Kind{Resource: "pods"}]
+	if in.BodiesDropped != 1 || pods == nil || pods.Dropped["update"] != 1 || pods.Bodies["update"] != 0 {
+		t.Errorf("events with bodies dropped %d, pods %+v; want 1, and the update counted dropped", in.BodiesDropped, pods)
+	}
 }
 
 func TestStrict(t *testing.T) {

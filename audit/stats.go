@@ -92,6 +92,9 @@ type Input struct {
 	// line numbers.
 	Problems map[string]int64
 	Samples  []Sample
+	// BodiesDropped counts the events whose bodies the log says were dropped for their size
+	// (Event.BodiesDropped), each once: Problems counts each body replaced.
+	BodiesDropped int64
 	// Nodes lists the API servers the source names (EKS streams, AKS pods, must-gather
 	// prefixes), when it names any.
 	Nodes []string
@@ -228,11 +231,11 @@ func (c *Counts) node(name string) *Counts {
 }
 
 // add counts one event as observe does, without the times.
-func (c *Counts) add(t time.Time, k Kind, subresource, verb, level, node string, bodies bool, as countAs, opts *Options) {
+func (c *Counts) add(t time.Time, k Kind, subresource, verb, level, node string, b bodies, as countAs, opts *Options) {
 	if as == asLateWrite {
-		countWrite(&c.Kinds, k, subresource, verb, level, bodies)
+		countWrite(&c.Kinds, k, subresource, verb, level, b)
 		if node != "" {
-			countWrite(&c.node(node).Kinds, k, subresource, verb, level, bodies)
+			countWrite(&c.node(node).Kinds, k, subresource, verb, level, b)
 		}
 		return
 	}
@@ -243,9 +246,9 @@ func (c *Counts) add(t time.Time, k Kind, subresource, verb, level, node string,
 	if !inScope(t, k, opts) {
 		return
 	}
-	countKind(&c.Kinds, k, subresource, verb, level, bodies, as)
+	countKind(&c.Kinds, k, subresource, verb, level, b, as)
 	if node != "" {
-		countKind(&c.node(node).Kinds, k, subresource, verb, level, bodies, as)
+		countKind(&c.node(node).Kinds, k, subresource, verb, level, b, as)
 	}
 }
 
@@ -284,6 +287,12 @@ func MergeKindStats(a, b *KindStats) {
 	for v, n := range b.Bodies {
 		a.Bodies[v] += n
 	}
+	for v, n := range b.Dropped {
+		if a.Dropped == nil {
+			a.Dropped = map[string]int64{}
+		}
+		a.Dropped[v] += n
+	}
 	for v, l := range b.Levels {
 		if LevelRank(l) > LevelRank(a.Levels[v]) {
 			a.Levels[v] = l
@@ -315,6 +324,11 @@ func Less(kinds, repeats map[Kind]*KindStats) map[Kind]*KindStats {
 			for v, n := range r.Bodies {
 				if c.Bodies[v] -= n; c.Bodies[v] <= 0 {
 					delete(c.Bodies, v)
+				}
+			}
+			for v, n := range r.Dropped {
+				if c.Dropped[v] -= n; c.Dropped[v] <= 0 {
+					delete(c.Dropped, v)
 				}
 			}
 		}
@@ -359,6 +373,12 @@ type KindStats struct {
 	// Bodies has the same per key of Writes.
 	WritesWithBodies int64
 	Bodies           map[string]int64
+	// Dropped counts, per key of Writes, the writes without bodies whose log says they were
+	// dropped for their size (the API server's audit.k8s.io/truncated, a
+	// "skipped-too-big-size-object" in place of a body): logged at a level with bodies, so
+	// the audit policy is not why they lack them. A write that kept one body counts in
+	// WritesWithBodies.
+	Dropped map[string]int64
 	// DryRuns and Refused count write requests that asked for a dry run, or that the API
 	// server refused (a code of 300 or more): they changed nothing, so they are not writes,
 	// but their level still shows how the kind is audited.
@@ -637,9 +657,9 @@ type NodeStats struct {
 
 // observe counts one event of the source, decoded or only scanned. node is the API server
 // the input says wrote it, "" when it does not say.
-func (in *Input) observe(t time.Time, k Kind, subresource, verb, level, node string, bodies bool, as countAs, opts *Options) {
+func (in *Input) observe(t time.Time, k Kind, subresource, verb, level, node string, b bodies, as countAs, opts *Options) {
 	if as == asLateWrite {
-		in.countLate(k, subresource, verb, level, node, bodies)
+		in.countLate(k, subresource, verb, level, node, b)
 		return
 	}
 	in.Events++
@@ -667,9 +687,9 @@ func (in *Input) observe(t time.Time, k Kind, subresource, verb, level, node str
 	if !inScope(t, k, opts) {
 		return
 	}
-	countKind(kinds, k, subresource, verb, level, bodies, as)
+	countKind(kinds, k, subresource, verb, level, b, as)
 	if ns != nil {
-		countKind(&ns.Kinds, k, subresource, verb, level, bodies, as)
+		countKind(&ns.Kinds, k, subresource, verb, level, b, as)
 	}
 }
 
@@ -684,10 +704,10 @@ func inScope(t time.Time, k Kind, opts *Options) bool {
 
 // countLate counts a write request whose only events were earlier stages, at the end of its
 // source: the events themselves were counted when read.
-func (in *Input) countLate(k Kind, subresource, verb, level, node string, bodies bool) {
-	countWrite(&in.Kinds, k, subresource, verb, level, bodies)
+func (in *Input) countLate(k Kind, subresource, verb, level, node string, b bodies) {
+	countWrite(&in.Kinds, k, subresource, verb, level, b)
 	if ns := in.PerNode[node]; node != "" && ns != nil {
-		countWrite(&ns.Kinds, k, subresource, verb, level, bodies)
+		countWrite(&ns.Kinds, k, subresource, verb, level, b)
 	}
 }
 
@@ -701,7 +721,7 @@ func span(first, last *time.Time, t time.Time) {
 }
 
 // countKind counts one event of an in-scope kind.
-func countKind(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level string, bodies bool, as countAs) {
+func countKind(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level string, b bodies, as countAs) {
 	ks := kindStats(kinds, k)
 	ks.Events++
 	if !IsWrite(verb) {
@@ -719,7 +739,7 @@ func countKind(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level stri
 		noteLevel(ks, writeKey(verb, subresource), level)
 		return
 	}
-	countWrite(kinds, k, subresource, verb, level, bodies)
+	countWrite(kinds, k, subresource, verb, level, b)
 }
 
 func kindStats(kinds *map[Kind]*KindStats, k Kind) *KindStats {
@@ -755,7 +775,7 @@ func noteLevel(ks *KindStats, key, level string) {
 }
 
 // countWrite counts one write request that took effect.
-func countWrite(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level string, bodies bool) {
+func countWrite(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level string, b bodies) {
 	ks := kindStats(kinds, k)
 	key := writeKey(verb, subresource)
 	if ks.Writes == nil {
@@ -763,13 +783,39 @@ func countWrite(kinds *map[Kind]*KindStats, k Kind, subresource, verb, level str
 	}
 	ks.Writes[key]++
 	noteLevel(ks, key, level)
-	if bodies {
+	switch b {
+	case bodiesKept:
 		ks.WritesWithBodies++
 		if ks.Bodies == nil {
 			ks.Bodies = map[string]int64{}
 		}
 		ks.Bodies[key]++
+	case bodiesDropped:
+		if ks.Dropped == nil {
+			ks.Dropped = map[string]int64{}
+		}
+		ks.Dropped[key]++
 	}
+}
+
+// bodies is what a write's event holds of its bodies, for coverage.
+type bodies uint8
+
+const (
+	bodiesNone    bodies = iota // no request or response object: logged at a level without them
+	bodiesKept                  // a request or response object
+	bodiesDropped               // none, and the log says they were dropped for their size
+)
+
+// bodiesOf says what an event holds of its bodies.
+func bodiesOf(ev *Event) bodies {
+	switch {
+	case ev.RequestObject != nil || ev.ResponseObject != nil:
+		return bodiesKept
+	case ev.BodiesDropped:
+		return bodiesDropped
+	}
+	return bodiesNone
 }
 
 func (in *Input) addNode(node string) {

@@ -592,6 +592,7 @@ func folded(a, b Input) Input {
 	if len(c.Problems) == 0 {
 		c.Problems = nil
 	}
+	c.BodiesDropped += b.BodiesDropped
 	c.Samples = append(append([]Sample(nil), a.Samples...), b.Samples...)
 	if len(c.Samples) > MaxSamples {
 		c.Samples = c.Samples[:MaxSamples]

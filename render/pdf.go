@@ -494,7 +494,7 @@ func (d *pdfDoc) coverage() {
 		switch c.Status {
 		case coverage.StatusOK:
 			colors = append(colors, colText)
-		case coverage.StatusNoWrites, coverage.StatusPartial:
+		case coverage.StatusNoWrites, coverage.StatusPartial, coverage.StatusBodiesDropped:
 			colors = append(colors, colWarning)
 		default:
 			colors = append(colors, colError)

@@ -132,7 +132,7 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 		switch c.Status {
 		case coverage.StatusOK:
 			status = st.green(status)
-		case coverage.StatusNoWrites, coverage.StatusPartial:
+		case coverage.StatusNoWrites, coverage.StatusPartial, coverage.StatusBodiesDropped:
 			status = st.yellow(status)
 		default:
 			status = st.red(status)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -444,5 +445,108 @@ func TestNumberedFilesByTime(t *testing.T) {
 				t.Errorf("time holes %q, want %q", got, want)
 			}
 		})
+	}
+}
+
+// A write logged at RequestResponse whose bodies the API server dropped for their size
+// (audit.k8s.io/truncated) or the log replaced (skipped-too-big-size-object) was audited as
+// the policy asks: it is no metadata-only or partial write, and no advice to change the
+// policy. It is counted once, under the truncated gap, and its row says the change cannot
+// be diffed.
+func TestBodiesDroppedForSizeAreNotAPolicyGap(t *testing.T) {
+	const marker = "skipped-too-big-size-object"
+	truncated := map[string]string{"audit.k8s.io/truncated": "true"}
+	create := ev{minute: 0, verb: "create", res: "pods", ns: "shop", name: "web-1", resp: pod("web-1", "shop", "", "", "")}
+	tests := []struct {
+		name   string
+		events []ev
+		// status, writes, with bodies and dropped are the Pod row's.
+		status                 string
+		writes, bodies, droppd int64
+		// gap is the kind's own gap ("" for none) with its count; truncated is the count
+		// of the truncated gap.
+		gap       string
+		gapCount  int64
+		truncated int64
+	}{
+		{name: "both bodies replaced by the marker, the only write",
+			events: []ev{{minute: 1, verb: "update", res: "pods", ns: "shop", name: "big", req: marker, resp: marker}},
+			status: coverage.StatusBodiesDropped, writes: 1, droppd: 1, truncated: 1},
+		{name: "bodies dropped by the API server, beside a write with bodies",
+			events: []ev{create, {minute: 1, verb: "patch", res: "pods", ns: "shop", name: "web-1", annot: truncated}},
+			status: coverage.StatusBodiesDropped, writes: 2, bodies: 1, droppd: 1, truncated: 1},
+		// A write that kept one body counts with bodies, as writesWithBodies always has; the
+		// event is still the truncated gap's.
+		{name: "a response replaced, the request kept",
+			events: []ev{create, {minute: 1, verb: "update", res: "pods", ns: "shop", name: "web-1", req: pod("web-1", "shop", `,"labels":{"a":"b"}`, "", ""), resp: marker}},
+			status: coverage.StatusOK, writes: 2, bodies: 2, truncated: 1},
+		{name: "one write at Metadata, one dropped for size: the policy's part alone is partial",
+			events: []ev{
+				{minute: 1, verb: "update", res: "pods", ns: "shop", name: "big", req: marker, resp: marker},
+				{minute: 2, verb: "delete", res: "pods", ns: "shop", name: "web-2", level: "Metadata"},
+			},
+			status: coverage.StatusPartial, writes: 2, droppd: 1, gap: coverage.GapPartial, gapCount: 1, truncated: 1},
+		{name: "writes at Metadata only: still metadata-only",
+			events: []ev{{minute: 1, verb: "delete", res: "pods", ns: "shop", name: "web-2", level: "Metadata"}},
+			status: coverage.StatusMetadataOnly, writes: 1, gap: coverage.GapMetadataOnly, gapCount: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := build(t, Options{}, tc.events...)
+			c := r.Coverage[0]
+			if c.Kind != "Pod" || c.Status != tc.status || c.Writes != tc.writes || c.WritesWithBodies != tc.bodies || c.BodiesDropped != tc.droppd {
+				t.Errorf("Pod row: status %s, %d writes, %d with bodies, %d dropped; want %s, %d, %d, %d",
+					c.Status, c.Writes, c.WritesWithBodies, c.BodiesDropped, tc.status, tc.writes, tc.bodies, tc.droppd)
+			}
+			if s := c.Sources[0]; s.Status != c.Status || s.BodiesDropped != c.BodiesDropped {
+				t.Errorf("the server's row %+v differs from the kind's", s.CoverageCounts)
+			}
+			var kindGaps []string
+			for _, g := range r.Gaps {
+				if g.Resource == "pods" && slices.Contains([]string{coverage.GapMetadataOnly, coverage.GapPartial, coverage.GapNeverAudited, coverage.GapNoWrites}, g.Type) {
+					kindGaps = append(kindGaps, fmt.Sprintf("%s %d", g.Type, g.Count))
+				}
+				if tc.droppd > 0 && strings.Contains(g.Message, "level RequestResponse") {
+					t.Errorf("a gap blames writes logged at RequestResponse: %s", g.Message)
+				}
+			}
+			want := ""
+			if tc.gap != "" {
+				want = fmt.Sprintf("%s %d", tc.gap, tc.gapCount)
+			}
+			if got := strings.Join(kindGaps, ", "); got != want {
+				t.Errorf("the Pod's gaps %q, want %q", got, want)
+			}
+			g := hasGap(r, coverage.GapTruncated, coverage.SeverityWarning)
+			switch {
+			case tc.truncated == 0 && g != nil:
+				t.Errorf("a truncated gap without dropped bodies: %+v", g)
+			case tc.truncated > 0 && (g == nil || g.Count != tc.truncated || !strings.Contains(g.Message, fmt.Sprintf("%d event(s)", tc.truncated))):
+				t.Errorf("truncated gap %+v, want one counting %d event(s)", g, tc.truncated)
+			}
+			if r.Verdict != coverage.VerdictGaps {
+				t.Errorf("verdict %s: bodies missing, the trail is incomplete", r.Verdict)
+			}
+		})
+	}
+}
+
+// The sample log with bodies replaced (testdata/logs/broken, line 35): one write to pods,
+// logged at RequestResponse, whose bodies AKS replaced, is the truncated warning's, once.
+func TestBrokenLogDroppedBodyCountedOnce(t *testing.T) {
+	r := buildFiles(t, Options{}, "logs/broken/kube-audit.log")
+	if g := hasGap(r, coverage.GapMetadataOnly, coverage.SeverityError); g != nil {
+		t.Errorf("the dropped body is called metadata-only: %+v", g)
+	}
+	for _, g := range r.Gaps {
+		if g.Resource == "pods" && strings.Contains(g.Remediation, "add a rule") {
+			t.Errorf("advice to change a policy that logged the write at RequestResponse: %+v", g)
+		}
+	}
+	if c := r.Coverage[0]; c.Kind != "Pod" || c.Status != coverage.StatusBodiesDropped || c.BodiesDropped != 1 || c.WritesWithBodies != 0 {
+		t.Errorf("Pod row %+v", c.CoverageCounts)
+	}
+	if g := hasGap(r, coverage.GapTruncated, coverage.SeverityWarning); g == nil || g.Count != 1 {
+		t.Errorf("truncated gap %+v, want one for the one event", g)
 	}
 }

@@ -29,6 +29,10 @@ const (
 	StatusNoWrites = "no-writes"
 	// StatusUnknown means no input has any event in the period: nothing can be said.
 	StatusUnknown = "unknown"
+	// StatusBodiesDropped means writes logged at a level with bodies, but some of whose
+	// bodies the log dropped for their size: the audit policy is right, yet those changes
+	// cannot be diffed.
+	StatusBodiesDropped = "bodies-dropped"
 )
 
 // Gap severities, highest first.
@@ -179,9 +183,13 @@ type CoverageCounts struct {
 	MaxLevel string            `json:"maxLevel,omitempty"`
 	Levels   map[string]string `json:"levels"`
 	// Bodies says whether every write carried a request or response object;
-	// WritesWithBodies counts those that did.
+	// WritesWithBodies counts those that did. BodiesDropped counts those that did not because
+	// the log says their bodies were dropped for their size (audit.k8s.io/truncated,
+	// skipped-too-big-size-object): the audit policy logged them with bodies. The other
+	// writes were logged without bodies.
 	Bodies           bool   `json:"bodies"`
 	WritesWithBodies int64  `json:"writesWithBodies"`
+	BodiesDropped    int64  `json:"bodiesDropped"`
 	Status           string `json:"status"`
 }
 
@@ -579,6 +587,7 @@ func counts(kinds map[audit.Kind]*audit.KindStats, req Requirement) CoverageCoun
 			if !strings.Contains(v, "/") {
 				c.Writes += n
 				c.WritesWithBodies += ks.Bodies[v]
+				c.BodiesDropped += ks.Dropped[v]
 			}
 		}
 		for v, l := range ks.Levels {
@@ -597,14 +606,23 @@ func counts(kinds map[audit.Kind]*audit.KindStats, req Requirement) CoverageCoun
 	case c.Writes == 0:
 		// Reads alone cannot show how writes are audited.
 		c.Status = StatusNoWrites
-	case c.WritesWithBodies == 0:
+	case omitted(c) == c.Writes:
 		c.Status = StatusMetadataOnly
-	case !c.Bodies || c.MaxLevel != "RequestResponse":
+	case omitted(c) > 0 || c.MaxLevel != "RequestResponse":
 		c.Status = StatusPartial
+	case c.BodiesDropped > 0:
+		// The policy is not the cause: the truncated gap is this write's, once.
+		c.Status = StatusBodiesDropped
 	default:
 		c.Status = StatusOK
 	}
 	return c
+}
+
+// omitted counts the writes logged without bodies that the log does not say were dropped:
+// the audit policy logged them so.
+func omitted(c CoverageCounts) int64 {
+	return c.Writes - c.WritesWithBodies - c.BodiesDropped
 }
 
 // ruleFor is the audit policy rule that makes a kind fully audited, in a sentence.
@@ -613,27 +631,13 @@ func ruleFor(req Requirement) string {
 	return fmt.Sprintf(`add a rule with level RequestResponse for group %q, resources [%q] to the audit policy, before any rule that matches them at a lower level (auditreport policy generate prints a complete policy)`, k.Group, k.Resource)
 }
 
-// bodiesFix is the remedy for writes of a kind logged without bodies. When every write
-// was logged at RequestResponse and the inputs hold at least as many events whose bodies
-// the backend dropped for size as writes without bodies, the size limit is the cause, and
-// a policy rule would change nothing.
-func bodiesFix(row Coverage, req Requirement, inputs []audit.Input) string {
-	var dropped int64
-	for i := range inputs {
-		dropped += inputs[i].Problems[audit.ProblemBodyTruncated] + inputs[i].Problems[audit.ProblemBodySkipped]
-	}
-	below := false
-	for v, l := range row.Levels {
-		if !strings.Contains(v, "/") && l != "RequestResponse" {
-			below = true
-		}
-	}
-	if !below && dropped >= row.Writes-row.WritesWithBodies {
-		return "the writes were logged at RequestResponse but their bodies were dropped for size (see the truncated gaps): raise --audit-log-truncate-max-event-size / --audit-webhook-truncate-max-event-size, or the size limit of the export; the audit policy is not the cause"
-	}
+// bodiesFix is the remedy for writes of a kind that the audit policy logged without bodies,
+// or below RequestResponse. Writes whose bodies were dropped for their size are not its: a
+// policy rule would change nothing for them.
+func bodiesFix(row Coverage, req Requirement) string {
 	fix := ruleFor(req)
-	if dropped > 0 {
-		fix += "; bodies dropped for size (the truncated gaps) need a higher --audit-log-truncate-max-event-size instead"
+	if row.BodiesDropped > 0 {
+		fix += "; the writes whose bodies were dropped for their size need a higher --audit-log-truncate-max-event-size / --audit-webhook-truncate-max-event-size instead (the truncated gaps)"
 	}
 	return fix
 }
@@ -852,10 +856,17 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 			Message:     fmt.Sprintf("%d event(s) of %s but no write in the period: the logs cannot show whether writes are audited with bodies", row.Events, name),
 			Remediation: "check the audit policy: auditreport policy check FILE, or give --policy FILE"})
 	case StatusPartial:
-		out = append(out, Gap{Type: GapPartial, Severity: SeverityWarning, Group: k.Group, Resource: k.Resource, Count: row.Writes - row.WritesWithBodies,
-			Message: fmt.Sprintf("of %d write(s) to %s, %d carried bodies (highest level %s): some changes cannot be diffed",
-				row.Writes, name, row.WritesWithBodies, row.MaxLevel),
-			Remediation: bodiesFix(row, req, ci.Inputs)})
+		msg := fmt.Sprintf("of %d write(s) to %s, %d carried bodies (highest level %s)", row.Writes, name, row.WritesWithBodies, row.MaxLevel)
+		if row.BodiesDropped > 0 {
+			if n := omitted(row.CoverageCounts); n > 0 {
+				// The highest level may be that of the writes dropped for size: not named.
+				msg = fmt.Sprintf("of %d write(s) to %s, %d carried bodies and %d were logged without", row.Writes, name, row.WritesWithBodies, n)
+			}
+			msg += fmt.Sprintf("; %d more had their bodies dropped for their size (the truncated gaps)", row.BodiesDropped)
+		}
+		msg += ": some changes cannot be diffed"
+		out = append(out, Gap{Type: GapPartial, Severity: SeverityWarning, Group: k.Group, Resource: k.Resource, Count: omitted(row.CoverageCounts),
+			Message: msg, Remediation: bodiesFix(row, req)})
 	}
 	if len(servers) < 2 || row.Events == 0 {
 		return out
@@ -1482,9 +1493,19 @@ func inputGaps(inputs []audit.Input) []Gap {
 				Message:     fmt.Sprintf("%d event(s) in %s were cut by CloudWatch's size limit and could not be read", n, in.Source),
 				Remediation: "export the audit log from a destination without the 256 KB limit, or lower the policy level of large objects you do not need"})
 		}
-		if n := in.Problems[audit.ProblemBodyTruncated] + in.Problems[audit.ProblemBodySkipped]; n > 0 {
+		// Each event once: Problems counts each body replaced. These events were logged at a
+		// level with bodies, so they are no policy gap of their kind (see counts).
+		if n := in.BodiesDropped; n > 0 {
+			var how []string
+			if in.Problems[audit.ProblemBodyTruncated] > 0 {
+				how = append(how, "audit.k8s.io/truncated")
+			}
+			if in.Problems[audit.ProblemBodySkipped] > 0 {
+				how = append(how, "skipped-too-big-size-object in place of a body")
+			}
 			out = append(out, Gap{Type: GapTruncated, Severity: SeverityWarning, Source: in.Source, Count: n,
-				Message:     fmt.Sprintf("%d event(s) in %s had their bodies dropped (too large for the backend): those changes have no diff", n, in.Source),
+				Message: fmt.Sprintf("%d event(s) in %s had their bodies dropped for their size (%s): they were logged at a level with bodies, so the audit policy is not the cause, but the changes among them cannot be diffed",
+					n, in.Source, strings.Join(how, "; ")),
 				Remediation: "raise --audit-log-truncate-max-event-size / --audit-webhook-truncate-max-event-size, or the size limit of the export"})
 		}
 		if n := in.Problems[audit.ProblemUntimed] + in.Problems[audit.ProblemBadTimestamp]; n > 0 {
