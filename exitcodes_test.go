@@ -34,6 +34,11 @@ func TestExitCodesEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("policy generate: %v %s", err, out)
 	}
+	// An empty log is read, not refused (docs/coverage.md): one error gap, not one per kind.
+	empty := filepath.Join(t.TempDir(), "kube-audit.log")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		args   []string
@@ -49,6 +54,8 @@ func TestExitCodesEndToEnd(t *testing.T) {
 			"verdict pass (0 gaps in the trail); posture: 0 of 5 pods ingress-protected and 0 egress-protected throughout; 1 protection finding\nauditreport: the posture has 1 finding about the pods' protection at or above warning"},
 		{"bad --fail-on", []string{"--from", "testdata/logs/ha-3-nodes", "--fail-on", "panic"}, 2, "--fail-on"},
 		{"missing input", []string{"--from", "testdata/logs/nope"}, 3, "nope"},
+		{"an empty input", []string{"--from", empty}, 0, "read 0 events from 1 inputs"},
+		{"an empty input with --exit-code", []string{"--from", empty, "--exit-code", "5"}, 5, "verdict gaps (1 gap in the trail)"},
 		{"usage", []string{}, 2, "no input"},
 		{"policy check passes", []string{"policy", "check", policy}, 0, ""},
 		{"policy check fails", []string{"policy", "check", "testdata/realdata/policies/k8s-website-audit-policy.yaml"}, 4, "1 of 1 policy file(s) fail"},

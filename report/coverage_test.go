@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -548,5 +549,70 @@ func TestBrokenLogDroppedBodyCountedOnce(t *testing.T) {
 	}
 	if g := hasGap(r, coverage.GapTruncated, coverage.SeverityWarning); g == nil || g.Count != 1 {
 		t.Errorf("truncated gap %+v, want one for the one event", g)
+	}
+}
+
+// Inputs that hold no event at all (an empty file, lines that are no audit event) prove
+// nothing of any kind: that is one error gap saying so and naming the inputs, every row is
+// unknown, and no gap blames the audit policy for kinds it could not be judged on.
+func TestNoEventReadIsOneGap(t *testing.T) {
+	at := func(s string) *time.Time { v, _ := time.Parse(time.RFC3339, s); return &v }
+	tests := []struct {
+		name   string
+		inputs map[string]string
+		period Period
+		// says is in the gap's message; unreadable is whether the input's unreadable
+		// warning stands beside it.
+		says       []string
+		unreadable bool
+	}{
+		{name: "an empty file", inputs: map[string]string{"empty.log": ""},
+			says: []string{"no event was read", "empty.log: empty"}},
+		{name: "three lines of garbage", inputs: map[string]string{"garbage.log": "garbage\n{\"x\":1}\nnope\n"},
+			says: []string{"no event was read", "garbage.log: 3 line(s), none an audit event"}, unreadable: true},
+		{name: "an empty file and a period", inputs: map[string]string{"empty.log": ""},
+			period: Period{Start: at("2026-11-01T00:00:00Z"), End: at("2026-11-02T00:00:00Z")},
+			says:   []string{"no event was read", "empty.log: empty"}},
+		{name: "two empty files", inputs: map[string]string{"a/kube-audit.log": "", "b/kube-audit.log": "\n\n"},
+			says: []string{"no event was read", "a/kube-audit.log: empty", "b/kube-audit.log: 2 line(s), none an audit event"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var srcs []audit.Source
+			for _, name := range slices.Sorted(maps.Keys(tc.inputs)) {
+				srcs = append(srcs, audit.ReaderSource(name, strings.NewReader(tc.inputs[name])))
+			}
+			r, err := Build(context.Background(), srcs, Options{Now: t0, Period: tc.period})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := "error period-not-covered"
+			if tc.unreadable {
+				want += ", warning unreadable"
+			}
+			if got := gapTypes(r); got != want {
+				t.Errorf("gaps %q, want %q", got, want)
+			}
+			g := hasGap(r, coverage.GapPeriodNotCovered, coverage.SeverityError)
+			if g == nil {
+				t.Fatal("no period-not-covered gap")
+			}
+			for _, s := range tc.says {
+				if !strings.Contains(g.Message, s) {
+					t.Errorf("message %q does not say %q", g.Message, s)
+				}
+			}
+			if g.Remediation == "" || strings.Contains(g.Remediation, "add a rule") {
+				t.Errorf("remediation %q", g.Remediation)
+			}
+			for _, c := range r.Coverage {
+				if c.Status != coverage.StatusUnknown {
+					t.Errorf("%s: status %s, want %s", c.Kind, c.Status, coverage.StatusUnknown)
+				}
+			}
+			if r.Verdict != coverage.VerdictGaps || !strings.HasPrefix(r.Score.Text, "unknown") {
+				t.Errorf("verdict %s, score %q: the report proves nothing", r.Verdict, r.Score.Text)
+			}
+		})
 	}
 }

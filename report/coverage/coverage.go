@@ -823,7 +823,10 @@ func Check(ci Input) *Result {
 	}
 	r.Score.Text = fmt.Sprintf("%d of %d required kinds audited with bodies %s; %d of %d kind-server pairs audited with bodies (%d%%; a kind never audited counts against every server, pairs without writes in the period are left out)",
 		kindsOK, len(reqs), where, covered, cells, r.Score.Percent)
-	if pres.outside {
+	switch {
+	case pres.empty:
+		r.Score.Text = "unknown: no event was read from the inputs, so no kind's coverage can be judged"
+	case pres.outside:
 		r.Score.Text = "unknown: no input has any event in the period, so no kind's coverage can be judged"
 	}
 	r.Verdict = VerdictPass
@@ -990,8 +993,8 @@ func missingAt(s *server, d time.Duration) int64 {
 type presence struct {
 	gaps []Gap
 	// outside is true when no API server logged anything inside the period: no verdict on
-	// any kind can be drawn from it.
-	outside bool
+	// any kind can be drawn from it. empty is true when no input held any event at all.
+	outside, empty bool
 }
 
 // presenceGaps is one rule for the start and the end of the trail: the period against the
@@ -1025,6 +1028,17 @@ func presenceGaps(servers []*server, ci Input) presence {
 	tol := ci.Holes.Min
 	rule := fmt.Sprintf("period-not-covered: more than %s (--hole-min) between the period's bound and the nearest event of any API server", round(tol))
 	if first.IsZero() || (ci.End != nil && !first.Before(end)) || (ci.Start != nil && last.Before(start)) {
+		if noEventRead(ci.Inputs) {
+			// Nothing was read, whatever the period: that is the cause, and the one gap, not
+			// a verdict on each kind's audit policy drawn from no events.
+			from, to := start, end
+			if ci.Start != nil && ci.End == nil {
+				to = maxTime(from, ci.Now)
+			}
+			out.outside, out.empty = true, true
+			out.gaps = append(out.gaps, noEventGap(ci.Inputs, from, to))
+			return out
+		}
 		if ci.Start == nil && ci.End == nil {
 			return out
 		}
@@ -1099,6 +1113,50 @@ func presenceGaps(servers []*server, ci Input) presence {
 	}
 	out.gaps = append(out.gaps, expectedServerGaps(servers, ci)...)
 	return out
+}
+
+// noEventRead reports whether the inputs hold no event at all.
+func noEventRead(inputs []audit.Input) bool {
+	for i := range inputs {
+		if inputs[i].Events > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// noEventGap is the one gap of inputs that hold no event at all (empty files, lines that are
+// no audit event): the trail covers no time, so nothing can be said of any kind, and the
+// cause is the input, not the audit policy. from and to bound the period, where one was given.
+func noEventGap(inputs []audit.Input, from, to time.Time) Gap {
+	const listed = 5
+	var what []string
+	for i := range inputs {
+		in := &inputs[i]
+		if len(what) == listed {
+			what = append(what, fmt.Sprintf("and %d more input(s)", len(inputs)-listed))
+			break
+		}
+		switch {
+		case in.Skipped != "":
+			what = append(what, fmt.Sprintf("%s: not read, %s", in.Source, in.Skipped))
+		case in.Err != "":
+			what = append(what, fmt.Sprintf("%s: stopped being readable, see the unreadable gap", in.Source))
+		case in.Lines == 0:
+			what = append(what, in.Source+": empty")
+		default:
+			what = append(what, fmt.Sprintf("%s: %d line(s), none an audit event", in.Source, in.Lines))
+		}
+	}
+	of := "any kind, in any period"
+	if !from.IsZero() || !to.IsZero() {
+		of = fmt.Sprintf("any kind in the period (%s to %s)", fmtTime(from), fmtTime(to))
+	}
+	return Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(from), To: ptime(to),
+		Rule: "period-not-covered: no input holds any event",
+		Message: fmt.Sprintf("no event was read from the inputs (%s): the trail covers no time, so nothing can be said of %s",
+			strings.Join(what, "; "), of),
+		Remediation: "give the audit logs of the period, rotated and compressed files included, of every API server; for a log that stays empty, check that the API server writes it (--audit-log-path) and that its audit policy logs anything (auditreport policy check FILE)"}
 }
 
 // membership is a change the trail shows in the set of API servers: every API server's
