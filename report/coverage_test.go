@@ -616,3 +616,31 @@ func TestNoEventReadIsOneGap(t *testing.T) {
 		})
 	}
 }
+
+// Events in the period, none of a required kind: the logs reach the period, so the kinds are
+// never audited in it, with or without a period given; not "no input has any event in the
+// period".
+func TestOnlyOtherKindsInThePeriod(t *testing.T) {
+	var lines []ev
+	for i := 0; i < 30; i++ {
+		lines = append(lines, ev{minute: i, verb: "get", res: "configmaps", ns: "shop", name: "c", level: "Metadata"})
+	}
+	from, to := t0.Add(-time.Hour), t0.Add(time.Hour)
+	for _, p := range []Period{{}, {Start: &from, End: &to}} {
+		r := build(t, Options{Period: p}, lines...)
+		want := "error never-audited, error never-audited, error never-audited, error never-audited, error never-audited, info no-required-kind"
+		if got := gapTypes(r); got != want {
+			t.Errorf("period %v: gaps %q, want %q", p.Start != nil, got, want)
+		}
+		for _, g := range r.Gaps {
+			if strings.Contains(g.Message, "(none)") {
+				t.Errorf("period %v: %s", p.Start != nil, g.Message)
+			}
+		}
+		for _, c := range r.Coverage {
+			if c.Status != coverage.StatusNeverAudited {
+				t.Errorf("period %v: %s is %s", p.Start != nil, c.Kind, c.Status)
+			}
+		}
+	}
+}

@@ -1039,7 +1039,10 @@ func presenceGaps(servers []*server, ci Input) presence {
 			out.gaps = append(out.gaps, noEventGap(ci.Inputs, from, to))
 			return out
 		}
-		if ci.Start == nil && ci.End == nil {
+		if ci.Start == nil && ci.End == nil || len(servers) == 0 {
+			// No server to judge: without a period, the logs' own span is the period; with
+			// one, the only logs are of other kinds and reach into it (a log wholly outside
+			// it is among servers), so the kinds were not audited in it: their gaps say so.
 			return out
 		}
 		// The logs do not reach the period: one gap for all of it, not a verdict per kind
