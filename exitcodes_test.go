@@ -54,7 +54,7 @@ func TestExitCodesEndToEnd(t *testing.T) {
 			"verdict pass (0 gaps in the trail); posture: 0 of 5 pods ingress-protected and 0 egress-protected throughout; 1 protection finding\nauditreport: the posture has 1 finding about the pods' protection at or above warning"},
 		{"bad --fail-on", []string{"--from", "testdata/logs/ha-3-nodes", "--fail-on", "panic"}, 2, "--fail-on"},
 		{"missing input", []string{"--from", "testdata/logs/nope"}, 3, "nope"},
-		{"an empty input", []string{"--from", empty}, 0, "read 0 events from 1 inputs"},
+		{"an empty input", []string{"--from", empty}, 0, "read 0 events from 1 input "},
 		{"an empty input with --exit-code", []string{"--from", empty, "--exit-code", "5"}, 5, "verdict gaps (1 gap in the trail)"},
 		{"usage", []string{}, 2, "no input"},
 		{"policy check passes", []string{"policy", "check", policy}, 0, ""},
