@@ -319,7 +319,7 @@ func (d *pdfDoc) summary() {
 		{"Failed attempts (refused writes)", fmt.Sprint(s.FailedAttempts)},
 		{"Dry runs (not changes)", fmt.Sprint(s.DryRuns)},
 		{"No-op writes (not changes)", fmt.Sprint(s.NoOp)},
-		{"Changes without a known earlier state", fmt.Sprint(s.UnknownBaseline)},
+		{"Writes without a known earlier state", fmt.Sprint(s.UnknownBaseline)},
 		{"Changes logged without bodies", fmt.Sprint(s.NoDiff)},
 	}, nil)
 	if len(r.Gaps) > 0 {

@@ -177,7 +177,8 @@ type Summary struct {
 	Objects            int64 `json:"objects"`
 	// DryRuns counts dry-run writes in the period: nothing was stored, so they are not changes.
 	DryRuns int64 `json:"dryRuns"`
-	// UnknownBaseline counts changes whose earlier state was not known.
+	// UnknownBaseline counts the writes (changes, no-ops and subresource writes) whose
+	// earlier state was not known: a diff holds only what the request set.
 	UnknownBaseline int64 `json:"unknownBaseline"`
 	// NoDiff counts changes logged without the bodies a diff needs (level Metadata, or
 	// bodies dropped).

@@ -780,7 +780,7 @@ func Check(ci Input) *Result {
 				// The events are all there; only the state before them is not, which a
 				// nightly run over a long-lived cluster always meets: a note, not a warning.
 				r.Gaps = append(r.Gaps, Gap{Type: GapUnknownBaseline, Severity: SeverityInfo, Group: k.Group, Resource: k.Resource, Count: n,
-					Message:     fmt.Sprintf("%d change(s) to %s in the period have no known earlier state, so their diffs show only what the requests set", n, k),
+					Message:     fmt.Sprintf("%d write(s) to %s in the period have no known earlier state: their diffs show only what the requests set, and a deletion's not what was deleted", n, k),
 					Remediation: "give --snapshot with the output of 'kubectl get " + k.String() + " -A -o json' taken before the period, or include audit logs from before --since"})
 			}
 		}
