@@ -362,6 +362,18 @@ func (d *pdfDoc) summary() {
 	}
 }
 
+// statusColor colours a coverage status, a kind's or one API server's alike: a status that
+// loses changes red, one that loses their diffs or cannot show them yellow.
+func statusColor(status string) rgb {
+	switch status {
+	case coverage.StatusOK:
+		return colText
+	case coverage.StatusNoWrites, coverage.StatusPartial, coverage.StatusBodiesDropped:
+		return colWarning
+	}
+	return colError
+}
+
 func severityColor(s string) rgb {
 	switch s {
 	case coverage.SeverityError:
@@ -491,14 +503,7 @@ func (d *pdfDoc) coverage() {
 		}
 		row = append(row, fmt.Sprintf("%d / %d", c.WritesWithBodies, c.Writes))
 		rows = append(rows, row)
-		switch c.Status {
-		case coverage.StatusOK:
-			colors = append(colors, colText)
-		case coverage.StatusNoWrites, coverage.StatusPartial, coverage.StatusBodiesDropped:
-			colors = append(colors, colWarning)
-		default:
-			colors = append(colors, colError)
-		}
+		colors = append(colors, statusColor(c.Status))
 	}
 	d.table(cols, rows, colors)
 	multi := false
@@ -514,11 +519,7 @@ func (d *pdfDoc) coverage() {
 		for _, c := range r.Coverage {
 			for _, s := range c.Sources {
 				rows = append(rows, []string{c.Kind, s.Source, s.Status, fmt.Sprint(s.Events), fmt.Sprintf("%d / %d", s.WritesWithBodies, s.Writes), s.MaxLevel})
-				if s.Status == coverage.StatusOK || s.Status == coverage.StatusNoWrites {
-					colors = append(colors, colText)
-				} else {
-					colors = append(colors, colError)
-				}
+				colors = append(colors, statusColor(s.Status))
 			}
 		}
 		d.table([]col{{"Kind", 0.15, "L"}, {"API server", 0.33, "L"}, {"Status", 0.15, "L"}, {"Events", 0.08, "R"}, {"Bodies", 0.09, "R"}, {"Level", 0.2, "L"}}, rows, colors)
