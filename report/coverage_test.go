@@ -454,6 +454,17 @@ func TestNumberedFilesByTime(t *testing.T) {
 // the policy asks: it is no metadata-only or partial write, and no advice to change the
 // policy. It is counted once, under the truncated gap, and its row says the change cannot
 // be diffed.
+// Writes logged at RequestResponse that carry no body, and no mark that one was dropped, lost
+// their bodies after the API server wrote them: the gap says so, and its fix is not a policy
+// rule the policy already has.
+func TestBodiesMissingAtRequestResponseAreNoPolicyGap(t *testing.T) {
+	r := build(t, Options{}, ev{minute: 1, verb: "update", res: "pods", ns: "shop", name: "web-1"})
+	g := hasGap(r, coverage.GapMetadataOnly, coverage.SeverityError)
+	if g == nil || !strings.Contains(g.Message, "logged at level RequestResponse, which carries their bodies") || strings.Contains(g.Remediation, "add a rule") {
+		t.Fatalf("gap %+v: want bodies removed after the API server, not a policy rule", g)
+	}
+}
+
 func TestBodiesDroppedForSizeAreNotAPolicyGap(t *testing.T) {
 	const marker = "skipped-too-big-size-object"
 	truncated := map[string]string{"audit.k8s.io/truncated": "true"}

@@ -851,9 +851,16 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 			Remediation: ruleFor(req)})
 		return out
 	case StatusMetadataOnly:
-		out = append(out, Gap{Type: GapMetadataOnly, Severity: SeverityError, Group: k.Group, Resource: k.Resource, Count: row.Writes,
+		g := Gap{Type: GapMetadataOnly, Severity: SeverityError, Group: k.Group, Resource: k.Resource, Count: row.Writes,
 			Message:     fmt.Sprintf("%d write(s) to %s were logged without bodies (level %s): who changed what is known, but not what changed", row.Writes, name, row.MaxLevel),
-			Remediation: ruleFor(req)})
+			Remediation: ruleFor(req)}
+		if row.MaxLevel == "RequestResponse" {
+			// The level carries both bodies, so the policy is not why they are missing:
+			// they were taken out between the API server and these files, with no marker.
+			g.Message = fmt.Sprintf("%d write(s) to %s were logged at level RequestResponse, which carries their bodies, but have none, and no mark that they were dropped: something between the API server and these files removed them; who changed what is known, but not what changed", row.Writes, name)
+			g.Remediation = "look at what carries the audit log from the API server to these files (a log shipper's or a webhook's limit on an event's size or fields): the audit policy already asks for the bodies"
+		}
+		out = append(out, g)
 	case StatusNoWrites:
 		out = append(out, Gap{Type: GapNoWrites, Severity: SeverityInfo, Group: k.Group, Resource: k.Resource, Count: row.Events,
 			Message:     fmt.Sprintf("%d event(s) of %s but no write in the period: the logs cannot show whether writes are audited with bodies", row.Events, name),
