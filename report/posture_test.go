@@ -136,3 +136,30 @@ func TestNoPostureWithoutThePeriod(t *testing.T) {
 		}
 	}
 }
+
+// When NetworkPolicies are not in the trail at all (the kind never audited), no pod is said
+// to be unprotected for want of them: the posture is not judged, and a finding says why. The
+// same logs with the kind audited and no policy in the cluster are judged as before.
+func TestNoPostureWithoutNetworkPolicies(t *testing.T) {
+	for _, c := range []struct {
+		logs   string
+		judged bool
+	}{{"../testdata/logs/gaps/never-audited/", false}, {"../testdata/logs/ha-3-nodes/", true}} {
+		src, err := audit.Resolve([]string{c.logs}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Build(context.Background(), src, Options{Now: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var unknown, unprotected bool
+		for _, g := range r.Gaps {
+			unknown = unknown || g.Type == GapPostureUnknown && strings.Contains(g.Message, "networkpolicies.networking.k8s.io (never-audited)")
+			unprotected = unprotected || g.Type == GapUnprotectedWorkloads
+		}
+		if judged := r.Posture != nil; judged != c.judged || unknown == c.judged || unprotected != c.judged {
+			t.Errorf("%s: posture judged %v, posture-unknown finding %v, unprotected-workloads %v; want the posture judged %v", c.logs, judged, unknown, unprotected, c.judged)
+		}
+	}
+}

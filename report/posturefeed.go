@@ -195,6 +195,22 @@ func addPosture(rep *Report) {
 		rep.Posture = nil
 		return
 	}
+	// With no NetworkPolicy in the trail, and no event of the kind to show there was none to
+	// see, every pod would seem unprotected for want of evidence: the posture is not judged.
+	if !rep.Posture.PoliciesSeen() && rep.Posture.Summary.EndpointsNumInScope > 0 {
+		for _, c := range rep.Coverage {
+			if c.Group == "networking.k8s.io" && c.Resource == "networkpolicies" && (c.Status == coverage.StatusNeverAudited || c.Status == coverage.StatusUnknown) {
+				rep.Posture.Close()
+				rep.Posture = nil
+				rep.Gaps = append(rep.Gaps, coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityWarning, Group: c.Group, Resource: c.Resource,
+					Message: "the pods' network-policy protection is not judged: no input has any event of networkpolicies.networking.k8s.io (" + c.Status +
+						"), so whether a NetworkPolicy selected a pod cannot be told; without one, every pod would have seemed unprotected",
+					Remediation: "audit NetworkPolicies (the " + c.Status + " gap says how), or give --snapshot with the output of 'kubectl get networkpolicies -A -o json' taken before the period"})
+				coverage.SortGaps(rep.Gaps)
+				return
+			}
+		}
+	}
 	rep.Gaps = append(rep.Gaps, postureGaps(rep.Posture)...)
 	coverage.SortGaps(rep.Gaps)
 }

@@ -68,6 +68,8 @@ type Options struct {
 // the pods of its namespace (or all, for cluster-wide kinds).
 type Engine struct {
 	opts  Options
+	// policiesSeen is set by the first NetworkPolicy the engine is given.
+	policiesSeen bool
 	nets  *networks
 	scope compiledScope
 
@@ -607,6 +609,7 @@ func kindOf(group, resource string) string {
 }
 
 func (e *Engine) networkPolicy(u Update) {
+	e.policiesSeen = true
 	m := e.npol[u.Namespace]
 	if m == nil {
 		m = map[string]*policy{}
@@ -1036,7 +1039,7 @@ func (e *Engine) Finish() *Posture {
 	if !e.opened {
 		e.open(e.opts.Start)
 	}
-	out := &Posture{Scope: e.opts.Scope, Endpoints: []Endpoint{}, Namespaces: []Namespace{}, Services: []Service{}}
+	out := &Posture{Scope: e.opts.Scope, Endpoints: []Endpoint{}, Namespaces: []Namespace{}, Services: []Service{}, policiesSeen: e.policiesSeen}
 	for _, p := range e.pods {
 		if p.alive {
 			e.advance(p, end)

@@ -47,7 +47,13 @@ type Posture struct {
 	UnknownPolicies []PolicyRef `json:"unknownPolicies,omitempty"`
 
 	rows *endpointRows // the rows, when they went to disk: read them with Rows
+	// policiesSeen is whether any NetworkPolicy reached the engine, written or as a state.
+	policiesSeen bool
 }
+
+// PoliciesSeen is whether the trail showed the engine any NetworkPolicy at all. Without one,
+// a pod is unprotected only if the trail could have shown a policy (the kind is audited).
+func (p *Posture) PoliciesSeen() bool { return p.policiesSeen }
 
 // Scope selects the pods the posture is about, as Calico's GlobalReport did; empty fields
 // select everything.
