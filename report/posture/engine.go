@@ -67,11 +67,11 @@ type Options struct {
 // (their counts of contributing policies adjusted); a non-evaluated policy kind's,
 // the pods of its namespace (or all, for cluster-wide kinds).
 type Engine struct {
-	opts  Options
+	opts Options
 	// policiesSeen is set by the first NetworkPolicy the engine is given.
 	policiesSeen bool
-	nets  *networks
-	scope compiledScope
+	nets         *networks
+	scope        compiledScope
 
 	opened  bool
 	start   time.Time
