@@ -89,7 +89,8 @@ func newPostureView(r *report.Report, maxRows int) *PostureView {
 
 func postureRow(e *posture.Endpoint) PostureRow {
 	r := PostureRow{Pod: e.Endpoint, Ingress: triText(e.IngressProtected, "protected"), Egress: triText(e.EgressProtected, "protected"),
-		Internet: exposure(e.IngressFromInternet, e.EgressToInternet), OtherNS: exposure(e.IngressFromOtherNamespace, e.EgressToOtherNamespace),
+		Internet: exposure(e.IngressFromInternet, e.EgressToInternet, e.IngressProtected, e.EgressProtected),
+		OtherNS: exposure(e.IngressFromOtherNamespace, e.EgressToOtherNamespace, e.IngressProtected, e.EgressProtected),
 		Policies: strings.Join(e.AppliedPolicies, ", "), Unknown: strings.Join(e.Unknown, "; ")}
 	var parts []string
 	if e.IngressUnprotectedSeconds > 0 || e.IngressProtected == posture.False {
@@ -132,16 +133,22 @@ func triText(t posture.Tri, what string) string {
 	return "unknown"
 }
 
-func exposure(in, out posture.Tri) string {
+// exposure says in which directions a pod was open to a kind of peer (the internet, other
+// namespaces) at some time in the period. A direction no policy protected at some time was
+// open to everything then, the internet and
+// other namespaces too, whatever a policy's rules opened: it says "no policy", not "no".
+func exposure(in, out, inProtected, outProtected posture.Tri) string {
 	var parts []string
 	for _, x := range []struct {
-		t    posture.Tri
-		what string
-	}{{in, "ingress"}, {out, "egress"}} {
-		switch x.t {
-		case posture.True:
+		t, protected posture.Tri
+		what         string
+	}{{in, inProtected, "ingress"}, {out, outProtected, "egress"}} {
+		switch {
+		case x.protected == posture.False:
+			parts = append(parts, x.what+" (no policy)")
+		case x.t == posture.True:
 			parts = append(parts, x.what)
-		case posture.Unknown:
+		case x.t == posture.Unknown:
 			parts = append(parts, x.what+" unknown")
 		}
 	}
@@ -173,7 +180,7 @@ func (pv *PostureView) PostureText() string {
 	if s.EndpointsNumInScope == 0 {
 		return "No pod in scope lived in the period."
 	}
-	return fmt.Sprintf("%d pod(s) in scope: %d ingress-protected and %d egress-protected for all of their life in the period; %d without ingress protection and %d without egress protection at some time; %d and %d unknown; %d reachable from the internet, %d from other namespaces.",
+	return fmt.Sprintf("%d pod(s) in scope: %d ingress-protected and %d egress-protected for all of their life in the period; %d without ingress protection and %d without egress protection at some time; %d and %d unknown; %d opened to the internet and %d to other namespaces by a policy's rules (a pod without a policy is open to both).",
 		s.EndpointsNumInScope, s.EndpointsNumIngressProtected, s.EndpointsNumEgressProtected, s.EndpointsNumIngressUnprotected, s.EndpointsNumEgressUnprotected,
 		s.EndpointsNumIngressUnknown, s.EndpointsNumEgressUnknown, s.EndpointsNumIngressFromInternet, s.EndpointsNumIngressFromOtherNamespace)
 }
