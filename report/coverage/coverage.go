@@ -811,15 +811,25 @@ func Check(ci Input) *Result {
 		r.Gaps = []Gap{}
 	}
 
-	r.Score = Score{Covered: covered, Cells: cells, KindsOK: kindsOK, Kinds: len(reqs)}
-	if cells > 0 {
-		r.Score.Percent = covered * 100 / cells
-	}
 	// "Every API server" only where the user said which there are: otherwise the score can
 	// speak of the servers whose logs were given, and a server given no log is not among them.
 	where := "on every API server"
 	if len(ci.Expected) == 0 && ci.ExpectedN == 0 {
 		where = fmt.Sprintf("on each of the %d API server(s) in the inputs (how many the cluster has was not stated)", len(r.APIServers.Seen))
+	} else if named, more := missingServers(present, ci); len(named)+more > 0 {
+		// A server expected and given no log audited nothing the trail shows: each kind
+		// with writes elsewhere counts against it.
+		missing := len(named) + more
+		for _, c := range r.Coverage {
+			if c.Writes > 0 {
+				cells += missing
+			}
+		}
+		where = fmt.Sprintf("on each of the %d API server(s) in the inputs, but %d API server(s) expected are not in them", len(r.APIServers.Seen), missing)
+	}
+	r.Score = Score{Covered: covered, Cells: cells, KindsOK: kindsOK, Kinds: len(reqs)}
+	if cells > 0 {
+		r.Score.Percent = covered * 100 / cells
 	}
 	r.Score.Text = fmt.Sprintf("%d of %d required kinds audited with bodies %s; %d of %d kind-server pairs audited with bodies (%d%%; a kind never audited counts against every server, pairs without writes in the period are left out)",
 		kindsOK, len(reqs), where, covered, cells, r.Score.Percent)
@@ -1441,28 +1451,32 @@ func expectedServerGaps(servers []*server, ci Input) []Gap {
 	}
 	remedy := "give the audit log of every API server (each request is in exactly one of them); --api-servers names the ones expected"
 	var out []Gap
-	matched := map[*server]bool{}
-	for _, name := range ci.Expected {
-		found := false
-		for _, s := range servers {
-			if namesServer(s.key, name) {
-				found, matched[s] = true, true
-			}
-		}
-		if !found {
-			out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: name, Count: usual, Rule: "period-not-covered per API server: an API server named by --api-servers that no input holds",
-				Message:     fmt.Sprintf("no input holds the log of API server %s: every request it served is missing (about %d events, the others' average)", name, usual),
-				Remediation: remedy})
-		}
+	named, more := missingServers(servers, ci)
+	for _, name := range named {
+		out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: name, Count: usual, Rule: "period-not-covered per API server: an API server named by --api-servers that no input holds",
+			Message:     fmt.Sprintf("no input holds the log of API server %s: every request it served is missing (about %d events, the others' average)", name, usual),
+			Remediation: remedy})
 	}
-	// Servers named and missing are gaps of their own already: the count says only how many
-	// more are missing than those.
-	if n := ci.ExpectedN - len(servers) - len(out); ci.ExpectedN > 0 && n > 0 {
-		out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Count: usual * int64(n), Rule: "period-not-covered per API server: fewer API servers in the inputs than --api-servers says",
-			Message:     fmt.Sprintf("%d API server(s) expected, %d found in the inputs: the requests served by %d are missing (about %d events at the others' average)", ci.ExpectedN, len(servers), n, usual*int64(n)),
+	if more > 0 {
+		out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Count: usual * int64(more), Rule: "period-not-covered per API server: fewer API servers in the inputs than --api-servers says",
+			Message:     fmt.Sprintf("%d API server(s) expected, %d found in the inputs: the requests served by %d are missing (about %d events at the others' average)", ci.ExpectedN, len(servers), more, usual*int64(more)),
 			Remediation: remedy})
 	}
 	return out
+}
+
+// missingServers are the API servers --api-servers expects that no input holds: those it
+// names, and how many more its count says there are beyond the servers found and those.
+func missingServers(servers []*server, ci Input) (named []string, more int) {
+	for _, name := range ci.Expected {
+		if !slices.ContainsFunc(servers, func(s *server) bool { return namesServer(s.key, name) }) {
+			named = append(named, name)
+		}
+	}
+	if ci.ExpectedN > 0 {
+		more = max(ci.ExpectedN-len(servers)-len(named), 0)
+	}
+	return named, more
 }
 
 // namesServer reports whether name (a node or server name the user gave) names the server
