@@ -303,6 +303,7 @@ func (d *pdfDoc) cover() {
 	d.Ln(8)
 	d.font("sans", "", 10, colText)
 	d.MultiCell(d.width, 5, d.v.ChangesText(), "", "L", false)
+	d.MultiCell(d.width, 5, d.v.ReadText()+".", "", "L", false)
 }
 
 func (d *pdfDoc) summary() {
@@ -314,13 +315,13 @@ func (d *pdfDoc) summary() {
 		{"Events read", fmt.Sprint(s.Events)},
 		{"Unreadable values", fmt.Sprint(s.Malformed)},
 		{"Configuration changes", fmt.Sprint(s.Changes)},
-		{"Objects changed", fmt.Sprint(s.Objects)},
+		{"Objects written to", fmt.Sprint(s.Objects)},
 		{"Subresource writes (status, binding, ...)", fmt.Sprint(s.SubresourceChanges)},
 		{"Failed attempts (refused writes)", fmt.Sprint(s.FailedAttempts)},
 		{"Dry runs (not changes)", fmt.Sprint(s.DryRuns)},
 		{"No-op writes (not changes)", fmt.Sprint(s.NoOp)},
 		{"Writes without a known earlier state", fmt.Sprint(s.UnknownBaseline)},
-		{"Changes logged without bodies", fmt.Sprint(s.NoDiff)},
+		{"Writes logged without bodies", fmt.Sprint(s.NoDiff)},
 	}, nil)
 	if len(r.Gaps) > 0 {
 		d.subheading("Gaps at a glance")

@@ -90,7 +90,7 @@ func newPostureView(r *report.Report, maxRows int) *PostureView {
 func postureRow(e *posture.Endpoint) PostureRow {
 	r := PostureRow{Pod: e.Endpoint, Ingress: triText(e.IngressProtected, "protected"), Egress: triText(e.EgressProtected, "protected"),
 		Internet: exposure(e.IngressFromInternet, e.EgressToInternet, e.IngressProtected, e.EgressProtected),
-		OtherNS: exposure(e.IngressFromOtherNamespace, e.EgressToOtherNamespace, e.IngressProtected, e.EgressProtected),
+		OtherNS:  exposure(e.IngressFromOtherNamespace, e.EgressToOtherNamespace, e.IngressProtected, e.EgressProtected),
 		Policies: strings.Join(e.AppliedPolicies, ", "), Unknown: strings.Join(e.Unknown, "; ")}
 	var parts []string
 	if e.IngressUnprotectedSeconds > 0 || e.IngressProtected == posture.False {

@@ -39,6 +39,9 @@ func TestSentencesHold(t *testing.T) {
 			},
 			want: []string{"3 objects written to in the period: 2 configuration changes, 0 no-op writes, 5 subresource writes", "1 dry run."},
 			not:  []string{"2 configuration changes to 3 objects", "1 dry runs"}},
+		{name: "repeats read once: the inputs' counts add up to more than the events read",
+			edit: func(r *report.Report) { r.Inputs[0].Events += 165 },
+			want: []string{"the inputs hold", "165 exact repeats read once"}},
 		{name: "a posture finding is no gap in the trail", // ha-3-nodes has one, unprotected-workloads
 			want: []string{"Protection findings", "unprotected-workloads", "No gaps in the trail"},
 			not:  []string{"Gaps (1)", "1 warning(s)"}},

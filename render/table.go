@@ -56,9 +56,9 @@ func (t *Table) render(w io.Writer, r *report.Report) error {
 	fmt.Fprintf(w, "Verdict:   %s  %s\n\n", verdict, r.Score.Text)
 
 	s := r.Summary
-	fmt.Fprintf(w, "%s read from %s; %s on in-scope kinds (%d in the period, %d before it as baseline, %d after it).\n",
-		Counted(s.Events, "event", "events"), Counted(len(r.Inputs), "input", "inputs"), Counted(s.ScopedWrites, "write", "writes"), s.InPeriod, s.Baseline, s.After)
-	fmt.Fprintf(w, "Merging dropped %s and %s; %s out of order.\n\n", Counted(s.Duplicates, "exact repeat", "exact repeats"),
+	fmt.Fprintf(w, "%s; %s on in-scope kinds (%d in the period, %d before it as baseline, %d after it).\n",
+		ReadText(r), Counted(s.ScopedWrites, "write", "writes"), s.InPeriod, s.Baseline, s.After)
+	fmt.Fprintf(w, "Merging kept each request's last stage (%s dropped); %s out of order.\n\n",
 		Counted(s.Superseded, "earlier stage", "earlier stages"), Counted(s.OutOfOrder, "event arrived", "events arrived"))
 
 	var rows [][]string

@@ -352,6 +352,24 @@ func (v *View) FindingsText() string {
 	return strings.Join(parts, ", ") + " about the pods' network-policy protection (not gaps in the trail)"
 }
 
+// ReadText says how many events were read and from how many inputs, with the events the
+// inputs hold counted apart when some were exact repeats read once (a rotated copy, an export
+// given twice): the inputs' counts then add up to more than the events read.
+func ReadText(r *report.Report) string {
+	var held int64
+	for _, in := range r.Inputs {
+		held += in.Events
+	}
+	s := Counted(r.Summary.Events, "event", "events") + " read from " + Counted(len(r.Inputs), "input", "inputs")
+	if held > r.Summary.Events {
+		s += fmt.Sprintf(" (the inputs hold %d: %s read once)", held, Counted(held-r.Summary.Events, "exact repeat", "exact repeats"))
+	}
+	return s
+}
+
+// ReadText is ReadText of the report, for templates.
+func (v *View) ReadText() string { return ReadText(v.Report) }
+
 // ChangesText says to how many objects the period's writes went, and what they were: a
 // configuration change, a no-op or a subresource write each; then the failed attempts and
 // dry runs, which stored nothing. An object counts once whatever its writes were, so it is

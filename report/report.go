@@ -157,7 +157,9 @@ type Summary struct {
 	Baseline int64 `json:"baseline"`
 	// After counts scoped writes after the period's end, read and left out.
 	After int64 `json:"after"`
-	// Duplicates, Superseded and OutOfOrder come from merging the inputs.
+	// Duplicates, Superseded and OutOfOrder come from merging the inputs' in-scope events.
+	// Duplicates are the exact repeats the merge met; most are told apart as the inputs are
+	// read, so the inputs' events add up to Events and every repeat.
 	Duplicates int64 `json:"duplicates"`
 	Superseded int64 `json:"superseded"`
 	OutOfOrder int64 `json:"outOfOrder"`
@@ -180,8 +182,8 @@ type Summary struct {
 	// UnknownBaseline counts the writes (changes, no-ops and subresource writes) whose
 	// earlier state was not known: a diff holds only what the request set.
 	UnknownBaseline int64 `json:"unknownBaseline"`
-	// NoDiff counts changes logged without the bodies a diff needs (level Metadata, or
-	// bodies dropped).
+	// NoDiff counts writes (changes, no-ops, subresource writes) logged without the bodies a
+	// diff needs (level Metadata, or bodies dropped).
 	NoDiff int64 `json:"noDiff"`
 	// NoOp counts configuration writes in the period that took effect but changed no field
 	// (a patch that set what was already there): listed in the histories, not in Changes.
