@@ -128,8 +128,18 @@ func TestHistorySemantics(t *testing.T) {
 				resp: j(`{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"temp","uid":"u-ns","deletionTimestamp":"2026-11-02T09:02:00Z"},"spec":{},"status":{"phase":"Terminating"}}`)},
 		},
 		check: func(t *testing.T, r *Report) {
-			if got := actions(find(t, r, "namespaces", "", "temp")); got != "created,deletion-requested,finalized" {
+			ns := find(t, r, "namespaces", "", "temp")
+			if got := actions(ns); got != "created,deletion-requested,finalized" {
 				t.Errorf("namespace history %s", got)
+			}
+			// The finalize that removes it is its deletion, counted as one, not churn.
+			if last := ns[len(ns)-1]; last.Class != history.ClassConfiguration {
+				t.Errorf("the namespace's removal is of class %s", last.Class)
+			}
+			for _, k := range r.Summary.Kinds {
+				if k.Resource == "namespaces" && (k.Deleted != 1 || k.SubresourceChanges != 0) {
+					t.Errorf("namespaces counted %d deleted, %d subresource writes; want 1 and 0", k.Deleted, k.SubresourceChanges)
+				}
 			}
 			if got := actions(find(t, r, "serviceaccounts", "temp", "sa")); got != "created,deleted-with-namespace" {
 				t.Errorf("service account history %s: the namespace's removal ends it", got)
@@ -311,6 +321,12 @@ func TestHistorySemantics(t *testing.T) {
 			}
 			if coll == nil || coll.History[0].User != "bob" || coll.History[0].Action != history.ActionDeleteCollection || !strings.Contains(coll.History[0].Note, "deleted 1 tracked object") {
 				t.Errorf("collection entry %+v", coll)
+			}
+			// One pod was deleted: the request is not a deletion besides the pod's own row.
+			for _, k := range r.Summary.Kinds {
+				if k.Resource == "pods" && k.Deleted != 1 {
+					t.Errorf("pods counted %d deleted, want 1", k.Deleted)
+				}
 			}
 		},
 	}, {

@@ -99,8 +99,8 @@ func (t *tally) row(res *Resource, c *Change) {
 	case ActionDeletionRequested:
 		ks.DeletionRequested++
 	case ActionDeleteCollection:
-		// The request on a collection: a deletion, whichever objects it removed.
-		ks.Deleted++
+		// The request on a collection: each object it removed has a row of its own
+		// (deleted-by-collection), counted there; the request deleted no object itself.
 	}
 }
 

@@ -1113,8 +1113,9 @@ func (t *Tracker) subresource(e *event) {
 		case s != nil && sub == "finalize" && e.key.Group == "" && e.key.Resource == "namespaces" && deleting(s) && finalizers(s) == 0:
 			// The namespace controller clears the last finalizer of a namespace being
 			// deleted through namespaces/finalize; the API server then removes it, and logs
-			// no delete for that.
-			c.Action = ActionFinalized
+			// no delete for that. The write that removes the namespace is a change to it, a
+			// deletion, not churn on a subresource.
+			c.Action, c.Class = ActionFinalized, ClassConfiguration
 			t.record(e, o, c)
 			t.removed(o)
 			t.closeNamespace(e, e.key.Name)
