@@ -163,3 +163,26 @@ func TestNoPostureWithoutNetworkPolicies(t *testing.T) {
 		}
 	}
 }
+
+// The posture's counts of policy writes add up to the summary's for the same kinds, on the
+// real API server's log (a no-op write, a deletecollection, a deletion logged at Metadata).
+func TestPosturePolicyCountsAddUp(t *testing.T) {
+	src, err := audit.Resolve([]string{"../testdata/logs/real-apiserver/log/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Build(context.Background(), src, Options{Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created, modified, deleted int64
+	for _, k := range r.Summary.Kinds {
+		if k.Resource == "networkpolicies" {
+			created, modified, deleted = created+k.Created, modified+k.Modified, deleted+k.Deleted
+		}
+	}
+	s := r.Posture.Summary
+	if int64(s.NumCreatedPolicies) != created || int64(s.NumModifiedPolicies) != modified || int64(s.NumDeletedPolicies) != deleted || created == 0 {
+		t.Errorf("posture counts %d created, %d modified, %d deleted policies; the summary %d, %d, %d", s.NumCreatedPolicies, s.NumModifiedPolicies, s.NumDeletedPolicies, created, modified, deleted)
+	}
+}

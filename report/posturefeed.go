@@ -73,7 +73,7 @@ func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(through time
 			p.state = o.Compressed()
 		}
 		if c != nil {
-			p.u.Cause.Action = c.Action
+			p.u.Cause.Action, p.u.Cause.NoOp = c.Action, c.NoOp()
 			diff := c.Diff
 			p.u.Cause.Diff = func() json.RawMessage {
 				if len(diff) == 0 {

@@ -43,8 +43,10 @@ type Update struct {
 type Cause struct {
 	User, Verb, AuditID string
 	// Action is the history's action (created, modified, deleted, ...), empty for writes
-	// before the period.
+	// before the period; NoOp marks a write that changed no field, which the summary does
+	// not count as a change.
 	Action string
+	NoOp   bool
 	// Diff gives the change's field diff as JSON, on demand.
 	Diff func() json.RawMessage
 }
@@ -324,7 +326,7 @@ func (e *Engine) Observe(u Update) {
 		e.last = u.Time
 	}
 	kind := u.Group + "/" + u.Resource
-	if e.opened && u.Cause.Action != "" && policyKinds[kind] {
+	if e.opened && u.Cause.Action != "" && !u.Cause.NoOp && policyKinds[kind] {
 		switch u.Cause.Action {
 		case "created":
 			e.sum.NumCreatedPolicies++
