@@ -117,6 +117,18 @@ func postureRow(e *posture.Endpoint) PostureRow {
 		if tr.AuditID != "" {
 			r.ID = rowID("", tr.AuditID)
 		}
+		// A protection lost and given back since: the row says when and by whom, so that
+		// it does not read as lost still.
+		if tr.What == "unprotected" {
+			for _, later := range e.Transitions[i+1:] {
+				if later.Direction == tr.Direction && later.What == "protected" {
+					r.Cause += fmt.Sprintf("; %s protected again %s", tr.Direction, Time(later.Time))
+					if later.Object != "" {
+						r.Cause += fmt.Sprintf(" after %s %s by %s", later.Verb, later.Object, later.User)
+					}
+				}
+			}
+		}
 		break
 	}
 	return r
