@@ -353,13 +353,13 @@ func (d *pdfDoc) summary() {
 	if len(s.Actors) > 0 {
 		d.subheading("Top actors")
 		var rows [][]string
-		for i, a := range s.Actors {
-			if i == 10 {
-				break
-			}
+		for _, a := range s.Actors[:min(len(s.Actors), TopActors)] {
 			rows = append(rows, []string{a.User, fmt.Sprint(a.Changes), fmt.Sprint(a.NoOp), fmt.Sprint(a.SubresourceChanges), fmt.Sprint(a.FailedAttempts)})
 		}
 		d.table([]col{{"User", 0.48, "L"}, {"Changes", 0.13, "R"}, {"No-op", 0.13, "R"}, {"Subresource", 0.13, "R"}, {"Failed", 0.13, "R"}}, rows, nil)
+		if more := ActorsMore(s); more != "" {
+			d.para(more, colMuted)
+		}
 	}
 }
 

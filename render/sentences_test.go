@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"html"
 	"regexp"
 	"strings"
@@ -42,6 +43,13 @@ func TestSentencesHold(t *testing.T) {
 		{name: "repeats read once: the inputs' counts add up to more than the events read",
 			edit: func(r *report.Report) { r.Inputs[0].Events += 165 },
 			want: []string{"the inputs hold", "165 exact repeats read once"}},
+		{name: "actors left out of the top list are said to be",
+			edit: func(r *report.Report) {
+				for i := range 12 {
+					r.Summary.Actors = append(r.Summary.Actors, history.ActorSummary{User: fmt.Sprintf("user-%d", i)})
+				}
+			},
+			want: []string{"actors with the most changes", "lists every one"}},
 		{name: "a posture finding is no gap in the trail", // ha-3-nodes has one, unprotected-workloads
 			want: []string{"Protection findings", "unprotected-workloads", "No gaps in the trail"},
 			not:  []string{"Gaps (1)", "1 warning(s)"}},

@@ -168,14 +168,14 @@ func (t *Table) coverage(w io.Writer, r *report.Report, st styler) error {
 	if len(s.Actors) > 0 {
 		fmt.Fprintf(w, "\n%s\n", st.bold("Top actors"))
 		var rows [][]string
-		for i, a := range s.Actors {
-			if i == 10 {
-				break
-			}
+		for _, a := range s.Actors[:min(len(s.Actors), TopActors)] {
 			rows = append(rows, []string{a.User, fmt.Sprint(a.Changes), fmt.Sprint(a.NoOp), fmt.Sprint(a.SubresourceChanges), fmt.Sprint(a.FailedAttempts)})
 		}
 		if err := t.table(w, []string{"User", "Changes", "No-op", "Subresource", "Failed"}, rows, nil); err != nil {
 			return err
+		}
+		if more := ActorsMore(s); more != "" {
+			fmt.Fprintln(w, more)
 		}
 	}
 	return nil

@@ -352,6 +352,22 @@ func (v *View) FindingsText() string {
 	return strings.Join(parts, ", ") + " about the pods' network-policy protection (not gaps in the trail)"
 }
 
+// TopActors is how many actors the documents list: those with the most changes, then
+// failed attempts, then subresource writes.
+const TopActors = 10
+
+// ActorsMore says that the documents' list of actors leaves some out, and where they all are;
+// "" when it lists them all.
+func ActorsMore(s report.Summary) string {
+	if n := len(s.Actors); n > TopActors {
+		return fmt.Sprintf("The %d of %d actors with the most changes, then failed attempts, then subresource writes; summary.actors in the JSON report (--format json) lists every one.", TopActors, n)
+	}
+	return ""
+}
+
+// ActorsMore is ActorsMore of the report's summary, for templates.
+func (v *View) ActorsMore() string { return ActorsMore(v.Summary) }
+
 // ReadText says how many events were read and from how many inputs, with the events the
 // inputs hold counted apart when some were exact repeats read once (a rotated copy, an export
 // given twice): the inputs' counts then add up to more than the events read.
