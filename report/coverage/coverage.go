@@ -1096,12 +1096,16 @@ func presenceGaps(servers []*server, ci Input) presence {
 	for _, s := range servers {
 		limit, why := presenceLimit(s, ci.Holes)
 		serverRule := "period-not-covered per API server: silent longer than " + why + " at the start or end of the span the other API servers cover"
-		lost := "nothing in the trail shows it leaving the cluster (no write to the default/kubernetes Endpoints took an address away then), so the events count as lost"
+		// A server that joins adds its address to the default/kubernetes Endpoints; one that
+		// leaves takes it away.
+		lost := func(move, change string) string {
+			return fmt.Sprintf("nothing in the trail shows it %s the cluster (no write to the default/kubernetes Endpoints %s an address then), so the events count as lost", move, change)
+		}
 		if d := s.first.Sub(from); d > limit {
 			g := Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: s.key, From: ptime(from), To: ptime(minTime(s.first, to)),
 				Count: missingAt(s, d), Rule: serverRule,
 				Message: fmt.Sprintf("%s logged nothing from %s, when the trail starts, to %s (%s): about %d event(s) missing at its own rate; %s",
-					s.key, fmtTime(from), fmtTime(s.first), round(d), missingAt(s, d), strings.Replace(lost, "leaving", "joining", 1)),
+					s.key, fmtTime(from), fmtTime(s.first), round(d), missingAt(s, d), lost("joining", "added")),
 				Remediation: "give this API server's older log files (rotated and compressed ones included); if it joined the cluster then, the gap is expected"}
 			if m, ok := moveNear(moves, s.first, +1); ok {
 				moved(&g, m, fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)), "gained", "first")
@@ -1116,7 +1120,7 @@ func presenceGaps(servers []*server, ci Input) presence {
 			g := Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: s.key, From: ptime(maxTime(s.last, from)), To: ptime(to),
 				Count: missingAt(s, d), Rule: serverRule,
 				Message: fmt.Sprintf("%s logged nothing from %s to %s, when the trail ends (%s): about %d event(s) missing at its own rate; %s",
-					s.key, fmtTime(s.last), fmtTime(to), round(d), missingAt(s, d), lost),
+					s.key, fmtTime(s.last), fmtTime(to), round(d), missingAt(s, d), lost("leaving", "took away")),
 				Remediation: "give this API server's newer log files; check that its audit log was not rotated away (--audit-log-maxbackup, --audit-log-maxage) or its disk full; if it left the cluster then, the gap is expected"}
 			if m, ok := moveNear(moves, s.last, -1); ok {
 				moved(&g, m, fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)), "lost", "last")
