@@ -30,7 +30,7 @@ func (d *pdfDoc) posture() {
 			}
 			colors = append(colors, c)
 		}
-		d.table([]col{{"ID", 0.1, "L"}, {"Pod", 0.14, "L"}, {"Ingress", 0.095, "L"}, {"Egress", 0.095, "L"}, {"Internet", 0.085, "L"},
+		d.table([]col{{"Change ID", 0.1, "L"}, {"Pod", 0.14, "L"}, {"Ingress", 0.095, "L"}, {"Egress", 0.095, "L"}, {"Internet", 0.085, "L"},
 			{"Other ns", 0.085, "L"}, {"Unprotected", 0.12, "L"}, {"Last change against it", 0.28, "L"}}, rows, colors)
 		if pv.More > 0 {
 			d.para(fmt.Sprintf("%d more pod(s) are not shown here: see the JSON or the endpoints CSV.", pv.More), colMuted)
