@@ -66,6 +66,19 @@ func TestEveryAPIServerAccountedFor(t *testing.T) {
 		{name: "one log missing, servers named",
 			edit: func(i int, b []byte) []byte { return map[bool][]byte{true: nil, false: b}[i == 2] },
 			opts: Options{APIServers: names}, gap: coverage.GapPeriodNotCovered, source: "kube-apiserver-2", says: "no input holds the log of API server kube-apiserver-2"},
+		{name: "one log a copy of another's, servers named",
+			edit: func(i int, b []byte) []byte {
+				if i != 3 {
+					return b
+				}
+				two, err := os.ReadFile("../testdata/logs/ha-3-nodes/kube-apiserver-2-audit.log")
+				if err != nil {
+					panic(err)
+				}
+				return two
+			},
+			opts: Options{APIServers: names}, gap: coverage.GapPeriodNotCovered, source: "kube-apiserver-3",
+			says: "kube-apiserver-3-audit.log is named for it, but holds no event of the required kinds that another input does not hold too"},
 		{name: "one log missing, servers counted",
 			edit: func(i int, b []byte) []byte { return map[bool][]byte{true: nil, false: b}[i == 2] },
 			opts: Options{APIServerCount: 3}, gap: coverage.GapPeriodNotCovered, says: "3 API server(s) expected, 2 found"},

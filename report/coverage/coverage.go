@@ -1457,9 +1457,19 @@ func expectedServerGaps(servers []*server, ci Input) []Gap {
 	var out []Gap
 	named, more := missingServers(servers, ci)
 	for _, name := range named {
-		out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: name, Count: usual, Rule: "period-not-covered per API server: an API server named by --api-servers that no input holds",
+		g := Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: name, Count: usual, Rule: "period-not-covered per API server: an API server named by --api-servers that no input holds",
 			Message:     fmt.Sprintf("no input holds the log of API server %s: every request it served is missing (about %d events, the others' average)", name, usual),
-			Remediation: remedy})
+			Remediation: remedy}
+		// An input may be named for it and still not be its log: a copy of another server's,
+		// whose events are all the other's.
+		for _, in := range ci.Inputs {
+			if in.Events > 0 && namesServer(in.Source, name) {
+				g.Message = fmt.Sprintf("no input holds the log of API server %s: %s is named for it, but holds no event of the required kinds that another input does not hold too (a copy of another server's log?); every request %s served is missing (about %d events, the others' average)",
+					name, in.Source, name, usual)
+				break
+			}
+		}
+		out = append(out, g)
 	}
 	if more > 0 {
 		out = append(out, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Count: usual * int64(more), Rule: "period-not-covered per API server: fewer API servers in the inputs than --api-servers says",
