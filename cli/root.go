@@ -86,7 +86,7 @@ func (o *reportOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.ShowSecrets, "show-secrets", false, "do not redact container env values and the last-applied annotation (the report may then leak secrets)")
 	fs.StringSliceVar(&o.Require, "require", nil, "more kinds the audit trail must cover, as resource.group (for example endpointslices.discovery.k8s.io)")
 	fs.StringArrayVar(&o.Policies, "policy", nil, "audit policy file to check and cross-check with the logs (repeatable)")
-	fs.IntVar(&o.ExitCode, "exit-code", 0, "exit with this code when the report has a gap at or above --fail-on (0: never)")
+	fs.IntVar(&o.ExitCode, "exit-code", 0, "exit with this code when the report has a gap in the trail or a protection finding at or above --fail-on (0: never)")
 	fs.StringVar(&o.FailOn, "fail-on", coverage.SeverityError, "lowest gap severity that --exit-code fails on: error, warning or info")
 	fs.DurationVar(&o.HoleMin, "hole-min", coverage.DefaultHoleRule.Min, "shortest stretch without events that can be a time hole")
 	fs.Float64Var(&o.HoleFactor, "hole-factor", coverage.DefaultHoleRule.Factor, "a time hole is longer than this many times the source's median gap between events")
@@ -125,16 +125,17 @@ policy-not-deployed), most severe first, with a verdict: pass, or gaps.
 Posture: which pods NetworkPolicies protected over the period, which were exposed to the
 internet or to other namespaces, since when and by whose change (Calico's inventory and
 network-access columns); pods unprotected at some time raise an unprotected-workloads warning,
-verdicts the trail cannot give a posture-unknown note. --namespace, --namespace-selector,
+verdicts the trail cannot give a posture-unknown finding (protection findings, listed apart from
+the gaps in the trail; --fail-on counts them too). --namespace, --namespace-selector,
 --selector, --service-account, --service-account-selector or --global-report scope it.
 
 Exit codes:
-  0  the report was written (and, with --exit-code, has no gap at or above --fail-on)
+  0  the report was written (and, with --exit-code, has no gap or protection finding at or above --fail-on)
   1  an error other than the ones below (for example, writing the output)
   2  the command line is wrong
   3  an input, or a file given to a flag, is missing, unreadable or unusable; or, with
      --strict, an input is malformed
-  N  the value of --exit-code: the report was written and has a gap at or above --fail-on
+  N  the value of --exit-code: the report was written and has a gap or protection finding at or above --fail-on
   130, 143  stopped by SIGINT or SIGTERM: no output was written (all of a run's outputs, or none)
 
 Run on a schedule: --period yesterday (or last-week, last-month) in --timezone gives

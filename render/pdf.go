@@ -323,13 +323,19 @@ func (d *pdfDoc) summary() {
 		{"Writes without a known earlier state", fmt.Sprint(s.UnknownBaseline)},
 		{"Writes logged without bodies", fmt.Sprint(s.NoDiff)},
 	}, nil)
-	if len(r.Gaps) > 0 {
-		d.subheading("Gaps at a glance")
+	for _, list := range []struct {
+		title string
+		gaps  []coverage.Gap
+	}{{"Gaps in the trail at a glance", d.v.GapList}, {"Protection findings at a glance", d.v.Findings}} {
+		if len(list.gaps) == 0 {
+			continue
+		}
+		d.subheading(list.title)
 		var rows [][]string
 		var colors []rgb
-		for i, g := range r.Gaps {
+		for i, g := range list.gaps {
 			if i == 8 {
-				rows = append(rows, []string{"", fmt.Sprintf("%d more: see Gaps", len(r.Gaps)-8)})
+				rows = append(rows, []string{"", fmt.Sprintf("%d more: see %s", len(list.gaps)-8, strings.TrimSuffix(list.title, " at a glance"))})
 				colors = append(colors, colMuted)
 				break
 			}

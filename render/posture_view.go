@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	htmltemplate "html/template"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,13 +107,16 @@ func postureRow(e *posture.Endpoint) PostureRow {
 			continue
 		}
 		what := strings.ReplaceAll(tr.What, "-", " ")
+		// One write may change both directions at once: the row names both.
+		dirs := sameChange(e.Transitions, tr)
+		dir := strings.Join(dirs, " and ")
 		switch {
 		case tr.Object == "":
-			r.Cause = fmt.Sprintf("%s: %s %s at the start of the period", Time(tr.Time), tr.Direction, what)
+			r.Cause = fmt.Sprintf("%s: %s %s at the start of the period", Time(tr.Time), dir, what)
 		case tr.FirstSeen:
-			r.Cause = fmt.Sprintf("%s: %s %s when first seen (%s by %s); since when before, unknown: its creation is not in the trail", Time(tr.Time), tr.Direction, what, tr.Verb, tr.User)
+			r.Cause = fmt.Sprintf("%s: %s %s when first seen (%s by %s); since when before, unknown: its creation is not in the trail", Time(tr.Time), dir, what, tr.Verb, tr.User)
 		default:
-			r.Cause = fmt.Sprintf("%s: %s %s after %s %s by %s", Time(tr.Time), tr.Direction, what, tr.Verb, tr.Object, tr.User)
+			r.Cause = fmt.Sprintf("%s: %s %s after %s %s by %s", Time(tr.Time), dir, what, tr.Verb, tr.Object, tr.User)
 		}
 		if tr.AuditID != "" {
 			r.ID = rowID("", tr.AuditID)
@@ -120,11 +124,18 @@ func postureRow(e *posture.Endpoint) PostureRow {
 		// A protection lost and given back since: the row says when and by whom, so that
 		// it does not read as lost still.
 		if tr.What == "unprotected" {
-			for _, later := range e.Transitions[i+1:] {
-				if later.Direction == tr.Direction && later.What == "protected" {
-					r.Cause += fmt.Sprintf("; %s protected again %s", tr.Direction, Time(later.Time))
-					if later.Object != "" {
-						r.Cause += fmt.Sprintf(" after %s %s by %s", later.Verb, later.Object, later.User)
+			for _, d := range dirs {
+				for _, later := range e.Transitions[i+1:] {
+					if later.Direction == d && later.What == "protected" {
+						back := sameChange(e.Transitions, later)
+						if d != back[0] {
+							break // said with the direction it came back with
+						}
+						r.Cause += fmt.Sprintf("; %s protected again %s", strings.Join(back, " and "), Time(later.Time))
+						if later.Object != "" {
+							r.Cause += fmt.Sprintf(" after %s %s by %s", later.Verb, later.Object, later.User)
+						}
+						break
 					}
 				}
 			}
@@ -132,6 +143,18 @@ func postureRow(e *posture.Endpoint) PostureRow {
 		break
 	}
 	return r
+}
+
+// sameChange lists the directions the write behind tr changed in the same way at the same
+// moment (tr's first), in the order of the transitions.
+func sameChange(all []posture.Transition, tr posture.Transition) []string {
+	var dirs []string
+	for _, o := range all {
+		if o.What == tr.What && o.Time.Equal(tr.Time) && o.AuditID == tr.AuditID && o.Object == tr.Object && !slices.Contains(dirs, o.Direction) {
+			dirs = append(dirs, o.Direction)
+		}
+	}
+	return dirs
 }
 
 // triText says a verdict in a word: yes, no, unknown.
@@ -192,9 +215,10 @@ func (pv *PostureView) PostureText() string {
 	if s.EndpointsNumInScope == 0 {
 		return "No pod in scope lived in the period."
 	}
-	return fmt.Sprintf("%d pod(s) in scope: %d ingress-protected and %d egress-protected for all of their life in the period; %d without ingress protection and %d without egress protection at some time; %d and %d unknown; %d opened to the internet and %d to other namespaces by a policy's rules (a pod without a policy is open to both).",
+	return fmt.Sprintf("%d pod(s) in scope: %d ingress-protected and %d egress-protected for all of their life in the period; %d without ingress protection and %d without egress protection at some time; %d and %d unknown; by a policy's rules, %d open to ingress from the internet and %d from other namespaces, %d to egress to the internet and %d to other namespaces (a direction without a policy is open to all).",
 		s.EndpointsNumInScope, s.EndpointsNumIngressProtected, s.EndpointsNumEgressProtected, s.EndpointsNumIngressUnprotected, s.EndpointsNumEgressUnprotected,
-		s.EndpointsNumIngressUnknown, s.EndpointsNumEgressUnknown, s.EndpointsNumIngressFromInternet, s.EndpointsNumIngressFromOtherNamespace)
+		s.EndpointsNumIngressUnknown, s.EndpointsNumEgressUnknown, s.EndpointsNumIngressFromInternet, s.EndpointsNumIngressFromOtherNamespace,
+		s.EndpointsNumEgressToInternet, s.EndpointsNumEgressToOtherNamespace)
 }
 
 // postureSVG draws the timeline of pods protected, unprotected and unknown as stacked bars.

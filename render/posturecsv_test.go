@@ -84,10 +84,13 @@ func TestPostureRowCause(t *testing.T) {
 func TestPostureRowCauseRestored(t *testing.T) {
 	lost, back := time.Date(2026, 11, 30, 16, 6, 22, 0, time.UTC), time.Date(2026, 11, 30, 16, 6, 25, 0, time.UTC)
 	e := posture.Endpoint{Endpoint: "payments/db-1", IngressProtected: posture.False, EgressProtected: posture.False, Transitions: []posture.Transition{
-		{Time: lost, Direction: "ingress", What: "unprotected", Object: "NetworkPolicy payments/default-deny", User: "ci-bot", Verb: "delete"},
-		{Time: back, Direction: "ingress", What: "protected", Object: "NetworkPolicy payments/default-deny", User: "alice", Verb: "create"},
+		{Time: lost, Direction: "ingress", What: "unprotected", Object: "NetworkPolicy payments/default-deny", User: "ci-bot", Verb: "delete", AuditID: "d"},
+		{Time: lost, Direction: "egress", What: "unprotected", Object: "NetworkPolicy payments/default-deny", User: "ci-bot", Verb: "delete", AuditID: "d"},
+		{Time: back, Direction: "ingress", What: "protected", Object: "NetworkPolicy payments/default-deny", User: "alice", Verb: "create", AuditID: "c"},
+		{Time: back, Direction: "egress", What: "protected", Object: "NetworkPolicy payments/default-deny", User: "alice", Verb: "create", AuditID: "c"},
 	}}
-	want := "2026-11-30 16:06:22Z: ingress unprotected after delete NetworkPolicy payments/default-deny by ci-bot; ingress protected again 2026-11-30 16:06:25Z after create NetworkPolicy payments/default-deny by alice"
+	// One write took both directions' protection away, and one gave both back.
+	want := "2026-11-30 16:06:22Z: ingress and egress unprotected after delete NetworkPolicy payments/default-deny by ci-bot; ingress and egress protected again 2026-11-30 16:06:25Z after create NetworkPolicy payments/default-deny by alice"
 	if got := postureRow(&e).Cause; got != want {
 		t.Errorf("cause %q, want %q", got, want)
 	}

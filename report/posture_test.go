@@ -155,7 +155,7 @@ func TestNoPostureWithoutNetworkPolicies(t *testing.T) {
 		}
 		var unknown, unprotected bool
 		for _, g := range r.Gaps {
-			unknown = unknown || g.Type == GapPostureUnknown && strings.Contains(g.Message, "networkpolicies.networking.k8s.io (never-audited)")
+			unknown = unknown || g.Type == GapPostureUnknown && strings.Contains(g.Message, "networkpolicies.networking.k8s.io in the period or before it (never-audited)")
 			unprotected = unprotected || g.Type == GapUnprotectedWorkloads
 		}
 		if judged := r.Posture != nil; judged != c.judged || unknown == c.judged || unprotected != c.judged {

@@ -203,7 +203,7 @@ func addPosture(rep *Report) {
 				rep.Posture.Close()
 				rep.Posture = nil
 				rep.Gaps = append(rep.Gaps, coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityWarning, Group: c.Group, Resource: c.Resource,
-					Message: "the pods' network-policy protection is not judged: no input has any event of networkpolicies.networking.k8s.io (" + c.Status +
+					Message: "the pods' network-policy protection is not judged: no input has any event of networkpolicies.networking.k8s.io in the period or before it (" + c.Status +
 						"), so whether a NetworkPolicy selected a pod cannot be told; without one, every pod would have seemed unprotected",
 					Remediation: "audit NetworkPolicies (the " + c.Status + " gap says how), or give --snapshot with the output of 'kubectl get networkpolicies -A -o json' taken before the period"})
 				coverage.SortGaps(rep.Gaps)

@@ -711,7 +711,7 @@ func Check(ci Input) *Result {
 			apiServers = append(apiServers, s)
 		} else if s.events > 0 && !outside {
 			r.Gaps = append(r.Gaps, Gap{Type: GapNotAPIServer, Severity: SeverityInfo, Source: s.key, Count: s.events,
-				Message:     fmt.Sprintf("%s records none of the required kinds (%d events): not compared with the API servers", s.key, s.events),
+				Message:     fmt.Sprintf("%s records none of the required kinds (%d event(s)): not compared with the API servers", s.key, s.events),
 				Remediation: "if this is a kube-apiserver log, its audit policy does not cover the required kinds: deploy the same policy on every control-plane node"})
 		}
 	}
@@ -825,7 +825,7 @@ func Check(ci Input) *Result {
 				cells += missing
 			}
 		}
-		where = fmt.Sprintf("on each of the %d API server(s) in the inputs, but %d API server(s) expected are not in them", len(r.APIServers.Seen), missing)
+		where = fmt.Sprintf("on each of the %d API server(s) in the inputs, but %d API server(s) expected not in them", len(r.APIServers.Seen), missing)
 	}
 	r.Score = Score{Covered: covered, Cells: cells, KindsOK: kindsOK, Kinds: len(reqs)}
 	if cells > 0 {

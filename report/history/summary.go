@@ -99,8 +99,9 @@ func (t *tally) row(res *Resource, c *Change) {
 	case ActionDeletionRequested:
 		ks.DeletionRequested++
 	case ActionDeleteCollection:
-		// The request on a collection: each object it removed has a row of its own
-		// (deleted-by-collection), counted there; the request deleted no object itself.
+		// The request on a collection asked for its objects' deletion: each one it removed
+		// has a row of its own (deleted-by-collection), counted as deleted there.
+		ks.DeletionRequested++
 	}
 }
 
