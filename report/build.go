@@ -220,17 +220,33 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	if readErr != nil {
 		return nil, readErr
 	}
+	holes := opts.Holes
+	if holes.Min <= 0 {
+		holes.Min = coverage.DefaultHoleRule.Min
+	}
+	if holes.Factor <= 0 {
+		holes.Factor = coverage.DefaultHoleRule.Factor
+	}
+	if holes.MinGaps <= 0 {
+		holes.MinGaps = coverage.DefaultHoleRule.MinGaps
+	}
 	// The engine finishes while the tracker does. With no end given, the period is the logs'
-	// own span: the posture runs to their last event.
-	var through time.Time
-	if opts.Period.End == nil {
-		for _, in := range rd.Inputs() {
-			if in.LastEvent.After(through) {
-				through = in.LastEvent
-			}
+	// own span: the posture runs to their last event. With an end the trail falls short of by
+	// more than a hole (the period-not-covered gap), what comes after it is unknown.
+	var trailEnd time.Time
+	for _, in := range rd.Inputs() {
+		if in.LastEvent.After(trailEnd) {
+			trailEnd = in.LastEvent
 		}
 	}
-	endPosture(through)
+	endPosture(func(e *posture.Engine) {
+		switch {
+		case opts.Period.End == nil:
+			e.Through(trailEnd)
+		case !trailEnd.IsZero() && opts.Period.End.Sub(trailEnd) > holes.Min:
+			e.EndsAt(trailEnd)
+		}
+	})
 	h, err := t.Finish()
 	if err != nil {
 		return nil, spillError(err, opts.Progress, sources)
@@ -245,16 +261,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects, s.NoOp = n.Changes, n.SubresourceChanges, n.FailedAttempts, n.Objects, n.NoOp
 	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = n.DryRuns, n.UnknownBaseline, n.NoDiff, n.Kinds, n.Actors
 	inputs := rd.Inputs()
-	holes := opts.Holes
-	if holes.Min <= 0 {
-		holes.Min = coverage.DefaultHoleRule.Min
-	}
-	if holes.Factor <= 0 {
-		holes.Factor = coverage.DefaultHoleRule.Factor
-	}
-	if holes.MinGaps <= 0 {
-		holes.MinGaps = coverage.DefaultHoleRule.MinGaps
-	}
+
 	if len(opts.Policies) > 0 {
 		rep.Policy = coverage.CheckPolicies(opts.Policies, reqs)
 	}

@@ -186,3 +186,29 @@ func TestPosturePolicyCountsAddUp(t *testing.T) {
 		t.Errorf("posture counts %d created, %d modified, %d deleted policies; the summary %d, %d, %d", s.NumCreatedPolicies, s.NumModifiedPolicies, s.NumDeletedPolicies, created, modified, deleted)
 	}
 }
+
+// A period that runs on well after the trail ends: the pods are followed to the trail's end,
+// and the rest of the period is unknown, not spent as they last were.
+func TestPostureAfterTheTrailIsUnknown(t *testing.T) {
+	src, err := audit.Resolve([]string{"../testdata/logs/ha-3-nodes/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	r, err := Build(context.Background(), src, Options{Now: end.Add(time.Hour), Period: Period{Start: &start, End: &end}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := time.Date(2026, 11, 2, 12, 21, 53, 174046000, time.UTC) // the logs' last event
+	for _, e := range r.Posture.Endpoints {
+		if e.Endpoint != "ci/api-qgjkp" {
+			continue
+		}
+		seen, rest := last.Sub(e.From).Seconds(), end.Sub(last).Seconds()
+		if !e.To.Equal(last) || e.IngressUnprotectedSeconds != seen || e.IngressUnknownSeconds != rest || !strings.Contains(strings.Join(e.Unknown, ";"), "the trail ends at") {
+			t.Errorf("%s to %s: %.0f s unprotected, %.0f s unknown (%v); want to the trail's end, %.0f s and %.0f s", e.Endpoint, e.To, e.IngressUnprotectedSeconds, e.IngressUnknownSeconds, e.Unknown, seen, rest)
+		}
+		return
+	}
+	t.Fatal("no row for ci/api-qgjkp")
+}

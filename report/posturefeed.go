@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/klauspost/compress/s2"
 
@@ -30,17 +29,17 @@ var postureKinds = map[string]bool{"pods": true, "namespaces": true, "serviceacc
 // one reconstruction serves the histories, state --at and the posture. The engine runs on
 // a goroutine of its own, a batch of updates behind the tracker: it gets the same updates
 // in the same order, so its result does not depend on scheduling, and the two halves of
-// the work share the cores. end tells the engine the last update is given and when the
-// trail ends (Engine.Through; zero when it is not known), so that it finishes while the
-// tracker does; finish ends the feed too, and waits for the engine. Calling either again
-// does nothing more, and finish returns the same result.
-func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(through time.Time), finish func() *posture.Posture) {
+// the work share the cores. end tells the engine the last update is given, and runs last (if
+// not nil) on the engine's goroutine before it finishes (to say where the trail ends), so
+// that it finishes while the tracker does; finish ends the feed too, and waits for the
+// engine. Calling either again does nothing more, and finish returns the same result.
+func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(last func(*posture.Engine)), finish func() *posture.Posture) {
 	const batchSize = 256
 	batches := make(chan []pendingUpdate, 16)
 	// free takes batches observed back to the tracker, to be filled again.
 	free := make(chan []pendingUpdate, 16)
 	done := make(chan *posture.Posture)
-	var through time.Time
+	var last func(*posture.Engine)
 	go func() {
 		var scratch []byte
 		for batch := range batches {
@@ -53,7 +52,9 @@ func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(through time
 			default:
 			}
 		}
-		eng.Through(through) // written before batches was closed
+		if last != nil {
+			last(eng) // written before batches was closed
+		}
 		done <- eng.Finish()
 	}()
 	batch := make([]pendingUpdate, 0, batchSize)
@@ -94,17 +95,17 @@ func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(through time
 		}
 	})
 	var once sync.Once
-	end = func(at time.Time) {
+	end = func(f func(*posture.Engine)) {
 		once.Do(func() {
 			if len(batch) > 0 {
 				batches <- batch
 			}
-			through = at
+			last = f
 			close(batches)
 		})
 	}
 	return end, sync.OnceValue(func() *posture.Posture {
-		end(time.Time{})
+		end(nil)
 		return <-done
 	})
 }

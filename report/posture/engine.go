@@ -72,8 +72,10 @@ type Engine struct {
 	opts Options
 	// policiesSeen is set by the first NetworkPolicy the engine is given.
 	policiesSeen bool
-	nets         *networks
-	scope        compiledScope
+	// trailEnd is where the trail ends when it ends well before the period (EndsAt).
+	trailEnd time.Time
+	nets     *networks
+	scope    compiledScope
 
 	opened  bool
 	start   time.Time
@@ -1031,6 +1033,15 @@ func (e *Engine) Through(t time.Time) {
 	}
 }
 
+// EndsAt tells the engine that the trail ends at t, well before the period's End: from there
+// to End it shows nothing, so a pod alive at t spends the rest of the period with its
+// protection unknown, not as it last was.
+func (e *Engine) EndsAt(t time.Time) {
+	if !e.opts.End.IsZero() && t.Before(e.opts.End) {
+		e.trailEnd = t
+	}
+}
+
 // Finish closes the period at its End, or with none at the last update or the time given to
 // Through, whichever is later, and returns the posture.
 func (e *Engine) Finish() *Posture {
@@ -1038,14 +1049,34 @@ func (e *Engine) Finish() *Posture {
 	if end.IsZero() {
 		end = e.last
 	}
+	if !e.trailEnd.IsZero() && e.trailEnd.After(e.last) {
+		// The pods are followed to the trail's end, then the rest is unknown (below).
+		e.last = e.trailEnd
+	}
 	if !e.opened {
 		e.open(e.opts.Start)
 	}
 	out := &Posture{Scope: e.opts.Scope, Endpoints: []Endpoint{}, Namespaces: []Namespace{}, Services: []Service{}, policiesSeen: e.policiesSeen}
 	for _, p := range e.pods {
-		if p.alive {
+		if !p.alive {
+			continue
+		}
+		if e.trailEnd.IsZero() || !e.opened {
 			e.advance(p, end)
 			p.to = end
+			continue
+		}
+		e.advance(p, e.trailEnd)
+		p.to = e.trailEnd
+		if rest := end.Sub(e.trailEnd); rest > 0 {
+			for d := range 2 {
+				p.acc.unknown[d] += rest
+				p.acc.everUnknown[d] = true
+			}
+			if p.unknownWhy == nil {
+				p.unknownWhy = map[string]bool{}
+			}
+			p.unknownWhy["the trail ends at "+e.trailEnd.UTC().Format(time.RFC3339)+", before the period does"] = true
 		}
 	}
 	e.finishRows(out)
