@@ -541,7 +541,7 @@ func summaryLine(r *report.Report, took time.Duration, output string) string {
 	}
 	sum := &r.Summary
 	s := fmt.Sprintf("auditreport: read %s from %s (%s) in %s; %s written to in the period: %s, %s, %s; %s; verdict %s (%s in the trail)",
-		render.Counted(sum.Events, "event", "events"), render.Counted(len(r.Inputs), "input", "inputs"), mib(bytes), took.Round(time.Millisecond),
+		render.Counted(sum.Events, "event", "events"), render.Counted(len(r.Inputs), "input", "inputs"), units.Bytes(bytes), took.Round(time.Millisecond),
 		render.Counted(sum.Objects, "object", "objects"), render.Counted(sum.Changes, "change", "changes"), render.Counted(sum.NoOp, "no-op write", "no-op writes"),
 		render.Counted(sum.SubresourceChanges, "subresource write", "subresource writes"), render.Counted(sum.FailedAttempts, "failed attempt", "failed attempts"),
 		r.Verdict, render.Counted(r.TrailGaps(), "gap", "gaps"))

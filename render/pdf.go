@@ -321,7 +321,7 @@ func (d *pdfDoc) summary() {
 		{"Dry runs (not changes)", fmt.Sprint(s.DryRuns)},
 		{"No-op writes (not changes)", fmt.Sprint(s.NoOp)},
 		{"Writes without a known earlier state", fmt.Sprint(s.UnknownBaseline)},
-		{"Writes logged without bodies", fmt.Sprint(s.NoDiff)},
+		{"Writes logged without bodies (subresource writes too)", fmt.Sprint(s.NoDiff)},
 	}, nil)
 	for _, list := range []struct {
 		title string

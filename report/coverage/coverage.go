@@ -1112,7 +1112,7 @@ func presenceGaps(servers []*server, ci Input) presence {
 			} else if ev, ok := leaseEvidence(s, servers, false); ok {
 				byLease(&g, ev, fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)))
 			} else {
-				byRate(&g, rates(s, &all, s.first, from, to, false), fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)))
+				byRate(&g, rates(s, &all, s.first, from, to, false), fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)), "joined")
 			}
 			out.gaps = append(out.gaps, g)
 		}
@@ -1127,7 +1127,7 @@ func presenceGaps(servers []*server, ci Input) presence {
 			} else if ev, ok := leaseEvidence(s, servers, true); ok {
 				byLease(&g, ev, fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)))
 			} else {
-				byRate(&g, rates(s, &all, s.last, from, to, true), fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)))
+				byRate(&g, rates(s, &all, s.last, from, to, true), fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)), "left")
 			}
 			out.gaps = append(out.gaps, g)
 		}
@@ -1405,8 +1405,9 @@ func rates(s *server, all *audit.Rate, at, from, to time.Time, leaving bool) rat
 	return c
 }
 
-// byRate decides a presence gap that no membership change explains by the event rates.
-func byRate(g *Gap, c rateCall, what string) {
+// byRate decides a presence gap that no membership change explains by the event rates; move
+// is what the server may have done instead of losing its log (joined, left).
+func byRate(g *Gap, c rateCall, what, move string) {
 	switch c.verdict {
 	case "moved":
 		g.Severity, g.Count, g.Remediation = SeverityInfo, 0, ""
@@ -1418,8 +1419,8 @@ func byRate(g *Gap, c rateCall, what string) {
 		g.Message += fmt.Sprintf("; the other API servers' event rate stayed at about %.1f a minute (%.1f before, %.1f after) while it logged %.1f: its events were lost, not moved",
 			(c.othersBefore+c.othersAfter)/2, c.othersBefore, c.othersAfter, c.share)
 	default:
-		g.Rule += "; rate: could not tell a server that left or joined from a lost log (" + c.why + "), so the events count as lost"
-		g.Message += "; the event rates cannot tell whether it left or joined the cluster or its log is lost"
+		g.Rule += "; rate: could not tell a server that " + move + " the cluster from a lost log (" + c.why + "), so the events count as lost"
+		g.Message += "; the event rates cannot tell whether it " + move + " the cluster or its log is lost"
 	}
 }
 
