@@ -119,6 +119,20 @@ func j(s string) any {
 }
 
 // build runs the report over the events as one source.
+// buildDir builds the report of the logs in a folder (or files) of testdata.
+func buildDir(t *testing.T, dir string, opts Options) *Report {
+	t.Helper()
+	src, err := audit.Resolve([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Build(context.Background(), src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func build(t *testing.T, opts Options, events ...ev) *Report {
 	t.Helper()
 	var b strings.Builder

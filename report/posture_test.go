@@ -1,12 +1,10 @@
 package report
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/auditreport/auditreport/audit"
 	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/posture"
 )
@@ -14,14 +12,7 @@ import (
 // The posture scenario a real API server wrote (testdata/logs/posture/README.md says what
 // happened): the report must say what its README says.
 func TestPostureOfTheRealScenario(t *testing.T) {
-	src, err := audit.Resolve([]string{"../testdata/logs/posture/"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Build(context.Background(), src, Options{Now: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := buildDir(t, "../testdata/logs/posture/", Options{Now: time.Now()})
 	if r.Posture == nil {
 		t.Fatal("no posture")
 	}
@@ -98,14 +89,7 @@ func TestPostureOfTheRealScenario(t *testing.T) {
 
 // A scope narrows the posture to the pods it selects.
 func TestPostureScope(t *testing.T) {
-	src, err := audit.Resolve([]string{"../testdata/logs/posture/"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Build(context.Background(), src, Options{Now: time.Now(), Posture: posture.Scope{NamespaceSelector: "team=payments", Selector: "app=api"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := buildDir(t, "../testdata/logs/posture/", Options{Now: time.Now(), Posture: posture.Scope{NamespaceSelector: "team=payments", Selector: "app=api"}})
 	if n := r.Posture.Summary.EndpointsNumInScope; n != 1 || r.Posture.Endpoints[0].Endpoint != "payments/api-1" {
 		t.Errorf("%d endpoints in scope: %+v", n, r.Posture.Endpoints)
 	}
@@ -118,15 +102,8 @@ func TestPostureScope(t *testing.T) {
 
 // When no input reaches the period, the posture is not judged at all.
 func TestNoPostureWithoutThePeriod(t *testing.T) {
-	src, err := audit.Resolve([]string{"../testdata/logs/posture/"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	start := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
-	r, err := Build(context.Background(), src, Options{Now: start.Add(time.Hour), Period: Period{Start: &start}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := buildDir(t, "../testdata/logs/posture/", Options{Now: start.Add(time.Hour), Period: Period{Start: &start}})
 	if r.Posture != nil {
 		t.Errorf("a posture over a period no log reaches: %+v", r.Posture.Summary)
 	}
@@ -145,14 +122,7 @@ func TestNoPostureWithoutNetworkPolicies(t *testing.T) {
 		logs   string
 		judged bool
 	}{{"../testdata/logs/gaps/never-audited/", false}, {"../testdata/logs/ha-3-nodes/", true}} {
-		src, err := audit.Resolve([]string{c.logs}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := Build(context.Background(), src, Options{Now: time.Now()})
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := buildDir(t, c.logs, Options{Now: time.Now()})
 		var unknown, unprotected bool
 		for _, g := range r.Gaps {
 			unknown = unknown || g.Type == GapPostureUnknown && strings.Contains(g.Message, "networkpolicies.networking.k8s.io in the period or before it (never-audited)")
@@ -167,14 +137,7 @@ func TestNoPostureWithoutNetworkPolicies(t *testing.T) {
 // The posture's counts of policy writes add up to the summary's for the same kinds, on the
 // real API server's log (a no-op write, a deletecollection, a deletion logged at Metadata).
 func TestPosturePolicyCountsAddUp(t *testing.T) {
-	src, err := audit.Resolve([]string{"../testdata/logs/real-apiserver/log/"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := Build(context.Background(), src, Options{Now: time.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := buildDir(t, "../testdata/logs/real-apiserver/log/", Options{Now: time.Now()})
 	var created, modified, deleted int64
 	for _, k := range r.Summary.Kinds {
 		if k.Resource == "networkpolicies" {
@@ -190,15 +153,8 @@ func TestPosturePolicyCountsAddUp(t *testing.T) {
 // A period that runs on well after the trail ends: the pods are followed to the trail's end,
 // and the rest of the period is unknown, not spent as they last were.
 func TestPostureAfterTheTrailIsUnknown(t *testing.T) {
-	src, err := audit.Resolve([]string{"../testdata/logs/ha-3-nodes/"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	start, end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
-	r, err := Build(context.Background(), src, Options{Now: end.Add(time.Hour), Period: Period{Start: &start, End: &end}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := buildDir(t, "../testdata/logs/ha-3-nodes/", Options{Now: end.Add(time.Hour), Period: Period{Start: &start, End: &end}})
 	last := time.Date(2026, 11, 2, 12, 21, 53, 174046000, time.UTC) // the logs' last event
 	for _, e := range r.Posture.Endpoints {
 		if e.Endpoint != "ci/api-qgjkp" {
