@@ -337,3 +337,49 @@ func TestMissingNamedServerIsOneGap(t *testing.T) {
 		t.Errorf("want one error naming kube-apiserver-2; got %+v", gaps)
 	}
 }
+
+// A hole in the middle of one server's log is judged by the others' rates as a server that
+// stops is: its load moved to them (it was down: a note, nothing missing), or they went on as
+// before (its events were lost: an error, counted at its own rate), or neither can be told (a
+// warning, counted).
+func TestHoleByRate(t *testing.T) {
+	// Three servers, 4 events a minute each for 600 minutes; the third logs nothing from
+	// minute 200 to 400, while the others log othersThen a minute.
+	logs := func(othersThen int) []audit.Source {
+		return serverLogs(3, func(i, m int) int {
+			hole := m >= 200 && m < 400
+			switch {
+			case i == 2 && hole:
+				return 0
+			case i < 2 && hole:
+				return othersThen
+			}
+			return 4
+		})
+	}
+	for _, tc := range []struct {
+		name     string
+		srcs     []audit.Source
+		severity string
+		says     string
+		counted  bool
+	}{
+		{"its load moved to the others", logs(6), coverage.SeverityInfo, "so its load moved to them and nothing is missing", false},
+		{"the others as before: lost", logs(4), coverage.SeverityError, "its events were lost, not moved", true},
+		{"half its share: cannot tell", logs(5), coverage.SeverityWarning, "the event rates cannot tell", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := Build(context.Background(), tc.srcs, Options{Now: t0.Add(30 * 24 * time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := hasGap(r, coverage.GapTimeHole, tc.severity)
+			if g == nil || g.Source != "node-3/kube-audit.log" || !strings.Contains(g.Message, tc.says) || (g.Count > 0) != tc.counted {
+				t.Fatalf("want a %s time-hole on node-3 saying %q, counted %v; gaps: %+v", tc.severity, tc.says, tc.counted, r.Gaps)
+			}
+			if tc.counted && (g.Count < 700 || g.Count > 900) {
+				t.Errorf("%d events counted missing, want about 800 (4 a minute for 200 minutes)", g.Count)
+			}
+		})
+	}
+}

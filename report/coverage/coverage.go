@@ -785,8 +785,12 @@ func Check(ci Input) *Result {
 			}
 		}
 	}
+	var rate audit.Rate // every server's events over time, to judge a hole by the others'
 	for _, s := range servers {
-		r.Gaps = append(r.Gaps, holeGaps(s, ci)...)
+		rate.Merge(&s.activity.Rate)
+	}
+	for _, s := range servers {
+		r.Gaps = append(r.Gaps, holeGaps(s, &rate, len(servers) > 1, ci)...)
 	}
 	r.Gaps = append(r.Gaps, pres.gaps...)
 	r.Gaps = append(r.Gaps, inputGaps(ci.Inputs)...)
@@ -922,7 +926,12 @@ func expectedEvents(kindEvents, serverEvents, total int64) float64 {
 }
 
 // holeGaps finds stretches without events that are anomalous for the server's own rhythm.
-func holeGaps(s *server, ci Input) []Gap {
+//
+// With other API servers beside it, their event rate over the hole decides it as it decides a
+// server that stops early: rates that rose by about its share mean its load moved to them
+// (it was down; nothing is missing), rates that stayed as they were mean its events were lost
+// (an error, counted at its own rate); otherwise it stays a warning.
+func holeGaps(s *server, all *audit.Rate, others bool, ci Input) []Gap {
 	var n int64
 	for _, c := range s.activity.Gaps {
 		n += c
@@ -950,10 +959,19 @@ func holeGaps(s *server, ci Input) []Gap {
 		if ci.Start != nil && to.Before(*ci.Start) || ci.End != nil && !from.Before(*ci.End) {
 			continue
 		}
-		out = append(out, Gap{Type: GapTimeHole, Severity: SeverityWarning, Source: s.key, From: ptime(from), To: ptime(to),
-			Message: fmt.Sprintf("%s logged nothing for %s (its median gap is under %s): events may be missing",
-				s.key, round(g.Length()), round(median)),
-			Remediation: "check that the API server was up and its audit log not rotated away or lost (--audit-log-maxbackup, --audit-log-maxage), and that every log file of the period was given"})
+		hole := Gap{Type: GapTimeHole, Severity: SeverityWarning, Source: s.key, From: ptime(from), To: ptime(to), Count: missingIn(s, g.Length()),
+			Rule: fmt.Sprintf("time-hole: silent longer than %s (--hole-min, or --hole-factor times its median gap)", round(limit)),
+			Message: fmt.Sprintf("%s logged nothing for %s (its median gap is under %s): about %d event(s) missing at its own rate",
+				s.key, round(g.Length()), round(median), missingIn(s, g.Length())),
+			Remediation: "check that the API server was up and its audit log not rotated away or lost (--audit-log-maxbackup, --audit-log-maxage), and that every log file of the period was given"}
+		if others {
+			c := rates(s, all, from, from.Add(-rateWindow), to, true)
+			byRate(&hole, c, fmt.Sprintf("%s logged nothing from %s to %s", s.key, fmtTime(from), fmtTime(to)), "left")
+			if c.verdict == "lost" {
+				hole.Severity = SeverityError
+			}
+		}
+		out = append(out, hole)
 	}
 	return out
 }
@@ -995,6 +1013,16 @@ func presenceLimit(s *server, rule HoleRule) (time.Duration, string) {
 		}
 	}
 	return rule.Min, fmt.Sprintf("%s, the hole rule's minimum", round(rule.Min))
+}
+
+// missingIn estimates the events a server would have logged in a hole of d inside its span,
+// at its rate over the rest of the span, where it logged.
+func missingIn(s *server, d time.Duration) int64 {
+	span := s.last.Sub(s.first) - d
+	if s.events < 2 || span <= 0 {
+		return 0
+	}
+	return int64(float64(s.events-1) * float64(d) / float64(span))
 }
 
 // missingAt estimates how many events a server would have logged in d at its own rate.
