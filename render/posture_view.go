@@ -212,13 +212,17 @@ func duration(s float64) string {
 // PostureText sums up the posture in one sentence that cannot read as safe when it is not.
 func (pv *PostureView) PostureText() string {
 	s := pv.Summary
+	unnamed := ""
+	if s.EndpointsNumUnnamed > 0 {
+		unnamed = fmt.Sprintf(" Besides them, %s created without a name in the trail, not followed: unknown.", Counted(s.EndpointsNumUnnamed, "pod was", "pods were"))
+	}
 	if s.EndpointsNumInScope == 0 {
-		return "No pod in scope lived in the period."
+		return "No pod in scope lived in the period." + unnamed
 	}
 	return fmt.Sprintf("%d pod(s) in scope: %d ingress-protected and %d egress-protected for all of their life in the period; %d without ingress protection and %d without egress protection at some time; %d and %d unknown; by a policy's rules, %d open to ingress from the internet and %d from other namespaces, %d to egress to the internet and %d to other namespaces (a direction without a policy is open to all).",
 		s.EndpointsNumInScope, s.EndpointsNumIngressProtected, s.EndpointsNumEgressProtected, s.EndpointsNumIngressUnprotected, s.EndpointsNumEgressUnprotected,
 		s.EndpointsNumIngressUnknown, s.EndpointsNumEgressUnknown, s.EndpointsNumIngressFromInternet, s.EndpointsNumIngressFromOtherNamespace,
-		s.EndpointsNumEgressToInternet, s.EndpointsNumEgressToOtherNamespace)
+		s.EndpointsNumEgressToInternet, s.EndpointsNumEgressToOtherNamespace) + unnamed
 }
 
 // postureSVG draws the timeline of pods protected, unprotected and unknown as stacked bars.

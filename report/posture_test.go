@@ -168,3 +168,16 @@ func TestPostureAfterTheTrailIsUnknown(t *testing.T) {
 	}
 	t.Fatal("no row for ci/api-qgjkp")
 }
+
+// The truncated sample's two pod creates whose names were not logged are counted and said,
+// not left out of the posture without a word.
+func TestUnnamedPodsAreAFinding(t *testing.T) {
+	r := buildDir(t, "../testdata/logs/gaps/truncated/", Options{Now: time.Now()})
+	var said bool
+	for _, g := range r.Gaps {
+		said = said || g.Type == GapPostureUnknown && g.Count == 2 && strings.Contains(g.Message, "without their name in the trail")
+	}
+	if r.Posture == nil || r.Posture.Summary.EndpointsNumUnnamed != 2 || !said {
+		t.Errorf("unnamed pods not counted or not said; gaps %s", gapTypes(r))
+	}
+}

@@ -157,6 +157,11 @@ func postureGaps(p *posture.Posture) []coverage.Gap {
 			Message:     fmt.Sprintf("whether %d pod(s) were protected is unknown: %s", unknown, why),
 			Remediation: "give --snapshot (kubectl get pods,namespaces,serviceaccounts,networkpolicies,endpoints -A -o json, taken before the logs begin) and log NetworkPolicies and Pods at RequestResponse (auditreport policy generate)"})
 	}
+	if n := p.Summary.EndpointsNumUnnamed; n > 0 {
+		out = append(out, coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityInfo, Resource: "pods", Count: int64(n),
+			Message:     fmt.Sprintf("%d pod(s) were created in the period without their name in the trail (a generateName create whose bodies were not logged): they cannot be followed, and whether they were protected is unknown", n),
+			Remediation: "log Pods at RequestResponse (auditreport policy generate), and raise the audit backend's event size limit if their bodies were dropped for size"})
+	}
 	return out
 }
 

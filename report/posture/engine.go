@@ -309,11 +309,6 @@ func (e *Engine) Observe(u Update) {
 	if u.Untimed {
 		return
 	}
-	if u.Resource == "pods" && u.Name == "" {
-		// Creates whose name was never logged share one history entry; they are no pod
-		// the posture can follow.
-		return
-	}
 	if !e.opened && !u.Time.Before(e.opts.Start) && (e.opts.End.IsZero() || u.Time.Before(e.opts.End)) {
 		start := e.opts.Start
 		if start.IsZero() {
@@ -326,6 +321,14 @@ func (e *Engine) Observe(u Update) {
 	}
 	if u.Time.After(e.last) {
 		e.last = u.Time
+	}
+	if u.Resource == "pods" && u.Name == "" {
+		// Creates whose name was never logged share one history entry; they are no pod
+		// the posture can follow, but they are counted, so that they are not missed.
+		if e.opened && u.Cause.Action == "created" {
+			e.sum.EndpointsNumUnnamed++
+		}
+		return
 	}
 	kind := u.Group + "/" + u.Resource
 	if e.opened && u.Cause.Action != "" && !u.Cause.NoOp && policyKinds[kind] {
@@ -1082,6 +1085,7 @@ func (e *Engine) Finish() *Posture {
 	e.finishRows(out)
 	e.agg.fill(out)
 	out.Summary.NumCreatedPolicies, out.Summary.NumModifiedPolicies, out.Summary.NumDeletedPolicies = e.sum.NumCreatedPolicies, e.sum.NumModifiedPolicies, e.sum.NumDeletedPolicies
+	out.Summary.EndpointsNumUnnamed = e.sum.EndpointsNumUnnamed
 	for _, k := range sortedNames(e.notEvaluated) {
 		out.NotEvaluated = append(out.NotEvaluated, e.notEvaluated[k])
 	}

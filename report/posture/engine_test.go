@@ -351,6 +351,18 @@ func TestFirstSeenIsNoCause(t *testing.T) {
 	}
 }
 
+// Pods created without their name in the trail cannot be followed, but are counted, so that
+// no pod created in the period goes unsaid; other nameless writes are not creations.
+func TestUnnamedPodsCounted(t *testing.T) {
+	nameless := podU(15, "shop", "", `"app":"web"`)
+	patch := podU(16, "shop", "", `"app":"web"`)
+	patch.Cause.Action = "modified"
+	p := run(t, Options{}, podU(0, "shop", "web", `"app":"web"`), nameless, nameless, patch)
+	if p.Summary.EndpointsNumUnnamed != 2 || p.Summary.EndpointsNumInScope != 1 {
+		t.Errorf("%d unnamed, %d in scope; want 2 and 1", p.Summary.EndpointsNumUnnamed, p.Summary.EndpointsNumInScope)
+	}
+}
+
 // The timeline counts, at each instant, the pods protected both ways and those not.
 func TestTimeline(t *testing.T) {
 	p := run(t, Options{}, npU(0, "shop", "deny", denyAll), podU(0, "shop", "web", `"app":"web"`), podU(0, "shop", "db", `"app":"db"`),

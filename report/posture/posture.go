@@ -92,6 +92,10 @@ type Summary struct {
 	EndpointsNumEgressUnprotected  int `json:"endpointsNumEgressUnprotected"`
 	EndpointsNumIngressUnknown     int `json:"endpointsNumIngressUnknown"`
 	EndpointsNumEgressUnknown      int `json:"endpointsNumEgressUnknown"`
+	// EndpointsNumUnnamed counts the pods created in the period whose name the trail does
+	// not show (a generateName create whose bodies were not logged): they cannot be
+	// followed, so they are in no other count, and their protection is unknown.
+	EndpointsNumUnnamed int `json:"endpointsNumUnnamed,omitempty"`
 }
 
 // Endpoint is one pod over the period. The first columns are Calico's, with its meaning:
