@@ -114,7 +114,7 @@ func postureRow(e *posture.Endpoint) PostureRow {
 		case tr.Object == "":
 			r.Cause = fmt.Sprintf("%s: %s %s at the start of the period", Time(tr.Time), dir, what)
 		case tr.FirstSeen:
-			r.Cause = fmt.Sprintf("%s: %s %s when first seen (%s by %s); since when before, unknown: its creation is not in the trail", Time(tr.Time), dir, what, tr.Verb, tr.User)
+			r.Cause = fmt.Sprintf("%s: %s %s when first seen (%s by %s); since when before, unknown: no creation of it by name is in the trail", Time(tr.Time), dir, what, tr.Verb, tr.User)
 		default:
 			r.Cause = fmt.Sprintf("%s: %s %s after %s %s by %s", Time(tr.Time), dir, what, tr.Verb, tr.Object, tr.User)
 		}

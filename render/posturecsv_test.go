@@ -69,7 +69,7 @@ func TestPostureRowCause(t *testing.T) {
 	}{
 		{posture.Transition{Time: at, Direction: "egress", What: "unprotected"}, "2026-11-01 01:27:19Z: egress unprotected at the start of the period"},
 		{posture.Transition{Time: at, Direction: "egress", What: "unprotected", Object: "Pod data/web", User: "system:node:node-2", Verb: "patch", FirstSeen: true},
-			"2026-11-01 01:27:19Z: egress unprotected when first seen (patch by system:node:node-2); since when before, unknown: its creation is not in the trail"},
+			"2026-11-01 01:27:19Z: egress unprotected when first seen (patch by system:node:node-2); since when before, unknown: no creation of it by name is in the trail"},
 		{posture.Transition{Time: at, Direction: "ingress", What: "unprotected", Object: "NetworkPolicy data/deny", User: "mallory", Verb: "delete"},
 			"2026-11-01 01:27:19Z: ingress unprotected after delete NetworkPolicy data/deny by mallory"},
 	} {
