@@ -170,8 +170,8 @@ func triText(t posture.Tri, what string) string {
 
 // exposure says in which directions a pod was open to a kind of peer (the internet, other
 // namespaces) at some time in the period. A direction no policy protected at some time was
-// open to everything then, the internet and
-// other namespaces too, whatever a policy's rules opened: it says "no policy", not "no".
+// open to everything then, the internet and other namespaces too, whatever a policy's rules
+// opened: it says "no policy", not "no".
 func exposure(in, out, inProtected, outProtected posture.Tri) string {
 	var parts []string
 	for _, x := range []struct {

@@ -233,8 +233,9 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	// The engine finishes while the tracker does. With no end given, the period is the logs'
 	// own span: the posture runs to their last event. With an end the trail falls short of by
 	// more than a hole (the period-not-covered gap), what comes after it is unknown.
+	inputs := rd.Inputs()
 	var trailEnd time.Time
-	for _, in := range rd.Inputs() {
+	for _, in := range inputs {
 		if in.LastEvent.After(trailEnd) {
 			trailEnd = in.LastEvent
 		}
@@ -260,8 +261,6 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	s, n := &rep.Summary, h.Counts
 	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects, s.NoOp = n.Changes, n.SubresourceChanges, n.FailedAttempts, n.Objects, n.NoOp
 	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = n.DryRuns, n.UnknownBaseline, n.NoDiff, n.Kinds, n.Actors
-	inputs := rd.Inputs()
-
 	if len(opts.Policies) > 0 {
 		rep.Policy = coverage.CheckPolicies(opts.Policies, reqs)
 	}

@@ -1052,19 +1052,16 @@ func (e *Engine) Finish() *Posture {
 	if end.IsZero() {
 		end = e.last
 	}
-	if !e.trailEnd.IsZero() && e.trailEnd.After(e.last) {
-		// The pods are followed to the trail's end, then the rest is unknown (below).
-		e.last = e.trailEnd
-	}
 	if !e.opened {
 		e.open(e.opts.Start)
 	}
 	out := &Posture{Scope: e.opts.Scope, Endpoints: []Endpoint{}, Namespaces: []Namespace{}, Services: []Service{}, policiesSeen: e.policiesSeen}
+	// Alive pods are followed to the end, or to the trail's end and the rest is unknown.
 	for _, p := range e.pods {
 		if !p.alive {
 			continue
 		}
-		if e.trailEnd.IsZero() || !e.opened {
+		if e.trailEnd.IsZero() {
 			e.advance(p, end)
 			p.to = end
 			continue
