@@ -113,12 +113,18 @@ func postureRow(e *posture.Endpoint) PostureRow {
 		switch {
 		case tr.Object == "":
 			r.Cause = fmt.Sprintf("%s: %s %s at the start of the period", Time(tr.Time), dir, what)
+		case tr.Since != nil && tr.FirstSeen:
+			r.Cause = fmt.Sprintf("%s, before the period: %s %s when first seen (%s by %s); since when before, unknown: no creation of it by name is in the trail", Time(*tr.Since), dir, what, tr.Verb, tr.User)
+		case tr.Since != nil:
+			r.Cause = fmt.Sprintf("%s, before the period: %s %s after %s %s by %s", Time(*tr.Since), dir, what, tr.Verb, tr.Object, tr.User)
 		case tr.FirstSeen:
 			r.Cause = fmt.Sprintf("%s: %s %s when first seen (%s by %s); since when before, unknown: no creation of it by name is in the trail", Time(tr.Time), dir, what, tr.Verb, tr.User)
 		default:
 			r.Cause = fmt.Sprintf("%s: %s %s after %s %s by %s", Time(tr.Time), dir, what, tr.Verb, tr.Object, tr.User)
 		}
-		if tr.AuditID != "" {
+		if tr.AuditID != "" && tr.Since == nil {
+			// A write before the period has no row among the period's changes: the ID
+			// would point nowhere (the JSON keeps its audit ID).
 			r.ID = rowID("", tr.AuditID)
 		}
 		// A protection lost and given back since: the row says when and by whom, so that

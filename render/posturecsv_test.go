@@ -60,9 +60,11 @@ func TestPostureCSVTables(t *testing.T) {
 
 // The last change against a pod says what the trail shows of it: its creation, a later write,
 // the start of the period, or, for a pod whose creation is not in the trail, where it was
-// first seen, which caused nothing.
+// first seen, which caused nothing; a state the period starts with, the write before the
+// period that made it, when the trail shows one.
 func TestPostureRowCause(t *testing.T) {
 	at := time.Date(2026, 11, 1, 1, 27, 19, 0, time.UTC)
+	before := time.Date(2026, 10, 31, 23, 59, 1, 0, time.UTC)
 	for _, c := range []struct {
 		tr   posture.Transition
 		want string
@@ -72,6 +74,10 @@ func TestPostureRowCause(t *testing.T) {
 			"2026-11-01 01:27:19Z: egress unprotected when first seen (patch by system:node:node-2); since when before, unknown: no creation of it by name is in the trail"},
 		{posture.Transition{Time: at, Direction: "ingress", What: "unprotected", Object: "NetworkPolicy data/deny", User: "mallory", Verb: "delete"},
 			"2026-11-01 01:27:19Z: ingress unprotected after delete NetworkPolicy data/deny by mallory"},
+		{posture.Transition{Time: at, Direction: "ingress", What: "unprotected", Object: "NetworkPolicy data/deny", User: "mallory", Verb: "delete", Since: &before},
+			"2026-10-31 23:59:01Z, before the period: ingress unprotected after delete NetworkPolicy data/deny by mallory"},
+		{posture.Transition{Time: at, Direction: "egress", What: "unprotected", Object: "Pod data/web", User: "system:node:node-2", Verb: "patch", FirstSeen: true, Since: &before},
+			"2026-10-31 23:59:01Z, before the period: egress unprotected when first seen (patch by system:node:node-2); since when before, unknown: no creation of it by name is in the trail"},
 	} {
 		e := posture.Endpoint{Endpoint: "data/web", IngressProtected: posture.False, EgressProtected: posture.False, Transitions: []posture.Transition{c.tr}}
 		if got := postureRow(&e).Cause; got != c.want {

@@ -588,9 +588,16 @@ func (t *Tracker) change(e *event, action, class string) Change {
 	return c
 }
 
-// record appends a change to the object's history when it is in the period.
+// record appends a change to the object's history when it is in the period, and tells the
+// observer of it in any case.
 func (t *Tracker) record(e *event, o *Object, c Change) {
 	if !e.inPeriod {
+		if t.observer != nil {
+			// Not recorded, but the observer (the posture) still learns what the write did:
+			// what a pod is at the start of the period, a write before it made it.
+			t.touch(o)
+			t.touched[t.touchedAt[o]].c = &c
+		}
 		return
 	}
 	if o.out == nil {

@@ -223,6 +223,10 @@ type pod struct {
 	transitions []Transition
 	unknownWhy  map[string]bool
 	unprotSince [2]*time.Time
+	// before holds, until the period opens, the last write of its present life that set
+	// each of its verdicts (a direction's protection, each exposure): what the period's
+	// first transitions then name as their cause, and since when.
+	before []Transition
 }
 
 // labelsRead reads a pod's labels: it hashes their bytes, and decodes them only when those
@@ -382,7 +386,81 @@ func (e *Engine) open(start time.Time) {
 			continue
 		}
 		p.since = start
+		n := len(p.transitions)
 		e.begin(p, start, nil)
+		// What the pod was at the start, it became at a write before the period when the
+		// trail shows one: that write is the cause, and its time the start of the state.
+		for i := n; i < len(p.transitions); i++ {
+			tr := &p.transitions[i]
+			j := slices.IndexFunc(p.before, func(b Transition) bool { return b.Direction == tr.Direction && b.What == tr.What })
+			if j < 0 {
+				continue
+			}
+			b := p.before[j]
+			since := b.Time
+			tr.Object, tr.User, tr.Verb, tr.AuditID, tr.Diff, tr.FirstSeen, tr.Since = b.Object, b.User, b.Verb, b.AuditID, b.Diff, b.FirstSeen, &since
+			if tr.What == "unprotected" {
+				p.unprotSince[directionIndex(tr.Direction)] = &since
+			}
+		}
+		p.before = nil
+	}
+}
+
+// remember keeps, before the period opens, the write u that set a pod's verdicts from was
+// to what they are now: the last such write for each verdict. A life's start (born) keeps
+// no diff, as in the period: its diff would be the whole object.
+func (e *Engine) remember(p *pod, was verdict, u Update, born bool) {
+	firstSeen := born && u.Cause.Action != "created"
+	turns(was, p.cur, func(d int, what string) {
+		tr := Transition{Time: u.Time, Direction: directions[d], What: what, Object: objectName(u),
+			User: u.Cause.User, Verb: u.Cause.Verb, AuditID: u.Cause.AuditID, FirstSeen: firstSeen}
+		if !born && u.Cause.Diff != nil {
+			tr.Diff = u.Cause.Diff()
+		}
+		p.before = slices.DeleteFunc(p.before, func(b Transition) bool {
+			return b.Direction == tr.Direction && verdictOf(b.What) == verdictOf(what)
+		})
+		p.before = append(p.before, tr)
+	})
+}
+
+// verdictOf names the verdict a transition sets: the protection, or one exposure.
+func verdictOf(what string) string {
+	switch what {
+	case "protected", "unprotected", "unknown":
+		return "protection"
+	}
+	return what
+}
+
+func directionIndex(dir string) int {
+	if dir == directions[1] {
+		return 1
+	}
+	return 0
+}
+
+// turns calls each for what changed from old to cur in each direction: the protection's
+// new value when it changed, and each exposure the pod gained.
+func turns(old, cur verdict, each func(d int, what string)) {
+	for d := range 2 {
+		if old.protected[d] != cur.protected[d] {
+			switch cur.protected[d] {
+			case True:
+				each(d, "protected")
+			case False:
+				each(d, "unprotected")
+			default:
+				each(d, "unknown")
+			}
+		}
+		if old.internet[d] != True && cur.internet[d] == True {
+			each(d, exposedTo[d][0])
+		}
+		if old.otherNS[d] != True && cur.otherNS[d] == True {
+			each(d, exposedTo[d][1])
+		}
 	}
 }
 
@@ -453,7 +531,7 @@ func (e *Engine) pod(u Update) {
 		if p.alive {
 			lp.remove(p, p.labels)
 		}
-		p.alive = false
+		p.alive, p.before = false, nil
 		e.died(p)
 		return
 	}
@@ -511,6 +589,10 @@ func (e *Engine) pod(u Update) {
 			e.begin(p, u.Time, &u)
 			return
 		}
+		// A life before the period: it starts at this write, from no verdict at all.
+		p.cur = e.evaluate(p)
+		e.remember(p, verdict{}, u, true)
+		return
 	}
 	if sameLabels {
 		// Only its scope can have changed.
@@ -542,6 +624,7 @@ func (e *Engine) update(p *pod, u Update) {
 // changed records, once the period is open, what the change u did to a pod's verdict.
 func (e *Engine) changed(p *pod, was verdict, u Update) {
 	if !e.opened {
+		e.remember(p, was, u, false)
 		return
 	}
 	p.inScope = p.inScope || e.inScope(p)
@@ -556,36 +639,24 @@ func (e *Engine) account(p *pod, old verdict, t time.Time, u *Update, withDiff b
 		p.acc.internet[d] = maxTri(p.acc.internet[d], p.cur.internet[d])
 		p.acc.otherNS[d] = maxTri(p.acc.otherNS[d], p.cur.otherNS[d])
 		p.acc.note(d, p.cur.protected[d])
-		add := func(what string) {
-			tr := Transition{Time: t, Direction: directions[d], What: what}
-			if u != nil {
-				tr.Object, tr.User, tr.Verb, tr.AuditID = objectName(*u), u.Cause.User, u.Cause.Verb, u.Cause.AuditID
-				if withDiff && u.Cause.Diff != nil {
-					tr.Diff = u.Cause.Diff()
-				}
-			}
-			p.transitions = append(p.transitions, tr)
-		}
-		if old.protected[d] != p.cur.protected[d] {
-			switch p.cur.protected[d] {
-			case True:
-				add("protected")
-				p.unprotSince[d] = nil
-			case False:
-				add("unprotected")
-				at := t
-				p.unprotSince[d] = &at
-			default:
-				add("unknown")
-			}
-		}
-		if old.internet[d] != True && p.cur.internet[d] == True {
-			add(exposedTo[d][0])
-		}
-		if old.otherNS[d] != True && p.cur.otherNS[d] == True {
-			add(exposedTo[d][1])
-		}
 	}
+	turns(old, p.cur, func(d int, what string) {
+		tr := Transition{Time: t, Direction: directions[d], What: what}
+		if u != nil {
+			tr.Object, tr.User, tr.Verb, tr.AuditID = objectName(*u), u.Cause.User, u.Cause.Verb, u.Cause.AuditID
+			if withDiff && u.Cause.Diff != nil {
+				tr.Diff = u.Cause.Diff()
+			}
+		}
+		p.transitions = append(p.transitions, tr)
+		switch what {
+		case "protected":
+			p.unprotSince[d] = nil
+		case "unprotected":
+			at := t
+			p.unprotSince[d] = &at
+		}
+	})
 }
 
 func objectName(u Update) string {

@@ -252,6 +252,76 @@ func TestTransitionsNameTheChange(t *testing.T) {
 	}
 }
 
+// What a pod is at the start of the period, a write before it made it: the period's first
+// transitions name that write and when it was made, not just "the start of the period". The
+// last write of each verdict counts, and a life that ended before the period leaves none.
+func TestStateAtTheStartNamesItsCause(t *testing.T) {
+	status := podU(2, "shop", "seen", `"app":"web"`)
+	status.Cause = Cause{User: "system:node:n1", Verb: "patch", AuditID: "s-2", Action: "modified"}
+	reborn := podU(4, "shop", "reborn", `"app":"web"`)
+	p := run(t, Options{}, // the period opens at minute 10
+		npU(0, "shop", "deny", denyAll),
+		podU(1, "shop", "web", `"app":"web"`), status, podU(1, "shop", "reborn", `"app":"web"`),
+		npU(3, "open", "net", `{"podSelector":{},"ingress":[{"from":[{"ipBlock":{"cidr":"0.0.0.0/0"}}]}]}`),
+		podU(3, "open", "api", `"app":"api"`),
+		gone(podU(1, "shop", "reborn", `"app":"web"`), 3, "bob"), reborn,
+		gone(npU(0, "shop", "deny", denyAll), 5, "mallory"),
+		npU(6, "shop", "allow", `{"podSelector":{"matchLabels":{"app":"db"}}}`), // selects none of them
+		npU(12, "shop", "deny", denyAll))
+	type cause struct {
+		what, user, object string
+		since              time.Time
+		firstSeen          bool
+	}
+	for _, c := range []struct {
+		pod  string
+		want []cause
+	}{
+		{"shop/web", []cause{{"unprotected", "mallory", "NetworkPolicy shop/deny", at(5), false}}},
+		{"shop/seen", []cause{{"unprotected", "mallory", "NetworkPolicy shop/deny", at(5), false}}},
+		{"shop/reborn", []cause{{"unprotected", "mallory", "NetworkPolicy shop/deny", at(5), false}}},
+		{"open/api", []cause{{"exposed-to-internet", "bob", "Pod open/api", at(3), false}}}, // protected, but open to the internet
+	} {
+		e := endpoint(t, p, c.pod)
+		var got []cause
+		for _, tr := range e.Transitions {
+			if !tr.Time.Equal(at(10)) {
+				continue
+			}
+			if tr.Since == nil {
+				t.Errorf("%s: %+v at the start of the period names no write before it", c.pod, tr)
+				continue
+			}
+			if tr.Direction == "ingress" {
+				got = append(got, cause{tr.What, tr.User, tr.Object, *tr.Since, tr.FirstSeen})
+			}
+		}
+		if d := cmp.Diff(c.want, got, cmp.AllowUnexported(cause{})); d != "" {
+			t.Errorf("%s: ingress at the start of the period (-want +got):\n%s", c.pod, d)
+		}
+		// The shop's pods are protected again at minute 12; open/api's egress never is,
+		// since its creation at minute 3.
+		var wantSince *time.Time
+		if c.pod == "open/api" {
+			s := at(3)
+			wantSince = &s
+		}
+		if d := cmp.Diff(wantSince, e.EgressUnprotectedSince); d != "" {
+			t.Errorf("%s: egress unprotected since (-want +got):\n%s", c.pod, d)
+		}
+	}
+	// A pod first seen before the period, at a write that did not create it, and never
+	// changed since: the start names that write as where the trail first shows it.
+	p = run(t, Options{}, status)
+	e := endpoint(t, p, "shop/seen")
+	if len(e.Transitions) == 0 || e.Transitions[0].Since == nil || !e.Transitions[0].FirstSeen || !e.Transitions[0].Since.Equal(at(2)) {
+		t.Errorf("transitions %+v: want the start of the period to name the status patch at minute 2 as where the pod was first seen", e.Transitions)
+	}
+	if e.IngressUnprotectedSince == nil || !e.IngressUnprotectedSince.Equal(at(2)) {
+		t.Errorf("unprotected since %v, want minute 2, when the trail first shows it", e.IngressUnprotectedSince)
+	}
+}
+
 // Namespaces and services are protected only if all their pods were.
 func TestNamespacesAndServices(t *testing.T) {
 	ep := Update{Time: at(1), Resource: "endpoints", Namespace: "shop", Name: "web", Exists: true,

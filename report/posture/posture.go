@@ -155,6 +155,9 @@ type Transition struct {
 	// it (the trail did not show its creation): the write is named, but the pod was as it is
 	// before it, since a time the trail does not show.
 	FirstSeen bool `json:"firstSeen,omitempty"`
+	// Since is set on a transition at the start of the period that a write before it
+	// caused: the write is named, and Since is when it was made.
+	Since *time.Time `json:"since,omitempty"`
 }
 
 // Namespace is one namespace with pods in scope: protected only if all its pods were.

@@ -13,6 +13,7 @@ import (
 func fullPod(ns, name, user, why string, from time.Time, d time.Duration, diff json.RawMessage) *pod {
 	to := from.Add(d + time.Hour)
 	since := from.Add(d)
+	earlier := from.Add(-d - time.Minute).In(time.FixedZone("", -7200))
 	return &pod{ns: ns, name: name, sa: "web", envoy: True, lived: true, inScope: true, from: from, to: to,
 		cur: verdict{protected: [2]Tri{False, False}, internet: [2]Tri{True, False}, otherNS: [2]Tri{Unknown, True}},
 		acc: account{unprotected: [2]time.Duration{d, 2 * d}, unknown: [2]time.Duration{3 * d, 4 * d}, everFalse: [2]bool{true, true},
@@ -20,7 +21,7 @@ func fullPod(ns, name, user, why string, from time.Time, d time.Duration, diff j
 		transitions: []Transition{
 			{Time: from, Direction: "ingress", What: "unprotected"},
 			{Time: since.In(time.FixedZone("", 3600)), Direction: "egress", What: "exposed-to-internet", Object: "NetworkPolicy " + ns + "/open",
-				User: user, Verb: "patch", AuditID: "a-1", Diff: diff, FirstSeen: true}},
+				User: user, Verb: "patch", AuditID: "a-1", Diff: diff, FirstSeen: true, Since: &earlier}},
 		unknownWhy:  map[string]bool{why: true, "its labels are not in the trail": true},
 		unprotSince: [2]*time.Time{&since, &to},
 	}

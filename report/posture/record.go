@@ -79,7 +79,10 @@ func encodePod(b []byte, p *pod, applied, services []string) []byte {
 			b = binrec.AppendString(b, s)
 		}
 		b = binrec.AppendRaw(b, tr.Diff)
-		b = append(b, boolByte(tr.FirstSeen))
+		b = append(b, boolByte(tr.FirstSeen)|boolByte(tr.Since != nil)<<1)
+		if tr.Since != nil {
+			b = binrec.AppendTime(b, *tr.Since)
+		}
 	}
 	return b
 }
@@ -130,12 +133,14 @@ func decodePod(rec []byte) (p *pod, applied, services []string, err error) {
 			tr.Time = r.Time()
 			tr.Direction, tr.What, tr.Object, tr.User, tr.Verb, tr.AuditID = r.Str(), r.Str(), r.Str(), r.Str(), r.Str(), r.Str()
 			tr.Diff = r.Raw()
-			switch r.Byte() {
-			case 0:
-			case 1:
-				tr.FirstSeen = true
-			default:
+			f := r.Byte()
+			if f > 3 {
 				bad = true
+			}
+			tr.FirstSeen = f&1 != 0
+			if f&2 != 0 {
+				t := r.Time()
+				tr.Since = &t
 			}
 		}
 	}
