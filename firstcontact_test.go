@@ -75,9 +75,9 @@ func TestSuggestionsAndCase(t *testing.T) {
 		{[]string{"policy", "chek", "x.yaml"}, 2, `unknown command "chek" for "auditreport policy"; did you mean check?`},
 		{[]string{"verfy", "m.json"}, 2, `did you mean the command "verify"?`},
 		{[]string{"stat", "--at", "1h"}, 2, `did you mean the command "state"?`},
-		// The sample's pods run without NetworkPolicies: a posture warning, so "Warning" is
-		// read as warning when the run exits 5.
-		{[]string{logs, "--fail-on", "Warning", "--exit-code", "5", "--log-format", "JSON"}, 5, `"verdict":"pass"`},
+		// The posture sample's pods run without egress NetworkPolicies: a posture warning, so
+		// "Warning" is read as warning when the run exits 5.
+		{[]string{"testdata/logs/posture", "--fail-on", "Warning", "--exit-code", "5", "--log-format", "JSON"}, 5, `"verdict":"pass"`},
 		{[]string{logs, "--period", "Yesterday", "--timezone", "utc"}, 0, "verdict gaps"},
 		{[]string{logs, "--format", "CSV", "--csv-table", "GAPS"}, 0, "verdict pass"},
 		{[]string{"policy", "check", "--format", "JSON", "testdata/policies/generated.yaml"}, 0, ""},

@@ -50,8 +50,8 @@ func TestSentencesHold(t *testing.T) {
 				}
 			},
 			want: []string{"actors with the most changes", "lists every one"}},
-		{name: "a posture finding is no gap in the trail", // ha-3-nodes has one, unprotected-workloads
-			want: []string{"Protection findings", "unprotected-workloads", "No gaps in the trail"},
+		{name: "a posture finding is no gap in the trail", // ha-3-nodes has one, posture-unknown
+			want: []string{"Protection findings", "posture-unknown", "No gaps in the trail"},
 			not:  []string{"Gaps (1)", "1 warning(s)"}},
 		{name: "a period given: the whole period",
 			want: []string{"on each of the 3 API server(s) in the inputs, over the whole period"}},

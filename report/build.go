@@ -129,7 +129,8 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 		}
 	}()
 	eng, err := posture.New(posture.Options{Start: timeOr(opts.Period.Start), End: timeOr(opts.Period.End), Scope: opts.Posture,
-		TmpDir: opts.TmpDir, SpillAbove: opts.SpillAbove})
+		PoliciesListed: len(opts.Snapshots) > 0, // a snapshot is 'kubectl get ...,networkpolicies -A': all of them
+		TmpDir:         opts.TmpDir, SpillAbove: opts.SpillAbove})
 	if err != nil {
 		return nil, err
 	}

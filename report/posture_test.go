@@ -1,6 +1,9 @@
 package report
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -122,7 +125,7 @@ func TestNoPostureWithoutNetworkPolicies(t *testing.T) {
 		logs   string
 		judged bool
 	}{{"../testdata/logs/gaps/never-audited/", false}, {"../testdata/logs/ha-3-nodes/", true}} {
-		r := buildDir(t, c.logs, Options{Now: time.Now()})
+		r := buildDir(t, c.logs, Options{Now: time.Now(), Snapshots: noPoliciesBefore(t)})
 		var unknown, unprotected bool
 		for _, g := range r.Gaps {
 			unknown = unknown || g.Type == GapPostureUnknown && strings.Contains(g.Message, "networkpolicies.networking.k8s.io in the period or before it (never-audited)")
@@ -154,7 +157,7 @@ func TestPosturePolicyCountsAddUp(t *testing.T) {
 // and the rest of the period is unknown, not spent as they last were.
 func TestPostureAfterTheTrailIsUnknown(t *testing.T) {
 	start, end := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
-	r := buildDir(t, "../testdata/logs/ha-3-nodes/", Options{Now: end.Add(time.Hour), Period: Period{Start: &start, End: &end}})
+	r := buildDir(t, "../testdata/logs/ha-3-nodes/", Options{Now: end.Add(time.Hour), Period: Period{Start: &start, End: &end}, Snapshots: noPoliciesBefore(t)})
 	last := time.Date(2026, 11, 2, 12, 21, 53, 174046000, time.UTC) // the logs' last event
 	for _, e := range r.Posture.Endpoints {
 		if e.Endpoint != "ci/api-qgjkp" {
@@ -179,5 +182,76 @@ func TestUnnamedPodsAreAFinding(t *testing.T) {
 	}
 	if r.Posture == nil || r.Posture.Summary.EndpointsNumUnnamed != 2 || !said {
 		t.Errorf("unnamed pods not counted or not said; gaps %s", gapTypes(r))
+	}
+}
+
+// noPoliciesBefore is a snapshot that lists no object: no NetworkPolicy was older than the
+// logs (the samples do not create their namespaces).
+func noPoliciesBefore(t *testing.T) []string {
+	path := filepath.Join(t.TempDir(), "empty.json")
+	if err := os.WriteFile(path, []byte(`{"apiVersion":"v1","kind":"List","items":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []string{path}
+}
+
+// Namespaces older than the trail may hold NetworkPolicies made before it: without a
+// snapshot, the sample's pods that no policy seen protects are unknown, with a finding that
+// names the namespaces and asks for a snapshot, and none is said unprotected. The posture
+// sample creates its namespaces: its verdicts stand without one.
+func TestOlderNamespacesMakeUnprotectedUnknown(t *testing.T) {
+	r := buildDir(t, "../testdata/logs/ha-3-nodes/", Options{Now: time.Now()})
+	var finding string
+	for _, g := range r.Gaps {
+		if g.Type == GapUnprotectedWorkloads {
+			t.Errorf("%s: %s", g.Type, g.Message)
+		}
+		if g.Type == GapPostureUnknown {
+			finding = g.Message + " / " + g.Remediation
+		}
+	}
+	if !strings.Contains(finding, "older than the trail (ci, data, payments)") || !strings.Contains(finding, "--snapshot") {
+		t.Errorf("posture-unknown finding %q: want the older namespaces named and a snapshot asked for", finding)
+	}
+	if got := r.Posture.OlderNamespaces; !slices.Equal(got, []string{"ci", "data", "payments"}) {
+		t.Errorf("older namespaces %v", got)
+	}
+	p := buildDir(t, "../testdata/logs/posture/", Options{Now: time.Now()}).Posture
+	if len(p.OlderNamespaces) != 0 || p.Summary.EndpointsNumIngressProtected != 2 {
+		t.Errorf("posture sample: older namespaces %v, %d ingress-protected; want none, 2", p.OlderNamespaces, p.Summary.EndpointsNumIngressProtected)
+	}
+}
+
+// A policy deleted, but never created in a namespace whose creation the trail shows: its
+// creation was lost, and a warning says the verdicts before the deletion may be wrong. The
+// posture sample with the first creation of payments/default-deny cut out.
+func TestLostPolicyCreationIsAFinding(t *testing.T) {
+	data, err := os.ReadFile("../testdata/logs/posture/kube-audit.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(data), "\n")
+	cut := slices.IndexFunc(lines, func(l string) bool {
+		return strings.Contains(l, `"verb":"create"`) && strings.Contains(l, `"resource":"networkpolicies","namespace":"payments","name":"default-deny"`)
+	})
+	if cut < 0 {
+		t.Fatal("no creation of payments/default-deny in the sample")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "kube-audit.log"), []byte(strings.Join(slices.Delete(lines, cut, cut+1), "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := buildDir(t, dir, Options{Now: time.Now()})
+	var found bool
+	for _, g := range r.Gaps {
+		found = found || g.Type == GapPostureUnknown && g.Severity == coverage.SeverityWarning &&
+			strings.Contains(g.Message, "NetworkPolicy payments/default-deny: delete at 2026-11-30T16:06:22Z by ci-bot") && strings.Contains(g.Message, "a write to it was lost")
+	}
+	if !found || len(r.Posture.LostPolicies) != 1 {
+		t.Errorf("gaps %v, lost policies %v: want the lost creation of payments/default-deny said", gapTypes(r), r.Posture.LostPolicies)
+	}
+	// The sample as it is has no such warning.
+	if p := buildDir(t, "../testdata/logs/posture/", Options{Now: time.Now()}).Posture; len(p.LostPolicies) != 0 {
+		t.Errorf("lost policies %v in the sample as recorded", p.LostPolicies)
 	}
 }

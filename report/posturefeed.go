@@ -3,6 +3,8 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/klauspost/compress/s2"
@@ -146,16 +148,29 @@ func postureGaps(p *posture.Posture) []coverage.Gap {
 			Remediation: "apply a default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress) in each namespace, and allow what each workload needs"})
 	}
 	if unknown > 0 {
+		var whys []string
+		if n := len(p.OlderNamespaces); n > 0 {
+			whys = append(whys, fmt.Sprintf("%s older than the trail (%s): a NetworkPolicy made before the logs begin would not show",
+				plural(n, "namespace is", "namespaces are"), strings.Join(firstOf(p.OlderNamespaces, 5), ", ")))
+		}
+		if n := len(p.NotEvaluated); n > 0 {
+			whys = append(whys, fmt.Sprintf("%s present and not evaluated", plural(n, "Calico or admin network policy is", "Calico or admin network policies are")))
+		}
+		if n := len(p.UnknownPolicies); n > 0 {
+			whys = append(whys, fmt.Sprintf("%s not in the trail", plural(n, "NetworkPolicy's spec is", "NetworkPolicies' specs are")))
+		}
 		why := "the trail does not show every label and policy they depend on"
-		switch {
-		case len(p.NotEvaluated) > 0:
-			why = fmt.Sprintf("%d Calico or admin network polic(ies) are present and not evaluated", len(p.NotEvaluated))
-		case len(p.UnknownPolicies) > 0:
-			why = fmt.Sprintf("the spec of %d NetworkPolic(ies) is not in the trail", len(p.UnknownPolicies))
+		if len(whys) > 0 {
+			why = strings.Join(whys, "; ")
 		}
 		out = append(out, coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityInfo, Resource: "pods", Count: int64(unknown),
 			Message:     fmt.Sprintf("whether %d pod(s) were protected is unknown: %s", unknown, why),
 			Remediation: "give --snapshot (kubectl get pods,namespaces,serviceaccounts,networkpolicies,endpoints -A -o json, taken before the logs begin) and log NetworkPolicies and Pods at RequestResponse (auditreport policy generate)"})
+	}
+	for _, ref := range p.LostPolicies {
+		out = append(out, coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityWarning, Group: ref.Group, Resource: "networkpolicies", Count: 1,
+			Message:     "NetworkPolicy " + ref.Namespace + "/" + ref.Name + ": " + ref.Reason,
+			Remediation: "find the lost write (the trail's gaps may say where), or give --snapshot taken before the logs begin"})
 	}
 	if n := p.Summary.EndpointsNumUnnamed; n > 0 {
 		out = append(out, coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityInfo, Resource: "pods", Count: int64(n),
@@ -163,6 +178,22 @@ func postureGaps(p *posture.Posture) []coverage.Gap {
 			Remediation: "log Pods at RequestResponse (auditreport policy generate), and raise the audit backend's event size limit if their bodies were dropped for size"})
 	}
 	return out
+}
+
+// plural counts n of a thing: "1 namespace is", "3 namespaces are".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// firstOf is the first n of a list, and a count of the rest.
+func firstOf(l []string, n int) []string {
+	if len(l) <= n {
+		return l
+	}
+	return append(slices.Clip(l[:n]), fmt.Sprintf("%d more", len(l)-n))
 }
 
 // IsPostureGap tells the gaps the posture raises from those of the trail: only the latter
@@ -203,7 +234,11 @@ func addPosture(rep *Report) {
 	}
 	// With no NetworkPolicy in the trail, and no event of the kind to show there was none to
 	// see, every pod would seem unprotected for want of evidence: the posture is not judged.
-	if !rep.Posture.PoliciesSeen() && rep.Posture.Summary.EndpointsNumInScope > 0 {
+	podsSeen := rep.Posture.Summary.EndpointsNumInScope > 0 || rep.Posture.Summary.EndpointsNumUnnamed > 0
+	for _, c := range rep.Coverage {
+		podsSeen = podsSeen || c.Group == "" && c.Resource == "pods" && c.Events > 0
+	}
+	if !rep.Posture.PoliciesSeen() && podsSeen {
 		for _, c := range rep.Coverage {
 			if c.Group == "networking.k8s.io" && c.Resource == "networkpolicies" && (c.Status == coverage.StatusNeverAudited || c.Status == coverage.StatusUnknown) {
 				rep.Posture.Close()

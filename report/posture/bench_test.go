@@ -120,7 +120,7 @@ func follow(b *testing.B, start time.Time, ups []Update, check func(*Posture)) {
 	b.Helper()
 	b.ResetTimer()
 	for range b.N {
-		e, err := New(Options{Start: start})
+		e, err := New(Options{Start: start, PoliciesListed: true})
 		if err != nil {
 			b.Fatal(err)
 		}

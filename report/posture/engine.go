@@ -61,6 +61,12 @@ type Options struct {
 	// means DefaultSpillAbove. The posture's Close releases what was written.
 	TmpDir     string
 	SpillAbove int
+	// PoliciesListed says that the state before the first update lists every NetworkPolicy
+	// (a --snapshot): then every namespace's policies are known from the start. Otherwise
+	// only those of a namespace whose creation the trail shows are: a policy made before the
+	// logs begin and not written since would not show, and a pod no policy the trail shows
+	// selects is unprotected or not, unknown.
+	PoliciesListed bool
 }
 
 // Engine follows the objects network policy depends on through the trail and accounts for
@@ -81,9 +87,14 @@ type Engine struct {
 	start   time.Time
 	last    time.Time
 	nsLabel map[string]map[string]string // nil value: labels not known
-	pods    map[string]*pod              // namespace/name
-	live    map[string]*livePods         // namespace -> the pods alive in it
-	npol    map[string]map[string]*policy
+	// nsBorn holds the namespaces whose creation the trail shows: their policies are all
+	// in the trail after it (policiesKnown).
+	nsBorn map[string]bool
+	// lostPols are policies written but never created where every creation should show.
+	lostPols map[string]PolicyRef
+	pods     map[string]*pod      // namespace/name
+	live     map[string]*livePods // namespace -> the pods alive in it
+	npol     map[string]map[string]*policy
 	// vocab numbers the labels the policies' selectors name; liveWords counts those the
 	// selectors of the policies alive name, with repeats.
 	vocab     *vocab
@@ -141,7 +152,7 @@ type compiledScope struct {
 
 // New checks the scope and returns an engine.
 func New(opts Options) (*Engine, error) {
-	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, pods: map[string]*pod{},
+	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, nsBorn: map[string]bool{}, lostPols: map[string]PolicyRef{}, pods: map[string]*pod{},
 		live: map[string]*livePods{}, npol: map[string]map[string]*policy{}, vocab: newVocab(1), others: map[string]PolicyRef{},
 		othersNS: map[string]int{}, services: map[string][]string{},
 		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}, gone: map[uint64]spilled{}, goneOverflow: map[string]spilled{}, agg: newAggregates(), seed: maphash.MakeSeed()}
@@ -349,6 +360,9 @@ func (e *Engine) Observe(u Update) {
 	case kind == "/pods":
 		e.pod(u)
 	case kind == "/namespaces":
+		if u.Cause.Action == "created" {
+			e.nsBorn[u.Name] = true
+		}
 		if u.Exists && u.Object != nil {
 			var o slimMeta
 			if fastjson.Unmarshal(u.Object, &o) == nil {
@@ -697,6 +711,13 @@ func (e *Engine) networkPolicy(u Update) {
 		e.renewVocab()
 	}
 	old := m[u.Name]
+	if old == nil && u.Cause.Action != "" && u.Cause.Action != "created" && e.policiesKnown(u.Namespace) {
+		// Written, yet never created in a namespace whose policies are all in the trail:
+		// a write to it was lost, and until now it may have protected pods unseen.
+		e.lostPols[u.Namespace+"/"+u.Name] = PolicyRef{Kind: "NetworkPolicy", Group: u.Group, Namespace: u.Namespace, Name: u.Name,
+			Reason: fmt.Sprintf("%s at %s by %s, but the trail does not show its creation, nor does a snapshot list it, though it should for every policy of namespace %s: a write to it was lost, and until then it may have selected pods the posture says it did not",
+				u.Cause.Verb, u.Time.UTC().Format(time.RFC3339), u.Cause.User, u.Namespace)}
+	}
 	var cur *policy
 	if !u.Exists {
 		delete(m, u.Name)
@@ -1041,9 +1062,9 @@ func (e *Engine) verdictOf(p *pod) verdict {
 	for d := range 2 {
 		v.protected[d], v.internet[d], v.otherNS[d] = p.tally.protected[d].tri(), p.tally.internet[d].tri(), p.tally.otherNS[d].tri()
 	}
-	if e.othersNS[p.ns] > 0 || e.othersGlobal > 0 {
-		// A Calico or admin network policy may select the pod: what the Kubernetes
-		// policies leave open or unprotected may be otherwise.
+	if e.othersNS[p.ns] > 0 || e.othersGlobal > 0 || !e.policiesKnown(p.ns) {
+		// A Calico or admin network policy may select the pod, or a NetworkPolicy older
+		// than the trail: what the policies seen leave open or unprotected may be otherwise.
 		for d := range 2 {
 			v.protected[d] = maxTri(v.protected[d], Unknown)
 			v.internet[d] = maxTri(v.internet[d], Unknown)
@@ -1051,6 +1072,12 @@ func (e *Engine) verdictOf(p *pod) verdict {
 		}
 	}
 	return v
+}
+
+// policiesKnown is whether every NetworkPolicy of the namespace is in the trail or the
+// snapshot: the namespace was created in the trail, or a snapshot lists them all.
+func (e *Engine) policiesKnown(ns string) bool {
+	return e.opts.PoliciesListed || e.nsBorn[ns]
 }
 
 // maxTri orders False < Unknown < True: the strongest evidence wins.
@@ -1159,6 +1186,14 @@ func (e *Engine) Finish() *Posture {
 	}
 	for _, k := range sortedNames(e.unknownPols) {
 		out.UnknownPolicies = append(out.UnknownPolicies, e.unknownPols[k])
+	}
+	for _, k := range sortedNames(e.lostPols) {
+		out.LostPolicies = append(out.LostPolicies, e.lostPols[k])
+	}
+	for _, ns := range out.Namespaces {
+		if !e.policiesKnown(ns.Namespace) {
+			out.OlderNamespaces = append(out.OlderNamespaces, ns.Namespace)
+		}
 	}
 	return out
 }

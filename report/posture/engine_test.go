@@ -3,6 +3,7 @@ package posture
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -42,7 +43,15 @@ const (
 	denyIngress = `{"podSelector":{}}`
 )
 
+// run runs the engine over the updates as if a snapshot listed every NetworkPolicy before
+// them (most cases do not create their namespaces); runAsGiven runs it as the options say.
 func run(t *testing.T, opts Options, ups ...Update) *Posture {
+	t.Helper()
+	opts.PoliciesListed = true
+	return runAsGiven(t, opts, ups...)
+}
+
+func runAsGiven(t *testing.T, opts Options, ups ...Update) *Posture {
 	t.Helper()
 	if opts.Start.IsZero() {
 		opts.Start = at(10)
@@ -322,6 +331,44 @@ func TestStateAtTheStartNamesItsCause(t *testing.T) {
 	}
 }
 
+// A namespace older than the trail may hold NetworkPolicies made before the logs begin and
+// never written since: a pod no policy seen selects is not said unprotected, but unknown,
+// and why; one a policy seen selects is protected whatever else there is. A namespace whose
+// creation the trail shows, or a snapshot listing the policies, makes it known.
+func TestNamespaceOlderThanTheTrail(t *testing.T) {
+	created := func(min int, name string) Update {
+		u := nsU(min, name, "")
+		u.Cause = Cause{User: "admin", Verb: "create", AuditID: "ns-" + name, Action: "created"}
+		return u
+	}
+	ups := []Update{created(0, "new"), podU(1, "new", "web", `"app":"web"`),
+		podU(1, "old", "web", `"app":"web"`),
+		npU(2, "old", "db-only", `{"podSelector":{"matchLabels":{"app":"db"}}}`),
+		npU(2, "old", "api-in", `{"podSelector":{"matchLabels":{"app":"api"}}}`), podU(3, "old", "api", `"app":"api"`)}
+	type want struct {
+		in, eg, inNet Tri
+		older         bool
+	}
+	for _, c := range []struct {
+		listed bool
+		pod    string
+		want   want
+	}{
+		{false, "new/web", want{False, False, False, false}},
+		{false, "old/web", want{Unknown, Unknown, Unknown, true}},
+		{false, "old/api", want{True, Unknown, Unknown, true}},
+		{true, "old/web", want{False, False, False, false}},
+		{true, "old/api", want{True, False, False, false}},
+	} {
+		p := runAsGiven(t, Options{PoliciesListed: c.listed}, ups...)
+		e := endpoint(t, p, c.pod)
+		got := want{e.IngressProtected, e.EgressProtected, e.IngressFromInternet, slices.Contains(e.Unknown, olderThanTrail("old"))}
+		if got != c.want {
+			t.Errorf("listed %v, %s: got %+v, want %+v (unknown: %q)", c.listed, c.pod, got, c.want, e.Unknown)
+		}
+	}
+}
+
 // Namespaces and services are protected only if all their pods were.
 func TestNamespacesAndServices(t *testing.T) {
 	ep := Update{Time: at(1), Resource: "endpoints", Namespace: "shop", Name: "web", Exists: true,
@@ -371,7 +418,7 @@ func TestScope(t *testing.T) {
 // With no period given, the period ends at the last event: a pod created by it lived no
 // time, and without a policy it was not protected.
 func TestPodOfTheLastEvent(t *testing.T) {
-	e, err := New(Options{})
+	e, err := New(Options{PoliciesListed: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,6 +160,9 @@ func (e *Engine) finishRows(out *Posture) {
 		if e.othersNS[ns] > 0 || e.othersGlobal > 0 || len(e.notEvaluated) > 0 {
 			why = append(why, "Calico or admin network policies are present and not evaluated")
 		}
+		if !e.policiesKnown(ns) {
+			why = append(why, olderThanTrail(ns))
+		}
 		for _, ref := range e.unknownPols {
 			if ref.Namespace == ns {
 				why = append(why, "the spec of NetworkPolicy "+ref.Namespace+"/"+ref.Name+" is not in the trail")
@@ -211,4 +214,9 @@ func (e *Engine) finishRows(out *Posture) {
 	if len(lists) > 0 {
 		out.Endpoints = nil
 	}
+}
+
+// olderThanTrail says why a namespace's pods unprotected by the policies seen are unknown.
+func olderThanTrail(ns string) string {
+	return "namespace " + ns + " is older than the trail (its creation is not in it, and no --snapshot was given): a NetworkPolicy made in it before the logs begin would not show"
 }

@@ -45,6 +45,15 @@ type Posture struct {
 	// UnknownPolicies are NetworkPolicies whose spec the trail does not show at some time in
 	// the period (older than the logs without --snapshot, or written at Metadata level).
 	UnknownPolicies []PolicyRef `json:"unknownPolicies,omitempty"`
+	// OlderNamespaces are the namespaces of pods in scope that are older than the trail (it
+	// does not show their creation) when no snapshot lists the policies: a NetworkPolicy
+	// made in one before the logs begin would not show, so what the policies seen leave
+	// unprotected or closed there is unknown.
+	OlderNamespaces []string `json:"olderNamespaces,omitempty"`
+	// LostPolicies are NetworkPolicies written in a namespace whose policies should all be
+	// in the trail (it was created in it, or a snapshot lists them), but never created there:
+	// a write to each was lost, and the verdicts before it may be wrong.
+	LostPolicies []PolicyRef `json:"lostPolicies,omitempty"`
 
 	rows *endpointRows // the rows, when they went to disk: read them with Rows
 	// policiesSeen is whether any NetworkPolicy reached the engine, written or as a state.
