@@ -242,6 +242,9 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 		}
 	}
 	endPosture(func(e *posture.Engine) {
+		if !opts.Now.IsZero() {
+			e.Now(opts.Now)
+		}
 		switch {
 		case opts.Period.End == nil:
 			e.Through(trailEnd)

@@ -78,10 +78,11 @@ type Engine struct {
 	opts Options
 	// policiesSeen is set by the first NetworkPolicy the engine is given.
 	policiesSeen bool
-	// trailEnd is where the trail ends when it ends well before the period (EndsAt).
-	trailEnd time.Time
-	nets     *networks
-	scope    compiledScope
+	// trailEnd is where the trail ends when it ends well before the period (EndsAt); now
+	// is the report's time, where a period still running is closed (Now).
+	trailEnd, now time.Time
+	nets          *networks
+	scope         compiledScope
 
 	opened  bool
 	start   time.Time
@@ -1143,6 +1144,12 @@ func (e *Engine) EndsAt(t time.Time) {
 	}
 }
 
+// Now tells the engine the time of the report: a period that ends after it is counted to
+// it, as the rest has not happened yet.
+func (e *Engine) Now(t time.Time) {
+	e.now = t
+}
+
 // Finish closes the period at its End, or with none at the last update or the time given to
 // Through, whichever is later, and returns the posture.
 func (e *Engine) Finish() *Posture {
@@ -1150,10 +1157,17 @@ func (e *Engine) Finish() *Posture {
 	if end.IsZero() {
 		end = e.last
 	}
+	if now := maxTime(e.now, e.last); !e.opts.End.IsZero() && !e.now.IsZero() && end.After(now) {
+		end = now // the rest of the period has not happened yet (what the logs show has)
+		if !e.trailEnd.Before(end) {
+			e.trailEnd = time.Time{}
+		}
+	}
 	if !e.opened {
 		e.open(e.opts.Start)
 	}
-	out := &Posture{Scope: e.opts.Scope, Endpoints: []Endpoint{}, Namespaces: []Namespace{}, Services: []Service{}, policiesSeen: e.policiesSeen}
+	out := &Posture{Scope: e.opts.Scope, Endpoints: []Endpoint{}, Namespaces: []Namespace{}, Services: []Service{}, policiesSeen: e.policiesSeen,
+		trailEnd: e.trailEnd, end: end}
 	// Alive pods are followed to the end, or to the trail's end and the rest is unknown.
 	for _, p := range e.pods {
 		if !p.alive {
@@ -1170,6 +1184,9 @@ func (e *Engine) Finish() *Posture {
 			for d := range 2 {
 				p.acc.unknown[d] += rest
 				p.acc.everUnknown[d] = true
+				// What it was exposed to after the trail's end, the trail cannot tell either.
+				p.acc.internet[d] = maxTri(p.acc.internet[d], Unknown)
+				p.acc.otherNS[d] = maxTri(p.acc.otherNS[d], Unknown)
 			}
 			if p.unknownWhy == nil {
 				p.unknownWhy = map[string]bool{}
@@ -1196,6 +1213,13 @@ func (e *Engine) Finish() *Posture {
 		}
 	}
 	return out
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func orFalse(t Tri) Tri {

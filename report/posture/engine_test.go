@@ -573,3 +573,44 @@ func TestRelabelledPods(t *testing.T) {
 		t.Errorf("a policy of its old labels, made after it was gone, changed the record of a relabelled pod (-without +with):\n%s", d)
 	}
 }
+
+// After the trail ends, well before the period does, what a pod was exposed to is unknown
+// like its protection, and the chart draws it unknown, not gone; a period that ends after
+// the report's time is counted to that time, not into the future.
+func TestAfterTheTrailEnds(t *testing.T) {
+	open := npU(0, "shop", "open", `{"podSelector":{},"ingress":[{"from":[{"ipBlock":{"cidr":"10.0.0.0/8"}}]}]}`)
+	for _, c := range []struct {
+		name         string
+		now          time.Time
+		unknownSecs  float64
+		chartUnknown bool
+	}{
+		{"the period ends before the report", time.Time{}, (70 - 20) * 60, true},
+		{"the period ends after the report", at(40), (40 - 20) * 60, false}, // minute 50 has not come
+		{"the report's time before the trail's end", at(15), 0, false},
+	} {
+		e, err := New(Options{Start: at(10), End: at(70), SpillAbove: -1, PoliciesListed: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []Update{open, podU(12, "shop", "web", `"app":"web"`)} {
+			e.Observe(u)
+		}
+		e.EndsAt(at(20))
+		if !c.now.IsZero() {
+			e.Now(c.now)
+		}
+		p := e.Finish()
+		row := endpoint(t, p, "shop/web")
+		if row.IngressUnknownSeconds != c.unknownSecs {
+			t.Errorf("%s: %v s unknown, want %v", c.name, row.IngressUnknownSeconds, c.unknownSecs)
+		}
+		if c.unknownSecs > 0 && (row.IngressFromInternet != Unknown || row.IngressFromOtherNamespace != Unknown) {
+			t.Errorf("%s: after the trail's end, from the internet %s and other namespaces %s; want unknown", c.name, row.IngressFromInternet, row.IngressFromOtherNamespace)
+		}
+		tl := p.Timeline(at(10), at(70), 7) // minutes 10, 20, ..., 70
+		if got := tl[4].Unknown == 1; got != c.chartUnknown {
+			t.Errorf("%s: the chart at minute 50: %+v", c.name, tl[4])
+		}
+	}
+}

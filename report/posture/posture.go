@@ -58,6 +58,12 @@ type Posture struct {
 	rows *endpointRows // the rows, when they went to disk: read them with Rows
 	// policiesSeen is whether any NetworkPolicy reached the engine, written or as a state.
 	policiesSeen bool
+	// trailEnd is where the trail ends, when the period runs on well after it: the pods
+	// alive then are unknown from there on.
+	trailEnd time.Time
+	// end is where the period closed: its end, the logs' last event with none, or the
+	// report's time for a period still running.
+	end time.Time
 }
 
 // PoliciesSeen is whether the trail showed the engine any NetworkPolicy at all. Without one,

@@ -23,10 +23,17 @@ func (p *Posture) Timeline(start, end time.Time, n int) []Point {
 	for _, e := range p.Rows() {
 		for i := range out {
 			at := out[i].At
-			if at.Before(e.From) || at.After(e.To) {
-				continue
+			if at.Before(e.From) || !p.end.IsZero() && at.After(p.end) {
+				continue // before its life, or a time that has not come yet
 			}
-			switch e.stateAt(at) {
+			state := e.stateAt(at)
+			if at.After(e.To) {
+				if p.trailEnd.IsZero() || !e.To.Equal(p.trailEnd) {
+					continue
+				}
+				state = Unknown // alive when the trail ended, and not seen since
+			}
+			switch state {
 			case True:
 				out[i].Protected++
 			case False:
