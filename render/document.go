@@ -29,6 +29,7 @@ func funcs() map[string]any {
 		"join":   strings.Join,
 		"bytes":  units.Bytes,
 		"md":     mdCell,
+		"who":    UserText,
 		// protected says a protection verdict as the PDF and the table do: protected, NOT
 		// protected, unknown.
 		"protected": func(t posture.Tri) string { return triText(t, "protected") },

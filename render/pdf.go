@@ -610,10 +610,7 @@ func (d *pdfDoc) failed() {
 	d.para("Writes the API server refused: nothing changed, but each is evidence of an attempt.", colMuted)
 	var rows [][]string
 	for _, f := range d.v.Failed {
-		user := f.User
-		if f.ImpersonatedUser != "" {
-			user = f.ImpersonatedUser + " (as " + f.User + ")"
-		}
+		user := UserText(f.User, f.ImpersonatedUser)
 		obj := f.Resource + " " + strings.TrimPrefix(f.Namespace+"/"+f.Name, "/")
 		reason := f.Reason
 		if f.Message != "" {

@@ -2,9 +2,11 @@ package render
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -174,6 +176,64 @@ func TestPolicyAuditListsCalicoKinds(t *testing.T) {
 		text := readable(t, f, r)
 		if !has(text, "Calico GlobalNetworkPolicy allow-all-egress") {
 			t.Errorf("%s: the policy audit does not list the Calico GlobalNetworkPolicy", name)
+		}
+	}
+}
+
+// A request made by one user impersonating another reads one way, and the right way round,
+// in every format: the audit event's user (alice) acted as its impersonatedUser (carol).
+func TestImpersonationReadsTheRightWayRound(t *testing.T) {
+	r := loadReport(t, "ha-3-nodes")
+	for i := range r.Resources {
+		if r.Resources[i].Resource == "networkpolicies" {
+			for j := range r.Resources[i].History {
+				c := &r.Resources[i].History[j]
+				c.User, c.ImpersonatedUser = "alice@example.com", "carol@example.com"
+			}
+		}
+	}
+	at := r.Resources[0].History[0].Time
+	r.FailedAttempts = append(r.FailedAttempts, history.FailedAttempt{Time: at, Verb: "delete", Resource: "networkpolicies", Namespace: "shop",
+		Name: "deny-all", User: "alice@example.com", ImpersonatedUser: "carol@example.com", AuditID: "f1", Code: 403, Reason: "Forbidden"})
+	const want = "carol@example.com (impersonated by alice@example.com)"
+	// Changes and the failed attempt; the terminal table lists no failed attempt.
+	for name, f := range map[string]Renderer{"md": &Markdown{}, "html": &HTML{}, "pdf": &PDF{}, "txt": &Table{}} {
+		text := strings.Join(strings.Fields(readable(t, f, r)), "")
+		min := 2
+		if name == "txt" {
+			min = 1
+		}
+		if n := strings.Count(text, strings.Join(strings.Fields(want), "")); n < min {
+			t.Errorf("%s says %q %d times, want at least %d", name, want, n, min)
+		}
+		for _, wrong := range []string{"alice@example.com(as", "carol@example.com(as", "(ascarol", "(asalice"} {
+			if strings.Contains(text, wrong) {
+				t.Errorf("%s has %q", name, wrong)
+			}
+		}
+	}
+	// The CSV keeps the event's own fields, each in its column.
+	for _, table := range []string{CSVChanges, CSVFailed} {
+		var buf bytes.Buffer
+		if err := (&CSV{Table: table}).Render(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(&buf).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		user, imp := slices.Index(rows[0], "user"), slices.Index(rows[0], "impersonatedUser")
+		found := false
+		for _, row := range rows[1:] {
+			if row[imp] != "" {
+				found = true
+				if row[user] != "alice@example.com" || row[imp] != "carol@example.com" {
+					t.Errorf("%s: user %q, impersonatedUser %q", table, row[user], row[imp])
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no row with an impersonatedUser", table)
 		}
 	}
 }

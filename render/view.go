@@ -501,16 +501,12 @@ func row(res *history.Resource, c *history.Change) ChangeRow {
 			obj = res.Namespace + "/* (collection)"
 		}
 	}
-	user := c.User
-	if c.ImpersonatedUser != "" {
-		user = c.ImpersonatedUser + " (as " + c.User + ")"
-	}
 	verb := c.Verb
 	if c.Subresource != "" {
 		verb += " " + c.Subresource
 	}
 	r := ChangeRow{Time: Time(c.Time), Action: c.Action, Kind: KindLabel(res.Kind, res.Group), Namespace: res.Namespace, Name: res.Name, Object: obj,
-		User: user, Verb: verb, SourceIP: strings.Join(c.SourceIPs, ", "), UserAgent: c.UserAgent, Baseline: c.Baseline,
+		User: UserText(c.User, c.ImpersonatedUser), Verb: verb, SourceIP: strings.Join(c.SourceIPs, ", "), UserAgent: c.UserAgent, Baseline: c.Baseline,
 		Note: c.Note, AuditID: c.AuditID, ID: rowID(c.ID, c.AuditID), Source: c.Source}
 	if c.Code != 0 {
 		r.Code = fmt.Sprint(c.Code)
@@ -547,6 +543,17 @@ func short(s string) string {
 	}
 	r := []rune(s)
 	return string(r[:limit]) + fmt.Sprintf("… (%d characters)", len(r))
+}
+
+// UserText names who made a request, the same way in every format: the user, or, when it
+// impersonated another, the identity it acted as (which the summaries count a write to)
+// and who impersonated it, in words that read one way only:
+// "carol@example.com (impersonated by alice@example.com)".
+func UserText(user, impersonated string) string {
+	if impersonated == "" {
+		return user
+	}
+	return impersonated + " (impersonated by " + user + ")"
 }
 
 // Time formats a time for a document: UTC, to the second.
