@@ -199,12 +199,19 @@ func exposure(in, out, inProtected, outProtected posture.Tri) string {
 	return strings.Join(parts, ", ")
 }
 
-// duration says a number of seconds as a person reads it.
+// duration says a number of seconds as a person reads it. Under a second it is still a
+// length of time the JSON and CSV give to the microsecond: only none at all is an instant.
 func duration(s float64) string {
 	d := time.Duration(s * float64(time.Second))
 	switch {
-	case d < time.Second:
+	case d <= 0:
 		return "an instant"
+	case d < time.Millisecond:
+		return "under 1 ms"
+	case d < 100*time.Millisecond:
+		return fmt.Sprintf("%.0f ms", s*1000)
+	case d < time.Second:
+		return fmt.Sprintf("%.1f s", s)
 	case d < time.Minute:
 		return fmt.Sprintf("%.0f s", d.Seconds())
 	case d < time.Hour:

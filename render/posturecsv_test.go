@@ -101,3 +101,27 @@ func TestPostureRowCauseRestored(t *testing.T) {
 		t.Errorf("cause %q, want %q", got, want)
 	}
 }
+
+// How long a pod was unprotected is said as the length the JSON and CSV give, under a second
+// too: only no time at all is an instant.
+func TestDurationUnderASecond(t *testing.T) {
+	for _, c := range []struct {
+		seconds float64
+		want    string
+	}{
+		{0, "an instant"},
+		{0.0004, "under 1 ms"},
+		{0.042, "42 ms"},
+		{0.723569, "0.7 s"},
+		{3, "3 s"},
+		{90, "2 min"},
+	} {
+		if got := duration(c.seconds); got != c.want {
+			t.Errorf("duration(%v) = %q, want %q", c.seconds, got, c.want)
+		}
+	}
+	e := posture.Endpoint{Endpoint: "shop/web-1", IngressProtected: posture.False, EgressProtected: posture.True, IngressUnprotectedSeconds: 0.723569}
+	if got, want := postureRow(&e).Unprotected, "ingress 0.7 s"; got != want {
+		t.Errorf("unprotected %q, want %q", got, want)
+	}
+}
