@@ -87,17 +87,13 @@ func csvServices(r *report.Report, write csvWrite) error {
 	return nil
 }
 
-// csvPostureSummary is one row: the period, the scope, and the counts as Calico named them.
+// csvPostureSummary is one row: the span, the scope, and the counts as Calico named them.
 func csvPostureSummary(r *report.Report, write csvWrite) error {
 	p := postureOf(r)
 	s := p.Summary
-	start, end := "", ""
-	if r.Period.Start != nil {
-		start = r.Period.Start.UTC().Format(time.RFC3339)
-	}
-	if r.Period.End != nil {
-		end = r.Period.End.UTC().Format(time.RFC3339)
-	}
+	// The span the counts are over, as the other formats state it: with no period given, the
+	// logs' own, to the microsecond as the endpoints' from and to.
+	start, end := Span(r)
 	header := []string{"startTime", "endTime", "endpointSelector", "namespaceNames", "namespaceSelector", "serviceAccountNames", "serviceAccountSelectors",
 		"endpointsNumInScope", "endpointsNumIngressProtected", "endpointsNumEgressProtected", "namespacesNumInScope", "namespacesNumIngressProtected",
 		"namespacesNumEgressProtected", "serviceAccountsNumInScope", "endpointsNumIngressFromInternet", "endpointsNumEgressToInternet",
@@ -108,7 +104,7 @@ func csvPostureSummary(r *report.Report, write csvWrite) error {
 		return err
 	}
 	n := strconv.Itoa
-	return write("posture.summary", header, start, end, p.Scope.Selector, list(p.Scope.Namespaces), p.Scope.NamespaceSelector, list(p.Scope.ServiceAccounts),
+	return write("posture.summary", header, optTime(start), optTime(end), p.Scope.Selector, list(p.Scope.Namespaces), p.Scope.NamespaceSelector, list(p.Scope.ServiceAccounts),
 		p.Scope.ServiceAccountSelector, n(s.EndpointsNumInScope), n(s.EndpointsNumIngressProtected), n(s.EndpointsNumEgressProtected),
 		n(s.NamespacesNumInScope), n(s.NamespacesNumIngressProtected), n(s.NamespacesNumEgressProtected), n(s.ServiceAccountsNumInScope),
 		n(s.EndpointsNumIngressFromInternet), n(s.EndpointsNumEgressToInternet), n(s.EndpointsNumIngressFromOtherNamespace),

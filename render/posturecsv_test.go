@@ -125,3 +125,57 @@ func TestDurationUnderASecond(t *testing.T) {
 		t.Errorf("unprotected %q, want %q", got, want)
 	}
 }
+
+// The summary's startTime and endTime say the span the counts are over, as the scope statement
+// of every other format does: with no period given, the logs' own.
+func TestPostureSummarySpan(t *testing.T) {
+	r := loadReport(t, "posture") // no period given; one input, 16:06:16.436525Z to 16:06:36.117364Z
+	first, last := *r.Inputs[0].FirstEvent, *r.Inputs[0].LastEvent
+	given := func(s string) *time.Time {
+		at, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &at
+	}
+	for _, c := range []struct {
+		name               string
+		period             report.Period
+		inputs             bool
+		wantStart, wantEnd string
+	}{
+		{"no period: the logs' span", report.Period{}, true, "2026-11-30T16:06:16.436525Z", "2026-11-30T16:06:36.117364Z"},
+		{"a start: to the last event", report.Period{Start: given("2026-11-30T16:00:00Z")}, true, "2026-11-30T16:00:00Z", "2026-11-30T16:06:36.117364Z"},
+		{"an end: from the first event", report.Period{End: given("2026-11-30T17:00:00Z")}, true, "2026-11-30T16:06:16.436525Z", "2026-11-30T17:00:00Z"},
+		{"both given", report.Period{Start: given("2026-11-30T16:00:00Z"), End: given("2026-11-30T17:00:00Z")}, true, "2026-11-30T16:00:00Z", "2026-11-30T17:00:00Z"},
+		{"a start after the logs: no end", report.Period{Start: given("2026-12-01T00:00:00Z")}, true, "2026-12-01T00:00:00Z", ""},
+		{"no event read", report.Period{}, false, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := loadReport(t, "posture")
+			r.Period = c.period
+			if !c.inputs {
+				r.Inputs[0].FirstEvent, r.Inputs[0].LastEvent = nil, nil
+			}
+			var buf bytes.Buffer
+			if err := (&CSV{Table: CSVPostureSummary}).Render(&buf, r); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := csv.NewReader(&buf).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := [2]string{rows[1][0], rows[1][1]}; got != [2]string{c.wantStart, c.wantEnd} {
+				t.Errorf("startTime, endTime %q, want %q", got, [2]string{c.wantStart, c.wantEnd})
+			}
+		})
+	}
+	// The table's header states the same span, to the second.
+	var buf bytes.Buffer
+	if err := (&Table{}).Render(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	if span := Time(first) + " to " + Time(last); !strings.Contains(buf.String(), span) {
+		t.Errorf("the table does not state the span %s", span)
+	}
+}

@@ -576,6 +576,30 @@ func PeriodText(p report.Period) string {
 	return start + " to " + end
 }
 
+// Span is the span a report covers, as its scope statement says it: the period as given, and
+// where it gives no start (end), the first (last) event of the logs read. A bound is nil when
+// neither gives one: no event was read, or the logs end before a start given (begin after an
+// end given).
+func Span(r *report.Report) (start, end *time.Time) {
+	start, end = r.Period.Start, r.Period.End
+	var first, last *time.Time
+	for _, in := range r.Inputs {
+		if in.FirstEvent != nil && (first == nil || in.FirstEvent.Before(*first)) {
+			first = in.FirstEvent
+		}
+		if in.LastEvent != nil && (last == nil || in.LastEvent.After(*last)) {
+			last = in.LastEvent
+		}
+	}
+	if start == nil && first != nil && (end == nil || first.Before(*end)) {
+		start = first
+	}
+	if end == nil && last != nil && (start == nil || !last.Before(*start)) {
+		end = last
+	}
+	return start, end
+}
+
 // chart buckets configuration changes by time and kind; first and last are the times of
 // the first and last of them (zero without any).
 func chart(r *report.Report, kinds []string, first, last time.Time) Chart {
