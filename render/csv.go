@@ -23,8 +23,9 @@ const (
 // CSVTables lists the tables the csv format can write.
 var CSVTables = []string{CSVChanges, CSVFailed, CSVCoverage, CSVGaps, CSVEndpoints, CSVNamespaces, CSVServices, CSVPostureSummary}
 
-// CSV writes one table of the report as CSV: every change (one row each, subresource writes
-// included and marked by class), the failed attempts, the coverage rows, or the gaps.
+// CSV writes one table of the report as CSV: every change (one row each, subresource and
+// no-op writes included and marked by class), the failed attempts, the coverage rows, or the
+// gaps.
 type CSV struct {
 	Table string
 }
@@ -135,6 +136,10 @@ func csvTableName(t string) string {
 	return t
 }
 
+// csvNoOp is the action and class of a no-op write in the changes table: the JSON has its
+// action (modified) and class (configuration), and its note says no field changed.
+const csvNoOp = "no-op"
+
 func csvChanges(r *report.Report, write csvWrite) error {
 	header := []string{"time", "kind", "group", "resource", "namespace", "name", "uid", "action", "class", "verb", "subresource",
 		"user", "impersonatedUser", "groups", "sourceIPs", "userAgent", "code", "level", "baseline", "diff", "note",
@@ -159,9 +164,15 @@ func csvChanges(r *report.Report, write csvWrite) error {
 			if c.Code != 0 {
 				code = strconv.Itoa(int(c.Code))
 			}
+			// A write that changed no field is no change: the summary counts it apart, and
+			// so must a spreadsheet that counts the rows by class or action.
+			action, class := c.Action, c.Class
+			if c.NoOp() {
+				action, class = csvNoOp, csvNoOp
+			}
 			at := "resources[" + strconv.Itoa(i) + "].history[" + strconv.Itoa(j) + "]"
 			row = append(row[:0], c.Time.UTC().Format("2006-01-02T15:04:05.000000Z"), res.Kind, res.Group, res.Resource, res.Namespace, res.Name, res.UID,
-				c.Action, c.Class, c.Verb, c.Subresource, c.User, c.ImpersonatedUser, strings.Join(c.Groups, " "),
+				action, class, c.Verb, c.Subresource, c.User, c.ImpersonatedUser, strings.Join(c.Groups, " "),
 				strings.Join(c.SourceIPs, " "), c.UserAgent, code, c.Level, c.Baseline, string(diff), c.Note,
 				c.AuditID, c.Source, lineText(c.Line), rowID(c.ID, c.AuditID))
 			if err := write(at, header, row...); err != nil {
