@@ -103,7 +103,7 @@ func postureRow(e *posture.Endpoint) PostureRow {
 	r.Unprotected = strings.Join(parts, ", ")
 	for i := len(e.Transitions) - 1; i >= 0; i-- {
 		tr := e.Transitions[i]
-		if tr.What == "protected" {
+		if tr.What == "protected" || tr.What == "gone" {
 			continue
 		}
 		what := strings.ReplaceAll(tr.What, "-", " ")

@@ -493,7 +493,12 @@ func (e *Engine) begin(p *pod, t time.Time, u *Update) {
 	// A pod whose creation the trail does not show starts at the first write it does show,
 	// which caused nothing: its transitions say so.
 	n := len(p.transitions)
-	e.account(p, verdict{protected: [2]Tri{True, True}}, t, u, false)
+	old := verdict{protected: [2]Tri{True, True}}
+	if n > 0 && p.transitions[n-1].What == "gone" {
+		// A next life: every verdict it starts with is a transition, protected too.
+		old = verdict{}
+	}
+	e.account(p, old, t, u, false)
 	if u != nil && u.Cause.Action != "created" {
 		for i := n; i < len(p.transitions); i++ {
 			p.transitions[i].FirstSeen = true
@@ -545,6 +550,14 @@ func (e *Engine) pod(u Update) {
 	if !u.Exists {
 		if p.alive {
 			lp.remove(p, p.labels)
+			if e.opened {
+				// Its life ends: the transitions say so, so that the chart does not draw
+				// it until a next life begins, and that life starts afresh.
+				for d := range 2 {
+					p.transitions = append(p.transitions, Transition{Time: u.Time, Direction: directions[d], What: "gone",
+						Object: objectName(u), User: u.Cause.User, Verb: u.Cause.Verb, AuditID: u.Cause.AuditID})
+				}
+			}
 		}
 		p.alive, p.before = false, nil
 		e.died(p)

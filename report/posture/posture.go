@@ -157,7 +157,9 @@ type Transition struct {
 	// Direction is ingress or egress.
 	Direction string `json:"direction"`
 	// What is the new value: protected, unprotected, exposed-to-internet,
-	// exposed-to-other-namespaces, closed-to-internet, closed-to-other-namespaces, unknown.
+	// exposed-to-other-namespaces, closed-to-internet, closed-to-other-namespaces, unknown;
+	// or gone, the pod deleted: a next life of the name starts with a transition for every
+	// verdict it has, protected too.
 	What string `json:"what"`
 	// The change that caused it: the object written and by whom. Cause is empty at the start
 	// of the period or of the pod's life.

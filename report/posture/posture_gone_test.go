@@ -54,8 +54,16 @@ func TestPodGoneAndBack(t *testing.T) {
 			at40 = append(at40, tr.Direction+" "+tr.What)
 		}
 	}
-	if d := cmp.Diff([]string{"egress unprotected"}, at40); d != "" {
+	if d := cmp.Diff([]string{"ingress protected", "egress unprotected"}, at40); d != "" {
 		t.Errorf("transitions of the second life's start (-want +got):\n%s", d)
+	}
+	// Between its lives (minute 35) the chart does not count it; db is gone for good.
+	var chart []int
+	for _, pt := range p.Timeline(at(30), at(40), 3) {
+		chart = append(chart, pt.Protected+pt.Unprotected+pt.Unknown)
+	}
+	if d := cmp.Diff([]int{1, 0, 1}, chart); d != "" {
+		t.Errorf("pods charted at minutes 30, 35 and 40 (-want +got):\n%s", d)
 	}
 	if p.Summary.EndpointsNumInScope != 2 || len(p.Services) != 3 {
 		t.Errorf("%d endpoints, services %+v: each pod counts once, each service it served once", p.Summary.EndpointsNumInScope, p.Services)

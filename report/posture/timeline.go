@@ -34,6 +34,8 @@ func (p *Posture) Timeline(start, end time.Time, n int) []Point {
 				state = Unknown // alive when the trail ended, and not seen since
 			}
 			switch state {
+			case "":
+				// between two lives
 			case True:
 				out[i].Protected++
 			case False:
@@ -47,7 +49,8 @@ func (p *Posture) Timeline(start, end time.Time, n int) []Point {
 }
 
 // stateAt replays the pod's transitions to an instant of its life: true when protected both
-// ways, false when unprotected in a direction, unknown otherwise.
+// ways, false when unprotected in a direction, unknown otherwise, and none ("") between two
+// lives (after a "gone", before the next life's first transitions).
 func (e *Endpoint) stateAt(at time.Time) Tri {
 	state := [2]Tri{True, True}
 	for _, tr := range e.Transitions {
@@ -59,6 +62,8 @@ func (e *Endpoint) stateAt(at time.Time) Tri {
 			d = 1
 		}
 		switch tr.What {
+		case "gone":
+			state[d] = "" // not alive: none of the three
 		case "protected":
 			state[d] = True
 		case "unprotected":
@@ -68,6 +73,8 @@ func (e *Endpoint) stateAt(at time.Time) Tri {
 		}
 	}
 	switch {
+	case state[0] == "" || state[1] == "":
+		return ""
 	case state[0] == False || state[1] == False:
 		return False
 	case state[0] == Unknown || state[1] == Unknown:
