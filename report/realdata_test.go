@@ -56,6 +56,29 @@ func TestHistoriesFromRealEvents(t *testing.T) {
 			t.Errorf("actions %s", got)
 		}
 	})
+	t.Run("panther GKE: a create's body that names no object is the body of the object its resourceName names", func(t *testing.T) {
+		r := buildFiles(t, Options{}, "realdata/panther/panther-gke-auditlog-testlogs.jsonl")
+		for _, tc := range []struct{ name, want string }{
+			{"monitoring", `spec.containers[0].securityContext.capabilities.add[0] added -> "BPF"`},
+			{"shared-mem", `spec.hostIPC added -> true`},
+			{"nginx-test", `spec.hostNetwork added -> true`},
+		} {
+			c := find(t, r, "pods", "default", tc.name)[0]
+			if !strings.Contains(diffText(c.Diff), tc.want) || strings.Contains(c.Note, "without bodies") {
+				t.Errorf("%s: note %q, diff:\n%s", tc.name, c.Note, diffText(c.Diff))
+			}
+		}
+		// Line 3 names its pod nowhere the reader looks: its body is still what was created.
+		var seen bool
+		for _, c := range find(t, r, "pods", "", "") {
+			if c.Line == 3 {
+				seen = strings.Contains(diffText(c.Diff), "spec.hostNetwork added -> true")
+			}
+		}
+		if !seen {
+			t.Errorf("line 3's unnamed create has no diff of its body")
+		}
+	})
 	t.Run("panther EKS: denied creates are failed attempts with their reason", func(t *testing.T) {
 		r := buildFiles(t, Options{}, "realdata/panther/panther-eks-audit-testlogs.jsonl")
 		var seen bool
@@ -70,9 +93,10 @@ func TestHistoriesFromRealEvents(t *testing.T) {
 		if !seen {
 			t.Errorf("the attacker's denied pod create is missing: %+v", r.FailedAttempts)
 		}
-		// Its creates without bodies are listed, marked as such.
+		// A create whose body names no object is the body of the one its objectRef names;
+		// without a level logged, the note says so rather than "level ".
 		c := find(t, r, "pods", "production", "app-pod")[0]
-		if c.Diff != nil || !strings.Contains(c.Note, "without bodies") {
+		if !strings.Contains(diffText(c.Diff), `spec.containers[0].image added -> "myapp:v1"`) || !strings.Contains(c.Note, "no level logged") {
 			t.Errorf("change %+v", c)
 		}
 	})

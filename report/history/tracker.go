@@ -724,9 +724,11 @@ func (t *Tracker) create(e *event) {
 	o := t.objectFor(e)
 	c := t.change(e, ActionCreated, ClassConfiguration)
 	s := e.stored()
-	if s == nil && e.reqObj() != nil && e.reqObj()["metadata"] != nil {
+	if s == nil && e.reqObj() != nil {
+		// A create's request body is the object sent, whether or not it names it: GKE's
+		// often leave the name to the objectRef (resourceName).
 		s = e.reqObj()
-		c.addNote("the stored object was not logged (level " + e.Level + "): the diff shows the object as sent")
+		c.addNote("the stored object was not logged (" + levelText(e) + "): the diff shows the object as sent")
 	}
 	if s != nil {
 		// Nothing existed before a create: the baseline is known, and every field is new.
@@ -734,6 +736,10 @@ func (t *Tracker) create(e *event) {
 			stripNoise(s)
 		}
 		c.Diff = t.d.leaves(withoutStatus(s), OpAdded)
+		if str(s, "metadata", "name") == "" && e.key.Name != "" {
+			// The state names the object as the objectRef does; the diff stays what was sent.
+			s = named(s, e.key)
+		}
 		t.setState(o, s, e)
 		if e.stored() == nil {
 			o.partial = "known only as sent (the stored object was not logged): fields the API server sets are missing"
@@ -806,6 +812,26 @@ func (t *Tracker) modify(e *event) {
 		}
 	}
 	t.record(e, o, c)
+}
+
+// named returns a copy of s whose metadata names the object k.
+func named(s obj, k Key) obj {
+	out := make(obj, len(s)+1)
+	for f, v := range s {
+		out[f] = v
+	}
+	meta := map[string]any{}
+	if m, ok := s["metadata"].(map[string]any); ok {
+		for f, v := range m {
+			meta[f] = v
+		}
+	}
+	meta["name"] = k.Name
+	if k.Namespace != "" {
+		meta["namespace"] = k.Namespace
+	}
+	out["metadata"] = meta
+	return out
 }
 
 // requested lists what the request set: the fields of a merge or strategic merge patch, an
