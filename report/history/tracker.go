@@ -875,10 +875,33 @@ func (t *Tracker) delete(e *event) {
 		c.addNote(fmt.Sprintf("graceful deletion: %d s grace period", d.grace))
 	case d.stored:
 		// Marked before, or no grace period left: this delete removes it.
+	case e.key.Group == "" && e.key.Resource == "namespaces":
+		// A namespace's delete only marks it Terminating; the namespace controller empties
+		// it and removes it through namespaces/finalize, a write of its own.
+		c.Action = ActionDeletionRequested
+		c.addNote("the response was not logged (" + levelText(e) + "): a namespace's delete only marks it Terminating, and its removal is not in this event")
 	default:
 		if !wasDeleting {
-			c.addNote("the response was not logged (level " + e.Level + "): the object may only have been marked for deletion")
+			c.addNote("the response was not logged (" + levelText(e) + "): the object may only have been marked for deletion")
 		}
+	}
+	if c.Action == ActionDeletionRequested && !d.stored {
+		// Requested, but what the object became was not logged.
+		if !d.prevKnown {
+			c.Baseline = BaselineUnknown
+		}
+		if e.dryRunUnknown {
+			c.addNote("logged without its DeleteOptions (" + levelText(e) + "): a dry run cannot be told from a real deletion request")
+			o.forgetState(e, "a delete logged without its DeleteOptions: it may have been a dry run")
+		} else {
+			o.deleting = true
+			if o.known && o.state != nil {
+				o.partial = fmt.Sprintf("marked for deletion at %s by %s (%s): its deletionTimestamp and phase were not logged", e.Time().UTC().Format(time.RFC3339Nano), actorOf(e), levelText(e))
+			}
+		}
+		o.exists = true
+		t.record(e, o, c)
+		return
 	}
 	if c.Action == ActionDeletionRequested {
 		if d.prevKnown {
