@@ -265,6 +265,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	s, n := &rep.Summary, h.Counts
 	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects, s.NoOp = n.Changes, n.SubresourceChanges, n.FailedAttempts, n.Objects, n.NoOp
 	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = n.DryRuns, n.UnknownBaseline, n.NoDiff, n.Kinds, n.Actors
+	s.DeleteCollections = n.DeleteCollections
 	if len(opts.Policies) > 0 {
 		rep.Policy = coverage.CheckPolicies(opts.Policies, reqs)
 	}

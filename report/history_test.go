@@ -322,10 +322,11 @@ func TestHistorySemantics(t *testing.T) {
 			if coll == nil || coll.History[0].User != "bob" || coll.History[0].Action != history.ActionDeleteCollection || !strings.Contains(coll.History[0].Note, "deleted 1 tracked object") {
 				t.Errorf("collection entry %+v", coll)
 			}
-			// One pod was deleted: the request is not a deletion besides the pod's own row.
+			// One pod was deleted: the request is not a deletion besides the pod's own row,
+			// nor a change, but a request counted apart.
 			for _, k := range r.Summary.Kinds {
-				if k.Resource == "pods" && k.Deleted != 1 {
-					t.Errorf("pods counted %d deleted, want 1", k.Deleted)
+				if k.Resource == "pods" && (k.Deleted != 1 || k.DeletionRequested != 0 || k.Changes != 3 || k.DeleteCollections != 1) {
+					t.Errorf("pods counted %+v, want 1 deleted, 3 changes, 1 deletecollection", k)
 				}
 			}
 		},

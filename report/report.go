@@ -179,6 +179,9 @@ type Summary struct {
 	Objects            int64 `json:"objects"`
 	// DryRuns counts dry-run writes in the period: nothing was stored, so they are not changes.
 	DryRuns int64 `json:"dryRuns"`
+	// DeleteCollections counts deletecollection requests in the period: a request, not a
+	// change to any object; each object one removed is a change (deleted-by-collection).
+	DeleteCollections int64 `json:"deleteCollections"`
 	// UnknownBaseline counts the writes (changes, no-ops and subresource writes) whose
 	// earlier state was not known: a diff holds only what the request set.
 	UnknownBaseline int64 `json:"unknownBaseline"`

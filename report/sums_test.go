@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/auditreport/auditreport/report/history"
@@ -11,7 +12,9 @@ import (
 
 // Every golden report's tables add up: per kind and per actor, each column sums to the total
 // of the same name; a kind's created, modified, deleted and deletion-requested sum to its
-// changes; and the histories hold exactly the changes, no-ops and subresource writes counted.
+// changes; the histories hold exactly the changes, no-ops, subresource writes and
+// deletecollection requests counted, kind by kind as the documents' sections list them; and
+// each coverage row counts its kinds' changes.
 func TestGoldenReportsAddUp(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "testdata", "reports", "*.json"))
 	if err != nil || len(files) == 0 {
@@ -36,7 +39,10 @@ func checkSums(t *testing.T, r *Report) {
 	t.Helper()
 	s := r.Summary
 	var k, a Summary
+	kindChanges := map[string]int64{} // by resource, as coverage rows and sections count them
 	for _, ks := range s.Kinds {
+		kindChanges[ks.Resource] += ks.Changes
+		k.DeleteCollections += ks.DeleteCollections
 		k.Changes += ks.Changes
 		k.NoOp += ks.NoOp
 		k.SubresourceChanges += ks.SubresourceChanges
@@ -53,8 +59,10 @@ func checkSums(t *testing.T, r *Report) {
 		a.SubresourceChanges += as.SubresourceChanges
 		a.FailedAttempts += as.FailedAttempts
 		a.DryRuns += as.DryRuns
+		a.DeleteCollections += as.DeleteCollections
 	}
 	var h Summary
+	rows := map[string]int64{}
 	for _, res := range r.Resources {
 		for i := range res.History {
 			c := &res.History[i]
@@ -63,9 +71,17 @@ func checkSums(t *testing.T, r *Report) {
 				h.NoOp++
 			case c.Class == history.ClassConfiguration:
 				h.Changes++
+				rows[res.Resource]++
+			case c.Class == history.ClassCollection:
+				h.DeleteCollections++
 			default:
 				h.SubresourceChanges++
 			}
+		}
+	}
+	for res, n := range kindChanges {
+		if rows[res] != n {
+			t.Errorf("%s: the kinds table counts %d changes, the histories hold %d", res, n, rows[res])
 		}
 	}
 	h.FailedAttempts = int64(len(r.FailedAttempts))
@@ -76,17 +92,56 @@ func checkSums(t *testing.T, r *Report) {
 		if got.table != "histories" && got.sum.DryRuns != s.DryRuns {
 			t.Errorf("%s sum to %d dry runs; the summary says %d", got.table, got.sum.DryRuns, s.DryRuns)
 		}
+		if got.sum.DeleteCollections != s.DeleteCollections {
+			t.Errorf("%s sum to %d deletecollection requests; the summary says %d", got.table, got.sum.DeleteCollections, s.DeleteCollections)
+		}
 		if got.sum.Changes != s.Changes || got.sum.NoOp != s.NoOp || got.sum.SubresourceChanges != s.SubresourceChanges || got.sum.FailedAttempts != s.FailedAttempts {
 			t.Errorf("%s sum to changes %d, no-ops %d, subresource %d, failed %d; the summary says %d, %d, %d, %d", got.table,
 				got.sum.Changes, got.sum.NoOp, got.sum.SubresourceChanges, got.sum.FailedAttempts, s.Changes, s.NoOp, s.SubresourceChanges, s.FailedAttempts)
 		}
 	}
-	var cov int64
 	for _, c := range r.Coverage {
-		cov += c.Changes
+		if c.Changes != kindChanges[c.Resource] {
+			t.Errorf("coverage row %s counts %d changes, the kinds table %d", c.Kind, c.Changes, kindChanges[c.Resource])
+		}
 	}
-	if cov > s.Changes {
-		t.Errorf("coverage rows count %d changes, the summary %d", cov, s.Changes)
+}
+
+// On the real API server's log, a deletecollection is one request, not a change to any
+// object: the objects it removed count as deleted, one that removed nothing says so, and the
+// summary, the kinds table, the coverage rows and the histories (the documents' sections)
+// add up.
+func TestDeleteCollectionsAddUpOnARealAPIServer(t *testing.T) {
+	r := buildDir(t, realDir+"/log", Options{Now: t0})
+	checkSums(t, r)
+	kinds := map[string]history.KindSummary{}
+	for _, ks := range r.Summary.Kinds {
+		kinds[ks.Resource] = ks
+	}
+	// Endpoints: a create and an update; the namespace controller's deletecollection in
+	// temp removed nothing.
+	if ks := kinds["endpoints"]; ks.Changes != 2 || ks.DeletionRequested != 0 || ks.Deleted != 0 || ks.DeleteCollections != 1 {
+		t.Errorf("endpoints %+v", ks)
+	}
+	// Pods: alice's tier=batch deletecollection removed 3, the namespace controller's 1;
+	// held's two deletes marked it, and its finalizer's removal removed it.
+	if ks := kinds["pods"]; ks.Deleted != 5 || ks.DeletionRequested != 2 || ks.DeleteCollections != 2 {
+		t.Errorf("pods %+v", ks)
+	}
+	// The network policy section lists 25: tmp-np removed by the collection once.
+	if ks := kinds["networkpolicies"]; ks.Changes != 25 || ks.DeleteCollections != 1 {
+		t.Errorf("networkpolicies %+v", ks)
+	}
+	for _, res := range r.Resources {
+		if !res.Collection || res.Resource != "endpoints" {
+			continue
+		}
+		if c := res.History[0]; c.Class != history.ClassCollection || !strings.Contains(c.Note, "removed nothing") {
+			t.Errorf("endpoints deletecollection %+v", c)
+		}
+	}
+	if r.Summary.DeleteCollections != 5 {
+		t.Errorf("%d deletecollection requests", r.Summary.DeleteCollections)
 	}
 }
 

@@ -14,6 +14,10 @@ const (
 	// ClassSubresource is a write to a subresource (pods/status, pods/binding,
 	// namespaces/finalize, ...): mostly kubelet and controller churn, kept apart.
 	ClassSubresource = "subresource"
+	// ClassCollection is a deletecollection request, on a collection entry: a request, not
+	// a change to any object. Each object it removed has a row of its own (class
+	// configuration, deleted-by-collection), counted as deleted there.
+	ClassCollection = "collection"
 )
 
 // Actions of a change.
@@ -171,6 +175,9 @@ type KindSummary struct {
 	// DryRuns counts dry-run writes: nothing was stored, so they are neither changes nor
 	// failed attempts.
 	DryRuns int64 `json:"dryRuns"`
+	// DeleteCollections counts deletecollection requests: not changes (the objects they
+	// removed are, under Deleted).
+	DeleteCollections int64 `json:"deleteCollections"`
 }
 
 // ActorSummary counts what one user did, attributed to the impersonated user when there is one.
@@ -181,4 +188,5 @@ type ActorSummary struct {
 	SubresourceChanges int64  `json:"subresourceChanges"`
 	FailedAttempts     int64  `json:"failedAttempts"`
 	DryRuns            int64  `json:"dryRuns"`
+	DeleteCollections  int64  `json:"deleteCollections"`
 }

@@ -24,6 +24,7 @@ type tally struct {
 type Counts struct {
 	Changes, SubresourceChanges, FailedAttempts, Objects int64
 	DryRuns, UnknownBaseline, NoDiff, NoOp               int64
+	DeleteCollections                                    int64
 
 	Kinds  []KindSummary
 	Actors []ActorSummary
@@ -75,6 +76,13 @@ func (t *tally) row(res *Resource, c *Change) {
 		s.Unknown[audit.Kind{Group: res.Group, Resource: res.Resource}]++
 	}
 	switch {
+	case c.Class == ClassCollection:
+		// A request, not a change to any object: the objects it removed have rows of
+		// their own, counted as deleted.
+		s.DeleteCollections++
+		ks.DeleteCollections++
+		a.DeleteCollections++
+		return
 	case c.Class == ClassSubresource:
 		s.SubresourceChanges++
 		ks.SubresourceChanges++
@@ -97,10 +105,6 @@ func (t *tally) row(res *Resource, c *Change) {
 	case ActionDeleted, ActionFinalized, ActionCollection, ActionWithNamespace:
 		ks.Deleted++
 	case ActionDeletionRequested:
-		ks.DeletionRequested++
-	case ActionDeleteCollection:
-		// The request on a collection asked for its objects' deletion: each one it removed
-		// has a row of its own (deleted-by-collection), counted as deleted there.
 		ks.DeletionRequested++
 	}
 }

@@ -989,10 +989,10 @@ func lessKey(a, b Key) bool {
 // a collection entry; each object it removed gets its own entry where the event tells which.
 func (t *Tracker) deleteCollection(e *event) {
 	ck := Key{Group: e.key.Group, Resource: e.key.Resource, Namespace: e.key.Namespace}
-	c := t.change(e, ActionDeleteCollection, ClassConfiguration)
+	c := t.change(e, ActionDeleteCollection, ClassCollection)
 
 	var targets []*Object
-	var unsure int
+	var unsure, marked int
 	if list, ok := field(e.respObj(), "items").([]any); ok {
 		// The response lists what was deleted.
 		for _, it := range list {
@@ -1010,11 +1010,19 @@ func (t *Tracker) deleteCollection(e *event) {
 				t.setState(o, item, nil)
 				o.deleting = true
 				t.record(e, o, c2)
+				marked++
 				continue
 			}
 			targets = append(targets, o)
 		}
-		c.addNote(fmt.Sprintf("deleted %d object(s) listed in the response", len(list)))
+		switch {
+		case len(list) == 0:
+			c.addNote("removed nothing: its response lists no object")
+		case marked > 0:
+			c.addNote(fmt.Sprintf("its response lists %d object(s): %d removed, %d marked for deletion", len(list), len(targets), marked))
+		default:
+			c.addNote(fmt.Sprintf("removed the %d object(s) its response lists", len(list)))
+		}
 	} else {
 		sel, fieldSel := selectors(e.RequestURI)
 		var pool map[Key]*Object
@@ -1048,6 +1056,8 @@ func (t *Tracker) deleteCollection(e *event) {
 			c.addNote(fmt.Sprintf("field selector %q: which objects were deleted is not known (%d tracked object(s) may be)", fieldSel, unsure))
 		case unsure > 0:
 			c.addNote(fmt.Sprintf("deleted %d tracked object(s) matching the selector; %d more with unknown labels may also have been deleted", len(targets), unsure))
+		case len(targets) == 0:
+			c.addNote("the trail shows no object it removed: none of the kind was left here")
 		default:
 			c.addNote(fmt.Sprintf("deleted %d tracked object(s)", len(targets)))
 		}
