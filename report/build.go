@@ -265,7 +265,12 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	s, n := &rep.Summary, h.Counts
 	s.Changes, s.SubresourceChanges, s.FailedAttempts, s.Objects, s.NoOp = n.Changes, n.SubresourceChanges, n.FailedAttempts, n.Objects, n.NoOp
 	s.DryRuns, s.UnknownBaseline, s.NoDiff, s.Kinds, s.Actors = n.DryRuns, n.UnknownBaseline, n.NoDiff, n.Kinds, n.Actors
-	s.DeleteCollections = n.DeleteCollections
+	s.DeleteCollections, s.Unnamed = n.DeleteCollections, n.Unnamed
+	for _, ks := range n.Kinds {
+		if ks.Unnamed > 0 {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d create(s) of %s were logged without the name of the object they made: each is an object of its own, counted apart from the objects named (summary.unnamed), and may be one named at a later write", ks.Unnamed, audit.Kind{Group: ks.Group, Resource: ks.Resource}))
+		}
+	}
 	if len(opts.Policies) > 0 {
 		rep.Policy = coverage.CheckPolicies(opts.Policies, reqs)
 	}

@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -103,6 +104,35 @@ func TestHistoriesFromRealEvents(t *testing.T) {
 		c := find(t, r, "pods", "production", "app-pod")[0]
 		if !strings.Contains(diffText(c.Diff), `spec.containers[0].image added -> "myapp:v1"`) || !strings.Contains(c.Note, "no level logged") {
 			t.Errorf("change %+v", c)
+		}
+	})
+}
+
+// Creates whose object's name the trail does not show are each an object, counted apart
+// from the objects named: never merged into one object, nor added to them as if they were
+// others.
+func TestUnnamedCreatesAreCountedApart(t *testing.T) {
+	t.Run("panther EKS: the unnamed pod creates are eight objects the trail cannot name", func(t *testing.T) {
+		r := buildFiles(t, Options{}, "realdata/panther/panther-eks-audit-testlogs.jsonl")
+		var pods history.KindSummary
+		for _, ks := range r.Summary.Kinds {
+			if ks.Resource == "pods" {
+				pods = ks
+			}
+		}
+		if pods.Objects != 17 || pods.Unnamed != 8 || r.Summary.Unnamed != 8 {
+			t.Errorf("pods %+v, summary unnamed %d", pods, r.Summary.Unnamed)
+		}
+		if !slices.ContainsFunc(r.Warnings, func(w string) bool { return strings.HasPrefix(w, "8 create(s) of pods were logged without the name") }) {
+			t.Errorf("warnings %q", r.Warnings)
+		}
+	})
+	t.Run("real API server: a generateName create at level Request and the update naming it later are one object and one unnamed create", func(t *testing.T) {
+		r := buildDir(t, realDir+"/log", Options{Now: t0, Require: []audit.Kind{{Group: "discovery.k8s.io", Resource: "endpointslices"}}})
+		for _, ks := range r.Summary.Kinds {
+			if ks.Resource == "endpointslices" && (ks.Objects != 1 || ks.Unnamed != 1) {
+				t.Errorf("endpointslices %+v", ks)
+			}
 		}
 	})
 }

@@ -172,11 +172,14 @@ type Summary struct {
 
 	// Changes counts configuration changes in the period, SubresourceChanges subresource
 	// writes, FailedAttempts refused writes, Objects the objects written to (with a
-	// configuration change, a no-op or a subresource write).
+	// configuration change, a no-op or a subresource write) that the trail names. Unnamed
+	// counts the creates whose object it does not name: each made an object, not among
+	// Objects, which may be one named at a later write.
 	Changes            int64 `json:"changes"`
 	SubresourceChanges int64 `json:"subresourceChanges"`
 	FailedAttempts     int64 `json:"failedAttempts"`
 	Objects            int64 `json:"objects"`
+	Unnamed            int64 `json:"unnamed"`
 	// DryRuns counts dry-run writes in the period: nothing was stored, so they are not changes.
 	DryRuns int64 `json:"dryRuns"`
 	// DeleteCollections counts deletecollection requests in the period: a request, not a

@@ -161,10 +161,14 @@ type KindSummary struct {
 	Kind     string `json:"kind"`
 	Group    string `json:"group"`
 	Resource string `json:"resource"`
-	Objects  int64  `json:"objects"`
-	Created  int64  `json:"created"`
-	Modified int64  `json:"modified"`
-	Deleted  int64  `json:"deleted"`
+	// Objects counts the objects named in the trail; Unnamed the creates whose object the
+	// trail does not name (a generateName create without its response, a body without a
+	// name): each made an object, which may be one named at a later write.
+	Objects  int64 `json:"objects"`
+	Unnamed  int64 `json:"unnamed"`
+	Created  int64 `json:"created"`
+	Modified int64 `json:"modified"`
+	Deleted  int64 `json:"deleted"`
 	// DeletionRequested counts deletions that set deletionTimestamp (graceful, or held by
 	// finalizers): Created, Modified, Deleted and DeletionRequested sum to Changes.
 	DeletionRequested  int64 `json:"deletionRequested"`

@@ -25,6 +25,9 @@ type Counts struct {
 	Changes, SubresourceChanges, FailedAttempts, Objects int64
 	DryRuns, UnknownBaseline, NoDiff, NoOp               int64
 	DeleteCollections                                    int64
+	// Unnamed counts the creates whose object's name the trail does not show: each made an
+	// object, counted here and not among Objects, which counts the objects named.
+	Unnamed int64
 
 	Kinds  []KindSummary
 	Actors []ActorSummary
@@ -100,6 +103,11 @@ func (t *tally) row(res *Resource, c *Change) {
 	switch c.Action {
 	case ActionCreated:
 		ks.Created++
+		if res.Name == "" {
+			// Each unnamed create made an object of its own; all share the entry.
+			s.Unnamed++
+			ks.Unnamed++
+		}
 	case ActionModified:
 		ks.Modified++
 	case ActionDeleted, ActionFinalized, ActionCollection, ActionWithNamespace:

@@ -1383,7 +1383,9 @@ func (t *Tracker) Finish() (*Histories, error) {
 	for i := range out {
 		r := &out[i]
 		ks := tl.kind(r.Group, r.Resource, r.Kind)
-		if !r.Collection {
+		// The entry of creates without a name is no one object: its creates are counted
+		// as they were recorded (Unnamed).
+		if !r.Collection && r.Name != "" {
 			tl.sum.Objects++
 			ks.Objects++
 		}
