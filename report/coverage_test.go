@@ -655,3 +655,42 @@ func TestOnlyOtherKindsInThePeriod(t *testing.T) {
 		}
 	}
 }
+
+// A kind whose only writes in the period are to subresources is not a kind without writes:
+// a namespace finalized is judged by how that write was logged, and status churn, which the
+// policy may log without bodies on purpose, is named in the gap rather than left unsaid.
+func TestSubresourceWritesAreWrites(t *testing.T) {
+	t.Run("real API server: the window with temp's finalize", func(t *testing.T) {
+		from, to := time.Date(2026, 11, 30, 15, 50, 50, 0, time.UTC), time.Date(2026, 11, 30, 15, 51, 0, 0, time.UTC)
+		r := buildDir(t, realDir+"/log", Options{Now: to.Add(time.Hour), Period: Period{Start: &from, End: &to}})
+		for _, c := range r.Coverage {
+			if c.Resource == "namespaces" && (c.Status != coverage.StatusOK || c.Writes != 1 || c.WritesWithBodies != 1 || !c.Subresources) {
+				t.Errorf("namespaces %+v", c.CoverageCounts)
+			}
+		}
+		if g := hasGap(r, coverage.GapNoWrites, coverage.SeverityInfo); g != nil {
+			t.Errorf("gap %+v", g)
+		}
+	})
+	t.Run("a finalize logged at Metadata", func(t *testing.T) {
+		r := build(t, Options{},
+			ev{minute: 0, verb: "create", res: "pods", ns: "shop", name: "web-1", resp: pod("web-1", "shop", "", "", "")},
+			ev{minute: 1, verb: "update", res: "namespaces/finalize", name: "temp", level: "Metadata"},
+		)
+		g := hasGap(r, coverage.GapMetadataOnly, coverage.SeverityError)
+		if g == nil || g.Resource != "namespaces" || !strings.Contains(g.Message, "subresource write(s) that change namespaces (update/finalize at Metadata; no other write to them in the period)") ||
+			!strings.Contains(g.Remediation, `["namespaces", "namespaces/*"]`) {
+			t.Fatalf("gaps %s: %+v", gapTypes(r), g)
+		}
+	})
+	t.Run("only status churn", func(t *testing.T) {
+		r := build(t, Options{},
+			ev{minute: 0, verb: "create", res: "namespaces", name: "shop", resp: j(`{"kind":"Namespace","apiVersion":"v1","metadata":{"name":"shop"}}`)},
+			ev{minute: 1, verb: "patch", res: "pods/status", ns: "shop", name: "web-1", level: "Metadata", user: "system:node:node-1"},
+		)
+		g := hasGap(r, coverage.GapNoWrites, coverage.SeverityInfo)
+		if g == nil || g.Resource != "pods" || strings.Contains(g.Message, "no write in the period") || !strings.Contains(g.Message, "but 1 to their status (patch/status at Metadata)") {
+			t.Fatalf("gaps %s: %+v", gapTypes(r), g)
+		}
+	})
+}

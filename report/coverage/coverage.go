@@ -178,10 +178,16 @@ type CoverageCounts struct {
 	DryRuns int64            `json:"dryRuns"`
 	Refused int64            `json:"refused"`
 	// MaxLevel is the highest level a write was logged at; Levels has it per key of Verbs.
-	// Writes, WritesWithBodies and MaxLevel count configuration writes only: subresource
-	// writes are in Verbs and Levels, and do not decide the status.
-	MaxLevel string            `json:"maxLevel,omitempty"`
-	Levels   map[string]string `json:"levels"`
+	// Writes, WritesWithBodies, BodiesDropped and MaxLevel count configuration writes only:
+	// subresource writes are in Verbs and Levels, and do not decide the status. Unless there
+	// was no configuration write: then, with Subresources set, they count the subresource
+	// writes that change the object's configuration (finalize, binding, eviction,
+	// ephemeralcontainers, ...), which are then the kind's writes and decide its status.
+	// Status writes never do: the audit policy may log that churn without bodies on purpose
+	// (auditreport policy generate does), and sessions and tokens leave the object as it was.
+	MaxLevel     string            `json:"maxLevel,omitempty"`
+	Levels       map[string]string `json:"levels"`
+	Subresources bool              `json:"subresources,omitempty"`
 	// Bodies says whether every write carried a request or response object;
 	// WritesWithBodies counts those that did. BodiesDropped counts those that did not because
 	// the log says their bodies were dropped for their size (audit.k8s.io/truncated,
@@ -572,6 +578,9 @@ func addKinds(dst, src map[audit.Kind]*audit.KindStats) {
 // counts sums the stats of a requirement's kinds.
 func counts(kinds map[audit.Kind]*audit.KindStats, req Requirement) CoverageCounts {
 	c := CoverageCounts{Verbs: map[string]int64{}, Levels: map[string]string{}}
+	// The subresource writes that change the object's configuration, judged when there is
+	// no other write.
+	var sub CoverageCounts
 	for _, k := range req.Kinds {
 		ks := kinds[k]
 		if ks == nil {
@@ -584,10 +593,15 @@ func counts(kinds map[audit.Kind]*audit.KindStats, req Requirement) CoverageCoun
 		// judged apart: a policy may well log kubelet status churn without bodies.
 		for v, n := range ks.Writes {
 			c.Verbs[v] += n
-			if !strings.Contains(v, "/") {
+			switch {
+			case !strings.Contains(v, "/"):
 				c.Writes += n
 				c.WritesWithBodies += ks.Bodies[v]
 				c.BodiesDropped += ks.Dropped[v]
+			case changesConfig(v):
+				sub.Writes += n
+				sub.WritesWithBodies += ks.Bodies[v]
+				sub.BodiesDropped += ks.Dropped[v]
 			}
 		}
 		for v, l := range ks.Levels {
@@ -597,7 +611,16 @@ func counts(kinds map[audit.Kind]*audit.KindStats, req Requirement) CoverageCoun
 			if !strings.Contains(v, "/") && audit.LevelRank(l) > audit.LevelRank(c.MaxLevel) {
 				c.MaxLevel = l
 			}
+			if changesConfig(v) && audit.LevelRank(l) > audit.LevelRank(sub.MaxLevel) {
+				sub.MaxLevel = l
+			}
 		}
+	}
+	if c.Writes == 0 && sub.Writes > 0 {
+		// A namespace finalized, a pod bound: the object changed, and how those writes were
+		// logged is what the trail shows of the kind's auditing in the period.
+		c.Writes, c.WritesWithBodies, c.BodiesDropped, c.MaxLevel = sub.Writes, sub.WritesWithBodies, sub.BodiesDropped, sub.MaxLevel
+		c.Subresources = true
 	}
 	c.Bodies = c.Writes > 0 && c.WritesWithBodies == c.Writes
 	switch {
@@ -619,6 +642,40 @@ func counts(kinds map[audit.Kind]*audit.KindStats, req Requirement) CoverageCoun
 	return c
 }
 
+// leavesObject lists the subresources whose writes leave the object as it was: a session
+// opened, a token issued.
+var leavesObject = map[string]bool{"exec": true, "attach": true, "portforward": true, "proxy": true, "token": true, "log": true}
+
+// changesConfig says whether writes under a key of Verbs ("update/finalize") are writes to
+// a subresource that change the object's configuration: not its status, not a session or
+// a token.
+func changesConfig(verb string) bool {
+	_, sub, ok := strings.Cut(verb, "/")
+	return ok && sub != "status" && !leavesObject[sub]
+}
+
+// subresourceVerbs lists the keys of Verbs that keep says yes to, with their counts.
+func subresourceVerbs(c CoverageCounts, keep func(string) bool) (string, int64) {
+	var out []string
+	var n int64
+	for v, k := range c.Verbs {
+		if keep(v) {
+			out = append(out, v)
+			n += k
+		}
+	}
+	slices.Sort(out)
+	for i, v := range out {
+		if l := c.Levels[v]; l != "" {
+			out[i] += " at " + l
+		}
+	}
+	return strings.Join(out, ", "), n
+}
+
+// statusVerb says whether a key of Verbs is a write to the status subresource.
+func statusVerb(v string) bool { return strings.HasSuffix(v, "/status") }
+
 // omitted counts the writes logged without bodies that the log does not say were dropped:
 // the audit policy logged them so.
 func omitted(c CoverageCounts) int64 {
@@ -634,8 +691,7 @@ func ruleFor(req Requirement) string {
 // bodiesFix is the remedy for writes of a kind that the audit policy logged without bodies,
 // or below RequestResponse. Writes whose bodies were dropped for their size are not its: a
 // policy rule would change nothing for them.
-func bodiesFix(row Coverage, req Requirement) string {
-	fix := ruleFor(req)
+func bodiesFix(row Coverage, fix string) string {
 	if row.BodiesDropped > 0 {
 		fix += "; the writes whose bodies were dropped for their size need a higher --audit-log-truncate-max-event-size / --audit-webhook-truncate-max-event-size instead (the truncated gaps)"
 	}
@@ -857,6 +913,14 @@ func Check(ci Input) *Result {
 func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci Input) []Gap {
 	k := req.Kinds[0]
 	name := k.String()
+	// What the status was judged from: the writes to the objects, or, with none, the
+	// subresource writes that changed them.
+	what, fix := "write(s) to "+name, ruleFor(req)
+	if row.Subresources {
+		verbs, _ := subresourceVerbs(row.CoverageCounts, changesConfig)
+		what = fmt.Sprintf("subresource write(s) that change %s (%s; no other write to them in the period)", name, verbs)
+		fix = fmt.Sprintf(`add a rule with level RequestResponse for group %q, resources [%q, %q] to the audit policy, before any rule that matches them at a lower level (auditreport policy generate prints a complete policy)`, k.Group, k.Resource, k.Resource+"/*")
+	}
 	var out []Gap
 	switch row.Status {
 	case StatusNeverAudited:
@@ -866,31 +930,36 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 		return out
 	case StatusMetadataOnly:
 		g := Gap{Type: GapMetadataOnly, Severity: SeverityError, Group: k.Group, Resource: k.Resource, Count: row.Writes,
-			Message:     fmt.Sprintf("%d write(s) to %s were logged without bodies (level %s): who changed what is known, but not what changed", row.Writes, name, row.MaxLevel),
-			Remediation: ruleFor(req)}
+			Message:     fmt.Sprintf("%d %s were logged without bodies (level %s): who changed what is known, but not what changed", row.Writes, what, row.MaxLevel),
+			Remediation: fix}
 		if row.MaxLevel == "RequestResponse" {
 			// The level carries both bodies, so the policy is not why they are missing:
 			// they were taken out between the API server and these files, with no marker.
-			g.Message = fmt.Sprintf("%d write(s) to %s were logged at level RequestResponse, which carries their bodies, but have none, and no mark that they were dropped: something between the API server and these files removed them; who changed what is known, but not what changed", row.Writes, name)
+			g.Message = fmt.Sprintf("%d %s were logged at level RequestResponse, which carries their bodies, but have none, and no mark that they were dropped: something between the API server and these files removed them; who changed what is known, but not what changed", row.Writes, what)
 			g.Remediation = "look at what carries the audit log from the API server to these files (a log shipper's or a webhook's limit on an event's size or fields): the audit policy already asks for the bodies"
 		}
 		out = append(out, g)
 	case StatusNoWrites:
+		msg := fmt.Sprintf("%d event(s) of %s but no write in the period: the logs cannot show whether writes are audited with bodies", row.Events, name)
+		if verbs, n := subresourceVerbs(row.CoverageCounts, statusVerb); n > 0 {
+			// Status churn is a write, but one the policy may log without bodies on purpose.
+			msg = fmt.Sprintf("%d event(s) of %s, and no write to them in the period but %d to their status (%s), which the audit policy may log without bodies on purpose: the logs cannot show whether writes to them are audited with bodies", row.Events, name, n, verbs)
+		}
 		out = append(out, Gap{Type: GapNoWrites, Severity: SeverityInfo, Group: k.Group, Resource: k.Resource, Count: row.Events,
-			Message:     fmt.Sprintf("%d event(s) of %s but no write in the period: the logs cannot show whether writes are audited with bodies", row.Events, name),
+			Message:     msg,
 			Remediation: "check the audit policy: auditreport policy check FILE, or give --policy FILE"})
 	case StatusPartial:
-		msg := fmt.Sprintf("of %d write(s) to %s, %d carried bodies (highest level %s)", row.Writes, name, row.WritesWithBodies, row.MaxLevel)
+		msg := fmt.Sprintf("of %d %s, %d carried bodies (highest level %s)", row.Writes, what, row.WritesWithBodies, row.MaxLevel)
 		if row.BodiesDropped > 0 {
 			if n := omitted(row.CoverageCounts); n > 0 {
 				// The highest level may be that of the writes dropped for size: not named.
-				msg = fmt.Sprintf("of %d write(s) to %s, %d carried bodies and %d were logged without", row.Writes, name, row.WritesWithBodies, n)
+				msg = fmt.Sprintf("of %d %s, %d carried bodies and %d were logged without", row.Writes, what, row.WritesWithBodies, n)
 			}
 			msg += fmt.Sprintf("; %d more had their bodies dropped for their size (the truncated gaps)", row.BodiesDropped)
 		}
 		msg += ": some changes cannot be diffed"
 		out = append(out, Gap{Type: GapPartial, Severity: SeverityWarning, Group: k.Group, Resource: k.Resource, Count: omitted(row.CoverageCounts),
-			Message: msg, Remediation: bodiesFix(row, req)})
+			Message: msg, Remediation: bodiesFix(row, fix)})
 	}
 	if len(servers) < 2 || row.Events == 0 {
 		return out
