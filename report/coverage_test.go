@@ -694,3 +694,38 @@ func TestSubresourceWritesAreWrites(t *testing.T) {
 		}
 	})
 }
+
+// A coverage gap says what the trail shows: writes that all kept their bodies at level
+// Request lack the response, not bodies; writes with no level logged are not metadata-only.
+func TestCoverageMessagesSayWhatIsMissing(t *testing.T) {
+	t.Run("real API server: every EndpointSlice write carried bodies, at level Request", func(t *testing.T) {
+		r := buildDir(t, realDir+"/log", Options{Now: t0, Require: []audit.Kind{{Group: "discovery.k8s.io", Resource: "endpointslices"}}})
+		var g *coverage.Gap
+		for i := range r.Gaps {
+			if r.Gaps[i].Resource == "endpointslices" && r.Gaps[i].Type != coverage.GapUnknownBaseline {
+				g = &r.Gaps[i]
+			}
+		}
+		if g == nil || g.Type != coverage.GapPartial || !strings.Contains(g.Message, "3 of 3 write(s) to endpointslices.discovery.k8s.io carried bodies, all at level Request at most, which leaves out the response") ||
+			strings.Contains(g.Message, "cannot be diffed") {
+			t.Errorf("gap %+v", g)
+		}
+	})
+	t.Run("panther EKS: a write with no level logged", func(t *testing.T) {
+		r := buildFiles(t, Options{}, "realdata/panther/panther-eks-audit-testlogs.jsonl")
+		for _, g := range r.Gaps {
+			if strings.Contains(g.Message, "(level )") || strings.Contains(g.Message, "highest level )") {
+				t.Errorf("gap names an empty level: %+v", g)
+			}
+		}
+		g := hasGap(r, coverage.GapNoBodies, coverage.SeverityError)
+		if g == nil || g.Resource != "serviceaccounts" || !strings.Contains(g.Message, "with no level logged") || hasGap(r, coverage.GapMetadataOnly, coverage.SeverityError) != nil {
+			t.Errorf("gaps %s: %+v", gapTypes(r), g)
+		}
+		for _, c := range r.Coverage {
+			if c.Resource == "serviceaccounts" && c.Status != coverage.StatusNoBodies {
+				t.Errorf("serviceaccounts %s", c.Status)
+			}
+		}
+	})
+}

@@ -24,7 +24,10 @@ const (
 	StatusOK           = "ok"
 	StatusNeverAudited = "never-audited"
 	StatusMetadataOnly = "metadata-only"
-	StatusPartial      = "partial"
+	// StatusNoBodies means writes, none with bodies, and none with a level logged: the
+	// trail does not say whether the audit policy or what carried the log left them out.
+	StatusNoBodies = "no-bodies"
+	StatusPartial  = "partial"
 	// StatusNoWrites means events but no write: reads cannot show how writes are audited.
 	StatusNoWrites = "no-writes"
 	// StatusUnknown means no input has any event in the period: nothing can be said.
@@ -59,6 +62,7 @@ func SeverityRank(s string) int {
 const (
 	GapNeverAudited       = "never-audited"
 	GapMetadataOnly       = "metadata-only"
+	GapNoBodies           = "no-bodies"
 	GapPartial            = "partial"
 	GapNoWrites           = "no-writes-seen"
 	GapNodeMissingKind    = "node-missing-kind"
@@ -629,6 +633,9 @@ func counts(kinds map[audit.Kind]*audit.KindStats, req Requirement) CoverageCoun
 	case c.Writes == 0:
 		// Reads alone cannot show how writes are audited.
 		c.Status = StatusNoWrites
+	case omitted(c) == c.Writes && c.MaxLevel == "":
+		// Not metadata-only: no write logged a level to say so.
+		c.Status = StatusNoBodies
 	case omitted(c) == c.Writes:
 		c.Status = StatusMetadataOnly
 	case omitted(c) > 0 || c.MaxLevel != "RequestResponse":
@@ -640,6 +647,14 @@ func counts(kinds map[audit.Kind]*audit.KindStats, req Requirement) CoverageCoun
 		c.Status = StatusOK
 	}
 	return c
+}
+
+// levelText names an audit level for a message.
+func levelText(l string) string {
+	if l == "" {
+		return "no level logged"
+	}
+	return "level " + l
 }
 
 // leavesObject lists the subresources whose writes leave the object as it was: a session
@@ -939,6 +954,10 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 			g.Remediation = "look at what carries the audit log from the API server to these files (a log shipper's or a webhook's limit on an event's size or fields): the audit policy already asks for the bodies"
 		}
 		out = append(out, g)
+	case StatusNoBodies:
+		out = append(out, Gap{Type: GapNoBodies, Severity: SeverityError, Group: k.Group, Resource: k.Resource, Count: row.Writes,
+			Message:     fmt.Sprintf("%d %s were logged without bodies and with no level logged: who changed what is known, but not what changed, nor whether the audit policy or what carried the log left the bodies out", row.Writes, what),
+			Remediation: fix + "; and check that what exports the log keeps each event's level and bodies"})
 	case StatusNoWrites:
 		msg := fmt.Sprintf("%d event(s) of %s but no write in the period: the logs cannot show whether writes are audited with bodies", row.Events, name)
 		if verbs, n := subresourceVerbs(row.CoverageCounts, statusVerb); n > 0 {
@@ -949,7 +968,14 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 			Message:     msg,
 			Remediation: "check the audit policy: auditreport policy check FILE, or give --policy FILE"})
 	case StatusPartial:
-		msg := fmt.Sprintf("of %d %s, %d carried bodies (highest level %s)", row.Writes, what, row.WritesWithBodies, row.MaxLevel)
+		msg := fmt.Sprintf("of %d %s, %d carried bodies (highest %s)", row.Writes, what, row.WritesWithBodies, levelText(row.MaxLevel))
+		short := omitted(row.CoverageCounts) == 0 // every write kept its bodies: only the level falls short
+		switch {
+		case short && row.MaxLevel == "":
+			msg = fmt.Sprintf("%d of %d %s carried bodies, but no level was logged: whether the responses, the objects as stored, were logged cannot be told", row.WritesWithBodies, row.Writes, what)
+		case short:
+			msg = fmt.Sprintf("%d of %d %s carried bodies, all at level %s at most, which leaves out the response: the objects as stored (what the API server set or defaulted, what a patch made) are not known, only what was sent", row.WritesWithBodies, row.Writes, what, row.MaxLevel)
+		}
 		if row.BodiesDropped > 0 {
 			if n := omitted(row.CoverageCounts); n > 0 {
 				// The highest level may be that of the writes dropped for size: not named.
@@ -957,7 +983,9 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 			}
 			msg += fmt.Sprintf("; %d more had their bodies dropped for their size (the truncated gaps)", row.BodiesDropped)
 		}
-		msg += ": some changes cannot be diffed"
+		if !short {
+			msg += ": some changes cannot be diffed"
+		}
 		out = append(out, Gap{Type: GapPartial, Severity: SeverityWarning, Group: k.Group, Resource: k.Resource, Count: omitted(row.CoverageCounts),
 			Message: msg, Remediation: bodiesFix(row, fix)})
 	}
