@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -306,4 +307,30 @@ func sortedKeysOf[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// An instant after the trail's end gets a warning, as one before its first write does: the
+// state is the one the trail ends with, and the objects may have changed since.
+func TestStateAfterTheTrailEndsWarns(t *testing.T) {
+	src, err := audit.Resolve([]string{filepath.Join("..", "testdata", "logs", "posture") + "/"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		at   time.Time
+		warn bool
+	}{
+		{time.Date(2026, 12, 1, 20, 6, 40, 0, time.UTC), true},
+		{time.Date(2026, 11, 30, 16, 6, 30, 0, time.UTC), false},
+	} {
+		st, err := StateAt(context.Background(), src, Options{}, tc.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		warned := len(st.Warnings) == 1 && strings.Contains(st.Warnings[0], "the trail ends at 2026-11-30T16:06:36") &&
+			strings.Contains(st.Warnings[0], "may have changed since") && strings.Contains(st.Summary(), st.Warnings[0])
+		if warned != tc.warn || len(st.Objects) == 0 {
+			t.Errorf("at %s: %d objects, warnings %q, summary %q", tc.at, len(st.Objects), st.Warnings, st.Summary())
+		}
+	}
 }

@@ -38,6 +38,11 @@ type State struct {
 	// Events counts the in-scope writes replayed (those at or before At).
 	Events                  int64 `json:"events"`
 	Known, Partial, Unknown int
+	// TrailEnd is the time of the last event the inputs hold, zero when they hold none.
+	TrailEnd time.Time `json:"trailEnd,omitempty"`
+	// Warnings say what the state cannot show: an instant after the trail's end, whose
+	// objects may have changed since.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // StateObject is one object of a State.
@@ -90,6 +95,16 @@ func StateAt(ctx context.Context, sources []audit.Source, opts Options, at time.
 		tq.push(d, apply)
 	}
 	tq.flush(apply)
+	for _, in := range rd.Inputs() {
+		if in.LastEvent.After(st.TrailEnd) {
+			st.TrailEnd = in.LastEvent.UTC()
+		}
+	}
+	if !st.TrailEnd.IsZero() && at.After(st.TrailEnd) {
+		// The trail stops before the instant: what it shows is the state at its end.
+		st.Warnings = append(st.Warnings, fmt.Sprintf("the trail ends at %s, %s before %s: the logs read hold no write after it, so the objects may have changed since",
+			st.TrailEnd.Format(time.RFC3339Nano), at.Sub(st.TrailEnd).Round(time.Second), st.At.Format(time.RFC3339Nano)))
+	}
 	for _, o := range t.Objects() {
 		k := o.Key()
 		so := StateObject{Group: k.Group, Resource: k.Resource, Namespace: k.Namespace, Name: k.Name}
@@ -161,8 +176,12 @@ func (s *State) List() map[string]any {
 	return map[string]any{"apiVersion": "v1", "kind": "List", "metadata": map[string]any{}, "items": items}
 }
 
-// Summary says in one line what the state holds.
+// Summary says in one line what the state holds, and what it cannot show (Warnings).
 func (s *State) Summary() string {
-	return fmt.Sprintf("%d object(s) at %s: %d known, %d partial, %d unknown, from %d write(s)",
+	line := fmt.Sprintf("%d object(s) at %s: %d known, %d partial, %d unknown, from %d write(s)",
 		len(s.Objects), s.At.Format(time.RFC3339Nano), s.Known, s.Partial, s.Unknown, s.Events)
+	for _, w := range s.Warnings {
+		line += "; " + w
+	}
+	return line
 }
