@@ -133,9 +133,13 @@ func runState(ctx context.Context, o *stateOptions, streams *IOStreams) error {
 	}
 	if !o.Quiet {
 		streams.Log(slog.LevelInfo, st.Summary())
-		if st.Events == 0 {
-			streams.Log(slog.LevelWarn, "no in-scope write at or before "+at.Format(time.RFC3339)+": the logs begin later, or hold none of these kinds")
-		}
+	}
+	// What the state cannot show is said even with -q: it qualifies every object listed.
+	if st.Events == 0 {
+		streams.Log(slog.LevelWarn, "no in-scope write at or before "+at.Format(time.RFC3339)+": the logs begin later, or hold none of these kinds")
+	}
+	for _, w := range st.Warnings {
+		streams.Log(slog.LevelWarn, w)
 	}
 	return nil
 }

@@ -66,6 +66,12 @@ func TestStateAt(t *testing.T) {
 		t.Errorf("YAML and JSON differ:\n%s", d)
 	}
 
+	// After the trail's end the objects may have changed: a warning says so, even with -q.
+	_, errOut, code = run(t, "", "state", "--at", "2026-11-05T00:00:00Z", "--quiet", logs)
+	if code != 0 || !strings.Contains(errOut, "warning: the trail ends at 2026-11-02T12:21:53") || !strings.Contains(errOut, "may have changed since") {
+		t.Errorf("exit %d, stderr %q: want a warning that the trail ends before the instant", code, errOut)
+	}
+
 	// Earlier, fewer objects existed.
 	early, _, _ := run(t, "", "state", "--at", "2026-11-01T00:05:00Z", "--quiet", logs)
 	var le stateList

@@ -387,14 +387,24 @@ func ReadText(r *report.Report) string {
 func (v *View) ReadText() string { return ReadText(v.Report) }
 
 // ChangesText says to how many objects the period's writes went, and what they were: a
-// configuration change, a no-op or a subresource write each; then the failed attempts and
-// dry runs, which stored nothing. An object counts once whatever its writes were, so it is
-// not said to have had a configuration change unless the counts show one.
+// configuration change, a no-op or a subresource write each; then the deletecollection
+// requests (requests, not changes: the objects they removed are the changes), the failed
+// attempts and the dry runs, which stored nothing. An object counts once whatever its writes
+// were, so it is not said to have had a configuration change unless the counts show one;
+// creates that do not name their object are counted apart.
 func ChangesText(s report.Summary) string {
-	return fmt.Sprintf("%s written to in the period: %s, %s, %s; apart from them: %s, %s.",
-		Counted(s.Objects, "object", "objects"), Counted(s.Changes, "configuration change", "configuration changes"),
+	objects := Counted(s.Objects, "object", "objects")
+	if s.Unnamed > 0 {
+		objects += fmt.Sprintf(" (and %s)", Counted(s.Unnamed, "create whose object's name is not in the trail", "creates whose objects' names are not in the trail"))
+	}
+	var collections string
+	if s.DeleteCollections > 0 {
+		collections = Counted(s.DeleteCollections, "deletecollection request", "deletecollection requests") + " (the objects they removed are among the changes), "
+	}
+	return fmt.Sprintf("%s written to in the period: %s, %s, %s; apart from them: %s%s, %s.",
+		objects, Counted(s.Changes, "configuration change", "configuration changes"),
 		Counted(s.NoOp, "no-op write", "no-op writes"), Counted(s.SubresourceChanges, "subresource write", "subresource writes"),
-		Counted(s.FailedAttempts, "failed attempt", "failed attempts"), Counted(s.DryRuns, "dry run", "dry runs"))
+		collections, Counted(s.FailedAttempts, "failed attempt", "failed attempts"), Counted(s.DryRuns, "dry run", "dry runs"))
 }
 
 // ChangesText is ChangesText of the report's summary, for templates.

@@ -328,7 +328,7 @@ func TestStateAfterTheTrailEndsWarns(t *testing.T) {
 			t.Fatal(err)
 		}
 		warned := len(st.Warnings) == 1 && strings.Contains(st.Warnings[0], "the trail ends at 2026-11-30T16:06:36") &&
-			strings.Contains(st.Warnings[0], "may have changed since") && strings.Contains(st.Summary(), st.Warnings[0])
+			strings.Contains(st.Warnings[0], "may have changed since")
 		if warned != tc.warn || len(st.Objects) == 0 {
 			t.Errorf("at %s: %d objects, warnings %q, summary %q", tc.at, len(st.Objects), st.Warnings, st.Summary())
 		}

@@ -176,12 +176,8 @@ func (s *State) List() map[string]any {
 	return map[string]any{"apiVersion": "v1", "kind": "List", "metadata": map[string]any{}, "items": items}
 }
 
-// Summary says in one line what the state holds, and what it cannot show (Warnings).
+// Summary says in one line what the state holds; Warnings say what it cannot show.
 func (s *State) Summary() string {
-	line := fmt.Sprintf("%d object(s) at %s: %d known, %d partial, %d unknown, from %d write(s)",
+	return fmt.Sprintf("%d object(s) at %s: %d known, %d partial, %d unknown, from %d write(s)",
 		len(s.Objects), s.At.Format(time.RFC3339Nano), s.Known, s.Partial, s.Unknown, s.Events)
-	for _, w := range s.Warnings {
-		line += "; " + w
-	}
-	return line
 }
