@@ -220,13 +220,16 @@ type pod struct {
 	wordsGen uint32
 	sa       string
 	envoy    Tri
-	alive    bool
-	inScope  bool
-	cur      verdict
-	since    time.Time // when the account was last brought up to date
-	from, to time.Time
-	lived    bool
-	acc      account
+	// hostNetwork pods share the node's network: what a NetworkPolicy does to them is
+	// undefined (most network plugins leave them out), so their verdicts are unknown.
+	hostNetwork bool
+	alive       bool
+	inScope     bool
+	cur         verdict
+	since       time.Time // when the account was last brought up to date
+	from, to    time.Time
+	lived       bool
+	acc         account
 	// applied holds, by their numbers in the namespace (Engine.polIDs), the policies that
 	// selected the pod at some time in the period: a bit a policy, where a set of names cost
 	// tens of bytes a policy and a pod of a busy namespace is selected by hundreds.
@@ -564,7 +567,7 @@ func (e *Engine) pod(u Update) {
 		return
 	}
 	oldLabels, oldKnown := p.labels, p.labelsKnown
-	sameBytes := false
+	sameBytes, hostChanged := false, false
 	if u.Object != nil {
 		var o struct {
 			Metadata struct {
@@ -572,6 +575,7 @@ func (e *Engine) pod(u Update) {
 			} `json:"metadata"`
 			Spec struct {
 				ServiceAccountName string `json:"serviceAccountName"`
+				HostNetwork        bool   `json:"hostNetwork"`
 				Containers         []struct {
 					Name, Image string
 				} `json:"containers"`
@@ -586,6 +590,13 @@ func (e *Engine) pod(u Update) {
 				p.wordsGen = 0
 			}
 			p.labels, p.labelsKnown, p.labelsSum, p.sa = l.m, true, l.sum, o.Spec.ServiceAccountName
+			if hostChanged = o.Spec.HostNetwork != p.hostNetwork; o.Spec.HostNetwork {
+				if p.unknownWhy == nil {
+					p.unknownWhy = map[string]bool{}
+				}
+				p.unknownWhy[hostNetworkWhy] = true
+			}
+			p.hostNetwork = o.Spec.HostNetwork
 			p.envoy = False
 			for _, c := range o.Spec.Containers {
 				if c.Name == "istio-proxy" || strings.Contains(c.Image, "envoy") {
@@ -622,7 +633,7 @@ func (e *Engine) pod(u Update) {
 		e.remember(p, verdict{}, u, true)
 		return
 	}
-	if sameLabels {
+	if sameLabels && !hostChanged {
 		// Only its scope can have changed.
 		if e.opened {
 			p.inScope = p.inScope || e.inScope(p)
@@ -1076,6 +1087,12 @@ func (e *Engine) verdictOf(p *pod) verdict {
 	for d := range 2 {
 		v.protected[d], v.internet[d], v.otherNS[d] = p.tally.protected[d].tri(), p.tally.internet[d].tri(), p.tally.otherNS[d].tri()
 	}
+	if p.hostNetwork {
+		for d := range 2 {
+			v.protected[d], v.internet[d], v.otherNS[d] = Unknown, Unknown, Unknown
+		}
+		return v
+	}
 	if e.othersNS[p.ns] > 0 || e.othersGlobal > 0 || !e.policiesKnown(p.ns) {
 		// A Calico or admin network policy may select the pod, or a NetworkPolicy older
 		// than the trail: what the policies seen leave open or unprotected may be otherwise.
@@ -1087,6 +1104,9 @@ func (e *Engine) verdictOf(p *pod) verdict {
 	}
 	return v
 }
+
+// hostNetworkWhy says why a hostNetwork pod's verdicts are unknown.
+const hostNetworkWhy = "it runs in the node's network namespace (hostNetwork): what NetworkPolicies do to such a pod is undefined, and most network plugins do not apply them"
 
 // policiesKnown is whether every NetworkPolicy of the namespace is in the trail or the
 // snapshot: the namespace was created in the trail, or a snapshot lists them all.

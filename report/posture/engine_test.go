@@ -1,6 +1,7 @@
 package posture
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"slices"
@@ -19,6 +20,12 @@ func podU(min int, ns, name, labels string) Update {
 	return Update{Time: at(min), Resource: "pods", Namespace: ns, Name: name, Exists: true,
 		Object: []byte(fmt.Sprintf(`{"metadata":{"name":%q,"namespace":%q,"labels":{%s}},"spec":{"serviceAccountName":"web","containers":[{"name":"app","image":"web:1"}]}}`, name, ns, labels)),
 		Cause:  Cause{User: "bob", Verb: "create", AuditID: fmt.Sprintf("a-%d", min), Action: "created"}}
+}
+
+// hostNet puts a pod in the host's network namespace.
+func hostNet(u Update) Update {
+	u.Object = bytes.Replace(u.Object, []byte(`"spec":{`), []byte(`"spec":{"hostNetwork":true,`), 1)
+	return u
 }
 
 func gone(u Update, min int, who string) Update {
@@ -156,6 +163,28 @@ func TestRules(t *testing.T) {
 		ups: []Update{npU(0, "shop", "p", `{"podSelector":{},"ingress":[{"from":[{"namespaceSelector":{"matchLabels":{"team":"x"}},"podSelector":{"matchLabels":{"app":"fe"}}}]}]}`),
 			podU(0, "shop", "web", `"app":"web"`)},
 		want: want{True, False, False, False, True, False, 0},
+	}, {
+		name: "namespaceSelector naming the policy's own namespace",
+		why:  "kubernetes.io/metadata.name is the namespace's name, set by the API server: only shop, not another namespace",
+		ups: []Update{npU(0, "shop", "p", `{"podSelector":{},"ingress":[{"from":[{"namespaceSelector":{"matchLabels":{"kubernetes.io/metadata.name":"shop"}}},{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"In","values":["shop"]}]}}]}]}`),
+			podU(0, "shop", "web", `"app":"web"`)},
+		want: want{True, False, False, False, False, False, 0},
+	}, {
+		name: "namespaceSelector naming another namespace by name",
+		why:  "kubernetes.io/metadata.name In [shop, ci]: ci is another namespace",
+		ups: []Update{npU(0, "shop", "p", `{"podSelector":{},"ingress":[{"from":[{"namespaceSelector":{"matchExpressions":[{"key":"kubernetes.io/metadata.name","operator":"In","values":["shop","ci"]}]}}]}]}`),
+			podU(0, "shop", "web", `"app":"web"`)},
+		want: want{True, False, False, False, True, False, 0},
+	}, {
+		name: "a pod in the host's network",
+		why:  "NetworkPolicy is undefined for hostNetwork pods (most plugins ignore them): a default deny does not make it protected, nor does its absence make it unprotected",
+		ups:  []Update{npU(0, "shop", "deny", denyAll), hostNet(podU(0, "shop", "web", `"app":"web"`))},
+		want: want{Unknown, Unknown, Unknown, Unknown, Unknown, Unknown, 0},
+	}, {
+		name: "a pod in the host's network, no policy",
+		why:  "no policy is no evidence either way for a hostNetwork pod: unknown, not unprotected",
+		ups:  []Update{hostNet(podU(0, "shop", "web", `"app":"web"`))},
+		want: want{Unknown, Unknown, Unknown, Unknown, Unknown, Unknown, 0},
 	}, {
 		name: "podSelector peer only",
 		why:  "a podSelector peer alone means pods of the policy's own namespace",

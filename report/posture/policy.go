@@ -97,14 +97,14 @@ func decodePolicy(ns, name string, raw []byte, nets *networks, v *vocab) *policy
 	}
 	if p.ingress {
 		for _, r := range np.Spec.Ingress {
-			internet, otherNS := peersReach(r.From, nets)
+			internet, otherNS := peersReach(r.From, ns, nets)
 			p.ingressInternet = p.ingressInternet || internet
 			p.ingressOtherNS = p.ingressOtherNS || otherNS
 		}
 	}
 	if p.egress {
 		for _, r := range np.Spec.Egress {
-			internet, otherNS := peersReach(r.To, nets)
+			internet, otherNS := peersReach(r.To, ns, nets)
 			p.egressInternet = p.egressInternet || internet
 			p.egressOtherNS = p.egressOtherNS || otherNS
 		}
@@ -193,9 +193,9 @@ func decodeSpec(raw []byte) (np policySpec, ok bool) {
 	return np, json.Unmarshal(raw, &np) == nil
 }
 
-// peersReach says whether a rule's peers reach the internet and other namespaces. A rule
-// without peers allows every source (or destination): both.
-func peersReach(peers []networkingv1.NetworkPolicyPeer, nets *networks) (internet, otherNS bool) {
+// peersReach says whether a rule's peers, in a policy of namespace ns, reach the internet
+// and other namespaces. A rule without peers allows every source (or destination): both.
+func peersReach(peers []networkingv1.NetworkPolicyPeer, ns string, nets *networks) (internet, otherNS bool) {
 	if len(peers) == 0 {
 		return true, true
 	}
@@ -207,8 +207,11 @@ func peersReach(peers []networkingv1.NetworkPolicyPeer, nets *networks) (interne
 			}
 		case p.NamespaceSelector != nil:
 			// A namespaceSelector, with or without a podSelector, selects pods in the
-			// namespaces it matches, which may be any but the policy's own.
-			otherNS = true
+			// namespaces it matches, which may be any but the policy's own, unless it
+			// names only that one by the name label the API server sets on each.
+			if !onlyNamespace(p.NamespaceSelector, ns) {
+				otherNS = true
+			}
 		}
 	}
 	return internet, otherNS
@@ -290,4 +293,26 @@ func (n *networks) reachesPublic(cidr string, except []string) bool {
 		cut(q)
 	}
 	return len(left) > 0
+}
+
+// nameLabel is the label the API server sets on every namespace to its name (immutable).
+const nameLabel = "kubernetes.io/metadata.name"
+
+// onlyNamespace is whether a namespace selector can match no namespace but ns: it requires
+// the name label to be ns, by matchLabels or by an In expression that lists only ns.
+func onlyNamespace(sel *metav1.LabelSelector, ns string) bool {
+	if v, ok := sel.MatchLabels[nameLabel]; ok {
+		return v == ns
+	}
+	for _, e := range sel.MatchExpressions {
+		if e.Key == nameLabel && e.Operator == metav1.LabelSelectorOpIn && len(e.Values) > 0 {
+			for _, v := range e.Values {
+				if v != ns {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
 }
