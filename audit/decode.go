@@ -47,6 +47,7 @@ type wire struct {
 	Message       json.RawMessage `json:"message"`  // CloudWatch log event
 	AtMessage     json.RawMessage `json:"@message"` // CloudWatch Logs Insights
 	LogS          json.RawMessage `json:"log_s"`    // AKS Log Analytics
+	PodS          string          `json:"pod_s"`    // AKS Log Analytics: the API server's pod
 	LogStreamName string          `json:"logStreamName"`
 	ProtoPayload  json.RawMessage `json:"protoPayload"` // GKE Cloud Logging LogEntry
 	Labels        map[string]string
@@ -171,6 +172,11 @@ func dispatchFast(raw []byte, line int, node string, depth int, s sink, fast boo
 	case isString(w.AtMessage):
 		dispatchWrapped(w.AtMessage, line, node, depth, s)
 	case isString(w.LogS):
+		// The pod column names the API server, as properties.pod does in the other exports:
+		// without it, the rows of several servers would seem the work of one.
+		if w.PodS != "" {
+			node = w.PodS
+		}
 		dispatchWrapped(w.LogS, line, node, depth, s)
 	case len(w.ProtoPayload) > 0:
 		ev, err := fromLogEntry(&w, s, line)

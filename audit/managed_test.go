@@ -1,0 +1,70 @@
+package audit
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// realEvent returns the audit event of a real AKS capture in testdata/realdata (see its
+// NOTICE.md) as one line of JSON: the event of the Event Hubs record, or the unwrapped one.
+func realEvent(t *testing.T, eventHubs bool) string {
+	t.Helper()
+	name := "../testdata/realdata/aks/sample_KubeAuditLog_event.json"
+	if eventHubs {
+		name = "../testdata/realdata/aks/sample_EventHubs_event.json"
+	}
+	raw, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw = bytes.TrimPrefix(raw, []byte{0xEF, 0xBB, 0xBF})
+	if eventHubs {
+		var rec struct {
+			Properties struct {
+				Log string `json:"log"`
+			} `json:"properties"`
+		}
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			t.Fatal(err)
+		}
+		return rec.Properties.Log
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// Rows queried from AKS Log Analytics (AzureDiagnostics) carry the event in log_s and the
+// API server's pod in pod_s: two servers' rows are two servers, as properties.pod makes them
+// in the Event Hubs and storage exports, so that --api-servers 2 finds both.
+func TestLogAnalyticsPod(t *testing.T) {
+	row := func(event, pod string) string {
+		b, err := json.Marshal(map[string]string{"log_s": event, "pod_s": pod, "Category": "kube-audit"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	const a, b = "kube-apiserver-6df5497d6d-aaaaa", "kube-apiserver-6df5497d6d-bbbbb"
+	rows := row(realEvent(t, true), a) + "\n" + row(realEvent(t, false), b) + "\n"
+	evs, inputs, _ := readAll(t, Options{}, ReaderSource("aks-log-analytics.json", strings.NewReader(rows)))
+	in := inputs[0]
+	if d := cmp.Diff([]string{a, b}, in.Nodes); d != "" {
+		t.Errorf("API servers named (-want +got):\n%s", d)
+	}
+	if len(in.PerNode) != 2 || in.PerNode[a] == nil || in.PerNode[a].Events != 1 || in.PerNode[b] == nil || in.PerNode[b].Events != 1 {
+		t.Errorf("per API server counts: %v; want one event each of %s and %s", in.PerNode, a, b)
+	}
+	for _, ev := range evs {
+		if ev.Node != a && ev.Node != b {
+			t.Errorf("event %s of line %d: node %q, want the row's pod_s", ev.AuditID, ev.Line, ev.Node)
+		}
+	}
+}
