@@ -24,6 +24,13 @@ type auditLog struct {
 		CallerIP                string `json:"callerIp"`
 		CallerSuppliedUserAgent string `json:"callerSuppliedUserAgent"`
 	} `json:"requestMetadata"`
+	// AuthorizationInfo holds one check per permission the request needed; a request any
+	// of them denied was refused (403), whether or not the entry has a status.
+	AuthorizationInfo []struct {
+		Permission string `json:"permission"`
+		Resource   string `json:"resource"`
+		Granted    *bool  `json:"granted"`
+	} `json:"authorizationInfo"`
 	Status *struct {
 		Code    int32  `json:"code"`
 		Message string `json:"message"`
@@ -41,7 +48,11 @@ var grpcToHTTP = map[int32]int32{
 }
 
 // fromLogEntry converts a GKE LogEntry into an audit event. Cloud Logging keeps no stage, so
-// the event stands for the finished request.
+// the event stands for the finished request. Nor does it keep the HTTP code: a status with a
+// non-zero google.rpc code is a failure and maps to its HTTP code, a permission the
+// authorizationInfo says was not granted is a refusal (403), and an entry with neither
+// succeeded (GKE writes a status only for failures: an OK one is left out or empty), with
+// no code: the event has no response status rather than a code the log does not hold.
 func fromLogEntry(w *wire, s sink, line int) (*Event, *decodeError) {
 	var p auditLog
 	if err := stdjson.Unmarshal(w.ProtoPayload, &p); err != nil {
@@ -52,13 +63,12 @@ func fromLogEntry(w *wire, s sink, line int) (*Event, *decodeError) {
 	}
 	ref, verb := parseMethod(p.MethodName, p.ResourceName)
 	ev := &Event{
-		Stage:          StageResponseComplete,
-		Verb:           verb,
-		ObjectRef:      ref,
-		UserAgent:      p.RequestMetadata.CallerSuppliedUserAgent,
-		ResponseStatus: &Status{Code: 200},
-		Annotations:    w.Labels,
-		AuditID:        w.InsertID,
+		Stage:       StageResponseComplete,
+		Verb:        verb,
+		ObjectRef:   ref,
+		UserAgent:   p.RequestMetadata.CallerSuppliedUserAgent,
+		Annotations: w.Labels,
+		AuditID:     w.InsertID,
 	}
 	if w.Operation != nil && w.Operation.ID != "" {
 		ev.AuditID = w.Operation.ID
@@ -76,6 +86,16 @@ func fromLogEntry(w *wire, s sink, line int) (*Event, *decodeError) {
 			code = 500
 		}
 		ev.ResponseStatus = &Status{Code: code, Message: p.Status.Message, Status: "Failure"}
+	}
+	for _, a := range p.AuthorizationInfo {
+		if a.Granted == nil || *a.Granted {
+			continue
+		}
+		if ev.ResponseStatus == nil || ev.ResponseStatus.Code < 300 {
+			ev.ResponseStatus = &Status{Code: 403, Status: "Failure", Reason: "Forbidden",
+				Message: fmt.Sprintf("permission %s on %s not granted (authorizationInfo)", a.Permission, a.Resource)}
+		}
+		break
 	}
 	ev.RequestObject = stripType(p.Request)
 	ev.ResponseObject = stripType(p.Response)

@@ -68,3 +68,38 @@ func TestLogAnalyticsPod(t *testing.T) {
 		}
 	}
 }
+
+// A GKE LogEntry has no HTTP code: a failure shows in its status (a google.rpc code), a
+// refusal also in authorizationInfo (granted: false) where the entry has no status at all,
+// and a success in neither. Lines of the real Panther rule tests (testdata/realdata).
+func TestGKEOutcome(t *testing.T) {
+	evs, _, _ := readAll(t, Options{}, FileSource("../testdata/realdata/panther/panther-gke-auditlog-testlogs.jsonl"))
+	byLine := map[int]*Event{}
+	for _, ev := range evs {
+		byLine[ev.Line] = ev
+	}
+	cases := []struct {
+		line int
+		what string
+		want int32
+	}{
+		{18, "services.create, authorizationInfo granted:false, no status: refused", 403},
+		{42, "secrets.get, status code 7 and granted:false: refused", 403},
+		{17, "services.create, status code 10 (ABORTED, already exists)", 409},
+		{16, "services.create, empty status, granted: succeeded, no code logged", 0},
+		{24, "cronjobs.create, no status, granted: succeeded, no code logged", 0},
+	}
+	for _, tc := range cases {
+		ev := byLine[tc.line]
+		if ev == nil {
+			t.Errorf("line %d (%s): no event", tc.line, tc.what)
+			continue
+		}
+		if got := ev.Code(); got != tc.want {
+			t.Errorf("line %d (%s): code %d, want %d", tc.line, tc.what, got, tc.want)
+		}
+	}
+	if st := byLine[18].ResponseStatus; st == nil || !strings.Contains(st.Message, "io.k8s.core.v1.services.create") {
+		t.Errorf("line 18: status %+v, want the permission not granted in its message", st)
+	}
+}
