@@ -49,6 +49,7 @@ type wire struct {
 	LogS          json.RawMessage `json:"log_s"`    // AKS Log Analytics
 	PodS          string          `json:"pod_s"`    // AKS Log Analytics: the API server's pod
 	LogStreamName string          `json:"logStreamName"`
+	EventID       string          `json:"eventId"`      // CloudWatch log event
 	ProtoPayload  json.RawMessage `json:"protoPayload"` // GKE Cloud Logging LogEntry
 	Labels        map[string]string
 	InsertID      string `json:"insertId"`
@@ -158,26 +159,30 @@ func dispatchFast(raw []byte, line int, node string, depth int, s sink, fast boo
 	case isArray(w.Records):
 		dispatchArray(w.Records, line, node, depth, s)
 	case isArray(w.Events):
-		dispatchArray(w.Events, line, node, depth, s)
+		dispatchLogEvents(w.Events, line, node, depth, s)
 	case w.Properties != nil && len(w.Properties.Log) > 0:
 		if w.Properties.Pod != "" {
 			node = w.Properties.Pod
 		}
-		dispatchWrapped(w.Properties.Log, line, node, depth, s)
+		dispatchWrapped(w.Properties.Log, line, node, "", depth, s)
 	case isString(w.Message) && !looksLikeEvent(&w):
 		if w.LogStreamName != "" {
 			node = w.LogStreamName
 		}
-		dispatchWrapped(w.Message, line, node, depth, s)
+		record := ""
+		if w.EventID != "" {
+			record = "eventId " + w.EventID
+		}
+		dispatchWrapped(w.Message, line, node, record, depth, s)
 	case isString(w.AtMessage):
-		dispatchWrapped(w.AtMessage, line, node, depth, s)
+		dispatchWrapped(w.AtMessage, line, node, "", depth, s)
 	case isString(w.LogS):
 		// The pod column names the API server, as properties.pod does in the other exports:
 		// without it, the rows of several servers would seem the work of one.
 		if w.PodS != "" {
 			node = w.PodS
 		}
-		dispatchWrapped(w.LogS, line, node, depth, s)
+		dispatchWrapped(w.LogS, line, node, "", depth, s)
 	case len(w.ProtoPayload) > 0:
 		ev, err := fromLogEntry(&w, s, line)
 		if err != nil {
@@ -241,12 +246,40 @@ func dispatchArray(raw json.RawMessage, line int, node string, depth int, s sink
 	}
 }
 
+// dispatchLogEvents reads the log events of an `aws logs filter-log-events` export, all on
+// one line or a few: a message CloudWatch cut is said with its place in the list, which finds
+// it where the line does not.
+func dispatchLogEvents(raw json.RawMessage, line int, node string, depth int, s sink) {
+	var items []json.RawMessage
+	if err := stdjson.Unmarshal(raw, &items); err != nil {
+		s.problem(line, classify(err), err)
+		return
+	}
+	for i, it := range items {
+		dispatch(it, line, node, depth+1, logEventSink{s, i})
+	}
+}
+
+// logEventSink names the log event of an export in what CloudWatch cut.
+type logEventSink struct {
+	sink
+	index int
+}
+
+func (s logEventSink) problem(line int, kind string, err error) {
+	if kind == ProblemCWTruncated {
+		err = fmt.Errorf("events[%d]: %w", s.index, err)
+	}
+	s.sink.problem(line, kind, err)
+}
+
 // cloudWatchTruncated is what CloudWatch appends to a message it cut at its size limit.
 const cloudWatchTruncated = "[Truncated...]"
 
 // dispatchWrapped handles an event carried inside another record, either as a JSON string
-// (CloudWatch message, AKS log) or as an object.
-func dispatchWrapped(raw json.RawMessage, line int, node string, depth int, s sink) {
+// (CloudWatch message, AKS log) or as an object. record names the record where it has an
+// identity of its own (a CloudWatch eventId).
+func dispatchWrapped(raw json.RawMessage, line int, node, record string, depth int, s sink) {
 	if !isString(raw) {
 		dispatch(raw, line, node, depth+1, s)
 		return
@@ -258,7 +291,15 @@ func dispatchWrapped(raw json.RawMessage, line int, node string, depth int, s si
 	}
 	inner = strings.TrimSpace(inner)
 	if strings.HasSuffix(inner, cloudWatchTruncated) {
-		s.problem(line, ProblemCWTruncated, fmt.Errorf("message cut at %d bytes by CloudWatch", len(inner)-len(cloudWatchTruncated)))
+		prefix := strings.TrimSuffix(inner, cloudWatchTruncated)
+		msg := fmt.Sprintf("message cut at %d bytes by CloudWatch", len(prefix))
+		if record != "" {
+			msg = record + ": " + msg
+		}
+		if what := cutEvent(prefix); what != "" {
+			msg += "; what is left of it: " + what
+		}
+		s.problem(line, ProblemCWTruncated, errors.New(msg))
 		return
 	}
 	if !strings.HasPrefix(inner, "{") {
@@ -266,6 +307,61 @@ func dispatchWrapped(raw json.RawMessage, line int, node string, depth int, s si
 		return
 	}
 	dispatch([]byte(inner), line, node, depth+1, s)
+}
+
+// cutEvent says what the intact start of a cut event shows of it, so that the event lost can
+// be looked for elsewhere (the API server's own log, another export): its auditID, stage,
+// verb, object and time, those of them that came before the cut. "" when none did.
+func cutEvent(prefix string) string {
+	var parts []string
+	for _, f := range []struct{ key, label string }{
+		{"auditID", "auditID"}, {"stage", "stage"}, {"verb", "verb"},
+		{"requestURI", "requestURI"}, {"requestReceivedTimestamp", "received"},
+	} {
+		if v, ok := cutField(prefix, f.key); ok {
+			parts = append(parts, f.label+" "+v)
+		}
+	}
+	if i := strings.Index(prefix, `"objectRef":{`); i >= 0 {
+		ref := prefix[i:]
+		if j := strings.IndexByte(ref, '}'); j >= 0 {
+			ref = ref[:j]
+		}
+		var obj []string
+		for _, key := range []string{"resource", "namespace", "name", "subresource"} {
+			if v, ok := cutField(ref, key); ok {
+				obj = append(obj, key+"="+v)
+			}
+		}
+		if len(obj) > 0 {
+			parts = append(parts, "objectRef "+strings.Join(obj, ","))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// cutField finds the string value of key in the start of a JSON object, whole, or false
+// when it is not there or the cut went through it. Values in nested objects of another key
+// may be found too: auditID, stage and verb only appear at the top of an event.
+func cutField(s, key string) (string, bool) {
+	i := strings.Index(s, `"`+key+`":"`)
+	if i < 0 {
+		return "", false
+	}
+	rest := s[i+len(key)+4:]
+	for j := 0; j < len(rest); j++ {
+		switch rest[j] {
+		case '\\':
+			j++
+		case '"':
+			var v string
+			if stdjson.Unmarshal([]byte(`"`+rest[:j+1]), &v) != nil || v == "" {
+				return "", false
+			}
+			return abbreviate([]byte(v), 200), true
+		}
+	}
+	return "", false
 }
 
 // looksLikeEvent tells an audit event that happens to carry a "message" key from a log

@@ -103,3 +103,88 @@ func TestGKEOutcome(t *testing.T) {
 		t.Errorf("line 18: status %+v, want the permission not granted in its message", st)
 	}
 }
+
+// realLine returns line n of a file of testdata/realdata.
+func realLine(t *testing.T, name string, n int) string {
+	t.Helper()
+	raw, err := os.ReadFile("../testdata/realdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(raw), "\n")
+	if n > len(lines) {
+		t.Fatalf("%s has %d lines, not %d", name, len(lines), n)
+	}
+	return lines[n-1]
+}
+
+// An `aws logs filter-log-events` export is one JSON document: every event in it is on line
+// 1 or so. A message CloudWatch cut loses its event, and the sample must say which one, from
+// what the intact start of the message still shows: its place in the export, its eventId and
+// the auditID and object of the event.
+func TestCloudWatchCutNamesTheEvent(t *testing.T) {
+	const eks = "panther/panther-eks-audit-testlogs.jsonl"
+	whole := realLine(t, eks, 16)
+	cut := realLine(t, eks, 17)
+	at := strings.Index(cut, `"p_any_ip_addresses"`) // past auditID and objectRef, before the verb
+	if at < 0 {
+		t.Fatal("line 17 of the EKS data is not as expected")
+	}
+	type logEvent struct {
+		EventID       string `json:"eventId"`
+		Ingestion     int64  `json:"ingestionTime"`
+		LogStreamName string `json:"logStreamName"`
+		Message       string `json:"message"`
+		Timestamp     int64  `json:"timestamp"`
+	}
+	export := map[string]any{"events": []logEvent{
+		{"37000000000000000000000000000000000000000000000000000000", 1793491201000, "kube-apiserver-audit-0a1b2c3d", whole, 1793491200000},
+		{"37000000000000000000000000000000000000000000000000000001", 1793491201000, "kube-apiserver-audit-0a1b2c3d", cut[:at] + "[Truncated...]", 1793491200000},
+	}}
+	pretty, err := json.MarshalIndent(export, "", "    ") // as the aws CLI prints it
+	if err != nil {
+		t.Fatal(err)
+	}
+	compact, err := json.Marshal(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range map[string][]byte{"pretty": pretty, "one line": compact} {
+		_, inputs, _ := readAll(t, Options{}, ReaderSource("eks-audit.json", bytes.NewReader(doc)))
+		in := inputs[0]
+		if in.Events != 1 || in.Problems[ProblemCWTruncated] != 1 || len(in.Samples) != 1 {
+			t.Fatalf("%s: %d events, problems %v, samples %+v; want 1 event and 1 message cut", name, in.Events, in.Problems, in.Samples)
+		}
+		msg := in.Samples[0].Message
+		for _, want := range []string{
+			"events[1]",
+			"eventId 37000000000000000000000000000000000000000000000000000001",
+			"auditID e5ca89e7-8686-4b7c-b666-f8b863b6f21c",
+			"objectRef resource=serviceaccounts,namespace=kube-system,name=kube-proxy,subresource=token",
+		} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s: sample %q does not say %q", name, msg, want)
+			}
+		}
+		if strings.Contains(msg, "verb") {
+			t.Errorf("%s: sample %q names a verb the cut took away", name, msg)
+		}
+	}
+}
+
+// What is left of a cut event is read only where it is whole: a value the cut went through
+// is left out, not shown cut.
+func TestCutEvent(t *testing.T) {
+	cases := []struct{ prefix, want string }{
+		{`{"kind":"Event","auditID":"a1","stage":"ResponseComplete","verb":"patch","objectRef":{"resource":"pods","namespace":"shop","name":"web"},"user":{`,
+			"auditID a1, stage ResponseComplete, verb patch, objectRef resource=pods,namespace=shop,name=web"},
+		{`{"kind":"Event","auditID":"a1","stage":"Resp`, "auditID a1"},
+		{`{"kind":"Event","auditID":"a\"1","objectRef":{"resource":"pods","name":"we`, `auditID a"1, objectRef resource=pods`},
+		{`{"kind":"Event","level":"Req`, ""},
+	}
+	for _, tc := range cases {
+		if got := cutEvent(tc.prefix); got != tc.want {
+			t.Errorf("cutEvent(%s) = %q, want %q", tc.prefix, got, tc.want)
+		}
+	}
+}

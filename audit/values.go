@@ -129,7 +129,7 @@ func (r *sourceReader) readValues(br io.Reader) {
 		var err error
 		switch next {
 		case '[':
-			err = r.streamArray(dec, t, "")
+			err = r.streamArray(dec, t, false)
 		case '{':
 			err = r.streamObject(dec, t)
 		default:
@@ -174,17 +174,23 @@ func clamp(v, lo, hi int64) int64 {
 	return max(lo, min(v, hi))
 }
 
-func (r *sourceReader) streamArray(dec *stdjson.Decoder, t *tracker, node string) error {
+// streamArray reads an array one element at a time; logEvents says it is the events of a
+// CloudWatch export, whose places name the messages cut (see dispatchLogEvents).
+func (r *sourceReader) streamArray(dec *stdjson.Decoder, t *tracker, logEvents bool) error {
 	if _, err := dec.Token(); err != nil {
 		return err
 	}
-	for dec.More() && !r.stopped() {
+	for i := 0; dec.More() && !r.stopped(); i++ {
 		line := t.advance(dec.InputOffset())
 		var raw stdjson.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return err
 		}
-		dispatch(raw, line, node, 1, r)
+		var s sink = r
+		if logEvents {
+			s = logEventSink{r, i}
+		}
+		dispatch(raw, line, "", 1, s)
 	}
 	_, err := dec.Token()
 	return err
@@ -206,7 +212,7 @@ func (r *sourceReader) streamObject(dec *stdjson.Decoder, t *tracker) error {
 		}
 		key, _ := tok.(string)
 		if isStreamedKey(key) && t.peek(dec.InputOffset()) == '[' {
-			if err := r.streamArray(dec, t, ""); err != nil {
+			if err := r.streamArray(dec, t, strings.EqualFold(key, "events")); err != nil {
 				return err
 			}
 			streamed = true
