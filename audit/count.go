@@ -1,6 +1,8 @@
 package audit
 
 import (
+	"bytes"
+	"encoding/json"
 	"hash/maphash"
 	"math"
 	"sync"
@@ -26,13 +28,24 @@ import (
 // older than a key forgotten that is not in the set could be a repeat of that key: it is
 // counted as an event, and among the unchecked ones (Merged.Unchecked), so that a count
 // that may hold it twice says so.
+//
+// The key names a request and stage, not what was logged of it: a repeat is exact only when
+// its content is the same too. Each key keeps a fingerprint of the content of the event
+// counted (see contentSum); an event whose key is in the set is an exact repeat when its
+// fingerprint is the same, and a conflicting repeat when not (another source IP, response
+// code or body under the same auditID, stage, times and request): counted apart, not as an
+// event, so that the events read, the exact repeats and the conflicting ones add up to the
+// inputs' events. Only an event whose key is in the set is compared.
 
-// eventSet is a set of event keys: open addressing in shards, 16 bytes a slot, at most 3/4
+// eventSet is a set of event keys: open addressing in shards, 20 bytes a slot, at most 3/4
 // full. Until a shard has keepSlots slots it forgets nothing: up to about 200,000 events
-// (4 MiB) are all kept, beyond that those of the last window or so.
+// (5 MiB) are all kept, beyond that those of the last window or so.
 type eventSet struct {
 	shards [64]keyShard
 	n      atomic.Int64
+	// repeats and conflicts count the events whose key was in the set: with the content of
+	// the event counted, or with other content.
+	repeats, conflicts atomic.Int64
 	// unchecked counts the events that were not in the set but older than a key it forgot.
 	unchecked atomic.Int64
 	// window is how far back a source's stage times may go (the merge window); 0 means
@@ -56,11 +69,19 @@ type keyShard struct {
 	forgot uint32
 }
 
-// slot is a key of the set (0 when empty) and what is known of it.
+// slot is a key of the set (0 when empty) and what is known of it. The key is held in two
+// halves so that the slot takes 20 bytes, not the 24 a uint64 would align it to.
 type slot struct {
-	key    uint64
-	owner  int32  // the source that holds the key and comes first
-	minute uint32 // the event's stage time in minutes since 1970, or timeless
+	keyLo, keyHi uint32
+	owner        int32  // the source that holds the key and comes first
+	minute       uint32 // the event's stage time in minutes since 1970, or timeless
+	sum          uint32 // the content of the owner's event (contentSum, its low half)
+}
+
+func (sl *slot) key() uint64 { return uint64(sl.keyHi)<<32 | uint64(sl.keyLo) }
+
+func newSlot(k uint64, owner int32, minute, sum uint32) slot {
+	return slot{keyLo: uint32(k), keyHi: uint32(k >> 32), owner: owner, minute: minute, sum: sum}
 }
 
 const (
@@ -165,21 +186,24 @@ func minuteOf(t time.Time) uint32 {
 const noOwner = -1
 
 // claim counts an event once per key, for source seq, whose cursor c it moves to the event's
-// stage time. repeat says the event is counted by another source that comes first (or by an
-// earlier line of this one); overtaken names the source that counted it so far and must now
-// count it as a repeat, since seq comes first (noOwner when none). first tells whether source
-// a comes before b. An event without an auditID or a time cannot be told from another with
-// certainty and is always counted.
-func (s *eventSet) claim(k uint64, stage time.Time, certain bool, seq int32, c *cursor, first func(a, b int32) bool) (repeat bool, overtaken int32) {
+// stage time; sum is its content (contentSum). repeat says the event is counted by another
+// source that comes first (or by an earlier line of this one); overtaken names the source
+// that counted it so far and must now count it as a repeat, since seq comes first (noOwner
+// when none). conflict names, when the two differ in content, the source that holds the other
+// copy (noOwner when they do not). first tells whether source a comes before b. An event
+// without an auditID or a time cannot be told from another with certainty and is always
+// counted.
+func (s *eventSet) claim(k uint64, sum uint64, stage time.Time, certain bool, seq int32, c *cursor, first func(a, b int32) bool) (repeat bool, overtaken, conflict int32) {
 	if !certain {
 		s.n.Add(1)
-		return false, noOwner
+		return false, noOwner, noOwner
 	}
 	c.advance(stage, s.slack())
 	if k == 0 {
 		k = 1 // 0 marks an empty slot
 	}
 	m := minuteOf(stage)
+	sum32 := uint32(sum) // a repeat with other content is told by it but for a chance of one in 2^32
 	sh := &s.shards[k>>58]
 	sh.Lock()
 	defer sh.Unlock()
@@ -193,21 +217,28 @@ func (s *eventSet) claim(k uint64, stage time.Time, certain bool, seq int32, c *
 	mask := uint64(len(sh.slots) - 1)
 	for i := k & mask; ; i = (i + 1) & mask {
 		sl := &sh.slots[i]
-		switch sl.key {
+		switch sl.key() {
 		case 0:
-			*sl = slot{key: k, owner: seq, minute: m}
+			*sl = newSlot(k, seq, m, sum32)
 			sh.n++
 			s.n.Add(1)
 			if m < sh.forgot {
 				s.unchecked.Add(1)
 			}
-			return false, noOwner
+			return false, noOwner, noOwner
 		case k:
-			if o := sl.owner; o != seq && first(seq, o) {
-				sl.owner = seq
-				return false, o
+			conflict = noOwner
+			if sl.sum != sum32 {
+				s.conflicts.Add(1)
+				conflict = sl.owner
+			} else {
+				s.repeats.Add(1)
 			}
-			return true, noOwner
+			if o := sl.owner; o != seq && first(seq, o) {
+				sl.owner, sl.sum = seq, sum32 // the copy counted is the first source's
+				return false, o, conflict
+			}
+			return true, noOwner, conflict
 		}
 	}
 }
@@ -257,7 +288,7 @@ func (s *eventSet) rebuild(sh *keyShard, forget uint32) {
 	if forget > 0 {
 		kept = 0
 		for _, sl := range sh.slots {
-			if sl.key != 0 && sl.minute >= forget {
+			if sl.key() != 0 && sl.minute >= forget {
 				kept++
 			}
 		}
@@ -276,15 +307,15 @@ func (s *eventSet) rebuild(sh *keyShard, forget uint32) {
 	sh.n = kept
 	mask := uint64(size - 1)
 	for _, sl := range old {
-		if sl.key == 0 {
+		if sl.key() == 0 {
 			continue
 		}
 		if sl.minute < forget {
 			sh.forgot = max(sh.forgot, sl.minute+1)
 			continue
 		}
-		i := sl.key & mask
-		for sh.slots[i].key != 0 {
+		i := sl.key() & mask
+		for sh.slots[i].key() != 0 {
 			i = (i + 1) & mask
 		}
 		sh.slots[i] = sl
@@ -294,7 +325,8 @@ func (s *eventSet) rebuild(sh *keyShard, forget uint32) {
 var keySeed = maphash.MakeSeed()
 
 // eventKey identifies an event by its request and stage: auditID, stage, verb, URI, user and
-// both timestamps, what the merge takes as an exact repeat (sameRequest).
+// both timestamps, what the merge takes for the same event (sameRequest). Whether a repeat
+// is exact is for its content to say (contentSum).
 func eventKey(h *maphash.Hash, auditID, stage, verb, uri, user []byte, received, staged time.Time) uint64 {
 	h.SetSeed(keySeed) // one seed for every source, so that their keys compare
 	for _, b := range [][]byte{auditID, stage, verb, uri, user} {
@@ -317,3 +349,26 @@ func writeTime(h *maphash.Hash, t time.Time) {
 	}
 	h.Write(b[:])
 }
+
+// contentSum is the fingerprint of an event's content: its JSON value, compacted unless it
+// is known to be (a line in the API server's layout), so that a pretty-printed export and a
+// log line of one event agree. Two copies that differ in any byte of their compact JSON
+// differ here, but for a chance of one in 2^64 (2^32 in the set, which keeps half of it).
+func contentSum(raw []byte, compact bool) uint64 {
+	if compact {
+		return maphash.Bytes(keySeed, raw)
+	}
+	buf := compactPool.Get().(*bytes.Buffer)
+	defer compactPool.Put(buf)
+	buf.Reset()
+	if err := json.Compact(buf, raw); err != nil {
+		return maphash.Bytes(keySeed, raw)
+	}
+	sum := maphash.Bytes(keySeed, buf.Bytes())
+	if buf.Cap() > 1<<20 {
+		*buf = bytes.Buffer{} // do not keep a huge event's room
+	}
+	return sum
+}
+
+var compactPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -79,12 +79,16 @@ const (
 	ProblemCorruptSource  = "corrupt-source"       // the source stopped being readable (bad gzip, I/O error)
 	ProblemUnparsableRest = "unreadable-rest"      // a multi-line JSON document broke; the rest of the source was not read
 	ProblemInProgress     = "in-progress"          // a gzip file still being written: read as far as it was
+	// ProblemConflictingRepeat is counted, not kept: an event with the request, stage and
+	// times of one read before (its auditID, verb, URI, user) but other content. It counts
+	// once, as the copy read first (by input name, then line); the sample says where both are.
+	ProblemConflictingRepeat = "conflicting-repeat"
 )
 
 // Lost reports whether a problem kind means input was lost rather than kept with less content.
 func Lost(kind string) bool {
 	switch kind {
-	case ProblemBodySkipped, ProblemBodyTruncated, ProblemBadTimestamp, ProblemUntimed:
+	case ProblemBodySkipped, ProblemBodyTruncated, ProblemBadTimestamp, ProblemUntimed, ProblemConflictingRepeat:
 		return false
 	}
 	return true
@@ -102,9 +106,11 @@ func problem(kind string, format string, args ...any) *decodeError {
 	return &decodeError{kind: kind, err: fmt.Errorf(format, args...)}
 }
 
-// sink receives what a source yields: events, and problems tied to a line.
+// sink receives what a source yields: events, each with the fingerprint of the JSON it was
+// read from (contentSum), which tells an exact repeat from another event of the same request
+// and stage; and problems tied to a line.
 type sink interface {
-	event(ev *Event)
+	event(ev *Event, sum uint64)
 	problem(line int, kind string, err error)
 }
 
@@ -190,7 +196,7 @@ func dispatchFast(raw []byte, line int, node string, depth int, s sink, fast boo
 			return
 		}
 		ev.Line, ev.Node = line, node
-		s.event(ev)
+		s.event(ev, contentSum(raw, false))
 	default:
 		ev, err := fromWire(&w, s, line)
 		if err != nil {
@@ -198,7 +204,8 @@ func dispatchFast(raw []byte, line int, node string, depth int, s sink, fast boo
 			return
 		}
 		ev.Line, ev.Node = line, node
-		s.event(ev)
+		// A line in the API server's layout (fast) is compact already.
+		s.event(ev, contentSum(raw, depth == 0 && fast))
 	}
 }
 

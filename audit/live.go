@@ -590,6 +590,13 @@ func (g *registry) first(a, b int32) bool {
 	return a < b
 }
 
+// name is the name of source seq.
+func (g *registry) name(seq int32) string {
+	g.nmu.RLock()
+	defer g.nmu.RUnlock()
+	return g.names[seq]
+}
+
 // repeated counts, through count, an event among the repeats of source seq.
 func (g *registry) repeated(seq int32, count func(*Counts)) {
 	g.nmu.Lock()
@@ -939,7 +946,7 @@ type collect struct {
 	why      string
 }
 
-func (c *collect) event(ev *Event) {
+func (c *collect) event(ev *Event, _ uint64) {
 	c.events++
 	if t := ev.Time(); !t.IsZero() && (c.first.IsZero() || t.Before(c.first)) {
 		c.first = t

@@ -163,12 +163,28 @@ func (r *sourceReader) repeated(repeat bool, overtaken int32, t time.Time, kind 
 	}
 }
 
-// claim counts an event once over all sources (see eventSet).
-func (r *sourceReader) claim(key uint64, stage time.Time, certain bool) (repeat bool, overtaken int32) {
+// claim counts an event once over all sources (see eventSet); sum is its content. A repeat
+// whose content differs from the copy counted is a conflicting repeat: recorded with the
+// line, where the copy counted is not.
+func (r *sourceReader) claim(key, sum uint64, stage time.Time, certain bool, line int, auditID []byte) (repeat bool, overtaken int32) {
 	if r.at == nil {
 		r.at = r.live.seen.expect(r.seq, time.Time{}) // the Reader made it when it opened the source
 	}
-	return r.live.seen.claim(key, stage, certain, r.seq, r.at, r.live.first)
+	repeat, overtaken, conflict := r.live.seen.claim(key, sum, stage, certain, r.seq, r.at, r.live.first)
+	if conflict != noOwner {
+		where := "an earlier line of this input"
+		if conflict != r.seq {
+			where = r.live.name(conflict)
+		}
+		kept := "that one is"
+		if !repeat {
+			kept = "this one is"
+		}
+		// Not a problem --strict refuses: both copies are well formed.
+		r.in.problem(line, ProblemConflictingRepeat, fmt.Errorf("auditID %s: the same request, stage and times as an event of %s, with other content; %s kept and this counted as a conflicting repeat",
+			abbreviate(auditID, 80), where, kept))
+	}
+	return repeat, overtaken
 }
 
 func (r *sourceReader) repeats() *Counts {
@@ -178,7 +194,7 @@ func (r *sourceReader) repeats() *Counts {
 	return r.in.Repeats
 }
 
-func (r *sourceReader) event(ev *Event) {
+func (r *sourceReader) event(ev *Event, sum uint64) {
 	ev.Source = r.src.Name
 	r.in.addNode(ev.Node)
 	k := Kind{Group: ev.Group(), Resource: ev.Resource()}
@@ -188,7 +204,7 @@ func (r *sourceReader) event(ev *Event) {
 	}
 	key := eventKey(&r.hash, []byte(ev.AuditID), []byte(ev.Stage), []byte(ev.Verb), []byte(ev.RequestURI), []byte(ev.User.Username), ev.RequestReceived, ev.StageTime)
 	certain := ev.AuditID != "" && !ev.RequestReceived.IsZero() && !ev.StageTime.IsZero()
-	repeat, overtaken := r.claim(key, ev.StageTime, certain)
+	repeat, overtaken := r.claim(key, sum, ev.StageTime, certain, ev.Line, []byte(ev.AuditID))
 	as := r.countAs(ev, k, b, repeat)
 	t, sub := ev.Time(), ev.Subresource()
 	r.in.observe(t, k, sub, ev.Verb, ev.Level, ev.Node, b, as, r.opts)
@@ -607,7 +623,8 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 			r.in.lease(l.name, "", hostnameLabel(b), l.verb, string(l.user), l.time, 0)
 		}
 		if ok && !r.wants(l.kind, l.verb) {
-			repeat, overtaken := r.claim(eventKey(&r.hash, l.auditID, l.stage, []byte(l.verb), l.uri, l.user, l.time, l.stageTime), l.stageTime, true)
+			key := eventKey(&r.hash, l.auditID, l.stage, []byte(l.verb), l.uri, l.user, l.time, l.stageTime)
+			repeat, overtaken := r.claim(key, contentSum(b, true), l.stageTime, true, n, l.auditID)
 			r.in.observe(l.time, l.kind, l.subresource, l.verb, l.level, "", bodiesNone, asRequest, r.opts)
 			r.repeated(repeat, overtaken, l.time, l.kind, l.subresource, l.verb, l.level, "", bodiesNone, asRequest)
 			if r.opts.Progress != nil {
@@ -634,7 +651,7 @@ func (r *sourceReader) line(b []byte, n int, last bool) {
 // decodes the line whole when eventAt does not read one of them.
 func (r *sourceReader) decodeAt(b []byte, n int, last bool, at *places, l *light) {
 	if ev := eventAt(b, at, l, r.names, r, n); ev != nil {
-		r.event(ev)
+		r.event(ev, contentSum(b, true))
 		return
 	}
 	r.dispatchLine(b, n, "", last, true)

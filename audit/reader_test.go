@@ -84,8 +84,10 @@ func TestRealData(t *testing.T) {
 		"openshift/openshift-single-event.json": {format: FormatValues, lines: 39, events: 1},
 		// 186 lines: line 26 has neither verb nor requestURI; 169 events have no time at all
 		// (hand-written rule tests); the others use "2022-11-29 00:09:04.38" timestamps.
+		// Lines 11 to 13 repeat line 10's request, stage and times with another source IP or
+		// code, line 19 line 18's with other bodies: conflicting repeats.
 		"panther/panther-eks-audit-testlogs.jsonl": {format: FormatLines, lines: 186, events: 185,
-			problems: map[string]int64{ProblemNotEvent: 1, ProblemUntimed: 169}},
+			problems: map[string]int64{ProblemNotEvent: 1, ProblemUntimed: 169, ProblemConflictingRepeat: 4}},
 		// GKE LogEntries converted to events; 35 carry no timestamp.
 		"panther/panther-gke-auditlog-testlogs.jsonl": {format: FormatLines, lines: 51, events: 51,
 			problems: map[string]int64{ProblemUntimed: 35}},
@@ -585,7 +587,7 @@ func TestScanOnlyTheLayout(t *testing.T) {
 
 type nopSink struct{}
 
-func (nopSink) event(*Event)               {}
+func (nopSink) event(*Event, uint64)       {}
 func (nopSink) problem(int, string, error) {}
 
 // TestGcloudArray: `gcloud logging read --format=json` prints the LogEntries as one
@@ -614,7 +616,7 @@ func TestGcloudArray(t *testing.T) {
 // eventSink keeps the events a decode finds.
 type eventSink struct{ events []*Event }
 
-func (s *eventSink) event(ev *Event)            { s.events = append(s.events, ev) }
+func (s *eventSink) event(ev *Event, _ uint64)  { s.events = append(s.events, ev) }
 func (s *eventSink) problem(int, string, error) {}
 
 // TestBodiesOutliveTheLine: the reader reads the next line over the last, so an event's

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,7 +185,7 @@ func TestEventSetForgetsWhatCannotComeAgain(t *testing.T) {
 				case "forget":
 					s.forget()
 				case "claim":
-					rep, over := s.claim(st.key, t0.Add(st.at), true, st.src, cursors[st.src], first)
+					rep, over, _ := s.claim(st.key, 0, t0.Add(st.at), true, st.src, cursors[st.src], first)
 					if rep != st.repeat || over != st.over {
 						t.Errorf("step %d: claim of key %d by %d at %s: repeat %v, overtaken %d; want %v, %d", i, st.key, st.src, st.at, rep, over, st.repeat, st.over)
 					}
@@ -300,5 +301,124 @@ func TestRepeatsCountOnceWhileForgetting(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// reconciled checks that the inputs' events are the events read, their exact repeats and
+// their conflicting repeats, as the summary says.
+func reconciled(t *testing.T, inputs []Input, m Merged) {
+	t.Helper()
+	var held int64
+	for _, in := range inputs {
+		held += in.Events
+	}
+	if held != m.Events+m.Duplicates+m.Conflicting {
+		t.Errorf("the inputs hold %d events; read %d + exact repeats %d + conflicting %d = %d", held, m.Events, m.Duplicates, m.Conflicting, m.Events+m.Duplicates+m.Conflicting)
+	}
+}
+
+// conflicts lists an input's conflicting-repeat samples as "line: message".
+func conflicts(inputs []Input) []string {
+	var out []string
+	for _, in := range inputs {
+		for _, s := range in.Samples {
+			if s.Kind == ProblemConflictingRepeat {
+				out = append(out, fmt.Sprintf("%s:%d: %s", in.Source, s.Line, s.Message))
+			}
+		}
+	}
+	return out
+}
+
+// Lines 10 to 13 of the Panther EKS data share auditID, stage, verb, URI, user and times,
+// but differ in source IP and response code: no exact repeat of one another. They count as
+// one event and three conflicting repeats, each sampled with its line, and the counts add up.
+func TestConflictingRepeatsInOneInput(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/realdata/panther/panther-eks-audit-testlogs.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.SplitAfter(raw, []byte("\n"))
+	four := bytes.Join(lines[9:13], nil)
+	for _, opts := range []Options{{}, {Scope: NewScope(Kind{Group: "discovery.k8s.io", Resource: "endpointslices"})}} {
+		_, inputs, m := readAll(t, opts, ReaderSource("t.jsonl", bytes.NewReader(four)))
+		if inputs[0].Events != 4 || m.Events != 1 || m.Duplicates != 0 || m.Conflicting != 3 {
+			t.Errorf("scope %v: inputs hold %d, read %d, exact repeats %d, conflicting %d; want 4, 1, 0, 3", opts.Scope, inputs[0].Events, m.Events, m.Duplicates, m.Conflicting)
+		}
+		reconciled(t, inputs, m)
+		got := conflicts(inputs)
+		if len(got) != 3 || !strings.HasPrefix(got[0], "t.jsonl:2: auditID e2626946-90e1-4d0c-829e-ad5a78572926") || !strings.HasPrefix(got[2], "t.jsonl:4: ") {
+			t.Errorf("scope %v: samples %q; want lines 2, 3 and 4 with the auditID", opts.Scope, got)
+		}
+		if inputs[0].Lost() != 0 {
+			t.Errorf("scope %v: %d values counted unreadable: a conflicting repeat is well formed", opts.Scope, inputs[0].Lost())
+		}
+	}
+	// Well formed, so --strict reads it.
+	if _, _, err := readAllErr(Options{Strict: true}, ReaderSource("t.jsonl", bytes.NewReader(four))); err != nil {
+		t.Errorf("--strict: %v", err)
+	}
+}
+
+// Two Falco captures of one request (same auditID, stage, times) with different request
+// bodies: one is no exact repeat of the other. Each file alone is one event.
+func TestConflictingRepeatsAcrossInputs(t *testing.T) {
+	const dir = "../testdata/realdata/falco-k8s-audit/"
+	a, b := "create_nginx_pod_no_secctx_1st_container_privileged_2nd_container.json", "create_nginx_pod_privileged_2nd_container.json"
+	for _, order := range [][2]string{{a, b}, {b, a}} {
+		_, inputs, m := readAll(t, Options{}, FileSource(dir+order[0]), FileSource(dir+order[1]))
+		if m.Events != 1 || m.Duplicates != 0 || m.Conflicting != 1 {
+			t.Errorf("%v: read %d, exact repeats %d, conflicting %d; want 1, 0, 1", order, m.Events, m.Duplicates, m.Conflicting)
+		}
+		reconciled(t, inputs, m)
+		if got := conflicts(inputs); len(got) != 1 {
+			t.Errorf("%v: samples %q; want one", order, got)
+		}
+	}
+	// The same capture given twice is an exact repeat.
+	_, inputs, m := readAll(t, Options{}, FileSource(dir+a), ReaderSource("copy.json", bytes.NewReader(mustRead(t, dir+a))))
+	if m.Events != 1 || m.Duplicates != 1 || m.Conflicting != 0 || len(conflicts(inputs)) != 0 {
+		t.Errorf("one capture twice: read %d, exact repeats %d, conflicting %d; want 1, 1, 0", m.Events, m.Duplicates, m.Conflicting)
+	}
+}
+
+// Duplicates counts every exact repeat, of every kind and verb, as summary.events counts
+// every event: two copies of a log are its events read once and as many exact repeats,
+// not only the in-scope writes the merge sees.
+func TestDuplicatesCountEveryRepeat(t *testing.T) {
+	raw := mustRead(t, "../testdata/logs/posture/kube-audit.log")
+	scope := NewScope(Kind{Resource: "pods"}, Kind{Resource: "namespaces"}, Kind{Resource: "serviceaccounts"}, Kind{Resource: "endpoints"}, Kind{Group: "networking.k8s.io", Resource: "networkpolicies"})
+	_, inputs, m := readAll(t, Options{Scope: scope, WritesOnly: true},
+		ReaderSource("a.log", bytes.NewReader(raw)), ReaderSource("b.log", bytes.NewReader(raw)))
+	if inputs[0].Events != inputs[1].Events || m.Events != inputs[0].Events || m.Duplicates != inputs[1].Events || m.Conflicting != 0 {
+		t.Errorf("inputs hold %d and %d; read %d, exact repeats %d, conflicting %d; want %d, %d, 0",
+			inputs[0].Events, inputs[1].Events, m.Events, m.Duplicates, m.Conflicting, inputs[0].Events, inputs[0].Events)
+	}
+	reconciled(t, inputs, m)
+}
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// readAllErr reads sources to their end and returns the first error.
+func readAllErr(opts Options, sources ...Source) ([]*Event, []Input, error) {
+	r := NewReader(context.Background(), sources, opts)
+	defer r.Close()
+	var evs []*Event
+	for {
+		ev, err := r.Next()
+		if err == io.EOF {
+			return evs, r.Inputs(), nil
+		}
+		if err != nil {
+			return evs, r.Inputs(), err
+		}
+		evs = append(evs, ev)
 	}
 }

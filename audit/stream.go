@@ -22,9 +22,16 @@ const DefaultWindow = 5 * time.Minute
 type Merged struct {
 	// Delivered is the number of events Next returned.
 	Delivered int64
-	// Duplicates counts exact repeats of an event already seen (the same request and stage,
-	// as in a rotated and a current file).
+	// Duplicates counts exact repeats of an event read, of every kind and verb: the same
+	// request and stage with the same content, as in a rotated and a current file. Each
+	// was read once, in Events.
 	Duplicates int64
+	// Conflicting counts the repeats of an event read whose content differs from the copy
+	// read: the same auditID, stage, verb, URI, user and times, but another source IP,
+	// response code or body. Each counts once, as the copy read first (by input name, then
+	// line), in Events; the inputs' samples (ProblemConflictingRepeat) say where. The
+	// inputs' events are Events, Duplicates and Conflicting together.
+	Conflicting int64
 	// Superseded counts earlier stages dropped for a later stage of the same request.
 	Superseded int64
 	// OutOfOrder counts events that arrived later than the window allows; they are delivered
@@ -500,8 +507,8 @@ func (r *Reader) add(ev *Event) {
 				r.merged.Superseded++
 				return
 			case sameRequest(old.ev, ev):
-				r.merged.Duplicates++
-				// Keep the copy from the first source by name, whatever the arrival
+				// A repeat, exact or not, which the reader counted (Merged.Duplicates,
+				// Merged.Conflicting). Keep the copy from the first source by name, whatever the arrival
 				// order, so that the event's source is the same however files are given.
 				if before(ev, old.ev) {
 					old.ev = ev
@@ -517,8 +524,7 @@ func (r *Reader) add(ev *Event) {
 				r.merged.Superseded++
 				return
 			case rank == d.rank && d.stage.Equal(ev.StageTime):
-				r.merged.Duplicates++
-				return
+				return // a repeat the reader counted
 			}
 			// A later stage of a request already delivered: rare (a request longer than
 			// the window). Deliver it too; it carries the outcome.
@@ -667,6 +673,7 @@ func maxTime(a, b time.Time) time.Time {
 func (r *Reader) Merged() Merged {
 	m := r.merged
 	m.Events = r.live.seen.n.Load()
+	m.Duplicates, m.Conflicting = r.live.seen.repeats.Load(), r.live.seen.conflicts.Load()
 	m.Unchecked = r.live.seen.unchecked.Load()
 	return m
 }

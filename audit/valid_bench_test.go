@@ -48,9 +48,9 @@ func BenchmarkClaim(b *testing.B) {
 		c0, c1 := s.expect(0, t0), s.expect(1, t0)
 		for i, k := range keys {
 			at := t0.Add(time.Duration(i) * time.Hour / n)
-			s.claim(k, at, true, 0, c0, first)
+			s.claim(k, k, at, true, 0, c0, first)
 			if i%2 == 0 {
-				s.claim(k, at, true, 1, c1, first)
+				s.claim(k, k, at, true, 1, c1, first)
 			}
 		}
 	}
