@@ -203,8 +203,7 @@ func (r *sourceReader) event(ev *Event, sum uint64) {
 		r.in.BodiesDropped++
 	}
 	key := eventKey(&r.hash, []byte(ev.AuditID), []byte(ev.Stage), []byte(ev.Verb), []byte(ev.RequestURI), []byte(ev.User.Username), ev.RequestReceived, ev.StageTime)
-	certain := ev.AuditID != "" && !ev.RequestReceived.IsZero() && !ev.StageTime.IsZero()
-	repeat, overtaken := r.claim(key, sum, ev.StageTime, certain, ev.Line, []byte(ev.AuditID))
+	repeat, overtaken := r.claim(key, sum, ev.StageTime, checkable(ev), ev.Line, []byte(ev.AuditID))
 	as := r.countAs(ev, k, b, repeat)
 	t, sub := ev.Time(), ev.Subresource()
 	r.in.observe(t, k, sub, ev.Verb, ev.Level, ev.Node, b, as, r.opts)

@@ -422,3 +422,17 @@ func readAllErr(opts Options, sources ...Source) ([]*Event, []Input, error) {
 		evs = append(evs, ev)
 	}
 }
+
+// The merge drops only what the reader counted as a repeat, and earlier stages: delivering
+// every kind, the events delivered and superseded are the events read. Events without a time
+// cannot be told to repeat one another (Panther's hand-written abc-123 creates): each is read
+// and each is delivered, none is dropped without a count.
+func TestMergeDropsOnlyCountedRepeats(t *testing.T) {
+	for _, pattern := range []string{"../testdata/realdata/panther/*.jsonl", "../testdata/realdata/falco-k8s-audit/*.json", "../testdata/logs/rotated/*"} {
+		evs, inputs, m := readAll(t, Options{}, files(t, pattern)...)
+		if int64(len(evs))+m.Superseded != m.Events {
+			t.Errorf("%s: %d delivered and %d superseded, of %d events read", pattern, len(evs), m.Superseded, m.Events)
+		}
+		reconciled(t, inputs, m)
+	}
+}

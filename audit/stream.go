@@ -131,8 +131,9 @@ type entry struct {
 }
 
 type delivered struct {
-	rank  int
-	stage time.Time
+	rank            int
+	stage, received time.Time
+	verb, uri, user string
 }
 
 type recentID struct {
@@ -462,7 +463,8 @@ func (r *Reader) ready(drained bool, minHead time.Time) *Event {
 		ev := top.ev
 		if id := ev.AuditID; id != "" {
 			delete(r.byID, id)
-			r.recent[id] = delivered{rank: stageRank(ev.Stage), stage: ev.StageTime}
+			r.recent[id] = delivered{rank: stageRank(ev.Stage), stage: ev.StageTime, received: ev.RequestReceived,
+				verb: ev.Verb, uri: ev.RequestURI, user: ev.User.Username}
 			r.recentQ = append(r.recentQ, recentID{id: id, key: top.key})
 		}
 		if top.key.After(r.frontier) {
@@ -506,7 +508,7 @@ func (r *Reader) add(ev *Event) {
 			case rank < oldRank:
 				r.merged.Superseded++
 				return
-			case sameRequest(old.ev, ev):
+			case checkable(ev) && sameRequest(old.ev, ev):
 				// A repeat, exact or not, which the reader counted (Merged.Duplicates,
 				// Merged.Conflicting). Keep the copy from the first source by name, whatever the arrival
 				// order, so that the event's source is the same however files are given.
@@ -523,8 +525,9 @@ func (r *Reader) add(ev *Event) {
 			case rank < d.rank:
 				r.merged.Superseded++
 				return
-			case rank == d.rank && d.stage.Equal(ev.StageTime):
-				return // a repeat the reader counted
+			case rank == d.rank && checkable(ev) && d.stage.Equal(ev.StageTime) && d.received.Equal(ev.RequestReceived) &&
+				d.verb == ev.Verb && d.uri == ev.RequestURI && d.user == ev.User.Username:
+				return // a repeat, exact or not, which the reader counted
 			}
 			// A later stage of a request already delivered: rare (a request longer than
 			// the window). Deliver it too; it carries the outcome.
@@ -549,8 +552,16 @@ func before(a, b *Event) bool {
 	return a.Line < b.Line
 }
 
-// sameRequest tells an exact repeat (the same line in a rotated and a current file, or the
-// same event exported twice) from a different event that reuses an auditID.
+// checkable reports whether an event can be told to repeat another: it has an auditID and
+// both times. The reader counts every other event as one (eventSet.claim), so the merge
+// must deliver it too, or a write counted in the events would be in no count of writes.
+func checkable(ev *Event) bool {
+	return ev.AuditID != "" && !ev.RequestReceived.IsZero() && !ev.StageTime.IsZero()
+}
+
+// sameRequest tells a repeat (the same line in a rotated and a current file, or the same
+// event exported twice; with other content, a conflicting one: see eventSet) from a
+// different event that reuses an auditID.
 func sameRequest(a, b *Event) bool {
 	return a.Stage == b.Stage && a.StageTime.Equal(b.StageTime) && a.RequestReceived.Equal(b.RequestReceived) &&
 		a.Verb == b.Verb && a.RequestURI == b.RequestURI && a.User.Username == b.User.Username
