@@ -355,7 +355,7 @@ func writeTime(h *maphash.Hash, t time.Time) {
 // log line of one event agree. Two copies that differ in any byte of their compact JSON
 // differ here, but for a chance of one in 2^64 (2^32 in the set, which keeps half of it).
 func contentSum(raw []byte, compact bool) uint64 {
-	if compact {
+	if compact || isCompact(raw) {
 		return maphash.Bytes(keySeed, raw)
 	}
 	buf := compactPool.Get().(*bytes.Buffer)
@@ -369,6 +369,24 @@ func contentSum(raw []byte, compact bool) uint64 {
 		*buf = bytes.Buffer{} // do not keep a huge event's room
 	}
 	return sum
+}
+
+// isCompact reports whether a JSON value has no whitespace outside its strings: most values
+// an export wraps are written so, and a look is cheaper than compacting them.
+func isCompact(b []byte) bool {
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			return false
+		case '"':
+			for i++; i < len(b) && b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+		}
+	}
+	return true
 }
 
 var compactPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -434,5 +435,39 @@ func TestMergeDropsOnlyCountedRepeats(t *testing.T) {
 			t.Errorf("%s: %d delivered and %d superseded, of %d events read", pattern, len(evs), m.Superseded, m.Events)
 		}
 		reconciled(t, inputs, m)
+	}
+}
+
+// A repeat in another layout is still exact: the same event as a log line and pretty-printed
+// in an export, or inside a CloudWatch message, has one content.
+func TestRepeatAcrossLayoutsIsExact(t *testing.T) {
+	line := bytes.TrimSpace(mustRead(t, "../testdata/realdata/falco-k8s-audit/create_nginx_pod_privileged.json"))
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, line, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	wrapped, err := jsonMarshalStd(map[string]any{"events": []map[string]any{{"eventId": "1", "message": string(line)}}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, inputs, m := readAll(t, Options{},
+		ReaderSource("a.log", bytes.NewReader(append(line, '\n'))),
+		ReaderSource("b.json", bytes.NewReader(pretty.Bytes())),
+		ReaderSource("c.json", bytes.NewReader(wrapped)))
+	if m.Events != 1 || m.Duplicates != 2 || m.Conflicting != 0 {
+		t.Errorf("read %d, exact repeats %d, conflicting %d; want 1, 2, 0 (samples %q)", m.Events, m.Duplicates, m.Conflicting, conflicts(inputs))
+	}
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{
+		{`{"a":"x y","b":1}`, "{\n  \"a\": \"x y\",\n  \"b\": 1\n}", true},
+		{`{"a":"x\" y"}`, `{"a": "x\" y"}`, true},
+		{`{"a":"x y"}`, `{"a":"x  y"}`, false},
+		{`{"code":200}`, `{"code":403}`, false},
+	} {
+		if got := contentSum([]byte(c.a), false) == contentSum([]byte(c.b), false); got != c.same {
+			t.Errorf("%s and %s: same content %v, want %v", c.a, c.b, got, c.same)
+		}
 	}
 }
