@@ -510,8 +510,9 @@ func (r *Reader) add(ev *Event) {
 				return
 			case checkable(ev) && sameRequest(old.ev, ev):
 				// A repeat, exact or not, which the reader counted (Merged.Duplicates,
-				// Merged.Conflicting). Keep the copy from the first source by name, whatever the arrival
-				// order, so that the event's source is the same however files are given.
+				// Merged.Conflicting). Keep the copy from the first source by name,
+				// whatever the arrival order, so that the event's source is the same
+				// however files are given.
 				if before(ev, old.ev) {
 					old.ev = ev
 				}
