@@ -43,8 +43,16 @@ func TestSentencesHold(t *testing.T) {
 			want: []string{"3 objects written to in the period: 2 configuration changes, 0 no-op writes, 5 subresource writes", "1 dry run."},
 			not:  []string{"2 configuration changes to 3 objects", "1 dry runs"}},
 		{name: "repeats read once: the inputs' counts add up to more than the events read",
-			edit: func(r *report.Report) { r.Inputs[0].Events += 165 },
+			edit: func(r *report.Report) { r.Inputs[0].Events += 165; r.Summary.Duplicates = 165 },
 			want: []string{"the inputs hold", "165 exact repeats read once"}},
+		{name: "repeats with other content are not said to be exact",
+			edit: func(r *report.Report) { r.Inputs[0].Events += 7; r.Summary.Duplicates, r.Summary.ConflictingRepeats = 3, 4 },
+			want: []string{"3 exact repeats read once, 4 repeats of an event with other content left out"},
+			not:  []string{"7 exact repeats"}},
+		{name: "repeats the counts cannot tell apart are not called exact",
+			edit: func(r *report.Report) { r.Inputs[0].Events += 5; r.Summary.Duplicates = 0 },
+			want: []string{"5 more than read, repeats not told apart"},
+			not:  []string{"5 exact repeats"}},
 		{name: "actors left out of the top list are said to be",
 			edit: func(r *report.Report) {
 				for i := range 12 {

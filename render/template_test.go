@@ -20,7 +20,7 @@ func TestTemplateExample(t *testing.T) {
 	}
 	out := buf.String()
 	for _, want := range []string{"staging-eks the first event to the last event: GAPS (1 of 5 required kinds",
-		"49 changes to 45 objects and 8 created without their name in the trail, 11 failed attempts.", "- ../testdata/logs/gaps/node-missing-kind/kube-apiserver-3-audit.log never recorded networkpolicies",
+		"50 changes to 45 objects and 8 created without their name in the trail, 11 failed attempts.", "- ../testdata/logs/gaps/node-missing-kind/kube-apiserver-3-audit.log never recorded networkpolicies",
 		"* 2026-11-01 13:40:54Z deleted default/allow-metrics-m3v7 by carol@example.com", "* and 1 more policy changes"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)

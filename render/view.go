@@ -378,7 +378,17 @@ func ReadText(r *report.Report) string {
 	}
 	s := Counted(r.Summary.Events, "event", "events") + " read from " + Counted(len(r.Inputs), "input", "inputs")
 	if held > r.Summary.Events {
-		s += fmt.Sprintf(" (the inputs hold %d: %s read once)", held, Counted(held-r.Summary.Events, "exact repeat", "exact repeats"))
+		var parts []string
+		if d := r.Summary.Duplicates; d > 0 {
+			parts = append(parts, Counted(d, "exact repeat", "exact repeats")+" read once")
+		}
+		if c := r.Summary.ConflictingRepeats; c > 0 {
+			parts = append(parts, Counted(c, "repeat", "repeats")+" of an event with other content left out")
+		}
+		if rest := held - r.Summary.Events - r.Summary.Duplicates - r.Summary.ConflictingRepeats; rest != 0 || len(parts) == 0 {
+			parts = append(parts, fmt.Sprintf("%d more than read, repeats not told apart", held-r.Summary.Events))
+		}
+		s += fmt.Sprintf(" (the inputs hold %d: %s)", held, strings.Join(parts, ", "))
 	}
 	return s
 }

@@ -289,6 +289,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 		Expected: opts.APIServers, ExpectedN: opts.APIServerCount, Changes: changes, Unknown: n.Unknown, Resources: rep.Resources})
 	rep.Coverage, rep.Gaps, rep.Score, rep.Verdict, rep.APIServers = cov.Coverage, cov.Gaps, cov.Score, cov.Verdict, cov.APIServers
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
+	rep.Summary.ConflictingRepeats = m.Conflicting
 	if rep.Summary.Unchecked = m.Unchecked; m.Unchecked > 0 {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d event(s) came more than the merge window (%s) behind events already read and forgotten: any among them that another input also holds is counted twice in summary.events and the inputs' counts", m.Unchecked, window))
 	}

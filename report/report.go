@@ -157,12 +157,14 @@ type Summary struct {
 	Baseline int64 `json:"baseline"`
 	// After counts scoped writes after the period's end, read and left out.
 	After int64 `json:"after"`
-	// Duplicates, Superseded and OutOfOrder come from merging the inputs' in-scope events.
-	// Duplicates are the exact repeats the merge met; most are told apart as the inputs are
-	// read, so the inputs' events add up to Events and every repeat.
-	Duplicates int64 `json:"duplicates"`
-	Superseded int64 `json:"superseded"`
-	OutOfOrder int64 `json:"outOfOrder"`
+	// Duplicates, Superseded and OutOfOrder come from merging the inputs' events.
+	// Duplicates are the exact repeats of an event read, of every kind; ConflictingRepeats
+	// the events with an event's audit ID, stage and times but other content, left out
+	// (the inputs' samples say where). The inputs' events add up to Events and both.
+	Duplicates         int64 `json:"duplicates"`
+	ConflictingRepeats int64 `json:"conflictingRepeats"`
+	Superseded         int64 `json:"superseded"`
+	OutOfOrder         int64 `json:"outOfOrder"`
 	// Unchecked counts the events among Events that could not be checked against the
 	// events read long before (an input going back in time further than the merge window
 	// after the first 200,000 events): a repeat among them is counted twice.

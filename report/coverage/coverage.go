@@ -71,6 +71,7 @@ const (
 	GapPeriodNotCovered   = "period-not-covered"
 	GapTruncated          = "truncated"
 	GapUnreadable         = "unreadable"
+	GapConflicting        = "conflicting-repeat"
 	GapUnknownBaseline    = "unknown-baseline"
 	GapPolicyNotDeployed  = "policy-not-deployed"
 	GapPolicyInsufficient = "policy-insufficient"
@@ -1729,6 +1730,12 @@ func inputGaps(inputs []audit.Input) []Gap {
 				Message: fmt.Sprintf("%d event(s) in %s had their bodies dropped for their size (%s): they were logged at a level with bodies, so the audit policy is not the cause, but the changes among them cannot be diffed",
 					n, in.Source, strings.Join(how, "; ")),
 				Remediation: "raise --audit-log-truncate-max-event-size / --audit-webhook-truncate-max-event-size, or the size limit of the export"})
+		}
+		if n := in.Problems[audit.ProblemConflictingRepeat]; n > 0 {
+			out = append(out, Gap{Type: GapConflicting, Severity: SeverityWarning, Source: in.Source, Count: n,
+				Message: fmt.Sprintf("%d event(s) in %s have the audit ID, stage and times of an event read before them, with other content (source addresses, codes or bodies): the first copy is kept, and the record of those requests is in question; see inputs[].samples for lines",
+					n, in.Source),
+				Remediation: "find why two records of one request differ (a copy edited, or exports of different API versions merged), and give the inputs that are the API server's own"})
 		}
 		if n := in.Problems[audit.ProblemUntimed] + in.Problems[audit.ProblemBadTimestamp]; n > 0 {
 			out = append(out, Gap{Type: GapUnreadable, Severity: SeverityInfo, Source: in.Source, Count: n,
