@@ -46,7 +46,10 @@ func TestSentencesHold(t *testing.T) {
 			edit: func(r *report.Report) { r.Inputs[0].Events += 165; r.Summary.Duplicates = 165 },
 			want: []string{"the inputs hold", "165 exact repeats read once"}},
 		{name: "repeats with other content are not said to be exact",
-			edit: func(r *report.Report) { r.Inputs[0].Events += 7; r.Summary.Duplicates, r.Summary.ConflictingRepeats = 3, 4 },
+			edit: func(r *report.Report) {
+				r.Inputs[0].Events += 7
+				r.Summary.Duplicates, r.Summary.ConflictingRepeats = 3, 4
+			},
 			want: []string{"3 exact repeats read once, 4 repeats of an event with other content left out"},
 			not:  []string{"7 exact repeats"}},
 		{name: "repeats the counts cannot tell apart are not called exact",
