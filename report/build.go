@@ -246,6 +246,11 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 			e.Now(opts.Now)
 		}
 		switch {
+		case opts.Period.End == nil && opts.Period.Start != nil && !trailEnd.IsZero() && opts.Now.Sub(trailEnd) > holes.Min:
+			// A period still running whose trail stopped well before now: the rest of it
+			// is unknown, as the period-not-covered gap says.
+			e.RunsTo(opts.Now)
+			e.EndsAt(trailEnd)
 		case opts.Period.End == nil:
 			e.Through(trailEnd)
 		case !trailEnd.IsZero() && opts.Period.End.Sub(trailEnd) > holes.Min:

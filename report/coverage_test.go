@@ -98,8 +98,21 @@ func TestGapScenarios(t *testing.T) {
 					t.Errorf("gap %+v; gaps %s", g, gapTypes(r))
 				}
 			}},
-		{name: "unknown-baseline", files: dirFiles("logs/gaps/unknown-baseline", 3), opts: Options{Period: Period{Start: at("2026-11-01T10:00:00Z")}},
+		{name: "unknown-baseline", files: dirFiles("logs/gaps/unknown-baseline", 3), opts: Options{Period: Period{Start: at("2026-11-01T10:00:00Z"), End: at("2026-11-02T12:30:00Z")}},
 			gap: coverage.GapUnknownBaseline, severity: coverage.SeverityInfo},
+		{name: "a period still running whose logs stopped", files: dirFiles("logs/ha-3-nodes", 3), opts: Options{Period: Period{Start: at("2026-11-01T06:00:00Z")}},
+			gap: coverage.GapPeriodNotCovered, severity: coverage.SeverityError,
+			check: func(t *testing.T, r *Report, g *coverage.Gap) {
+				// The logs end on 2 November, the run is on the 29th: the period runs to now.
+				if !g.To.Equal(time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)) || !strings.Contains(g.Message, "runs to now") {
+					t.Errorf("gap %+v", g)
+				}
+				for _, e := range r.Posture.Endpoints {
+					if e.IngressUnknownSeconds < (26 * 24 * time.Hour).Seconds() {
+						t.Errorf("%s: %.0f s unknown: the posture after the logs' end is not unknown", e.Endpoint, e.IngressUnknownSeconds)
+					}
+				}
+			}},
 		{name: "period-not-covered", files: dirFiles("logs/ha-3-nodes", 3), opts: Options{Period: Period{Start: at("2026-10-31T00:00:00Z"), End: at("2026-11-03T00:00:00Z")}},
 			gap: coverage.GapPeriodNotCovered, severity: coverage.SeverityError,
 			check: func(t *testing.T, r *Report, g *coverage.Gap) {

@@ -1212,6 +1212,12 @@ func presenceGaps(servers []*server, ci Input) presence {
 		out.gaps = append(out.gaps, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(last), To: ptime(end), Rule: rule,
 			Message: fmt.Sprintf("the period ends at %s but the last event of any API server is at %s", fmtTime(end), fmtTime(last)), Remediation: remedy})
 	}
+	if ci.Start != nil && ci.End == nil && !ci.Now.IsZero() && ci.Now.Sub(last) > tol {
+		// A period given a start and no end runs to now: logs that stopped long before
+		// leave the rest of it uncovered (an audit backend that stopped writing).
+		out.gaps = append(out.gaps, Gap{Type: GapPeriodNotCovered, Severity: SeverityError, From: ptime(last), To: ptime(ci.Now), Rule: rule,
+			Message: fmt.Sprintf("the period runs to now (%s; no end was given) but the last event of any API server is at %s", fmtTime(ci.Now), fmtTime(last)), Remediation: remedy})
+	}
 	// Each server against the span the trail covers as a whole.
 	from, to := maxTime(start, first), minTime(end, last)
 	moves := memberships(ci.Resources)

@@ -81,6 +81,7 @@ type Engine struct {
 	// trailEnd is where the trail ends when it ends well before the period (EndsAt); now
 	// is the report's time, where a period still running is closed (Now).
 	trailEnd, now time.Time
+	runsTo        time.Time // the end of a period given none (RunsTo)
 	nets          *networks
 	scope         compiledScope
 
@@ -1172,9 +1173,23 @@ func (e *Engine) Through(t time.Time) {
 // to End it shows nothing, so a pod alive at t spends the rest of the period with its
 // protection unknown, not as it last was.
 func (e *Engine) EndsAt(t time.Time) {
-	if !e.opts.End.IsZero() && t.Before(e.opts.End) {
+	if end := e.periodEnd(); !end.IsZero() && t.Before(end) {
 		e.trailEnd = t
 	}
+}
+
+// RunsTo tells the engine that a period given no End runs to t, the report's time: with
+// EndsAt, a trail that stopped well before then leaves the rest unknown.
+func (e *Engine) RunsTo(t time.Time) {
+	e.runsTo = t
+}
+
+// periodEnd is the period's End, or where a period without one runs to (RunsTo).
+func (e *Engine) periodEnd() time.Time {
+	if e.opts.End.IsZero() {
+		return e.runsTo
+	}
+	return e.opts.End
 }
 
 // Now tells the engine the time of the report: a period that ends after it is counted to
@@ -1186,7 +1201,7 @@ func (e *Engine) Now(t time.Time) {
 // Finish closes the period at its End, or with none at the last update or the time given to
 // Through, whichever is later, and returns the posture.
 func (e *Engine) Finish() *Posture {
-	end := e.opts.End
+	end := e.periodEnd()
 	if end.IsZero() {
 		end = e.last
 	}
