@@ -255,3 +255,23 @@ func TestLostPolicyCreationIsAFinding(t *testing.T) {
 		t.Errorf("lost policies %v in the sample as recorded", p.LostPolicies)
 	}
 }
+
+// Events lost in a hole of one server's log may have been NetworkPolicy or pod writes: the
+// posture says its verdicts from the hole on may be wrong. A trail without one says nothing.
+func TestLostStretchesAreAPostureFinding(t *testing.T) {
+	for _, c := range []struct {
+		logs string
+		want bool
+	}{{"../testdata/logs/gaps/time-hole/", true}, {"../testdata/logs/ha-3-nodes/", false}} {
+		r := buildDir(t, c.logs, Options{Now: time.Now()})
+		var got bool
+		for _, g := range r.Gaps {
+			if g.Type == GapPostureUnknown && strings.Contains(g.Message, "the trail lost events in 1 stretch") {
+				got = g.Severity == coverage.SeverityWarning && g.From != nil && g.From.Hour() == 8
+			}
+		}
+		if got != c.want {
+			t.Errorf("%s: lost-stretch finding %v, want %v; gaps %s", c.logs, got, c.want, gapTypes(r))
+		}
+	}
+}

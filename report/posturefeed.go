@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/klauspost/compress/s2"
 
@@ -253,5 +254,35 @@ func addPosture(rep *Report) {
 		}
 	}
 	rep.Gaps = append(rep.Gaps, postureGaps(rep.Posture)...)
+	if g, ok := lostStretches(rep.Gaps); ok {
+		rep.Gaps = append(rep.Gaps, g)
+	}
 	coverage.SortGaps(rep.Gaps)
+}
+
+// lostStretches is the posture's finding about the stretches of the trail in which events
+// were lost (a time-hole or a server's period-not-covered gap at warning or error): a
+// NetworkPolicy or pod write made then does not show, so every verdict from the first of
+// them on may be wrong, and the posture cannot say which.
+func lostStretches(gaps []coverage.Gap) (coverage.Gap, bool) {
+	var n int
+	var first *time.Time
+	for _, g := range gaps {
+		lost := g.Type == coverage.GapTimeHole && g.Severity != coverage.SeverityInfo ||
+			g.Type == coverage.GapPeriodNotCovered && g.Source != "" && g.Count > 0
+		if !lost || g.From == nil {
+			continue
+		}
+		n++
+		if first == nil || g.From.Before(*first) {
+			first = g.From
+		}
+	}
+	if n == 0 {
+		return coverage.Gap{}, false
+	}
+	return coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityWarning, Resource: "networkpolicies", Count: int64(n), From: first,
+		Message: fmt.Sprintf("the trail lost events in %s (the trail's time-hole and period-not-covered gaps say where), the first from %s: a NetworkPolicy or pod write made then does not show, so the posture's verdicts from then on may be wrong",
+			plural(n, "stretch", "stretches"), first.UTC().Format(time.RFC3339)),
+		Remediation: "give the missing logs (the gaps say of which API server and when), then run the report again"}, true
 }
