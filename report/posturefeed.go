@@ -173,6 +173,12 @@ func postureGaps(p *posture.Posture) []coverage.Gap {
 			Message:     "NetworkPolicy " + ref.Namespace + "/" + ref.Name + ": " + ref.Reason,
 			Remediation: "find the lost write (the trail's gaps may say where), or give --snapshot taken before the logs begin"})
 	}
+	if n := p.Summary.EndpointsNumScopeUnknown; n > 0 {
+		out = append(out, coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityInfo, Resource: "pods", Count: int64(n),
+			Message: fmt.Sprintf("%d pod(s) are left out of the scope, though they may belong: the scope selects by labels the trail does not show (%s)",
+				n, strings.Join(firstOf(p.ScopeUnknown, 5), "; ")),
+			Remediation: "give --snapshot (kubectl get pods,namespaces,serviceaccounts,networkpolicies,endpoints -A -o json, taken before the logs begin), or select the scope by --namespace"})
+	}
 	if n := p.Summary.EndpointsNumUnnamed; n > 0 {
 		out = append(out, coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityInfo, Resource: "pods", Count: int64(n),
 			Message:     fmt.Sprintf("%d pod(s) were created in the period without their name in the trail (a generateName create whose bodies were not logged): they cannot be followed, and whether they were protected is unknown", n),

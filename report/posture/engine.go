@@ -94,9 +94,12 @@ type Engine struct {
 	nsBorn map[string]bool
 	// lostPols are policies written but never created where every creation should show.
 	lostPols map[string]PolicyRef
-	pods     map[string]*pod      // namespace/name
-	live     map[string]*livePods // namespace -> the pods alive in it
-	npol     map[string]map[string]*policy
+	// scopeUnknown holds the pods left out of the scope for want of the labels it selects
+	// by, and which labels (inScope).
+	scopeUnknown map[string]string
+	pods         map[string]*pod      // namespace/name
+	live         map[string]*livePods // namespace -> the pods alive in it
+	npol         map[string]map[string]*policy
 	// vocab numbers the labels the policies' selectors name; liveWords counts those the
 	// selectors of the policies alive name, with repeats.
 	vocab     *vocab
@@ -154,7 +157,7 @@ type compiledScope struct {
 
 // New checks the scope and returns an engine.
 func New(opts Options) (*Engine, error) {
-	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, nsBorn: map[string]bool{}, lostPols: map[string]PolicyRef{}, pods: map[string]*pod{},
+	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, nsBorn: map[string]bool{}, lostPols: map[string]PolicyRef{}, scopeUnknown: map[string]string{}, pods: map[string]*pod{},
 		live: map[string]*livePods{}, npol: map[string]map[string]*policy{}, vocab: newVocab(1), others: map[string]PolicyRef{},
 		othersNS: map[string]int{}, services: map[string][]string{},
 		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}, gone: map[uint64]spilled{}, goneOverflow: map[string]spilled{}, agg: newAggregates(), seed: maphash.MakeSeed()}
@@ -1134,29 +1137,62 @@ func maxTri(a, b Tri) Tri {
 	return a
 }
 
-// inScope reports whether the pod is in the report's scope now.
+// inScope reports whether the pod is in the report's scope now. A pod left out because a
+// selector of the scope selects by labels the trail does not show is noted in scopeUnknown
+// until it is in scope: whether it belongs, the trail cannot tell.
 func (e *Engine) inScope(p *pod) bool {
+	in, why := e.scopeOf(p)
+	key := p.ns + "/" + p.name
+	switch {
+	case in:
+		delete(e.scopeUnknown, key)
+	case why != "" && !p.inScope:
+		e.scopeUnknown[key] = why
+	}
+	return in
+}
+
+// scopeOf is whether the pod is in scope; when it is not only for want of labels, why.
+func (e *Engine) scopeOf(p *pod) (bool, string) {
 	sc := &e.scope
+	var unknown string
 	if sc.namespaces != nil && !sc.namespaces[p.ns] {
-		return false
+		return false, ""
 	}
-	if sc.nsSel != nil && !sc.nsSel.Matches(labels.Set(e.nsLabel[p.ns])) {
-		return false
+	if sc.nsSel != nil {
+		l, known := e.nsLabel[p.ns]
+		switch {
+		case !known:
+			unknown = "the labels of namespace " + p.ns
+		case !sc.nsSel.Matches(labels.Set(l)):
+			return false, ""
+		}
 	}
-	if sc.sel != nil && (!p.labelsKnown || !sc.sel.Matches(labels.Set(p.labels))) {
-		return false
+	if sc.sel != nil {
+		switch {
+		case !p.labelsKnown:
+			unknown = "the pod's own labels"
+		case !sc.sel.Matches(labels.Set(p.labels)):
+			return false, ""
+		}
 	}
 	sa := p.sa
 	if sa == "" {
 		sa = "default"
 	}
 	if sc.sas != nil && !sc.sas[sa] {
-		return false
+		return false, ""
 	}
-	if sc.saSel != nil && !sc.saSel.Matches(labels.Set(sc.saLabels[p.ns+"/"+sa])) {
-		return false
+	if sc.saSel != nil {
+		l, known := sc.saLabels[p.ns+"/"+sa]
+		switch {
+		case !known:
+			unknown = "the labels of service account " + p.ns + "/" + sa
+		case !sc.saSel.Matches(labels.Set(l)):
+			return false, ""
+		}
 	}
-	return true
+	return unknown == "", unknown
 }
 
 // Through tells the engine that the trail runs to t, though no update it was given comes so
@@ -1251,6 +1287,14 @@ func (e *Engine) Finish() *Posture {
 	}
 	for _, k := range sortedNames(e.unknownPols) {
 		out.UnknownPolicies = append(out.UnknownPolicies, e.unknownPols[k])
+	}
+	if len(e.scopeUnknown) > 0 {
+		whys := map[string]bool{}
+		for _, why := range e.scopeUnknown {
+			whys[why] = true
+		}
+		out.Summary.EndpointsNumScopeUnknown = len(e.scopeUnknown)
+		out.ScopeUnknown = sortedNames(whys)
 	}
 	for _, k := range sortedNames(e.lostPols) {
 		out.LostPolicies = append(out.LostPolicies, e.lostPols[k])

@@ -421,22 +421,27 @@ func TestNamespacesAndServices(t *testing.T) {
 }
 
 func TestScope(t *testing.T) {
+	// The trail never shows namespace old's labels, nor pod shop/bare's.
 	ups := []Update{nsU(0, "shop", `"env":"prod"`), nsU(0, "dev", `"env":"dev"`), podU(0, "shop", "web", `"app":"web"`), podU(0, "dev", "web", `"app":"web"`),
-		podU(0, "shop", "db", `"app":"db"`)}
+		podU(0, "shop", "db", `"app":"db"`), podU(0, "old", "web", `"app":"web"`),
+		{Time: at(0), Resource: "pods", Namespace: "shop", Name: "bare", Exists: true}}
 	for _, tc := range []struct {
-		scope Scope
-		want  int
+		scope   Scope
+		want    int
+		unknown []string // the labels the pods left out for want of them need
 	}{
-		{Scope{}, 3},
-		{Scope{Namespaces: []string{"shop"}}, 2},
-		{Scope{NamespaceSelector: "env=prod"}, 2},
-		{Scope{Selector: "app in (web)"}, 2},
-		{Scope{NamespaceSelector: "env=prod", Selector: "app=web"}, 1},
-		{Scope{ServiceAccounts: []string{"other"}}, 0},
+		{Scope{}, 5, nil},
+		{Scope{Namespaces: []string{"shop"}}, 3, nil},
+		{Scope{NamespaceSelector: "env=prod"}, 3, []string{"the labels of namespace old"}},
+		{Scope{NamespaceSelector: "env!=prod"}, 1, []string{"the labels of namespace old"}},
+		{Scope{Selector: "app in (web)"}, 3, []string{"the pod's own labels"}},
+		{Scope{NamespaceSelector: "env=prod", Selector: "app=web"}, 1, []string{"the labels of namespace old", "the pod's own labels"}},
+		{Scope{ServiceAccounts: []string{"other"}}, 0, nil},
 	} {
 		p := run(t, Options{Scope: tc.scope}, ups...)
-		if p.Summary.EndpointsNumInScope != tc.want {
-			t.Errorf("scope %+v: %d endpoints, want %d", tc.scope, p.Summary.EndpointsNumInScope, tc.want)
+		if p.Summary.EndpointsNumInScope != tc.want || !slices.Equal(p.ScopeUnknown, tc.unknown) || p.Summary.EndpointsNumScopeUnknown != len(tc.unknown) {
+			t.Errorf("scope %+v: %d endpoints, %d left out for want of %q; want %d, %q", tc.scope, p.Summary.EndpointsNumInScope,
+				p.Summary.EndpointsNumScopeUnknown, p.ScopeUnknown, tc.want, tc.unknown)
 		}
 	}
 	if _, err := New(Options{Scope: Scope{Selector: "app in (("}}); err == nil {

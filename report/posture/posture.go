@@ -54,6 +54,9 @@ type Posture struct {
 	// in the trail (it was created in it, or a snapshot lists them), but never created there:
 	// a write to each was lost, and the verdicts before it may be wrong.
 	LostPolicies []PolicyRef `json:"lostPolicies,omitempty"`
+	// ScopeUnknown names the labels the scope selects by that the trail does not show, for
+	// the pods left out for want of them (Summary.EndpointsNumScopeUnknown).
+	ScopeUnknown []string `json:"scopeUnknown,omitempty"`
 
 	rows *endpointRows // the rows, when they went to disk: read them with Rows
 	// policiesSeen is whether any NetworkPolicy reached the engine, written or as a state.
@@ -111,6 +114,9 @@ type Summary struct {
 	// not show (a generateName create whose bodies were not logged): they cannot be
 	// followed, so they are in no other count, and their protection is unknown.
 	EndpointsNumUnnamed int `json:"endpointsNumUnnamed,omitempty"`
+	// EndpointsNumScopeUnknown counts the pods left out of the scope only because a selector
+	// of it selects by labels the trail does not show (Posture.ScopeUnknown names them).
+	EndpointsNumScopeUnknown int `json:"endpointsNumScopeUnknown,omitempty"`
 }
 
 // Endpoint is one pod over the period. The first columns are Calico's, with its meaning:
