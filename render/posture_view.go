@@ -114,13 +114,13 @@ func postureRow(e *posture.Endpoint) PostureRow {
 		case tr.Object == "":
 			r.Cause = fmt.Sprintf("%s: %s %s at the start of the period", Time(tr.Time), dir, what)
 		case tr.Since != nil && tr.FirstSeen:
-			r.Cause = fmt.Sprintf("%s, before the period: %s %s when first seen (%s by %s); since when before, unknown: no creation of it by name is in the trail", Time(*tr.Since), dir, what, tr.Verb, tr.User)
+			r.Cause = fmt.Sprintf("%s, before the period: %s %s when first seen (%s by %s); since when before, unknown: no creation of it by name is in the trail", Time(*tr.Since), dir, what, tr.Verb, byWhom(tr))
 		case tr.Since != nil:
-			r.Cause = fmt.Sprintf("%s, before the period: %s %s after %s %s by %s", Time(*tr.Since), dir, what, tr.Verb, tr.Object, tr.User)
+			r.Cause = fmt.Sprintf("%s, before the period: %s %s after %s %s by %s", Time(*tr.Since), dir, what, tr.Verb, tr.Object, byWhom(tr))
 		case tr.FirstSeen:
-			r.Cause = fmt.Sprintf("%s: %s %s when first seen (%s by %s); since when before, unknown: no creation of it by name is in the trail", Time(tr.Time), dir, what, tr.Verb, tr.User)
+			r.Cause = fmt.Sprintf("%s: %s %s when first seen (%s by %s); since when before, unknown: no creation of it by name is in the trail", Time(tr.Time), dir, what, tr.Verb, byWhom(tr))
 		default:
-			r.Cause = fmt.Sprintf("%s: %s %s after %s %s by %s", Time(tr.Time), dir, what, tr.Verb, tr.Object, tr.User)
+			r.Cause = fmt.Sprintf("%s: %s %s after %s %s by %s", Time(tr.Time), dir, what, tr.Verb, tr.Object, byWhom(tr))
 		}
 		if tr.AuditID != "" && tr.Since == nil {
 			// A write before the period has no row among the period's changes: the ID
@@ -139,7 +139,7 @@ func postureRow(e *posture.Endpoint) PostureRow {
 						}
 						r.Cause += fmt.Sprintf("; %s protected again %s", strings.Join(back, " and "), Time(later.Time))
 						if later.Object != "" {
-							r.Cause += fmt.Sprintf(" after %s %s by %s", later.Verb, later.Object, later.User)
+							r.Cause += fmt.Sprintf(" after %s %s by %s", later.Verb, later.Object, byWhom(later))
 						}
 						break
 					}
@@ -149,6 +149,14 @@ func postureRow(e *posture.Endpoint) PostureRow {
 		break
 	}
 	return r
+}
+
+// byWhom names who made the write behind a transition, as the changes tables do.
+func byWhom(tr posture.Transition) string {
+	if tr.ImpersonatedBy == "" {
+		return tr.User
+	}
+	return UserText(tr.ImpersonatedBy, tr.User)
 }
 
 // sameChange lists the directions the write behind tr changed in the same way at the same

@@ -74,6 +74,8 @@ func TestPostureRowCause(t *testing.T) {
 			"2026-11-01 01:27:19Z: egress unprotected when first seen (patch by system:node:node-2); since when before, unknown: no creation of it by name is in the trail"},
 		{posture.Transition{Time: at, Direction: "ingress", What: "unprotected", Object: "NetworkPolicy data/deny", User: "mallory", Verb: "delete"},
 			"2026-11-01 01:27:19Z: ingress unprotected after delete NetworkPolicy data/deny by mallory"},
+		{posture.Transition{Time: at, Direction: "ingress", What: "unprotected", Object: "NetworkPolicy data/deny", User: "carol@example.com", ImpersonatedBy: "alice@example.com", Verb: "delete"},
+			"2026-11-01 01:27:19Z: ingress unprotected after delete NetworkPolicy data/deny by carol@example.com (impersonated by alice@example.com)"},
 		{posture.Transition{Time: at, Direction: "ingress", What: "unprotected", Object: "NetworkPolicy data/deny", User: "mallory", Verb: "delete", Since: &before},
 			"2026-10-31 23:59:01Z, before the period: ingress unprotected after delete NetworkPolicy data/deny by mallory"},
 		{posture.Transition{Time: at, Direction: "egress", What: "unprotected", Object: "Pod data/web", User: "system:node:node-2", Verb: "patch", FirstSeen: true, Since: &before},

@@ -70,6 +70,9 @@ func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(last func(*p
 		if ae != nil {
 			u.Time, u.Untimed = ae.Time(), ae.Time().IsZero()
 			u.Cause = posture.Cause{User: ae.Actor(), Verb: ae.Verb, AuditID: ae.AuditID}
+			if ae.ImpersonatedUser != nil && ae.ImpersonatedUser.Username != "" {
+				u.Cause.ImpersonatedBy = ae.User.Username
+			}
 		}
 		p := pendingUpdate{u: u}
 		if o.Exists() && o.Known() {

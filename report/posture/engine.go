@@ -42,9 +42,11 @@ type Update struct {
 // Cause is the write behind an update.
 type Cause struct {
 	User, Verb, AuditID string
-	// Action is the history's action (created, modified, deleted, ...), empty for writes
-	// before the period; NoOp marks a write that changed no field, which the summary does
-	// not count as a change.
+	// ImpersonatedBy is the user who made the request as User, when it impersonated.
+	ImpersonatedBy string
+	// Action is the history's action (created, modified, deleted, ...), empty for a state
+	// no write gave (a snapshot); NoOp marks a write that changed no field, which the
+	// summary does not count as a change.
 	Action string
 	NoOp   bool
 	// Diff gives the change's field diff as JSON, on demand.
@@ -420,7 +422,7 @@ func (e *Engine) open(start time.Time) {
 			}
 			b := p.before[j]
 			since := b.Time
-			tr.Object, tr.User, tr.Verb, tr.AuditID, tr.Diff, tr.FirstSeen, tr.Since = b.Object, b.User, b.Verb, b.AuditID, b.Diff, b.FirstSeen, &since
+			tr.Object, tr.User, tr.ImpersonatedBy, tr.Verb, tr.AuditID, tr.Diff, tr.FirstSeen, tr.Since = b.Object, b.User, b.ImpersonatedBy, b.Verb, b.AuditID, b.Diff, b.FirstSeen, &since
 			if tr.What == "unprotected" {
 				p.unprotSince[directionIndex(tr.Direction)] = &since
 			}
@@ -436,7 +438,7 @@ func (e *Engine) remember(p *pod, was verdict, u Update, born bool) {
 	firstSeen := born && u.Cause.Action != "created"
 	turns(was, p.cur, func(d int, what string) {
 		tr := Transition{Time: u.Time, Direction: directions[d], What: what, Object: objectName(u),
-			User: u.Cause.User, Verb: u.Cause.Verb, AuditID: u.Cause.AuditID, FirstSeen: firstSeen}
+			User: u.Cause.User, ImpersonatedBy: u.Cause.ImpersonatedBy, Verb: u.Cause.Verb, AuditID: u.Cause.AuditID, FirstSeen: firstSeen}
 		if !born && u.Cause.Diff != nil {
 			tr.Diff = u.Cause.Diff()
 		}
@@ -562,7 +564,7 @@ func (e *Engine) pod(u Update) {
 				// it until a next life begins, and that life starts afresh.
 				for d := range 2 {
 					p.transitions = append(p.transitions, Transition{Time: u.Time, Direction: directions[d], What: "gone",
-						Object: objectName(u), User: u.Cause.User, Verb: u.Cause.Verb, AuditID: u.Cause.AuditID})
+						Object: objectName(u), User: u.Cause.User, ImpersonatedBy: u.Cause.ImpersonatedBy, Verb: u.Cause.Verb, AuditID: u.Cause.AuditID})
 				}
 			}
 		}
@@ -686,7 +688,7 @@ func (e *Engine) account(p *pod, old verdict, t time.Time, u *Update, withDiff b
 	turns(old, p.cur, func(d int, what string) {
 		tr := Transition{Time: t, Direction: directions[d], What: what}
 		if u != nil {
-			tr.Object, tr.User, tr.Verb, tr.AuditID = objectName(*u), u.Cause.User, u.Cause.Verb, u.Cause.AuditID
+			tr.Object, tr.User, tr.ImpersonatedBy, tr.Verb, tr.AuditID = objectName(*u), u.Cause.User, u.Cause.ImpersonatedBy, u.Cause.Verb, u.Cause.AuditID
 			if withDiff && u.Cause.Diff != nil {
 				tr.Diff = u.Cause.Diff()
 			}

@@ -169,11 +169,13 @@ type Transition struct {
 	What string `json:"what"`
 	// The change that caused it: the object written and by whom. Cause is empty at the start
 	// of the period or of the pod's life.
-	Object  string          `json:"object,omitempty"` // Kind namespace/name
-	User    string          `json:"user,omitempty"`
-	Verb    string          `json:"verb,omitempty"`
-	AuditID string          `json:"auditID,omitempty"`
-	Diff    json.RawMessage `json:"diff,omitempty"`
+	Object string `json:"object,omitempty"` // Kind namespace/name
+	User   string `json:"user,omitempty"`
+	// ImpersonatedBy is who made the request as User, when it impersonated User.
+	ImpersonatedBy string          `json:"impersonatedBy,omitempty"`
+	Verb           string          `json:"verb,omitempty"`
+	AuditID        string          `json:"auditID,omitempty"`
+	Diff           json.RawMessage `json:"diff,omitempty"`
 	// FirstSeen marks the start of a pod's life in the trail at a write that did not create
 	// it (the trail did not show its creation): the write is named, but the pod was as it is
 	// before it, since a time the trail does not show.

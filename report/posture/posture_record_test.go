@@ -21,7 +21,7 @@ func fullPod(ns, name, user, why string, from time.Time, d time.Duration, diff j
 		transitions: []Transition{
 			{Time: from, Direction: "ingress", What: "unprotected"},
 			{Time: since.In(time.FixedZone("", 3600)), Direction: "egress", What: "exposed-to-internet", Object: "NetworkPolicy " + ns + "/open",
-				User: user, Verb: "patch", AuditID: "a-1", Diff: diff, FirstSeen: true, Since: &earlier}},
+				User: user, ImpersonatedBy: "admin@" + user, Verb: "patch", AuditID: "a-1", Diff: diff, FirstSeen: true, Since: &earlier}},
 		unknownWhy:  map[string]bool{why: true, "its labels are not in the trail": true},
 		unprotSince: [2]*time.Time{&since, &to},
 	}

@@ -75,7 +75,7 @@ func encodePod(b []byte, p *pod, applied, services []string) []byte {
 	for i := range p.transitions {
 		tr := &p.transitions[i]
 		b = binrec.AppendTime(b, tr.Time)
-		for _, s := range [...]string{tr.Direction, tr.What, tr.Object, tr.User, tr.Verb, tr.AuditID} {
+		for _, s := range [...]string{tr.Direction, tr.What, tr.Object, tr.User, tr.ImpersonatedBy, tr.Verb, tr.AuditID} {
 			b = binrec.AppendString(b, s)
 		}
 		b = binrec.AppendRaw(b, tr.Diff)
@@ -131,7 +131,7 @@ func decodePod(rec []byte) (p *pod, applied, services []string, err error) {
 		for i := range p.transitions {
 			tr := &p.transitions[i]
 			tr.Time = r.Time()
-			tr.Direction, tr.What, tr.Object, tr.User, tr.Verb, tr.AuditID = r.Str(), r.Str(), r.Str(), r.Str(), r.Str(), r.Str()
+			tr.Direction, tr.What, tr.Object, tr.User, tr.ImpersonatedBy, tr.Verb, tr.AuditID = r.Str(), r.Str(), r.Str(), r.Str(), r.Str(), r.Str(), r.Str()
 			tr.Diff = r.Raw()
 			f := r.Byte()
 			if f > 3 {
