@@ -275,3 +275,20 @@ func TestLostStretchesAreAPostureFinding(t *testing.T) {
 		}
 	}
 }
+
+// A snapshot's objects have no time: they do not open the period at the year 1, and no
+// transition names them as a write.
+func TestSnapshotOpensNoPeriod(t *testing.T) {
+	r := buildDir(t, "../testdata/logs/real-apiserver/log/", Options{Now: time.Now(),
+		Snapshots: []string{"../testdata/logs/real-apiserver/snapshots/01-after-setup.json"}})
+	for _, e := range r.Posture.Endpoints {
+		if e.From.Year() < 2026 {
+			t.Errorf("%s lived from %s", e.Endpoint, e.From)
+		}
+		for _, tr := range e.Transitions {
+			if tr.Object != "" && tr.Verb == "" || tr.Since != nil && tr.Since.Year() < 2026 {
+				t.Errorf("%s: transition %+v names a write no event made", e.Endpoint, tr)
+			}
+		}
+	}
+}

@@ -334,7 +334,9 @@ func (e *Engine) Observe(u Update) {
 	if u.Untimed {
 		return
 	}
-	if !e.opened && !u.Time.Before(e.opts.Start) && (e.opts.End.IsZero() || u.Time.Before(e.opts.End)) {
+	// A state no write gave (a snapshot, before the first event) has no time: it opens
+	// nothing, and the period opens at the first write in it.
+	if !e.opened && !u.Time.IsZero() && !u.Time.Before(e.opts.Start) && (e.opts.End.IsZero() || u.Time.Before(e.opts.End)) {
 		start := e.opts.Start
 		if start.IsZero() {
 			start = u.Time
@@ -435,6 +437,9 @@ func (e *Engine) open(start time.Time) {
 // to what they are now: the last such write for each verdict. A life's start (born) keeps
 // no diff, as in the period: its diff would be the whole object.
 func (e *Engine) remember(p *pod, was verdict, u Update, born bool) {
+	if u.Cause.AuditID == "" && u.Cause.Verb == "" {
+		return // a state no write gave (a snapshot): the start of the period says so
+	}
 	firstSeen := born && u.Cause.Action != "created"
 	turns(was, p.cur, func(d int, what string) {
 		tr := Transition{Time: u.Time, Direction: directions[d], What: what, Object: objectName(u),
