@@ -176,13 +176,13 @@ func (r *sourceReader) claim(key, sum uint64, stage time.Time, certain bool, lin
 		if conflict != r.seq {
 			where = r.live.name(conflict)
 		}
-		kept := "that one is"
+		counted := "that one is kept and this one counted as a conflicting repeat"
 		if !repeat {
-			kept = "this one is"
+			counted = "this one is kept and that one counted as a conflicting repeat"
 		}
 		// Not a problem --strict refuses: both copies are well formed.
-		r.in.problem(line, ProblemConflictingRepeat, fmt.Errorf("auditID %s: the same request, stage and times as an event of %s, with other content; %s kept and this counted as a conflicting repeat",
-			abbreviate(auditID, 80), where, kept))
+		r.in.problem(line, ProblemConflictingRepeat, fmt.Errorf("auditID %s: the same request, stage and times as an event of %s, with other bytes (other content, or the same written another way: key order, escaping); %s",
+			abbreviate(auditID, 80), where, counted))
 	}
 	return repeat, overtaken
 }

@@ -383,10 +383,10 @@ func ReadText(r *report.Report) string {
 			parts = append(parts, Counted(d, "exact repeat", "exact repeats")+" read once")
 		}
 		if c := r.Summary.ConflictingRepeats; c > 0 {
-			parts = append(parts, Counted(c, "repeat", "repeats")+" of an event with other content left out")
+			parts = append(parts, Counted(c, "repeat", "repeats")+" of an event with other bytes left out")
 		}
-		if rest := held - r.Summary.Events - r.Summary.Duplicates - r.Summary.ConflictingRepeats; rest != 0 || len(parts) == 0 {
-			parts = append(parts, fmt.Sprintf("%d more than read, repeats not told apart", held-r.Summary.Events))
+		if rest := held - r.Summary.Events - r.Summary.Duplicates - r.Summary.ConflictingRepeats; rest > 0 {
+			parts = append(parts, fmt.Sprintf("%d more, repeats not told apart", rest))
 		}
 		s += fmt.Sprintf(" (the inputs hold %d: %s)", held, strings.Join(parts, ", "))
 	}

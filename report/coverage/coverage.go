@@ -1738,8 +1738,11 @@ func inputGaps(inputs []audit.Input) []Gap {
 				Remediation: "raise --audit-log-truncate-max-event-size / --audit-webhook-truncate-max-event-size, or the size limit of the export"})
 		}
 		if n := in.Problems[audit.ProblemConflictingRepeat]; n > 0 {
-			out = append(out, Gap{Type: GapConflicting, Severity: SeverityWarning, Source: in.Source, Count: n,
-				Message: fmt.Sprintf("%d event(s) in %s have the audit ID, stage and times of an event read before them, with other content (source addresses, codes or bodies): the first copy is kept, and the record of those requests is in question; see inputs[].samples for lines",
+			// A note, not a warning: a copy written again by another tool (jq, an export)
+			// differs in key order or escaping only, and the bytes cannot tell that from
+			// another content.
+			out = append(out, Gap{Type: GapConflicting, Severity: SeverityInfo, Source: in.Source, Count: n,
+				Message: fmt.Sprintf("%d event(s) in %s have the audit ID, stage and times of an event read before them, with other bytes: other content (source addresses, codes, bodies), or the same written another way (key order, escaping); one copy is kept; see inputs[].samples for lines",
 					n, in.Source),
 				Remediation: "find why two records of one request differ (a copy edited, or exports of different API versions merged), and give the inputs that are the API server's own"})
 		}

@@ -595,8 +595,10 @@ func (t *Tracker) record(e *event, o *Object, c Change) {
 		if t.observer != nil {
 			// Not recorded, but the observer (the posture) still learns what the write did:
 			// what a pod is at the start of the period, a write before it made it.
+			pre := new(Change) // made here only: taking c's address would move every c to the heap
+			*pre = c
 			t.touch(o)
-			t.touched[t.touchedAt[o]].c = &c
+			t.touched[t.touchedAt[o]].c = pre
 		}
 		return
 	}
