@@ -132,6 +132,9 @@ func postureRow(e *posture.Endpoint) PostureRow {
 		if tr.What == "unprotected" {
 			for _, d := range dirs {
 				for _, later := range e.Transitions[i+1:] {
+					if later.Direction == d && later.What == "gone" {
+						break // deleted while unprotected: a next life is not this one protected again
+					}
 					if later.Direction == d && later.What == "protected" {
 						back := sameChange(e.Transitions, later)
 						if d != back[0] {

@@ -82,12 +82,14 @@ func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(last func(*p
 		if c != nil {
 			p.u.Cause.Action, p.u.Cause.NoOp = c.Action, c.NoOp()
 			diff := c.Diff
+			var memo json.RawMessage
 			p.u.Cause.Diff = func() json.RawMessage {
-				if len(diff) == 0 {
-					return nil
+				// Once per write, however many pods it changed: they share the bytes (the
+				// engine calls it from its one goroutine).
+				if memo == nil && len(diff) > 0 {
+					memo, _ = json.Marshal(diff)
 				}
-				b, _ := json.Marshal(diff)
-				return b
+				return memo
 			}
 		}
 		batch = append(batch, p)

@@ -448,14 +448,14 @@ func (e *Engine) remember(p *pod, was verdict, u Update, born bool) {
 			tr.Diff = u.Cause.Diff()
 		}
 		p.before = slices.DeleteFunc(p.before, func(b Transition) bool {
-			return b.Direction == tr.Direction && verdictOf(b.What) == verdictOf(what)
+			return b.Direction == tr.Direction && verdictKind(b.What) == verdictKind(what)
 		})
 		p.before = append(p.before, tr)
 	})
 }
 
-// verdictOf names the verdict a transition sets: the protection, or one exposure.
-func verdictOf(what string) string {
+// verdictKind names the verdict a transition sets: the protection, or one exposure.
+func verdictKind(what string) string {
 	switch what {
 	case "protected", "unprotected", "unknown":
 		return "protection"
@@ -573,7 +573,7 @@ func (e *Engine) pod(u Update) {
 				}
 			}
 		}
-		p.alive, p.before = false, nil
+		p.alive, p.before, p.hostNetwork = false, nil, false // a next life is its own
 		e.died(p)
 		return
 	}
@@ -601,7 +601,7 @@ func (e *Engine) pod(u Update) {
 				p.wordsGen = 0
 			}
 			p.labels, p.labelsKnown, p.labelsSum, p.sa = l.m, true, l.sum, o.Spec.ServiceAccountName
-			if hostChanged = o.Spec.HostNetwork != p.hostNetwork; o.Spec.HostNetwork {
+			if hostChanged = o.Spec.HostNetwork != p.hostNetwork; hostChanged && o.Spec.HostNetwork {
 				if p.unknownWhy == nil {
 					p.unknownWhy = map[string]bool{}
 				}
@@ -1149,12 +1149,11 @@ func maxTri(a, b Tri) Tri {
 // until it is in scope: whether it belongs, the trail cannot tell.
 func (e *Engine) inScope(p *pod) bool {
 	in, why := e.scopeOf(p)
-	key := p.ns + "/" + p.name
 	switch {
-	case in:
-		delete(e.scopeUnknown, key)
-	case why != "" && !p.inScope:
-		e.scopeUnknown[key] = why
+	case in && len(e.scopeUnknown) > 0:
+		delete(e.scopeUnknown, p.ns+"/"+p.name)
+	case !in && why != "" && !p.inScope:
+		e.scopeUnknown[p.ns+"/"+p.name] = why
 	}
 	return in
 }
@@ -1258,7 +1257,7 @@ func (e *Engine) Finish() *Posture {
 		e.open(e.opts.Start)
 	}
 	out := &Posture{Scope: e.opts.Scope, Endpoints: []Endpoint{}, Namespaces: []Namespace{}, Services: []Service{}, policiesSeen: e.policiesSeen,
-		trailEnd: e.trailEnd, end: end}
+		End: timePtr(end), TrailEnd: timePtr(e.trailEnd)}
 	// Alive pods are followed to the end, or to the trail's end and the rest is unknown.
 	for _, p := range e.pods {
 		if !p.alive {
@@ -1312,6 +1311,15 @@ func (e *Engine) Finish() *Posture {
 		}
 	}
 	return out
+}
+
+// timePtr is t in UTC, or nil for the zero time.
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -2,6 +2,7 @@ package posture
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -645,6 +646,18 @@ func TestAfterTheTrailEnds(t *testing.T) {
 		tl := p.Timeline(at(10), at(70), 7) // minutes 10, 20, ..., 70
 		if got := tl[4].Unknown == 1; got != c.chartUnknown {
 			t.Errorf("%s: the chart at minute 50: %+v", c.name, tl[4])
+		}
+		// A report read back (auditreport render) draws the same chart.
+		b, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Posture
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(tl, back.Timeline(at(10), at(70), 7)); d != "" {
+			t.Errorf("%s: the chart of the posture read back differs (-run +read):\n%s", c.name, d)
 		}
 	}
 }

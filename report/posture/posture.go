@@ -45,6 +45,12 @@ type Posture struct {
 	// UnknownPolicies are NetworkPolicies whose spec the trail does not show at some time in
 	// the period (older than the logs without --snapshot, or written at Metadata level).
 	UnknownPolicies []PolicyRef `json:"unknownPolicies,omitempty"`
+	// End is where the posture's account closes: the period's end, the logs' last event
+	// when none was given, or the report's time for a period still running. TrailEnd is
+	// where the trail ends when the period runs on well after it: the pods alive then are
+	// unknown from there on. A report read back draws the same chart from them.
+	End      *time.Time `json:"end,omitempty"`
+	TrailEnd *time.Time `json:"trailEnd,omitempty"`
 	// OlderNamespaces are the namespaces of pods in scope that are older than the trail (it
 	// does not show their creation) when no snapshot lists the policies: a NetworkPolicy
 	// made in one before the logs begin would not show, so what the policies seen leave
@@ -61,12 +67,6 @@ type Posture struct {
 	rows *endpointRows // the rows, when they went to disk: read them with Rows
 	// policiesSeen is whether any NetworkPolicy reached the engine, written or as a state.
 	policiesSeen bool
-	// trailEnd is where the trail ends, when the period runs on well after it: the pods
-	// alive then are unknown from there on.
-	trailEnd time.Time
-	// end is where the period closed: its end, the logs' last event with none, or the
-	// report's time for a period still running.
-	end time.Time
 }
 
 // PoliciesSeen is whether the trail showed the engine any NetworkPolicy at all. Without one,
@@ -162,8 +162,8 @@ type Transition struct {
 	Time time.Time `json:"time"`
 	// Direction is ingress or egress.
 	Direction string `json:"direction"`
-	// What is the new value: protected, unprotected, exposed-to-internet,
-	// exposed-to-other-namespaces, closed-to-internet, closed-to-other-namespaces, unknown;
+	// What is the new value: protected, unprotected, unknown, exposed-to-internet,
+	// exposed-to-other-namespaces, open-to-internet, open-to-other-namespaces;
 	// or gone, the pod deleted: a next life of the name starts with a transition for every
 	// verdict it has, protected too.
 	What string `json:"what"`

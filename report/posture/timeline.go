@@ -23,12 +23,12 @@ func (p *Posture) Timeline(start, end time.Time, n int) []Point {
 	for _, e := range p.Rows() {
 		for i := range out {
 			at := out[i].At
-			if at.Before(e.From) || !p.end.IsZero() && at.After(p.end) {
+			if at.Before(e.From) || p.End != nil && at.After(*p.End) {
 				continue // before its life, or a time that has not come yet
 			}
 			state := e.stateAt(at)
 			if at.After(e.To) {
-				if p.trailEnd.IsZero() || !e.To.Equal(p.trailEnd) {
+				if p.TrailEnd == nil || !e.To.Equal(*p.TrailEnd) || state == "" {
 					continue
 				}
 				state = Unknown // alive when the trail ended, and not seen since
