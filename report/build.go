@@ -129,12 +129,11 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 		}
 	}()
 	eng, err := posture.New(posture.Options{Start: timeOr(opts.Period.Start), End: timeOr(opts.Period.End), Scope: opts.Posture,
-		PoliciesListed: len(opts.Snapshots) > 0, // a snapshot is 'kubectl get ...,networkpolicies -A': all of them
-		TmpDir:         opts.TmpDir, SpillAbove: opts.SpillAbove})
+		TmpDir: opts.TmpDir, SpillAbove: opts.SpillAbove})
 	if err != nil {
 		return nil, err
 	}
-	endPosture, finishPosture := feedPosture(t, eng)
+	listedPolicies, endPosture, finishPosture := feedPosture(t, eng)
 	defer func() {
 		// On an early return, the engine's goroutine ends too, and its rows are let go.
 		if p := finishPosture(); err != nil {
@@ -143,6 +142,14 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	}()
 	if rep.Snapshots, err = t.LoadSnapshots(opts.Snapshots, scope); err != nil {
 		return nil, err
+	}
+	// A snapshot that lists NetworkPolicies ('kubectl get ...,networkpolicies -A') lists all
+	// there were; one of pods alone says nothing of them.
+	for _, s := range rep.Snapshots {
+		if s.ListsPolicies {
+			listedPolicies()
+			break
+		}
 	}
 	// Reading, decoding bodies and the tracker each run on a goroutine of their own, in a
 	// pipeline of batches (the tracker must see events in order, and does: each stage

@@ -185,14 +185,32 @@ func TestUnnamedPodsAreAFinding(t *testing.T) {
 	}
 }
 
-// noPoliciesBefore is a snapshot that lists no object: no NetworkPolicy was older than the
-// logs (the samples do not create their namespaces).
+// noPoliciesBefore is a snapshot that lists no NetworkPolicy: none was older than the logs
+// (the samples do not create their namespaces).
 func noPoliciesBefore(t *testing.T) []string {
 	path := filepath.Join(t.TempDir(), "empty.json")
-	if err := os.WriteFile(path, []byte(`{"apiVersion":"v1","kind":"List","items":[]}`), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(`{"apiVersion":"networking.k8s.io/v1","kind":"NetworkPolicyList","items":[]}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return []string{path}
+}
+
+// Only a snapshot that lists NetworkPolicies (one holding some, or a NetworkPolicyList)
+// makes the older namespaces' policies known: one of pods alone leaves them unknown.
+func TestOnlyASnapshotOfPoliciesListsThem(t *testing.T) {
+	pods := filepath.Join(t.TempDir(), "pods.json")
+	if err := os.WriteFile(pods, []byte(`{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"x","namespace":"ci"}}]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		snapshots []string
+		older     bool
+	}{{nil, true}, {[]string{pods}, true}, {noPoliciesBefore(t), false}, {append(noPoliciesBefore(t), pods), false}} {
+		r := buildDir(t, "../testdata/logs/ha-3-nodes/", Options{Now: time.Now(), Snapshots: c.snapshots})
+		if older := len(r.Posture.OlderNamespaces) > 0; older != c.older {
+			t.Errorf("snapshots %v: older namespaces %v, want some: %v", c.snapshots, r.Posture.OlderNamespaces, c.older)
+		}
+	}
 }
 
 // Namespaces older than the trail may hold NetworkPolicies made before it: without a

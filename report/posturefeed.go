@@ -36,7 +36,7 @@ var postureKinds = map[string]bool{"pods": true, "namespaces": true, "serviceacc
 // not nil) on the engine's goroutine before it finishes (to say where the trail ends), so
 // that it finishes while the tracker does; finish ends the feed too, and waits for the
 // engine. Calling either again does nothing more, and finish returns the same result.
-func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(last func(*posture.Engine)), finish func() *posture.Posture) {
+func feedPosture(t *history.Tracker, eng *posture.Engine) (listed func(), end func(last func(*posture.Engine)), finish func() *posture.Posture) {
 	const batchSize = 256
 	batches := make(chan []pendingUpdate, 16)
 	// free takes batches observed back to the tracker, to be filled again.
@@ -102,6 +102,11 @@ func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(last func(*p
 			}
 		}
 	})
+	// listed tells the engine, in order after the snapshot's objects, that they listed
+	// every NetworkPolicy. It runs where the observer does, before the tracker's goroutine.
+	listed = func() {
+		batch = append(batch, pendingUpdate{u: posture.Update{PoliciesListed: true}})
+	}
 	var once sync.Once
 	end = func(f func(*posture.Engine)) {
 		once.Do(func() {
@@ -112,7 +117,7 @@ func feedPosture(t *history.Tracker, eng *posture.Engine) (end func(last func(*p
 			close(batches)
 		})
 	}
-	return end, sync.OnceValue(func() *posture.Posture {
+	return listed, end, sync.OnceValue(func() *posture.Posture {
 		end(nil)
 		return <-done
 	})

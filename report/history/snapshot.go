@@ -22,6 +22,9 @@ type Snapshot struct {
 	// Objects counts the in-scope objects taken from it; Ignored the others.
 	Objects int `json:"objects"`
 	Ignored int `json:"ignored,omitempty"`
+	// ListsPolicies says it lists the NetworkPolicies there were: it holds one, or is a
+	// NetworkPolicyList.
+	ListsPolicies bool `json:"listsNetworkPolicies,omitempty"`
 }
 
 // snapshotObject is one object of a snapshot, with the kind it belongs to.
@@ -72,6 +75,7 @@ func readSnapshot(path string, scope *audit.Scope) (Snapshot, []snapshotObject, 
 	var items []any
 	if strings.HasSuffix(kindOf(top), "List") {
 		items, _ = top["items"].([]any)
+		snap.ListsPolicies = kindOf(top) == "NetworkPolicyList"
 	} else {
 		items = []any{top}
 	}
@@ -96,6 +100,7 @@ func readSnapshot(path string, scope *audit.Scope) (Snapshot, []snapshotObject, 
 		}
 		out = append(out, snapshotObject{key: k, obj: o})
 		snap.Objects++
+		snap.ListsPolicies = snap.ListsPolicies || k.Resource == "networkpolicies"
 	}
 	return snap, out, nil
 }

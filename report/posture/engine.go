@@ -25,6 +25,9 @@ import (
 
 // Update is a change of an in-scope object's state, given to the Engine in the trail's order.
 type Update struct {
+	// PoliciesListed marks, before the first write, that the states given so far (a
+	// snapshot) list every NetworkPolicy there was: it carries no object.
+	PoliciesListed                   bool
 	Time                             time.Time
 	Group, Resource, Namespace, Name string
 	// Exists is false once the object is gone.
@@ -331,6 +334,10 @@ type slimMeta struct {
 
 // Observe applies one update.
 func (e *Engine) Observe(u Update) {
+	if u.PoliciesListed {
+		e.opts.PoliciesListed = true // the pods are evaluated again when the period opens
+		return
+	}
 	if u.Untimed {
 		return
 	}
