@@ -656,6 +656,9 @@ func TestOnlyOtherKindsInThePeriod(t *testing.T) {
 		if got := gapTypes(r); got != want {
 			t.Errorf("period %v: gaps %q, want %q", p.Start != nil, got, want)
 		}
+		if r.Posture != nil {
+			t.Errorf("period %v: a posture of %d pods, though no NetworkPolicy was ever audited", p.Start != nil, r.Posture.Len())
+		}
 		for _, g := range r.Gaps {
 			if strings.Contains(g.Message, "(none)") {
 				t.Errorf("period %v: %s", p.Start != nil, g.Message)

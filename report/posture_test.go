@@ -310,3 +310,20 @@ func TestSnapshotOpensNoPeriod(t *testing.T) {
 		}
 	}
 }
+
+// The posture-unknown finding gives the reasons the unknown pods have, and only the fixes
+// that apply: a trail that ends before the period asks for the rest of the logs, not for
+// a snapshot.
+func TestPostureUnknownSaysWhy(t *testing.T) {
+	since := time.Date(2026, 11, 30, 16, 6, 23, 0, time.UTC)
+	r := buildDir(t, "../testdata/logs/posture/", Options{Now: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), Period: Period{Start: &since}})
+	var g *coverage.Gap
+	for i := range r.Gaps {
+		if r.Gaps[i].Type == GapPostureUnknown && strings.HasPrefix(r.Gaps[i].Message, "whether") {
+			g = &r.Gaps[i]
+		}
+	}
+	if g == nil || !strings.Contains(g.Message, "alive when the trail ends") || g.Remediation != "give the logs up to the period's end" {
+		t.Errorf("finding %+v: want the trail's end as the reason, and its fix alone", g)
+	}
+}

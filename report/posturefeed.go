@@ -145,12 +145,22 @@ func (p *pendingUpdate) update(scratch *[]byte) posture.Update {
 func postureGaps(p *posture.Posture) []coverage.Gap {
 	var out []coverage.Gap
 	var unprotected, unknown int
+	because := map[string]int{} // the pods unknown for each kind of reason (unknownReasons)
 	for _, e := range p.Rows() {
 		if e.IngressProtected == posture.False || e.EgressProtected == posture.False {
 			unprotected++
 		}
 		if e.IngressProtected == posture.Unknown || e.EgressProtected == posture.Unknown {
 			unknown++
+			seen := map[string]bool{}
+			for _, why := range e.Unknown {
+				for _, r := range unknownReasons {
+					if strings.Contains(why, r.match) && !seen[r.match] {
+						seen[r.match] = true
+						because[r.match]++
+					}
+				}
+			}
 		}
 	}
 	if unprotected > 0 {
@@ -159,24 +169,30 @@ func postureGaps(p *posture.Posture) []coverage.Gap {
 			Remediation: "apply a default-deny NetworkPolicy (podSelector {}, policyTypes Ingress and Egress) in each namespace, and allow what each workload needs"})
 	}
 	if unknown > 0 {
-		var whys []string
-		if n := len(p.OlderNamespaces); n > 0 {
-			whys = append(whys, fmt.Sprintf("%s older than the trail (%s): a NetworkPolicy made before the logs begin would not show",
-				plural(n, "namespace is", "namespaces are"), strings.Join(firstOf(p.OlderNamespaces, 5), ", ")))
+		// Each kind of reason the rows give, with how many pods it holds for, and what
+		// would make them known: only those that apply.
+		var whys, fixes []string
+		for _, r := range unknownReasons {
+			n := because[r.match]
+			if n == 0 {
+				continue
+			}
+			why := r.why
+			if r.match == "older than the trail" {
+				why = strings.Replace(why, r.match, r.match+" ("+strings.Join(firstOf(p.OlderNamespaces, 5), ", ")+")", 1)
+			}
+			whys = append(whys, fmt.Sprintf("%d %s", n, why))
+			if !slices.Contains(fixes, r.fix) {
+				fixes = append(fixes, r.fix)
+			}
 		}
-		if n := len(p.NotEvaluated); n > 0 {
-			whys = append(whys, fmt.Sprintf("%s present and not evaluated", plural(n, "Calico or admin network policy is", "Calico or admin network policies are")))
-		}
-		if n := len(p.UnknownPolicies); n > 0 {
-			whys = append(whys, fmt.Sprintf("%s not in the trail", plural(n, "NetworkPolicy's spec is", "NetworkPolicies' specs are")))
-		}
-		why := "the trail does not show every label and policy they depend on"
-		if len(whys) > 0 {
-			why = strings.Join(whys, "; ")
+		if len(whys) == 0 {
+			whys = []string{"the trail does not show every label and policy they depend on"}
+			fixes = []string{"log NetworkPolicies and Pods at RequestResponse (auditreport policy generate)"}
 		}
 		out = append(out, coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityInfo, Resource: "pods", Count: int64(unknown),
-			Message:     fmt.Sprintf("whether %d pod(s) were protected is unknown: %s", unknown, why),
-			Remediation: "give --snapshot (kubectl get pods,namespaces,serviceaccounts,networkpolicies,endpoints -A -o json, taken before the logs begin) and log NetworkPolicies and Pods at RequestResponse (auditreport policy generate)"})
+			Message:     fmt.Sprintf("whether %d pod(s) were protected is unknown: %s", unknown, strings.Join(whys, "; ")),
+			Remediation: strings.Join(fixes, "; ")})
 	}
 	for _, ref := range p.LostPolicies {
 		out = append(out, coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityWarning, Group: ref.Group, Resource: "networkpolicies", Count: 1,
@@ -195,6 +211,22 @@ func postureGaps(p *posture.Posture) []coverage.Gap {
 			Remediation: "log Pods at RequestResponse (auditreport policy generate), and raise the audit backend's event size limit if their bodies were dropped for size"})
 	}
 	return out
+}
+
+// unknownReasons are the kinds of reason a pod's verdict is unknown (Endpoint.Unknown holds
+// them in full): a text each contains, how the posture-unknown finding says it of n pods,
+// and what would make them known.
+var unknownReasons = []struct{ match, why, fix string }{
+	{"older than the trail", "in namespaces older than the trail, where a NetworkPolicy made before the logs begin would not show",
+		"give --snapshot with the NetworkPolicies there were before the logs begin (kubectl get pods,namespaces,serviceaccounts,networkpolicies,endpoints -A -o json)"},
+	{"the spec of NetworkPolicy", "selectable by a NetworkPolicy whose spec is not in the trail",
+		"log NetworkPolicies at RequestResponse (auditreport policy generate), or give --snapshot"},
+	{"labels are not in the trail", "whose labels are not in the trail", "log Pods at RequestResponse (auditreport policy generate)"},
+	{"not evaluated", "where Calico or admin network policies are present, which the posture does not evaluate",
+		"none here: Calico's and admin network policies are not evaluated"},
+	{"hostNetwork", "in the node's network (hostNetwork), where what NetworkPolicies do is undefined",
+		"none: NetworkPolicy does not define what it does to hostNetwork pods"},
+	{"the trail ends at", "alive when the trail ends, before the period does", "give the logs up to the period's end"},
 }
 
 // plural counts n of a thing: "1 namespace is", "3 namespaces are".
@@ -255,11 +287,14 @@ func addPosture(rep *Report) {
 	for _, c := range rep.Coverage {
 		podsSeen = podsSeen || c.Group == "" && c.Resource == "pods" && c.Events > 0
 	}
-	if !rep.Posture.PoliciesSeen() && podsSeen {
+	if !rep.Posture.PoliciesSeen() {
 		for _, c := range rep.Coverage {
 			if c.Group == "networking.k8s.io" && c.Resource == "networkpolicies" && (c.Status == coverage.StatusNeverAudited || c.Status == coverage.StatusUnknown) {
 				rep.Posture.Close()
 				rep.Posture = nil
+				if !podsSeen {
+					return // nothing to judge, and no pod left unjudged: the never-audited gap says it all
+				}
 				rep.Gaps = append(rep.Gaps, coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityWarning, Group: c.Group, Resource: c.Resource,
 					Message: "the pods' network-policy protection is not judged: no input has any event of networkpolicies.networking.k8s.io in the period or before it (" + c.Status +
 						"), so whether a NetworkPolicy selected a pod cannot be told; without one, every pod would have seemed unprotected",
@@ -283,22 +318,33 @@ func addPosture(rep *Report) {
 func lostStretches(gaps []coverage.Gap) (coverage.Gap, bool) {
 	var n int
 	var first *time.Time
+	whole := false // an API server's log missing altogether
 	for _, g := range gaps {
+		perServer := g.Source != "" || strings.HasPrefix(g.Rule, "period-not-covered per API server")
 		lost := g.Type == coverage.GapTimeHole && g.Severity != coverage.SeverityInfo ||
-			g.Type == coverage.GapPeriodNotCovered && g.Source != "" && g.Count > 0
-		if !lost || g.From == nil {
+			g.Type == coverage.GapPeriodNotCovered && perServer && g.Count > 0
+		if !lost {
 			continue
 		}
 		n++
-		if first == nil || g.From.Before(*first) {
+		switch {
+		case g.From == nil:
+			whole = true
+		case first == nil || g.From.Before(*first):
 			first = g.From
 		}
 	}
 	if n == 0 {
 		return coverage.Gap{}, false
 	}
+	from := "the first from the trail's start (a missing API server's log)"
+	if !whole {
+		from = "the first from " + first.UTC().Format(time.RFC3339)
+	} else {
+		first = nil
+	}
 	return coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityWarning, Resource: "networkpolicies", Count: int64(n), From: first,
-		Message: fmt.Sprintf("the trail lost events in %s (the trail's time-hole and period-not-covered gaps say where), the first from %s: a NetworkPolicy or pod write made then does not show, so the posture's verdicts from then on may be wrong",
-			plural(n, "stretch", "stretches"), first.UTC().Format(time.RFC3339)),
+		Message: fmt.Sprintf("the trail lost events in %s (the trail's time-hole and period-not-covered gaps say where), %s: a NetworkPolicy or pod write made then does not show, so the posture's verdicts from then on may be wrong",
+			plural(n, "stretch", "stretches"), from),
 		Remediation: "give the missing logs (the gaps say of which API server and when), then run the report again"}, true
 }
