@@ -760,6 +760,25 @@ func (e *Engine) networkPolicy(u Update) {
 		e.lostPols[u.Namespace+"/"+u.Name] = PolicyRef{Kind: "NetworkPolicy", Group: u.Group, Namespace: u.Namespace, Name: u.Name,
 			Reason: fmt.Sprintf("%s at %s by %s, but the trail does not show its creation, nor does a snapshot list it, though it should for every policy of namespace %s: a write to it was lost, and until then it may have selected pods the posture says it did not",
 				u.Cause.Verb, u.Time.UTC().Format(time.RFC3339), u.Cause.User, u.Namespace)}
+		// What the namespace's pods lacked until now, the lost policy may have given them.
+		why := "NetworkPolicy " + u.Namespace + "/" + u.Name + " existed before " + u.Time.UTC().Format(time.RFC3339) + ", its creation lost: until then it may have protected the pod"
+		for p := range e.live[u.Namespace].everyPod() {
+			e.advance(p, u.Time)
+			e.doubt(p, [2]bool{true, true}, why, true)
+		}
+	}
+	if old != nil && u.Exists && u.Cause.Action == "created" && e.opened {
+		// Created again with no deletion between: the deletion was lost, and for a time the
+		// trail does not show, the pods it selected may have been unprotected.
+		e.lostPols[u.Namespace+"/"+u.Name] = PolicyRef{Kind: "NetworkPolicy", Group: u.Group, Namespace: u.Namespace, Name: u.Name,
+			Reason: fmt.Sprintf("created again at %s by %s with no deletion in the trail since it was last created or written: its deletion was lost, and the pods it selected may have been unprotected for a time the trail does not show",
+				u.Time.UTC().Format(time.RFC3339), u.Cause.User)}
+		why := "NetworkPolicy " + u.Namespace + "/" + u.Name + " was created again at " + u.Time.UTC().Format(time.RFC3339) + " with its deletion lost: the pod may have been unprotected between"
+		for p := range e.live[u.Namespace].everyPod() {
+			if old.selects(p, e.vocab) != False {
+				e.doubt(p, [2]bool{old.ingress || !old.known, old.egress || !old.known}, why, false)
+			}
+		}
 	}
 	var cur *policy
 	if !u.Exists {
@@ -1121,6 +1140,37 @@ func (e *Engine) verdictOf(p *pod) verdict {
 		}
 	}
 	return v
+}
+
+// doubt makes what the trail showed of a pod's protection in the given directions unknown,
+// for the reason why: a lost write may have changed it. With lacked, the time it was
+// unprotected becomes unknown time (a lost policy may have protected it then); without, a
+// pod protected throughout is no longer said so (a lost deletion may have left it bare).
+func (e *Engine) doubt(p *pod, dirs [2]bool, why string, lacked bool) {
+	changed := false
+	for d := range 2 {
+		if !dirs[d] {
+			continue
+		}
+		if lacked {
+			if p.acc.everFalse[d] {
+				p.acc.unknown[d] += p.acc.unprotected[d]
+				p.acc.unprotected[d] = 0
+				p.acc.everFalse[d], p.acc.everUnknown[d] = false, true
+				changed = true
+			}
+			continue
+		}
+		if !p.acc.everUnknown[d] {
+			p.acc.everUnknown[d], changed = true, true
+		}
+	}
+	if changed {
+		if p.unknownWhy == nil {
+			p.unknownWhy = map[string]bool{}
+		}
+		p.unknownWhy[why] = true
+	}
 }
 
 // hostNetworkWhy says why a hostNetwork pod's verdicts are unknown.
