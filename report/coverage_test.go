@@ -745,3 +745,22 @@ func TestCoverageMessagesSayWhatIsMissing(t *testing.T) {
 		}
 	})
 }
+
+// A log of one event has no rate: a server's missing stretch is not said to hold "about 0"
+// events, but that how many cannot be told.
+func TestNoRateNoMissingCount(t *testing.T) {
+	r := buildDir(t, "../testdata/realdata/falco-k8s-audit/", Options{Now: time.Now()})
+	n := 0
+	for _, g := range r.Gaps {
+		if g.Type != coverage.GapPeriodNotCovered || g.Source == "" {
+			continue
+		}
+		n++
+		if strings.Contains(g.Message, "about 0 event(s)") || !strings.Contains(g.Message, "too few to give a rate") {
+			t.Errorf("%s: %s", g.Source, g.Message)
+		}
+	}
+	if n == 0 {
+		t.Fatalf("no per-server period-not-covered gap: %s", gapTypes(r))
+	}
+}

@@ -102,8 +102,12 @@ func StateAt(ctx context.Context, sources []audit.Source, opts Options, at time.
 	}
 	if !st.TrailEnd.IsZero() && at.After(st.TrailEnd) {
 		// The trail stops before the instant: what it shows is the state at its end.
+		d := at.Sub(st.TrailEnd)
+		if d >= time.Second {
+			d = d.Round(time.Second)
+		}
 		st.Warnings = append(st.Warnings, fmt.Sprintf("the trail ends at %s, %s before %s: the logs read hold no write after it, so the objects may have changed since",
-			st.TrailEnd.Format(time.RFC3339Nano), at.Sub(st.TrailEnd).Round(time.Second), st.At.Format(time.RFC3339Nano)))
+			st.TrailEnd.Format(time.RFC3339Nano), d, st.At.Format(time.RFC3339Nano)))
 	}
 	for _, o := range t.Objects() {
 		k := o.Key()

@@ -1132,6 +1132,15 @@ func missingAt(s *server, d time.Duration) int64 {
 	return int64(float64(s.events-1) * float64(d) / float64(span))
 }
 
+// missingText says how many events a server would have logged in d at its own rate, or
+// that its log is too short to tell.
+func missingText(s *server, d time.Duration) string {
+	if s.events < 2 || !s.last.After(s.first) {
+		return fmt.Sprintf("how many events are missing cannot be told: its log holds %d event(s), too few to give a rate", s.events)
+	}
+	return fmt.Sprintf("about %d event(s) missing at its own rate", missingAt(s, d))
+}
+
 // presence is what the presence rule found: whether the logs reach the period at all.
 type presence struct {
 	gaps []Gap
@@ -1236,8 +1245,8 @@ func presenceGaps(servers []*server, ci Input) presence {
 		if d := s.first.Sub(from); d > limit {
 			g := Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: s.key, From: ptime(from), To: ptime(minTime(s.first, to)),
 				Count: missingAt(s, d), Rule: serverRule,
-				Message: fmt.Sprintf("%s logged nothing from %s, when the trail starts, to %s (%s): about %d event(s) missing at its own rate; %s",
-					s.key, fmtTime(from), fmtTime(s.first), round(d), missingAt(s, d), lost("joining", "added")),
+				Message: fmt.Sprintf("%s logged nothing from %s, when the trail starts, to %s (%s): %s; %s",
+					s.key, fmtTime(from), fmtTime(s.first), round(d), missingText(s, d), lost("joining", "added")),
 				Remediation: "give this API server's older log files (rotated and compressed ones included); if it joined the cluster then, the gap is expected"}
 			if m, ok := moveNear(moves, s.first, +1); ok {
 				moved(&g, m, fmt.Sprintf("%s joined the cluster at about %s: it logged nothing before", s.key, fmtTime(s.first)), "gained", "first")
@@ -1251,8 +1260,8 @@ func presenceGaps(servers []*server, ci Input) presence {
 		if d := to.Sub(s.last); d > limit {
 			g := Gap{Type: GapPeriodNotCovered, Severity: SeverityError, Source: s.key, From: ptime(maxTime(s.last, from)), To: ptime(to),
 				Count: missingAt(s, d), Rule: serverRule,
-				Message: fmt.Sprintf("%s logged nothing from %s to %s, when the trail ends (%s): about %d event(s) missing at its own rate; %s",
-					s.key, fmtTime(s.last), fmtTime(to), round(d), missingAt(s, d), lost("leaving", "took away")),
+				Message: fmt.Sprintf("%s logged nothing from %s to %s, when the trail ends (%s): %s; %s",
+					s.key, fmtTime(s.last), fmtTime(to), round(d), missingText(s, d), lost("leaving", "took away")),
 				Remediation: "give this API server's newer log files; check that its audit log was not rotated away (--audit-log-maxbackup, --audit-log-maxage) or its disk full; if it left the cluster then, the gap is expected"}
 			if m, ok := moveNear(moves, s.last, -1); ok {
 				moved(&g, m, fmt.Sprintf("%s left the cluster at about %s: it logged nothing after", s.key, fmtTime(s.last)), "lost", "last")
