@@ -327,3 +327,30 @@ func TestPostureUnknownSaysWhy(t *testing.T) {
 		t.Errorf("finding %+v: want the trail's end as the reason, and its fix alone", g)
 	}
 }
+
+// Calico's policies in use (a list of them by calico-node) with none of their objects in the
+// trail: one made before the logs could protect or expose any pod, and a warning says so.
+func TestPolicyKindInUseWithoutObjects(t *testing.T) {
+	data, err := os.ReadFile("../testdata/logs/posture/kube-audit.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"gnp-list","stage":"ResponseComplete","requestURI":"/apis/projectcalico.org/v3/globalnetworkpolicies","verb":"list","user":{"username":"system:serviceaccount:calico-system:calico-node"},"sourceIPs":["127.0.0.1"],"objectRef":{"resource":"globalnetworkpolicies","apiGroup":"projectcalico.org","apiVersion":"v3"},"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"2026-11-30T16:06:19.581930Z","stageTimestamp":"2026-11-30T16:06:19.585872Z"}` + "\n"
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "kube-audit.log"), append(data, list...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		dir  string
+		want bool
+	}{{dir, true}, {"../testdata/logs/posture/", false}} {
+		r := buildDir(t, c.dir, Options{Now: time.Now()})
+		got := false
+		for _, g := range r.Gaps {
+			got = got || g.Type == GapPostureUnknown && g.Resource == "globalnetworkpolicies" && strings.Contains(g.Message, "is in use")
+		}
+		if got != c.want {
+			t.Errorf("%s: finding %v, want %v; gaps %s", c.dir, got, c.want, gapTypes(r))
+		}
+	}
+}

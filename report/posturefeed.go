@@ -305,10 +305,36 @@ func addPosture(rep *Report) {
 		}
 	}
 	rep.Gaps = append(rep.Gaps, postureGaps(rep.Posture)...)
+	rep.Gaps = append(rep.Gaps, unseenPolicyKinds(rep)...)
 	if g, ok := lostStretches(rep.Gaps); ok {
 		rep.Gaps = append(rep.Gaps, g)
 	}
 	coverage.SortGaps(rep.Gaps)
+}
+
+// unseenPolicyKinds are the findings for kinds of policy the posture does not evaluate that
+// the trail shows in use (events of the kind, reads too) with no object of them: one made
+// before the logs begin would not show, and could protect or expose any pod, so the verdicts
+// the NetworkPolicies alone give may be wrong.
+func unseenPolicyKinds(rep *Report) []coverage.Gap {
+	var out []coverage.Gap
+	for _, c := range rep.Coverage {
+		if c.Events == 0 || !posture.Enforcing(c.Group, c.Resource) {
+			continue
+		}
+		seen := false
+		for _, ref := range rep.Posture.NotEvaluated {
+			seen = seen || ref.Group == c.Group && strings.EqualFold(ref.Kind+"s", c.Resource)
+		}
+		if seen {
+			continue // its objects already make the verdicts they could change unknown
+		}
+		out = append(out, coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityWarning, Group: c.Group, Resource: c.Resource, Count: c.Events,
+			Message: fmt.Sprintf("%s is in use (the trail shows %d event(s) of it) but no object of it is in the trail: one made before the logs begin would not show, and could protect or expose any pod, so the verdicts the NetworkPolicies alone give may be wrong",
+				c.Kind, c.Events),
+			Remediation: "give --snapshot with the " + c.Kind + " objects there were (kubectl get " + c.Resource + "." + c.Group + " -A -o json); the posture does not evaluate them, but their presence makes the verdicts they could change unknown"})
+	}
+	return out
 }
 
 // lostStretches is the posture's finding about the stretches of the trail in which events

@@ -324,6 +324,13 @@ var enforcing = map[string]string{
 	"policy.networking.k8s.io/adminnetworkpolicies": "AdminNetworkPolicy", "policy.networking.k8s.io/baselineadminnetworkpolicies": "BaselineAdminNetworkPolicy",
 }
 
+// Enforcing is whether group/resource is a policy kind the posture does not evaluate
+// (Calico's, the admin network policies): one in use may protect or expose any pod.
+func Enforcing(group, resource string) bool {
+	_, ok := enforcing[group+"/"+resource]
+	return ok
+}
+
 // slimMeta is the part of an object's metadata the posture reads: decoding the whole
 // ObjectMeta (managedFields and all) on every write was most of its cost.
 type slimMeta struct {
