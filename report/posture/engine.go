@@ -99,6 +99,8 @@ type Engine struct {
 	nsBorn map[string]bool
 	// lostPols are policies written but never created where every creation should show.
 	lostPols map[string]PolicyRef
+	// untimedCreates are policies created in the trail at no usable time (not followed).
+	untimedCreates map[string]bool
 	// scopeUnknown holds the pods left out of the scope for want of the labels it selects
 	// by, and which labels (inScope).
 	scopeUnknown map[string]string
@@ -162,7 +164,7 @@ type compiledScope struct {
 
 // New checks the scope and returns an engine.
 func New(opts Options) (*Engine, error) {
-	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, nsBorn: map[string]bool{}, lostPols: map[string]PolicyRef{}, scopeUnknown: map[string]string{}, pods: map[string]*pod{},
+	e := &Engine{opts: opts, nsLabel: map[string]map[string]string{}, nsBorn: map[string]bool{}, lostPols: map[string]PolicyRef{}, untimedCreates: map[string]bool{}, scopeUnknown: map[string]string{}, pods: map[string]*pod{},
 		live: map[string]*livePods{}, npol: map[string]map[string]*policy{}, vocab: newVocab(1), others: map[string]PolicyRef{},
 		othersNS: map[string]int{}, services: map[string][]string{},
 		unknownPols: map[string]PolicyRef{}, notEvaluated: map[string]PolicyRef{}, gone: map[uint64]spilled{}, goneOverflow: map[string]spilled{}, agg: newAggregates(), seed: maphash.MakeSeed()}
@@ -346,6 +348,11 @@ func (e *Engine) Observe(u Update) {
 		return
 	}
 	if u.Untimed {
+		if u.Cause.Action == "created" && u.Resource == "networkpolicies" {
+			// Not placed in time, so not followed; but its creation is in the trail, and
+			// a later write to it is no lost write.
+			e.untimedCreates[u.Namespace+"/"+u.Name] = true
+		}
 		return
 	}
 	// A state no write gave (a snapshot, before the first event) has no time: it opens
@@ -761,7 +768,7 @@ func (e *Engine) networkPolicy(u Update) {
 		e.renewVocab()
 	}
 	old := m[u.Name]
-	if old == nil && u.Cause.Action != "" && u.Cause.Action != "created" && e.policiesKnown(u.Namespace) {
+	if old == nil && u.Cause.Action != "" && u.Cause.Action != "created" && e.policiesKnown(u.Namespace) && !e.untimedCreates[u.Namespace+"/"+u.Name] {
 		// Written, yet never created in a namespace whose policies are all in the trail:
 		// a write to it was lost, and until now it may have protected pods unseen.
 		e.lostPols[u.Namespace+"/"+u.Name] = PolicyRef{Kind: "NetworkPolicy", Group: u.Group, Namespace: u.Namespace, Name: u.Name,

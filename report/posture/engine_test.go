@@ -420,6 +420,8 @@ func TestNamespaceOlderThanTheTrail(t *testing.T) {
 func TestLostWritesMakeVerdictsUnknown(t *testing.T) {
 	lostCreate := npU(30, "shop", "deny", denyAll)
 	lostCreate.Cause.Verb = "update" // its creation is not in the trail
+	untimedCreate := npU(0, "shop", "deny", denyAll)
+	untimedCreate.Time, untimedCreate.Untimed, untimedCreate.Cause.Action = time.Time{}, true, "created"
 	again := npU(40, "shop", "deny", denyAll)
 	again.Cause.Action = "created"
 	for _, c := range []struct {
@@ -432,6 +434,8 @@ func TestLostWritesMakeVerdictsUnknown(t *testing.T) {
 		{"a policy modified, never created", []Update{podU(0, "shop", "web", `"app":"web"`), lostCreate}, Unknown, 20 * 60, "the trail does not show its creation"},
 		{"a policy created twice", []Update{npU(0, "shop", "deny", denyAll), podU(0, "shop", "web", `"app":"web"`), again}, Unknown, 0, "its deletion was lost"},
 		{"a policy created once", []Update{npU(0, "shop", "deny", denyAll), podU(0, "shop", "web", `"app":"web"`)}, True, 0, ""},
+		// Not followed before its first timed write, but no lost write: unprotected till then.
+		{"a policy created at no usable time, then modified", []Update{untimedCreate, podU(0, "shop", "web", `"app":"web"`), lostCreate}, False, 0, ""},
 	} {
 		p := run(t, Options{}, c.ups...)
 		e := endpoint(t, p, "shop/web")
@@ -439,9 +443,9 @@ func TestLostWritesMakeVerdictsUnknown(t *testing.T) {
 		for _, ref := range p.LostPolicies {
 			lost += ref.Reason
 		}
-		if e.IngressProtected != c.in || e.IngressUnknownSeconds != c.unknownS || e.IngressUnprotectedSeconds != 0 ||
+		if e.IngressProtected != c.in || e.IngressUnknownSeconds != c.unknownS || (e.IngressUnprotectedSeconds != 0) != (c.in == False) ||
 			(c.lost == "") != (lost == "") || !strings.Contains(lost, c.lost) {
-			t.Errorf("%s: ingress %s, %v s unknown, %v s unprotected, lost %q; want %s, %v s unknown, none unprotected, lost %q",
+			t.Errorf("%s: ingress %s, %v s unknown, %v s unprotected, lost %q; want %s, %v s unknown, unprotected time only if false, lost %q",
 				c.name, e.IngressProtected, e.IngressUnknownSeconds, e.IngressUnprotectedSeconds, lost, c.in, c.unknownS, c.lost)
 		}
 	}
