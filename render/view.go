@@ -440,7 +440,7 @@ func noGapsText(v *report.Report) string {
 	case v.Period.Start == nil:
 		span = "from the first event to the end of the period (no start was given)"
 	case v.Period.End == nil:
-		span = "from the start of the period to the last event (no end was given)"
+		span = "from the start of the period to the report's time (no end was given)"
 	}
 	return fmt.Sprintf("No gaps in the trail: every required kind was audited with bodies on each of the %d API server(s) in the inputs, %s.", servers, span)
 }

@@ -53,7 +53,7 @@ func ScopeStatement(r *Report) []ScopeLine {
 	case p.Start != nil && p.End != nil:
 		period = fmt.Sprintf("%s to %s (end exclusive), as given; the logs read run from %s", bound(*p.Start), bound(*p.End), logs)
 	case p.Start != nil:
-		period = fmt.Sprintf("from %s, as given, with no end; the logs read run from %s", bound(*p.Start), logs)
+		period = fmt.Sprintf("from %s, as given, with no end: to the report's time, %s; the logs read run from %s", bound(*p.Start), stamp(r.GeneratedAt), logs)
 	case p.End != nil:
 		period = fmt.Sprintf("to %s, as given, with no start; the logs read run from %s", bound(*p.End), logs)
 	default:
