@@ -199,11 +199,21 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 			read <- batch
 		}
 	}()
+	before := map[audit.Kind]coverage.BeforeCounts{} // writes before the period, per kind
 	apply := func(d decoded) {
 		rep.Summary.ScopedWrites++
 		switch d.phase {
 		case phaseBaseline:
 			rep.Summary.Baseline++
+			if ref := d.ev.ObjectRef; ref != nil {
+				k := audit.Kind{Group: ref.APIGroup, Resource: ref.Resource}
+				b := before[k]
+				b.Writes++
+				if audit.LevelRank(d.ev.Level) > audit.LevelRank(b.MaxLevel) {
+					b.MaxLevel = d.ev.Level
+				}
+				before[k] = b
+			}
 			t.Add(d.ev, d.resp, false)
 		case phaseAfter:
 			rep.Summary.After++
@@ -298,7 +308,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	}
 	cov := coverage.Check(coverage.Input{Inputs: inputs, Requirements: coverage.WithConditional(reqs), Start: opts.Period.Start, End: opts.Period.End,
 		Now: opts.Now, Holes: holes, Policy: rep.Policy, OutOfOrder: m.OutOfOrder, Window: window,
-		Expected: opts.APIServers, ExpectedN: opts.APIServerCount, Changes: changes, Unknown: n.Unknown, Resources: rep.Resources})
+		Expected: opts.APIServers, ExpectedN: opts.APIServerCount, Changes: changes, Unknown: n.Unknown, Resources: rep.Resources, Before: before})
 	rep.Coverage, rep.Gaps, rep.Score, rep.Verdict, rep.APIServers = cov.Coverage, cov.Gaps, cov.Score, cov.Verdict, cov.APIServers
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
 	rep.Summary.ConflictingRepeats = m.Conflicting

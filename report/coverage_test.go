@@ -764,3 +764,17 @@ func TestNoRateNoMissingCount(t *testing.T) {
 		t.Fatalf("no per-server period-not-covered gap: %s", gapTypes(r))
 	}
 }
+
+// A kind with no event in a quiet period, but writes before it in the same inputs, is
+// audited: the gap says so and does not prescribe a policy rule.
+func TestQuietPeriodIsNoPolicyGap(t *testing.T) {
+	start, end := time.Date(2026, 11, 30, 16, 6, 23, 0, time.UTC), time.Date(2026, 11, 30, 16, 6, 30, 0, time.UTC)
+	r := buildDir(t, "../testdata/logs/posture/", Options{Now: time.Now(), Period: Period{Start: &start, End: &end}})
+	g := hasGap(r, coverage.GapNeverAudited, coverage.SeverityWarning)
+	if g == nil || g.Resource != "namespaces" && g.Resource != "serviceaccounts" || !strings.Contains(g.Message, "before the period") || strings.Contains(g.Remediation, "add a rule") {
+		t.Errorf("gap %+v; gaps %s: want a warning that the kind is audited and the period quiet", g, gapTypes(r))
+	}
+	if e := hasGap(r, coverage.GapNeverAudited, coverage.SeverityError); e != nil {
+		t.Errorf("an error gap prescribing a rule: %+v", e)
+	}
+}

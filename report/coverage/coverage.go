@@ -741,6 +741,15 @@ type Input struct {
 	// Resources are the histories: the default/kubernetes Endpoints' tell which API servers
 	// were members of the cluster when.
 	Resources []history.Resource
+	// Before counts each kind's writes before the period, with the highest level among
+	// them: a kind with none in the period is audited all the same when it has some.
+	Before map[audit.Kind]BeforeCounts
+}
+
+// BeforeCounts are a kind's writes before the period.
+type BeforeCounts struct {
+	Writes   int64
+	MaxLevel string
 }
 
 // Result is the trail's coverage: a row per required kind, every gap, most severe first,
@@ -940,6 +949,15 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 	var out []Gap
 	switch row.Status {
 	case StatusNeverAudited:
+		if b := ci.Before[k]; b.Writes > 0 {
+			// The inputs show the policy records the kind: the period was quiet, or its
+			// events were lost. The policy is not the fix.
+			out = append(out, Gap{Type: GapNeverAudited, Severity: SeverityWarning, Group: k.Group, Resource: k.Resource,
+				Message: fmt.Sprintf("no input has any event of %s in the period, though they hold %d write(s) of it before the period (highest %s): the audit policy records it, so the period had no write of it, or its events were lost; which, the trail cannot tell",
+					name, b.Writes, levelText(b.MaxLevel)),
+				Remediation: "nothing to change in the audit policy for this kind; if it was written in the period, look for the events' loss in the trail's other gaps, or give the logs of every API server"})
+			return out
+		}
 		out = append(out, Gap{Type: GapNeverAudited, Severity: SeverityError, Group: k.Group, Resource: k.Resource,
 			Message:     fmt.Sprintf("no input has any event of %s in the period: its changes cannot be reported", name),
 			Remediation: ruleFor(req)})
