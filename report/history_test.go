@@ -459,3 +459,22 @@ func TestExtraKinds(t *testing.T) {
 		t.Errorf("endpointslice: %s", got)
 	}
 }
+
+// The API server refuses to create an object that exists: a second create with no deletion
+// between says a deletion was lost; one after a deletion does not.
+func TestCreatedAgainSaysADeletionWasLost(t *testing.T) {
+	r := build(t, Options{},
+		ev{minute: 0, verb: "create", res: "pods", ns: "shop", name: "web", resp: pod("web", "shop", "", "", "")},
+		ev{minute: 5, verb: "create", res: "pods", ns: "shop", name: "web", resp: pod("web", "shop", "", "", "")},
+		ev{minute: 6, verb: "delete", res: "pods", ns: "shop", name: "web"},
+		ev{minute: 7, verb: "create", res: "pods", ns: "shop", name: "web", resp: pod("web", "shop", "", "", "")})
+	var notes []string
+	for _, c := range find(t, r, "pods", "shop", "web") {
+		if c.Action == "created" {
+			notes = append(notes, c.Note)
+		}
+	}
+	if len(notes) != 3 || strings.Contains(notes[0], "created again") || !strings.Contains(notes[1], "a deletion was lost") || strings.Contains(notes[2], "created again") {
+		t.Errorf("the creates' notes: %q", notes)
+	}
+}

@@ -166,6 +166,7 @@ func (t *Tracker) createOnTapes(e *event) bool {
 	}
 	o := t.objectFor(e)
 	c := t.change(e, ActionCreated, ClassConfiguration)
+	t.createdAgain(e, o, &c)
 	// Nothing existed before a create: the baseline is known, and every field is new.
 	c.Diff = t.d.leavesOnTape(nt, !t.noise, false, OpAdded, &t.keys)
 	t.setStateOnTape(o, nt, e)

@@ -719,12 +719,22 @@ func (e *event) stored() obj {
 	return r
 }
 
+// createdAgain notes a create of an object the trail shows existing, with no deletion of it
+// since: the API server refuses that, so a deletion of it was lost from the trail.
+// Creates whose name was not logged share one entry: they are no object created twice.
+func (t *Tracker) createdAgain(e *event, o *Object, c *Change) {
+	if o.exists && !o.deleting && e.key.Name != "" {
+		c.addNote("created again, though the trail shows it existing and no deletion of it since: a deletion was lost from the trail")
+	}
+}
+
 func (t *Tracker) create(e *event) {
 	if t.createOnTapes(e) {
 		return
 	}
 	o := t.objectFor(e)
 	c := t.change(e, ActionCreated, ClassConfiguration)
+	t.createdAgain(e, o, &c)
 	s := e.stored()
 	if s == nil && e.reqObj() != nil {
 		// A create's request body is the object sent, whether or not it names it: GKE's
