@@ -597,7 +597,8 @@ func PeriodText(p report.Period) string {
 }
 
 // Span is the span a report covers, as its scope statement says it: the period as given, and
-// where it gives no start (end), the first (last) event of the logs read. A bound is nil when
+// where it gives no start, the first event of the logs read; where it gives no end, the
+// report's time if it gives a start (the period runs to now), else the last event. A bound is nil when
 // neither gives one: no event was read, or the logs end before a start given (begin after an
 // end given).
 func Span(r *report.Report) (start, end *time.Time) {
@@ -613,6 +614,12 @@ func Span(r *report.Report) (start, end *time.Time) {
 	}
 	if start == nil && first != nil && (end == nil || first.Before(*end)) {
 		start = first
+	}
+	if end == nil && r.Period.Start != nil && !r.GeneratedAt.IsZero() && !r.GeneratedAt.Before(*r.Period.Start) {
+		// A period given a start and no end runs to the report's time, as the statement,
+		// the coverage and the posture count it.
+		g := r.GeneratedAt
+		return start, &g
 	}
 	if end == nil && last != nil && (start == nil || !last.Before(*start)) {
 		end = last

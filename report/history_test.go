@@ -461,20 +461,26 @@ func TestExtraKinds(t *testing.T) {
 }
 
 // The API server refuses to create an object that exists: a second create with no deletion
-// between says a deletion was lost; one after a deletion does not.
+// between, of another uid, says a deletion was lost; one after a deletion does not, nor one of
+// the same uid (the object a snapshot taken after the logs begin already holds).
 func TestCreatedAgainSaysADeletionWasLost(t *testing.T) {
+	web := func(uid string) any {
+		return j(`{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web","namespace":"shop","uid":"` + uid + `"},"spec":{"containers":[{"name":"app","image":"web:1"}]}}`)
+	}
 	r := build(t, Options{},
-		ev{minute: 0, verb: "create", res: "pods", ns: "shop", name: "web", resp: pod("web", "shop", "", "", "")},
-		ev{minute: 5, verb: "create", res: "pods", ns: "shop", name: "web", resp: pod("web", "shop", "", "", "")},
-		ev{minute: 6, verb: "delete", res: "pods", ns: "shop", name: "web"},
-		ev{minute: 7, verb: "create", res: "pods", ns: "shop", name: "web", resp: pod("web", "shop", "", "", "")})
+		ev{minute: 0, verb: "create", res: "pods", ns: "shop", name: "web", resp: web("u1")},
+		ev{minute: 5, verb: "create", res: "pods", ns: "shop", name: "web", resp: web("u2")},
+		ev{minute: 6, verb: "create", res: "pods", ns: "shop", name: "web", resp: web("u2")},
+		ev{minute: 7, verb: "delete", res: "pods", ns: "shop", name: "web"},
+		ev{minute: 8, verb: "create", res: "pods", ns: "shop", name: "web", resp: web("u3")})
 	var notes []string
 	for _, c := range find(t, r, "pods", "shop", "web") {
 		if c.Action == "created" {
 			notes = append(notes, c.Note)
 		}
 	}
-	if len(notes) != 3 || strings.Contains(notes[0], "created again") || !strings.Contains(notes[1], "a deletion was lost") || strings.Contains(notes[2], "created again") {
+	again := func(n string) bool { return strings.Contains(n, "a deletion was lost") }
+	if len(notes) != 4 || again(notes[0]) || !again(notes[1]) || again(notes[2]) || again(notes[3]) {
 		t.Errorf("the creates' notes: %q", notes)
 	}
 }

@@ -340,10 +340,17 @@ func TestPolicyKindInUseWithoutObjects(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "kube-audit.log"), append(data, list...), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The kind in use with an object of it in the trail: the object makes the verdicts it
+	// could change unknown, and no warning is needed.
+	gnp := `{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"gnp-create","stage":"ResponseComplete","requestURI":"/apis/projectcalico.org/v3/globalnetworkpolicies","verb":"create","user":{"username":"admin"},"sourceIPs":["127.0.0.1"],"objectRef":{"resource":"globalnetworkpolicies","name":"gnp-allow","apiGroup":"projectcalico.org","apiVersion":"v3"},"responseStatus":{"metadata":{},"code":201},"requestObject":{"apiVersion":"projectcalico.org/v3","kind":"GlobalNetworkPolicy","metadata":{"name":"gnp-allow"},"spec":{}},"responseObject":{"apiVersion":"projectcalico.org/v3","kind":"GlobalNetworkPolicy","metadata":{"name":"gnp-allow","uid":"g1"},"spec":{}},"requestReceivedTimestamp":"2026-11-30T16:06:19.581930Z","stageTimestamp":"2026-11-30T16:06:19.585872Z"}` + "\n"
+	withObject := t.TempDir()
+	if err := os.WriteFile(filepath.Join(withObject, "kube-audit.log"), append(data, gnp...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		dir  string
 		want bool
-	}{{dir, true}, {"../testdata/logs/posture/", false}} {
+	}{{dir, true}, {"../testdata/logs/posture/", false}, {withObject, false}} {
 		r := buildDir(t, c.dir, Options{Now: time.Now()})
 		got := false
 		for _, g := range r.Gaps {

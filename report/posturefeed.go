@@ -227,6 +227,10 @@ var unknownReasons = []struct{ match, why, fix string }{
 	{"hostNetwork", "in the node's network (hostNetwork), where what NetworkPolicies do is undefined",
 		"none: NetworkPolicy does not define what it does to hostNetwork pods"},
 	{"the trail ends at", "alive when the trail ends, before the period does", "give the logs up to the period's end"},
+	{"its creation lost", "in a namespace where a NetworkPolicy's creation was lost from the trail",
+		"find the lost write (the trail's gaps may say where), or give --snapshot taken before the logs begin"},
+	{"its deletion lost", "selected by a NetworkPolicy whose deletion was lost from the trail",
+		"find the lost write (the trail's gaps may say where)"},
 }
 
 // plural counts n of a thing: "1 namespace is", "3 namespaces are".
@@ -319,12 +323,13 @@ func addPosture(rep *Report) {
 func unseenPolicyKinds(rep *Report) []coverage.Gap {
 	var out []coverage.Gap
 	for _, c := range rep.Coverage {
-		if c.Events == 0 || !posture.Enforcing(c.Group, c.Resource) {
+		if _, ok := posture.Enforcing(c.Group, c.Resource); c.Events == 0 || !ok {
 			continue
 		}
 		seen := false
+		kind, _ := posture.Enforcing(c.Group, c.Resource)
 		for _, ref := range rep.Posture.NotEvaluated {
-			seen = seen || ref.Group == c.Group && strings.EqualFold(ref.Kind+"s", c.Resource)
+			seen = seen || ref.Group == c.Group && ref.Kind == kind
 		}
 		if seen {
 			continue // its objects already make the verdicts they could change unknown

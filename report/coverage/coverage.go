@@ -949,7 +949,7 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 	var out []Gap
 	switch row.Status {
 	case StatusNeverAudited:
-		if b := ci.Before[k]; b.Writes > 0 {
+		if b := ci.Before[k]; b.Writes > 0 && b.MaxLevel == "RequestResponse" {
 			// The inputs show the policy records the kind: the period was quiet, or its
 			// events were lost. The policy is not the fix.
 			out = append(out, Gap{Type: GapNeverAudited, Severity: SeverityWarning, Group: k.Group, Resource: k.Resource,
@@ -958,9 +958,12 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 				Remediation: "nothing to change in the audit policy for this kind; if it was written in the period, look for the events' loss in the trail's other gaps, or give the logs of every API server"})
 			return out
 		}
+		msg := fmt.Sprintf("no input has any event of %s in the period: its changes cannot be reported", name)
+		if b := ci.Before[k]; b.Writes > 0 {
+			msg += fmt.Sprintf("; before the period the inputs hold %d write(s) of it, at %s at most, which does not log what changed", b.Writes, levelText(b.MaxLevel))
+		}
 		out = append(out, Gap{Type: GapNeverAudited, Severity: SeverityError, Group: k.Group, Resource: k.Resource,
-			Message:     fmt.Sprintf("no input has any event of %s in the period: its changes cannot be reported", name),
-			Remediation: ruleFor(req)})
+			Message: msg, Remediation: ruleFor(req)})
 		return out
 	case StatusMetadataOnly:
 		g := Gap{Type: GapMetadataOnly, Severity: SeverityError, Group: k.Group, Resource: k.Resource, Count: row.Writes,

@@ -719,11 +719,18 @@ func (e *event) stored() obj {
 	return r
 }
 
-// createdAgain notes a create of an object the trail shows existing, with no deletion of it
-// since: the API server refuses that, so a deletion of it was lost from the trail.
-// Creates whose name was not logged share one entry: they are no object created twice.
-func (t *Tracker) createdAgain(e *event, o *Object, c *Change) {
-	if o.exists && !o.deleting && e.key.Name != "" {
+// existing is whether a create is of an object the trail shows existing, with no deletion
+// of it since, and that object's uid. Creates whose name was not logged share one entry:
+// they are no object created twice.
+func existing(e *event, o *Object) (bool, string) {
+	return o.exists && !o.deleting && e.key.Name != "", o.uid
+}
+
+// createdAgain notes, once the create's state is set, a create of an object that existed
+// (existing): the API server refuses that, so a deletion was lost from the trail. The same
+// uid is the same object, known from a snapshot taken after the logs begin.
+func (t *Tracker) createdAgain(again bool, uid string, o *Object, c *Change) {
+	if again && (o.uid != uid || uid == "") {
 		c.addNote("created again, though the trail shows it existing and no deletion of it since: a deletion was lost from the trail")
 	}
 }
@@ -734,7 +741,7 @@ func (t *Tracker) create(e *event) {
 	}
 	o := t.objectFor(e)
 	c := t.change(e, ActionCreated, ClassConfiguration)
-	t.createdAgain(e, o, &c)
+	again, uid := existing(e, o)
 	s := e.stored()
 	if s == nil && e.reqObj() != nil {
 		// A create's request body is the object sent, whether or not it names it: GKE's
@@ -760,6 +767,7 @@ func (t *Tracker) create(e *event) {
 		t.noBodies(&c, e)
 		o.forgetState(e, "created without bodies logged")
 	}
+	t.createdAgain(again, uid, o, &c)
 	o.exists, o.deleting = true, false
 	t.record(e, o, c)
 }

@@ -327,10 +327,11 @@ var enforcing = map[string]string{
 }
 
 // Enforcing is whether group/resource is a policy kind the posture does not evaluate
-// (Calico's, the admin network policies): one in use may protect or expose any pod.
-func Enforcing(group, resource string) bool {
-	_, ok := enforcing[group+"/"+resource]
-	return ok
+// (Calico's, the admin network policies), and the kind its objects are listed as: one in
+// use may protect or expose any pod.
+func Enforcing(group, resource string) (kind string, ok bool) {
+	kind, ok = enforcing[group+"/"+resource]
+	return kind, ok
 }
 
 // slimMeta is the part of an object's metadata the posture reads: decoding the whole
@@ -775,22 +776,25 @@ func (e *Engine) networkPolicy(u Update) {
 			Reason: fmt.Sprintf("%s at %s by %s, but the trail does not show its creation, nor does a snapshot list it, though it should for every policy of namespace %s: a write to it was lost, and until then it may have selected pods the posture says it did not",
 				u.Cause.Verb, u.Time.UTC().Format(time.RFC3339), u.Cause.User, u.Namespace)}
 		// What the namespace's pods lacked until now, the lost policy may have given them.
-		why := "NetworkPolicy " + u.Namespace + "/" + u.Name + " existed before " + u.Time.UTC().Format(time.RFC3339) + ", its creation lost: until then it may have protected the pod"
-		for p := range e.live[u.Namespace].everyPod() {
-			e.advance(p, u.Time)
-			e.doubt(p, [2]bool{true, true}, why, true)
-		}
+		why := "NetworkPolicy " + u.Namespace + "/" + u.Name + " existed before " + u.Time.UTC().Format(time.RFC3339) + ", its creation lost: until then it may have protected the pod or opened it"
+		// Once this write has had its effect: what a pod is after it, the trail shows.
+		defer func() {
+			for p := range e.live[u.Namespace].everyPod() {
+				e.advance(p, u.Time)
+				e.doubt(p, [2]bool{true, true}, why, &u)
+			}
+		}()
 	}
-	if old != nil && u.Exists && u.Cause.Action == "created" && e.opened {
+	if old != nil && u.Exists && u.Cause.Action == "created" && e.opened && !sameObject(old, u) {
 		// Created again with no deletion between: the deletion was lost, and for a time the
 		// trail does not show, the pods it selected may have been unprotected.
 		e.lostPols[u.Namespace+"/"+u.Name] = PolicyRef{Kind: "NetworkPolicy", Group: u.Group, Namespace: u.Namespace, Name: u.Name,
 			Reason: fmt.Sprintf("created again at %s by %s with no deletion in the trail since it was last created or written: its deletion was lost, and the pods it selected may have been unprotected for a time the trail does not show",
 				u.Time.UTC().Format(time.RFC3339), u.Cause.User)}
-		why := "NetworkPolicy " + u.Namespace + "/" + u.Name + " was created again at " + u.Time.UTC().Format(time.RFC3339) + " with its deletion lost: the pod may have been unprotected between"
+		why := "NetworkPolicy " + u.Namespace + "/" + u.Name + " was created again at " + u.Time.UTC().Format(time.RFC3339) + " with its deletion lost: for a time before, which the trail does not show, the pod may have been unprotected"
 		for p := range e.live[u.Namespace].everyPod() {
 			if old.selects(p, e.vocab) != False {
-				e.doubt(p, [2]bool{old.ingress || !old.known, old.egress || !old.known}, why, false)
+				e.doubt(p, [2]bool{old.ingress || !old.known, old.egress || !old.known}, why, nil)
 			}
 		}
 	}
@@ -1157,20 +1161,37 @@ func (e *Engine) verdictOf(p *pod) verdict {
 }
 
 // doubt makes what the trail showed of a pod's protection in the given directions unknown,
-// for the reason why: a lost write may have changed it. With lacked, the time it was
-// unprotected becomes unknown time (a lost policy may have protected it then); without, a
-// pod protected throughout is no longer said so (a lost deletion may have left it bare).
-func (e *Engine) doubt(p *pod, dirs [2]bool, why string, lacked bool) {
+// for the reason why: a lost write may have changed it. With lost, the write at which a lost
+// creation showed, the time the pod was unprotected until then becomes unknown time (the
+// lost policy may have protected it), and so do its exposures (it may have opened them); its
+// transitions say unknown where they said unprotected, and, if it is unprotected still, that
+// write is where that is known from. Without, a pod protected throughout is no longer said
+// so (a lost deletion may have left it bare).
+func (e *Engine) doubt(p *pod, dirs [2]bool, why string, lost *Update) {
 	changed := false
 	for d := range 2 {
 		if !dirs[d] {
 			continue
 		}
-		if lacked {
+		if lost != nil {
+			p.acc.internet[d] = maxTri(p.acc.internet[d], Unknown)
+			p.acc.otherNS[d] = maxTri(p.acc.otherNS[d], Unknown)
 			if p.acc.everFalse[d] {
 				p.acc.unknown[d] += p.acc.unprotected[d]
 				p.acc.unprotected[d] = 0
 				p.acc.everFalse[d], p.acc.everUnknown[d] = false, true
+				for i := range p.transitions {
+					if tr := &p.transitions[i]; tr.Direction == directions[d] && tr.What == "unprotected" {
+						tr.What = "unknown"
+					}
+				}
+				p.unprotSince[d] = nil
+				if p.cur.protected[d] == False {
+					at := lost.Time
+					p.transitions = append(p.transitions, Transition{Time: at, Direction: directions[d], What: "unprotected",
+						Object: objectName(*lost), User: lost.Cause.User, ImpersonatedBy: lost.Cause.ImpersonatedBy, Verb: lost.Cause.Verb, AuditID: lost.Cause.AuditID})
+					p.unprotSince[d] = &at
+				}
 				changed = true
 			}
 			continue
@@ -1185,6 +1206,20 @@ func (e *Engine) doubt(p *pod, dirs [2]bool, why string, lacked bool) {
 		}
 		p.unknownWhy[why] = true
 	}
+}
+
+// sameObject is whether a create of the policy old names the object old was: the same uid,
+// as when a snapshot taken after the logs begin holds it before its creation is read.
+func sameObject(old *policy, u Update) bool {
+	if old.uid == "" || u.Object == nil {
+		return false
+	}
+	var o struct {
+		Metadata struct {
+			UID string `json:"uid"`
+		} `json:"metadata"`
+	}
+	return fastjson.Unmarshal(u.Object, &o) == nil && o.Metadata.UID == old.uid
 }
 
 // hostNetworkWhy says why a hostNetwork pod's verdicts are unknown.

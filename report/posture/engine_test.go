@@ -451,6 +451,47 @@ func TestLostWritesMakeVerdictsUnknown(t *testing.T) {
 	}
 }
 
+// A lost creation found at a deletion: the pods' time before it is unknown, their
+// transitions say unknown where they said unprotected, and they are unprotected from the
+// deletion on, by the deleter; what they were exposed to before it is unknown too. A
+// creation of the same uid is the same object: no lost deletion.
+func TestLostCreationFoundAtADeletion(t *testing.T) {
+	deleted := gone(npU(0, "shop", "open", `{"podSelector":{},"ingress":[{"from":[{"ipBlock":{"cidr":"10.0.0.0/8"}}]}]}`), 30, "mallory")
+	p := run(t, Options{}, podU(0, "shop", "web", `"app":"web"`), deleted)
+	e := endpoint(t, p, "shop/web")
+	var whats []string
+	for _, tr := range e.Transitions {
+		if tr.Direction == "ingress" {
+			whats = append(whats, fmt.Sprintf("%d %s %s", int(tr.Time.Sub(t0).Minutes()), tr.What, tr.User))
+		}
+	}
+	if d := cmp.Diff([]string{"10 unknown bob", "30 unprotected mallory"}, whats); d != "" {
+		t.Errorf("ingress transitions (-want +got):\n%s", d)
+	}
+	if e.IngressUnprotectedSince == nil || !e.IngressUnprotectedSince.Equal(at(30)) || e.IngressUnknownSeconds != 20*60 || e.IngressUnprotectedSeconds != 40*60 {
+		t.Errorf("since %v, %v s unknown, %v s unprotected; want since minute 30, 1200 s unknown, 2400 s unprotected", e.IngressUnprotectedSince, e.IngressUnknownSeconds, e.IngressUnprotectedSeconds)
+	}
+	if e.IngressFromOtherNamespace != Unknown {
+		t.Errorf("from other namespaces %s before the lost policy showed: want unknown", e.IngressFromOtherNamespace)
+	}
+
+	withUID := func(min int, uid string) Update {
+		u := npU(min, "shop", "deny", denyAll)
+		u.Object = []byte(`{"metadata":{"name":"deny","namespace":"shop","uid":"` + uid + `"},"spec":` + denyAll + `}`)
+		u.Cause.Action = "created"
+		return u
+	}
+	for _, c := range []struct {
+		second string
+		lost   bool
+	}{{"u1", false}, {"u2", true}} {
+		p := run(t, Options{}, withUID(0, "u1"), podU(0, "shop", "web", `"app":"web"`), withUID(40, c.second))
+		if lost := len(p.LostPolicies) > 0; lost != c.lost {
+			t.Errorf("created again with uid %s: lost %v, want %v", c.second, p.LostPolicies, c.lost)
+		}
+	}
+}
+
 // Namespaces and services are protected only if all their pods were.
 func TestNamespacesAndServices(t *testing.T) {
 	ep := Update{Time: at(1), Resource: "endpoints", Namespace: "shop", Name: "web", Exists: true,

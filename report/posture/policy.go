@@ -16,7 +16,8 @@ import (
 // policy is a NetworkPolicy as the posture needs it: what it selects and what it allows.
 type policy struct {
 	namespace, name string
-	id              int // its number among its namespace's policies (Engine.policyID)
+	uid             string // metadata.uid, when its state shows it
+	id              int    // its number among its namespace's policies (Engine.policyID)
 	// known is false when the trail does not show the spec: it may select any pod of its
 	// namespace and allow anything.
 	known    bool
@@ -73,6 +74,7 @@ func decodePolicy(ns, name string, raw []byte, nets *networks, v *vocab) *policy
 	if !ok {
 		return p
 	}
+	p.uid = np.Metadata.UID
 	sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
 	if err != nil {
 		return p
@@ -179,6 +181,9 @@ func (m matcher) matches(words []uint32) bool {
 
 // policySpec is the part of a NetworkPolicy the posture reads.
 type policySpec struct {
+	Metadata struct {
+		UID string `json:"uid"`
+	} `json:"metadata"`
 	Spec networkingv1.NetworkPolicySpec `json:"spec"`
 }
 
