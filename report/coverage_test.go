@@ -778,3 +778,26 @@ func TestQuietPeriodIsNoPolicyGap(t *testing.T) {
 		t.Errorf("an error gap prescribing a rule: %+v", e)
 	}
 }
+
+// The quiet-period rule needs writes that show the policy logs bodies: writes before the
+// period at Metadata level leave the kind an error, with the rule it lacks, and say so.
+func TestQuietPeriodAfterMetadataWritesIsStillAGap(t *testing.T) {
+	var lines []ev
+	for i := 0; i < 3; i++ {
+		lines = append(lines, ev{minute: i, verb: "create", res: "namespaces", name: fmt.Sprintf("ns-%d", i), level: "Metadata"})
+	}
+	for i := 30; i < 60; i++ {
+		lines = append(lines, ev{minute: i, verb: "get", res: "configmaps", ns: "shop", name: "c", level: "Metadata"})
+	}
+	start, end := t0.Add(20*time.Minute), t0.Add(60*time.Minute)
+	r := build(t, Options{Period: Period{Start: &start, End: &end}}, lines...)
+	var g *coverage.Gap
+	for i := range r.Gaps {
+		if r.Gaps[i].Type == coverage.GapNeverAudited && r.Gaps[i].Resource == "namespaces" {
+			g = &r.Gaps[i]
+		}
+	}
+	if g == nil || g.Severity != coverage.SeverityError || !strings.Contains(g.Message, "3 write(s) of it, at level Metadata at most") || !strings.Contains(g.Remediation, "RequestResponse") {
+		t.Errorf("gap %+v: want an error naming the earlier writes' level, with the rule", g)
+	}
+}
