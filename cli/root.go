@@ -118,7 +118,7 @@ whether the audit trail itself is complete.
 
 Coverage: the report says, per required kind and API server, whether the logs show its
 writes with bodies, and lists every gap in the trail (never-audited, metadata-only, no-bodies, partial,
-no-writes-seen, node-missing-kind, no-required-kind, time-hole, period-not-covered,
+no-writes-seen, quiet-kind, lost-write, node-missing-kind, no-required-kind, time-hole, period-not-covered,
 out-of-order, truncated, unreadable, conflicting-repeat, unknown-baseline, policy-insufficient,
 policy-not-deployed), most severe first, with a verdict: pass, or gaps.
 

@@ -208,13 +208,13 @@ func csvFailed(r *report.Report, write csvWrite) error {
 
 func csvCoverage(r *report.Report, write csvWrite) error {
 	if err := write("", nil, "kind", "group", "resource", "source", "status", "events", "writes", "writesWithBodies", "bodiesDropped", "maxLevel",
-		"create", "update", "patch", "delete", "deletecollection", "changes"); err != nil {
+		"create", "update", "patch", "delete", "deletecollection", "changes", "subresources"); err != nil {
 		return err
 	}
 	line := func(c coverage.Coverage, source string, cc coverage.CoverageCounts, changes string) error {
 		return write("", nil, c.Kind, c.Group, c.Resource, source, cc.Status, fmt.Sprint(cc.Events), fmt.Sprint(cc.Writes),
 			fmt.Sprint(cc.WritesWithBodies), fmt.Sprint(cc.BodiesDropped), cc.MaxLevel, fmt.Sprint(cc.Verbs["create"]), fmt.Sprint(cc.Verbs["update"]),
-			fmt.Sprint(cc.Verbs["patch"]), fmt.Sprint(cc.Verbs["delete"]), fmt.Sprint(cc.Verbs["deletecollection"]), changes)
+			fmt.Sprint(cc.Verbs["patch"]), fmt.Sprint(cc.Verbs["delete"]), fmt.Sprint(cc.Verbs["deletecollection"]), changes, fmt.Sprint(cc.Subresources))
 	}
 	for _, c := range r.Coverage {
 		if err := line(c, "(all)", c.CoverageCounts, fmt.Sprint(c.Changes)); err != nil {

@@ -375,7 +375,7 @@ func statusColor(status string) rgb {
 	switch status {
 	case coverage.StatusOK:
 		return colText
-	case coverage.StatusNoWrites, coverage.StatusPartial, coverage.StatusBodiesDropped:
+	case coverage.StatusNoWrites, coverage.StatusQuiet, coverage.StatusPartial, coverage.StatusBodiesDropped:
 		return colWarning
 	}
 	return colError

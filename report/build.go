@@ -308,7 +308,7 @@ func Build(ctx context.Context, sources []audit.Source, opts Options) (_ *Report
 	}
 	cov := coverage.Check(coverage.Input{Inputs: inputs, Requirements: coverage.WithConditional(reqs), Start: opts.Period.Start, End: opts.Period.End,
 		Now: opts.Now, Holes: holes, Policy: rep.Policy, OutOfOrder: m.OutOfOrder, Window: window,
-		Expected: opts.APIServers, ExpectedN: opts.APIServerCount, Changes: changes, Unknown: n.Unknown, Resources: rep.Resources, Before: before})
+		Expected: opts.APIServers, ExpectedN: opts.APIServerCount, Changes: changes, Unknown: n.Unknown, Resources: rep.Resources, Before: before, LostDeletions: n.LostDeletions})
 	rep.Coverage, rep.Gaps, rep.Score, rep.Verdict, rep.APIServers = cov.Coverage, cov.Gaps, cov.Score, cov.Verdict, cov.APIServers
 	rep.Summary.Duplicates, rep.Summary.Superseded, rep.Summary.OutOfOrder = m.Duplicates, m.Superseded, m.OutOfOrder
 	rep.Summary.ConflictingRepeats = m.Conflicting

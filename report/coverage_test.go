@@ -694,7 +694,7 @@ func TestSubresourceWritesAreWrites(t *testing.T) {
 			ev{minute: 1, verb: "update", res: "namespaces/finalize", name: "temp", level: "Metadata"},
 		)
 		g := hasGap(r, coverage.GapMetadataOnly, coverage.SeverityError)
-		if g == nil || g.Resource != "namespaces" || !strings.Contains(g.Message, "subresource write(s) that change namespaces (update/finalize at Metadata; no other write to them in the period)") ||
+		if g == nil || g.Resource != "namespaces" || !strings.Contains(g.Message, "subresource write(s) that change namespaces (update/finalize at Metadata; no write to the objects themselves in the period)") ||
 			!strings.Contains(g.Remediation, `["namespaces", "namespaces/*"]`) {
 			t.Fatalf("gaps %s: %+v", gapTypes(r), g)
 		}
@@ -770,9 +770,17 @@ func TestNoRateNoMissingCount(t *testing.T) {
 func TestQuietPeriodIsNoPolicyGap(t *testing.T) {
 	start, end := time.Date(2026, 11, 30, 16, 6, 23, 0, time.UTC), time.Date(2026, 11, 30, 16, 6, 30, 0, time.UTC)
 	r := buildDir(t, "../testdata/logs/posture/", Options{Now: time.Now(), Period: Period{Start: &start, End: &end}})
-	g := hasGap(r, coverage.GapNeverAudited, coverage.SeverityWarning)
+	g := hasGap(r, coverage.GapQuietKind, coverage.SeverityWarning)
 	if g == nil || g.Resource != "namespaces" && g.Resource != "serviceaccounts" || !strings.Contains(g.Message, "before the period") || strings.Contains(g.Remediation, "add a rule") {
 		t.Errorf("gap %+v; gaps %s: want a warning that the kind is audited and the period quiet", g, gapTypes(r))
+	}
+	for _, c := range r.Coverage {
+		if (c.Resource == "namespaces" || c.Resource == "serviceaccounts") && c.Status != coverage.StatusQuiet {
+			t.Errorf("%s: status %s, want quiet, as its gap says", c.Resource, c.Status)
+		}
+	}
+	if !strings.HasPrefix(r.Score.Text, "5 of 5 required kinds audited with bodies") || !strings.Contains(r.Score.Text, "3 of 3 kind-server pairs") {
+		t.Errorf("score %q: a quiet kind is audited, and has no pair to count", r.Score.Text)
 	}
 	if e := hasGap(r, coverage.GapNeverAudited, coverage.SeverityError); e != nil {
 		t.Errorf("an error gap prescribing a rule: %+v", e)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/history"
 )
 
@@ -482,5 +483,9 @@ func TestCreatedAgainSaysADeletionWasLost(t *testing.T) {
 	again := func(n string) bool { return strings.Contains(n, "a deletion was lost") }
 	if len(notes) != 4 || again(notes[0]) || !again(notes[1]) || again(notes[2]) || again(notes[3]) {
 		t.Errorf("the creates' notes: %q", notes)
+	}
+	// The trail lost a write: a gap says so, and the verdict is not a pass.
+	if g := hasGap(r, coverage.GapLostWrite, coverage.SeverityWarning); g == nil || g.Count != 1 || r.Verdict != coverage.VerdictGaps {
+		t.Errorf("lost-write gap %+v, verdict %s; gaps %s", g, r.Verdict, gapTypes(r))
 	}
 }

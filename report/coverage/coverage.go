@@ -30,6 +30,10 @@ const (
 	StatusPartial  = "partial"
 	// StatusNoWrites means events but no write: reads cannot show how writes are audited.
 	StatusNoWrites = "no-writes"
+	// StatusQuiet means no event of the kind in the period, but writes of it at
+	// RequestResponse before it in the same inputs: the policy records it, and the period
+	// had none of its writes or lost them.
+	StatusQuiet = "quiet"
 	// StatusUnknown means no input has any event in the period: nothing can be said.
 	StatusUnknown = "unknown"
 	// StatusBodiesDropped means writes logged at a level with bodies, but some of whose
@@ -65,6 +69,8 @@ const (
 	GapNoBodies           = "no-bodies"
 	GapPartial            = "partial"
 	GapNoWrites           = "no-writes-seen"
+	GapQuietKind          = "quiet-kind"
+	GapLostWrite          = "lost-write"
 	GapNodeMissingKind    = "node-missing-kind"
 	GapNotAPIServer       = "no-required-kind"
 	GapTimeHole           = "time-hole"
@@ -744,6 +750,9 @@ type Input struct {
 	// Before counts each kind's writes before the period, with the highest level among
 	// them: a kind with none in the period is audited all the same when it has some.
 	Before map[audit.Kind]BeforeCounts
+	// LostDeletions counts the objects created again in the period with no deletion of
+	// them in the trail: the API server refuses that, so the deletions were lost.
+	LostDeletions int64
 }
 
 // BeforeCounts are a kind's writes before the period.
@@ -822,18 +831,32 @@ func Check(ci Input) *Result {
 		for _, k := range req.Kinds {
 			row.Changes += changes[k]
 		}
+		quiet := false
+		if row.Status == StatusNeverAudited {
+			for _, k := range req.Kinds {
+				if b := ci.Before[k]; b.Writes > 0 && b.MaxLevel == "RequestResponse" {
+					quiet = true
+				}
+			}
+		}
+		if quiet {
+			row.Status = StatusQuiet
+		}
 		// A server with no write of the kind in the period shows nothing either way, nor
 		// does one without any event of it when few were to be expected there (see
 		// kindGaps): both are left out of the score rather than counted either way.
-		allOK := row.Status == StatusOK
+		allOK := row.Status == StatusOK || quiet
 		for _, s := range apiServers {
 			sc := SourceCoverage{Source: s.key, CoverageCounts: counts(s.kinds, req)}
+			if quiet {
+				sc.Status = StatusQuiet
+			}
 			row.Sources = append(row.Sources, sc)
 			switch {
 			case sc.Status == StatusOK:
 				cells++
 				covered++
-			case sc.Status == StatusNoWrites:
+			case sc.Status == StatusNoWrites, sc.Status == StatusQuiet:
 			// A kind never audited anywhere counts against every server; one absent only
 			// here is left out when its absence can be chance.
 			case sc.Status == StatusNeverAudited && row.Events > 0 && expectedEvents(row.Events, s.events, total) < minExpected:
@@ -875,6 +898,11 @@ func Check(ci Input) *Result {
 	}
 	r.Gaps = append(r.Gaps, pres.gaps...)
 	r.Gaps = append(r.Gaps, inputGaps(ci.Inputs)...)
+	if n := ci.LostDeletions; n > 0 {
+		r.Gaps = append(r.Gaps, Gap{Type: GapLostWrite, Severity: SeverityWarning, Count: n,
+			Message:     fmt.Sprintf("%d object(s) were created again in the period with no deletion of them in the trail (their histories' notes say which): the API server refuses to create what exists, so those deletions are missing from the trail", n),
+			Remediation: "give the logs of every API server over the whole period; the trail's other gaps may say where the deletions went"})
+	}
 	if ci.OutOfOrder > 0 {
 		r.Gaps = append(r.Gaps, Gap{Type: GapOutOfOrder, Severity: SeverityWarning, Count: ci.OutOfOrder,
 			Message: fmt.Sprintf("%d event(s) arrived more than %s behind the others of their input: changes they made may stand in the wrong order in the histories",
@@ -943,21 +971,24 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 	what, fix := "write(s) to "+name, ruleFor(req)
 	if row.Subresources {
 		verbs, _ := subresourceVerbs(row.CoverageCounts, changesConfig)
-		what = fmt.Sprintf("subresource write(s) that change %s (%s; no other write to them in the period)", name, verbs)
+		what = fmt.Sprintf("subresource write(s) that change %s (%s; no write to the objects themselves in the period)", name, verbs)
 		fix = fmt.Sprintf(`add a rule with level RequestResponse for group %q, resources [%q, %q] to the audit policy, before any rule that matches them at a lower level (auditreport policy generate prints a complete policy)`, k.Group, k.Resource, k.Resource+"/*")
 	}
 	var out []Gap
 	switch row.Status {
-	case StatusNeverAudited:
-		if b := ci.Before[k]; b.Writes > 0 && b.MaxLevel == "RequestResponse" {
-			// The inputs show the policy records the kind: the period was quiet, or its
-			// events were lost. The policy is not the fix.
-			out = append(out, Gap{Type: GapNeverAudited, Severity: SeverityWarning, Group: k.Group, Resource: k.Resource,
-				Message: fmt.Sprintf("no input has any event of %s in the period, though they hold %d write(s) of it before the period (highest %s): the audit policy records it, so the period had no write of it, or its events were lost; which, the trail cannot tell",
-					name, b.Writes, levelText(b.MaxLevel)),
-				Remediation: "nothing to change in the audit policy for this kind; if it was written in the period, look for the events' loss in the trail's other gaps, or give the logs of every API server"})
-			return out
+	case StatusQuiet:
+		// The inputs show the policy records the kind: the period was quiet, or its events
+		// were lost. The policy is not the fix.
+		var b BeforeCounts
+		for _, kk := range req.Kinds {
+			b.Writes += ci.Before[kk].Writes
 		}
+		out = append(out, Gap{Type: GapQuietKind, Severity: SeverityWarning, Group: k.Group, Resource: k.Resource,
+			Message: fmt.Sprintf("no input has any event of %s in the period, though they hold %d write(s) of it at level RequestResponse before the period: the audit policy records it, so the period had no write of it, or its events were lost; which, the trail cannot tell",
+				name, b.Writes),
+			Remediation: "nothing to change in the audit policy for this kind; if it was written in the period, look for the events' loss in the trail's other gaps, or give the logs of every API server"})
+		return out
+	case StatusNeverAudited:
 		msg := fmt.Sprintf("no input has any event of %s in the period: its changes cannot be reported", name)
 		if b := ci.Before[k]; b.Writes > 0 {
 			msg += fmt.Sprintf("; before the period the inputs hold %d write(s) of it, at %s at most, which does not log what changed", b.Writes, levelText(b.MaxLevel))
@@ -985,6 +1016,11 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 		if verbs, n := subresourceVerbs(row.CoverageCounts, statusVerb); n > 0 {
 			// Status churn is a write, but one the policy may log without bodies on purpose.
 			msg = fmt.Sprintf("%d event(s) of %s, and no write to them in the period but %d to their status (%s), which the audit policy may log without bodies on purpose: the logs cannot show whether writes to them are audited with bodies", row.Events, name, n, verbs)
+		} else if verbs, n := subresourceVerbs(row.CoverageCounts, func(v string) bool {
+			_, sub, ok := strings.Cut(v, "/")
+			return ok && leavesObject[sub]
+		}); n > 0 {
+			msg = fmt.Sprintf("%d event(s) of %s, and no write to them in the period but %d to subresources that leave them as they were (%s): the logs cannot show whether writes to them are audited with bodies", row.Events, name, n, verbs)
 		}
 		out = append(out, Gap{Type: GapNoWrites, Severity: SeverityInfo, Group: k.Group, Resource: k.Resource, Count: row.Events,
 			Message:     msg,
@@ -1772,7 +1808,7 @@ func inputGaps(inputs []audit.Input) []Gap {
 			// differs in key order or escaping only, and the bytes cannot tell that from
 			// another content.
 			out = append(out, Gap{Type: GapConflicting, Severity: SeverityInfo, Source: in.Source, Count: n,
-				Message: fmt.Sprintf("%d event(s) in %s have the audit ID, stage and times of an event read before them, with other bytes: other content (source addresses, codes, bodies), or the same written another way (key order, escaping); one copy is kept; see inputs[].samples for lines",
+				Message: fmt.Sprintf("%d event(s) of %s met a copy with the same audit ID, stage and times but other bytes, in this input or another: other content (source addresses, codes, bodies), or the same written another way (key order, escaping); one copy of each is kept, and the samples say which; see inputs[].samples for lines",
 					n, in.Source),
 				Remediation: "find why two records of one request differ (a copy edited, or exports of different API versions merged), and give the inputs that are the API server's own"})
 		}

@@ -165,6 +165,12 @@ var kindNames = map[string]string{
 	"globalnetworksets": "GlobalNetworkSet", "stagednetworkpolicies": "StagedNetworkPolicy",
 	"stagedglobalnetworkpolicies": "StagedGlobalNetworkPolicy", "tiers": "Tier",
 	"adminnetworkpolicies": "AdminNetworkPolicy", "baselineadminnetworkpolicies": "BaselineAdminNetworkPolicy",
+	// Kinds --require may name, whose words a guess would not split: the names a body says.
+	"configmaps": "ConfigMap", "secrets": "Secret", "roles": "Role", "rolebindings": "RoleBinding",
+	"clusterroles": "ClusterRole", "clusterrolebindings": "ClusterRoleBinding", "deployments": "Deployment",
+	"daemonsets": "DaemonSet", "statefulsets": "StatefulSet", "replicasets": "ReplicaSet", "ingresses": "Ingress",
+	"persistentvolumeclaims": "PersistentVolumeClaim", "customresourcedefinitions": "CustomResourceDefinition",
+	"validatingwebhookconfigurations": "ValidatingWebhookConfiguration", "mutatingwebhookconfigurations": "MutatingWebhookConfiguration",
 }
 
 // KindName guesses a kind from a resource name when no body says it.

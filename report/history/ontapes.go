@@ -170,7 +170,7 @@ func (t *Tracker) createOnTapes(e *event) bool {
 	// Nothing existed before a create: the baseline is known, and every field is new.
 	c.Diff = t.d.leavesOnTape(nt, !t.noise, false, OpAdded, &t.keys)
 	t.setStateOnTape(o, nt, e)
-	t.createdAgain(again, uid, o, &c)
+	t.createdAgain(e, again, uid, o, &c)
 	o.exists, o.deleting = true, false
 	t.record(e, o, c)
 	return true

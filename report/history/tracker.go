@@ -729,9 +729,12 @@ func existing(e *event, o *Object) (bool, string) {
 // createdAgain notes, once the create's state is set, a create of an object that existed
 // (existing): the API server refuses that, so a deletion was lost from the trail. The same
 // uid is the same object, known from a snapshot taken after the logs begin.
-func (t *Tracker) createdAgain(again bool, uid string, o *Object, c *Change) {
+func (t *Tracker) createdAgain(e *event, again bool, uid string, o *Object, c *Change) {
 	if again && (o.uid != uid || uid == "") {
 		c.addNote("created again, though the trail shows it existing and no deletion of it since: a deletion was lost from the trail")
+		if e.inPeriod {
+			t.tally.sum.LostDeletions++
+		}
 	}
 }
 
@@ -767,7 +770,7 @@ func (t *Tracker) create(e *event) {
 		t.noBodies(&c, e)
 		o.forgetState(e, "created without bodies logged")
 	}
-	t.createdAgain(again, uid, o, &c)
+	t.createdAgain(e, again, uid, o, &c)
 	o.exists, o.deleting = true, false
 	t.record(e, o, c)
 }
