@@ -26,8 +26,8 @@ type Counts struct {
 	DryRuns, UnknownBaseline, NoDiff, NoOp               int64
 	// LostDeletions counts creates in the period of objects the trail shows existing with
 	// no deletion since (createdAgain).
-	LostDeletions int64
-	DeleteCollections                                    int64
+	LostDeletions     int64
+	DeleteCollections int64
 	// Unnamed counts the creates whose object's name the trail does not show: each made an
 	// object, counted here and not among Objects, which counts the objects named.
 	Unnamed int64
