@@ -329,7 +329,7 @@ func cutEvent(prefix string) string {
 			parts = append(parts, f.label+" "+v)
 		}
 	}
-	if i := strings.Index(prefix, `"objectRef":{`); i >= 0 {
+	if i, ok := valueAt(prefix, "objectRef", '{'); ok {
 		ref := prefix[i:]
 		if j := strings.IndexByte(ref, '}'); j >= 0 {
 			ref = ref[:j]
@@ -347,15 +347,41 @@ func cutEvent(prefix string) string {
 	return strings.Join(parts, ", ")
 }
 
+// valueAt finds where the value of key starts in JSON text, written compact or with spaces
+// ("key": "v"): the index of its first byte, which must be open ('"' or '{').
+func valueAt(s, key string, open byte) (int, bool) {
+	quoted := `"` + key + `"`
+	for from := 0; ; {
+		i := strings.Index(s[from:], quoted)
+		if i < 0 {
+			return 0, false
+		}
+		j := from + i + len(quoted)
+		for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r') {
+			j++
+		}
+		if j < len(s) && s[j] == ':' {
+			j++
+			for j < len(s) && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r') {
+				j++
+			}
+			if j < len(s) && s[j] == open {
+				return j, true
+			}
+		}
+		from = from + i + 1
+	}
+}
+
 // cutField finds the string value of key in the start of a JSON object, whole, or false
 // when it is not there or the cut went through it. Values in nested objects of another key
 // may be found too: auditID, stage and verb only appear at the top of an event.
 func cutField(s, key string) (string, bool) {
-	i := strings.Index(s, `"`+key+`":"`)
-	if i < 0 {
+	i, ok := valueAt(s, key, '"')
+	if !ok {
 		return "", false
 	}
-	rest := s[i+len(key)+4:]
+	rest := s[i+1:]
 	for j := 0; j < len(rest); j++ {
 		switch rest[j] {
 		case '\\':

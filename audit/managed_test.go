@@ -181,6 +181,10 @@ func TestCutEvent(t *testing.T) {
 		{`{"kind":"Event","auditID":"a1","stage":"Resp`, "auditID a1"},
 		{`{"kind":"Event","auditID":"a\"1","objectRef":{"resource":"pods","name":"we`, `auditID a"1, objectRef resource=pods`},
 		{`{"kind":"Event","level":"Req`, ""},
+		// Written with spaces, as some exports are.
+		{`{"kind": "Event", "auditID": "a2", "verb" : "delete", "objectRef": { "resource": "networkpolicies", "name": "np" }, "user": {`,
+			"auditID a2, verb delete, objectRef resource=networkpolicies,name=np"},
+		{`{"kind": "Event", "auditID" "a3", "verb": "get"}`, "verb get"}, // no colon: not a value
 	}
 	for _, tc := range cases {
 		if got := cutEvent(tc.prefix); got != tc.want {
