@@ -463,10 +463,10 @@ func (o *reportOptions) failOnGaps(rep *report.Report) error {
 	}
 	var what []string
 	if gaps > 0 {
-		what = append(what, fmt.Sprintf("the audit trail has %s", render.Counted(gaps, "gap", "gaps")))
+		what = append(what, fmt.Sprintf("the audit trail has %s", units.Counted(gaps, "gap", "gaps")))
 	}
 	if findings > 0 {
-		what = append(what, fmt.Sprintf("the posture has %s about the pods' protection", render.Counted(findings, "finding", "findings")))
+		what = append(what, fmt.Sprintf("the posture has %s about the pods' protection", units.Counted(findings, "finding", "findings")))
 	}
 	if len(what) == 0 {
 		return nil
@@ -541,16 +541,16 @@ func summaryLine(r *report.Report, took time.Duration, output string) string {
 	}
 	sum := &r.Summary
 	s := fmt.Sprintf("auditreport: read %s from %s (%s) in %s; %s written to in the period: %s, %s, %s; %s; verdict %s (%s in the trail)",
-		render.Counted(sum.Events, "event", "events"), render.Counted(len(r.Inputs), "input", "inputs"), units.Bytes(bytes), took.Round(time.Millisecond),
-		render.Counted(sum.Objects, "object", "objects"), render.Counted(sum.Changes, "change", "changes"), render.Counted(sum.NoOp, "no-op write", "no-op writes"),
-		render.Counted(sum.SubresourceChanges, "subresource write", "subresource writes"), render.Counted(sum.FailedAttempts, "failed attempt", "failed attempts"),
-		r.Verdict, render.Counted(r.TrailGaps(), "gap", "gaps"))
+		units.Counted(sum.Events, "event", "events"), units.Counted(len(r.Inputs), "input", "inputs"), units.Bytes(bytes), took.Round(time.Millisecond),
+		units.Counted(sum.Objects, "object", "objects"), units.Counted(sum.Changes, "change", "changes"), units.Counted(sum.NoOp, "no-op write", "no-op writes"),
+		units.Counted(sum.SubresourceChanges, "subresource write", "subresource writes"), units.Counted(sum.FailedAttempts, "failed attempt", "failed attempts"),
+		r.Verdict, units.Counted(r.TrailGaps(), "gap", "gaps"))
 	if p := r.Posture; p != nil && p.Summary.EndpointsNumInScope > 0 {
 		s += fmt.Sprintf("; posture: %d of %d pods ingress-protected and %d egress-protected throughout", p.Summary.EndpointsNumIngressProtected,
 			p.Summary.EndpointsNumInScope, p.Summary.EndpointsNumEgressProtected)
 	}
 	if n := len(r.Gaps) - r.TrailGaps(); n > 0 {
-		s += "; " + render.Counted(n, "protection finding", "protection findings")
+		s += "; " + units.Counted(n, "protection finding", "protection findings")
 	}
 	if r.Summary.Malformed > 0 {
 		s += fmt.Sprintf("; %d unreadable values (see the report's inputs)", r.Summary.Malformed)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/auditreport/auditreport/internal/units"
 	"github.com/auditreport/auditreport/report"
 	"github.com/auditreport/auditreport/report/posture"
 )
@@ -238,7 +239,7 @@ func (pv *PostureView) PostureText() string {
 	s := pv.Summary
 	unnamed := ""
 	if s.EndpointsNumUnnamed > 0 {
-		unnamed = fmt.Sprintf(" Besides them, %s created without a name in the trail, not followed: unknown.", Counted(s.EndpointsNumUnnamed, "pod was", "pods were"))
+		unnamed = fmt.Sprintf(" Besides them, %s created without a name in the trail, not followed: unknown.", units.Counted(s.EndpointsNumUnnamed, "pod was", "pods were"))
 	}
 	if s.EndpointsNumInScope == 0 {
 		return "No pod in scope lived in the period." + unnamed

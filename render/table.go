@@ -57,9 +57,9 @@ func (t *Table) render(w io.Writer, r *report.Report) error {
 
 	s := r.Summary
 	fmt.Fprintf(w, "%s; %s on in-scope kinds (%d in the period, %d before it as baseline, %d after it).\n",
-		ReadText(r), Counted(s.ScopedWrites, "write", "writes"), s.InPeriod, s.Baseline, s.After)
+		ReadText(r), units.Counted(s.ScopedWrites, "write", "writes"), s.InPeriod, s.Baseline, s.After)
 	fmt.Fprintf(w, "Merging kept each request's last stage (%s dropped); %s out of order.\n\n",
-		Counted(s.Superseded, "earlier stage", "earlier stages"), Counted(s.OutOfOrder, "event arrived", "events arrived"))
+		units.Counted(s.Superseded, "earlier stage", "earlier stages"), units.Counted(s.OutOfOrder, "event arrived", "events arrived"))
 
 	var rows [][]string
 	// Many inputs (a month of rotated files) would push everything else off the screen:

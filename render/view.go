@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/auditreport/auditreport/internal/units"
 	"github.com/auditreport/auditreport/report"
 	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/history"
@@ -346,7 +347,7 @@ func (v *View) FindingsText() string {
 	var parts []string
 	for _, sev := range [...][3]string{{coverage.SeverityError, "error", "errors"}, {coverage.SeverityWarning, "warning", "warnings"}, {coverage.SeverityInfo, "note", "notes"}} {
 		if n := bySeverity[sev[0]]; n > 0 {
-			parts = append(parts, Counted(n, sev[1], sev[2]))
+			parts = append(parts, units.Counted(n, sev[1], sev[2]))
 		}
 	}
 	return strings.Join(parts, ", ") + " about the pods' network-policy protection (not gaps in the trail)"
@@ -376,14 +377,14 @@ func ReadText(r *report.Report) string {
 	for _, in := range r.Inputs {
 		held += in.Events
 	}
-	s := Counted(r.Summary.Events, "event", "events") + " read from " + Counted(len(r.Inputs), "input", "inputs")
+	s := units.Counted(r.Summary.Events, "event", "events") + " read from " + units.Counted(len(r.Inputs), "input", "inputs")
 	if held > r.Summary.Events {
 		var parts []string
 		if d := r.Summary.Duplicates; d > 0 {
-			parts = append(parts, Counted(d, "exact repeat", "exact repeats")+" read once")
+			parts = append(parts, units.Counted(d, "exact repeat", "exact repeats")+" read once")
 		}
 		if c := r.Summary.ConflictingRepeats; c > 0 {
-			parts = append(parts, Counted(c, "repeat", "repeats")+" of an event with other bytes left out")
+			parts = append(parts, units.Counted(c, "repeat", "repeats")+" of an event with other bytes left out")
 		}
 		if rest := held - r.Summary.Events - r.Summary.Duplicates - r.Summary.ConflictingRepeats; rest > 0 {
 			parts = append(parts, fmt.Sprintf("%d more, repeats not told apart", rest))
@@ -403,30 +404,22 @@ func (v *View) ReadText() string { return ReadText(v.Report) }
 // were, so it is not said to have had a configuration change unless the counts show one;
 // creates that do not name their object are counted apart.
 func ChangesText(s report.Summary) string {
-	objects := Counted(s.Objects, "object", "objects")
+	objects := units.Counted(s.Objects, "object", "objects")
 	if s.Unnamed > 0 {
-		objects += fmt.Sprintf(" (and %s)", Counted(s.Unnamed, "create whose object's name is not in the trail", "creates whose objects' names are not in the trail"))
+		objects += fmt.Sprintf(" (and %s)", units.Counted(s.Unnamed, "create whose object's name is not in the trail", "creates whose objects' names are not in the trail"))
 	}
 	var collections string
 	if s.DeleteCollections > 0 {
-		collections = Counted(s.DeleteCollections, "deletecollection request", "deletecollection requests") + " (the objects they removed are among the changes), "
+		collections = units.Counted(s.DeleteCollections, "deletecollection request", "deletecollection requests") + " (the objects they removed are among the changes), "
 	}
 	return fmt.Sprintf("%s written to in the period: %s, %s, %s; apart from them: %s%s, %s.",
-		objects, Counted(s.Changes, "configuration change", "configuration changes"),
-		Counted(s.NoOp, "no-op write", "no-op writes"), Counted(s.SubresourceChanges, "subresource write", "subresource writes"),
-		collections, Counted(s.FailedAttempts, "failed attempt", "failed attempts"), Counted(s.DryRuns, "dry run", "dry runs"))
+		objects, units.Counted(s.Changes, "configuration change", "configuration changes"),
+		units.Counted(s.NoOp, "no-op write", "no-op writes"), units.Counted(s.SubresourceChanges, "subresource write", "subresource writes"),
+		collections, units.Counted(s.FailedAttempts, "failed attempt", "failed attempts"), units.Counted(s.DryRuns, "dry run", "dry runs"))
 }
 
 // ChangesText is ChangesText of the report's summary, for templates.
 func (v *View) ChangesText() string { return ChangesText(v.Summary) }
-
-// Counted writes n with the word for one or for many: "1 dry run", "2 dry runs".
-func Counted[N int | int64](n N, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprint(n) + " " + many
-}
 
 func noGapsText(v *report.Report) string {
 	servers := 0

@@ -11,6 +11,7 @@ import (
 	"github.com/klauspost/compress/s2"
 
 	"github.com/auditreport/auditreport/audit"
+	"github.com/auditreport/auditreport/internal/units"
 	"github.com/auditreport/auditreport/report/coverage"
 	"github.com/auditreport/auditreport/report/history"
 	"github.com/auditreport/auditreport/report/posture"
@@ -233,14 +234,6 @@ var unknownReasons = []struct{ match, why, fix string }{
 		"find the lost write (the trail's gaps may say where)"},
 }
 
-// plural counts n of a thing: "1 namespace is", "3 namespaces are".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 // firstOf is the first n of a list, and a count of the rest.
 func firstOf(l []string, n int) []string {
 	if len(l) <= n {
@@ -376,6 +369,6 @@ func lostStretches(gaps []coverage.Gap) (coverage.Gap, bool) {
 	}
 	return coverage.Gap{Type: GapPostureUnknown, Severity: coverage.SeverityWarning, Resource: "networkpolicies", Count: int64(n), From: first,
 		Message: fmt.Sprintf("the trail lost events in %s (the trail's time-hole and period-not-covered gaps say where), %s: a NetworkPolicy or pod write made then does not show, so the posture's verdicts from then on may be wrong",
-			plural(n, "stretch", "stretches"), from),
+			units.Counted(n, "stretch", "stretches"), from),
 		Remediation: "give the missing logs (the gaps say of which API server and when), then run the report again"}, true
 }
