@@ -698,6 +698,13 @@ func subresourceVerbs(c CoverageCounts, keep func(string) bool) (string, int64) 
 // statusVerb says whether a key of Verbs is a write to the status subresource.
 func statusVerb(v string) bool { return strings.HasSuffix(v, "/status") }
 
+// leavesObjectVerb says whether writes under a key of Verbs are to a subresource that leaves
+// the object as it was (a session opened, a token issued).
+func leavesObjectVerb(v string) bool {
+	_, sub, ok := strings.Cut(v, "/")
+	return ok && leavesObject[sub]
+}
+
 // omitted counts the writes logged without bodies that the log does not say were dropped:
 // the audit policy logged them so.
 func omitted(c CoverageCounts) int64 {
@@ -1016,10 +1023,7 @@ func kindGaps(row Coverage, req Requirement, total int64, servers []*server, ci 
 		if verbs, n := subresourceVerbs(row.CoverageCounts, statusVerb); n > 0 {
 			// Status churn is a write, but one the policy may log without bodies on purpose.
 			msg = fmt.Sprintf("%d event(s) of %s, and no write to them in the period but %d to their status (%s), which the audit policy may log without bodies on purpose: the logs cannot show whether writes to them are audited with bodies", row.Events, name, n, verbs)
-		} else if verbs, n := subresourceVerbs(row.CoverageCounts, func(v string) bool {
-			_, sub, ok := strings.Cut(v, "/")
-			return ok && leavesObject[sub]
-		}); n > 0 {
+		} else if verbs, n := subresourceVerbs(row.CoverageCounts, leavesObjectVerb); n > 0 {
 			msg = fmt.Sprintf("%d event(s) of %s, and no write to them in the period but %d to subresources that leave them as they were (%s): the logs cannot show whether writes to them are audited with bodies", row.Events, name, n, verbs)
 		}
 		out = append(out, Gap{Type: GapNoWrites, Severity: SeverityInfo, Group: k.Group, Resource: k.Resource, Count: row.Events,

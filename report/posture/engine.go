@@ -255,6 +255,15 @@ type pod struct {
 	before []Transition
 }
 
+// unknownBecause notes a reason a verdict of the pod may be unknown; the set is made for the
+// few pods that need one.
+func (p *pod) unknownBecause(why string) {
+	if p.unknownWhy == nil {
+		p.unknownWhy = map[string]bool{}
+	}
+	p.unknownWhy[why] = true
+}
+
 // labelsRead reads a pod's labels: it hashes their bytes, and decodes them only when those
 // are not the bytes of the labels known (was, when known). Most pod writes (status, images,
 // annotations) leave them as they were, and building a map for each was the most of what
@@ -464,8 +473,8 @@ func (e *Engine) remember(p *pod, was verdict, u Update, born bool) {
 	}
 	firstSeen := born && u.Cause.Action != "created"
 	turns(was, p.cur, func(d int, what string) {
-		tr := Transition{Time: u.Time, Direction: directions[d], What: what, Object: objectName(u),
-			User: u.Cause.User, ImpersonatedBy: u.Cause.ImpersonatedBy, Verb: u.Cause.Verb, AuditID: u.Cause.AuditID, FirstSeen: firstSeen}
+		tr := transition(u.Time, d, what, &u)
+		tr.FirstSeen = firstSeen
 		if !born && u.Cause.Diff != nil {
 			tr.Diff = u.Cause.Diff()
 		}
@@ -590,8 +599,7 @@ func (e *Engine) pod(u Update) {
 				// Its life ends: the transitions say so, so that the chart does not draw
 				// it until a next life begins, and that life starts afresh.
 				for d := range 2 {
-					p.transitions = append(p.transitions, Transition{Time: u.Time, Direction: directions[d], What: "gone",
-						Object: objectName(u), User: u.Cause.User, ImpersonatedBy: u.Cause.ImpersonatedBy, Verb: u.Cause.Verb, AuditID: u.Cause.AuditID})
+					p.transitions = append(p.transitions, transition(u.Time, d, "gone", &u))
 				}
 			}
 		}
@@ -624,10 +632,7 @@ func (e *Engine) pod(u Update) {
 			}
 			p.labels, p.labelsKnown, p.labelsSum, p.sa = l.m, true, l.sum, o.Spec.ServiceAccountName
 			if hostChanged = o.Spec.HostNetwork != p.hostNetwork; hostChanged && o.Spec.HostNetwork {
-				if p.unknownWhy == nil {
-					p.unknownWhy = map[string]bool{}
-				}
-				p.unknownWhy[hostNetworkWhy] = true
+				p.unknownBecause(hostNetworkWhy)
 			}
 			p.hostNetwork = o.Spec.HostNetwork
 			p.envoy = False
@@ -641,10 +646,7 @@ func (e *Engine) pod(u Update) {
 		}
 	} else {
 		p.labelsKnown, p.envoy = false, Unknown
-		if p.unknownWhy == nil {
-			p.unknownWhy = map[string]bool{} // made for the few pods that need it
-		}
-		p.unknownWhy["its labels are not in the trail"] = true
+		p.unknownBecause("its labels are not in the trail")
 	}
 	// Most pod writes (status, images, annotations) leave the labels as they were: the pod
 	// keeps its place in the index by label, and the policies select it as before.
@@ -713,12 +715,9 @@ func (e *Engine) account(p *pod, old verdict, t time.Time, u *Update, withDiff b
 		p.acc.note(d, p.cur.protected[d])
 	}
 	turns(old, p.cur, func(d int, what string) {
-		tr := Transition{Time: t, Direction: directions[d], What: what}
-		if u != nil {
-			tr.Object, tr.User, tr.ImpersonatedBy, tr.Verb, tr.AuditID = objectName(*u), u.Cause.User, u.Cause.ImpersonatedBy, u.Cause.Verb, u.Cause.AuditID
-			if withDiff && u.Cause.Diff != nil {
-				tr.Diff = u.Cause.Diff()
-			}
+		tr := transition(t, d, what, u)
+		if u != nil && withDiff && u.Cause.Diff != nil {
+			tr.Diff = u.Cause.Diff()
 		}
 		p.transitions = append(p.transitions, tr)
 		switch what {
@@ -729,6 +728,16 @@ func (e *Engine) account(p *pod, old verdict, t time.Time, u *Update, withDiff b
 			p.unprotSince[d] = &at
 		}
 	})
+}
+
+// transition is a pod's transition at t in direction d to what, caused by the write u
+// (nil: none, as at the start of the period).
+func transition(t time.Time, d int, what string, u *Update) Transition {
+	tr := Transition{Time: t, Direction: directions[d], What: what}
+	if u != nil {
+		tr.Object, tr.User, tr.ImpersonatedBy, tr.Verb, tr.AuditID = objectName(*u), u.Cause.User, u.Cause.ImpersonatedBy, u.Cause.Verb, u.Cause.AuditID
+	}
+	return tr
 }
 
 func objectName(u Update) string {
@@ -785,19 +794,6 @@ func (e *Engine) networkPolicy(u Update) {
 			}
 		}()
 	}
-	if old != nil && u.Exists && u.Cause.Action == "created" && e.opened && !sameObject(old, u) {
-		// Created again with no deletion between: the deletion was lost, and for a time the
-		// trail does not show, the pods it selected may have been unprotected.
-		e.lostPols[u.Namespace+"/"+u.Name] = PolicyRef{Kind: "NetworkPolicy", Group: u.Group, Namespace: u.Namespace, Name: u.Name,
-			Reason: fmt.Sprintf("created again at %s by %s with no deletion in the trail since it was last created or written: its deletion was lost, and the pods it selected may have been unprotected for a time the trail does not show",
-				u.Time.UTC().Format(time.RFC3339), u.Cause.User)}
-		why := "NetworkPolicy " + u.Namespace + "/" + u.Name + " was created again at " + u.Time.UTC().Format(time.RFC3339) + " with its deletion lost: for a time before, which the trail does not show, the pod may have been unprotected"
-		for p := range e.live[u.Namespace].everyPod() {
-			if old.selects(p, e.vocab) != False {
-				e.doubt(p, [2]bool{old.ingress || !old.known, old.egress || !old.known}, why, nil)
-			}
-		}
-	}
 	var cur *policy
 	if !u.Exists {
 		delete(m, u.Name)
@@ -808,6 +804,21 @@ func (e *Engine) networkPolicy(u Update) {
 		if !cur.known && e.opened {
 			e.unknownPols[u.Namespace+"/"+u.Name] = PolicyRef{Kind: "NetworkPolicy", Group: u.Group, Namespace: u.Namespace, Name: u.Name,
 				Reason: "its spec is not in the trail from " + u.Time.UTC().Format(time.RFC3339)}
+		}
+	}
+	// The same uid is the same object, as when a snapshot taken after the logs begin holds
+	// it before its creation is read.
+	if old != nil && cur != nil && u.Cause.Action == "created" && e.opened && (old.uid == "" || cur.uid != old.uid) {
+		// Created again with no deletion between: the deletion was lost, and for a time the
+		// trail does not show, the pods it selected may have been unprotected.
+		e.lostPols[u.Namespace+"/"+u.Name] = PolicyRef{Kind: "NetworkPolicy", Group: u.Group, Namespace: u.Namespace, Name: u.Name,
+			Reason: fmt.Sprintf("created again at %s by %s with no deletion in the trail since it was last created or written: its deletion was lost, and the pods it selected may have been unprotected for a time the trail does not show",
+				u.Time.UTC().Format(time.RFC3339), u.Cause.User)}
+		why := "NetworkPolicy " + u.Namespace + "/" + u.Name + " was created again at " + u.Time.UTC().Format(time.RFC3339) + " with its deletion lost: for a time before, which the trail does not show, the pod may have been unprotected"
+		for p := range e.live[u.Namespace].everyPod() {
+			if old.selects(p, e.vocab) != False {
+				e.doubt(p, [2]bool{old.ingress || !old.known, old.egress || !old.known}, why, nil)
+			}
 		}
 	}
 	e.liveWords += cur.words() - old.words()
@@ -1188,8 +1199,7 @@ func (e *Engine) doubt(p *pod, dirs [2]bool, why string, lost *Update) {
 				p.unprotSince[d] = nil
 				if p.cur.protected[d] == False {
 					at := lost.Time
-					p.transitions = append(p.transitions, Transition{Time: at, Direction: directions[d], What: "unprotected",
-						Object: objectName(*lost), User: lost.Cause.User, ImpersonatedBy: lost.Cause.ImpersonatedBy, Verb: lost.Cause.Verb, AuditID: lost.Cause.AuditID})
+					p.transitions = append(p.transitions, transition(at, d, "unprotected", lost))
 					p.unprotSince[d] = &at
 				}
 				changed = true
@@ -1201,25 +1211,8 @@ func (e *Engine) doubt(p *pod, dirs [2]bool, why string, lost *Update) {
 		}
 	}
 	if changed {
-		if p.unknownWhy == nil {
-			p.unknownWhy = map[string]bool{}
-		}
-		p.unknownWhy[why] = true
+		p.unknownBecause(why)
 	}
-}
-
-// sameObject is whether a create of the policy old names the object old was: the same uid,
-// as when a snapshot taken after the logs begin holds it before its creation is read.
-func sameObject(old *policy, u Update) bool {
-	if old.uid == "" || u.Object == nil {
-		return false
-	}
-	var o struct {
-		Metadata struct {
-			UID string `json:"uid"`
-		} `json:"metadata"`
-	}
-	return fastjson.Unmarshal(u.Object, &o) == nil && o.Metadata.UID == old.uid
 }
 
 // hostNetworkWhy says why a hostNetwork pod's verdicts are unknown.
@@ -1384,10 +1377,7 @@ func (e *Engine) Finish() *Posture {
 				p.acc.internet[d] = maxTri(p.acc.internet[d], Unknown)
 				p.acc.otherNS[d] = maxTri(p.acc.otherNS[d], Unknown)
 			}
-			if p.unknownWhy == nil {
-				p.unknownWhy = map[string]bool{}
-			}
-			p.unknownWhy["the trail ends at "+e.trailEnd.UTC().Format(time.RFC3339)+", before the period does"] = true
+			p.unknownBecause("the trail ends at " + e.trailEnd.UTC().Format(time.RFC3339) + ", before the period does")
 		}
 	}
 	e.finishRows(out)

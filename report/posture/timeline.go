@@ -57,10 +57,7 @@ func (e *Endpoint) stateAt(at time.Time) Tri {
 		if tr.Time.After(at) {
 			break
 		}
-		d := 0
-		if tr.Direction == "egress" {
-			d = 1
-		}
+		d := directionIndex(tr.Direction)
 		switch tr.What {
 		case "gone":
 			state[d] = "" // not alive: none of the three
